@@ -1,0 +1,42 @@
+import type { Hub, HubConfig } from "@maillage/hub";
+import { UsageError } from "./args.ts";
+import type { CliContext, HubModule } from "./context.ts";
+
+/** The hub's config from the environment; a bad variable is a usage error (exit 2). */
+export function loadConfig(
+  hub: HubModule,
+  ctx: CliContext,
+  overrides: Partial<HubConfig> = {},
+): HubConfig {
+  try {
+    return hub.loadHubConfig(ctx.env, overrides);
+  } catch (error) {
+    if (error instanceof hub.ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** One line saying where the data lives, without printing credentials from the URLs. */
+export function describeStorage(config: HubConfig): string {
+  const database = config.databaseUrl
+    ? "PostgreSQL (DATABASE_URL)"
+    : `embedded PGlite in ${config.dataDir}`;
+  const pubsub = config.redisUrl ? "Redis (REDIS_URL)" : "in-process";
+  return `storage: ${database}; pub/sub: ${pubsub}`;
+}
+
+/**
+ * Waits for SIGINT/SIGTERM, then stops the hub. `stopSignal` is created by the caller before
+ * the hub starts, so a Ctrl-C during a slow start still ends in a clean stop.
+ */
+export async function serveUntilStopped(
+  hub: Hub,
+  ctx: CliContext,
+  stopSignal: Promise<string>,
+): Promise<number> {
+  const signal = await stopSignal;
+  ctx.stdout(`Received ${signal}, stopping the hub…\n`);
+  await hub.stop();
+  ctx.stdout("Stopped.\n");
+  return 0;
+}

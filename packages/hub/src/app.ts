@@ -1,0 +1,256 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { MaillageError } from "@maillage/schema";
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { createYoga, type Plugin } from "graphql-yoga";
+import { WebSocketServer } from "ws";
+import { KeyRing } from "./auth/keys.ts";
+import { verifyHubToken } from "./auth/tokens.ts";
+import type { AppServices, Context, Viewer } from "./context.ts";
+import { type Database, openDatabase } from "./db.ts";
+import type { HubConfig } from "./env.ts";
+import { createErrorMasker } from "./graphql/errors.ts";
+import { schema } from "./graphql/schema.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { migrate, pendingMigrations, readMigrations } from "./migrate.ts";
+import { loadGeography } from "./modules/geography/geography.ts";
+import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
+import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
+import { createSpaceService } from "./modules/spaces/space.service.ts";
+import { createHubPubSub } from "./realtime/pubsub.ts";
+
+export type Hub = {
+  config: HubConfig;
+  db: Database;
+  keys: KeyRing;
+  services: AppServices;
+  /** The HTTP handler, callable in process: `hub.fetch("http://hub/graphql", init)`. */
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Listens on config.host:config.port (0 picks a free port). */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+};
+
+/** graphql-ws closes a socket whose token expired with this code. */
+export const WS_TOKEN_EXPIRED = 4401;
+
+/**
+ * Builds a hub: opens its storage, applies pending migrations, loads its signing keys and
+ * assembles the GraphQL server. Nothing listens until `start()`.
+ */
+export async function createHub(
+  config: HubConfig,
+  options: { logger?: Logger } = {},
+): Promise<Hub> {
+  const logger = options.logger ?? createLogger(config);
+  const keys = await KeyRing.open(config);
+  const db = await openDatabase(config);
+  const migrations = await readMigrations();
+  try {
+    const applied = await migrate(db, migrations);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const { pubsub, close: closePubSub } = createHubPubSub(config.redisUrl);
+  const geography = loadGeography();
+  const spaceRepository = createSpaceRepository(db.prisma);
+  const spaceService = createSpaceService({ spaces: spaceRepository, geography, pubsub });
+  const services: AppServices = {
+    prisma: db.prisma,
+    geography,
+    pubsub,
+    spaceRepository,
+    spaceService,
+    enrolmentService: createEnrolmentService({ prisma: db.prisma, spaces: spaceService }),
+  };
+
+  async function viewerFromToken(token: string | undefined): Promise<Viewer | null> {
+    if (!token) return null;
+    return verifyHubToken(keys, config, token);
+  }
+
+  const yoga = createYoga<{ wsViewer?: Viewer | null }, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: { title: "Maillage hub", subscriptionsProtocol: "WS" },
+    logging: false,
+    maskedErrors: { maskError: createErrorMasker(logger) },
+    plugins: [useRequestLog(logger)],
+    context: async ({ request, wsViewer }) => {
+      if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
+      const header = request.headers.get("authorization");
+      if (header === null) return { ...services, viewer: null };
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      try {
+        if (!match) throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
+        return { ...services, viewer: await viewerFromToken(match[1]) };
+      } catch (error) {
+        const e = error as MaillageError;
+        throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
+      }
+    },
+  });
+
+  async function ready(): Promise<{ ok: boolean; detail: Record<string, unknown> }> {
+    try {
+      const pending = await pendingMigrations(db, migrations);
+      return { ok: pending.length === 0, detail: { database: "reachable", pendingMigrations: pending } };
+    } catch (error) {
+      logger.warn({ err: error }, "readiness check failed");
+      return { ok: false, detail: { database: "unreachable" } };
+    }
+  }
+
+  const server: Server = createServer(async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok" });
+    if (req.method === "GET" && path === "/ready") {
+      const { ok, detail } = await ready();
+      return sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", ...detail });
+    }
+    if (req.method === "GET" && path === "/.well-known/jwks.json") {
+      await keys.refresh();
+      return sendJson(res, 200, keys.jwks(), { "cache-control": "public, max-age=300" });
+    }
+    return yoga(req, res);
+  });
+
+  const wsServer = new WebSocketServer({ server, path: "/graphql" });
+  const expiryTimers = new Set<NodeJS.Timeout>();
+  useServer<Record<string, unknown>, { viewer?: Viewer | null; request: IncomingMessage }>(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: async (ctx) => {
+        const token = ctx.connectionParams?.authToken;
+        try {
+          ctx.extra.viewer = await viewerFromToken(typeof token === "string" ? token : undefined);
+        } catch {
+          return false; // closes with 4403 Forbidden
+        }
+        const exp = (ctx.extra.viewer as (Viewer & { exp?: number }) | null)?.exp;
+        if (exp) {
+          // A subscription ends when its token expires.
+          const timer = setTimeout(() => {
+            expiryTimers.delete(timer);
+            ctx.extra.socket.close(WS_TOKEN_EXPIRED, "token expired");
+          }, Math.max(0, exp * 1000 - Date.now()));
+          expiryTimers.add(timer);
+          ctx.extra.socket.once("close", () => {
+            clearTimeout(timer);
+            expiryTimers.delete(timer);
+          });
+        }
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          wsViewer: ctx.extra.viewer ?? null,
+        });
+        const document = enveloped.parse(payload.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+    },
+    wsServer,
+  );
+
+  let stopped = false;
+  return {
+    config,
+    db,
+    keys,
+    services,
+    fetch: (input, init = {}) => Promise.resolve(yoga.fetch(input as URL, init, {})),
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          server.off("error", reject);
+          const { port } = server.address() as AddressInfo;
+          const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+          const url = `http://${host}:${port}`;
+          logger.info({ url }, "hub listening");
+          resolve({ url, port });
+        });
+      }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const timer of expiryTimers) clearTimeout(timer);
+      for (const client of wsServer.clients) client.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      if (server.listening) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      await closePubSub();
+      await db.close();
+    },
+  };
+}
+
+/** What yoga's envelop hands graphql-ws, so that its plugins run on WebSocket operations too. */
+type EnvelopedRoot = {
+  execute(args: ExecutionArgs): Promise<ExecutionResult>;
+  subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult>;
+};
+
+function sendJson(
+  res: import("node:http").ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** One log line per GraphQL request: operation name, status, duration. */
+function useRequestLog(logger: Logger): Plugin {
+  const started = new WeakMap<Request, { at: number; operationName?: string }>();
+  return {
+    onRequest({ request }) {
+      started.set(request, { at: performance.now() });
+    },
+    onParams({ request, params }) {
+      const entry = started.get(request);
+      if (entry) entry.operationName = params.operationName ?? operationNameOf(params.query);
+    },
+    onResponse({ request, response }) {
+      const entry = started.get(request);
+      if (!entry) return;
+      logger.info(
+        {
+          method: request.method,
+          path: new URL(request.url).pathname,
+          operationName: entry.operationName ?? null,
+          status: response.status,
+          durationMs: Math.round((performance.now() - entry.at) * 10) / 10,
+        },
+        "request",
+      );
+    },
+  };
+}
+
+function operationNameOf(query: string | undefined): string | undefined {
+  return query ? /^\s*(?:query|mutation|subscription)\s+(\w+)/.exec(query)?.[1] : undefined;
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { z } from "zod";
+
+/**
+ * The hub's signing keys (Ed25519). They live in `<dataDir>/keys/signing-keys.json` (mode
+ * 0600), or come from `HUB_SIGNING_KEYS`, so that `maillage hub token` can sign while the hub
+ * runs without opening its database. The newest key signs; every listed key verifies, so a
+ * rotation keeps older tokens valid until their key is removed.
+ */
+const StoredKey = z.object({
+  kid: z.string().min(1),
+  createdAt: z.string(),
+  privateJwk: z.looseObject({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), d: z.string() }),
+});
+const KeyFile = z.object({ keys: z.array(StoredKey).min(1) });
+type KeyFile = z.infer<typeof KeyFile>;
+
+export type SigningKey = { kid: string; privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: JWK };
+
+export type KeySource = { dataDir: string; signingKeysJson?: string | undefined };
+
+export function keyFilePath(dataDir: string): string {
+  return path.join(dataDir, "keys", "signing-keys.json");
+}
+
+async function newStoredKey(): Promise<KeyFile["keys"][number]> {
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return {
+    kid: randomUUID(),
+    createdAt: new Date().toISOString(),
+    privateJwk: { ...jwk, kty: "OKP", crv: "Ed25519", d: jwk.d ?? "" },
+  };
+}
+
+async function writeKeyFileAtomically(file: string, content: KeyFile, replace: boolean) {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  try {
+    if (replace) await fs.rename(tmp, file);
+    // link() fails if the file exists: two processes creating the first key cannot both win.
+    else await fs.link(tmp, file);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+async function readKeyFile(source: KeySource, create: boolean): Promise<KeyFile> {
+  if (source.signingKeysJson) return KeyFile.parse(JSON.parse(source.signingKeysJson));
+  const file = keyFilePath(source.dataDir);
+  try {
+    return KeyFile.parse(JSON.parse(await fs.readFile(file, "utf8")));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || !create) throw error;
+    try {
+      await writeKeyFileAtomically(file, { keys: [await newStoredKey()] }, false);
+    } catch (linkError) {
+      if ((linkError as NodeJS.ErrnoException).code !== "EEXIST") throw linkError;
+    }
+    return KeyFile.parse(JSON.parse(await fs.readFile(file, "utf8")));
+  }
+}
+
+async function toSigningKey(stored: KeyFile["keys"][number]): Promise<SigningKey> {
+  const privateKey = (await importJWK({ ...stored.privateJwk, alg: "EdDSA" }, "EdDSA")) as CryptoKey;
+  const { d: _private, ...publicPart } = stored.privateJwk;
+  const publicJwk: JWK = { ...publicPart, kid: stored.kid, alg: "EdDSA", use: "sig" };
+  const publicKey = (await importJWK(publicJwk, "EdDSA")) as CryptoKey;
+  return { kid: stored.kid, privateKey, publicKey, publicJwk };
+}
+
+/**
+ * The keys as currently on disk. `refresh()` re-reads the file when it changed, so a key
+ * rotated by the CLI is picked up by a running hub without a restart.
+ */
+export class KeyRing {
+  private keys: SigningKey[] = [];
+  private mtimeMs = -1;
+
+  private constructor(private readonly source: KeySource) {}
+
+  static async open(source: KeySource, options: { create: boolean } = { create: true }) {
+    const ring = new KeyRing(source);
+    await ring.load(options.create);
+    return ring;
+  }
+
+  private async load(create: boolean) {
+    const file = await readKeyFile(this.source, create);
+    this.keys = await Promise.all(file.keys.map(toSigningKey));
+    if (!this.source.signingKeysJson) {
+      this.mtimeMs = (await fs.stat(keyFilePath(this.source.dataDir))).mtimeMs;
+    }
+  }
+
+  async refresh(): Promise<void> {
+    if (this.source.signingKeysJson) return;
+    const stat = await fs.stat(keyFilePath(this.source.dataDir)).catch(() => undefined);
+    if (stat && stat.mtimeMs !== this.mtimeMs) await this.load(false);
+  }
+
+  /** The key new tokens are signed with: the newest one. */
+  get signer(): SigningKey {
+    const key = this.keys.at(-1);
+    if (!key) throw new Error("no signing key");
+    return key;
+  }
+
+  find(kid: string | undefined): SigningKey | undefined {
+    return this.keys.find((k) => k.kid === kid);
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+}
+
+/** Adds a new signing key; older keys keep verifying until removed. Returns the new kid. */
+export async function rotateSigningKey(dataDir: string): Promise<string> {
+  const file = await readKeyFile({ dataDir }, true);
+  const key = await newStoredKey();
+  await writeKeyFileAtomically(keyFilePath(dataDir), { keys: [...file.keys, key] }, true);
+  return key.kid;
+}
+
+/** Removes a key: tokens signed with it stop verifying. The last key cannot be removed. */
+export async function removeSigningKey(dataDir: string, kid: string): Promise<void> {
+  const file = await readKeyFile({ dataDir }, false);
+  const keys = file.keys.filter((k) => k.kid !== kid);
+  if (keys.length === file.keys.length) throw new Error(`no key with kid ${kid}`);
+  if (keys.length === 0) throw new Error("the last signing key cannot be removed; rotate first");
+  await writeKeyFileAtomically(keyFilePath(dataDir), { keys }, true);
+}
+
+export async function listSigningKeys(dataDir: string): Promise<{ kid: string; createdAt: string }[]> {
+  const file = await readKeyFile({ dataDir }, false);
+  return file.keys.map(({ kid, createdAt }) => ({ kid, createdAt }));
+}

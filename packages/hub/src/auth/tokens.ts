@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { ALLOWED_ALGORITHMS, type HubTokenRole, MaillageError, TokenClaims } from "@maillage/schema";
+import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
+import type { HubConfig } from "../env.ts";
+import { KeyRing } from "./keys.ts";
+
+type TokenSettings = Pick<HubConfig, "issuer" | "audience">;
+
+export async function signHubToken(
+  keys: KeyRing,
+  settings: TokenSettings,
+  claims: { role: HubTokenRole; fabriqueId?: string | undefined; subject?: string },
+  ttl: string,
+): Promise<string> {
+  const signer = keys.signer;
+  const subject = claims.subject ?? `${claims.role.toLowerCase()}:${claims.fabriqueId ?? "network"}`;
+  const payload: Record<string, unknown> = { role: claims.role };
+  if (claims.fabriqueId) payload.fabriqueId = claims.fabriqueId;
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: "EdDSA", kid: signer.kid, typ: "JWT" })
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(subject)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime(ttl)
+    .sign(signer.privateKey);
+}
+
+/**
+ * The operator's way to get a first token (`maillage hub token`). Reads only the key file
+ * (creating it on a fresh data dir), never the database, so it works while the hub runs.
+ */
+export async function issueHubToken(
+  config: HubConfig,
+  claims: { role: HubTokenRole; fabriqueId?: string | undefined },
+  ttl: string,
+): Promise<string> {
+  const keys = await KeyRing.open(config);
+  return signHubToken(keys, config, claims, ttl);
+}
+
+/**
+ * Verifies a bearer token signed by the hub: EdDSA only, known `kid`, required `iss`, `aud`,
+ * `exp`, `sub`. Any failure is UNAUTHENTICATED; the reason stays in the server log.
+ */
+export async function verifyHubToken(
+  keys: KeyRing,
+  settings: TokenSettings,
+  token: string,
+): Promise<TokenClaims> {
+  const resolveKey = async (header: JWTHeaderParameters) => {
+    let key = keys.find(header.kid);
+    if (!key) {
+      await keys.refresh();
+      key = keys.find(header.kid);
+    }
+    if (!key) throw new joseErrors.JWKSNoMatchingKey();
+    return key.publicKey;
+  };
+  try {
+    const { payload } = await jwtVerify(token, resolveKey, {
+      algorithms: [...ALLOWED_ALGORITHMS],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      requiredClaims: ["exp", "sub", "iat"],
+    });
+    const claims = TokenClaims.safeParse(payload);
+    if (!claims.success) throw new Error(`bad claims: ${claims.error.issues[0]?.message}`);
+    return claims.data;
+  } catch (error) {
+    throw new MaillageError("UNAUTHENTICATED", "invalid or expired token", undefined, {
+      cause: error,
+    });
+  }
+}

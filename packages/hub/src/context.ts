@@ -1,0 +1,24 @@
+import type { TokenClaims } from "@maillage/schema";
+import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Geography } from "./modules/geography/geography.ts";
+import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
+import type { SpaceRepository } from "./modules/spaces/space.repository.ts";
+import type { SpaceService } from "./modules/spaces/space.service.ts";
+import type { HubPubSub } from "./realtime/pubsub.ts";
+
+/** Who is calling: the verified claims of the bearer token, or null when anonymous. */
+export type Viewer = TokenClaims;
+
+/** What every resolver receives. Built per request (HTTP) or per subscription (graphql-ws). */
+export type Context = {
+  viewer: Viewer | null;
+  prisma: PrismaClient;
+  geography: Geography;
+  pubsub: HubPubSub;
+  spaceRepository: SpaceRepository;
+  spaceService: SpaceService;
+  enrolmentService: EnrolmentService;
+};
+
+/** The per-app part of the context, built once in createHub. */
+export type AppServices = Omit<Context, "viewer">;

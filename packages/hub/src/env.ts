@@ -1,0 +1,66 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The hub's configuration, parsed once from the environment. Nothing else reads
+ * `process.env`; tests build a config with `loadHubConfig({}, { dataDir })`.
+ */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default(".maillage"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `iss` of the tokens the hub signs. */
+  HUB_ISSUER: z.string().default("maillage-hub"),
+  /** `aud` every token must carry. */
+  HUB_AUDIENCE: z.string().default("maillage"),
+  /** Optional: the signing keys as JSON (same shape as the key file) instead of a file. */
+  HUB_SIGNING_KEYS: z.string().optional(),
+});
+
+export type HubConfig = {
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  port: number;
+  host: string;
+  /** The hub's own directory: embedded database and key file live here. */
+  dataDir: string;
+  logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  issuer: string;
+  audience: string;
+  signingKeysJson: string | undefined;
+};
+
+export class ConfigError extends Error {}
+
+/**
+ * `DATA_DIR` is the root for the whole demo (hub in `DATA_DIR/hub`, agents in
+ * `DATA_DIR/agents/<name>`); `overrides.dataDir` sets the hub's own directory directly.
+ */
+export function loadHubConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<HubConfig> = {},
+): HubConfig {
+  const parsed = EnvSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR, "hub"),
+    logLevel: e.LOG_LEVEL,
+    issuer: e.HUB_ISSUER,
+    audience: e.HUB_AUDIENCE,
+    signingKeysJson: e.HUB_SIGNING_KEYS,
+    ...overrides,
+  };
+}

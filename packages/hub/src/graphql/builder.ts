@@ -1,0 +1,61 @@
+import SchemaBuilder from "@pothos/core";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { MaillageError } from "@maillage/schema";
+import type { Context } from "../context.ts";
+import type PrismaTypes from "../generated/pothos-types.ts";
+import { getDatamodel } from "../generated/pothos-types.ts";
+
+/**
+ * Plugins and configuration only; the types live in modules/<domain>/*.graphql.ts and
+ * graphql/schema.ts assembles them.
+ *
+ * Scopes (checked on every field through scope-auth, and on subscribe):
+ * - `authenticated`: any valid token;
+ * - `national`: the national body, reads the whole network (there is no personal data at
+ *   the hub to hide from it);
+ * - `fabriqueAdmin(fabriqueId)`: the team of that fabrique, for its own network only.
+ */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: {
+    authenticated: boolean;
+    national: boolean;
+    fabriqueAdmin: string;
+    anyFabriqueAdmin: boolean;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      authenticated: ctx.viewer !== null,
+      national: ctx.viewer?.role === "NATIONAL",
+      anyFabriqueAdmin: ctx.viewer?.role === "FABRIQUE_ADMIN",
+      fabriqueAdmin: (fabriqueId) =>
+        ctx.viewer?.role === "FABRIQUE_ADMIN" && ctx.viewer.fabriqueId === fabriqueId,
+    }),
+    unauthorizedError: (_parent, context, _info, result) =>
+      context.viewer === null
+        ? new MaillageError("UNAUTHENTICATED", "a valid bearer token is required")
+        : new MaillageError("FORBIDDEN", result.message),
+  },
+  prisma: {
+    client: (ctx) => ctx.prisma,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+  },
+});

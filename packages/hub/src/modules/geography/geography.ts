@@ -1,0 +1,96 @@
+import { createRequire } from "node:module";
+import { MaillageError } from "@maillage/schema";
+
+/**
+ * French administrative geography from @etalab/decoupage-administratif (INSEE's official
+ * code), read once: it is immutable reference data shared by every request.
+ *
+ * "Rural" follows INSEE's long-standing definition of a rural commune: fewer than 2,000
+ * inhabitants. The package carries populations but not the density grid INSEE uses since
+ * 2020, so the threshold is the one that can be derived from the commune alone.
+ */
+export const RURAL_POPULATION_THRESHOLD = 2000;
+
+export type Region = { code: string; name: string };
+export type Department = { code: string; name: string; regionCode: string };
+export type Commune = {
+  code: string;
+  name: string;
+  departmentCode: string;
+  regionCode: string;
+  population: number;
+  rural: boolean;
+};
+
+type RawCommune = {
+  code: string;
+  nom: string;
+  type: string;
+  departement?: string;
+  region?: string;
+  population?: number;
+};
+
+export type Geography = {
+  commune(code: string): Commune | undefined;
+  /** Like `commune`, but an unknown code is the documented UNKNOWN_COMMUNE error. */
+  requireCommune(code: string): Commune;
+  department(code: string): Department | undefined;
+  region(code: string): Region | undefined;
+  regions(): Region[];
+  departments(): Department[];
+};
+
+let loaded: Geography | undefined;
+
+export function loadGeography(): Geography {
+  loaded ??= build();
+  return loaded;
+}
+
+function build(): Geography {
+  const require = createRequire(import.meta.url);
+  const data = "@etalab/decoupage-administratif/data";
+  const rawCommunes: RawCommune[] = require(`${data}/communes.json`);
+  const rawDepartments: { code: string; nom: string; region: string }[] = require(
+    `${data}/departements.json`,
+  );
+  const rawRegions: { code: string; nom: string }[] = require(`${data}/regions.json`);
+
+  const communes = new Map<string, Commune>();
+  for (const c of rawCommunes) {
+    // Only current communes carry a population; delegated/associated ones are not places
+    // a space can be registered in (their commune nouvelle is).
+    if (c.type !== "commune-actuelle" || !c.departement || !c.region) continue;
+    const population = c.population ?? 0;
+    communes.set(c.code, {
+      code: c.code,
+      name: c.nom,
+      departmentCode: c.departement,
+      regionCode: c.region,
+      population,
+      rural: population < RURAL_POPULATION_THRESHOLD,
+    });
+  }
+  const departments = new Map(
+    rawDepartments.map((d) => [d.code, { code: d.code, name: d.nom, regionCode: d.region }]),
+  );
+  const regions = new Map(rawRegions.map((r) => [r.code, { code: r.code, name: r.nom }]));
+
+  return {
+    commune: (code) => communes.get(code),
+    requireCommune(code) {
+      const commune = communes.get(code);
+      if (!commune) {
+        throw new MaillageError("UNKNOWN_COMMUNE", `no current French commune has INSEE code ${code}`, {
+          communeCode: code,
+        });
+      }
+      return commune;
+    },
+    department: (code) => departments.get(code),
+    region: (code) => regions.get(code),
+    regions: () => [...regions.values()],
+    departments: () => [...departments.values()],
+  };
+}

@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from "node:crypto";
+import { MaillageError, parseInput } from "@maillage/schema";
+import { ulid } from "ulid";
+import { z } from "zod";
+import type { Viewer } from "../../context.ts";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { SpaceService } from "../spaces/space.service.ts";
+
+/**
+ * Enrolment: how a fabrique's node agent gets known to the hub. The fabrique's team (or the
+ * national body) asks for a one-time code; the agent presents it once, with its Ed25519
+ * public key, before it expires. Only a hash of the code is stored.
+ */
+export type EnrolmentService = ReturnType<typeof createEnrolmentService>;
+
+/** Crockford base32 without I, L, O, U: readable over the phone. */
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+export const DEFAULT_CODE_TTL_HOURS = 24;
+
+export function hashCode(code: string): string {
+  const normalised = code.toUpperCase().replace(/[^0-9A-Z]/g, "");
+  return createHash("sha256").update(normalised).digest("hex");
+}
+
+function newCode(): string {
+  const bytes = randomBytes(16);
+  const chars = [...bytes].map((b) => ALPHABET[b % 32]).join("");
+  return chars.match(/.{4}/g)?.join("-") ?? chars;
+}
+
+const Ed25519PublicJwk = z.object({
+  kty: z.literal("OKP"),
+  crv: z.literal("Ed25519"),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a base64url Ed25519 public key"),
+});
+
+const EnrolInput = z.object({
+  code: z.string().trim().min(8).max(64),
+  publicKey: Ed25519PublicJwk.strict(),
+});
+
+const TtlHours = z.number().int().min(1).max(24 * 14);
+
+export function createEnrolmentService(deps: { prisma: PrismaClient; spaces: SpaceService }) {
+  const { prisma, spaces } = deps;
+
+  return {
+    async createCode(viewer: Viewer, fabriqueId: string, ttlHours = DEFAULT_CODE_TTL_HOURS) {
+      const hours = parseInput(TtlHours, ttlHours);
+      const fabrique = await spaces.loadVisible(viewer, fabriqueId);
+      if (fabrique.kind !== "FABRIQUE") {
+        throw new MaillageError("NOT_A_FABRIQUE", `${fabriqueId} is a satellite`, { fabriqueId });
+      }
+      if (fabrique.status === "CLOSED") {
+        throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", { fabriqueId });
+      }
+      const code = newCode();
+      const expiresAt = new Date(Date.now() + hours * 3600_000);
+      await prisma.enrolmentCode.create({
+        data: {
+          id: ulid(),
+          fabriqueId,
+          codeHash: hashCode(code),
+          expiresAt,
+          createdBy: viewer.sub,
+        },
+      });
+      return { code, expiresAt, fabriqueId };
+    },
+
+    /**
+     * Consumes a code and records the agent's public key. The code is marked used by a
+     * conditional update in the same transaction as the node is written, so two agents
+     * presenting one code cannot both enrol. Re-enrolling a fabrique (a replaced machine)
+     * keeps its node id and replaces the key.
+     */
+    async enrol(raw: unknown) {
+      const input = parseInput(EnrolInput, raw);
+      const codeHash = hashCode(input.code);
+      return prisma.$transaction(async (tx) => {
+        const now = new Date();
+        const code = await tx.enrolmentCode.findUnique({ where: { codeHash } });
+        const claimed = await tx.enrolmentCode.updateMany({
+          where: { codeHash, usedAt: null, expiresAt: { gt: now } },
+          data: { usedAt: now },
+        });
+        if (!code || claimed.count !== 1) {
+          const reason = !code ? "unknown" : code.usedAt ? "already used" : "expired";
+          throw new MaillageError("ENROLMENT_CODE_INVALID", `enrolment code ${reason}`, { reason });
+        }
+        const fabrique = await tx.space.findUniqueOrThrow({ where: { id: code.fabriqueId } });
+        if (fabrique.status === "CLOSED") {
+          throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", { fabriqueId: fabrique.id });
+        }
+        const node = await tx.node.upsert({
+          where: { fabriqueId: fabrique.id },
+          create: { id: ulid(), fabriqueId: fabrique.id, publicKey: input.publicKey, status: "ACTIVE" },
+          update: { publicKey: input.publicKey, status: "ACTIVE" },
+        });
+        return { nodeId: node.id, fabriqueId: fabrique.id, fabriqueName: fabrique.name };
+      });
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub } from "graphql-yoga";
+import { Redis } from "ioredis";
+
+/** What a space change announces; subscribers filter by the network they may see. */
+export type SpaceChangedEvent = {
+  spaceId: string;
+  /** The fabrique whose network the space belongs to (itself for a fabrique). */
+  networkId: string;
+  change: "CREATED" | "UPDATED" | "CLOSED";
+};
+
+export type HubPubSubTopics = {
+  "space:changed": [SpaceChangedEvent];
+};
+
+export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;
+
+/**
+ * One typed pub/sub per hub. With Redis every replica hears every event; without it,
+ * events stay in this process (a single-replica hub). Pub/sub only wakes subscribers: the
+ * database stays the truth.
+ */
+export function createHubPubSub(redisUrl: string | undefined): {
+  pubsub: HubPubSub;
+  close(): Promise<void>;
+} {
+  if (!redisUrl) return { pubsub: createPubSub<HubPubSubTopics>(), close: async () => {} };
+  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub<HubPubSubTopics>({ eventTarget }),
+    async close() {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  };
+}

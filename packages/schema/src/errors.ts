@@ -1,0 +1,41 @@
+/**
+ * Every expected failure of Maillage carries one of these stable codes (in GraphQL
+ * `extensions.code`, in CLI messages, in sync answers). Clients test the code, never the
+ * message text. docs/errors.md lists them for people; this map is the source of truth.
+ */
+export const ErrorCodes = {
+  UNAUTHENTICATED: "The token is missing, malformed, expired, or not signed by a known key.",
+  FORBIDDEN: "The token is valid but its role or scope does not allow this.",
+  BAD_USER_INPUT: "An argument is malformed or out of range (the message names the field).",
+  GRAPHQL_PARSE_FAILED: "The request is not valid GraphQL syntax.",
+  GRAPHQL_VALIDATION_FAILED: "The request does not match the schema (unknown field, wrong type).",
+  NOT_FOUND: "No object with this id exists (or it is not visible to the caller).",
+  UNKNOWN_COMMUNE: "The INSEE code is not the code of a current French commune.",
+  DUPLICATE_NAME: "Another open space of the same fabrique network already has this name.",
+  SPACE_CLOSED: "The space is closed; it cannot be changed or given satellites.",
+  HAS_OPEN_SATELLITES: "A fabrique cannot close while satellites of its network are open.",
+  NOT_A_FABRIQUE: "The space given as a fabrique is a satellite.",
+  ENROLMENT_CODE_INVALID: "The enrolment code is unknown, already used, or expired.",
+  INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** A failure the caller can act on. The edge turns it into a response with its code. */
+export class MaillageError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  /** `details` are shown to the caller; put anything private in `cause` (logged only). */
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "MaillageError";
+    this.code = code;
+    this.details = details;
+  }
+}

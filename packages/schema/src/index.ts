@@ -1,0 +1,14 @@
+export { ALLOWED_ALGORITHMS, HubTokenRole, Role, TokenClaims, Ttl, ttlSeconds } from "./auth/claims.ts";
+export {
+  CommuneCode,
+  CreateSpaceInput,
+  OpeningHours,
+  OpeningSlot,
+  Services,
+  SpaceKind,
+  SpaceName,
+  SpaceStatus,
+  UpdateSpaceInput,
+} from "./domain/space.ts";
+export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
+export { parseInput } from "./validation.ts";
