@@ -62,7 +62,12 @@ export function parseCommand<S extends CommandSpec>(
     ]),
   );
   try {
-    const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: false,
+    });
     return { help: false, values: values as OptionValues<S["options"]> };
   } catch (error) {
     throw toUsageError(error, spec.name);

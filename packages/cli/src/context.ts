@@ -1,5 +1,22 @@
-/** The hub's public API, loaded only by the commands that need it (help and usage errors never do). */
-export type HubModule = typeof import("@maillage/hub");
+import type { Hub, HubConfig } from "@maillage/hub";
+
+type HubModule = typeof import("@maillage/hub");
+
+/** What the CLI does with a hub once built: read its config, start it, stop it. */
+export type HubLifecycle = Pick<Hub, "config" | "start" | "stop">;
+
+/**
+ * The part of the hub's public API the CLI uses. It is loaded only by the commands that need
+ * it, so `--help` and usage errors never import the hub (nor Prisma, PGlite, yoga).
+ */
+export type HubApi = {
+  ConfigError: HubModule["ConfigError"];
+  loadHubConfig: HubModule["loadHubConfig"];
+  issueHubToken: HubModule["issueHubToken"];
+  createHub(config: HubConfig): Promise<HubLifecycle>;
+  // Method syntax on purpose: the real function takes the full `Hub` its `createHub` built.
+  seedDemoNetwork(hub: HubLifecycle): ReturnType<HubModule["seedDemoNetwork"]>;
+};
 
 /**
  * Everything a command may use from the outside world. `main.ts` builds the real one from
@@ -13,5 +30,5 @@ export type CliContext = {
   cwd: string;
   /** Resolves with the signal's name when the process is asked to stop (SIGINT or SIGTERM). */
   untilStopSignal: () => Promise<string>;
-  loadHub: () => Promise<HubModule>;
+  loadHub: () => Promise<HubApi>;
 };

@@ -4,11 +4,12 @@ import { describeStorage, loadConfig, serveUntilStopped } from "./serve.ts";
 
 export const DEMO = {
   name: "demo",
-  summary: "Start a hub on embedded storage with a demo network of fabriques and satellites.",
+  summary: "Start a hub with a seeded demo network of fabriques and satellites.",
   synopsis: "[options]",
   options: {},
   notes: [
     "Environment: PORT (default 4000) is the hub's port; DATA_DIR (default .maillage) holds the data, the hub's in DATA_DIR/hub.",
+    "The demo always uses embedded storage (PGlite, in-process pub/sub): DATABASE_URL and REDIS_URL are ignored.",
     "The first start seeds the network; later starts reuse the data. SIGINT or SIGTERM stops it cleanly.",
   ],
 } as const satisfies CommandSpec;
@@ -58,14 +59,15 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
     ctx.stdout(commandHelp(DEMO));
     return 0;
   }
-  const hubModule = await ctx.loadHub();
-  const config = loadConfig(hubModule, ctx);
+  const api = await ctx.loadHub();
+  // The demo always runs on embedded storage: never seed a demo network into a real database.
+  const config = loadConfig(api, ctx, { databaseUrl: undefined, redisUrl: undefined });
   const stopSignal = ctx.untilStopSignal();
-  const hub = await hubModule.createHub(config);
+  const hub = await api.createHub(config);
   try {
-    const seed = await hubModule.seedDemoNetwork(hub);
+    const seed = await api.seedDemoNetwork(hub);
     const { url } = await hub.start();
-    const token = await hubModule.issueHubToken(hub.config, { role: "NATIONAL" }, DEMO_TOKEN_TTL);
+    const token = await api.issueHubToken(hub.config, { role: "NATIONAL" }, DEMO_TOKEN_TTL);
     ctx.stdout(demoBanner({ url, token, ...seed, storage: describeStorage(hub.config) }));
   } catch (error) {
     await hub.stop().catch(() => {});

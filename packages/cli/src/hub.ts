@@ -16,10 +16,14 @@ export const HUB_SUMMARY = "Run the national hub and manage its tokens.";
 
 export const HUB_START = {
   name: "hub start",
-  summary: "Start the national hub (GraphQL on /graphql, /health, /ready, /.well-known/jwks.json).",
+  summary: "Start the national hub.",
   synopsis: "[options]",
   options: {
-    port: { type: "string", value: "<port>", description: "Port to listen on (default: PORT or 4000; 0 = any free port)" },
+    port: {
+      type: "string",
+      value: "<port>",
+      description: "Port to listen on (default: PORT or 4000; 0 = any free port)",
+    },
     "data-dir": {
       type: "string",
       value: "<dir>",
@@ -27,27 +31,46 @@ export const HUB_START = {
     },
   },
   notes: [
-    "Without DATABASE_URL the hub keeps its data in embedded PGlite under its data dir; with it, on PostgreSQL.",
+    "Serves GraphQL on /graphql (HTTP and graphql-ws), /health, /ready and /.well-known/jwks.json.",
+    "Without DATABASE_URL the data lives in embedded PGlite under the data dir; with it, in PostgreSQL.",
     "Pending migrations are applied at start. SIGINT or SIGTERM stops the hub cleanly.",
   ],
 } as const satisfies CommandSpec;
 
 export const HUB_TOKEN = {
   name: "hub token",
-  summary: "Print a JWT signed by the hub's key (it reads the key file only, so it works while the hub runs).",
+  summary: "Print a token (JWT) signed by the hub's key.",
   synopsis: "--role <role> [options]",
   options: {
     role: { type: "string", value: "<role>", description: "NATIONAL or FABRIQUE_ADMIN (required)" },
-    fabrique: { type: "string", value: "<id>", description: "The fabrique a FABRIQUE_ADMIN token acts for (required with that role)" },
-    ttl: { type: "string", value: "<ttl>", description: "Lifetime: 30s, 15m, 1h, 7d, ... at most 365d (default: 1h)" },
-    "data-dir": { type: "string", value: "<dir>", description: "The hub's directory holding its key file (default: DATA_DIR/hub)" },
+    fabrique: {
+      type: "string",
+      value: "<id>",
+      description: "The fabrique a FABRIQUE_ADMIN token acts for (required with that role)",
+    },
+    ttl: {
+      type: "string",
+      value: "<ttl>",
+      description: "Lifetime: 30s, 15m, 1h, 7d, ... at most 365d (default: 1h)",
+    },
+    "data-dir": {
+      type: "string",
+      value: "<dir>",
+      description: "The hub's directory holding its key file (default: DATA_DIR/hub)",
+    },
   },
-  notes: ["Example: maillage hub token --role FABRIQUE_ADMIN --fabrique <id> --ttl 8h"],
+  notes: [
+    "It reads the hub's key file only (never its database), so it works while the hub runs.",
+    "Example: maillage hub token --role FABRIQUE_ADMIN --fabrique <id> --ttl 8h",
+  ],
 } as const satisfies CommandSpec;
 
 export type HubStartOptions = { port: number | undefined; dataDir: string | undefined };
 
-export function hubStartOptions(values: OptionValues<typeof HUB_START.options>, cwd: string): HubStartOptions {
+export function hubStartOptions(
+  values: OptionValues<typeof HUB_START.options>,
+  cwd: string,
+): HubStartOptions {
   return {
     port: values.port === undefined ? undefined : parsePort(values.port),
     dataDir: dataDirOption(values["data-dir"], cwd),
@@ -61,7 +84,10 @@ export type HubTokenOptions = {
   dataDir: string | undefined;
 };
 
-export function hubTokenOptions(values: OptionValues<typeof HUB_TOKEN.options>, cwd: string): HubTokenOptions {
+export function hubTokenOptions(
+  values: OptionValues<typeof HUB_TOKEN.options>,
+  cwd: string,
+): HubTokenOptions {
   if (values.role === undefined) {
     throw new UsageError("--role is required (NATIONAL or FABRIQUE_ADMIN)");
   }
@@ -69,17 +95,22 @@ export function hubTokenOptions(values: OptionValues<typeof HUB_TOKEN.options>, 
   if (!role.success) {
     throw new UsageError(`--role must be NATIONAL or FABRIQUE_ADMIN, got "${values.role}"`);
   }
-  const fabriqueId = values.fabrique === undefined ? undefined : requireNonEmpty(values.fabrique, "--fabrique");
+  const fabriqueId =
+    values.fabrique === undefined ? undefined : requireNonEmpty(values.fabrique, "--fabrique");
   if (role.data === "FABRIQUE_ADMIN" && fabriqueId === undefined) {
     throw new UsageError("--role FABRIQUE_ADMIN needs --fabrique <id>");
   }
   if (role.data === "NATIONAL" && fabriqueId !== undefined) {
-    throw new UsageError("--role NATIONAL takes no --fabrique (a national token covers the whole network)");
+    throw new UsageError(
+      "--role NATIONAL takes no --fabrique (a national token covers the whole network)",
+    );
   }
   const ttl = values.ttl ?? "1h";
   const parsedTtl = Ttl.safeParse(ttl);
   if (!parsedTtl.success) {
-    throw new UsageError(`invalid --ttl "${ttl}": ${parsedTtl.error.issues[0]?.message ?? "a duration such as 1h"}`);
+    throw new UsageError(
+      `invalid --ttl "${ttl}": ${parsedTtl.error.issues[0]?.message ?? "a duration such as 1h"}`,
+    );
   }
   return { role: role.data, fabriqueId, ttl, dataDir: dataDirOption(values["data-dir"], cwd) };
 }
@@ -95,16 +126,18 @@ export async function runHubStart(argv: readonly string[], ctx: CliContext): Pro
     return 0;
   }
   const options = hubStartOptions(parsed.values, ctx.cwd);
-  const hubModule = await ctx.loadHub();
-  const config = loadConfig(hubModule, ctx, {
+  const api = await ctx.loadHub();
+  const config = loadConfig(api, ctx, {
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
   const stopSignal = ctx.untilStopSignal();
-  const hub = await hubModule.createHub(config);
+  const hub = await api.createHub(config);
   try {
     const { url } = await hub.start();
-    ctx.stdout(`Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\n${describeStorage(config)}\n`);
+    ctx.stdout(
+      `Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\nstorage: ${describeStorage(config)}\n`,
+    );
   } catch (error) {
     await hub.stop().catch(() => {});
     throw error;
@@ -119,10 +152,17 @@ export async function runHubToken(argv: readonly string[], ctx: CliContext): Pro
     return 0;
   }
   const options = hubTokenOptions(parsed.values, ctx.cwd);
-  const hubModule = await ctx.loadHub();
-  const config = loadConfig(hubModule, ctx, options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const claims = options.fabriqueId === undefined ? { role: options.role } : { role: options.role, fabriqueId: options.fabriqueId };
-  const token = await hubModule.issueHubToken(config, claims, options.ttl);
+  const api = await ctx.loadHub();
+  const config = loadConfig(
+    api,
+    ctx,
+    options.dataDir === undefined ? {} : { dataDir: options.dataDir },
+  );
+  const claims =
+    options.fabriqueId === undefined
+      ? { role: options.role }
+      : { role: options.role, fabriqueId: options.fabriqueId };
+  const token = await api.issueHubToken(config, claims, options.ttl);
   ctx.stdout(`${token}\n`);
   return 0;
 }

@@ -62,7 +62,8 @@ async function dispatch(argv: readonly string[], ctx: CliContext): Promise<numbe
     ctx.stdout(rootHelp());
     return 0;
   }
-  if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (see "maillage --help")`);
+  if (first.startsWith("-"))
+    throw new UsageError(`unknown option ${first} (see "maillage --help")`);
 
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (command !== undefined) return command.run(rest, ctx);

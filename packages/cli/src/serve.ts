@@ -1,17 +1,17 @@
-import type { Hub, HubConfig } from "@maillage/hub";
+import type { HubConfig } from "@maillage/hub";
 import { UsageError } from "./args.ts";
-import type { CliContext, HubModule } from "./context.ts";
+import type { CliContext, HubApi, HubLifecycle } from "./context.ts";
 
 /** The hub's config from the environment; a bad variable is a usage error (exit 2). */
 export function loadConfig(
-  hub: HubModule,
+  api: HubApi,
   ctx: CliContext,
   overrides: Partial<HubConfig> = {},
 ): HubConfig {
   try {
-    return hub.loadHubConfig(ctx.env, overrides);
+    return api.loadHubConfig(ctx.env, overrides);
   } catch (error) {
-    if (error instanceof hub.ConfigError) throw new UsageError(error.message);
+    if (error instanceof api.ConfigError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -22,7 +22,7 @@ export function describeStorage(config: HubConfig): string {
     ? "PostgreSQL (DATABASE_URL)"
     : `embedded PGlite in ${config.dataDir}`;
   const pubsub = config.redisUrl ? "Redis (REDIS_URL)" : "in-process";
-  return `storage: ${database}; pub/sub: ${pubsub}`;
+  return `${database}; pub/sub: ${pubsub}`;
 }
 
 /**
@@ -30,7 +30,7 @@ export function describeStorage(config: HubConfig): string {
  * the hub starts, so a Ctrl-C during a slow start still ends in a clean stop.
  */
 export async function serveUntilStopped(
-  hub: Hub,
+  hub: HubLifecycle,
   ctx: CliContext,
   stopSignal: Promise<string>,
 ): Promise<number> {

@@ -41,11 +41,11 @@ export const WS_TOKEN_EXPIRED = 4401;
  */
 export async function createHub(
   config: HubConfig,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; onQuery?: (sql: string) => void } = {},
 ): Promise<Hub> {
   const logger = options.logger ?? createLogger(config);
   const keys = await KeyRing.open(config);
-  const db = await openDatabase(config);
+  const db = await openDatabase({ ...config, onQuery: options.onQuery });
   const migrations = await readMigrations();
   try {
     const applied = await migrate(db, migrations);

@@ -25,20 +25,31 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export async function openDatabase(options: {
+export type DatabaseOptions = {
   databaseUrl: string | undefined;
   dataDir: string;
-}): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPGlite(path.join(options.dataDir, "pgdata"));
+  /** Called with every SQL statement Prisma sends (tests count them). */
+  onQuery?: ((sql: string) => void) | undefined;
+};
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.onQuery);
+  return openPGlite(path.join(options.dataDir, "pgdata"), options.onQuery);
 }
 
-async function openPostgres(url: string): Promise<Database> {
+function createClient(adapter: PrismaPg | PrismaPGlite, onQuery: DatabaseOptions["onQuery"]) {
+  if (!onQuery) return new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  prisma.$on("query", (event) => onQuery(event.query));
+  return prisma;
+}
+
+async function openPostgres(url: string, onQuery: DatabaseOptions["onQuery"]): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = createClient(new PrismaPg(pool), onQuery);
   return {
     kind: "postgres",
     prisma,
@@ -64,10 +75,10 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
-async function openPGlite(dir: string): Promise<Database> {
+async function openPGlite(dir: string, onQuery: DatabaseOptions["onQuery"]): Promise<Database> {
   await fs.mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const prisma = createClient(new PrismaPGlite(db), onQuery);
   const session: SqlSession = {
     async exec(sql) {
       await db.exec(sql);

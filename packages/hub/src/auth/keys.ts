@@ -38,7 +38,8 @@ async function newStoredKey(): Promise<KeyFile["keys"][number]> {
 
 async function writeKeyFileAtomically(file: string, content: KeyFile, replace: boolean) {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // Unique per call: two opens in one process (or one millisecond) must not share it.
+  const tmp = `${file}.${randomUUID()}.tmp`;
   await fs.writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: "wx" });
   try {
     if (replace) await fs.rename(tmp, file);
@@ -49,20 +50,53 @@ async function writeKeyFileAtomically(file: string, content: KeyFile, replace: b
   }
 }
 
-async function readKeyFile(source: KeySource, create: boolean): Promise<KeyFile> {
-  if (source.signingKeysJson) return KeyFile.parse(JSON.parse(source.signingKeysJson));
+/**
+ * Which version of the key file is on disk. The file is only ever replaced (rename/link of a
+ * new inode), never written in place, so inode + mtime + size identify a version even when
+ * two writes land within the clock's resolution.
+ */
+type FileVersion = string;
+
+function versionOf(stat: { ino: number; mtimeMs: number; size: number }): FileVersion {
+  return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+}
+
+/** Reads the content and its version through one handle, so they always match. */
+async function readVersioned(file: string): Promise<{ keyFile: KeyFile; version: FileVersion }> {
+  const handle = await fs.open(file, "r");
+  try {
+    const version = versionOf(await handle.stat());
+    const keyFile = KeyFile.parse(JSON.parse(await handle.readFile("utf8")));
+    return { keyFile, version };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readKeyFileVersioned(
+  source: KeySource,
+  create: boolean,
+): Promise<{ keyFile: KeyFile; version: FileVersion | undefined }> {
+  if (source.signingKeysJson) {
+    return { keyFile: KeyFile.parse(JSON.parse(source.signingKeysJson)), version: undefined };
+  }
   const file = keyFilePath(source.dataDir);
   try {
-    return KeyFile.parse(JSON.parse(await fs.readFile(file, "utf8")));
+    return await readVersioned(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT" || !create) throw error;
     try {
       await writeKeyFileAtomically(file, { keys: [await newStoredKey()] }, false);
     } catch (linkError) {
+      // Another opener created it first: everybody uses that one.
       if ((linkError as NodeJS.ErrnoException).code !== "EEXIST") throw linkError;
     }
-    return KeyFile.parse(JSON.parse(await fs.readFile(file, "utf8")));
+    return readVersioned(file);
   }
+}
+
+async function readKeyFile(source: KeySource, create: boolean): Promise<KeyFile> {
+  return (await readKeyFileVersioned(source, create)).keyFile;
 }
 
 async function toSigningKey(stored: KeyFile["keys"][number]): Promise<SigningKey> {
@@ -79,7 +113,8 @@ async function toSigningKey(stored: KeyFile["keys"][number]): Promise<SigningKey
  */
 export class KeyRing {
   private keys: SigningKey[] = [];
-  private mtimeMs = -1;
+  private version: FileVersion | undefined;
+  private reloading: Promise<void> | undefined;
 
   private constructor(private readonly source: KeySource) {}
 
@@ -90,17 +125,24 @@ export class KeyRing {
   }
 
   private async load(create: boolean) {
-    const file = await readKeyFile(this.source, create);
-    this.keys = await Promise.all(file.keys.map(toSigningKey));
-    if (!this.source.signingKeysJson) {
-      this.mtimeMs = (await fs.stat(keyFilePath(this.source.dataDir))).mtimeMs;
-    }
+    const { keyFile, version } = await readKeyFileVersioned(this.source, create);
+    this.keys = await Promise.all(keyFile.keys.map(toSigningKey));
+    this.version = version;
   }
 
+  /**
+   * Re-reads the key file if it was replaced since the last read (one `stat` otherwise, cheap
+   * enough to run before every verification). A missing file keeps the current keys.
+   */
   async refresh(): Promise<void> {
     if (this.source.signingKeysJson) return;
     const stat = await fs.stat(keyFilePath(this.source.dataDir)).catch(() => undefined);
-    if (stat && stat.mtimeMs !== this.mtimeMs) await this.load(false);
+    if (!stat || versionOf(stat) === this.version) return;
+    // Concurrent requests share one reload.
+    this.reloading ??= this.load(false).finally(() => {
+      this.reloading = undefined;
+    });
+    await this.reloading;
   }
 
   /** The key new tokens are signed with: the newest one. */

@@ -41,8 +41,8 @@ export async function issueHubToken(
 }
 
 /**
- * Verifies a bearer token signed by the hub: EdDSA only, known `kid`, required `iss`, `aud`,
- * `exp`, `sub`. Any failure is UNAUTHENTICATED; the reason stays in the server log.
+ * Verifies a bearer token signed by the hub: EdDSA only, a `kid` of a key currently in the key
+ * file, required `iss`, `aud`, `exp`, `sub`. Any failure is UNAUTHENTICATED; the reason stays in the server log.
  */
 export async function verifyHubToken(
   keys: KeyRing,
@@ -50,11 +50,11 @@ export async function verifyHubToken(
   token: string,
 ): Promise<TokenClaims> {
   const resolveKey = async (header: JWTHeaderParameters) => {
-    let key = keys.find(header.kid);
-    if (!key) {
-      await keys.refresh();
-      key = keys.find(header.kid);
-    }
+    // The key file may have changed under a running hub (rotateSigningKey, removeSigningKey):
+    // a rotated key verifies at once, a removed one stops verifying at once. A key file that
+    // cannot be read right now leaves the current keys in place.
+    await keys.refresh().catch(() => undefined);
+    const key = keys.find(header.kid);
     if (!key) throw new joseErrors.JWKSNoMatchingKey();
     return key.publicKey;
   };

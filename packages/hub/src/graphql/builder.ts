@@ -52,6 +52,8 @@ export const builder = new SchemaBuilder<{
     client: (ctx) => ctx.prisma,
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
+    defaultConnectionSize: 50,
+    maxConnectionSize: 500,
     onUnusedQuery: null,
   },
   relay: {

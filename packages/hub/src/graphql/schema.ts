@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.ts";
 import "./scalars.ts";
@@ -10,7 +11,10 @@ builder.subscriptionType({});
 
 export const schema = builder.toSchema();
 
-/** The SDL committed at packages/schema/hub.graphql; a test fails when they drift. */
+/** The SDL committed in the contract package; schema.test.ts fails when they drift. */
+export const HUB_SDL_PATH = fileURLToPath(new URL("../../../schema/hub.graphql", import.meta.url));
+
+
 export function printHubSchema(): string {
   return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

@@ -34,7 +34,10 @@ export type TestHub = {
  * A migrated hub on a throwaway store: PGlite in a temp dir, or a fresh PostgreSQL database
  * created on the server of `DATABASE_URL` (the integration suite) and dropped afterwards.
  */
-export async function startTestHub(backend: Backend, options: { silent?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(
+  backend: Backend,
+  options: { silent?: boolean; onQuery?: (sql: string) => void } = {},
+): Promise<TestHub> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-hub-"));
   let dropDatabase = async () => {};
   let databaseUrl: string | undefined;
@@ -45,7 +48,7 @@ export async function startTestHub(backend: Backend, options: { silent?: boolean
   }
   const config = loadHubConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent" });
   const logger = pino({ level: options.silent === false ? "info" : "silent" });
-  const hub = await createHub(config, { logger });
+  const hub = await createHub(config, { logger, onQuery: options.onQuery });
   return {
     hub,
     async gql(query, variables, token) {

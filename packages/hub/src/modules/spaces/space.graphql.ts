@@ -120,11 +120,12 @@ export const SpaceRef = builder.prismaNode("Space", {
       nullable: true,
       description: "For a satellite, the fabrique that animates it.",
     }),
-    satellites: t.relatedConnection("satellites", {
-      cursor: "id",
-      query: { orderBy: { id: "asc" } },
-      totalCount: true,
-    }),
+    satellites: t.relatedConnection(
+      "satellites",
+      { cursor: "id", query: { orderBy: { id: "asc" } }, totalCount: true },
+      { name: "SatelliteConnection" },
+      { name: "SatelliteEdge" },
+    ),
     node: t.relation("node", { nullable: true, description: "The fabrique's node agent, once enrolled." }),
     memberCount: t.relationCount("members"),
     closedAt: t.expose("closedAt", { type: "DateTime", nullable: true }),
@@ -186,7 +187,7 @@ builder.queryFields((t) => ({
     type: "Space",
     cursor: "id",
     authScopes: readers,
-    description: "Spaces visible to the caller, oldest first.",
+    description: "Spaces visible to the caller, oldest first; pages of 50 by default, 500 at most.",
     args: { filter: t.arg({ type: SpaceFilter }) },
     totalCount: (_parent, args, ctx) =>
       ctx.prisma.space.count({ where: spaceWhere(ctx.viewer, args.filter) }),
@@ -196,7 +197,7 @@ builder.queryFields((t) => ({
         where: spaceWhere(ctx.viewer, args.filter),
         orderBy: { id: "asc" },
       }),
-  }),
+  }, { name: "SpaceConnection" }, { name: "SpaceEdge" }),
   space: t.prismaField({
     type: "Space",
     nullable: true,
@@ -334,7 +335,8 @@ builder.mutationFields((t) => ({
   }),
   createSatellite: t.prismaField({
     type: "Space",
-    authScopes: readers,
+    description: "Registers a satellite in a fabrique's network; for that fabrique's team.",
+    authScopes: (_parent, args) => ({ fabriqueAdmin: args.fabriqueId.id }),
     args: {
       fabriqueId: t.arg.globalID({ required: true, for: SpaceRef }),
       input: t.arg({ type: CreateSpaceFields, required: true }),

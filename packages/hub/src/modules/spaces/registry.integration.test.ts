@@ -1,0 +1,3 @@
+import { registerRegistryTests } from "./registry.suite.ts";
+
+registerRegistryTests("postgres");

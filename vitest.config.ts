@@ -1,0 +1,49 @@
+import { createRequire } from "node:module";
+import { configDefaults, defineConfig } from "vitest/config";
+
+// pothos and yoga load graphql's CommonJS build; vite would hand test files the ESM build.
+// Two copies of graphql break schemas ("Cannot use GraphQLSchema from another module"), so
+// every import of `graphql` goes to the CommonJS entry, in every project.
+const graphqlEntry = createRequire(new URL("./packages/hub/package.json", import.meta.url)).resolve(
+  "graphql/index.js",
+);
+
+/** The integration suite runs on the real services; these are the development and CI ones. */
+const serviceUrl = (name: string, fallback: string) => process.env[name] ?? fallback;
+
+const ignored = [...configDefaults.exclude, "**/.maillage/**", "**/.turbo/**"];
+
+export default defineConfig({
+  resolve: {
+    alias: [{ find: /^graphql$/, replacement: graphqlEntry }],
+  },
+  test: {
+    pool: "forks",
+    // An embedded PGlite takes about 2 s to start; a migrated one a little more.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: ["default", "./tests/support/summary-reporter.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/**/src/**/*.test.ts", "tests/**/*.test.ts"],
+          exclude: [...ignored, "**/*.integration.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["**/*.integration.test.ts"],
+          exclude: ignored,
+          env: {
+            DATABASE_URL: serviceUrl("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+            REDIS_URL: serviceUrl("REDIS_URL", "redis://127.0.0.1:6379"),
+          },
+        },
+      },
+    ],
+  },
+});
