@@ -4,8 +4,15 @@ import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { createClient, type Client } from "graphql-ws";
-import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, type JWK, jwtVerify, SignJWT } from "jose";
+import { type Client, createClient } from "graphql-ws";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  generateKeyPair,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
@@ -66,8 +73,12 @@ const national = () => signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, 
 const admin = (fabriqueId: string) =>
   signHubToken(hub.keys, hub.config, { role: "FABRIQUE_ADMIN", fabriqueId }, "1h");
 
-async function post(query: string, options: { token?: string; authorization?: string; variables?: object } = {}) {
-  const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
+async function post(
+  query: string,
+  options: { token?: string; authorization?: string; variables?: object } = {},
+) {
+  const authorization =
+    options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
   const response = await fetch(`${baseUrl}/graphql`, {
     method: "POST",
     headers: {
@@ -96,7 +107,11 @@ describe("probes", () => {
   it("GET /ready answers 200 with no pending migration", async () => {
     const response = await fetch(`${baseUrl}/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: "ready", database: "reachable", pendingMigrations: [] });
+    expect(await response.json()).toMatchObject({
+      status: "ready",
+      database: "reachable",
+      pendingMigrations: [],
+    });
   });
 
   it("GET /.well-known/jwks.json lists the public signing key, usable to verify hub tokens", async () => {
@@ -218,6 +233,8 @@ function subscribe(authToken: string | undefined): Subscriber {
     connectionParams: authToken === undefined ? {} : { authToken },
     retryAttempts: 0,
     lazy: false,
+    // A refused connection is expected here; the default would print it on stderr.
+    onNonLazyError: () => {},
     on: { closed: (event) => onClosed((event as { code: number }).code) },
   });
   const subscriber: Subscriber = {
@@ -250,24 +267,41 @@ async function createSatellitesUntil(
   prefix: string,
   received: () => boolean,
 ): Promise<string[]> {
-  const token = await admin(fabrique.id);
   const names: string[] = [];
   for (let attempt = 0; attempt < 20 && !received(); attempt++) {
     const name = `${prefix} ${attempt}`;
-    const { body } = await post(
-      `mutation Create($fabriqueId: ID!, $input: CreateSpaceInput!) {
-        createSatellite(fabriqueId: $fabriqueId, input: $input) { id name }
-      }`,
-      { token, variables: { fabriqueId: fabrique.gid, input: { name, communeCode: "07019" } } },
-    );
-    expect(body.errors).toBeUndefined();
+    await createSatellite(fabrique, name);
     names.push(name);
-    await vi.waitFor(() => expect(received()).toBe(true), { timeout: 500, interval: 20 }).catch(() => {});
+    await vi
+      .waitFor(() => expect(received()).toBe(true), { timeout: 500, interval: 20 })
+      .catch(() => {});
   }
   return names;
 }
 
+async function createSatellite(fabrique: { id: string; gid: string }, name: string) {
+  const { body } = await post(
+    `mutation Create($fabriqueId: ID!, $input: CreateSpaceInput!) {
+      createSatellite(fabriqueId: $fabriqueId, input: $input) { id name }
+    }`,
+    {
+      token: await admin(fabrique.id),
+      variables: { fabriqueId: fabrique.gid, input: { name, communeCode: "07019" } },
+    },
+  );
+  expect(body.errors).toBeUndefined();
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `promise`, or a rejection after `ms`: a missing close fails fast instead of hanging. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`nothing after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 describe("graphql-ws", () => {
   it("a NATIONAL subscriber hears a satellite created by a fabrique team; another fabrique's team does not", async () => {
@@ -277,12 +311,19 @@ describe("graphql-ws", () => {
     try {
       const prefix = `Satellite ws ${randomUUID().slice(0, 8)}`;
       const mine = (s: Subscriber) => s.events.filter((e) => e.space.name.startsWith(prefix));
-      const names = await createSatellitesUntil(fabriqueA, prefix, () => mine(nationalSub).length > 0);
+      const names = await createSatellitesUntil(
+        fabriqueA,
+        prefix,
+        () => mine(nationalSub).length > 0 && mine(ownTeam).length > 0,
+      );
 
-      expect(mine(nationalSub)[0]).toEqual({ change: "CREATED", space: { name: expect.stringMatching(prefix) } });
+      expect(mine(nationalSub)[0]).toEqual({
+        change: "CREATED",
+        space: { name: expect.stringMatching(prefix) },
+      });
       expect(names).toContain(mine(nationalSub)[0]?.space.name);
-      // The own team hears its network too (it may have subscribed a moment later).
-      await vi.waitFor(() => expect(mine(ownTeam).length).toBeGreaterThan(0), { timeout: 2000 });
+      // The fabrique's own team hears its network too.
+      expect(mine(ownTeam)[0]?.change).toBe("CREATED");
       await sleep(300);
       expect(otherTeam.events).toEqual([]);
       expect(nationalSub.errors).toEqual([]);
@@ -305,16 +346,15 @@ describe("graphql-ws", () => {
     for (const token of ["garbage", forged]) {
       const sub = subscribe(token);
       try {
-        expect(await sub.closed).toBe(4403);
-        await createSatellitesUntil(fabriqueA, `Satellite refused ${randomUUID().slice(0, 8)}`, () => false).then(
-          (names) => expect(names.length).toBeGreaterThan(0),
-        );
+        expect(await within(sub.closed, 5000)).toBe(4403);
+        await createSatellite(fabriqueA, `Satellite refused ${randomUUID().slice(0, 8)}`);
+        await sleep(300);
         expect(sub.events).toEqual([]);
       } finally {
         await sub.dispose();
       }
     }
-  }, 30_000);
+  });
 
   it("a subscription without a token is refused with UNAUTHENTICATED", async () => {
     const sub = subscribe(undefined);
@@ -333,9 +373,27 @@ describe("graphql-ws", () => {
     const sub = subscribe(token);
     try {
       const started = Date.now();
-      expect(await sub.closed).toBe(4401);
+      expect(await within(sub.closed, 5000)).toBe(4401);
       // Not before the token expired (exp is in whole seconds, so at least ~1 s later).
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      await sub.dispose();
+    }
+  });
+
+  // Known bug in app.ts: the expiry timer is a plain setTimeout, whose delay overflows past
+  // 2^31-1 ms (~24.8 days); Node then fires it after 1 ms, so a token valid for 30 days (the
+  // CLI accepts up to 365d) has its socket closed at once. Remove `.fails` once app.ts re-arms
+  // the timer in chunks.
+  it("keeps open a socket whose token is valid for 30 days", async () => {
+    const token = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "30d");
+    const sub = subscribe(token);
+    try {
+      const outcome = await within(sub.closed, 1000).then(
+        (code) => `closed with ${code}`,
+        () => "open",
+      );
+      expect(outcome).toBe("open");
     } finally {
       await sub.dispose();
     }
@@ -349,7 +407,9 @@ describe("request log", () => {
     const { status } = await post(SPACES_COUNT, { token });
     expect(status).toBe(200);
     const requestLines = () =>
-      logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.msg === "request");
+      logLines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((l) => l.msg === "request");
     await vi.waitFor(() => expect(requestLines().length).toBeGreaterThan(0), { timeout: 2000 });
     await sleep(100);
     const lines = requestLines();
@@ -370,7 +430,9 @@ describe("key rotation under a running hub", () => {
     oldToken = await national();
     newKid = await rotateSigningKey(hub.config.dataDir);
 
-    const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as {
+      keys: JWK[];
+    };
     expect(jwks.keys.map((k) => k.kid)).toEqual([oldKid, newKid]);
     for (const key of jwks.keys) {
       expect(key).toMatchObject({ kty: "OKP", crv: "Ed25519" });
@@ -392,7 +454,9 @@ describe("key rotation under a running hub", () => {
     expect(status).toBe(401);
     expect(codeOf(body)).toBe("UNAUTHENTICATED");
 
-    const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as {
+      keys: JWK[];
+    };
     expect(jwks.keys.map((k) => k.kid)).toEqual([newKid]);
   });
 });

@@ -6,7 +6,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { KeyRing } from "./auth/keys.ts";
-import { verifyHubToken } from "./auth/tokens.ts";
+import { type VerifiedClaims, verifyHubToken } from "./auth/tokens.ts";
 import type { AppServices, Context, Viewer } from "./context.ts";
 import { type Database, openDatabase } from "./db.ts";
 import type { HubConfig } from "./env.ts";
@@ -34,6 +34,7 @@ export type Hub = {
 
 /** graphql-ws closes a socket whose token expired with this code. */
 export const WS_TOKEN_EXPIRED = 4401;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Builds a hub: opens its storage, applies pending migrations, loads its signing keys and
@@ -68,7 +69,7 @@ export async function createHub(
     enrolmentService: createEnrolmentService({ prisma: db.prisma, spaces: spaceService }),
   };
 
-  async function viewerFromToken(token: string | undefined): Promise<Viewer | null> {
+  async function viewerFromToken(token: string | undefined): Promise<VerifiedClaims | null> {
     if (!token) return null;
     return verifyHubToken(keys, config, token);
   }
@@ -106,7 +107,15 @@ export async function createHub(
     }
   }
 
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      logger.error({ err, path: req.url }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { status: "error" });
+      else res.destroy();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: import("node:http").ServerResponse) {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok" });
     if (req.method === "GET" && path === "/ready") {
@@ -114,15 +123,38 @@ export async function createHub(
       return sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", ...detail });
     }
     if (req.method === "GET" && path === "/.well-known/jwks.json") {
-      await keys.refresh();
+      await keys.refresh().catch((err: unknown) => {
+        logger.warn({ err }, "key file unreadable; serving the keys already loaded");
+      });
       return sendJson(res, 200, keys.jwks(), { "cache-control": "public, max-age=300" });
     }
     return yoga(req, res);
-  });
+  }
 
   const wsServer = new WebSocketServer({ server, path: "/graphql" });
   const expiryTimers = new Set<NodeJS.Timeout>();
-  useServer<Record<string, unknown>, { viewer?: Viewer | null; request: IncomingMessage }>(
+
+  /** A subscription ends when its token expires (timers re-arm past setTimeout's ~24.8 days). */
+  function closeAtExpiry(socket: import("ws").WebSocket, deadline: number) {
+    let timer: NodeJS.Timeout;
+    const arm = () => {
+      timer = setTimeout(
+        () => {
+          expiryTimers.delete(timer);
+          if (Date.now() >= deadline) socket.close(WS_TOKEN_EXPIRED, "token expired");
+          else arm();
+        },
+        Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS),
+      );
+      expiryTimers.add(timer);
+    };
+    arm();
+    socket.once("close", () => {
+      clearTimeout(timer);
+      expiryTimers.delete(timer);
+    });
+  }
+  useServer<Record<string, unknown>, { viewer?: VerifiedClaims | null; request: IncomingMessage }>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
@@ -133,19 +165,8 @@ export async function createHub(
         } catch {
           return false; // closes with 4403 Forbidden
         }
-        const exp = (ctx.extra.viewer as (Viewer & { exp?: number }) | null)?.exp;
-        if (exp) {
-          // A subscription ends when its token expires.
-          const timer = setTimeout(() => {
-            expiryTimers.delete(timer);
-            ctx.extra.socket.close(WS_TOKEN_EXPIRED, "token expired");
-          }, Math.max(0, exp * 1000 - Date.now()));
-          expiryTimers.add(timer);
-          ctx.extra.socket.once("close", () => {
-            clearTimeout(timer);
-            expiryTimers.delete(timer);
-          });
-        }
+        const exp = ctx.extra.viewer?.exp;
+        if (exp) closeAtExpiry(ctx.extra.socket, exp * 1000);
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {

@@ -2,7 +2,13 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { KeyRing, keyFilePath, listSigningKeys, removeSigningKey, rotateSigningKey } from "./keys.ts";
+import {
+  KeyRing,
+  keyFilePath,
+  listSigningKeys,
+  removeSigningKey,
+  rotateSigningKey,
+} from "./keys.ts";
 
 const tempDirs: string[] = [];
 
@@ -68,7 +74,12 @@ describe("KeyRing", () => {
     const ring = await KeyRing.open({ dataDir });
     const { keys } = ring.jwks();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", kid: ring.signer.kid, alg: "EdDSA" });
+    expect(keys[0]).toMatchObject({
+      kty: "OKP",
+      crv: "Ed25519",
+      kid: ring.signer.kid,
+      alg: "EdDSA",
+    });
     expect(keys[0]).not.toHaveProperty("d");
     expect(typeof keys[0]?.x).toBe("string");
   });

@@ -18,7 +18,12 @@ const StoredKey = z.object({
 const KeyFile = z.object({ keys: z.array(StoredKey).min(1) });
 type KeyFile = z.infer<typeof KeyFile>;
 
-export type SigningKey = { kid: string; privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: JWK };
+export type SigningKey = {
+  kid: string;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  publicJwk: JWK;
+};
 
 export type KeySource = { dataDir: string; signingKeysJson?: string | undefined };
 
@@ -100,7 +105,10 @@ async function readKeyFile(source: KeySource, create: boolean): Promise<KeyFile>
 }
 
 async function toSigningKey(stored: KeyFile["keys"][number]): Promise<SigningKey> {
-  const privateKey = (await importJWK({ ...stored.privateJwk, alg: "EdDSA" }, "EdDSA")) as CryptoKey;
+  const privateKey = (await importJWK(
+    { ...stored.privateJwk, alg: "EdDSA" },
+    "EdDSA",
+  )) as CryptoKey;
   const { d: _private, ...publicPart } = stored.privateJwk;
   const publicJwk: JWK = { ...publicPart, kid: stored.kid, alg: "EdDSA", use: "sig" };
   const publicKey = (await importJWK(publicJwk, "EdDSA")) as CryptoKey;
@@ -178,7 +186,9 @@ export async function removeSigningKey(dataDir: string, kid: string): Promise<vo
   await writeKeyFileAtomically(keyFilePath(dataDir), { keys }, true);
 }
 
-export async function listSigningKeys(dataDir: string): Promise<{ kid: string; createdAt: string }[]> {
+export async function listSigningKeys(
+  dataDir: string,
+): Promise<{ kid: string; createdAt: string }[]> {
   const file = await readKeyFile({ dataDir }, false);
   return file.keys.map(({ kid, createdAt }) => ({ kid, createdAt }));
 }

@@ -52,7 +52,11 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("
 
 describe("issueHubToken", () => {
   it("produces an EdDSA JWT with kid, iss, aud, exp, sub and role", async () => {
-    const token = await issueHubToken(config, { role: "FABRIQUE_ADMIN", fabriqueId: "fab-1" }, "1h");
+    const token = await issueHubToken(
+      config,
+      { role: "FABRIQUE_ADMIN", fabriqueId: "fab-1" },
+      "1h",
+    );
     const header = decodeProtectedHeader(token);
     expect(header).toMatchObject({ alg: "EdDSA", kid: keys.signer.kid });
     const payload = decodeJwt(token);
@@ -81,10 +85,16 @@ describe("issueHubToken", () => {
 
 describe("verifyHubToken", () => {
   it("accepts a token the hub issued and returns its claims", async () => {
-    const token = await issueHubToken(config, { role: "FABRIQUE_ADMIN", fabriqueId: "fab-1" }, "1h");
+    const token = await issueHubToken(
+      config,
+      { role: "FABRIQUE_ADMIN", fabriqueId: "fab-1" },
+      "1h",
+    );
     const claims = await verifyHubToken(keys, config, token);
     expect(claims).toMatchObject({ role: "FABRIQUE_ADMIN", fabriqueId: "fab-1" });
     expect(claims.sub).toBe(decodeJwt(token).sub);
+    // Kept for the WebSocket: a subscription ends when its token expires.
+    expect(claims.exp).toBe(decodeJwt(token).exp);
   });
 
   it("refuses an expired token", async () => {
@@ -96,12 +106,22 @@ describe("verifyHubToken", () => {
   });
 
   it("refuses a token for another audience", async () => {
-    const token = await signHubToken(keys, { ...config, audience: "someone-else" }, { role: "NATIONAL" }, "1h");
+    const token = await signHubToken(
+      keys,
+      { ...config, audience: "someone-else" },
+      { role: "NATIONAL" },
+      "1h",
+    );
     expect(await verdict(token)).toBe("UNAUTHENTICATED");
   });
 
   it("refuses a token from another issuer", async () => {
-    const token = await signHubToken(keys, { ...config, issuer: "evil-hub" }, { role: "NATIONAL" }, "1h");
+    const token = await signHubToken(
+      keys,
+      { ...config, issuer: "evil-hub" },
+      { role: "NATIONAL" },
+      "1h",
+    );
     expect(await verdict(token)).toBe("UNAUTHENTICATED");
   });
 
@@ -181,12 +201,16 @@ describe("verifyHubToken", () => {
   });
 
   it("refuses FABRIQUE_ADMIN claims without fabriqueId", async () => {
-    const token = await hubSigned({ role: "FABRIQUE_ADMIN" }).setExpirationTime("1h").sign(keys.signer.privateKey);
+    const token = await hubSigned({ role: "FABRIQUE_ADMIN" })
+      .setExpirationTime("1h")
+      .sign(keys.signer.privateKey);
     expect(await verdict(token)).toBe("UNAUTHENTICATED");
   });
 
   it("refuses an unknown role", async () => {
-    const token = await hubSigned({ role: "ROOT" }).setExpirationTime("1h").sign(keys.signer.privateKey);
+    const token = await hubSigned({ role: "ROOT" })
+      .setExpirationTime("1h")
+      .sign(keys.signer.privateKey);
     expect(await verdict(token)).toBe("UNAUTHENTICATED");
   });
 
@@ -246,7 +270,10 @@ describe("HUB_SIGNING_KEYS", () => {
     const json = await fs.readFile(keyFilePath(source.dataDir), "utf8");
 
     const emptyDir = path.join(root, "env-keys");
-    const envConfig = loadHubConfig({ HUB_SIGNING_KEYS: json }, { dataDir: emptyDir, logLevel: "silent" });
+    const envConfig = loadHubConfig(
+      { HUB_SIGNING_KEYS: json },
+      { dataDir: emptyDir, logLevel: "silent" },
+    );
     expect(envConfig.signingKeysJson).toBe(json);
 
     const token = await issueHubToken(envConfig, { role: "NATIONAL" }, "1h");

@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { ALLOWED_ALGORITHMS, type HubTokenRole, MaillageError, TokenClaims } from "@maillage/schema";
-import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
+import {
+  ALLOWED_ALGORITHMS,
+  type HubTokenRole,
+  MaillageError,
+  TokenClaims,
+} from "@maillage/schema";
+import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { HubConfig } from "../env.ts";
 import { KeyRing } from "./keys.ts";
 
@@ -13,7 +18,8 @@ export async function signHubToken(
   ttl: string,
 ): Promise<string> {
   const signer = keys.signer;
-  const subject = claims.subject ?? `${claims.role.toLowerCase()}:${claims.fabriqueId ?? "network"}`;
+  const subject =
+    claims.subject ?? `${claims.role.toLowerCase()}:${claims.fabriqueId ?? "network"}`;
   const payload: Record<string, unknown> = { role: claims.role };
   if (claims.fabriqueId) payload.fabriqueId = claims.fabriqueId;
   return new SignJWT(payload)
@@ -40,15 +46,19 @@ export async function issueHubToken(
   return signHubToken(keys, config, claims, ttl);
 }
 
+/** The claims of a verified token, with its expiry (seconds since the epoch). */
+export type VerifiedClaims = TokenClaims & { exp: number };
+
 /**
  * Verifies a bearer token signed by the hub: EdDSA only, a `kid` of a key currently in the key
- * file, required `iss`, `aud`, `exp`, `sub`. Any failure is UNAUTHENTICATED; the reason stays in the server log.
+ * file, required `iss`, `aud`, `exp`, `sub`. Any failure is UNAUTHENTICATED; the reason stays
+ * in the server log. `exp` is kept so that a WebSocket can be closed when its token expires.
  */
 export async function verifyHubToken(
   keys: KeyRing,
   settings: TokenSettings,
   token: string,
-): Promise<TokenClaims> {
+): Promise<VerifiedClaims> {
   const resolveKey = async (header: JWTHeaderParameters) => {
     // The key file may have changed under a running hub (rotateSigningKey, removeSigningKey):
     // a rotated key verifies at once, a removed one stops verifying at once. A key file that
@@ -67,7 +77,8 @@ export async function verifyHubToken(
     });
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) throw new Error(`bad claims: ${claims.error.issues[0]?.message}`);
-    return claims.data;
+    // requiredClaims guarantees exp; jose has checked it is a number in the future.
+    return { ...claims.data, exp: payload.exp as number };
   } catch (error) {
     throw new MaillageError("UNAUTHENTICATED", "invalid or expired token", undefined, {
       cause: error,

@@ -24,7 +24,9 @@ describe("geography", () => {
 
   it("refuses unknown and non-current communes with UNKNOWN_COMMUNE", () => {
     expect(() => geo.requireCommune("99999")).toThrow(expect.objectContaining({ code: "UNKNOWN_COMMUNE" }));
-    // Arbignieu is a commune déléguée since 2016: not a current commune.
-    expect(() => geo.requireCommune("01015")).toThrow(expect.objectContaining({ code: "UNKNOWN_COMMUNE" }));
+    // Béon is a commune déléguée of Culoz-Béon (01138): point to the current commune.
+    expect(() => geo.requireCommune("01039")).toThrow(
+      expect.objectContaining({ code: "UNKNOWN_COMMUNE", details: expect.objectContaining({ suggestion: "01138" }) }),
+    );
   });
 });

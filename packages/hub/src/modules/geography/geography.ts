@@ -29,6 +29,7 @@ type RawCommune = {
   departement?: string;
   region?: string;
   population?: number;
+  chefLieu?: string;
 };
 
 export type Geography = {
@@ -58,7 +59,12 @@ function build(): Geography {
   const rawRegions: { code: string; nom: string }[] = require(`${data}/regions.json`);
 
   const communes = new Map<string, Commune>();
+  /** Delegated/associated communes: their code → the code of the commune they belong to. */
+  const formerCommunes = new Map<string, { name: string; partOf: string }>();
   for (const c of rawCommunes) {
+    if (c.type !== "commune-actuelle" && c.chefLieu) {
+      formerCommunes.set(c.code, { name: c.nom, partOf: c.chefLieu });
+    }
     // Only current communes carry a population; delegated/associated ones are not places
     // a space can be registered in (their commune nouvelle is).
     if (c.type !== "commune-actuelle" || !c.departement || !c.region) continue;
@@ -81,12 +87,19 @@ function build(): Geography {
     commune: (code) => communes.get(code),
     requireCommune(code) {
       const commune = communes.get(code);
-      if (!commune) {
-        throw new MaillageError("UNKNOWN_COMMUNE", `no current French commune has INSEE code ${code}`, {
-          communeCode: code,
-        });
+      if (commune) return commune;
+      const former = formerCommunes.get(code);
+      const current = former ? communes.get(former.partOf) : undefined;
+      if (former && current) {
+        throw new MaillageError(
+          "UNKNOWN_COMMUNE",
+          `${code} is ${former.name}, now part of ${current.name}: use INSEE code ${current.code}`,
+          { communeCode: code, suggestion: current.code },
+        );
       }
-      return commune;
+      throw new MaillageError("UNKNOWN_COMMUNE", `no current French commune has INSEE code ${code}`, {
+        communeCode: code,
+      });
     },
     department: (code) => departments.get(code),
     region: (code) => regions.get(code),
