@@ -1,6 +1,6 @@
 import { type CommandSpec, commandHelp, parseCommand } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { describeStorage, loadConfig, serveUntilStopped } from "./serve.ts";
+import { describeStorage, loadConfig, serve } from "./serve.ts";
 
 export const DEMO = {
   name: "demo",
@@ -62,16 +62,10 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
   const api = await ctx.loadHub();
   // The demo always runs on embedded storage: never seed a demo network into a real database.
   const config = loadConfig(api, ctx, { databaseUrl: undefined, redisUrl: undefined });
-  const stopSignal = ctx.untilStopSignal();
-  const hub = await api.createHub(config);
-  try {
+  return serve(api, config, ctx, async (hub) => {
     const seed = await api.seedDemoNetwork(hub);
     const { url } = await hub.start();
     const token = await api.issueHubToken(hub.config, { role: "NATIONAL" }, DEMO_TOKEN_TTL);
-    ctx.stdout(demoBanner({ url, token, ...seed, storage: describeStorage(hub.config) }));
-  } catch (error) {
-    await hub.stop().catch(() => {});
-    throw error;
-  }
-  return serveUntilStopped(hub, ctx, stopSignal);
+    return demoBanner({ url, token, ...seed, storage: describeStorage(hub.config) });
+  });
 }

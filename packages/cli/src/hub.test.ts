@@ -8,6 +8,7 @@ import {
   runHubStart,
   runHubToken,
 } from "./hub.ts";
+import { main } from "./main.ts";
 import { fakeContext, fakeHubApi } from "./test-support.ts";
 
 describe("hub token", () => {
@@ -88,6 +89,29 @@ describe("hub start", () => {
     expect(io.stdout()).toContain("PostgreSQL");
     expect(io.stdout()).toContain("Redis");
     expect(io.stdout()).not.toContain("secret");
+  });
+});
+
+describe("hub start, when things go wrong", () => {
+  it("exits at once with 130 on Ctrl-C while the hub is still starting", async () => {
+    const { api, calls } = fakeHubApi({ createHangs: true });
+    const io = fakeContext(api);
+    const exit = runHubStart([], io.ctx);
+    await vi.waitFor(() => expect(calls.createHub).toHaveLength(1));
+    io.stop("SIGINT");
+    expect(await exit).toBe(130);
+    expect(io.stderr()).toBe("maillage: received SIGINT while starting, exiting\n");
+  });
+
+  it("stops the hub it built when start fails, and reports the error", async () => {
+    const error = Object.assign(new Error("listen EADDRINUSE: address already in use"), {
+      code: "EADDRINUSE",
+    });
+    const { api, calls } = fakeHubApi({ startFails: error });
+    const io = fakeContext(api);
+    expect(await main(["hub", "start"], io.ctx)).toBe(1);
+    expect(calls.stopped).toBe(1);
+    expect(io.stderr()).toBe("maillage: listen EADDRINUSE: address already in use\n");
   });
 });
 

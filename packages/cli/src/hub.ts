@@ -10,7 +10,7 @@ import {
   UsageError,
 } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { describeStorage, loadConfig, serveUntilStopped } from "./serve.ts";
+import { describeStorage, loadConfig, serve } from "./serve.ts";
 
 export const HUB_SUMMARY = "Run the national hub and manage its tokens.";
 
@@ -131,18 +131,10 @@ export async function runHubStart(argv: readonly string[], ctx: CliContext): Pro
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
-  const stopSignal = ctx.untilStopSignal();
-  const hub = await api.createHub(config);
-  try {
+  return serve(api, config, ctx, async (hub) => {
     const { url } = await hub.start();
-    ctx.stdout(
-      `Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\nstorage: ${describeStorage(config)}\n`,
-    );
-  } catch (error) {
-    await hub.stop().catch(() => {});
-    throw error;
-  }
-  return serveUntilStopped(hub, ctx, stopSignal);
+    return `Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\nstorage: ${describeStorage(config)}\n`;
+  });
 }
 
 export async function runHubToken(argv: readonly string[], ctx: CliContext): Promise<number> {

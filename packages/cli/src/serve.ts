@@ -25,18 +25,44 @@ export function describeStorage(config: HubConfig): string {
   return `${database}; pub/sub: ${pubsub}`;
 }
 
+const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /**
- * Waits for SIGINT/SIGTERM, then stops the hub. `stopSignal` is created by the caller before
- * the hub starts, so a Ctrl-C during a slow start still ends in a clean stop.
+ * Builds a hub, runs `start` (which starts it and returns what to print), serves until SIGINT
+ * or SIGTERM, then stops the hub cleanly and answers exit code 0. A signal that arrives while
+ * the hub is still starting (opening storage, migrating, seeding) ends the command at once
+ * with 128 + the signal's number, so a start that hangs never makes the process deaf to
+ * Ctrl-C or to an orchestrator's SIGTERM.
  */
-export async function serveUntilStopped(
-  hub: HubLifecycle,
+export async function serve(
+  api: HubApi,
+  config: HubConfig,
   ctx: CliContext,
-  stopSignal: Promise<string>,
+  start: (hub: HubLifecycle) => Promise<string>,
 ): Promise<number> {
+  const stopSignal = ctx.untilStopSignal();
+  const starting = (async () => {
+    const hub = await api.createHub(config);
+    try {
+      return { hub, message: await start(hub) };
+    } catch (error) {
+      await hub.stop().catch(() => {});
+      throw error;
+    }
+  })();
+  const first = await Promise.race([
+    starting,
+    stopSignal.then((signal) => ({ signal, hub: undefined })),
+  ]);
+  if (first.hub === undefined) {
+    starting.catch(() => {}); // Abandoned: the process exits with our answer.
+    ctx.stderr(`maillage: received ${first.signal} while starting, exiting\n`);
+    return SIGNAL_EXIT_CODES[first.signal] ?? 1;
+  }
+  ctx.stdout(first.message);
   const signal = await stopSignal;
   ctx.stdout(`Received ${signal}, stopping the hub…\n`);
-  await hub.stop();
+  await first.hub.stop();
   ctx.stdout("Stopped.\n");
   return 0;
 }

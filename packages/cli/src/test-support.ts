@@ -2,7 +2,9 @@ import type { HubConfig } from "@maillage/hub";
 import type { CliContext, HubApi, HubLifecycle } from "./context.ts";
 
 /** A stand-in for the hub's API: records calls, never opens a database or a port. */
-export function fakeHubApi(options: { seeded?: boolean } = {}) {
+export function fakeHubApi(
+  options: { seeded?: boolean; createHangs?: boolean; startFails?: Error } = {},
+) {
   const calls = {
     createHub: [] as HubConfig[],
     started: 0,
@@ -34,10 +36,12 @@ export function fakeHubApi(options: { seeded?: boolean } = {}) {
     },
     createHub: async (config: HubConfig): Promise<HubLifecycle> => {
       calls.createHub.push(config);
+      if (options.createHangs) await new Promise(() => {});
       return {
         config,
         start: async () => {
           calls.started += 1;
+          if (options.startFails) throw options.startFails;
           return { url: `http://${config.host}:${config.port}`, port: config.port };
         },
         stop: async () => {

@@ -3,12 +3,12 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { pino } from "pino";
 import { createHub } from "../src/app.ts";
 import { signHubToken } from "../src/auth/tokens.ts";
 import { seedDemoNetwork } from "../src/demo.ts";
 import { loadHubConfig } from "../src/env.ts";
-import { createThrowawayDatabase } from "../src/testing/fixture.ts";
 
 const ROUNDS = 300;
 const WARMUP = 30;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { createClient } from "graphql-ws";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -10,7 +11,7 @@ import { createHub, type Hub } from "./app.ts";
 import { signHubToken } from "./auth/tokens.ts";
 import { seedDemoNetwork } from "./demo.ts";
 import { loadHubConfig } from "./env.ts";
-import { createThrowawayDatabase, startTestHub, type TestHub } from "./testing/fixture.ts";
+import { startTestHub, type TestHub } from "./testing/fixture.ts";
 
 /**
  * The hub's endpoints on PostgreSQL, and subscriptions fanned out through Redis across two

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MaillageError } from "@maillage/schema";
+import { migrate, pendingMigrations } from "@maillage/storage";
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
@@ -13,7 +14,7 @@ import type { HubConfig } from "./env.ts";
 import { createErrorMasker } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { migrate, pendingMigrations, readMigrations } from "./migrate.ts";
+import { hubMigrations } from "./migrate.ts";
 import { loadGeography } from "./modules/geography/geography.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
@@ -47,9 +48,9 @@ export async function createHub(
   const logger = options.logger ?? createLogger(config);
   const keys = await KeyRing.open(config);
   const db = await openDatabase({ ...config, onQuery: options.onQuery });
-  const migrations = await readMigrations();
+  const migrations = await hubMigrations();
   try {
-    const applied = await migrate(db, migrations);
+    const applied = await migrate(db.store, migrations);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
   } catch (error) {
     await db.close();
@@ -88,7 +89,8 @@ export async function createHub(
       if (header === null) return { ...services, viewer: null };
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       try {
-        if (!match) throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
+        if (!match)
+          throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
         return { ...services, viewer: await viewerFromToken(match[1]) };
       } catch (error) {
         const e = error as MaillageError;
@@ -99,8 +101,11 @@ export async function createHub(
 
   async function ready(): Promise<{ ok: boolean; detail: Record<string, unknown> }> {
     try {
-      const pending = await pendingMigrations(db, migrations);
-      return { ok: pending.length === 0, detail: { database: "reachable", pendingMigrations: pending } };
+      const pending = await pendingMigrations(db.store, migrations.migrations);
+      return {
+        ok: pending.length === 0,
+        detail: { database: "reachable", pendingMigrations: pending },
+      };
     } catch (error) {
       logger.warn({ err: error }, "readiness check failed");
       return { ok: false, detail: { database: "unreachable" } };

@@ -1,4 +1,5 @@
 import type { TokenClaims } from "@maillage/schema";
+import { MaillageError } from "@maillage/schema";
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import type { Geography } from "./modules/geography/geography.ts";
 import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
@@ -22,3 +23,9 @@ export type Context = {
 
 /** The per-app part of the context, built once in createHub. */
 export type AppServices = Omit<Context, "viewer">;
+
+/** For resolvers behind an auth scope: the viewer, which scope-auth has already required. */
+export function viewerOf(ctx: Pick<Context, "viewer">): Viewer {
+  if (!ctx.viewer) throw new MaillageError("UNAUTHENTICATED", "a valid bearer token is required");
+  return ctx.viewer;
+}

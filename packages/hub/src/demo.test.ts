@@ -16,7 +16,11 @@ it("seeds a demo network once: fabriques in several regions, 3 to 6 satellites e
 
   const r = await t.gql<{
     fabriques: { commune: { region: { code: string } }; satellites: { totalCount: number } }[];
-  }>("{ fabriques { commune { region { code } } satellites { totalCount } } }", {}, await t.nationalToken());
+  }>(
+    "{ fabriques { commune { region { code } } satellites { totalCount } } }",
+    {},
+    await t.nationalToken(),
+  );
   const fabriques = r.data?.fabriques ?? [];
   expect(fabriques.length).toBeGreaterThanOrEqual(3);
   expect(new Set(fabriques.map((f) => f.commune.region.code)).size).toBeGreaterThanOrEqual(3);

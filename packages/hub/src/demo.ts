@@ -1,5 +1,5 @@
-import type { Viewer } from "./context.ts";
 import type { Hub } from "./app.ts";
+import type { Viewer } from "./context.ts";
 
 /**
  * A small but real network for `maillage demo`: four fabriques in four regions, each with
@@ -77,9 +77,16 @@ export async function seedDemoNetwork(
         ...fabriqueInput,
         openingHours: WEEKDAYS_9_TO_18,
       });
-      const team: Viewer = { sub: `demo:${fabrique.id}`, role: "FABRIQUE_ADMIN", fabriqueId: fabrique.id };
+      const team: Viewer = {
+        sub: `demo:${fabrique.id}`,
+        role: "FABRIQUE_ADMIN",
+        fabriqueId: fabrique.id,
+      };
       for (const satellite of satellites) {
-        await spaceService.createSatellite(team, fabrique.id, { ...satellite, openingHours: AFTERNOONS });
+        await spaceService.createSatellite(team, fabrique.id, {
+          ...satellite,
+          openingHours: AFTERNOONS,
+        });
       }
     }
   }

@@ -1,4 +1,4 @@
-export { type Hub, createHub } from "./app.ts";
-export { ConfigError, type HubConfig, loadHubConfig } from "./env.ts";
+export { createHub, type Hub } from "./app.ts";
 export { issueHubToken } from "./auth/tokens.ts";
 export { seedDemoNetwork } from "./demo.ts";
+export { ConfigError, type HubConfig, loadHubConfig } from "./env.ts";

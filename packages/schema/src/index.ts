@@ -1,4 +1,11 @@
-export { ALLOWED_ALGORITHMS, HubTokenRole, Role, TokenClaims, Ttl, ttlSeconds } from "./auth/claims.ts";
+export {
+  ALLOWED_ALGORITHMS,
+  HubTokenRole,
+  Role,
+  TokenClaims,
+  Ttl,
+  ttlSeconds,
+} from "./auth/claims.ts";
 export {
   CommuneCode,
   CreateSpaceInput,
@@ -11,4 +18,13 @@ export {
   UpdateSpaceInput,
 } from "./domain/space.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
+export {
+  ChangeEvent,
+  ChangeOp,
+  ENTITY_PAYLOADS,
+  EntityName,
+  MemberPayload,
+  SCHEMA_VERSION,
+  SpacePayload,
+} from "./sync/change-event.ts";
 export { parseInput } from "./validation.ts";

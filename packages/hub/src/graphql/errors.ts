@@ -11,7 +11,8 @@ export function createErrorMasker(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     if (original instanceof MaillageError) {
-      if (original.cause) logger.debug({ err: original.cause, code: original.code }, original.message);
+      if (original.cause)
+        logger.debug({ err: original.cause, code: original.code }, original.message);
       return new GraphQLError(original.message, {
         nodes: error instanceof GraphQLError ? error.nodes : undefined,
         path: error instanceof GraphQLError ? error.path : undefined,

@@ -14,7 +14,6 @@ export const schema = builder.toSchema();
 /** The SDL committed in the contract package; schema.test.ts fails when they drift. */
 export const HUB_SDL_PATH = fileURLToPath(new URL("../../../schema/hub.graphql", import.meta.url));
 
-
 export function printHubSchema(): string {
   return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
+import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { pino } from "pino";
 import { createHub, type Hub } from "../app.ts";
 import { signHubToken } from "../auth/tokens.ts";
@@ -12,7 +11,11 @@ export type Backend = "pglite" | "postgres";
 
 export type GraphQLResponse<T = Record<string, unknown>> = {
   data?: T | null;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string } & Record<string, unknown> }[];
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions?: { code?: string } & Record<string, unknown>;
+  }[];
 };
 
 export type TestHub = {
@@ -74,31 +77,6 @@ export async function startTestHub(
       await hub.stop();
       await dropDatabase();
       await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The integration suite's server: DATABASE_URL, else the machine's local PostgreSQL. */
-export function postgresServerUrl(env: Record<string, string | undefined>): string {
-  return env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-}
-
-export async function createThrowawayDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const serverUrl = postgresServerUrl(process.env);
-  const name = `maillage_t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
     },
   };
 }

@@ -24,7 +24,11 @@ export const TokenClaims = z
   })
   .superRefine((claims, ctx) => {
     if (claims.role !== "NATIONAL" && !claims.fabriqueId) {
-      ctx.addIssue({ code: "custom", path: ["fabriqueId"], message: `${claims.role} needs fabriqueId` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["fabriqueId"],
+        message: `${claims.role} needs fabriqueId`,
+      });
     }
     if (claims.role === "SATELLITE" && !claims.spaceId) {
       ctx.addIssue({ code: "custom", path: ["spaceId"], message: "SATELLITE needs spaceId" });

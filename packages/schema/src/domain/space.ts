@@ -7,7 +7,9 @@ export const SpaceStatus = z.enum(["OPEN", "CLOSED"]);
 export type SpaceStatus = z.infer<typeof SpaceStatus>;
 
 /** INSEE commune code: 5 characters, Corsica uses 2A/2B. */
-export const CommuneCode = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, "an INSEE commune code such as 07186");
+export const CommuneCode = z
+  .string()
+  .regex(/^(\d{5}|2[AB]\d{3})$/, "an INSEE commune code such as 07186");
 
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time HH:MM");
 

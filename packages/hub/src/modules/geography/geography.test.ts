@@ -23,10 +23,15 @@ describe("geography", () => {
   });
 
   it("refuses unknown and non-current communes with UNKNOWN_COMMUNE", () => {
-    expect(() => geo.requireCommune("99999")).toThrow(expect.objectContaining({ code: "UNKNOWN_COMMUNE" }));
+    expect(() => geo.requireCommune("99999")).toThrow(
+      expect.objectContaining({ code: "UNKNOWN_COMMUNE" }),
+    );
     // Béon is a commune déléguée of Culoz-Béon (01138): point to the current commune.
     expect(() => geo.requireCommune("01039")).toThrow(
-      expect.objectContaining({ code: "UNKNOWN_COMMUNE", details: expect.objectContaining({ suggestion: "01138" }) }),
+      expect.objectContaining({
+        code: "UNKNOWN_COMMUNE",
+        details: expect.objectContaining({ suggestion: "01138" }),
+      }),
     );
   });
 });

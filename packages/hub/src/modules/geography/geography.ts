@@ -97,9 +97,13 @@ function build(): Geography {
           { communeCode: code, suggestion: current.code },
         );
       }
-      throw new MaillageError("UNKNOWN_COMMUNE", `no current French commune has INSEE code ${code}`, {
-        communeCode: code,
-      });
+      throw new MaillageError(
+        "UNKNOWN_COMMUNE",
+        `no current French commune has INSEE code ${code}`,
+        {
+          communeCode: code,
+        },
+      );
     },
     department: (code) => departments.get(code),
     region: (code) => regions.get(code),

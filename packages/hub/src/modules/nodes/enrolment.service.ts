@@ -39,7 +39,11 @@ const EnrolInput = z.object({
   publicKey: Ed25519PublicJwk.strict(),
 });
 
-const TtlHours = z.number().int().min(1).max(24 * 14);
+const TtlHours = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 14);
 
 export function createEnrolmentService(deps: { prisma: PrismaClient; spaces: SpaceService }) {
   const { prisma, spaces } = deps;
@@ -90,11 +94,18 @@ export function createEnrolmentService(deps: { prisma: PrismaClient; spaces: Spa
         }
         const fabrique = await tx.space.findUniqueOrThrow({ where: { id: code.fabriqueId } });
         if (fabrique.status === "CLOSED") {
-          throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", { fabriqueId: fabrique.id });
+          throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", {
+            fabriqueId: fabrique.id,
+          });
         }
         const node = await tx.node.upsert({
           where: { fabriqueId: fabrique.id },
-          create: { id: ulid(), fabriqueId: fabrique.id, publicKey: input.publicKey, status: "ACTIVE" },
+          create: {
+            id: ulid(),
+            fabriqueId: fabrique.id,
+            publicKey: input.publicKey,
+            status: "ACTIVE",
+          },
           update: { publicKey: input.publicKey, status: "ACTIVE" },
         });
         return { nodeId: node.id, fabriqueId: fabrique.id, fabriqueName: fabrique.name };

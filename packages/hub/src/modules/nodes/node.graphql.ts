@@ -1,8 +1,11 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { SpaceRef } from "../spaces/space.graphql.ts";
 
-export const NodeStatusEnum = builder.enumType("NodeStatus", { values: ["ACTIVE", "REVOKED"] as const });
+export const NodeStatusEnum = builder.enumType("NodeStatus", {
+  values: ["ACTIVE", "REVOKED"] as const,
+});
 
 builder.prismaNode("Node", {
   // "Node" is the Relay interface; the GraphQL type of a node agent is NodeAgent.
@@ -66,7 +69,11 @@ builder.mutationFields((t) => ({
     },
     authScopes: (_parent, args) => ({ national: true, fabriqueAdmin: args.fabriqueId.id }),
     resolve: (_parent, args, ctx) =>
-      ctx.enrolmentService.createCode(ctx.viewer!, args.fabriqueId.id, args.ttlHours ?? undefined),
+      ctx.enrolmentService.createCode(
+        viewerOf(ctx),
+        args.fabriqueId.id,
+        args.ttlHours ?? undefined,
+      ),
   }),
   enrolNode: t.field({
     type: EnrolmentRef,

@@ -22,7 +22,9 @@ describe("list batching", () => {
       rural: false,
     };
     for (const f of ["F1", "F2", "F3"]) {
-      await prisma.space.create({ data: { id: f, kind: "FABRIQUE", name: `Fabrique ${f}`, ...place } });
+      await prisma.space.create({
+        data: { id: f, kind: "FABRIQUE", name: `Fabrique ${f}`, ...place },
+      });
     }
     await prisma.space.createMany({
       data: Array.from({ length: 120 }, (_, i) => ({

@@ -33,7 +33,12 @@ export function registerRegistryTests(backend: Backend) {
       return { id, admin: await t.adminToken(rawId), data: r.data?.createFabrique };
     }
 
-    async function createSatellite(admin: string, fabriqueId: string, name: string, communeCode: string) {
+    async function createSatellite(
+      admin: string,
+      fabriqueId: string,
+      name: string,
+      communeCode: string,
+    ) {
       return t.gql<{ createSatellite: { id: string; name: string } }>(
         `mutation($f: ID!, $input: CreateSpaceInput!) { createSatellite(fabriqueId: $f, input: $input) { ${SPACE_FIELDS} } }`,
         {
@@ -94,7 +99,11 @@ export function registerRegistryTests(backend: Backend) {
         spaces(filter: $filter, first: $first, after: $after) {
           totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`;
       const names = async (filter: Record<string, unknown>) => {
-        const r = await t.gql<{ spaces: { edges: { node: { name: string } }[] } }>(q, { filter }, national);
+        const r = await t.gql<{ spaces: { edges: { node: { name: string } }[] } }>(
+          q,
+          { filter },
+          national,
+        );
         expect(r.errors).toBeUndefined();
         return r.data?.spaces.edges.map((e) => e.node.name).sort();
       };
@@ -107,8 +116,15 @@ export function registerRegistryTests(backend: Backend) {
       const seen: string[] = [];
       let after: string | null = null;
       for (let page = 0; page < 5; page++) {
-        const r: { data?: { spaces: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { name: string } }[] } } | null } =
-          await t.gql(q, { first: 2, after }, national);
+        const r: {
+          data?: {
+            spaces: {
+              totalCount: number;
+              pageInfo: { hasNextPage: boolean; endCursor: string };
+              edges: { node: { name: string } }[];
+            };
+          } | null;
+        } = await t.gql(q, { first: 2, after }, national);
         const spaces = r.data?.spaces;
         expect(spaces?.totalCount).toBe(5);
         seen.push(...(spaces?.edges.map((e) => e.node.name) ?? []));
@@ -124,7 +140,11 @@ export function registerRegistryTests(backend: Backend) {
       await createSatellite(a.admin, a.id, "A2", "07107");
       const b = await createFabrique("Fabrique B", "23096");
       const closed = await createSatellite(b.admin, b.id, "B1", "23165");
-      await t.gql(`mutation($id: ID!) { closeSpace(id: $id) { status } }`, { id: closed.data?.createSatellite.id }, b.admin);
+      await t.gql(
+        `mutation($id: ID!) { closeSpace(id: $id) { status } }`,
+        { id: closed.data?.createSatellite.id },
+        b.admin,
+      );
       const r = await t.gql<{ regions: unknown[] }>(
         "{ regions { code name fabriques satellites ruralSpaces departments { code fabriques satellites ruralSpaces } } }",
         {},
@@ -154,12 +174,18 @@ export function registerRegistryTests(backend: Backend) {
       const f = await createFabrique("Fabrique A", "07186");
       const s = await createSatellite(f.admin, f.id, "A1", "07019");
       const id = s.data?.createSatellite.id;
-      const updated = await t.gql<{ updateSpace: { name: string; commune: { name: string }; services: string[] } }>(
+      const updated = await t.gql<{
+        updateSpace: { name: string; commune: { name: string }; services: string[] };
+      }>(
         `mutation($id: ID!, $input: UpdateSpaceInput!) { updateSpace(id: $id, input: $input) { name services commune { name } } }`,
         { id, input: { name: "L'Atelier", communeCode: "07064", services: ["repair café"] } },
         f.admin,
       );
-      expect(updated.data?.updateSpace).toEqual({ name: "L'Atelier", services: ["repair café"], commune: { name: "Le Cheylard" } });
+      expect(updated.data?.updateSpace).toEqual({
+        name: "L'Atelier",
+        services: ["repair café"],
+        commune: { name: "Le Cheylard" },
+      });
       const closed = await t.gql<{ closeSpace: { status: string; closedAt: string } }>(
         `mutation($id: ID!) { closeSpace(id: $id) { status closedAt } }`,
         { id },
@@ -177,7 +203,11 @@ export function registerRegistryTests(backend: Backend) {
     it("refuses to close a fabrique whose satellites are open", async () => {
       const f = await createFabrique("Fabrique A", "07186");
       await createSatellite(f.admin, f.id, "A1", "07019");
-      const r = await t.gql(`mutation($id: ID!) { closeSpace(id: $id) { status } }`, { id: f.id }, national);
+      const r = await t.gql(
+        `mutation($id: ID!) { closeSpace(id: $id) { status } }`,
+        { id: f.id },
+        national,
+      );
       expect(r.errors?.[0]?.extensions?.code).toBe("HAS_OPEN_SATELLITES");
     });
 
@@ -187,24 +217,45 @@ export function registerRegistryTests(backend: Backend) {
         const b = await createFabrique("Fabrique B", "23096");
         const a1 = await createSatellite(a.admin, a.id, "A1", "07019");
         const b1 = await createSatellite(b.admin, b.id, "B1", "23165");
-        const list = await t.gql<{ spaces: { totalCount: number; edges: { node: { name: string } }[] } }>(
-          "{ spaces(first: 50) { totalCount edges { node { name } } } }",
+        const list = await t.gql<{
+          spaces: { totalCount: number; edges: { node: { name: string } }[] };
+        }>("{ spaces(first: 50) { totalCount edges { node { name } } } }", {}, a.admin);
+        expect(list.data?.spaces.edges.map((e) => e.node.name).sort()).toEqual([
+          "A1",
+          "Fabrique A",
+        ]);
+        expect(list.data?.spaces.totalCount).toBe(2);
+        const fabriques = await t.gql<{ fabriques: { name: string }[] }>(
+          "{ fabriques { name } }",
           {},
           a.admin,
         );
-        expect(list.data?.spaces.edges.map((e) => e.node.name).sort()).toEqual(["A1", "Fabrique A"]);
-        expect(list.data?.spaces.totalCount).toBe(2);
-        const fabriques = await t.gql<{ fabriques: { name: string }[] }>("{ fabriques { name } }", {}, a.admin);
         expect(fabriques.data?.fabriques).toEqual([{ name: "Fabrique A" }]);
 
-        const other = await t.gql<{ space: unknown }>(`query($id: ID!) { space(id: $id) { name } }`, { id: b1.data?.createSatellite.id }, a.admin);
+        const other = await t.gql<{ space: unknown }>(
+          `query($id: ID!) { space(id: $id) { name } }`,
+          { id: b1.data?.createSatellite.id },
+          a.admin,
+        );
         expect(other.data?.space).toBeNull();
-        const viaNode = await t.gql(`query($id: ID!) { node(id: $id) { ... on Space { name } } }`, { id: b1.data?.createSatellite.id }, a.admin);
+        const viaNode = await t.gql(
+          `query($id: ID!) { node(id: $id) { ... on Space { name } } }`,
+          { id: b1.data?.createSatellite.id },
+          a.admin,
+        );
         expect(viaNode.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-        const own = await t.gql<{ space: { name: string } }>(`query($id: ID!) { space(id: $id) { name } }`, { id: a1.data?.createSatellite.id }, a.admin);
+        const own = await t.gql<{ space: { name: string } }>(
+          `query($id: ID!) { space(id: $id) { name } }`,
+          { id: a1.data?.createSatellite.id },
+          a.admin,
+        );
         expect(own.data?.space.name).toBe("A1");
         // A satellite's fabrique reached through a relation is checked too.
-        const national = await t.gql<{ spaces: { totalCount: number } }>("{ spaces(first: 1) { totalCount } }", {}, await t.nationalToken());
+        const national = await t.gql<{ spaces: { totalCount: number } }>(
+          "{ spaces(first: 1) { totalCount } }",
+          {},
+          await t.nationalToken(),
+        );
         expect(national.data?.spaces.totalCount).toBe(4);
       });
 
@@ -222,7 +273,11 @@ export function registerRegistryTests(backend: Backend) {
           a.admin,
         );
         expect(editOther.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-        const closeOther = await t.gql(`mutation($id: ID!) { closeSpace(id: $id) { status } }`, { id: b1.data?.createSatellite.id }, a.admin);
+        const closeOther = await t.gql(
+          `mutation($id: ID!) { closeSpace(id: $id) { status } }`,
+          { id: b1.data?.createSatellite.id },
+          a.admin,
+        );
         expect(closeOther.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
         const fabriqueByAdmin = await t.gql(
           `mutation { createFabrique(input: { name: "Rogue", communeCode: "07019" }) { id } }`,
@@ -232,7 +287,11 @@ export function registerRegistryTests(backend: Backend) {
         expect(fabriqueByAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
         const satelliteByNational = await createSatellite(national, a.id, "From Paris", "07019");
         expect(satelliteByNational.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-        const codeForOther = await t.gql(`mutation($f: ID!) { createEnrolmentCode(fabriqueId: $f) { code } }`, { f: b.id }, a.admin);
+        const codeForOther = await t.gql(
+          `mutation($f: ID!) { createEnrolmentCode(fabriqueId: $f) { code } }`,
+          { f: b.id },
+          a.admin,
+        );
         expect(codeForOther.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
         expect(await spaceCount()).toBe(before);
       });
@@ -245,7 +304,11 @@ export function registerRegistryTests(backend: Backend) {
 
     describe("bad input, nothing written", () => {
       it("refuses an unknown INSEE code", async () => {
-        const r = await t.gql(`mutation { createFabrique(input: { name: "Nulle part", communeCode: "99999" }) { id } }`, {}, national);
+        const r = await t.gql(
+          `mutation { createFabrique(input: { name: "Nulle part", communeCode: "99999" }) { id } }`,
+          {},
+          national,
+        );
         expect(r.errors?.[0]?.extensions?.code).toBe("UNKNOWN_COMMUNE");
         expect(await spaceCount()).toBe(0);
       });
@@ -254,10 +317,22 @@ export function registerRegistryTests(backend: Backend) {
         for (const input of [
           { name: "Ici", communeCode: "7186" },
           { name: "x", communeCode: "07186" },
-          { name: "Ici", communeCode: "07186", openingHours: [{ day: 8, opens: "09:00", closes: "18:00" }] },
-          { name: "Ici", communeCode: "07186", openingHours: [{ day: 1, opens: "18:00", closes: "09:00" }] },
+          {
+            name: "Ici",
+            communeCode: "07186",
+            openingHours: [{ day: 8, opens: "09:00", closes: "18:00" }],
+          },
+          {
+            name: "Ici",
+            communeCode: "07186",
+            openingHours: [{ day: 1, opens: "18:00", closes: "09:00" }],
+          },
         ]) {
-          const r = await t.gql(`mutation($input: CreateSpaceInput!) { createFabrique(input: $input) { id } }`, { input }, national);
+          const r = await t.gql(
+            `mutation($input: CreateSpaceInput!) { createFabrique(input: $input) { id } }`,
+            { input },
+            national,
+          );
           expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
         }
         expect(await spaceCount()).toBe(0);
@@ -290,9 +365,17 @@ export function registerRegistryTests(backend: Backend) {
       it("reports unknown ids and ids of the wrong type", async () => {
         const f = await createFabrique("Fabrique A", "07186");
         const ghost = Buffer.from("Space:01NOPE").toString("base64");
-        const r = await t.gql(`mutation($id: ID!) { closeSpace(id: $id) { status } }`, { id: ghost }, national);
+        const r = await t.gql(
+          `mutation($id: ID!) { closeSpace(id: $id) { status } }`,
+          { id: ghost },
+          national,
+        );
         expect(r.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-        const code = await t.gql(`mutation($f: ID!) { createEnrolmentCode(fabriqueId: $f) { code } }`, { f: ghost }, national);
+        const code = await t.gql(
+          `mutation($f: ID!) { createEnrolmentCode(fabriqueId: $f) { code } }`,
+          { f: ghost },
+          national,
+        );
         expect(code.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
         const notAnId = await createSatellite(f.admin, "not-a-global-id", "A1", "07019");
         expect(notAnId.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
@@ -311,9 +394,17 @@ export function registerRegistryTests(backend: Backend) {
         expect(parse.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
         const unknownField = await t.gql("{ spacez }", {}, national);
         expect(unknownField.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
-        const wrongType = await t.gql("query($n: Int) { spaces(first: $n) { totalCount } }", { n: "ten" }, national);
+        const wrongType = await t.gql(
+          "query($n: Int) { spaces(first: $n) { totalCount } }",
+          { n: "ten" },
+          national,
+        );
         expect(wrongType.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-        const badEnum = await t.gql(`{ spaces(first: 1, filter: { kind: CASTLE }) { totalCount } }`, {}, national);
+        const badEnum = await t.gql(
+          `{ spaces(first: 1, filter: { kind: CASTLE }) { totalCount } }`,
+          {},
+          national,
+        );
         expect(badEnum.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
       });
     });
@@ -335,12 +426,19 @@ export function registerRegistryTests(backend: Backend) {
         );
         const code = issued.data?.createEnrolmentCode.code as string;
         expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
-        const hours = (Date.parse(issued.data?.createEnrolmentCode.expiresAt as string) - Date.now()) / 3600_000;
+        const hours =
+          (Date.parse(issued.data?.createEnrolmentCode.expiresAt as string) - Date.now()) /
+          3600_000;
         expect(hours).toBeGreaterThan(23.9);
         const enrolled = await enrol(code.toLowerCase());
         expect(enrolled.errors).toBeUndefined();
-        expect(enrolled.data?.enrolNode).toMatchObject({ fabriqueId: f.id, fabriqueName: "Fabrique A" });
-        const node = await t.gql<{ space: { node: { id: string; status: string; publicKey: unknown } } }>(
+        expect(enrolled.data?.enrolNode).toMatchObject({
+          fabriqueId: f.id,
+          fabriqueName: "Fabrique A",
+        });
+        const node = await t.gql<{
+          space: { node: { id: string; status: string; publicKey: unknown } };
+        }>(
           `query($id: ID!) { space(id: $id) { node { id status publicKey } } }`,
           { id: f.id },
           f.admin,
@@ -348,7 +446,10 @@ export function registerRegistryTests(backend: Backend) {
         expect(node.data?.space.node).toMatchObject({ status: "ACTIVE", publicKey: KEY });
 
         const reused = await enrol(code);
-        expect(reused.errors?.[0]?.extensions).toMatchObject({ code: "ENROLMENT_CODE_INVALID", reason: "already used" });
+        expect(reused.errors?.[0]?.extensions).toMatchObject({
+          code: "ENROLMENT_CODE_INVALID",
+          reason: "already used",
+        });
       });
 
       it("refuses an expired or unknown code, and a malformed key", async () => {
@@ -358,16 +459,25 @@ export function registerRegistryTests(backend: Backend) {
           { f: f.id },
           national,
         );
-        await t.hub.db.prisma.enrolmentCode.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+        await t.hub.db.prisma.enrolmentCode.updateMany({
+          data: { expiresAt: new Date(Date.now() - 1000) },
+        });
         const expired = await enrol(issued.data?.createEnrolmentCode.code as string);
-        expect(expired.errors?.[0]?.extensions).toMatchObject({ code: "ENROLMENT_CODE_INVALID", reason: "expired" });
+        expect(expired.errors?.[0]?.extensions).toMatchObject({
+          code: "ENROLMENT_CODE_INVALID",
+          reason: "expired",
+        });
         const unknown = await enrol("AAAA-BBBB-CCCC-DDDD");
         expect(unknown.errors?.[0]?.extensions?.code).toBe("ENROLMENT_CODE_INVALID");
         const badKey = await t.gql(
           `mutation { enrolNode(code: "AAAA-BBBB-CCCC-DDDD", publicKey: { kty: "RSA", crv: "Ed25519", x: "abc" }) { nodeId } }`,
         );
         expect(badKey.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-        const badTtl = await t.gql(`mutation($f: ID!) { createEnrolmentCode(fabriqueId: $f, ttlHours: 0) { code } }`, { f: f.id }, national);
+        const badTtl = await t.gql(
+          `mutation($f: ID!) { createEnrolmentCode(fabriqueId: $f, ttlHours: 0) { code } }`,
+          { f: f.id },
+          national,
+        );
         expect(badTtl.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
         expect(await t.hub.db.prisma.node.count()).toBe(0);
       });

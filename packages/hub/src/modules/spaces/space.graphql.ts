@@ -1,5 +1,6 @@
 import { MaillageError } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
+import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { canSeeSpace, visibleSpaces } from "./visibility.ts";
 
@@ -9,8 +10,12 @@ import { canSeeSpace, visibleSpaces } from "./visibility.ts";
  * their fabrique costs a constant number of SQL queries.
  */
 
-export const SpaceKindEnum = builder.enumType("SpaceKind", { values: ["FABRIQUE", "SATELLITE"] as const });
-export const SpaceStatusEnum = builder.enumType("SpaceStatus", { values: ["OPEN", "CLOSED"] as const });
+export const SpaceKindEnum = builder.enumType("SpaceKind", {
+  values: ["FABRIQUE", "SATELLITE"] as const,
+});
+export const SpaceStatusEnum = builder.enumType("SpaceStatus", {
+  values: ["OPEN", "CLOSED"] as const,
+});
 
 const RegionRef = builder.objectRef<{ code: string; name: string }>("Region").implement({
   fields: (t) => ({ code: t.exposeString("code"), name: t.exposeString("name") }),
@@ -24,7 +29,8 @@ const DepartmentRef = builder
       name: t.exposeString("name"),
       region: t.field({
         type: RegionRef,
-        resolve: (d, _args, ctx) => ctx.geography.region(d.regionCode) ?? { code: d.regionCode, name: d.regionCode },
+        resolve: (d, _args, ctx) =>
+          ctx.geography.region(d.regionCode) ?? { code: d.regionCode, name: d.regionCode },
       }),
     }),
   });
@@ -58,7 +64,8 @@ const CommuneRef = builder.objectRef<CommuneShape>("Commune").implement({
     }),
     region: t.field({
       type: RegionRef,
-      resolve: (c, _args, ctx) => ctx.geography.region(c.regionCode) ?? { code: c.regionCode, name: c.regionCode },
+      resolve: (c, _args, ctx) =>
+        ctx.geography.region(c.regionCode) ?? { code: c.regionCode, name: c.regionCode },
     }),
   }),
 });
@@ -126,7 +133,10 @@ export const SpaceRef = builder.prismaNode("Space", {
       { name: "SatelliteConnection" },
       { name: "SatelliteEdge" },
     ),
-    node: t.relation("node", { nullable: true, description: "The fabrique's node agent, once enrolled." }),
+    node: t.relation("node", {
+      nullable: true,
+      description: "The fabrique's node agent, once enrolled.",
+    }),
     memberCount: t.relationCount("members"),
     closedAt: t.expose("closedAt", { type: "DateTime", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -165,7 +175,13 @@ type RegionCountShape = {
   fabriques: number;
   satellites: number;
   rural: number;
-  departments: { code: string; name: string; fabriques: number; satellites: number; rural: number }[];
+  departments: {
+    code: string;
+    name: string;
+    fabriques: number;
+    satellites: number;
+    rural: number;
+  }[];
 };
 
 const RegionCount = builder.objectRef<RegionCountShape>("RegionCount").implement({
@@ -183,21 +199,26 @@ const RegionCount = builder.objectRef<RegionCountShape>("RegionCount").implement
 const readers = { national: true, anyFabriqueAdmin: true } as const;
 
 builder.queryFields((t) => ({
-  spaces: t.prismaConnection({
-    type: "Space",
-    cursor: "id",
-    authScopes: readers,
-    description: "Spaces visible to the caller, oldest first; pages of 50 by default, 500 at most.",
-    args: { filter: t.arg({ type: SpaceFilter }) },
-    totalCount: (_parent, args, ctx) =>
-      ctx.prisma.space.count({ where: spaceWhere(ctx.viewer, args.filter) }),
-    resolve: (query, _parent, args, ctx) =>
-      ctx.prisma.space.findMany({
-        ...query,
-        where: spaceWhere(ctx.viewer, args.filter),
-        orderBy: { id: "asc" },
-      }),
-  }, { name: "SpaceConnection" }, { name: "SpaceEdge" }),
+  spaces: t.prismaConnection(
+    {
+      type: "Space",
+      cursor: "id",
+      authScopes: readers,
+      description:
+        "Spaces visible to the caller, oldest first; pages of 50 by default, 500 at most.",
+      args: { filter: t.arg({ type: SpaceFilter }) },
+      totalCount: (_parent, args, ctx) =>
+        ctx.prisma.space.count({ where: spaceWhere(ctx.viewer, args.filter) }),
+      resolve: (query, _parent, args, ctx) =>
+        ctx.prisma.space.findMany({
+          ...query,
+          where: spaceWhere(ctx.viewer, args.filter),
+          orderBy: { id: "asc" },
+        }),
+    },
+    { name: "SpaceConnection" },
+    { name: "SpaceEdge" },
+  ),
   space: t.prismaField({
     type: "Space",
     nullable: true,
@@ -232,18 +253,23 @@ builder.queryFields((t) => ({
 
 function spaceWhere(
   viewer: Parameters<typeof visibleSpaces>[0],
-  filter: {
-    kind?: "FABRIQUE" | "SATELLITE" | null;
-    status?: "OPEN" | "CLOSED" | null;
-    region?: string | null;
-    department?: string | null;
-    rural?: boolean | null;
-    fabrique?: { id: string; typename: string } | null;
-  } | null | undefined,
+  filter:
+    | {
+        kind?: "FABRIQUE" | "SATELLITE" | null;
+        status?: "OPEN" | "CLOSED" | null;
+        region?: string | null;
+        department?: string | null;
+        rural?: boolean | null;
+        fabrique?: { id: string; typename: string } | null;
+      }
+    | null
+    | undefined,
 ) {
   const f = filter ?? {};
   if (f.fabrique && f.fabrique.typename !== "Space") {
-    throw new MaillageError("BAD_USER_INPUT", "filter.fabrique: not a Space id", { field: "filter.fabrique" });
+    throw new MaillageError("BAD_USER_INPUT", "filter.fabrique: not a Space id", {
+      field: "filter.fabrique",
+    });
   }
   return {
     AND: [
@@ -261,8 +287,17 @@ function spaceWhere(
 }
 
 function groupRegions(
-  rows: { regionCode: string; departmentCode: string; kind: string; rural: boolean; count: number }[],
-  geography: { region(code: string): { name: string } | undefined; department(code: string): { name: string } | undefined },
+  rows: {
+    regionCode: string;
+    departmentCode: string;
+    kind: string;
+    rural: boolean;
+    count: number;
+  }[],
+  geography: {
+    region(code: string): { name: string } | undefined;
+    department(code: string): { name: string } | undefined;
+  },
 ): RegionCountShape[] {
   const regions = new Map<string, RegionCountShape>();
   for (const row of rows) {
@@ -329,7 +364,10 @@ builder.mutationFields((t) => ({
     authScopes: { national: true },
     args: { input: t.arg({ type: CreateSpaceFields, required: true }) },
     resolve: async (query, _parent, args, ctx) => {
-      const created = await ctx.spaceService.createFabrique(ctx.viewer!, withoutNulls(args.input));
+      const created = await ctx.spaceService.createFabrique(
+        viewerOf(ctx),
+        withoutNulls(args.input),
+      );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: created.id } });
     },
   }),
@@ -343,7 +381,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _parent, args, ctx) => {
       const created = await ctx.spaceService.createSatellite(
-        ctx.viewer!,
+        viewerOf(ctx),
         args.fabriqueId.id,
         withoutNulls(args.input),
       );
@@ -358,7 +396,11 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateSpaceFields, required: true }),
     },
     resolve: async (query, _parent, args, ctx) => {
-      const updated = await ctx.spaceService.updateSpace(ctx.viewer!, args.id.id, withoutNulls(args.input));
+      const updated = await ctx.spaceService.updateSpace(
+        viewerOf(ctx),
+        args.id.id,
+        withoutNulls(args.input),
+      );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: updated.id } });
     },
   }),
@@ -367,7 +409,7 @@ builder.mutationFields((t) => ({
     authScopes: readers,
     args: { id: t.arg.globalID({ required: true, for: SpaceRef }) },
     resolve: async (query, _parent, args, ctx) => {
-      const closed = await ctx.spaceService.closeSpace(ctx.viewer!, args.id.id);
+      const closed = await ctx.spaceService.closeSpace(viewerOf(ctx), args.id.id);
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: closed.id } });
     },
   }),
@@ -398,7 +440,9 @@ builder.subscriptionFields((t) => ({
     subscribe: (_parent, _args, ctx) =>
       pipe(
         ctx.pubsub.subscribe("space:changed"),
-        filter((event) => ctx.viewer?.role === "NATIONAL" || ctx.viewer?.fabriqueId === event.networkId),
+        filter(
+          (event) => ctx.viewer?.role === "NATIONAL" || ctx.viewer?.fabriqueId === event.networkId,
+        ),
       ),
     resolve: (event) => event,
   }),

@@ -7,7 +7,10 @@ export function networkOf(space: { id: string; fabriqueId: string | null }): str
 }
 
 /** NATIONAL sees every space; a fabrique's team sees its own network; nobody else any. */
-export function canSeeSpace(viewer: Viewer | null, space: { id: string; fabriqueId: string | null }) {
+export function canSeeSpace(
+  viewer: Viewer | null,
+  space: { id: string; fabriqueId: string | null },
+) {
   if (viewer?.role === "NATIONAL") return true;
   return viewer?.role === "FABRIQUE_ADMIN" && viewer.fabriqueId === networkOf(space);
 }

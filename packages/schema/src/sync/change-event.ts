@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { CommuneCode, OpeningHours, Services, SpaceName, SpaceStatus } from "../domain/space.ts";
+
+/**
+ * The sync envelope: one change a node made to a record it owns, as it travels
+ * agent → hub (push) and hub → agents (pull). Both sides parse it with these schemas.
+ */
+export const SCHEMA_VERSION = 1;
+
+const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "a ULID");
+
+export const ChangeOp = z.enum(["UPSERT", "DELETE"]);
+export type ChangeOp = z.infer<typeof ChangeOp>;
+
+/** A satellite of the node's fabrique, as its agent owns it. Geography is derived by the hub. */
+export const SpacePayload = z
+  .object({
+    kind: z.literal("SATELLITE"),
+    fabriqueId: z.string().min(1),
+    name: SpaceName,
+    communeCode: CommuneCode,
+    services: Services,
+    openingHours: OpeningHours,
+    status: SpaceStatus,
+  })
+  .strict();
+export type SpacePayload = z.infer<typeof SpacePayload>;
+
+/**
+ * A member as the network knows them: a pseudonymous id and a home space. Strict on
+ * purpose: a payload carrying a name, an email or anything personal is refused at both ends.
+ */
+export const MemberPayload = z.object({ homeSpaceId: z.string().min(1) }).strict();
+export type MemberPayload = z.infer<typeof MemberPayload>;
+
+export const ENTITY_PAYLOADS = {
+  SPACE: SpacePayload,
+  MEMBER: MemberPayload,
+} as const;
+
+export const EntityName = z.enum(["SPACE", "MEMBER"]);
+export type EntityName = z.infer<typeof EntityName>;
+
+export const ChangeEvent = z
+  .object({
+    id: Ulid,
+    nodeId: z.string().min(1),
+    seq: z.number().int().min(1),
+    entity: EntityName,
+    entityId: z.string().min(1).max(64),
+    op: ChangeOp,
+    /** The record's state after the change for UPSERT; null for DELETE (a tombstone). */
+    payload: z.unknown(),
+    occurredAt: z.iso.datetime({ offset: true }),
+    schemaVersion: z.number().int().min(1).max(SCHEMA_VERSION),
+  })
+  .superRefine((event, ctx) => {
+    if (event.op === "DELETE") {
+      if (event.payload !== null)
+        ctx.addIssue({ code: "custom", path: ["payload"], message: "must be null for DELETE" });
+      return;
+    }
+    const parsed = ENTITY_PAYLOADS[event.entity].safeParse(event.payload);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["payload", ...issue.path.map(String)],
+          message: issue.message,
+        });
+      }
+    }
+  });
+export type ChangeEvent = z.infer<typeof ChangeEvent>;

@@ -1,0 +1,15 @@
+export {
+  type Migration,
+  type MigrationSet,
+  migrate,
+  pendingMigrations,
+  readMigrations,
+} from "./migrate.ts";
+export {
+  DataDirInUseError,
+  openSqlStore,
+  type SqlDriver,
+  type SqlSession,
+  type SqlStore,
+  type SqlStoreOptions,
+} from "./sql.ts";
