@@ -8,6 +8,14 @@ export class UsageError extends Error {
   }
 }
 
+/** An expected failure of a well-formed command: one line on stderr, exit code 1. */
+export class CommandFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommandFailure";
+  }
+}
+
 export type OptionSpec = {
   readonly type: "string" | "boolean";
   readonly short?: string;

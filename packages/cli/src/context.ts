@@ -13,6 +13,10 @@ export type HubApi = {
   ConfigError: HubModule["ConfigError"];
   loadHubConfig: HubModule["loadHubConfig"];
   issueHubToken: HubModule["issueHubToken"];
+  keyFilePath: HubModule["keyFilePath"];
+  listSigningKeys: HubModule["listSigningKeys"];
+  rotateSigningKey: HubModule["rotateSigningKey"];
+  removeSigningKey: HubModule["removeSigningKey"];
   createHub(config: HubConfig): Promise<HubLifecycle>;
   // Method syntax on purpose: the real function takes the full `Hub` its `createHub` built.
   seedDemoNetwork(hub: HubLifecycle): ReturnType<HubModule["seedDemoNetwork"]>;

@@ -1,4 +1,10 @@
 export { createHub, type Hub } from "./app.ts";
+export {
+  keyFilePath,
+  listSigningKeys,
+  removeSigningKey,
+  rotateSigningKey,
+} from "./auth/keys.ts";
 export { issueHubToken } from "./auth/tokens.ts";
 export { seedDemoNetwork } from "./demo.ts";
 export { ConfigError, type HubConfig, loadHubConfig } from "./env.ts";

@@ -16,6 +16,12 @@ export const ErrorCodes = {
   HAS_OPEN_SATELLITES: "A fabrique cannot close while satellites of its network are open.",
   NOT_A_FABRIQUE: "The space given as a fabrique is a satellite.",
   ENROLMENT_CODE_INVALID: "The enrolment code is unknown, already used, or expired.",
+  OWNED_BY_NODE: "The record is owned by a fabrique's node agent: change it there, not at the hub.",
+  INVALID_EVENT: "A pushed change event does not match the sync contract (envelope or payload).",
+  OWNERSHIP_VIOLATION: "A node pushed a change to a record it does not own.",
+  BATCH_TOO_LARGE: "A push carries more events than the protocol allows.",
+  HUB_UNREACHABLE: "The node agent could not reach the hub; the change is kept and will be retried.",
+  NOT_ENROLLED: "The node agent has no identity yet: run `maillage agent init` first.",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
 } as const;
 

@@ -28,3 +28,14 @@ export {
   SpacePayload,
 } from "./sync/change-event.ts";
 export { parseInput } from "./validation.ts";
+export {
+  MAX_PULL_LIMIT,
+  MAX_PUSH_BATCH,
+  NODE_TOKEN_MAX_TTL_SECONDS,
+  NodeTokenClaims,
+  PulledEvent,
+  PullResult,
+  PushRejection,
+  PushResult,
+  SyncOperations,
+} from "./sync/protocol.ts";

@@ -12,11 +12,16 @@ const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "a ULID");
 export const ChangeOp = z.enum(["UPSERT", "DELETE"]);
 export type ChangeOp = z.infer<typeof ChangeOp>;
 
-/** A satellite of the node's fabrique, as its agent owns it. Geography is derived by the hub. */
+/**
+ * A space's replicated state. A node pushes satellites of its own fabrique; the hub also
+ * sends fabriques and other networks' satellites as reference data. Geography (department,
+ * region, rural) is derived from the commune at each end, never sent.
+ */
 export const SpacePayload = z
   .object({
-    kind: z.literal("SATELLITE"),
-    fabriqueId: z.string().min(1),
+    kind: z.enum(["FABRIQUE", "SATELLITE"]),
+    /** The fabrique of a satellite; null for a fabrique. */
+    fabriqueId: z.string().min(1).nullable(),
     name: SpaceName,
     communeCode: CommuneCode,
     services: Services,
