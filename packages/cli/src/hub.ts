@@ -12,7 +12,7 @@ import {
 import type { CliContext } from "./context.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
-export const HUB_SUMMARY = "Run the national hub and manage its tokens.";
+export const HUB_SUMMARY = "Run the national hub and manage its tokens and signing keys.";
 
 export const HUB_START = {
   name: "hub start",
@@ -115,7 +115,8 @@ export function hubTokenOptions(
   return { role: role.data, fabriqueId, ttl, dataDir: dataDirOption(values["data-dir"], cwd) };
 }
 
-function dataDirOption(value: string | undefined, cwd: string): string | undefined {
+/** A `--data-dir` value, resolved against the working directory. */
+export function dataDirOption(value: string | undefined, cwd: string): string | undefined {
   return value === undefined ? undefined : path.resolve(cwd, requireNonEmpty(value, "--data-dir"));
 }
 

@@ -23,6 +23,7 @@ describe("maillage (dispatch)", () => {
       expect(result.stdout).toMatch(/^Usage: maillage <command>/);
       expect(result.stdout).toContain("hub start");
       expect(result.stdout).toContain("hub token");
+      expect(result.stdout).toContain("hub keys rotate");
       expect(result.stdout).toContain("demo");
       expect(result.stderr).toBe("");
     }
@@ -39,6 +40,10 @@ describe("maillage (dispatch)", () => {
     const result = await run(["hub"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^Usage: maillage hub <command>/);
+    expect(result.stderr).toContain("keys remove");
+    const keys = await run(["hub", "keys"]);
+    expect(keys.code).toBe(2);
+    expect(keys.stderr).toMatch(/^Usage: maillage hub keys <command>/);
   });
 
   it("answers --help on a group and on each command", async () => {
@@ -46,6 +51,10 @@ describe("maillage (dispatch)", () => {
       ["hub", "--help"],
       ["hub", "start", "--help"],
       ["hub", "token", "-h"],
+      ["hub", "keys", "--help"],
+      ["hub", "keys", "list", "--help"],
+      ["hub", "keys", "rotate", "--help"],
+      ["hub", "keys", "remove", "-h"],
       ["demo", "--help"],
     ]) {
       const result = await run(argv);
@@ -63,11 +72,15 @@ describe("maillage (dispatch)", () => {
   });
 
   it("refuses unknown commands with one line and exit 2", async () => {
-    for (const argv of [["serve"], ["hub", "restart"]]) {
+    for (const argv of [["serve"], ["hub", "restart"], ["hub", "keys", "revoke"]]) {
       const result = await run(argv);
       expect(result.code).toBe(2);
       expectOneLineError(result, /unknown command/);
     }
+    const nested = await run(["hub", "keys", "revoke"]);
+    expect(nested.stderr).toBe(
+      'maillage: unknown command "hub keys revoke" (see "maillage hub keys --help")\n',
+    );
   });
 
   it("refuses unknown flags with one line and exit 2", async () => {
@@ -76,6 +89,10 @@ describe("maillage (dispatch)", () => {
       ["hub", "--nope"],
       ["hub", "start", "--nope"],
       ["hub", "token", "-x"],
+      ["hub", "keys", "--nope"],
+      ["hub", "keys", "list", "--nope"],
+      ["hub", "keys", "rotate", "--nope"],
+      ["hub", "keys", "remove", "--kid", "k", "--nope"],
       ["demo", "--port", "1"],
     ]) {
       const result = await run(argv);

@@ -1,94 +1,97 @@
 import { MaillageError } from "@maillage/schema";
-import { groupHelp, UsageError } from "./args.ts";
+import { CommandFailure, groupHelp, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { DEMO, runDemo } from "./demo.ts";
 import { HUB_START, HUB_SUMMARY, HUB_TOKEN, runHubStart, runHubToken } from "./hub.ts";
+import {
+  HUB_KEYS_LIST,
+  HUB_KEYS_REMOVE,
+  HUB_KEYS_ROTATE,
+  HUB_KEYS_SUMMARY,
+  runHubKeysList,
+  runHubKeysRemove,
+  runHubKeysRotate,
+} from "./keys.ts";
 
 type Command = {
   summary: string;
   run: (argv: readonly string[], ctx: CliContext) => Promise<number>;
 };
-type Group = { summary: string; commands: Readonly<Record<string, Command>> };
+type Group = {
+  summary: string;
+  commands: Readonly<Record<string, Command | Group>>;
+  notes?: readonly string[];
+};
 
-const GROUPS: Readonly<Record<string, Group>> = {
-  hub: {
-    summary: HUB_SUMMARY,
-    commands: {
-      start: { summary: HUB_START.summary, run: runHubStart },
-      token: { summary: HUB_TOKEN.summary, run: runHubToken },
+const ROOT: Group = {
+  summary:
+    "Maillage links the fabriques de territoires, their satellite tiers-lieux and the national hub.",
+  commands: {
+    hub: {
+      summary: HUB_SUMMARY,
+      commands: {
+        start: { summary: HUB_START.summary, run: runHubStart },
+        token: { summary: HUB_TOKEN.summary, run: runHubToken },
+        keys: {
+          summary: HUB_KEYS_SUMMARY,
+          commands: {
+            list: { summary: HUB_KEYS_LIST.summary, run: runHubKeysList },
+            rotate: { summary: HUB_KEYS_ROTATE.summary, run: runHubKeysRotate },
+            remove: { summary: HUB_KEYS_REMOVE.summary, run: runHubKeysRemove },
+          },
+        },
+      },
     },
+    demo: { summary: DEMO.summary, run: runDemo },
   },
-};
-const COMMANDS: Readonly<Record<string, Command>> = {
-  demo: { summary: DEMO.summary, run: runDemo },
+  notes: [
+    [
+      "Configuration comes from the environment: DATABASE_URL, REDIS_URL, PORT, HOST, DATA_DIR, LOG_LEVEL,",
+      "HUB_ISSUER, HUB_AUDIENCE, HUB_SIGNING_KEYS (see README.md).",
+    ].join("\n"),
+  ],
 };
 
-const ROOT_SUMMARY =
-  "Maillage links the fabriques de territoires, their satellite tiers-lieux and the national hub.";
-const ROOT_NOTES = [
-  "Configuration comes from the environment: DATABASE_URL, REDIS_URL, PORT, HOST, DATA_DIR, LOG_LEVEL,",
-  "HUB_ISSUER, HUB_AUDIENCE, HUB_SIGNING_KEYS (see README.md).",
-];
-
-function rootHelp(): string {
-  const entries = [
-    ...Object.entries(GROUPS).flatMap(([group, { commands }]) =>
-      Object.entries(commands).map(([name, command]) => ({
-        name: `${group} ${name}`,
-        summary: command.summary,
-      })),
-    ),
-    ...Object.entries(COMMANDS).map(([name, command]) => ({ name, summary: command.summary })),
-  ];
-  return groupHelp("", ROOT_SUMMARY, entries, [ROOT_NOTES.join("\n")]);
+function isGroup(node: Command | Group): node is Group {
+  return "commands" in node;
 }
 
-function helpOfGroup(name: string, group: Group): string {
-  const entries = Object.entries(group.commands).map(([command, { summary }]) => ({
-    name: command,
-    summary,
-  }));
-  return groupHelp(name, group.summary, entries);
+/** Every command under a group, named from that group down (`start`, `keys list`, ...). */
+function leaves(group: Group, prefix = ""): { name: string; summary: string }[] {
+  return Object.entries(group.commands).flatMap(([name, node]) =>
+    isGroup(node)
+      ? leaves(node, `${prefix}${name} `)
+      : [{ name: `${prefix}${name}`, summary: node.summary }],
+  );
+}
+
+function helpOf(path: readonly string[], group: Group): string {
+  return groupHelp(path.join(" "), group.summary, leaves(group), group.notes);
 }
 
 /** Walks `argv` down the command tree; groups answer `--help` and missing commands themselves. */
-async function dispatch(argv: readonly string[], ctx: CliContext): Promise<number> {
+async function dispatch(
+  argv: readonly string[],
+  ctx: CliContext,
+  group: Group = ROOT,
+  path: readonly string[] = [],
+): Promise<number> {
   const [first, ...rest] = argv;
+  const seeHelp = `see "${["maillage", ...path].join(" ")} --help"`;
   if (first === undefined) {
-    ctx.stderr(rootHelp());
+    ctx.stderr(helpOf(path, group));
     return 2;
   }
   if (first === "--help" || first === "-h") {
-    ctx.stdout(rootHelp());
+    ctx.stdout(helpOf(path, group));
     return 0;
   }
-  if (first.startsWith("-"))
-    throw new UsageError(`unknown option ${first} (see "maillage --help")`);
-
-  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (command !== undefined) return command.run(rest, ctx);
-
-  const group = Object.hasOwn(GROUPS, first) ? GROUPS[first] : undefined;
-  if (group === undefined) {
-    throw new UsageError(`unknown command "${first}" (see "maillage --help")`);
+  if (first.startsWith("-")) throw new UsageError(`unknown option ${first} (${seeHelp})`);
+  const node = Object.hasOwn(group.commands, first) ? group.commands[first] : undefined;
+  if (node === undefined) {
+    throw new UsageError(`unknown command "${[...path, first].join(" ")}" (${seeHelp})`);
   }
-  const [second, ...args] = rest;
-  if (second === undefined) {
-    ctx.stderr(helpOfGroup(first, group));
-    return 2;
-  }
-  if (second === "--help" || second === "-h") {
-    ctx.stdout(helpOfGroup(first, group));
-    return 0;
-  }
-  if (second.startsWith("-")) {
-    throw new UsageError(`unknown option ${second} (see "maillage ${first} --help")`);
-  }
-  const sub = Object.hasOwn(group.commands, second) ? group.commands[second] : undefined;
-  if (sub === undefined) {
-    throw new UsageError(`unknown command "${first} ${second}" (see "maillage ${first} --help")`);
-  }
-  return sub.run(args, ctx);
+  return isGroup(node) ? dispatch(rest, ctx, node, [...path, first]) : node.run(rest, ctx);
 }
 
 /** Reports a failure on stderr and picks the exit code: 2 for usage, 1 for anything else. */
@@ -96,6 +99,10 @@ function report(error: unknown, ctx: CliContext): number {
   if (error instanceof UsageError) {
     ctx.stderr(`maillage: ${error.message}\n`);
     return 2;
+  }
+  if (error instanceof CommandFailure) {
+    ctx.stderr(`maillage: ${error.message}\n`);
+    return 1;
   }
   if (error instanceof MaillageError) {
     ctx.stderr(`maillage: ${error.code}: ${error.message}\n`);

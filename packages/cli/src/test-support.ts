@@ -3,13 +3,36 @@ import type { CliContext, HubApi, HubLifecycle } from "./context.ts";
 
 /** A stand-in for the hub's API: records calls, never opens a database or a port. */
 export function fakeHubApi(
-  options: { seeded?: boolean; createHangs?: boolean; startFails?: Error } = {},
+  options: {
+    seeded?: boolean;
+    createHangs?: boolean;
+    startFails?: Error;
+    /** The kids in the key file, oldest first; `null`: no key file. */
+    kids?: string[] | null;
+  } = {},
 ) {
   const calls = {
     createHub: [] as HubConfig[],
     started: 0,
     stopped: 0,
     tokens: [] as { config: HubConfig; claims: unknown; ttl: string }[],
+    /** Every key file operation, as `<operation> <dataDir> [kid]`. */
+    keyFile: [] as string[],
+  };
+  let keys =
+    options.kids === null
+      ? undefined
+      : (options.kids ?? ["kid-1"]).map((kid, i) => ({
+          kid,
+          createdAt: new Date(Date.UTC(2025, 0, i + 1)).toISOString(),
+        }));
+  const existingKeys = (dataDir: string) => {
+    if (keys === undefined) {
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${dataDir}'`), {
+        code: "ENOENT",
+      });
+    }
+    return keys;
   };
   class ConfigError extends Error {}
   const api = {
@@ -30,7 +53,7 @@ export function fakeHubApi(
         logLevel: "info",
         issuer: "maillage-hub",
         audience: "maillage",
-        signingKeysJson: undefined,
+        signingKeysJson: env.HUB_SIGNING_KEYS || undefined,
         ...overrides,
       } satisfies HubConfig;
     },
@@ -52,6 +75,21 @@ export function fakeHubApi(
     issueHubToken: async (config: HubConfig, claims: unknown, ttl: string) => {
       calls.tokens.push({ config, claims, ttl });
       return "header.payload.signature";
+    },
+    keyFilePath: (dataDir: string) => `${dataDir}/keys/signing-keys.json`,
+    listSigningKeys: async (dataDir: string) => {
+      calls.keyFile.push(`list ${dataDir}`);
+      return [...existingKeys(dataDir)];
+    },
+    rotateSigningKey: async (dataDir: string) => {
+      calls.keyFile.push(`rotate ${dataDir}`);
+      const kid = `kid-${(keys?.length ?? 0) + 1}`;
+      keys = [...(keys ?? []), { kid, createdAt: new Date().toISOString() }];
+      return kid;
+    },
+    removeSigningKey: async (dataDir: string, kid: string) => {
+      calls.keyFile.push(`remove ${dataDir} ${kid}`);
+      keys = existingKeys(dataDir).filter((key) => key.kid !== kid);
     },
     seedDemoNetwork: async (_hub: HubLifecycle) => ({
       seeded: options.seeded ?? true,

@@ -5,8 +5,10 @@ import { migrate, pendingMigrations } from "@maillage/storage";
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
+import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
 import { KeyRing } from "./auth/keys.ts";
+import { createNodeTokenVerifier } from "./auth/node-tokens.ts";
 import { type VerifiedClaims, verifyHubToken } from "./auth/tokens.ts";
 import type { AppServices, Context, Viewer } from "./context.ts";
 import { type Database, openDatabase } from "./db.ts";
@@ -17,8 +19,11 @@ import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
 import { loadGeography } from "./modules/geography/geography.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
+import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
 import { createSpaceService } from "./modules/spaces/space.service.ts";
+import { createPullService } from "./modules/sync/pull.service.ts";
+import { createPushService } from "./modules/sync/push.service.ts";
 import { createHubPubSub } from "./realtime/pubsub.ts";
 
 export type Hub = {
@@ -61,18 +66,47 @@ export async function createHub(
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
   const spaceService = createSpaceService({ spaces: spaceRepository, geography, pubsub });
+  const announceLiveness = (change: { nodeId: string; fabriqueId: string; previous: string }) =>
+    pubsub.publish("node:status", { ...change, status: "ONLINE" });
   const services: AppServices = {
     prisma: db.prisma,
     geography,
     pubsub,
     spaceRepository,
     spaceService,
-    enrolmentService: createEnrolmentService({ prisma: db.prisma, spaces: spaceService }),
+    enrolmentService: createEnrolmentService({
+      prisma: db.prisma,
+      spaces: spaceService,
+      onLogAppended: () => pubsub.publish("log:appended"),
+    }),
+    pushService: createPushService({
+      store: db.store,
+      geography,
+      onLogAppended: () => pubsub.publish("log:appended"),
+      onLivenessChanged: announceLiveness,
+    }),
+    pullService: createPullService({
+      store: db.store,
+      pubsub,
+      onLivenessChanged: announceLiveness,
+    }),
   };
+  const stopSweeper = startLivenessSweeper(db.store, pubsub, logger);
 
+  const nodeTokens = createNodeTokenVerifier(db.prisma, config.audience);
+
+  /** Hub-signed tokens (people) carry the hub's `iss`; node agents sign with their node id. */
   async function viewerFromToken(token: string | undefined): Promise<VerifiedClaims | null> {
     if (!token) return null;
-    return verifyHubToken(keys, config, token);
+    let issuer: string | undefined;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw new MaillageError("UNAUTHENTICATED", "malformed token");
+    }
+    if (issuer === config.issuer || issuer === undefined)
+      return verifyHubToken(keys, config, token);
+    return nodeTokens.verify(issuer, token);
   }
 
   const yoga = createYoga<{ wsViewer?: Viewer | null }, Context>({
@@ -220,6 +254,7 @@ export async function createHub(
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopSweeper();
       for (const timer of expiryTimers) clearTimeout(timer);
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

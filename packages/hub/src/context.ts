@@ -5,6 +5,8 @@ import type { Geography } from "./modules/geography/geography.ts";
 import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import type { SpaceRepository } from "./modules/spaces/space.repository.ts";
 import type { SpaceService } from "./modules/spaces/space.service.ts";
+import type { PullService } from "./modules/sync/pull.service.ts";
+import type { PushService } from "./modules/sync/push.service.ts";
 import type { HubPubSub } from "./realtime/pubsub.ts";
 
 /** Who is calling: the verified claims of the bearer token, or null when anonymous. */
@@ -19,6 +21,8 @@ export type Context = {
   spaceRepository: SpaceRepository;
   spaceService: SpaceService;
   enrolmentService: EnrolmentService;
+  pushService: PushService;
+  pullService: PullService;
 };
 
 /** The per-app part of the context, built once in createHub. */

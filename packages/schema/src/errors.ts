@@ -20,7 +20,8 @@ export const ErrorCodes = {
   INVALID_EVENT: "A pushed change event does not match the sync contract (envelope or payload).",
   OWNERSHIP_VIOLATION: "A node pushed a change to a record it does not own.",
   BATCH_TOO_LARGE: "A push carries more events than the protocol allows.",
-  HUB_UNREACHABLE: "The node agent could not reach the hub; the change is kept and will be retried.",
+  HUB_UNREACHABLE:
+    "The node agent could not reach the hub; the change is kept and will be retried.",
   NOT_ENROLLED: "The node agent has no identity yet: run `maillage agent init` first.",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
 } as const;

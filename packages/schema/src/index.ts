@@ -27,7 +27,6 @@ export {
   SCHEMA_VERSION,
   SpacePayload,
 } from "./sync/change-event.ts";
-export { parseInput } from "./validation.ts";
 export {
   MAX_PULL_LIMIT,
   MAX_PUSH_BATCH,
@@ -39,3 +38,4 @@ export {
   PushResult,
   SyncOperations,
 } from "./sync/protocol.ts";
+export { parseInput } from "./validation.ts";

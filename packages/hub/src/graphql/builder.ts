@@ -25,6 +25,8 @@ export const builder = new SchemaBuilder<{
     national: boolean;
     fabriqueAdmin: string;
     anyFabriqueAdmin: boolean;
+    /** A node agent, authenticated by a token signed with its own key. */
+    node: boolean;
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
@@ -40,6 +42,7 @@ export const builder = new SchemaBuilder<{
       authenticated: ctx.viewer !== null,
       national: ctx.viewer?.role === "NATIONAL",
       anyFabriqueAdmin: ctx.viewer?.role === "FABRIQUE_ADMIN",
+      node: ctx.viewer?.role === "NODE",
       fabriqueAdmin: (fabriqueId) =>
         ctx.viewer?.role === "FABRIQUE_ADMIN" && ctx.viewer.fabriqueId === fabriqueId,
     }),
@@ -59,5 +62,7 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    // `nodes` is the node agents' list (liveness); Relay's plural lookup is not needed.
+    nodesQueryOptions: false,
   },
 });

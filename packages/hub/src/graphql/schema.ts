@@ -4,6 +4,7 @@ import { builder } from "./builder.ts";
 import "./scalars.ts";
 import "../modules/spaces/space.graphql.ts";
 import "../modules/nodes/node.graphql.ts";
+import "../modules/sync/sync.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});

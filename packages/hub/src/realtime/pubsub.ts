@@ -10,8 +10,19 @@ export type SpaceChangedEvent = {
   change: "CREATED" | "UPDATED" | "CLOSED";
 };
 
+/** A node's liveness changed (ONLINE, STALE, SILENT). */
+export type NodeStatusEvent = {
+  nodeId: string;
+  fabriqueId: string;
+  status: string;
+  previous: string;
+};
+
 export type HubPubSubTopics = {
   "space:changed": [SpaceChangedEvent];
+  /** The hub's log grew: live pull followers look again. Carries nothing: the log is the truth. */
+  "log:appended": [];
+  "node:status": [NodeStatusEvent];
 };
 
 export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;

@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { SpaceService } from "../spaces/space.service.ts";
+import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
+import { hubSpaceEvent } from "../sync/space-events.ts";
 
 /**
  * Enrolment: how a fabrique's node agent gets known to the hub. The fabrique's team (or the
@@ -45,7 +47,11 @@ const TtlHours = z
   .min(1)
   .max(24 * 14);
 
-export function createEnrolmentService(deps: { prisma: PrismaClient; spaces: SpaceService }) {
+export function createEnrolmentService(deps: {
+  prisma: PrismaClient;
+  spaces: SpaceService;
+  onLogAppended: () => void;
+}) {
   const { prisma, spaces } = deps;
 
   return {
@@ -75,13 +81,13 @@ export function createEnrolmentService(deps: { prisma: PrismaClient; spaces: Spa
     /**
      * Consumes a code and records the agent's public key. The code is marked used by a
      * conditional update in the same transaction as the node is written, so two agents
-     * presenting one code cannot both enrol. Re-enrolling a fabrique (a replaced machine)
-     * keeps its node id and replaces the key.
+     * presenting one code cannot both enrol. The fabrique's satellites are handed over to
+     * the node in the same transaction.
      */
     async enrol(raw: unknown) {
       const input = parseInput(EnrolInput, raw);
       const codeHash = hashCode(input.code);
-      return prisma.$transaction(async (tx) => {
+      const enrolment = await prisma.$transaction(async (tx) => {
         const now = new Date();
         const code = await tx.enrolmentCode.findUnique({ where: { codeHash } });
         const claimed = await tx.enrolmentCode.updateMany({
@@ -98,18 +104,58 @@ export function createEnrolmentService(deps: { prisma: PrismaClient; spaces: Spa
             fabriqueId: fabrique.id,
           });
         }
-        const node = await tx.node.upsert({
-          where: { fabriqueId: fabrique.id },
-          create: {
-            id: ulid(),
-            fabriqueId: fabrique.id,
-            publicKey: input.publicKey,
-            status: "ACTIVE",
-          },
-          update: { publicKey: input.publicKey, status: "ACTIVE" },
+        // A re-enrolment (a replaced machine) starts a new node: a fresh agent counts its
+        // seq from 1 again. The records the old node owned pass to the new one.
+        const previous = await tx.node.findUnique({ where: { fabriqueId: fabrique.id } });
+        const nodeId = ulid();
+        const node = previous
+          ? await tx.node.update({
+              where: { id: previous.id },
+              data: {
+                id: nodeId,
+                publicKey: input.publicKey,
+                status: "ACTIVE",
+                pushedSeq: 0,
+                pendingEstimate: 0,
+                oldestPendingAt: null,
+              },
+            })
+          : await tx.node.create({
+              data: {
+                id: nodeId,
+                fabriqueId: fabrique.id,
+                publicKey: input.publicKey,
+                status: "ACTIVE",
+              },
+            });
+        // Handover: the satellites registered at the hub (or owned by the previous node) now
+        // belong to the node, which receives them first thing in its pull.
+        const handedOver = {
+          OR: [{ ownerNodeId: null }, ...(previous ? [{ ownerNodeId: previous.id }] : [])],
+        };
+        await tx.space.updateMany({
+          where: { fabriqueId: fabrique.id, ...handedOver },
+          data: { ownerNodeId: node.id },
         });
+        await tx.member.updateMany({
+          where: {
+            homeSpace: { OR: [{ id: fabrique.id }, { fabriqueId: fabrique.id }] },
+            ...handedOver,
+          },
+          data: { ownerNodeId: node.id },
+        });
+        const satellites = await tx.space.findMany({
+          where: { fabriqueId: fabrique.id, ownerNodeId: node.id },
+          orderBy: { id: "asc" },
+        });
+        await appendToLog(
+          prismaSql(tx),
+          satellites.map((space) => hubSpaceEvent(space, node.id)),
+        );
         return { nodeId: node.id, fabriqueId: fabrique.id, fabriqueName: fabrique.name };
       });
+      deps.onLogAppended();
+      return enrolment;
     },
   };
 }

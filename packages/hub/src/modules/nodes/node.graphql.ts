@@ -1,7 +1,13 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { SpaceRef } from "../spaces/space.graphql.ts";
+import { type Liveness, livenessOf } from "./liveness.ts";
+
+const LivenessEnum = builder.enumType("NodeLiveness", {
+  values: ["ONLINE", "STALE", "SILENT"] as const,
+});
 
 export const NodeStatusEnum = builder.enumType("NodeStatus", {
   values: ["ACTIVE", "REVOKED"] as const,
@@ -22,8 +28,79 @@ builder.prismaNode("Node", {
     publicKey: t.expose("publicKey", { type: "JSON", description: "Ed25519 public key (JWK)" }),
     lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true }),
     enrolledAt: t.expose("createdAt", { type: "DateTime" }),
+    liveness: t.field({
+      type: LivenessEnum,
+      description:
+        "ONLINE: heard from within 2 minutes; STALE: within 24 hours; SILENT: longer or never",
+      select: { lastSeenAt: true },
+      resolve: (node) => livenessOf(node.lastSeenAt),
+    }),
+    pushedSeq: t.exposeInt("pushedSeq", {
+      description: "Highest seq of the node applied at the hub",
+    }),
+    pending: t.exposeInt("pendingEstimate", {
+      description: "Events waiting in the node's outbox, as it reported at its last push",
+    }),
+    lagSeconds: t.int({
+      description: "Age of the oldest change still waiting at the node (0 when none is)",
+      select: { pendingEstimate: true, oldestPendingAt: true },
+      resolve: (node) =>
+        node.pendingEstimate > 0 && node.oldestPendingAt
+          ? Math.max(0, Math.round((Date.now() - node.oldestPendingAt.getTime()) / 1000))
+          : 0,
+    }),
+    lastPushAt: t.expose("lastPushAt", { type: "DateTime", nullable: true }),
+    lastPullAt: t.expose("lastPullAt", { type: "DateTime", nullable: true }),
   }),
 });
+
+builder.queryFields((t) => ({
+  nodes: t.prismaField({
+    type: ["Node"],
+    authScopes: { national: true, anyFabriqueAdmin: true },
+    description: "Node agents visible to the caller (a fabrique's team sees its own), by fabrique.",
+    args: { liveness: t.arg({ type: LivenessEnum }) },
+    resolve: async (query, _parent, args, ctx) => {
+      const viewer = viewerOf(ctx);
+      const nodes = await ctx.prisma.node.findMany({
+        ...query,
+        where: viewer.role === "NATIONAL" ? {} : { fabriqueId: viewer.fabriqueId ?? "" },
+        orderBy: { fabriqueId: "asc" },
+      });
+      return args.liveness
+        ? nodes.filter((n) => livenessOf(n.lastSeenAt) === args.liveness)
+        : nodes;
+    },
+  }),
+}));
+
+const NodeStatusChangedRef = builder
+  .objectRef<{ nodeId: string; status: string; previous: string }>("NodeStatusChanged")
+  .implement({
+    fields: (t) => ({
+      liveness: t.field({ type: LivenessEnum, resolve: (e) => e.status as Liveness }),
+      previous: t.field({ type: LivenessEnum, resolve: (e) => e.previous as Liveness }),
+      node: t.prismaField({
+        type: "Node",
+        resolve: (query, e, _args, ctx) =>
+          ctx.prisma.node.findUniqueOrThrow({ ...query, where: { id: e.nodeId } }),
+      }),
+    }),
+  });
+
+builder.subscriptionFields((t) => ({
+  nodeStatusChanged: t.field({
+    type: NodeStatusChangedRef,
+    authScopes: { national: true, anyFabriqueAdmin: true },
+    description: "A node went ONLINE, STALE or SILENT (a fabrique's team hears of its own node).",
+    subscribe: (_parent, _args, ctx) =>
+      pipe(
+        ctx.pubsub.subscribe("node:status"),
+        filter((e) => ctx.viewer?.role === "NATIONAL" || ctx.viewer?.fabriqueId === e.fabriqueId),
+      ),
+    resolve: (e) => e,
+  }),
+}));
 
 const EnrolmentCodeRef = builder
   .objectRef<{ code: string; expiresAt: Date; fabriqueId: string }>("EnrolmentCode")

@@ -1,4 +1,6 @@
 import type { Prisma, PrismaClient, Space } from "../../generated/prisma/client.ts";
+import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
+import { hubSpaceEvent } from "../sync/space-events.ts";
 
 /** The only place that reads and writes the `space` table (plus GraphQL selections). */
 export type SpaceRepository = ReturnType<typeof createSpaceRepository>;
@@ -31,11 +33,23 @@ export function createSpaceRepository(prisma: PrismaClient) {
     countOpenSatellites: (fabriqueId: string): Promise<number> =>
       prisma.space.count({ where: { fabriqueId, status: "OPEN" } }),
 
+    /** Writes of the hub's own spaces go to the hub's log too, for the nodes to replicate. */
     insert: (data: Prisma.SpaceUncheckedCreateInput): Promise<Space> =>
-      prisma.space.create({ data }),
+      prisma.$transaction(async (tx) => {
+        const space = await tx.space.create({ data });
+        await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
+        return space;
+      }),
 
     update: (id: string, data: Prisma.SpaceUncheckedUpdateInput): Promise<Space> =>
-      prisma.space.update({ where: { id }, data }),
+      prisma.$transaction(async (tx) => {
+        const space = await tx.space.update({ where: { id }, data });
+        await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
+        return space;
+      }),
+
+    hasActiveNode: async (fabriqueId: string): Promise<boolean> =>
+      (await prisma.node.count({ where: { fabriqueId, status: "ACTIVE" } })) > 0,
 
     /** Open spaces per region, department and kind, for the `regions` overview. */
     async countsByDepartment(where: Prisma.SpaceWhereInput) {

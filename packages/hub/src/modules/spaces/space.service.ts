@@ -23,6 +23,7 @@ export function createSpaceService(deps: {
   pubsub: HubPubSub;
 }) {
   const { spaces, geography, pubsub } = deps;
+  const announceLog = () => pubsub.publish("log:appended");
 
   function placeIn(communeCode: string) {
     const commune = geography.requireCommune(communeCode);
@@ -43,6 +44,17 @@ export function createSpaceService(deps: {
       throw new MaillageError("NOT_FOUND", `no space ${id}`, { id });
     }
     return space;
+  }
+
+  /** Records handed over to a node are changed at the node and reach the hub by sync. */
+  function assertHubOwned(space: Space) {
+    if (space.ownerNodeId) {
+      throw new MaillageError(
+        "OWNED_BY_NODE",
+        "this space is managed by its fabrique's node agent: change it there",
+        { id: space.id, nodeId: space.ownerNodeId },
+      );
+    }
   }
 
   function assertCanManage(viewer: Viewer, space: Space) {
@@ -77,6 +89,7 @@ export function createSpaceService(deps: {
 
   function announce(space: Space, change: "CREATED" | "UPDATED" | "CLOSED") {
     pubsub.publish("space:changed", { spaceId: space.id, networkId: networkOf(space), change });
+    announceLog();
   }
 
   return {
@@ -112,6 +125,13 @@ export function createSpaceService(deps: {
       if (fabrique.status === "CLOSED") {
         throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", { fabriqueId });
       }
+      if (await spaces.hasActiveNode(fabrique.id)) {
+        throw new MaillageError(
+          "OWNED_BY_NODE",
+          "this fabrique runs a node agent: register its satellites there",
+          { fabriqueId },
+        );
+      }
       const place = placeIn(input.communeCode);
       await assertNameFree(fabrique.id, input.name);
       const space = await write(input.name, () =>
@@ -133,6 +153,7 @@ export function createSpaceService(deps: {
       const input = parseInput(UpdateSpaceInput, raw);
       const space = await loadVisible(viewer, id);
       assertCanManage(viewer, space);
+      assertHubOwned(space);
       if (space.status === "CLOSED") {
         throw new MaillageError("SPACE_CLOSED", "a closed space cannot be changed", { id });
       }
@@ -153,6 +174,7 @@ export function createSpaceService(deps: {
     async closeSpace(viewer: Viewer, id: string): Promise<Space> {
       const space = await loadVisible(viewer, id);
       assertCanManage(viewer, space);
+      assertHubOwned(space);
       if (space.status === "CLOSED") return space;
       if (space.kind === "FABRIQUE" && (await spaces.countOpenSatellites(space.id)) > 0) {
         throw new MaillageError("HAS_OPEN_SATELLITES", "close the fabrique's satellites first", {

@@ -1,0 +1,136 @@
+import type { PulledEvent } from "@maillage/schema";
+
+/** Anything that runs parameterised SQL inside the caller's transaction. */
+export type Sql = {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+};
+
+/** Runs the log's SQL inside a Prisma interactive transaction. */
+export function prismaSql(tx: {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}): Sql {
+  return {
+    query: <Row>(sql: string, params: unknown[] = []) => tx.$queryRawUnsafe<Row[]>(sql, ...params),
+  };
+}
+
+/** "log" as a number: the transaction advisory lock that serialises appends. */
+const LOG_APPEND_LOCK = 0x6c6f67;
+
+export type LogEntry = {
+  eventId: string;
+  originNodeId: string | null;
+  seq: number | null;
+  entity: string;
+  entityId: string;
+  op: "UPSERT" | "DELETE";
+  payload: unknown;
+  occurredAt: string;
+  schemaVersion: number;
+  targetNodeId: string | null;
+};
+
+/**
+ * The hub's ordered log. Appends take a transaction-level advisory lock first, held until
+ * commit: offsets are then committed in increasing order, so a reader that has seen offset
+ * N has seen every offset below it and a cursor never skips a late commit.
+ */
+export async function appendToLog(sql: Sql, entries: LogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sql.query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1::bigint)) AS l", [
+    LOG_APPEND_LOCK,
+  ]);
+  await sql.query(
+    `INSERT INTO change_log (event_id, origin_node_id, seq, entity, entity_id, op, payload,
+                             occurred_at, schema_version, target_node_id)
+     SELECT e.event_id, e.origin_node_id, e.seq, e.entity, e.entity_id, e.op, e.payload,
+            e.occurred_at::timestamptz AT TIME ZONE 'UTC', e.schema_version, e.target_node_id
+     FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, origin_node_id text, seq int,
+       entity text, entity_id text, op text, payload jsonb, occurred_at text,
+       schema_version int, target_node_id text)`,
+    [
+      JSON.stringify(
+        entries.map((e) => ({
+          event_id: e.eventId,
+          origin_node_id: e.originNodeId,
+          seq: e.seq,
+          entity: e.entity,
+          entity_id: e.entityId,
+          op: e.op,
+          payload: e.payload ?? null,
+          occurred_at: e.occurredAt,
+          schema_version: e.schemaVersion,
+          target_node_id: e.targetNodeId,
+        })),
+      ),
+    ],
+  );
+}
+
+type LogRow = {
+  max_offset: string;
+  offset: string | null;
+  event_id: string;
+  origin_node_id: string | null;
+  entity: PulledEvent["entity"];
+  entity_id: string;
+  op: PulledEvent["op"];
+  payload: unknown;
+  occurred_at: Date | string;
+  schema_version: number;
+  target_node_id: string | null;
+};
+
+/**
+ * The events a node may read after `after`: addressed to it, or to everyone and not made by
+ * itself. One statement, so the page and the log's end come from one snapshot; when the page
+ * is not full, the cursor jumps to the log's end (nothing below it concerns the node).
+ */
+export async function readLogFor(
+  sql: Sql,
+  nodeId: string,
+  after: string,
+  limit: number,
+): Promise<{ events: PulledEvent[]; cursor: string; hasMore: boolean }> {
+  const rows = await sql.query<LogRow>(
+    `WITH mx AS (SELECT coalesce(max("offset"), 0) AS m FROM change_log),
+     ev AS (
+       SELECT l.* FROM change_log l, mx
+       WHERE l."offset" > $1::bigint AND l."offset" <= mx.m
+         AND (l.target_node_id = $2
+              OR (l.target_node_id IS NULL AND l.origin_node_id IS DISTINCT FROM $2))
+       ORDER BY l."offset" LIMIT $3)
+     SELECT mx.m::text AS max_offset, ev."offset"::text AS "offset", ev.event_id, ev.origin_node_id,
+            ev.entity, ev.entity_id, ev.op, ev.payload, ev.occurred_at AT TIME ZONE 'UTC' AS occurred_at, ev.schema_version,
+            ev.target_node_id
+     FROM mx LEFT JOIN ev ON true ORDER BY ev."offset"`,
+    [after, nodeId, limit],
+  );
+  const events: PulledEvent[] = rows
+    .filter((r) => r.offset !== null)
+    .map((r) => ({
+      offset: r.offset as string,
+      id: r.event_id,
+      originNodeId: r.origin_node_id,
+      entity: r.entity,
+      entityId: r.entity_id,
+      op: r.op,
+      payload: r.payload,
+      occurredAt: toIso(r.occurred_at),
+      schemaVersion: r.schema_version,
+      targetNodeId: r.target_node_id,
+    }));
+  const logEnd = rows[0]?.max_offset ?? after;
+  const hasMore = events.length === limit;
+  const last = events.at(-1)?.offset;
+  const cursor = hasMore && last ? last : maxOffset(logEnd, after);
+  return { events, cursor, hasMore };
+}
+
+function maxOffset(a: string, b: string): string {
+  return BigInt(a) >= BigInt(b) ? a : b;
+}
+
+function toIso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}

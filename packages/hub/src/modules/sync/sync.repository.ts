@@ -1,0 +1,150 @@
+import type { Sql } from "./change-log.repository.ts";
+
+/** SQL of the sync module's writes to the registry tables, inside the push transaction. */
+
+export type NodeSyncRow = {
+  id: string;
+  fabrique_id: string;
+  status: "ACTIVE" | "REVOKED";
+  pushed_seq: number;
+};
+
+/** Locks the node's row for the push: two pushes of one node are applied one after the other. */
+export async function lockNode(sql: Sql, nodeId: string): Promise<NodeSyncRow | undefined> {
+  const rows = await sql.query<NodeSyncRow>(
+    "SELECT id, fabrique_id, status, pushed_seq FROM node WHERE id = $1 FOR UPDATE",
+    [nodeId],
+  );
+  return rows[0];
+}
+
+export type OwnedRow = { id: string; owner_node_id: string | null; fabrique_id: string | null };
+
+export async function spacesByIds(sql: Sql, ids: string[]): Promise<OwnedRow[]> {
+  if (ids.length === 0) return [];
+  return sql.query<OwnedRow>(
+    "SELECT id, owner_node_id, fabrique_id FROM space WHERE id = ANY($1::text[])",
+    [ids],
+  );
+}
+
+export async function membersByIds(sql: Sql, ids: string[]): Promise<OwnedRow[]> {
+  if (ids.length === 0) return [];
+  return sql.query<OwnedRow>(
+    "SELECT id, owner_node_id, NULL::text AS fabrique_id FROM member WHERE id = ANY($1::text[])",
+    [ids],
+  );
+}
+
+export type SpaceWrite = {
+  id: string;
+  kind: "FABRIQUE" | "SATELLITE";
+  name: string;
+  commune_code: string;
+  commune_name: string;
+  department_code: string;
+  region_code: string;
+  population: number;
+  rural: boolean;
+  services: string[];
+  opening_hours: unknown;
+  status: "OPEN" | "CLOSED";
+  fabrique_id: string | null;
+  owner_node_id: string;
+};
+
+/** Inserts or replaces spaces in one statement (each id at most once per call). */
+export async function upsertSpaces(sql: Sql, rows: SpaceWrite[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO space (id, kind, name, commune_code, commune_name, department_code, region_code,
+                        population, rural, services, opening_hours, status, closed_at,
+                        fabrique_id, owner_node_id, updated_at)
+     SELECT r.id, r.kind::"SpaceKind", r.name, r.commune_code, r.commune_name, r.department_code,
+            r.region_code, r.population, r.rural,
+            ARRAY(SELECT jsonb_array_elements_text(r.services)), r.opening_hours,
+            r.status::"SpaceStatus",
+            CASE WHEN r.status = 'CLOSED' THEN now() AT TIME ZONE 'UTC' END,
+            r.fabrique_id, r.owner_node_id, now() AT TIME ZONE 'UTC'
+     FROM jsonb_to_recordset($1::jsonb) AS r(id text, kind text, name text, commune_code text,
+       commune_name text, department_code text, region_code text, population int, rural boolean,
+       services jsonb, opening_hours jsonb, status text, fabrique_id text, owner_node_id text)
+     ON CONFLICT (id) DO UPDATE SET
+       name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
+       commune_name = EXCLUDED.commune_name, department_code = EXCLUDED.department_code,
+       region_code = EXCLUDED.region_code, population = EXCLUDED.population,
+       rural = EXCLUDED.rural, services = EXCLUDED.services,
+       opening_hours = EXCLUDED.opening_hours, status = EXCLUDED.status,
+       closed_at = CASE WHEN EXCLUDED.status = 'CLOSED' THEN coalesce(space.closed_at, EXCLUDED.closed_at) END,
+       updated_at = EXCLUDED.updated_at`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** A node's DELETE of a satellite closes it: the hub keeps its history (members, activity). */
+export async function closeSpaces(sql: Sql, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query(
+    `UPDATE space SET status = 'CLOSED', closed_at = coalesce(closed_at, now() AT TIME ZONE 'UTC'),
+                      updated_at = now() AT TIME ZONE 'UTC'
+     WHERE id = ANY($1::text[])`,
+    [ids],
+  );
+}
+
+export async function upsertMembers(
+  sql: Sql,
+  rows: { id: string; home_space_id: string; owner_node_id: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO member (id, home_space_id, owner_node_id)
+     SELECT r.id, r.home_space_id, r.owner_node_id
+     FROM jsonb_to_recordset($1::jsonb) AS r(id text, home_space_id text, owner_node_id text)
+     ON CONFLICT (id) DO UPDATE SET home_space_id = EXCLUDED.home_space_id`,
+    [JSON.stringify(rows)],
+  );
+}
+
+/** Erasure at the home node: the hub forgets the pseudonymous member too. */
+export async function deleteMembers(sql: Sql, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query("DELETE FROM member WHERE id = ANY($1::text[])", [ids]);
+}
+
+export async function recordPush(
+  sql: Sql,
+  nodeId: string,
+  progress: { pushedSeq: number; pending: number; oldestPendingAt: Date | null },
+): Promise<{ previousLiveness: string; fabriqueId: string }> {
+  const rows = await sql.query<{ previous: string; fabrique_id: string }>(
+    `WITH old AS (SELECT liveness FROM node WHERE id = $1)
+     UPDATE node SET pushed_seq = $2, pending_estimate = $3,
+                     oldest_pending_at = $4::timestamptz AT TIME ZONE 'UTC',
+                     last_push_at = now() AT TIME ZONE 'UTC', last_seen_at = now() AT TIME ZONE 'UTC',
+                     liveness = 'ONLINE'
+     WHERE id = $1 RETURNING (SELECT liveness FROM old)::text AS previous, fabrique_id`,
+    [nodeId, progress.pushedSeq, progress.pending, progress.oldestPendingAt?.toISOString() ?? null],
+  );
+  return {
+    previousLiveness: rows[0]?.previous ?? "ONLINE",
+    fabriqueId: rows[0]?.fabrique_id ?? "",
+  };
+}
+
+export async function recordPull(
+  sql: Sql,
+  nodeId: string,
+): Promise<{ previousLiveness: string; fabriqueId: string }> {
+  const rows = await sql.query<{ previous: string; fabrique_id: string }>(
+    `WITH old AS (SELECT liveness FROM node WHERE id = $1)
+     UPDATE node SET last_pull_at = now() AT TIME ZONE 'UTC', last_seen_at = now() AT TIME ZONE 'UTC',
+                     liveness = 'ONLINE'
+     WHERE id = $1 RETURNING (SELECT liveness FROM old)::text AS previous, fabrique_id`,
+    [nodeId],
+  );
+  return {
+    previousLiveness: rows[0]?.previous ?? "ONLINE",
+    fabriqueId: rows[0]?.fabrique_id ?? "",
+  };
+}

@@ -1,0 +1,89 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The node agent's configuration, parsed once from the environment. Nothing else reads
+ * `process.env`; tests build a config with `loadAgentConfig({}, { dataDir, port: 0 })`.
+ */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default(".maillage"),
+  /** The hub's base URL (its GraphQL endpoint is `<HUB_URL>/graphql`); absent: the one stored at init. */
+  HUB_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `aud` of the node tokens the agent signs for the hub (the hub's HUB_AUDIENCE). */
+  HUB_AUDIENCE: z.string().min(1).default("maillage"),
+});
+
+export type LogLevel = z.infer<typeof EnvSchema>["LOG_LEVEL"];
+
+/** Retry timing of the sync engine: capped exponential backoff with full jitter. */
+export type BackoffSettings = { baseMs: number; capMs: number };
+
+export type AgentConfig = {
+  /** postgresql://… ; absent: embedded PGlite under `<dataDir>/pgdata`. */
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  /** The agent's own directory: node identity, key file, embedded database. */
+  dataDir: string;
+  /** Overrides the hub URL stored in the node identity at init. */
+  hubUrl: string | undefined;
+  logLevel: LogLevel;
+  hubAudience: string;
+  sync: {
+    backoff: BackoffSettings;
+    /** A pull every so often even while the subscription is live: a safety net and a heartbeat. */
+    pollIntervalMs: number;
+    /** Events asked per pull (at most the protocol's MAX_PULL_LIMIT). */
+    pullLimit: number;
+    /** Events per push (at most the protocol's MAX_PUSH_BATCH). */
+    pushBatch: number;
+    /** Follow the hub live over graphql-ws (off: poll only). */
+    subscribe: boolean;
+  };
+};
+
+export const DEFAULT_SYNC_SETTINGS: AgentConfig["sync"] = {
+  backoff: { baseMs: 500, capMs: 30_000 },
+  pollIntervalMs: 30_000,
+  pullLimit: 1000,
+  pushBatch: 1000,
+  subscribe: true,
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * `DATA_DIR` is the root the CLI shares with the hub: the agent lives in `DATA_DIR/agent`
+ * (the demo puts its agents in `DATA_DIR/agents/<name>`); `overrides.dataDir` sets the
+ * agent's own directory directly (`--data-dir`).
+ */
+export function loadAgentConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<AgentConfig> = {},
+): AgentConfig {
+  const parsed = EnvSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR, "agent"),
+    hubUrl: e.HUB_URL,
+    logLevel: e.LOG_LEVEL,
+    hubAudience: e.HUB_AUDIENCE,
+    sync: DEFAULT_SYNC_SETTINGS,
+    ...overrides,
+  };
+}

@@ -1,0 +1,277 @@
+import {
+  type ChangeEvent,
+  type ErrorCode,
+  ErrorCodes,
+  MaillageError,
+  PullResult,
+  PushResult,
+  SyncOperations,
+} from "@maillage/schema";
+import { createClient } from "graphql-ws";
+import { z } from "zod";
+
+/**
+ * The agent's side of the wire: the operations of SyncOperations sent to the hub's /graphql,
+ * answers parsed with the contract's schemas. `fetch` and the WebSocket implementation are
+ * injected, so tests (and a demo in one process) can hand it a hub's in-process handler.
+ *
+ * Failures come out as MaillageError: HUB_UNREACHABLE when the hub could not be asked or did
+ * not answer (network, timeout, 5xx, not GraphQL), the hub's own code when it answered with
+ * an error (UNAUTHENTICATED, BATCH_TOO_LARGE, ENROLMENT_CODE_INVALID, ...).
+ */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export type HubTransport = {
+  /** The hub's base URL (http://host:4000) or its GraphQL endpoint (…/graphql). */
+  hubUrl: string;
+  fetch?: FetchLike | undefined;
+  /** A WebSocket constructor for graphql-ws (the `ws` package on Node). */
+  webSocketImpl?: unknown;
+  /** Per-request time limit (default 30 s): a hub that hangs counts as unreachable. */
+  requestTimeoutMs?: number | undefined;
+};
+
+export type Enrolment = { nodeId: string; fabriqueId: string; fabriqueName: string };
+
+export type PushRequest = {
+  events: ChangeEvent[];
+  pending: number;
+  oldestPendingAt: string | null;
+};
+
+/** One live `changes` subscription; `close()` ends it without calling `onEnd`. */
+export type ChangesFollower = { close(): void };
+
+export type FollowHandlers = {
+  /** Each message, in order; the next one is not delivered before this one settles. */
+  onResult(result: PullResult): Promise<void>;
+  onConnected?(): void;
+  /** The subscription ended (dropped, refused, completed): resubscribe from the stored cursor. */
+  onEnd(error: MaillageError | undefined): void;
+};
+
+export type HubClient = {
+  readonly graphqlUrl: string;
+  enrolNode(code: string, publicKey: { kty: string; crv: string; x: string }): Promise<Enrolment>;
+  pushChanges(token: string, request: PushRequest, signal?: AbortSignal): Promise<PushResult>;
+  pullChanges(
+    token: string,
+    request: { after: string; limit: number },
+    signal?: AbortSignal,
+  ): Promise<PullResult>;
+  followChanges(after: string, token: () => Promise<string>, handlers: FollowHandlers): ChangesFollower;
+};
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const GraphQLAnswer = z.object({
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  errors: z
+    .array(
+      z.object({
+        message: z.string(),
+        extensions: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+const EnrolmentAnswer = z.object({
+  nodeId: z.string().min(1),
+  fabriqueId: z.string().min(1),
+  fabriqueName: z.string(),
+});
+
+/** The hub's GraphQL endpoint for a base URL (an URL already ending in /graphql is kept). */
+export function graphqlEndpoint(hubUrl: string): string {
+  const url = new URL(hubUrl);
+  if (!url.pathname.endsWith("/graphql")) {
+    url.pathname = `${url.pathname.replace(/\/+$/, "")}/graphql`;
+  }
+  return url.toString();
+}
+
+function webSocketEndpoint(graphqlUrl: string): string {
+  const url = new URL(graphqlUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.toString();
+}
+
+/** The hub answers Relay global ids (base64 "Space:<id>"); sync payloads use the raw id. */
+export function rawSpaceId(id: string): string {
+  const decoded = Buffer.from(id, "base64").toString("utf8");
+  const match = /^Space:(.+)$/.exec(decoded);
+  return match?.[1] ?? id;
+}
+
+function unreachable(message: string, cause?: unknown): MaillageError {
+  return new MaillageError("HUB_UNREACHABLE", message, undefined, { cause });
+}
+
+/** A GraphQL error of the hub, with its code when it is one of ours. */
+function hubError(error: { message: string; extensions?: Record<string, unknown> | undefined }) {
+  const { code, ...details } = error.extensions ?? {};
+  const known = typeof code === "string" && code in ErrorCodes;
+  return new MaillageError(
+    known ? (code as ErrorCode) : "INTERNAL_SERVER_ERROR",
+    `the hub refused: ${error.message}`,
+    { ...details, ...(known ? {} : { hubCode: code ?? null }) },
+  );
+}
+
+export function createHubClient(transport: HubTransport): HubClient {
+  const graphqlUrl = graphqlEndpoint(transport.hubUrl);
+  const doFetch = transport.fetch ?? globalThis.fetch;
+  const timeoutMs = transport.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  async function request(
+    query: string,
+    variables: Record<string, unknown>,
+    options: { token?: string; signal?: AbortSignal | undefined; field: string },
+  ): Promise<unknown> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(graphqlUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : "cannot connect";
+      throw unreachable(`the hub at ${graphqlUrl} is unreachable (${reason})`, error);
+    }
+    let body: z.infer<typeof GraphQLAnswer> | undefined;
+    try {
+      const parsed = GraphQLAnswer.safeParse(JSON.parse(text));
+      body = parsed.success ? parsed.data : undefined;
+    } catch {
+      body = undefined;
+    }
+    const firstError = body?.errors?.[0];
+    if (firstError) throw hubError(firstError);
+    if (!body || !response.ok || !body.data) {
+      throw unreachable(`the hub at ${graphqlUrl} answered HTTP ${response.status} without data`);
+    }
+    return body.data[options.field];
+  }
+
+  function parseAnswer<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new MaillageError(
+      "INTERNAL_SERVER_ERROR",
+      `the hub's ${what} answer does not match the sync contract: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+
+  return {
+    graphqlUrl,
+
+    async enrolNode(code, publicKey) {
+      const data = await request(
+        SyncOperations.enrolNode,
+        { code, publicKey },
+        { field: "enrolNode" },
+      );
+      const enrolment = parseAnswer(EnrolmentAnswer, data, "enrolNode");
+      return { ...enrolment, fabriqueId: rawSpaceId(enrolment.fabriqueId) };
+    },
+
+    async pushChanges(token, push, signal) {
+      const data = await request(
+        SyncOperations.pushChanges,
+        { events: push.events, pending: push.pending, oldestPendingAt: push.oldestPendingAt },
+        { token, signal, field: "pushChanges" },
+      );
+      return parseAnswer(PushResult, data, "pushChanges");
+    },
+
+    async pullChanges(token, pull, signal) {
+      const data = await request(
+        SyncOperations.pullChanges,
+        { after: pull.after, limit: pull.limit },
+        { token, signal, field: "pullChanges" },
+      );
+      return parseAnswer(PullResult, data, "pullChanges");
+    },
+
+    followChanges(after, token, handlers) {
+      let ended = false;
+      let queue = Promise.resolve();
+      const client = createClient({
+        url: webSocketEndpoint(graphqlUrl),
+        webSocketImpl: transport.webSocketImpl,
+        connectionParams: async () => ({ authToken: await token() }),
+        lazy: true,
+        retryAttempts: 0,
+        shouldRetry: () => false,
+        on: { connected: () => handlers.onConnected?.() },
+      });
+      const end = (error: MaillageError | undefined) => {
+        if (ended) return;
+        ended = true;
+        unsubscribe();
+        void client.dispose();
+        handlers.onEnd(error);
+      };
+      const unsubscribe = client.subscribe(
+        { query: SyncOperations.changes, variables: { after } },
+        {
+          next: (message) => {
+            queue = queue.then(async () => {
+              if (ended) return;
+              const first = (message.errors as { message: string }[] | undefined)?.[0];
+              if (first) return end(hubError(first as Parameters<typeof hubError>[0]));
+              try {
+                const result = parseAnswer(PullResult, message.data?.changes, "changes");
+                await handlers.onResult(result);
+              } catch (error) {
+                end(error instanceof MaillageError ? error : unreachable("apply failed", error));
+              }
+            });
+          },
+          error: (error) => {
+            void queue.then(() => end(closeError(error)));
+          },
+          complete: () => {
+            void queue.then(() => end(undefined));
+          },
+        },
+      );
+      return {
+        close() {
+          if (ended) return;
+          ended = true;
+          unsubscribe();
+          void client.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** What ended a subscription: the hub refusing our token, or the socket dropping. */
+function closeError(error: unknown): MaillageError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  // 4401: our token expired (it lives 5 minutes); 1000: a normal close. Resubscribe at once.
+  if (code === 4401 || code === 1000) return undefined;
+  if (code === 4403) {
+    return new MaillageError("UNAUTHENTICATED", `the hub closed the subscription (${code})`);
+  }
+  if (Array.isArray(error) && error[0]?.message) return hubError(error[0]);
+  if (error instanceof MaillageError) return error;
+  return unreachable(
+    `the subscription to the hub dropped${typeof code === "number" ? ` (${code})` : ""}`,
+    error,
+  );
+}
