@@ -1,5 +1,40 @@
 /**
  * The node agent each fabrique runs: local store, local GraphQL API, outbox and sync engine.
- * Not built yet; the package exists so the workspace, its type check and its imports are in place.
+ * The only barrel of the package; `@maillage/node-agent/testing` holds the test fixtures.
  */
+export { type Agent, type AgentDeps, createAgent } from "./app.ts";
+export {
+  type AgentConfig,
+  ConfigError,
+  DEFAULT_SYNC_SETTINGS,
+  loadAgentConfig,
+} from "./env.ts";
+export { identityFilePath, keyFilePath } from "./identity/files.ts";
+export {
+  loadNodeCredentials,
+  type NodeIdentity,
+  readNodeIdentity,
+} from "./identity/identity.ts";
+export {
+  AlreadyEnrolledError,
+  InitInProgressError,
+  type InitAgentOptions,
+  initAgent,
+} from "./identity/init.ts";
+export {
+  AgentRole,
+  agentAudience,
+  issueAgentToken,
+  signNodeToken,
+} from "./identity/tokens.ts";
+export type { SyncEngine } from "./sync/engine.ts";
+export { createHubClient, type FetchLike } from "./sync/hub-client.ts";
+export {
+  AgentNotRunningError,
+  AgentStatusError,
+  fetchAgentStatus,
+  runFilePath,
+} from "./sync/remote-status.ts";
+export type { PoisonedChange, SyncStatus } from "./sync/status.ts";
+
 export const NODE_AGENT_VERSION = "0.1.0";

@@ -3,7 +3,16 @@ import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { SpaceRef } from "../spaces/space.graphql.ts";
-import { type Liveness, livenessOf } from "./liveness.ts";
+import { type Liveness, livenessOf, ONLINE_WITHIN_MS, STALE_WITHIN_MS } from "./liveness.ts";
+
+/** The same thresholds as livenessOf, as a query filter. */
+function livenessWhere(liveness: Liveness) {
+  const online = new Date(Date.now() - ONLINE_WITHIN_MS);
+  const stale = new Date(Date.now() - STALE_WITHIN_MS);
+  if (liveness === "ONLINE") return { lastSeenAt: { gte: online } };
+  if (liveness === "STALE") return { lastSeenAt: { lt: online, gte: stale } };
+  return { OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: stale } }] };
+}
 
 const LivenessEnum = builder.enumType("NodeLiveness", {
   values: ["ONLINE", "STALE", "SILENT"] as const,
@@ -62,14 +71,14 @@ builder.queryFields((t) => ({
     args: { liveness: t.arg({ type: LivenessEnum }) },
     resolve: async (query, _parent, args, ctx) => {
       const viewer = viewerOf(ctx);
-      const nodes = await ctx.prisma.node.findMany({
+      return ctx.prisma.node.findMany({
         ...query,
-        where: viewer.role === "NATIONAL" ? {} : { fabriqueId: viewer.fabriqueId ?? "" },
+        where: {
+          ...(viewer.role === "NATIONAL" ? {} : { fabriqueId: viewer.fabriqueId ?? "" }),
+          ...(args.liveness ? livenessWhere(args.liveness) : {}),
+        },
         orderBy: { fabriqueId: "asc" },
       });
-      return args.liveness
-        ? nodes.filter((n) => livenessOf(n.lastSeenAt) === args.liveness)
-        : nodes;
     },
   }),
 }));

@@ -1,0 +1,487 @@
+import { createClient } from "graphql-ws";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import { sweepLiveness } from "../nodes/liveness.ts";
+
+/** The hub's side of the sync protocol, on every storage backend. */
+export function registerSyncTests(backend: Backend) {
+  describe(`sync at the hub (${backend})`, () => {
+    let t: TestHub;
+    let national: string;
+
+    beforeAll(async () => {
+      t = await startTestHub(backend);
+      national = await t.nationalToken();
+    });
+    afterAll(() => t?.close());
+    beforeEach(() => t.reset());
+
+    async function fabrique(name: string, communeCode: string) {
+      const r = await t.gql<{ createFabrique: { id: string } }>(
+        "mutation($i: CreateSpaceInput!) { createFabrique(input: $i) { id } }",
+        { i: { name, communeCode } },
+        national,
+      );
+      return r.data?.createFabrique.id as string;
+    }
+
+    async function networkState() {
+      const { prisma } = t.hub.db;
+      const spaces = await prisma.space.findMany({
+        orderBy: { id: "asc" },
+        select: {
+          id: true,
+          name: true,
+          status: true,
+          communeCode: true,
+          rural: true,
+          ownerNodeId: true,
+          fabriqueId: true,
+        },
+      });
+      const members = await prisma.member.findMany({
+        orderBy: { id: "asc" },
+        select: { id: true, homeSpaceId: true },
+      });
+      const log = await prisma.changeLog.count();
+      return { spaces, members, log };
+    }
+
+    describe("push", () => {
+      let a: TestNode;
+      beforeEach(async () => {
+        a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+      });
+
+      it("applies a batch in seq order and derives geography at the hub", async () => {
+        const r = await a.push([
+          a.satellite("S1", "La Grange", "07107"),
+          a.satellite("S2", "Le Local", "07129"),
+        ]);
+        expect(r.data?.pushChanges).toEqual({
+          appliedThrough: 2,
+          applied: 2,
+          duplicates: 0,
+          expectedSeq: null,
+          rejected: null,
+        });
+        const s1 = await t.hub.db.prisma.space.findUniqueOrThrow({ where: { id: "S1" } });
+        expect(s1).toMatchObject({
+          communeName: "Jaujac",
+          departmentCode: "07",
+          rural: true,
+          ownerNodeId: a.nodeId,
+          fabriqueId: a.fabriqueId,
+        });
+      });
+
+      it("skips a batch pushed twice, and converges whatever the order of batches", async () => {
+        const batch1 = [a.satellite("S1", "Un"), a.satellite("S2", "Deux")];
+        const batch2 = [
+          a.satellite("S1", "Un bis"),
+          a.event("MEMBER", "M1", { homeSpaceId: "S2" }),
+        ];
+        expect((await a.push(batch2)).data?.pushChanges).toMatchObject({
+          appliedThrough: 0,
+          applied: 0,
+          expectedSeq: 1,
+        });
+        expect((await a.push(batch1)).data?.pushChanges).toMatchObject({
+          appliedThrough: 2,
+          applied: 2,
+        });
+        const once = await a.push(batch2);
+        expect(once.data?.pushChanges).toMatchObject({ appliedThrough: 4, applied: 2 });
+        const before = await networkState();
+        const again = await a.push([...batch1, ...batch2]);
+        expect(again.data?.pushChanges).toEqual({
+          appliedThrough: 4,
+          applied: 0,
+          duplicates: 4,
+          expectedSeq: null,
+          rejected: null,
+        });
+        expect(await networkState()).toEqual(before);
+        expect(before.spaces.find((s) => s.id === "S1")?.name).toBe("Un bis");
+        expect(before.members).toEqual([{ id: "M1", homeSpaceId: "S2" }]);
+      });
+
+      it("applies concurrent pushes of one batch once", async () => {
+        const batch = Array.from({ length: 20 }, (_, i) => a.satellite(`S${i}`, `Satellite ${i}`));
+        const answers = await Promise.all([a.push(batch), a.push(batch), a.push(batch)]);
+        expect(answers.map((r) => r.data?.pushChanges.applied).sort()).toEqual([0, 0, 20]);
+        expect(await t.hub.db.prisma.changeLog.count({ where: { originNodeId: a.nodeId } })).toBe(
+          20,
+        );
+      });
+
+      it("stops at a gap and answers the expected seq", async () => {
+        const e1 = a.satellite("S1", "Un");
+        const e2 = a.satellite("S2", "Deux");
+        a.satellite("S3", "Trois"); // seq 3, never sent
+        const e4 = a.satellite("S4", "Quatre");
+        const r = await a.push([e1, e2, e4]);
+        expect(r.data?.pushChanges).toMatchObject({
+          appliedThrough: 2,
+          applied: 2,
+          expectedSeq: 3,
+          rejected: null,
+        });
+        expect(await t.hub.db.prisma.space.findUnique({ where: { id: "S4" } })).toBeNull();
+      });
+
+      it("refuses a bad event with its seq and code, applying what came before and nothing after", async () => {
+        const good = a.satellite("S1", "Un");
+        const bad = a.event("SPACE", "S2", {
+          kind: "SATELLITE",
+          fabriqueId: a.fabriqueId,
+          name: "x",
+          communeCode: "7",
+          services: [],
+          openingHours: [],
+          status: "OPEN",
+        });
+        const after = a.satellite("S3", "Trois");
+        const r = await a.push([good, bad, after]);
+        expect(r.data?.pushChanges).toMatchObject({
+          appliedThrough: 1,
+          applied: 1,
+          rejected: { seq: 2, code: "INVALID_EVENT" },
+        });
+        expect(await t.hub.db.prisma.space.count({ where: { ownerNodeId: a.nodeId } })).toBe(1);
+      });
+
+      it("refuses personal data in a member event", async () => {
+        const r = await a.push([
+          a.satellite("S1", "Un"),
+          a.event("MEMBER", "M1", { homeSpaceId: "S1", email: "camille@example.org" }),
+        ]);
+        expect(r.data?.pushChanges.rejected).toMatchObject({ seq: 2, code: "INVALID_EVENT" });
+        expect(await t.hub.db.prisma.member.count()).toBe(0);
+        const logged = await t.hub.db.prisma.changeLog.findMany({ select: { payload: true } });
+        expect(JSON.stringify(logged)).not.toContain("camille");
+      });
+
+      it("refuses an unknown commune with UNKNOWN_COMMUNE", async () => {
+        const r = await a.push([a.satellite("S1", "Nulle part", "99999")]);
+        expect(r.data?.pushChanges.rejected).toMatchObject({ seq: 1, code: "UNKNOWN_COMMUNE" });
+      });
+
+      it("lets the database refuse a duplicate name and names the event", async () => {
+        const r = await a.push([
+          a.satellite("S1", "Le Lieu"),
+          a.satellite("S2", "Autre"),
+          a.satellite("S3", "le lieu"),
+          a.satellite("S4", "Après"),
+        ]);
+        expect(r.data?.pushChanges).toMatchObject({
+          appliedThrough: 2,
+          applied: 2,
+          rejected: { seq: 3, code: "DUPLICATE_NAME" },
+        });
+        expect((await networkState()).spaces.map((s) => s.id)).toEqual(
+          expect.arrayContaining(["S1", "S2"]),
+        );
+        expect(await t.hub.db.prisma.space.findUnique({ where: { id: "S4" } })).toBeNull();
+      });
+
+      it("refuses writes to records another node or the hub owns, writing nothing", async () => {
+        const b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        await a.push([a.satellite("SA", "Chez A")]);
+        const before = await networkState();
+        // Each attempt is b's seq 1 again: a refused event is never applied, so the hub still expects 1.
+        const first = (event: Record<string, unknown>) => ({ ...event, seq: 1 });
+        const satelliteOf = (fabriqueId: string | null, kind = "SATELLITE") => ({
+          kind,
+          fabriqueId,
+          name: "Volé",
+          communeCode: "23008",
+          services: [],
+          openingHours: [],
+          status: "OPEN",
+        });
+        const attempts = [
+          b.event("SPACE", "SA", satelliteOf(b.fabriqueId)),
+          b.event("SPACE", "SB", satelliteOf(a.fabriqueId)),
+          b.event("SPACE", b.fabriqueId, satelliteOf(null, "FABRIQUE")),
+          b.event("MEMBER", "MB", { homeSpaceId: "SA" }),
+          a.satellite("SA", "Usurpé"),
+        ];
+        for (const attempt of attempts) {
+          const r = await b.push([first(attempt)]);
+          expect(r.data?.pushChanges).toMatchObject({
+            applied: 0,
+            rejected: { seq: 1, code: "OWNERSHIP_VIOLATION" },
+          });
+        }
+        expect(await networkState()).toEqual(before);
+      });
+
+      it("closes a satellite on DELETE and erases a member on its tombstone", async () => {
+        await a.push([a.satellite("S1", "Un"), a.event("MEMBER", "M1", { homeSpaceId: "S1" })]);
+        const r = await a.push([
+          a.event("MEMBER", "M1", null, "DELETE"),
+          a.event("SPACE", "S1", null, "DELETE"),
+        ]);
+        expect(r.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+        expect(await t.hub.db.prisma.member.count()).toBe(0);
+        expect(
+          (await t.hub.db.prisma.space.findUniqueOrThrow({ where: { id: "S1" } })).status,
+        ).toBe("CLOSED");
+      });
+
+      it("refuses oversized batches", async () => {
+        const r = await a.push(Array.from({ length: 1001 }, () => ({})));
+        expect(r.errors?.[0]?.extensions?.code).toBe("BATCH_TOO_LARGE");
+      });
+    });
+
+    describe("enrolment handover", () => {
+      it("hands the satellites registered at the hub to the node, which alone changes them afterwards", async () => {
+        const f = await fabrique("Fabrique A", "07186");
+        const fabriqueId = Buffer.from(f, "base64").toString().split(":")[1] as string;
+        const admin = await t.adminToken(fabriqueId);
+        const created = await t.gql<{ createSatellite: { id: string } }>(
+          `mutation($f: ID!) { createSatellite(fabriqueId: $f, input: { name: "Avant l'agent", communeCode: "07019" }) { id } }`,
+          { f },
+          admin,
+        );
+        const satelliteGlobalId = created.data?.createSatellite.id as string;
+        const satelliteId = Buffer.from(satelliteGlobalId, "base64")
+          .toString()
+          .split(":")[1] as string;
+        const a = await enrolTestNode(t, f, national);
+
+        const page = await a.pull("0");
+        const handover = page.events.filter((e) => e.targetNodeId === a.nodeId);
+        expect(handover).toMatchObject([
+          {
+            entity: "SPACE",
+            entityId: satelliteId,
+            op: "UPSERT",
+            payload: { name: "Avant l'agent", kind: "SATELLITE" },
+          },
+        ]);
+
+        const edit = await t.gql(
+          `mutation($id: ID!) { updateSpace(id: $id, input: { name: "Par le hub" }) { name } }`,
+          { id: satelliteGlobalId },
+          admin,
+        );
+        expect(edit.errors?.[0]?.extensions?.code).toBe("OWNED_BY_NODE");
+        const another = await t.gql(
+          `mutation($f: ID!) { createSatellite(fabriqueId: $f, input: { name: "Nouveau", communeCode: "07019" }) { id } }`,
+          { f },
+          admin,
+        );
+        expect(another.errors?.[0]?.extensions?.code).toBe("OWNED_BY_NODE");
+
+        const byNode = await a.push([a.satellite(satelliteId, "Par l'agent")]);
+        expect(byNode.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+        expect(
+          (await t.hub.db.prisma.space.findUniqueOrThrow({ where: { id: satelliteId } })).name,
+        ).toBe("Par l'agent");
+      });
+    });
+
+    describe("pull", () => {
+      it("serves other nodes' changes and the hub's reference data, in order, page by page", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        await a.push(Array.from({ length: 5 }, (_, i) => a.satellite(`SA${i}`, `A ${i}`)));
+        await b.push([b.satellite("SB", "Chez B", "23008")]);
+
+        const seenByB: string[] = [];
+        let cursor = "0";
+        for (let i = 0; i < 10; i++) {
+          const page = await b.pull(cursor, 2);
+          seenByB.push(...page.events.map((e) => e.entityId));
+          expect(BigInt(page.cursor) >= BigInt(cursor)).toBe(true);
+          cursor = page.cursor;
+          if (!page.hasMore) break;
+        }
+        // Both fabriques (hub reference data) and A's satellites; never B's own change.
+        expect(seenByB).toEqual([a.fabriqueId, b.fabriqueId, "SA0", "SA1", "SA2", "SA3", "SA4"]);
+        const caughtUp = await b.pull(cursor);
+        expect(caughtUp).toMatchObject({ events: [], hasMore: false, cursor });
+        const seenByA = (await a.pull("0")).events.map((e) => e.entityId);
+        expect(seenByA).toEqual([a.fabriqueId, b.fabriqueId, "SB"]);
+      });
+
+      it("refuses bad cursors and limits", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const r = await t.gql(
+          'query { pullChanges(after: "-1", limit: 10) { cursor } }',
+          {},
+          await a.token(),
+        );
+        expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+        const big = await t.gql(
+          'query { pullChanges(after: "0", limit: 5000) { cursor } }',
+          {},
+          await a.token(),
+        );
+        expect(big.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      });
+
+      it("follows the log live over graphql-ws and catches up from the stored cursor after a drop", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        const { url } = await t.hub.start();
+        const wsUrl = `${url.replace("http", "ws")}/graphql`;
+        let cursor = (await b.pull("0")).cursor;
+        const received: string[] = [];
+
+        async function follow(until: (ids: string[]) => boolean) {
+          const client = createClient({
+            url: wsUrl,
+            webSocketImpl: WebSocket,
+            retryAttempts: 0,
+            connectionParams: { authToken: await b.token() },
+          });
+          await new Promise<void>((resolve, reject) => {
+            const stop = client.subscribe<{
+              changes: { events: { entityId: string }[]; cursor: string };
+            }>(
+              {
+                query:
+                  "subscription($after: String!) { changes(after: $after) { events cursor hasMore } }",
+                variables: { after: cursor },
+              },
+              {
+                next: (msg) => {
+                  const page = msg.data?.changes;
+                  if (!page) return reject(new Error(JSON.stringify(msg.errors)));
+                  received.push(...page.events.map((e) => e.entityId));
+                  cursor = page.cursor;
+                  if (until(received)) {
+                    stop();
+                    resolve();
+                  }
+                },
+                error: reject,
+                complete: () => resolve(),
+              },
+            );
+          });
+          await client.dispose();
+        }
+
+        const live = follow((ids) => ids.includes("L1"));
+        await new Promise((r) => setTimeout(r, 200));
+        await a.push([a.satellite("L1", "En direct")]);
+        await live;
+        // The connection is gone; changes keep coming; the follower resumes from its cursor.
+        await a.push([a.satellite("L2", "Pendant la coupure"), a.satellite("L3", "Encore")]);
+        await follow((ids) => ids.includes("L3"));
+        expect(received).toEqual(["L1", "L2", "L3"]);
+      });
+    });
+
+    describe("node tokens", () => {
+      it("admits a node only with its own short-lived token, and only to sync", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const query = 'query { pullChanges(after: "0", limit: 1) { cursor } }';
+        expect((await t.gql(query, {}, await a.token())).errors).toBeUndefined();
+        expect((await t.gql(query, {}, await a.token({ ttlSeconds: -10 }))).status).toBe(401);
+        expect((await t.gql(query, {}, await a.token({ ttlSeconds: 3600 }))).status).toBe(401);
+        expect((await t.gql(query, {}, await a.token({ audience: "elsewhere" }))).status).toBe(401);
+        expect(
+          (await t.gql(query, {}, await a.token({ issuer: "01UNKNOWNNODE0000000000000" }))).status,
+        ).toBe(401);
+        // A token naming node A but signed by another key.
+        const impostor = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        const forged = (await impostor.token({ issuer: a.nodeId })).replace(/^/, "");
+        expect((await t.gql(query, {}, forged)).status).toBe(401);
+        // Node tokens do not open the people's API, and people's tokens do not push.
+        const spaces = await t.gql("{ spaces(first: 1) { totalCount } }", {}, await a.token());
+        expect(spaces.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+        const push = await t.gql(
+          "mutation { pushChanges(events: [], pending: 0) { applied } }",
+          {},
+          national,
+        );
+        expect(push.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      });
+    });
+
+    describe("liveness", () => {
+      it("reports each node's liveness, pushed seq, pending events and lag", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        const old = new Date(Date.now() - 90_000).toISOString();
+        await t.gql(
+          "mutation($e: [JSON!]!, $at: DateTime) { pushChanges(events: $e, pending: 7, oldestPendingAt: $at) { applied } }",
+          { e: [a.satellite("S1", "Un")], at: old },
+          await a.token(),
+        );
+        const r = await t.gql<{
+          nodes: {
+            fabrique: { name: string };
+            liveness: string;
+            pushedSeq: number;
+            pending: number;
+            lagSeconds: number;
+          }[];
+        }>("{ nodes { fabrique { name } liveness pushedSeq pending lagSeconds } }", {}, national);
+        expect(r.data?.nodes).toHaveLength(2);
+        const [nodeA, nodeB] = [...(r.data?.nodes ?? [])].sort((x, y) =>
+          x.fabrique.name.localeCompare(y.fabrique.name),
+        );
+        expect(nodeA).toMatchObject({ liveness: "ONLINE", pushedSeq: 1, pending: 7 });
+        expect(nodeA?.lagSeconds).toBeGreaterThanOrEqual(89);
+        expect(nodeB).toMatchObject({
+          liveness: "SILENT",
+          pushedSeq: 0,
+          pending: 0,
+          lagSeconds: 0,
+        });
+        const silent = await t.gql<{ nodes: unknown[] }>(
+          "{ nodes(liveness: SILENT) { id } }",
+          {},
+          national,
+        );
+        expect(silent.data?.nodes).toHaveLength(1);
+        const own = await t.gql<{ nodes: unknown[] }>(
+          "{ nodes { id } }",
+          {},
+          await t.adminToken(a.fabriqueId),
+        );
+        expect(own.data?.nodes).toHaveLength(1);
+      });
+
+      it("announces a node going STALE once, whichever replica sweeps", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        await a.pull("0");
+        const events: { status: string; previous: string }[] = [];
+        const iterator = t.hub.services.pubsub.subscribe("node:status")[Symbol.asyncIterator]();
+        const collecting = (async () => {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) return;
+            events.push(next.value);
+          }
+        })();
+        await t.hub.db.store.query(
+          "UPDATE node SET last_seen_at = (now() AT TIME ZONE 'UTC') - interval '3 minutes' WHERE id = $1",
+          [a.nodeId],
+        );
+        const swept = await Promise.all([
+          sweepLiveness(t.hub.db.store, t.hub.services.pubsub),
+          sweepLiveness(t.hub.db.store, t.hub.services.pubsub),
+        ]);
+        expect(swept.reduce((n, x) => n + x, 0)).toBe(1);
+        await a.pull("0"); // back ONLINE
+        await new Promise((r) => setTimeout(r, 50));
+        await iterator.return?.();
+        await collecting;
+        expect(events.map((e) => [e.previous, e.status])).toEqual([
+          ["ONLINE", "STALE"],
+          ["STALE", "ONLINE"],
+        ]);
+      });
+    });
+  });
+}

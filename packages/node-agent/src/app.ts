@@ -1,0 +1,212 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { MaillageError } from "@maillage/schema";
+import { pendingMigrations, type SqlStore } from "@maillage/storage";
+import { GraphQLError } from "graphql";
+import { createYoga, type Plugin } from "graphql-yoga";
+import { WebSocket } from "ws";
+import type { AppServices, Context, Viewer } from "./context.ts";
+import type { AgentConfig } from "./env.ts";
+import { createErrorMasker } from "./graphql/errors.ts";
+import { schema } from "./graphql/schema.ts";
+import { loadNodeCredentials, type NodeIdentity } from "./identity/identity.ts";
+import { verifyAgentToken } from "./identity/tokens.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMemberService } from "./modules/members/member.service.ts";
+import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
+import { createSyncService } from "./modules/sync/sync.service.ts";
+import { createLocalWriter } from "./outbox/local-writer.ts";
+import { agentMigrations } from "./store/migrations.ts";
+import { openAgentStore } from "./store/store.ts";
+import { createSyncEngine, type SyncEngine } from "./sync/engine.ts";
+import { createHubClient, type FetchLike } from "./sync/hub-client.ts";
+import { removeRunFile, writeRunFile } from "./sync/remote-status.ts";
+
+export type Agent = {
+  config: AgentConfig;
+  identity: NodeIdentity;
+  store: SqlStore;
+  /** The HTTP handler, callable in process: `agent.fetch("http://agent/graphql", init)`. */
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** The sync engine; `start()` starts it, tests drive it directly (flush, pullNow). */
+  sync: SyncEngine;
+  /** Listens on config.host:config.port (0 picks a free port) and starts the sync engine. */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+};
+
+export type AgentDeps = {
+  logger?: Logger;
+  /** How to reach the hub over HTTP (default: the global fetch). */
+  fetch?: FetchLike;
+  /** WebSocket constructor for the `changes` subscription (default: the `ws` package). */
+  webSocketImpl?: unknown;
+  /** Jitter source of the retry backoff (tests pin it). */
+  random?: () => number;
+};
+
+/**
+ * Builds a node agent: reads its identity and key (NOT_ENROLLED before `initAgent`), opens its
+ * store, applies pending migrations, assembles the local GraphQL API and the sync engine.
+ * Nothing listens and nothing syncs until `start()`.
+ */
+export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
+  const logger = deps.logger ?? createLogger(config);
+  const { identity, key } = await loadNodeCredentials(config.dataDir);
+  const store = await openAgentStore(config, logger);
+  const migrations = await agentMigrations();
+
+  const hub = createHubClient({
+    hubUrl: config.hubUrl ?? identity.hubUrl,
+    fetch: deps.fetch,
+    webSocketImpl: deps.webSocketImpl ?? WebSocket,
+  });
+  const sync = createSyncEngine({
+    store,
+    identity,
+    key,
+    hub,
+    logger,
+    settings: config.sync,
+    audience: config.hubAudience,
+    random: deps.random,
+  });
+  const writer = createLocalWriter({
+    store,
+    nodeId: identity.nodeId,
+    onCommitted: () => sync.wake(),
+  });
+  const services: AppServices = {
+    identity,
+    store,
+    satellites: createSatelliteService({ store, writer, fabriqueId: identity.fabriqueId }),
+    members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
+    sync: createSyncService({ store, identity, wake: () => sync.wake() }),
+  };
+
+  async function viewerFrom(header: string | null): Promise<Viewer | null> {
+    if (header === null) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) {
+      throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
+    }
+    return verifyAgentToken(identity, key, match[1]);
+  }
+
+  async function ready(): Promise<{ ok: boolean; detail: Record<string, unknown> }> {
+    try {
+      const pending = await pendingMigrations(store, migrations.migrations);
+      return {
+        ok: pending.length === 0,
+        detail: { database: "reachable", pendingMigrations: pending },
+      };
+    } catch (error) {
+      logger.warn({ err: error }, "readiness check failed");
+      return { ok: false, detail: { database: "unreachable" } };
+    }
+  }
+
+  /** /health, /ready and /sync/status, answered before GraphQL (in process and on the socket). */
+  const endpoints: Plugin = {
+    async onRequest({ request, url, endResponse }) {
+      if (request.method !== "GET") return;
+      if (url.pathname === "/health") return endResponse(Response.json({ status: "ok" }));
+      if (url.pathname === "/ready") {
+        const { ok, detail } = await ready();
+        return endResponse(
+          Response.json(
+            { status: ok ? "ready" : "not ready", nodeId: identity.nodeId, ...detail },
+            { status: ok ? 200 : 503 },
+          ),
+        );
+      }
+      if (url.pathname === "/sync/status") {
+        return endResponse(await syncStatusResponse(request.headers.get("authorization")));
+      }
+    },
+  };
+
+  async function syncStatusResponse(header: string | null): Promise<Response> {
+    let viewer: Viewer | null;
+    try {
+      viewer = await viewerFrom(header);
+    } catch (error) {
+      return errorResponse(error as MaillageError, 401);
+    }
+    if (viewer === null) {
+      return errorResponse(
+        new MaillageError("UNAUTHENTICATED", "a FABRIQUE_ADMIN bearer token is required"),
+        401,
+      );
+    }
+    if (viewer.role !== "FABRIQUE_ADMIN") {
+      return errorResponse(
+        new MaillageError("FORBIDDEN", "the sync status is for the fabrique's team"),
+        403,
+      );
+    }
+    return Response.json(await services.sync.status());
+  }
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: { title: "Maillage node agent" },
+    logging: false,
+    maskedErrors: { maskError: createErrorMasker(logger) },
+    plugins: [endpoints],
+    context: async ({ request }) => {
+      try {
+        return { ...services, viewer: await viewerFrom(request.headers.get("authorization")) };
+      } catch (error) {
+        const e = error as MaillageError;
+        throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
+      }
+    },
+  });
+
+  const server: Server = createServer(yoga);
+  let stopped = false;
+
+  return {
+    config,
+    identity,
+    store,
+    sync,
+    fetch: (input, init = {}) => Promise.resolve(yoga.fetch(input as URL, init, {})),
+    async start() {
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      const url = `http://${host}:${port}`;
+      await writeRunFile(config.dataDir, url);
+      logger.info({ url, nodeId: identity.nodeId }, "node agent listening");
+      sync.start();
+      return { url, port };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await sync.stop();
+      if (server.listening) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await removeRunFile(config.dataDir);
+      }
+      await store.close();
+    },
+  };
+}
+
+function errorResponse(error: MaillageError, status: number): Response {
+  return Response.json(
+    { errors: [{ message: error.message, extensions: { code: error.code } }] },
+    { status },
+  );
+}

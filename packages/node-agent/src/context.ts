@@ -1,0 +1,29 @@
+import { MaillageError } from "@maillage/schema";
+import type { SqlStore } from "@maillage/storage";
+import type { NodeIdentity } from "./identity/identity.ts";
+import type { AgentViewer } from "./identity/tokens.ts";
+import type { MemberService } from "./modules/members/member.service.ts";
+import type { SatelliteService } from "./modules/spaces/satellite.service.ts";
+import type { SyncService } from "./modules/sync/sync.service.ts";
+
+/** Who is calling the agent's API: the verified claims of its bearer token, or null. */
+export type Viewer = AgentViewer;
+
+/** What every resolver receives, built per request. */
+export type Context = {
+  viewer: Viewer | null;
+  identity: NodeIdentity;
+  store: SqlStore;
+  satellites: SatelliteService;
+  members: MemberService;
+  sync: SyncService;
+};
+
+/** The per-agent part of the context, built once in createAgent. */
+export type AppServices = Omit<Context, "viewer">;
+
+/** For resolvers behind an auth scope: the viewer, which scope-auth has already required. */
+export function viewerOf(ctx: Pick<Context, "viewer">): Viewer {
+  if (!ctx.viewer) throw new MaillageError("UNAUTHENTICATED", "a valid bearer token is required");
+  return ctx.viewer;
+}

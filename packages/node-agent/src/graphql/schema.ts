@@ -1,0 +1,21 @@
+import { fileURLToPath } from "node:url";
+import { lexicographicSortSchema, printSchema } from "graphql";
+import { builder } from "./builder.ts";
+import "./scalars.ts";
+import "../modules/spaces/space.graphql.ts";
+import "../modules/members/member.graphql.ts";
+import "../modules/sync/sync.graphql.ts";
+
+builder.queryType({});
+builder.mutationType({});
+
+export const schema = builder.toSchema();
+
+/** The SDL committed in the contract package; schema.test.ts fails when they drift. */
+export const AGENT_SDL_PATH = fileURLToPath(
+  new URL("../../../schema/agent.graphql", import.meta.url),
+);
+
+export function printAgentSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,117 @@
+import {
+  MemberPayload,
+  type PulledEvent,
+  type PullResult,
+  SCHEMA_VERSION,
+  SpacePayload,
+} from "@maillage/schema";
+import type { SqlSession, SqlStore } from "@maillage/storage";
+import type { z } from "zod";
+import { memberRepository } from "../store/member.repository.ts";
+import { outboxRepository } from "../store/outbox.repository.ts";
+import { spaceRepository } from "../store/space.repository.ts";
+import { syncStateRepository } from "../store/sync-state.repository.ts";
+
+/** What applying one pulled event did (for the log and the tests). */
+export type AppliedAs = "reference" | "handover" | "deleted" | "kept-owned" | "own-echo" | "not-ours";
+
+/**
+ * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
+ * was not applied. Nothing is applied; the engine pulls again from the stored cursor.
+ */
+export class CursorGapError extends Error {
+  override name = "CursorGapError";
+}
+
+/**
+ * A pulled event this agent cannot apply (a newer schema version, a payload that breaks the
+ * contract). The batch is not applied and the cursor does not move: skipping it would let
+ * this replica diverge silently. The engine retries with backoff and reports the error.
+ */
+export class UnappliableEventError extends Error {
+  override name = "UnappliableEventError";
+}
+
+function parsePayload<S extends z.ZodType>(schema: S, event: PulledEvent): z.output<S> {
+  const parsed = schema.safeParse(event.payload);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new UnappliableEventError(
+    `event ${event.id} (offset ${event.offset}): ${event.entity} payload ${issue?.path.join(".") || ""}: ${issue?.message}`,
+  );
+}
+
+/**
+ * One event of the hub's log, in the pull transaction. The ownership rule: a record this node
+ * owns is never overwritten (nor deleted) by a copy of it; its own changes coming back are
+ * ignored. An event addressed to this node by the hub itself (no origin node) hands a record
+ * over: the node becomes its owner (a fabrique's satellites registered at the hub before its
+ * agent enrolled).
+ */
+export async function applyPulledEvent(
+  tx: SqlSession,
+  nodeId: string,
+  event: PulledEvent,
+): Promise<AppliedAs> {
+  if (event.schemaVersion > SCHEMA_VERSION) {
+    throw new UnappliableEventError(
+      `event ${event.id} (offset ${event.offset}) has schema version ${event.schemaVersion}; ` +
+        `this agent reads up to ${SCHEMA_VERSION}: upgrade the agent`,
+    );
+  }
+  if (event.originNodeId === nodeId) return "own-echo";
+  if (event.targetNodeId !== null && event.targetNodeId !== nodeId) return "not-ours";
+  const handover = event.targetNodeId === nodeId && event.originNodeId === null;
+
+  if (event.op === "DELETE") {
+    const deleted =
+      event.entity === "SPACE"
+        ? await spaceRepository.deleteReference(tx, event.entityId)
+        : await memberRepository.deleteReference(tx, event.entityId);
+    return deleted ? "deleted" : "kept-owned";
+  }
+  if (event.entity === "SPACE") {
+    const state = parsePayload(SpacePayload, event);
+    const written = handover
+      ? await spaceRepository.adoptHandover(tx, event.entityId, state)
+      : await spaceRepository.upsertReference(tx, event.entityId, state);
+    return written ? (handover ? "handover" : "reference") : "kept-owned";
+  }
+  const state = parsePayload(MemberPayload, event);
+  const written = handover
+    ? await memberRepository.adoptHandover(tx, event.entityId, state.homeSpaceId)
+    : await memberRepository.upsertReference(tx, event.entityId, state.homeSpaceId);
+  return written ? (handover ? "handover" : "reference") : "kept-owned";
+}
+
+/**
+ * Applies one pull answer (from pullChanges or a subscription message) and stores its cursor
+ * in the same transaction. `after` is the cursor the answer follows. Events at or before the
+ * stored cursor were applied already (the pull loop and the subscription overlap) and are
+ * skipped, so applying an answer twice changes nothing.
+ */
+export async function applyPullResult(
+  store: SqlStore,
+  nodeId: string,
+  result: PullResult,
+  after: string,
+): Promise<{ applied: number; cursor: string }> {
+  return store.transaction(async (tx) => {
+    // Serialised with local writes: ownership cannot change under a local write's feet.
+    await outboxRepository.lockLocalWrites(tx);
+    const state = await syncStateRepository.read(tx, { forUpdate: true });
+    const stored = BigInt(state.pullCursor);
+    if (BigInt(after) > stored) {
+      throw new CursorGapError(`answer follows ${after} but the stored cursor is ${stored}`);
+    }
+    let applied = 0;
+    for (const event of result.events) {
+      if (BigInt(event.offset) <= stored) continue;
+      await applyPulledEvent(tx, nodeId, event);
+      applied += 1;
+    }
+    const cursor = BigInt(result.cursor) > stored ? result.cursor : state.pullCursor;
+    await syncStateRepository.recordPull(tx, cursor);
+    return { applied, cursor };
+  });
+}
