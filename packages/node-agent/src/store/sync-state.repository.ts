@@ -66,12 +66,4 @@ export const syncStateRepository = {
     );
   },
 
-  /** Back to a fresh state (tests, between cases). */
-  async reset(db: SqlSession): Promise<void> {
-    await db.query(
-      `UPDATE sync_state SET pull_cursor = '0', last_push_at = NULL, last_pull_at = NULL,
-         last_error = NULL, last_error_at = NULL, hub_reachable = NULL
-       WHERE id`,
-    );
-  },
 };

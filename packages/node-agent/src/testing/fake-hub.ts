@@ -311,8 +311,15 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     context: ({ request }) => ({ authorization: request.headers.get("authorization") }),
   });
 
+  let isDown = false;
   const hub: FakeHub = {
-    down: false,
+    get down() {
+      return isDown;
+    },
+    set down(value: boolean) {
+      isDown = value;
+      if (value) hub.dropSubscriptions();
+    },
     refusedWhileDown: 0,
     log,
     pushCalls,
@@ -320,7 +327,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     faults: { loseNextPushAnswers: 0 },
 
     async fetch(input, init) {
-      if (hub.down) {
+      if (isDown) {
         hub.refusedWhileDown += 1;
         throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
       }
@@ -339,7 +346,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
       wsServer = new WebSocketServer({
         server,
         path: "/graphql",
-        verifyClient: (_info, done) => done(!hub.down, 503),
+        verifyClient: (_info, done) => done(!isDown, 503),
       });
       useServer(
         {
