@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MaillageError } from "@maillage/schema";
+import { loadGeography, MaillageError } from "@maillage/schema";
 import { migrate, pendingMigrations } from "@maillage/storage";
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -17,7 +17,6 @@ import { createErrorMasker } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
-import { loadGeography } from "./modules/geography/geography.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";

@@ -1,7 +1,6 @@
-import type { TokenClaims } from "@maillage/schema";
+import type { Geography, TokenClaims } from "@maillage/schema";
 import { MaillageError } from "@maillage/schema";
 import type { PrismaClient } from "./generated/prisma/client.ts";
-import type { Geography } from "./modules/geography/geography.ts";
 import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import type { SpaceRepository } from "./modules/spaces/space.repository.ts";
 import type { SpaceService } from "./modules/spaces/space.service.ts";

@@ -151,6 +151,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
+    // yoga's own /health answers an empty body before our plugin runs; ours says more.
+    healthCheckEndpoint: "/graphql/health",
     landingPage: false,
     graphiql: { title: "Maillage node agent" },
     logging: false,

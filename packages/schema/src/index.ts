@@ -7,6 +7,14 @@ export {
   ttlSeconds,
 } from "./auth/claims.ts";
 export {
+  type Commune,
+  type Department,
+  type Geography,
+  loadGeography,
+  type Region,
+  RURAL_POPULATION_THRESHOLD,
+} from "./domain/geography.ts";
+export {
   CommuneCode,
   CreateSpaceInput,
   OpeningHours,

@@ -57,7 +57,7 @@ export const PUSH = `mutation($events: [JSON!]!, $pending: Int!) {
 export const PULL = `query($after: String!, $limit: Int!) { pullChanges(after: $after, limit: $limit) { events cursor hasMore } }`;
 
 export async function enrolTestNode(
-  t: TestHub,
+  t: Pick<TestHub, "gql">,
   fabriqueGlobalId: string,
   national: string,
 ): Promise<TestNode> {

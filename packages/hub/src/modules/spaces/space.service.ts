@@ -1,9 +1,9 @@
+import type { Geography } from "@maillage/schema";
 import { CreateSpaceInput, MaillageError, parseInput, UpdateSpaceInput } from "@maillage/schema";
 import { ulid } from "ulid";
 import type { Viewer } from "../../context.ts";
 import type { Space } from "../../generated/prisma/client.ts";
 import type { HubPubSub } from "../../realtime/pubsub.ts";
-import type { Geography } from "../geography/geography.ts";
 import { isUniqueViolation, type SpaceRepository } from "./space.repository.ts";
 import { canSeeSpace, networkOf } from "./visibility.ts";
 

@@ -1,3 +1,4 @@
+import type { Geography } from "@maillage/schema";
 import {
   ChangeEvent,
   MAX_PUSH_BATCH,
@@ -7,7 +8,6 @@ import {
   type SpacePayload,
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
-import type { Geography } from "../geography/geography.ts";
 import { appendToLog, type LogEntry } from "./change-log.repository.ts";
 import * as repo from "./sync.repository.ts";
 

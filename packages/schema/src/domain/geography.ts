@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { MaillageError } from "@maillage/schema";
+import { MaillageError } from "../errors.ts";
 
 /**
  * French administrative geography from @etalab/decoupage-administratif (INSEE's official

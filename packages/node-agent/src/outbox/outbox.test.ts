@@ -1,0 +1,3 @@
+import { registerOutboxTests } from "./outbox.suite.ts";
+
+registerOutboxTests("pglite");
