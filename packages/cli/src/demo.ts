@@ -1,21 +1,50 @@
-import { type CommandSpec, commandHelp, parseCommand } from "./args.ts";
-import type { CliContext } from "./context.ts";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { HubConfig } from "@maillage/hub";
+import type { SyncStatus } from "@maillage/node-agent";
+import { loadAgentConfig } from "./agent.ts";
+import { CommandFailure, type CommandSpec, commandHelp, parseCommand } from "./args.ts";
+import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
 export const DEMO = {
   name: "demo",
-  summary: "Start a hub with a seeded demo network of fabriques and satellites.",
+  summary:
+    "Start a hub with a seeded demo network of fabriques and satellites, and node agents for two fabriques.",
   synopsis: "[options]",
   options: {},
   notes: [
-    "Environment: PORT (default 4000) is the hub's port; DATA_DIR (default .maillage) holds the data, the hub's in DATA_DIR/hub.",
+    [
+      "Environment: PORT (default 4000) is the hub's port, the agents listen on PORT+1 and PORT+2 (any free",
+      "port when PORT is 0); DATA_DIR (default .maillage) holds the data: the hub's in DATA_DIR/hub, the",
+      "agents' in DATA_DIR/agents/<fabrique>.",
+    ].join("\n"),
     "The demo always uses embedded storage (PGlite, in-process pub/sub): DATABASE_URL and REDIS_URL are ignored.",
-    "The first start seeds the network; later starts reuse the data. SIGINT or SIGTERM stops it cleanly.",
+    [
+      "The first start seeds the network and enrols the two agents with the hub, which hands their fabriques'",
+      "satellites over to them; later starts reuse the data. SIGINT or SIGTERM stops the agents, then the hub.",
+    ].join("\n"),
   ],
 } as const satisfies CommandSpec;
 
-/** How long the NATIONAL token printed by the demo stays valid. */
+/** How long the tokens printed by the demo stay valid. */
 export const DEMO_TOKEN_TTL = "12h";
+/** How many of the demo fabriques get a node agent: the first ones the demo seeds. */
+export const DEMO_AGENT_COUNT = 2;
+/** How long the banner waits for each agent's first pull from the hub. */
+const FIRST_PULL_TIMEOUT_MS = 15_000;
+
+export type DemoAgentBanner = {
+  fabrique: string;
+  url: string;
+  dataDir: string;
+  /** A FABRIQUE_ADMIN token for the agent's API. */
+  token: string;
+  /** Enrolled by this start (false: reused from an earlier one). */
+  enrolled: boolean;
+  /** The agent's sync once its first pull is done (or given up waiting), in a few words. */
+  sync: string;
+};
 
 export type DemoBanner = {
   url: string;
@@ -24,7 +53,41 @@ export type DemoBanner = {
   fabriques: number;
   satellites: number;
   storage: string;
+  agents: readonly DemoAgentBanner[];
 };
+
+/** `AGENT1_TOKEN`, `AGENT2_TOKEN`: the variables the banner exports the agents' tokens in. */
+function agentTokenVariable(index: number): string {
+  return `AGENT${index + 1}_TOKEN`;
+}
+
+function agentLines(agents: readonly DemoAgentBanner[]): string[] {
+  if (agents.length === 0) return [];
+  const width = Math.max(...agents.map((agent) => agent.fabrique.length));
+  const first = agents[0];
+  const query = JSON.stringify({ query: "{ satellites { name owned } }" });
+  return [
+    "  Node agents: each owns its fabrique's satellites (the hub refuses direct edits: OWNED_BY_NODE).",
+    "",
+    ...agents.flatMap((agent, index) => [
+      `  ${agent.fabrique.padEnd(width)}  ${agent.url}/graphql  (${agent.enrolled ? "enrolled now" : "reused"})`,
+      `    sync    ${agent.sync}`,
+      `    status  maillage agent status --data-dir ${agent.dataDir}`,
+      `    A FABRIQUE_ADMIN token for it, valid ${DEMO_TOKEN_TTL}:`,
+      "",
+      `export ${agentTokenVariable(index)}=${agent.token}`,
+      "",
+    ]),
+    ...(first === undefined
+      ? []
+      : [
+          "  Ask an agent for its satellites:",
+          `    curl -s ${first.url}/graphql -H "content-type: application/json" \\`,
+          `      -H "authorization: Bearer $${agentTokenVariable(0)}" -d '${query}'`,
+          "",
+        ]),
+  ];
+}
 
 export function demoBanner(banner: DemoBanner): string {
   const network = `${banner.fabriques} fabriques, ${banner.satellites} satellites`;
@@ -48,9 +111,213 @@ export function demoBanner(banner: DemoBanner): string {
     `    curl -s ${banner.url}/graphql -H "content-type: application/json" \\`,
     `      -H "authorization: Bearer $TOKEN" -d '${query}'`,
     "",
+    ...agentLines(banner.agents),
     "  Press Ctrl-C to stop.",
     "",
   ].join("\n");
+}
+
+/** The hub and the agents the demo runs; `stop` stops the agents first, then the hub. */
+type DemoServices = {
+  hub: HubLifecycle;
+  /** Every agent built so far (started or not), in the order they were built. */
+  agents: AgentLifecycle[];
+  stop(): Promise<void>;
+};
+
+function demoServices(hub: HubLifecycle): DemoServices {
+  const agents: AgentLifecycle[] = [];
+  return {
+    hub,
+    agents,
+    async stop() {
+      const stopped = await Promise.allSettled(agents.map((agent) => agent.stop()));
+      await hub.stop();
+      const failed = stopped.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+/** `La Fabrique du Vivarais` → `la-fabrique-du-vivarais`: the agent's directory name. */
+export function fabriqueSlug(name: string): string {
+  return name
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/** One GraphQL operation on the hub, in process; any error is a failure of the demo. */
+async function hubGraphQL<T>(
+  hub: HubLifecycle,
+  token: string,
+  what: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await hub.fetch("http://hub/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as {
+    data?: T | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  const error = body.errors?.[0];
+  if (error !== undefined || body.data == null) {
+    const code = error?.extensions?.code;
+    throw new CommandFailure(
+      `the demo hub refused ${what}: ${code ? `${code}: ` : ""}${error?.message ?? `HTTP ${response.status}`}`,
+    );
+  }
+  return body.data;
+}
+
+/** Waits until the agent's first pull from the hub is done (or failed, or took too long). */
+async function firstSync(agent: AgentLifecycle): Promise<SyncStatus> {
+  const deadline = Date.now() + FIRST_PULL_TIMEOUT_MS;
+  for (;;) {
+    const status = await agent.sync.status();
+    if (status.lastPullAt !== null || status.lastError !== null || Date.now() >= deadline) {
+      return status;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** How many satellites the agent owns, asked through its own API; undefined if that fails. */
+async function ownedSatellites(agent: AgentLifecycle, token: string): Promise<number | undefined> {
+  try {
+    const response = await agent.fetch("http://agent/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: "{ satellites { owned } }" }),
+    });
+    const body = (await response.json()) as { data?: { satellites: { owned: boolean }[] } };
+    return body.data?.satellites.filter((satellite) => satellite.owned).length;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeSync(status: SyncStatus, owned: number | undefined): string {
+  if (status.lastPullAt === null) {
+    return status.lastError === null
+      ? "first pull from the hub still running"
+      : `not synced yet: ${status.lastError}`;
+  }
+  const outbox =
+    status.outboxPending === 0 ? "outbox empty" : `${status.outboxPending} events to push`;
+  const satellites = owned === undefined ? "" : `${owned} satellites owned, `;
+  const refused = status.poisoned === null ? "" : `, seq ${status.poisoned.seq} refused`;
+  return `pulled from the hub: ${satellites}${outbox}${refused}`;
+}
+
+type DemoAgentsContext = {
+  hubApi: HubApi;
+  agentApi: AgentApi;
+  ctx: CliContext;
+  demo: DemoServices;
+  /** The hub's URL, as the agents reach it. */
+  hubUrl: string;
+  /** A NATIONAL token of the hub. */
+  token: string;
+  /** The hub was seeded by this start: agent directories left from an earlier hub are stale. */
+  hubIsNew: boolean;
+};
+
+/** Ports of the demo agents: after the hub's, or any free one when the hub's is 0. */
+export function demoAgentPort(hubConfig: HubConfig, index: number): number {
+  const port = hubConfig.port === 0 ? 0 : hubConfig.port + 1 + index;
+  return port > 65535 ? 0 : port;
+}
+
+async function startDemoAgent(
+  t: DemoAgentsContext,
+  fabrique: { id: string; name: string },
+  index: number,
+): Promise<DemoAgentBanner> {
+  const { agentApi, demo } = t;
+  const hubConfig = demo.hub.config;
+  const dataDir = path.join(path.dirname(hubConfig.dataDir), "agents", fabriqueSlug(fabrique.name));
+  let identity = await agentApi.readNodeIdentity(dataDir);
+  if (identity !== undefined && t.hubIsNew) {
+    // Enrolled in an earlier demo hub whose data is gone: that node is unknown here and its
+    // records refer to spaces that no longer exist. The demo enrols a new one in its place.
+    await fs.rm(dataDir, { recursive: true, force: true });
+    identity = undefined;
+  }
+  const enrolled = identity === undefined;
+  if (enrolled) {
+    const { createEnrolmentCode } = await hubGraphQL<{ createEnrolmentCode: { code: string } }>(
+      demo.hub,
+      t.token,
+      `an enrolment code for ${fabrique.name}`,
+      "mutation EnrolDemoAgent($f: ID!) { createEnrolmentCode(fabriqueId: $f) { code } }",
+      { f: fabrique.id },
+    );
+    await agentApi.initAgent({ dataDir, hubUrl: t.hubUrl, code: createEnrolmentCode.code });
+  }
+  // Embedded storage like the hub's; the hub's URL of this start (the port may have changed).
+  const config = loadAgentConfig(
+    agentApi,
+    { ...t.ctx, env: { ...t.ctx.env, DATABASE_URL: undefined } },
+    {
+      dataDir,
+      port: demoAgentPort(hubConfig, index),
+      hubUrl: t.hubUrl,
+      hubAudience: hubConfig.audience,
+      logLevel: hubConfig.logLevel,
+    },
+  );
+  const agent = await agentApi.createAgent(config);
+  demo.agents.push(agent);
+  const { url } = await agent.start();
+  const token = await agentApi.issueAgentToken({
+    dataDir,
+    role: "FABRIQUE_ADMIN",
+    ttl: DEMO_TOKEN_TTL,
+  });
+  const status = await firstSync(agent);
+  const owned = status.lastPullAt === null ? undefined : await ownedSatellites(agent, token);
+  return {
+    fabrique: fabrique.name,
+    url,
+    dataDir,
+    token,
+    enrolled,
+    sync: describeSync(status, owned),
+  };
+}
+
+/**
+ * Starts a node agent for each of the first demo fabriques, side by side. An agent not
+ * enrolled yet gets a one-time code from the hub (as a NATIONAL caller) and enrols with it.
+ */
+async function startDemoAgents(t: DemoAgentsContext): Promise<DemoAgentBanner[]> {
+  const names = t.hubApi.DEMO_NETWORK.slice(0, DEMO_AGENT_COUNT).map((network) => network.name);
+  const { fabriques } = await hubGraphQL<{ fabriques: { id: string; name: string }[] }>(
+    t.demo.hub,
+    t.token,
+    "the list of fabriques",
+    "query DemoFabriques { fabriques { id name } }",
+  );
+  const chosen = names.map((name) => {
+    const fabrique = fabriques.find((candidate) => candidate.name === name);
+    if (fabrique === undefined) {
+      throw new CommandFailure(`the demo hub has no open fabrique named "${name}"`);
+    }
+    return fabrique;
+  });
+  const results = await Promise.allSettled(
+    chosen.map((fabrique, index) => startDemoAgent(t, fabrique, index)),
+  );
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
 }
 
 export async function runDemo(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -59,13 +326,38 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
     ctx.stdout(commandHelp(DEMO));
     return 0;
   }
-  const api = await ctx.loadHub();
+  const hubApi = await ctx.loadHub();
+  const agentApi = await ctx.loadAgent();
   // The demo always runs on embedded storage: never seed a demo network into a real database.
-  const config = loadConfig(api, ctx, { databaseUrl: undefined, redisUrl: undefined });
-  return serve(api, config, ctx, async (hub) => {
-    const seed = await api.seedDemoNetwork(hub);
-    const { url } = await hub.start();
-    const token = await api.issueHubToken(hub.config, { role: "NATIONAL" }, DEMO_TOKEN_TTL);
-    return demoBanner({ url, token, ...seed, storage: describeStorage(hub.config) });
-  });
+  const config = loadConfig(hubApi, ctx, { databaseUrl: undefined, redisUrl: undefined });
+  return serve(
+    ctx,
+    "the agents and the hub",
+    async () => demoServices(await hubApi.createHub(config)),
+    async (demo) => {
+      const seed = await hubApi.seedDemoNetwork(demo.hub);
+      const { url } = await demo.hub.start();
+      const token = await hubApi.issueHubToken(
+        demo.hub.config,
+        { role: "NATIONAL" },
+        DEMO_TOKEN_TTL,
+      );
+      const agents = await startDemoAgents({
+        hubApi,
+        agentApi,
+        ctx,
+        demo,
+        hubUrl: url,
+        token,
+        hubIsNew: seed.seeded,
+      });
+      return demoBanner({
+        url,
+        token,
+        ...seed,
+        storage: describeStorage(demo.hub.config),
+        agents,
+      });
+    },
+  );
 }

@@ -132,10 +132,15 @@ export async function runHubStart(argv: readonly string[], ctx: CliContext): Pro
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
-  return serve(api, config, ctx, async (hub) => {
-    const { url } = await hub.start();
-    return `Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\nstorage: ${describeStorage(config)}\n`;
-  });
+  return serve(
+    ctx,
+    "the hub",
+    () => api.createHub(config),
+    async (hub) => {
+      const { url } = await hub.start();
+      return `Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\nstorage: ${describeStorage(config)}\n`;
+    },
+  );
 }
 
 export async function runHubToken(argv: readonly string[], ctx: CliContext): Promise<number> {

@@ -1,4 +1,16 @@
 import { MaillageError } from "@maillage/schema";
+import {
+  AGENT_INIT,
+  AGENT_NOTES,
+  AGENT_START,
+  AGENT_STATUS,
+  AGENT_SUMMARY,
+  AGENT_TOKEN,
+  runAgentInit,
+  runAgentStart,
+  runAgentStatus,
+  runAgentToken,
+} from "./agent.ts";
 import { CommandFailure, groupHelp, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { DEMO, runDemo } from "./demo.ts";
@@ -42,12 +54,22 @@ const ROOT: Group = {
         },
       },
     },
+    agent: {
+      summary: AGENT_SUMMARY,
+      commands: {
+        init: { summary: AGENT_INIT.summary, run: runAgentInit },
+        start: { summary: AGENT_START.summary, run: runAgentStart },
+        token: { summary: AGENT_TOKEN.summary, run: runAgentToken },
+        status: { summary: AGENT_STATUS.summary, run: runAgentStatus },
+      },
+      notes: AGENT_NOTES,
+    },
     demo: { summary: DEMO.summary, run: runDemo },
   },
   notes: [
     [
       "Configuration comes from the environment: DATABASE_URL, REDIS_URL, PORT, HOST, DATA_DIR, LOG_LEVEL,",
-      "HUB_ISSUER, HUB_AUDIENCE, HUB_SIGNING_KEYS (see README.md).",
+      "HUB_ISSUER, HUB_AUDIENCE, HUB_SIGNING_KEYS, HUB_URL (see README.md).",
     ].join("\n"),
   ],
 };
@@ -139,6 +161,7 @@ function processContext(): CliContext {
         process.on("SIGTERM", onSignal);
       }),
     loadHub: () => import("@maillage/hub"),
+    loadAgent: () => import("@maillage/node-agent"),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { HubConfig } from "@maillage/hub";
 import { UsageError } from "./args.ts";
-import type { CliContext, HubApi, HubLifecycle } from "./context.ts";
+import type { CliContext, HubApi } from "./context.ts";
 
 /** The hub's config from the environment; a bad variable is a usage error (exit 2). */
 export function loadConfig(
@@ -27,42 +27,44 @@ export function describeStorage(config: HubConfig): string {
 
 const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
+/** Something `serve` runs: built by `create`, started by `start`, stopped once at the end. */
+export type Stoppable = { stop(): Promise<void> };
+
 /**
- * Builds a hub, runs `start` (which starts it and returns what to print), serves until SIGINT
- * or SIGTERM, then stops the hub cleanly and answers exit code 0. A signal that arrives while
- * the hub is still starting (opening storage, migrating, seeding) ends the command at once
- * with 128 + the signal's number, so a start that hangs never makes the process deaf to
- * Ctrl-C or to an orchestrator's SIGTERM.
+ * Builds a service with `create`, runs `start` (which starts it and returns what to print),
+ * serves until SIGINT or SIGTERM, then stops the service cleanly and answers exit code 0.
+ * `name` says what stops ("the hub"). A signal that arrives while the service is still
+ * starting (opening storage, migrating, seeding, enrolling) ends the command at once with
+ * 128 + the signal's number, so a start that hangs never makes the process deaf to Ctrl-C or
+ * to an orchestrator's SIGTERM. When `start` fails, the service is stopped and the error
+ * reported.
  */
-export async function serve(
-  api: HubApi,
-  config: HubConfig,
+export async function serve<S extends Stoppable>(
   ctx: CliContext,
-  start: (hub: HubLifecycle) => Promise<string>,
+  name: string,
+  create: () => Promise<S>,
+  start: (service: S) => Promise<string>,
 ): Promise<number> {
   const stopSignal = ctx.untilStopSignal();
   const starting = (async () => {
-    const hub = await api.createHub(config);
+    const service = await create();
     try {
-      return { hub, message: await start(hub) };
+      return { service, message: await start(service) };
     } catch (error) {
-      await hub.stop().catch(() => {});
+      await service.stop().catch(() => {});
       throw error;
     }
   })();
-  const first = await Promise.race([
-    starting,
-    stopSignal.then((signal) => ({ signal, hub: undefined })),
-  ]);
-  if (first.hub === undefined) {
+  const first = await Promise.race([starting, stopSignal.then((signal) => ({ signal }) as const)]);
+  if ("signal" in first) {
     starting.catch(() => {}); // Abandoned: the process exits with our answer.
     ctx.stderr(`maillage: received ${first.signal} while starting, exiting\n`);
     return SIGNAL_EXIT_CODES[first.signal] ?? 1;
   }
   ctx.stdout(first.message);
   const signal = await stopSignal;
-  ctx.stdout(`Received ${signal}, stopping the hub…\n`);
-  await first.hub.stop();
+  ctx.stdout(`Received ${signal}, stopping ${name}…\n`);
+  await first.service.stop();
   ctx.stdout("Stopped.\n");
   return 0;
 }

@@ -1,5 +1,8 @@
+import path from "node:path";
 import type { HubConfig } from "@maillage/hub";
-import type { CliContext, HubApi, HubLifecycle } from "./context.ts";
+import type { AgentConfig, InitAgentOptions, NodeIdentity, SyncStatus } from "@maillage/node-agent";
+import { MaillageError } from "@maillage/schema";
+import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
 
 /** A stand-in for the hub's API: records calls, never opens a database or a port. */
 export function fakeHubApi(
@@ -13,6 +16,8 @@ export function fakeHubApi(
 ) {
   const calls = {
     createHub: [] as HubConfig[],
+    /** GraphQL operations sent to the hub in process, by operation name. */
+    graphql: [] as { operation: string; variables: Record<string, unknown> }[],
     started: 0,
     stopped: 0,
     tokens: [] as { config: HubConfig; claims: unknown; ttl: string }[],
@@ -70,6 +75,26 @@ export function fakeHubApi(
         stop: async () => {
           calls.stopped += 1;
         },
+        fetch: async (_input, init) => {
+          const { query, variables } = JSON.parse(String(init?.body)) as {
+            query: string;
+            variables: Record<string, unknown>;
+          };
+          const operation = /^(?:query|mutation) (\w+)/.exec(query)?.[1] ?? "anonymous";
+          calls.graphql.push({ operation, variables });
+          if (operation === "DemoFabriques") {
+            const names = ["Fabrique A", "Fabrique B", "Fabrique C"];
+            return Response.json({
+              data: { fabriques: names.map((name, i) => ({ id: `global-${i + 1}`, name })) },
+            });
+          }
+          if (operation === "EnrolDemoAgent") {
+            return Response.json({
+              data: { createEnrolmentCode: { code: `CODE-${String(variables.f)}` } },
+            });
+          }
+          return Response.json({ errors: [{ message: "unexpected" }] });
+        },
       };
     },
     issueHubToken: async (config: HubConfig, claims: unknown, ttl: string) => {
@@ -91,6 +116,7 @@ export function fakeHubApi(
       calls.keyFile.push(`remove ${dataDir} ${kid}`);
       keys = existingKeys(dataDir).filter((key) => key.kid !== kid);
     },
+    DEMO_NETWORK: [{ name: "Fabrique B" }, { name: "Fabrique A" }, { name: "Fabrique C" }],
     seedDemoNetwork: async (_hub: HubLifecycle) => ({
       seeded: options.seeded ?? true,
       fabriques: 3,
@@ -100,8 +126,168 @@ export function fakeHubApi(
   return { api, calls };
 }
 
+export const FAKE_STATUS: SyncStatus = {
+  nodeId: "node-1",
+  fabriqueId: "fab-1",
+  outboxPending: 0,
+  oldestPendingAt: null,
+  lastPushAt: "2025-01-01T10:00:00.000Z",
+  lastPullAt: "2025-01-01T10:00:01.000Z",
+  pullCursor: "42",
+  hubReachable: true,
+  lagSeconds: 0,
+  poisoned: null,
+  lastError: null,
+  lastErrorAt: null,
+};
+
+/**
+ * A stand-in for the node agent's API: records calls, never opens a database or a port.
+ * `enrolled` lists the data dirs that already hold a node identity.
+ */
+export function fakeAgentApi(
+  options: {
+    enrolled?: string[];
+    initFails?: Error;
+    startFails?: Error;
+    status?: SyncStatus | Error;
+  } = {},
+) {
+  const enrolled = new Set(options.enrolled ?? []);
+  const calls = {
+    init: [] as InitAgentOptions[],
+    createAgent: [] as AgentConfig[],
+    started: [] as string[],
+    stopped: [] as string[],
+    tokens: [] as Record<string, unknown>[],
+    status: [] as string[],
+  };
+  class ConfigError extends Error {}
+  class AlreadyEnrolledError extends Error {
+    constructor(
+      readonly dataDir: string,
+      readonly nodeId: string,
+    ) {
+      super(`${dataDir} already holds node ${nodeId}; an agent enrols once.`);
+    }
+  }
+  class InitInProgressError extends Error {
+    constructor(readonly dataDir: string) {
+      super(`another \`maillage agent init\` is running on ${dataDir}`);
+    }
+  }
+  class AgentNotRunningError extends Error {
+    constructor(
+      message: string,
+      readonly url: string | undefined,
+    ) {
+      super(message);
+    }
+  }
+  class AgentStatusError extends Error {
+    constructor(
+      message: string,
+      readonly status: number,
+      readonly code: string | undefined,
+    ) {
+      super(message);
+    }
+  }
+  const identityOf = (dataDir: string): NodeIdentity => ({
+    nodeId: `node-${path.basename(dataDir)}`,
+    fabriqueId: `fab-${path.basename(dataDir)}`,
+    fabriqueName: `Fabrique ${path.basename(dataDir)}`,
+    hubUrl: "http://127.0.0.1:4000",
+    enrolledAt: "2025-01-01T00:00:00.000Z",
+  });
+  const api = {
+    ConfigError,
+    AlreadyEnrolledError,
+    InitInProgressError,
+    AgentNotRunningError,
+    AgentStatusError,
+    AgentRole: { options: ["FABRIQUE_ADMIN", "SATELLITE", "MEMBER"] as const },
+    loadAgentConfig: (
+      env: Record<string, string | undefined>,
+      overrides: Partial<AgentConfig> = {},
+    ): AgentConfig => {
+      if (env.PORT !== undefined && !/^\d+$/.test(env.PORT)) {
+        throw new ConfigError("invalid environment: PORT: expected a number");
+      }
+      return {
+        databaseUrl: env.DATABASE_URL,
+        port: env.PORT === undefined ? 4100 : Number(env.PORT),
+        host: "127.0.0.1",
+        dataDir: "/data/.maillage/agent",
+        hubUrl: env.HUB_URL,
+        logLevel: "info",
+        hubAudience: "maillage",
+        sync: {
+          backoff: { baseMs: 500, capMs: 30_000 },
+          pollIntervalMs: 30_000,
+          pullLimit: 1000,
+          pushBatch: 1000,
+          subscribe: true,
+        },
+        ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+      };
+    },
+    initAgent: async (init: InitAgentOptions) => {
+      calls.init.push(init);
+      if (options.initFails) throw options.initFails;
+      if (enrolled.has(init.dataDir)) {
+        throw new AlreadyEnrolledError(init.dataDir, identityOf(init.dataDir).nodeId);
+      }
+      enrolled.add(init.dataDir);
+      return identityOf(init.dataDir);
+    },
+    readNodeIdentity: async (dataDir: string) =>
+      enrolled.has(dataDir) ? identityOf(dataDir) : undefined,
+    issueAgentToken: async (request: { dataDir: string } & Record<string, unknown>) => {
+      calls.tokens.push(request);
+      if (!enrolled.has(request.dataDir)) {
+        throw new MaillageError("NOT_ENROLLED", `no node identity in ${request.dataDir}`);
+      }
+      return "agent.header.payload";
+    },
+    fetchAgentStatus: async ({ dataDir }: { dataDir: string }) => {
+      calls.status.push(dataDir);
+      const status = options.status ?? FAKE_STATUS;
+      if (status instanceof Error) throw status;
+      return status;
+    },
+    createAgent: async (config: AgentConfig): Promise<AgentLifecycle> => {
+      calls.createAgent.push(config);
+      if (!enrolled.has(config.dataDir)) {
+        throw new MaillageError("NOT_ENROLLED", `no node identity in ${config.dataDir}`);
+      }
+      const port = config.port === 0 ? 40_000 + calls.createAgent.length : config.port;
+      return {
+        config,
+        identity: identityOf(config.dataDir),
+        start: async () => {
+          calls.started.push(config.dataDir);
+          if (options.startFails) throw options.startFails;
+          return { url: `http://${config.host}:${port}`, port };
+        },
+        stop: async () => {
+          calls.stopped.push(config.dataDir);
+        },
+        sync: { status: async () => FAKE_STATUS },
+        fetch: async () =>
+          Response.json({ data: { satellites: [{ owned: true }, { owned: true }] } }),
+      };
+    },
+  } satisfies AgentApi;
+  return { api, calls, classes: { AgentNotRunningError, AgentStatusError } };
+}
+
 /** A context that captures output; `stop()` plays the part of Ctrl-C. */
-export function fakeContext(api: HubApi, env: Record<string, string | undefined> = {}) {
+export function fakeContext(
+  api: HubApi,
+  env: Record<string, string | undefined> = {},
+  agentApi: AgentApi = fakeAgentApi().api,
+) {
   let stop: (signal: string) => void = () => {};
   const stopSignal = new Promise<string>((resolve) => {
     stop = resolve;
@@ -115,6 +301,7 @@ export function fakeContext(api: HubApi, env: Record<string, string | undefined>
     cwd: "/work/here",
     untilStopSignal: () => stopSignal,
     loadHub: async () => api,
+    loadAgent: async () => agentApi,
   };
   return {
     ctx,

@@ -6,5 +6,5 @@ export {
   rotateSigningKey,
 } from "./auth/keys.ts";
 export { issueHubToken } from "./auth/tokens.ts";
-export { seedDemoNetwork } from "./demo.ts";
+export { DEMO_NETWORK, seedDemoNetwork } from "./demo.ts";
 export { ConfigError, type HubConfig, loadHubConfig } from "./env.ts";

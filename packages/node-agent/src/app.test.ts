@@ -20,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 beforeEach(() => t.reset());
 
-const SPACE = "id kind name status communeCode services owned fabriqueId openingHours { day opens closes }";
+const SPACE =
+  "id kind name status communeCode commune { name rural } services owned fabriqueId openingHours { day opens closes }";
 
 async function createSatellite(name: string, communeCode = "07186") {
   const r = await t.gql<{ createSatellite: { id: string; owned: boolean; fabriqueId: string } }>(
@@ -70,7 +71,9 @@ describe("endpoints", () => {
       headers: { authorization: `Bearer ${satellite}` },
     });
     expect(forbidden.status).toBe(403);
-    expect(await forbidden.json()).toMatchObject({ errors: [{ extensions: { code: "FORBIDDEN" } }] });
+    expect(await forbidden.json()).toMatchObject({
+      errors: [{ extensions: { code: "FORBIDDEN" } }],
+    });
     const ok = await t.agent.fetch("http://agent.test/sync/status", {
       headers: { authorization: `Bearer ${admin}` },
     });
@@ -101,7 +104,11 @@ describe("bearer tokens", () => {
   it("refuses a token whose signature was tampered with", async () => {
     const [header, payload, signature] = admin.split(".") as [string, string, string];
     const forgedPayload = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), role: "FABRIQUE_ADMIN", sub: "x" }),
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload, "base64url").toString()),
+        role: "FABRIQUE_ADMIN",
+        sub: "x",
+      }),
     ).toString("base64url");
     await refused(`${header}.${forgedPayload}.${signature}`);
     await refused(`${header}.${payload}.${signature.slice(0, -4)}AAAA`);
@@ -182,7 +189,11 @@ describe("bearer tokens", () => {
 describe("roles", () => {
   it("lets the fabrique's team register, update and close satellites, each change in the outbox", async () => {
     const s = await createSatellite("Tiers-lieu de Désaignes");
-    expect(s).toMatchObject({ owned: true, fabriqueId: t.fabrique.id });
+    expect(s).toMatchObject({
+      owned: true,
+      fabriqueId: t.fabrique.id,
+      commune: { name: "Privas", rural: false },
+    });
     const updated = await t.gql(
       `mutation($id: ID!) { updateSatellite(id: $id, input: { openingHours: [{ day: 3, opens: "09:00", closes: "12:30" }] }) { ${SPACE} } }`,
       { id: s.id },
@@ -236,17 +247,27 @@ describe("roles", () => {
         "BAD_USER_INPUT",
       ],
       [
-        "mutation($id: ID!) { updateSatellite(id: $id, input: { name: \"x\" }) { id } }",
+        "mutation($input: CreateSpaceInput!) { createSatellite(input: $input) { id } }",
+        { input: { name: "Nulle part", communeCode: "99999" } },
+        "UNKNOWN_COMMUNE",
+      ],
+      [
+        'mutation($id: ID!) { updateSatellite(id: $id, input: { communeCode: "99999" }) { id } }',
+        { id: s.id },
+        "UNKNOWN_COMMUNE",
+      ],
+      [
+        'mutation($id: ID!) { updateSatellite(id: $id, input: { name: "x" }) { id } }',
         { id: s.id },
         "BAD_USER_INPUT",
       ],
       [
-        "mutation($id: ID!) { updateSatellite(id: $id, input: { name: \"Y\" }) { id } }",
+        'mutation($id: ID!) { updateSatellite(id: $id, input: { name: "Y" }) { id } }',
         { id: "01NOSUCHSPACE0000000000000" },
         "BAD_USER_INPUT",
       ],
       [
-        "mutation($id: ID!) { updateSatellite(id: $id, input: { name: \"Yves\" }) { id } }",
+        'mutation($id: ID!) { updateSatellite(id: $id, input: { name: "Yves" }) { id } }',
         { id: "01NOSUCHSPACE0000000000000" },
         "NOT_FOUND",
       ],
@@ -256,7 +277,7 @@ describe("roles", () => {
         "NOT_FOUND",
       ],
       [
-        "mutation($id: ID!) { registerMember(homeSpaceId: $id, displayName: \"A B\", email: \"not-an-email\") { id } }",
+        'mutation($id: ID!) { registerMember(homeSpaceId: $id, displayName: "A B", email: "not-an-email") { id } }',
         { id: s.id },
         "BAD_USER_INPUT",
       ],
@@ -346,7 +367,9 @@ describe("roles", () => {
     ).toEqual(["FORBIDDEN"]);
     expect(codes(await registerMember(other.id, sat))).toEqual(["FORBIDDEN"]);
     expect(
-      codes(await t.gql("mutation($id: ID!) { closeSatellite(id: $id) { id } }", { id: mine.id }, sat)),
+      codes(
+        await t.gql("mutation($id: ID!) { closeSatellite(id: $id) { id } }", { id: mine.id }, sat),
+      ),
     ).toEqual(["FORBIDDEN"]);
     expect(
       codes(
@@ -438,13 +461,22 @@ describe("roles", () => {
   it("erases a member: personal data gone here, a DELETE tombstone in the outbox", async () => {
     const home = await createSatellite("Le Bercail");
     const memberId = (await registerMember(home.id)).data?.registerMember.id as string;
-    const erased = await t.gql("mutation($id: ID!) { eraseMember(id: $id) }", { id: memberId }, admin);
+    const erased = await t.gql(
+      "mutation($id: ID!) { eraseMember(id: $id) }",
+      { id: memberId },
+      admin,
+    );
     expect(erased.data).toEqual({ eraseMember: memberId });
     expect(
       (await t.gql("query($id: ID!) { member(id: $id) { id } }", { id: memberId }, admin)).data,
     ).toEqual({ member: null });
     const last = (await outboxRepository.list(t.agent.store)).at(-1);
-    expect(last).toMatchObject({ entity: "MEMBER", entityId: memberId, op: "DELETE", payload: null });
+    expect(last).toMatchObject({
+      entity: "MEMBER",
+      entityId: memberId,
+      op: "DELETE",
+      payload: null,
+    });
     expect(
       codes(await t.gql("mutation($id: ID!) { eraseMember(id: $id) }", { id: memberId }, admin)),
     ).toEqual(["NOT_FOUND"]);

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MaillageError } from "@maillage/schema";
+import { loadGeography, MaillageError } from "@maillage/schema";
 import { pendingMigrations, type SqlStore } from "@maillage/storage";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
@@ -76,10 +76,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     nodeId: identity.nodeId,
     onCommitted: () => sync.wake(),
   });
+  const geography = loadGeography();
   const services: AppServices = {
     identity,
     store,
-    satellites: createSatelliteService({ store, writer, fabriqueId: identity.fabriqueId }),
+    geography,
+    satellites: createSatelliteService({
+      store,
+      writer,
+      geography,
+      fabriqueId: identity.fabriqueId,
+    }),
     members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };

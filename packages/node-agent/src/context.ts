@@ -1,4 +1,4 @@
-import { MaillageError } from "@maillage/schema";
+import { type Geography, MaillageError } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { NodeIdentity } from "./identity/identity.ts";
 import type { AgentViewer } from "./identity/tokens.ts";
@@ -14,6 +14,7 @@ export type Context = {
   viewer: Viewer | null;
   identity: NodeIdentity;
   store: SqlStore;
+  geography: Geography;
   satellites: SatelliteService;
   members: MemberService;
   sync: SyncService;

@@ -84,6 +84,7 @@ export function loadAgentConfig(
     logLevel: e.LOG_LEVEL,
     hubAudience: e.HUB_AUDIENCE,
     sync: DEFAULT_SYNC_SETTINGS,
-    ...overrides,
+    // An option left undefined (no --port) keeps the environment's value.
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }

@@ -17,8 +17,8 @@ export {
 } from "./identity/identity.ts";
 export {
   AlreadyEnrolledError,
-  InitInProgressError,
   type InitAgentOptions,
+  InitInProgressError,
   initAgent,
 } from "./identity/init.ts";
 export {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../app.ts";
 import { loadAgentConfig } from "../env.ts";
 import { createFakeHub, type FakeHub } from "../testing/fake-hub.ts";
-import { identityFilePath, keyFilePath } from "./files.ts";
+import { keyFilePath } from "./files.ts";
 import { loadNodeCredentials, readNodeIdentity } from "./identity.ts";
 import { AlreadyEnrolledError, initAgent } from "./init.ts";
 import { agentAudience, issueAgentToken, signNodeToken, verifyAgentToken } from "./tokens.ts";
@@ -83,13 +83,31 @@ describe("initAgent", () => {
     await fs.mkdir(dataDir);
     await fs.writeFile(path.join(dataDir, "keep.txt"), "mine");
     const expired = hub.createCode({ id: ulid(), name: "Fabrique de Vernoux" }, { ttlMs: -1 });
-    expect(await codeOf(initAgent({ dataDir, hubUrl: HUB_URL, code: expired, fetch: hub.fetch }))).toBe(
-      "ENROLMENT_CODE_INVALID",
-    );
     expect(
-      await codeOf(initAgent({ dataDir, hubUrl: HUB_URL, code: "NOPE-NOPE-NOPE", fetch: hub.fetch })),
+      await codeOf(initAgent({ dataDir, hubUrl: HUB_URL, code: expired, fetch: hub.fetch })),
+    ).toBe("ENROLMENT_CODE_INVALID");
+    expect(
+      await codeOf(
+        initAgent({ dataDir, hubUrl: HUB_URL, code: "NOPE-NOPE-NOPE", fetch: hub.fetch }),
+      ),
     ).toBe("ENROLMENT_CODE_INVALID");
     expect(await fs.readdir(dataDir)).toEqual(["keep.txt"]);
+  });
+
+  it("refuses a malformed hub URL or code with BAD_USER_INPUT before asking anything", async () => {
+    const dataDir = dir("malformed");
+    const code = hub.createCode({ id: ulid(), name: "Fabrique de Joyeuse" });
+    for (const hubUrl of ["hub.test", "ftp://hub.test", ""]) {
+      expect(await codeOf(initAgent({ dataDir, hubUrl, code, fetch: hub.fetch }))).toBe(
+        "BAD_USER_INPUT",
+      );
+    }
+    expect(await codeOf(initAgent({ dataDir, hubUrl: HUB_URL, code: " ", fetch: hub.fetch }))).toBe(
+      "BAD_USER_INPUT",
+    );
+    await expect(fs.stat(dataDir)).rejects.toMatchObject({ code: "ENOENT" });
+    // The code is still good.
+    await initAgent({ dataDir, hubUrl: HUB_URL, code, fetch: hub.fetch });
   });
 
   it("reports an unreachable hub as HUB_UNREACHABLE and writes nothing", async () => {
@@ -149,7 +167,10 @@ describe("tokens", () => {
     });
     expect(payload).toMatchObject({ sub: identity.nodeId, role: "NODE", fabriqueId: fabrique.id });
     expect((payload.exp as number) - (payload.iat as number)).toBe(300);
-    const custom = await signNodeToken(identity, key, { audience: "maillage-eu", ttlSeconds: 9999 });
+    const custom = await signNodeToken(identity, key, {
+      audience: "maillage-eu",
+      ttlSeconds: 9999,
+    });
     const verified = await jwtVerify(custom, key.publicKey, { audience: "maillage-eu" });
     expect((verified.payload.exp as number) - (verified.payload.iat as number)).toBe(600);
   });
@@ -172,15 +193,15 @@ describe("tokens", () => {
 
   it("refuses bad token requests with BAD_USER_INPUT", async () => {
     const dataDir = dir("ok");
-    const bad = [
+    const bad: Record<string, string>[] = [
       { role: "SATELLITE" },
       { role: "MEMBER", spaceId: "S1" },
       { role: "FABRIQUE_ADMIN", spaceId: "S1" },
       { role: "NODE" },
       { role: "FABRIQUE_ADMIN", ttl: "forever" },
-    ] as const;
+    ];
     for (const request of bad) {
-      expect(await codeOf(issueAgentToken({ dataDir, ...(request as never) }))).toBe(
+      expect(await codeOf(issueAgentToken({ dataDir, ...request } as never))).toBe(
         "BAD_USER_INPUT",
       );
     }

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { MaillageError } from "@maillage/schema";
+import { MaillageError, parseInput } from "@maillage/schema";
+import { z } from "zod";
 import { createHubClient, type FetchLike } from "../sync/hub-client.ts";
 import { exists, identityFilePath, writeFileAtomically } from "./files.ts";
 import { type NodeIdentity, readNodeIdentity } from "./identity.ts";
@@ -28,6 +29,13 @@ export class InitInProgressError extends Error {
   }
 }
 
+const HubUrl = z
+  .string()
+  .trim()
+  .url("the hub's URL, such as https://hub.maillage.example")
+  .refine((url) => /^https?:\/\//i.test(url), "an http:// or https:// URL");
+const EnrolmentCode = z.string().trim().min(8, "the one-time code the hub issued").max(64);
+
 export type InitAgentOptions = {
   dataDir: string;
   hubUrl: string;
@@ -42,6 +50,8 @@ export type InitAgentOptions = {
  * code is a MaillageError ENROLMENT_CODE_INVALID, an unreachable hub HUB_UNREACHABLE.
  */
 export async function initAgent(options: InitAgentOptions): Promise<NodeIdentity> {
+  const hubUrl = parseInput(HubUrl, options.hubUrl);
+  const code = parseInput(EnrolmentCode, options.code);
   const dataDir = path.resolve(options.dataDir);
   const existing = await readNodeIdentity(dataDir);
   if (existing) throw new AlreadyEnrolledError(dataDir, existing.nodeId);
@@ -59,14 +69,14 @@ export async function initAgent(options: InitAgentOptions): Promise<NodeIdentity
   let enrolled = false;
   try {
     const { key, privateJwk } = await generateNodeKey();
-    const hub = createHubClient({ hubUrl: options.hubUrl, fetch: options.fetch });
-    const enrolment = await hub.enrolNode(options.code.trim(), key.publicJwk);
+    const hub = createHubClient({ hubUrl, fetch: options.fetch });
+    const enrolment = await hub.enrolNode(code, key.publicJwk);
     enrolled = true;
     const identity: NodeIdentity = {
       nodeId: enrolment.nodeId,
       fabriqueId: enrolment.fabriqueId,
       fabriqueName: enrolment.fabriqueName,
-      hubUrl: options.hubUrl,
+      hubUrl,
       enrolledAt: new Date().toISOString(),
     };
     // The key first: an identity without its key would be useless. A key left without an

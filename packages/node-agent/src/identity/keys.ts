@@ -32,7 +32,10 @@ const KeyFile = z.object({
 type KeyFile = z.infer<typeof KeyFile>;
 
 /** A new key pair, in memory only: init writes it once the hub accepted it. */
-export async function generateNodeKey(): Promise<{ key: NodeKey; privateJwk: KeyFile["privateJwk"] }> {
+export async function generateNodeKey(): Promise<{
+  key: NodeKey;
+  privateJwk: KeyFile["privateJwk"];
+}> {
   const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const jwk = await exportJWK(privateKey);
   const privateJwk = PrivateJwk.parse({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d });
@@ -42,7 +45,10 @@ export async function generateNodeKey(): Promise<{ key: NodeKey; privateJwk: Key
 async function toNodeKey(privateJwk: KeyFile["privateJwk"]): Promise<NodeKey> {
   const privateKey = (await importJWK({ ...privateJwk, alg: "EdDSA" }, "EdDSA")) as CryptoKey;
   const publicJwk = { kty: "OKP", crv: "Ed25519", x: privateJwk.x } as const;
-  const publicKey = (await importJWK({ ...publicJwk, alg: "EdDSA" } satisfies JWK, "EdDSA")) as CryptoKey;
+  const publicKey = (await importJWK(
+    { ...publicJwk, alg: "EdDSA" } satisfies JWK,
+    "EdDSA",
+  )) as CryptoKey;
   return { privateKey, publicKey, publicJwk };
 }
 

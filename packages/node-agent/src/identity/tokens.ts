@@ -9,7 +9,7 @@ import {
 } from "@maillage/schema";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import { type NodeIdentity, loadNodeCredentials } from "./identity.ts";
+import { loadNodeCredentials, type NodeIdentity } from "./identity.ts";
 import type { NodeKey } from "./keys.ts";
 
 /** The hub's default audience (its HUB_AUDIENCE). */

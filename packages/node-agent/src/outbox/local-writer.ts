@@ -48,15 +48,18 @@ export function createLocalWriter(deps: {
       let appended = 0;
       const result = await deps.store.transaction(async (tx) => {
         await outboxRepository.lockLocalWrites(tx);
+        // Read once per transaction: the lock keeps every other writer out until it ends.
+        let nextSeq: number | undefined;
         return fn(tx, {
           async append(change) {
             const payload =
               change.op === "DELETE" ? null : ENTITY_PAYLOADS[change.entity].parse(change.payload);
             const occurredAt = new Date();
+            nextSeq ??= await outboxRepository.nextSeq(tx);
             const event = ChangeEvent.parse({
               id: newId(occurredAt.getTime()),
               nodeId: deps.nodeId,
-              seq: await outboxRepository.nextSeq(tx),
+              seq: nextSeq,
               entity: change.entity,
               entityId: change.entityId,
               op: change.op,
@@ -66,6 +69,7 @@ export function createLocalWriter(deps: {
             });
             await outboxRepository.supersedeRefused(tx, { ...change, payload, occurredAt });
             await outboxRepository.append(tx, { ...event, occurredAt });
+            nextSeq += 1;
             appended += 1;
             return event;
           },

@@ -79,7 +79,12 @@ export function registerOutboxTests(backend: Backend) {
       await expect(
         writer.write(async (tx, changes) => {
           await spaceRepository.saveOwned(tx, "SPACE-A", state);
-          await changes.append({ entity: "SPACE", entityId: "SPACE-A", op: "UPSERT", payload: state });
+          await changes.append({
+            entity: "SPACE",
+            entityId: "SPACE-A",
+            op: "UPSERT",
+            payload: state,
+          });
           await changes.append({
             entity: "MEMBER",
             entityId: "MEMBER-A",
@@ -91,7 +96,12 @@ export function registerOutboxTests(backend: Backend) {
       // The change fails after its event was appended: nothing is kept either.
       await expect(
         writer.write(async (tx, changes) => {
-          await changes.append({ entity: "SPACE", entityId: "SPACE-B", op: "UPSERT", payload: state });
+          await changes.append({
+            entity: "SPACE",
+            entityId: "SPACE-B",
+            op: "UPSERT",
+            payload: state,
+          });
           await spaceRepository.saveOwned(tx, "SPACE-B", { ...state, status: "BROKEN" as never });
         }),
       ).rejects.toThrow();
@@ -102,7 +112,12 @@ export function registerOutboxTests(backend: Backend) {
       // And the next write still gets seq 1.
       await writer.write(async (tx, changes) => {
         await spaceRepository.saveOwned(tx, "SPACE-C", state);
-        await changes.append({ entity: "SPACE", entityId: "SPACE-C", op: "UPSERT", payload: state });
+        await changes.append({
+          entity: "SPACE",
+          entityId: "SPACE-C",
+          op: "UPSERT",
+          payload: state,
+        });
       });
       expect((await outboxRepository.list(t.agent.store)).map((e) => e.seq)).toEqual([1]);
     });
@@ -133,10 +148,14 @@ export function registerOutboxTests(backend: Backend) {
         phone: null,
       });
       // A new home: one event, with the home only.
-      await t.gql("mutation($id: ID!, $home: ID!) { updateMember(id: $id, homeSpaceId: $home) { id } }", {
-        id,
-        home: other,
-      }, admin);
+      await t.gql(
+        "mutation($id: ID!, $home: ID!) { updateMember(id: $id, homeSpaceId: $home) { id } }",
+        {
+          id,
+          home: other,
+        },
+        admin,
+      );
       await t.gql("mutation($id: ID!) { eraseMember(id: $id) }", { id }, admin);
 
       const events = (await outboxRepository.list(t.agent.store)).filter(
@@ -148,7 +167,14 @@ export function registerOutboxTests(backend: Backend) {
         ["DELETE", null],
       ]);
       const everything = JSON.stringify(await outboxRepository.list(t.agent.store));
-      for (const value of [...personal, "Camille R.", "c.r@example.org", "displayName", "email", "phone"]) {
+      for (const value of [
+        ...personal,
+        "Camille R.",
+        "c.r@example.org",
+        "displayName",
+        "email",
+        "phone",
+      ]) {
         expect(everything).not.toContain(value);
       }
       expect(await memberRepository.find(t.agent.store, id)).toBeUndefined();

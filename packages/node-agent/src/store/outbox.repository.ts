@@ -16,10 +16,7 @@ export type OutboxEntry = {
   rejectedMessage: string | null;
 };
 
-export type NewOutboxEntry = Omit<
-  OutboxEntry,
-  "pushedAt" | "rejectedCode" | "rejectedMessage"
->;
+export type NewOutboxEntry = Omit<OutboxEntry, "pushedAt" | "rejectedCode" | "rejectedMessage">;
 
 type Row = {
   seq: string | number | bigint;
@@ -174,7 +171,13 @@ export const outboxRepository = {
    */
   async supersedeRefused(
     tx: SqlSession,
-    change: { entity: EntityName; entityId: string; op: ChangeOp; payload: unknown; occurredAt: Date },
+    change: {
+      entity: EntityName;
+      entityId: string;
+      op: ChangeOp;
+      payload: unknown;
+      occurredAt: Date;
+    },
   ): Promise<number[]> {
     const rows = await tx.query<{ seq: string | number }>(
       `UPDATE outbox SET op = $3, payload = $4::jsonb, occurred_at = $5,

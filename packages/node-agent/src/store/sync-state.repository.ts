@@ -65,5 +65,4 @@ export const syncStateRepository = {
       [message, reachable],
     );
   },
-
 };

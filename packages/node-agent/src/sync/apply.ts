@@ -13,7 +13,13 @@ import { spaceRepository } from "../store/space.repository.ts";
 import { syncStateRepository } from "../store/sync-state.repository.ts";
 
 /** What applying one pulled event did (for the log and the tests). */
-export type AppliedAs = "reference" | "handover" | "deleted" | "kept-owned" | "own-echo" | "not-ours";
+export type AppliedAs =
+  | "reference"
+  | "handover"
+  | "deleted"
+  | "kept-owned"
+  | "own-echo"
+  | "not-ours";
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream

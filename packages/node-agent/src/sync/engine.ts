@@ -117,8 +117,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let followAttempt = 0;
 
   async function recordFailure(error: unknown, what: "push" | "pull" | "subscription") {
-    const reachable =
-      error instanceof MaillageError ? error.code !== "HUB_UNREACHABLE" : null; // ours: unknown
+    const reachable = error instanceof MaillageError ? error.code !== "HUB_UNREACHABLE" : null; // ours: unknown
     await syncStateRepository
       .recordError(store, `${what}: ${describe(error)}`, reachable)
       .catch((err: unknown) => log.error({ err }, "cannot record the sync error"));

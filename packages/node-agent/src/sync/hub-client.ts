@@ -46,8 +46,11 @@ export type FollowHandlers = {
   /** Each message, in order; the next one is not delivered before this one settles. */
   onResult(result: PullResult): Promise<void>;
   onConnected?(): void;
-  /** The subscription ended (dropped, refused, completed): resubscribe from the stored cursor. */
-  onEnd(error: MaillageError | undefined): void;
+  /**
+   * The subscription ended (dropped, refused, completed, or a message could not be applied):
+   * pull and resubscribe from the stored cursor.
+   */
+  onEnd(error: Error | undefined): void;
 };
 
 export type HubClient = {
@@ -59,10 +62,16 @@ export type HubClient = {
     request: { after: string; limit: number },
     signal?: AbortSignal,
   ): Promise<PullResult>;
-  followChanges(after: string, token: () => Promise<string>, handlers: FollowHandlers): ChangesFollower;
+  followChanges(
+    after: string,
+    token: () => Promise<string>,
+    handlers: FollowHandlers,
+  ): ChangesFollower;
 };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_MS = 15_000;
+const PONG_TIMEOUT_MS = 5_000;
 
 const GraphQLAnswer = z.object({
   data: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -134,17 +143,22 @@ export function createHubClient(transport: HubTransport): HubClient {
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(graphqlUrl, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json",
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
+      // Raced against the signal too: an injected fetch (an in-process handler) may not
+      // honour it, and stopping the engine must not wait for a hub that hangs.
+      response = await untilAborted(
+        doFetch(graphqlUrl, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json",
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          },
+          body: JSON.stringify({ query, variables }),
+          signal,
+        }),
         signal,
-      });
-      text = await response.text();
+      );
+      text = await untilAborted(response.text(), signal);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : "cannot connect";
@@ -208,6 +222,8 @@ export function createHubClient(transport: HubTransport): HubClient {
     followChanges(after, token, handlers) {
       let ended = false;
       let queue = Promise.resolve();
+      let socket: { readyState: number; close(code: number, reason: string): void } | undefined;
+      let pongTimer: NodeJS.Timeout | undefined;
       const client = createClient({
         url: webSocketEndpoint(graphqlUrl),
         webSocketImpl: transport.webSocketImpl,
@@ -215,11 +231,31 @@ export function createHubClient(transport: HubTransport): HubClient {
         lazy: true,
         retryAttempts: 0,
         shouldRetry: () => false,
-        on: { connected: () => handlers.onConnected?.() },
+        // A ping every 15 s; no pong within 5 s means a dead link (a half-open TCP connection
+        // would otherwise leave the agent subscribed to nothing).
+        keepAlive: KEEP_ALIVE_MS,
+        on: {
+          connected: (connected) => {
+            socket = connected as typeof socket;
+            handlers.onConnected?.();
+          },
+          ping: (received) => {
+            if (received) return;
+            clearTimeout(pongTimer);
+            pongTimer = setTimeout(() => {
+              if (socket?.readyState === 1) socket.close(4408, "no pong from the hub");
+            }, PONG_TIMEOUT_MS);
+          },
+          pong: (received) => {
+            if (received) clearTimeout(pongTimer);
+          },
+          closed: () => clearTimeout(pongTimer),
+        },
       });
-      const end = (error: MaillageError | undefined) => {
+      const end = (error: Error | undefined) => {
         if (ended) return;
         ended = true;
+        clearTimeout(pongTimer);
         unsubscribe();
         void client.dispose();
         handlers.onEnd(error);
@@ -236,7 +272,7 @@ export function createHubClient(transport: HubTransport): HubClient {
                 const result = parseAnswer(PullResult, message.data?.changes, "changes");
                 await handlers.onResult(result);
               } catch (error) {
-                end(error instanceof MaillageError ? error : unreachable("apply failed", error));
+                end(error as Error);
               }
             });
           },
@@ -252,12 +288,32 @@ export function createHubClient(transport: HubTransport): HubClient {
         close() {
           if (ended) return;
           ended = true;
+          clearTimeout(pongTimer);
           unsubscribe();
           void client.dispose();
         },
       };
     },
   };
+}
+
+/** Rejects with the signal's reason as soon as it aborts, whatever `promise` does. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** What ended a subscription: the hub refusing our token, or the socket dropping. */

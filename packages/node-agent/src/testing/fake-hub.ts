@@ -45,7 +45,12 @@ type NodeState = {
 
 type Code = { fabrique: Fabrique; expiresAt: number; usedAt: number | undefined };
 
-export type PushCall = { nodeId: string; seqs: number[]; pending: number; oldestPendingAt: string | null };
+export type PushCall = {
+  nodeId: string;
+  seqs: number[];
+  pending: number;
+  oldestPendingAt: string | null;
+};
 
 export type FakeHub = {
   /** In-process HTTP handler (throws like a refused connection while `down`). */
@@ -57,13 +62,17 @@ export type FakeHub = {
   down: boolean;
   /** Cuts every live subscription (the agent must resubscribe from its cursor). */
   dropSubscriptions(): void;
+  /** Open graphql-ws connections. */
+  subscribers(): number;
   createCode(fabrique: Fabrique, options?: { ttlMs?: number }): string;
   node(nodeId: string): NodeState | undefined;
   /** Forgets a node's events after `seq` (a hub restored from an older backup). */
   forgetAfter(nodeId: string, seq: number): void;
   /** Appends a hub-made event (reference data, a handover) to the log and wakes subscribers. */
-  appendLog(event: Omit<PulledEvent, "offset" | "id" | "occurredAt" | "schemaVersion"> &
-    Partial<Pick<PulledEvent, "id" | "occurredAt" | "schemaVersion">>): PulledEvent;
+  appendLog(
+    event: Omit<PulledEvent, "offset" | "id" | "occurredAt" | "schemaVersion"> &
+      Partial<Pick<PulledEvent, "id" | "occurredAt" | "schemaVersion">>,
+  ): PulledEvent;
   readonly log: PulledEvent[];
   readonly pushCalls: PushCall[];
   readonly pullCalls: { nodeId: string; after: string; limit: number }[];
@@ -152,8 +161,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
   function pull(node: NodeState, after: string, limit: number): PullResult {
     const from = BigInt(after);
     const visible = log.filter(
-      (e) =>
-        BigInt(e.offset) > from && (e.targetNodeId === null || e.targetNodeId === node.nodeId),
+      (e) => BigInt(e.offset) > from && (e.targetNodeId === null || e.targetNodeId === node.nodeId),
     );
     const events = visible.slice(0, Math.min(limit, MAX_PULL_LIMIT));
     const hasMore = visible.length > events.length;
@@ -217,12 +225,15 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     return { appliedThrough: node.appliedThrough, applied, duplicates, expectedSeq, rejected };
   }
 
-  const schema = createSchema<{ authorization?: string | null }>({
+  type FakeContext = { authorization?: string | null; clientSignal?: AbortSignal | undefined };
+  const schema = createSchema<FakeContext>({
     typeDefs,
     resolvers: {
       Query: {
         pullChanges: async (_: unknown, args: { after: string; limit: number }, ctx) => {
           const node = await authenticate(ctx.authorization);
+          // An aborted request (the agent stopped) is not served: it would land in a later test.
+          if (ctx.clientSignal?.aborted) refuse("ABORTED", "the client went away");
           const index = pullCalls.length;
           pullCalls.push({ nodeId: node.nodeId, after: args.after, limit: args.limit });
           await hub.faults.beforePull?.({ after: args.after, index });
@@ -236,7 +247,13 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         ) => {
           const code = codes.get(args.code.trim().toUpperCase());
           const now = Date.now();
-          const reason = !code ? "unknown" : code.usedAt ? "already used" : code.expiresAt <= now ? "expired" : undefined;
+          const reason = !code
+            ? "unknown"
+            : code.usedAt
+              ? "already used"
+              : code.expiresAt <= now
+                ? "expired"
+                : undefined;
           if (!code || reason) {
             refuse("ENROLMENT_CODE_INVALID", `enrolment code ${reason}`, { reason });
           }
@@ -246,7 +263,10 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
           code.usedAt = now;
           const existing = [...nodes.values()].find((n) => n.fabriqueId === code.fabrique.id);
           const nodeId = existing?.nodeId ?? ulid();
-          const publicKey = (await importJWK({ ...args.publicKey, alg: "EdDSA" }, "EdDSA")) as CryptoKey;
+          const publicKey = (await importJWK(
+            { ...args.publicKey, alg: "EdDSA" },
+            "EdDSA",
+          )) as CryptoKey;
           nodes.set(nodeId, {
             nodeId,
             fabriqueId: code.fabrique.id,
@@ -269,6 +289,8 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
           ctx,
         ) => {
           const node = await authenticate(ctx.authorization);
+          // An aborted request (the agent stopped) is not served: it would land in a later test.
+          if (ctx.clientSignal?.aborted) refuse("ABORTED", "the client went away");
           pushCalls.push({
             nodeId: node.nodeId,
             seqs: args.events.map((e) => Number((e as { seq?: unknown }).seq)),
@@ -304,7 +326,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     },
   });
 
-  const yoga = createYoga<{ authorization?: string | null }>({
+  const yoga = createYoga<FakeContext>({
     schema,
     logging: false,
     maskedErrors: false,
@@ -332,7 +354,12 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
       }
       const body = typeof init?.body === "string" ? init.body : "";
-      const response = await yoga.fetch(input as string, init ?? {});
+      // The client's signal goes to the resolvers only (yoga leaves a rejection of its own
+      // unhandled when a request it serves in process is aborted).
+      const { signal, ...rest } = init ?? {};
+      const response = await yoga.fetch(input as string, rest, {
+        clientSignal: signal ?? undefined,
+      });
       if (hub.faults.loseNextPushAnswers > 0 && body.includes("pushChanges")) {
         hub.faults.loseNextPushAnswers -= 1;
         await response.text();
@@ -372,7 +399,9 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
 
     async close() {
       for (const client of wsServer?.clients ?? []) client.terminate();
-      await new Promise<void>((resolve) => (wsServer ? wsServer.close(() => resolve()) : resolve()));
+      await new Promise<void>((resolve) =>
+        wsServer ? wsServer.close(() => resolve()) : resolve(),
+      );
       const listening = server;
       if (listening?.listening) {
         listening.closeAllConnections();
@@ -383,6 +412,8 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     dropSubscriptions() {
       for (const client of wsServer?.clients ?? []) client.terminate();
     },
+
+    subscribers: () => wsServer?.clients.size ?? 0,
 
     createCode(fabrique, codeOptions = {}) {
       const code = ulid().slice(-16);

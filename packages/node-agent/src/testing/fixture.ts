@@ -5,6 +5,7 @@ import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { SignJWT } from "jose";
 import { pino } from "pino";
 import { ulid } from "ulid";
+import { WebSocket } from "ws";
 import { type Agent, createAgent } from "../app.ts";
 import { type AgentConfig, DEFAULT_SYNC_SETTINGS, loadAgentConfig } from "../env.ts";
 import { loadNodeCredentials, type NodeCredentials } from "../identity/identity.ts";
@@ -111,7 +112,7 @@ export async function startTestAgent(
         store: agent.store,
         identity: credentials.identity,
         key: credentials.key,
-        hub: createHubClient({ hubUrl, fetch: hub.fetch }),
+        hub: createHubClient({ hubUrl, fetch: hub.fetch, webSocketImpl: WebSocket }),
         logger,
         settings: { ...sync, ...settings },
         audience: config.hubAudience,
@@ -139,7 +140,10 @@ export async function craftToken(
   options: { kid?: string; iss?: string; aud?: string; exp?: number | string; alg?: string },
 ): Promise<string> {
   let jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: options.alg ?? "EdDSA", ...(options.kid ? { kid: options.kid } : {}) })
+    .setProtectedHeader({
+      alg: options.alg ?? "EdDSA",
+      ...(options.kid ? { kid: options.kid } : {}),
+    })
     .setIssuedAt();
   if (options.iss) jwt = jwt.setIssuer(options.iss);
   if (options.aud) jwt = jwt.setAudience(options.aud);

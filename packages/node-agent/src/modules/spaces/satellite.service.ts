@@ -1,5 +1,6 @@
 import {
   CreateSpaceInput,
+  type Geography,
   MaillageError,
   parseInput,
   type SpacePayload,
@@ -18,10 +19,10 @@ import { type SpaceRecord, spacePayloadOf, spaceRepository } from "../../store/s
  * - only records this node owns can change here (reference copies of the fabrique and of
  *   other networks come from the hub);
  * - names are unique, without case, among the open spaces of the network;
+ * - a space is placed in a current French commune (UNKNOWN_COMMUNE otherwise), checked with
+ *   the same geography as the hub;
  * - a closed satellite cannot change;
  * - every change appends its event to the outbox in the same transaction.
- * The commune code's format is checked here; whether it names a current commune is the hub's
- * check (a refusal comes back as a poisoned event).
  */
 export type SatelliteService = ReturnType<typeof createSatelliteService>;
 
@@ -33,9 +34,10 @@ export function canSeeSpace(viewer: Viewer, space: Pick<SpaceRecord, "id">): boo
 export function createSatelliteService(deps: {
   store: SqlStore;
   writer: LocalWriter;
+  geography: Geography;
   fabriqueId: string;
 }) {
-  const { store, writer, fabriqueId } = deps;
+  const { store, writer, geography, fabriqueId } = deps;
 
   async function loadVisible(db: SqlSession, viewer: Viewer, id: string): Promise<SpaceRecord> {
     const space = await spaceRepository.find(db, id);
@@ -97,6 +99,7 @@ export function createSatelliteService(deps: {
     async create(viewer: Viewer, raw: unknown): Promise<SpaceRecord> {
       assertAdmin(viewer, "registers satellites");
       const input = parseInput(CreateSpaceInput, raw);
+      geography.requireCommune(input.communeCode);
       return writer.write(async (tx, changes) => {
         const fabrique = await spaceRepository.find(tx, fabriqueId);
         if (fabrique?.status === "CLOSED") {
@@ -125,6 +128,7 @@ export function createSatelliteService(deps: {
 
     async update(viewer: Viewer, id: string, raw: unknown): Promise<SpaceRecord> {
       const input = parseInput(UpdateSpaceInput, raw);
+      if (input.communeCode !== undefined) geography.requireCommune(input.communeCode);
       return writer.write(async (tx, changes) => {
         const space = await loadVisible(tx, viewer, id);
         assertChangeable(space);

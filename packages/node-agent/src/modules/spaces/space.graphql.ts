@@ -30,6 +30,29 @@ const OpeningSlotInput = builder.inputType("OpeningSlotInput", {
   }),
 });
 
+type CommuneShape = {
+  code: string;
+  name: string;
+  departmentCode: string;
+  regionCode: string;
+  population: number;
+  rural: boolean;
+};
+
+const CommuneRef = builder.objectRef<CommuneShape>("Commune").implement({
+  description: "A French commune (INSEE code), from the official administrative geography.",
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "INSEE code" }),
+    name: t.exposeString("name"),
+    departmentCode: t.exposeString("departmentCode"),
+    regionCode: t.exposeString("regionCode"),
+    population: t.exposeInt("population"),
+    rural: t.exposeBoolean("rural", {
+      description: "Fewer than 2,000 inhabitants (INSEE's rural commune threshold).",
+    }),
+  }),
+});
+
 export const SpaceRef = builder.objectRef<SpaceRecord>("Space").implement({
   description:
     "A tiers-lieu: a satellite this node owns, or a reference copy of a space owned elsewhere.",
@@ -41,6 +64,12 @@ export const SpaceRef = builder.objectRef<SpaceRecord>("Space").implement({
     name: t.exposeString("name"),
     status: t.expose("status", { type: SpaceStatusEnum }),
     communeCode: t.exposeString("communeCode", { description: "INSEE code of the commune" }),
+    commune: t.field({
+      type: CommuneRef,
+      nullable: true,
+      description: "The commune, derived from its code (null if the code is no longer current)",
+      resolve: (s, _args, ctx) => ctx.geography.commune(s.communeCode) ?? null,
+    }),
     services: t.exposeStringList("services"),
     openingHours: t.field({ type: [OpeningSlotRef], resolve: (s) => s.openingHours }),
     fabriqueId: t.exposeID("fabriqueId", {

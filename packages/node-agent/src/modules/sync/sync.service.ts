@@ -21,7 +21,9 @@ export function createSyncService(deps: {
      * way out is to change the record again: its new state replaces the refused event.
      */
     async retryPoisoned(seq: number): Promise<SyncStatus> {
-      const cleared = await deps.store.transaction((tx) => outboxRepository.clearRejection(tx, seq));
+      const cleared = await deps.store.transaction((tx) =>
+        outboxRepository.clearRejection(tx, seq),
+      );
       if (!cleared) {
         throw new MaillageError("NOT_FOUND", `no refused event with seq ${seq} in the outbox`, {
           seq,

@@ -1,0 +1,3 @@
+import { registerSyncTests } from "./sync.suite.ts";
+
+registerSyncTests("postgres");
