@@ -6,7 +6,7 @@ import type { Viewer } from "../../context.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { SpaceService } from "../spaces/space.service.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
-import { hubSpaceEvent } from "../sync/space-events.ts";
+import { hubSpaceEvent, memberHandoverEvent } from "../sync/space-events.ts";
 
 /**
  * Enrolment: how a fabrique's node agent gets known to the hub. The fabrique's team (or the
@@ -148,10 +148,15 @@ export function createEnrolmentService(deps: {
           where: { fabriqueId: fabrique.id, ownerNodeId: node.id },
           orderBy: { id: "asc" },
         });
-        await appendToLog(
-          prismaSql(tx),
-          satellites.map((space) => hubSpaceEvent(space, node.id)),
-        );
+        const members = await tx.member.findMany({
+          where: { ownerNodeId: node.id },
+          select: { id: true, homeSpaceId: true },
+          orderBy: { id: "asc" },
+        });
+        await appendToLog(prismaSql(tx), [
+          ...satellites.map((space) => hubSpaceEvent(space, node.id)),
+          ...members.map((member) => memberHandoverEvent(member, node.id)),
+        ]);
         return { nodeId: node.id, fabriqueId: fabrique.id, fabriqueName: fabrique.name };
       });
       deps.onLogAppended();

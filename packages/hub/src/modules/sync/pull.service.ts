@@ -36,11 +36,18 @@ export function createPullService(deps: {
 
   async function pull(nodeId: string, after: string, limit: number): Promise<PullResult> {
     checkCursor(after, limit);
-    const page = await readLogFor(store, nodeId, after, limit);
-    const { previousLiveness, fabriqueId } = await recordPull(store, nodeId);
-    if (previousLiveness !== "ONLINE") {
-      deps.onLivenessChanged({ nodeId, fabriqueId, previous: previousLiveness });
+    // The node must still be the fabrique's active node: a replaced or revoked node's token
+    // may still sit in a replica's key cache for a few seconds.
+    const seen = await recordPull(store, nodeId);
+    if (!seen) throw new MaillageError("UNAUTHENTICATED", "unknown or revoked node");
+    if (seen.previousLiveness !== "ONLINE") {
+      deps.onLivenessChanged({
+        nodeId,
+        fabriqueId: seen.fabriqueId,
+        previous: seen.previousLiveness,
+      });
     }
+    const page = await readLogFor(store, nodeId, after, limit);
     return page;
   }
 

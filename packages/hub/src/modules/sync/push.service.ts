@@ -54,11 +54,9 @@ export function createPushService(deps: {
         message: `${event.entity} ${event.entityId} is not owned by node ${node.id}`,
       };
     }
-    if (event.op === "DELETE") {
-      return existing
-        ? { ok: true }
-        : { ok: false, code: "NOT_FOUND", message: `no ${event.entity} ${event.entityId}` };
-    }
+    // Deleting what the hub never had (its creation was refused, say) changes nothing:
+    // accepted, so that an erasure can never block the node's outbox.
+    if (event.op === "DELETE") return { ok: true };
     if (event.entity === "SPACE") {
       const space = event.payload as SpacePayload;
       if (space.kind !== "SATELLITE" || space.fabriqueId !== node.fabrique_id) {

@@ -34,3 +34,22 @@ export function hubSpaceEvent(space: Space, targetNodeId: string | null = null):
     targetNodeId,
   };
 }
+
+/** A pseudonymous member handed over to its home node at (re-)enrolment. */
+export function memberHandoverEvent(
+  member: { id: string; homeSpaceId: string },
+  targetNodeId: string,
+): LogEntry {
+  return {
+    eventId: ulid(),
+    originNodeId: null,
+    seq: null,
+    entity: "MEMBER",
+    entityId: member.id,
+    op: "UPSERT",
+    payload: { homeSpaceId: member.homeSpaceId },
+    occurredAt: new Date().toISOString(),
+    schemaVersion: SCHEMA_VERSION,
+    targetNodeId,
+  };
+}

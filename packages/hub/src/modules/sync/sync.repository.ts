@@ -132,19 +132,19 @@ export async function recordPush(
   };
 }
 
+/** Marks a pull; undefined when the node no longer exists or was revoked (replaced). */
 export async function recordPull(
   sql: Sql,
   nodeId: string,
-): Promise<{ previousLiveness: string; fabriqueId: string }> {
+): Promise<{ previousLiveness: string; fabriqueId: string } | undefined> {
   const rows = await sql.query<{ previous: string; fabrique_id: string }>(
     `WITH old AS (SELECT liveness FROM node WHERE id = $1)
      UPDATE node SET last_pull_at = now() AT TIME ZONE 'UTC', last_seen_at = now() AT TIME ZONE 'UTC',
                      liveness = 'ONLINE'
-     WHERE id = $1 RETURNING (SELECT liveness FROM old)::text AS previous, fabrique_id`,
+     WHERE id = $1 AND status = 'ACTIVE'
+     RETURNING (SELECT liveness FROM old)::text AS previous, fabrique_id`,
     [nodeId],
   );
-  return {
-    previousLiveness: rows[0]?.previous ?? "ONLINE",
-    fabriqueId: rows[0]?.fabrique_id ?? "",
-  };
+  const row = rows[0];
+  return row ? { previousLiveness: row.previous, fabriqueId: row.fabrique_id } : undefined;
 }

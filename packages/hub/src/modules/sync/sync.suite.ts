@@ -286,6 +286,45 @@ export function registerSyncTests(backend: Backend) {
       });
     });
 
+    describe("re-enrolment and erasure", () => {
+      it("accepts the erasure of a member the hub never had, so an outbox cannot block on it", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const r = await a.push([a.event("MEMBER", "NEVER-SEEN", null, "DELETE")]);
+        expect(r.data?.pushChanges).toMatchObject({ appliedThrough: 1, rejected: null });
+      });
+
+      it("hands everything over to a replacement node at re-enrolment, members included", async () => {
+        const f = await fabrique("Fabrique A", "07186");
+        const old = await enrolTestNode(t, f, national);
+        await old.push([
+          old.satellite("S1", "Un"),
+          old.event("MEMBER", "M1", { homeSpaceId: "S1" }),
+        ]);
+        const replacement = await enrolTestNode(t, f, national);
+        expect(replacement.nodeId).not.toBe(old.nodeId);
+        const handover = (await replacement.pull("0")).events.filter(
+          (e) => e.targetNodeId === replacement.nodeId,
+        );
+        expect(handover.map((e) => [e.entity, e.entityId])).toEqual([
+          ["SPACE", "S1"],
+          ["MEMBER", "M1"],
+        ]);
+        // The replaced node's key opens nothing any more; the new node writes from seq 1.
+        const stale = await t.gql(
+          'query { pullChanges(after: "0", limit: 1) { cursor } }',
+          {},
+          await old.token(),
+        );
+        expect(stale.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+        const r = await replacement.push([replacement.satellite("S1", "Un, repris")]);
+        expect(r.data?.pushChanges).toMatchObject({
+          appliedThrough: 1,
+          applied: 1,
+          rejected: null,
+        });
+      });
+    });
+
     describe("pull", () => {
       it("serves other nodes' changes and the hub's reference data, in order, page by page", async () => {
         const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
