@@ -29,8 +29,7 @@ export const AGENT_NOTES = [
 const DATA_DIR = {
   type: "string",
   value: "<dir>",
-  description:
-    "The agent's own directory: identity, key file, embedded database (default: DATA_DIR/agent)",
+  description: "The agent's directory: identity, keys, embedded data (default: DATA_DIR/agent)",
 } as const;
 
 const FILE_ONLY =
@@ -129,8 +128,10 @@ export const AGENT_STATUS = {
       "Outbox size and age of its oldest event (the lag), last push and pull, whether the hub answers,",
       "and the event the hub refused, if any (it holds back the outbox until fixed).",
     ].join("\n"),
-    "It asks the running agent over HTTP (GET /sync/status, with a one-minute token signed by the node's key);",
-    "it never opens the agent's database. Exit 1 when the agent is not running.",
+    [
+      "It asks the running agent over HTTP (GET /sync/status, with a one-minute token signed by the",
+      "node's key) and never opens the agent's database. Exit 1 when the agent is not running.",
+    ].join("\n"),
   ],
 } as const satisfies CommandSpec;
 
@@ -148,9 +149,8 @@ export function loadAgentConfig(
   }
 }
 
-/** The agent's directory: `--data-dir` resolved against the working directory, or the default. */
-function agentDataDir(api: AgentApi, ctx: CliContext, flag: string | undefined): string {
-  const dataDir = dataDirOption(flag, ctx.cwd);
+/** The agent's directory: the resolved `--data-dir`, or the default the environment gives. */
+function agentDataDir(api: AgentApi, ctx: CliContext, dataDir: string | undefined): string {
   return loadAgentConfig(api, ctx, dataDir === undefined ? {} : { dataDir }).dataDir;
 }
 
@@ -181,11 +181,7 @@ export async function runAgentInit(argv: readonly string[], ctx: CliContext): Pr
   }
   const options = agentInitOptions(parsed.values, ctx.cwd);
   const api = await ctx.loadAgent();
-  const dataDir = loadAgentConfig(
-    api,
-    ctx,
-    options.dataDir === undefined ? {} : { dataDir: options.dataDir },
-  ).dataDir;
+  const dataDir = agentDataDir(api, ctx, options.dataDir);
   // Whether the hub was asked at all: a BAD_USER_INPUT before that is about our arguments.
   let askedHub = false;
   const fetchHub: typeof fetch = (input, init) => {
@@ -320,7 +316,7 @@ export async function runAgentToken(argv: readonly string[], ctx: CliContext): P
   }
   const api = await ctx.loadAgent();
   const options = agentTokenOptions(parsed.values, api.AgentRole.options, ctx.cwd);
-  const dataDir = agentDataDir(api, ctx, parsed.values["data-dir"]);
+  const dataDir = agentDataDir(api, ctx, options.dataDir);
   const token = await api.issueAgentToken({
     dataDir,
     role: options.role,
@@ -375,7 +371,7 @@ export function formatAgentStatus(status: SyncStatus, now: Date = new Date()): s
     ],
   ];
   if (status.lastError !== null) {
-    rows.push(["last error", `${status.lastError} (${when(status.lastErrorAt, now)})`]);
+    rows.push(["last error", `${when(status.lastErrorAt, now)}: ${status.lastError}`]);
   }
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n")}\n`;
@@ -388,7 +384,7 @@ export async function runAgentStatus(argv: readonly string[], ctx: CliContext): 
     return 0;
   }
   const api = await ctx.loadAgent();
-  const dataDir = agentDataDir(api, ctx, parsed.values["data-dir"]);
+  const dataDir = agentDataDir(api, ctx, dataDirOption(parsed.values["data-dir"], ctx.cwd));
   let status: SyncStatus;
   try {
     status = await api.fetchAgentStatus({ dataDir });

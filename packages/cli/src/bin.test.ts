@@ -26,6 +26,16 @@ describe("bin/maillage.js", () => {
     expect(result.stdout).toMatch(/^Usage: maillage <command>/);
   });
 
+  it("answers agent --help", async () => {
+    const result = await maillage(["agent", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: maillage agent <command>/);
+    for (const command of ["init", "start", "token", "status"]) {
+      expect(result.stdout).toContain(`  ${command} `);
+    }
+    expect(result.stderr).toBe("");
+  });
+
   it("exits 2 with one line on stderr for an unknown flag", async () => {
     const result = await maillage(["hub", "start", "--nope"]);
     expect(result.code).toBe(2);

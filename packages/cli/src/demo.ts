@@ -40,8 +40,11 @@ export type DemoAgentBanner = {
   dataDir: string;
   /** A FABRIQUE_ADMIN token for the agent's API. */
   token: string;
-  /** Enrolled by this start (false: reused from an earlier one). */
-  enrolled: boolean;
+  /**
+   * Enrolled by this start, reused from an earlier one, or enrolled in place of the agent of an
+   * earlier demo hub whose data is gone.
+   */
+  enrolment: "enrolled" | "reused" | "replaced";
   /** The agent's sync once its first pull is done (or given up waiting), in a few words. */
   sync: string;
 };
@@ -61,6 +64,12 @@ function agentTokenVariable(index: number): string {
   return `AGENT${index + 1}_TOKEN`;
 }
 
+const ENROLMENT_WORDS: Readonly<Record<DemoAgentBanner["enrolment"], string>> = {
+  enrolled: "enrolled now",
+  reused: "reused",
+  replaced: "enrolled now, in place of the agent of an earlier demo hub",
+};
+
 function agentLines(agents: readonly DemoAgentBanner[]): string[] {
   if (agents.length === 0) return [];
   const width = Math.max(...agents.map((agent) => agent.fabrique.length));
@@ -70,7 +79,7 @@ function agentLines(agents: readonly DemoAgentBanner[]): string[] {
     "  Node agents: each owns its fabrique's satellites (the hub refuses direct edits: OWNED_BY_NODE).",
     "",
     ...agents.flatMap((agent, index) => [
-      `  ${agent.fabrique.padEnd(width)}  ${agent.url}/graphql  (${agent.enrolled ? "enrolled now" : "reused"})`,
+      `  ${agent.fabrique.padEnd(width)}  ${agent.url}/graphql  (${ENROLMENT_WORDS[agent.enrolment]})`,
       `    sync    ${agent.sync}`,
       `    status  maillage agent status --data-dir ${agent.dataDir}`,
       `    A FABRIQUE_ADMIN token for it, valid ${DEMO_TOKEN_TTL}:`,
@@ -243,15 +252,15 @@ async function startDemoAgent(
   const { agentApi, demo } = t;
   const hubConfig = demo.hub.config;
   const dataDir = path.join(path.dirname(hubConfig.dataDir), "agents", fabriqueSlug(fabrique.name));
-  let identity = await agentApi.readNodeIdentity(dataDir);
-  if (identity !== undefined && t.hubIsNew) {
+  const existing = await agentApi.readNodeIdentity(dataDir);
+  const stale = existing !== undefined && t.hubIsNew;
+  if (stale) {
     // Enrolled in an earlier demo hub whose data is gone: that node is unknown here and its
     // records refer to spaces that no longer exist. The demo enrols a new one in its place.
     await fs.rm(dataDir, { recursive: true, force: true });
-    identity = undefined;
   }
-  const enrolled = identity === undefined;
-  if (enrolled) {
+  const enrolment = existing === undefined ? "enrolled" : stale ? "replaced" : "reused";
+  if (enrolment !== "reused") {
     const { createEnrolmentCode } = await hubGraphQL<{ createEnrolmentCode: { code: string } }>(
       demo.hub,
       t.token,
@@ -288,7 +297,7 @@ async function startDemoAgent(
     url,
     dataDir,
     token,
-    enrolled,
+    enrolment,
     sync: describeSync(status, owned),
   };
 }

@@ -12,6 +12,8 @@ export function fakeHubApi(
     startFails?: Error;
     /** The kids in the key file, oldest first; `null`: no key file. */
     kids?: string[] | null;
+    /** Shared with fakeAgentApi to see the order of stops. */
+    events?: string[];
   } = {},
 ) {
   const calls = {
@@ -54,7 +56,7 @@ export function fakeHubApi(
         redisUrl: env.REDIS_URL,
         port: env.PORT === undefined ? 4000 : Number(env.PORT),
         host: "127.0.0.1",
-        dataDir: "/data/.maillage/hub",
+        dataDir: path.join(env.DATA_DIR ?? "/data/.maillage", "hub"),
         logLevel: "info",
         issuer: "maillage-hub",
         audience: "maillage",
@@ -74,6 +76,7 @@ export function fakeHubApi(
         },
         stop: async () => {
           calls.stopped += 1;
+          options.events?.push("stop hub");
         },
         fetch: async (_input, init) => {
           const { query, variables } = JSON.parse(String(init?.body)) as {
@@ -150,7 +153,8 @@ export function fakeAgentApi(
     enrolled?: string[];
     initFails?: Error;
     startFails?: Error;
-    status?: SyncStatus | Error;
+    /** Shared with fakeHubApi to see the order of stops. */
+    events?: string[];
   } = {},
 ) {
   const enrolled = new Set(options.enrolled ?? []);
@@ -252,9 +256,7 @@ export function fakeAgentApi(
     },
     fetchAgentStatus: async ({ dataDir }: { dataDir: string }) => {
       calls.status.push(dataDir);
-      const status = options.status ?? FAKE_STATUS;
-      if (status instanceof Error) throw status;
-      return status;
+      return FAKE_STATUS;
     },
     createAgent: async (config: AgentConfig): Promise<AgentLifecycle> => {
       calls.createAgent.push(config);
@@ -272,6 +274,7 @@ export function fakeAgentApi(
         },
         stop: async () => {
           calls.stopped.push(config.dataDir);
+          options.events?.push(`stop agent ${path.basename(config.dataDir)}`);
         },
         sync: { status: async () => FAKE_STATUS },
         fetch: async () =>
@@ -279,7 +282,7 @@ export function fakeAgentApi(
       };
     },
   } satisfies AgentApi;
-  return { api, calls, classes: { AgentNotRunningError, AgentStatusError } };
+  return { api, calls, enrolled, classes: { AgentNotRunningError, AgentStatusError } };
 }
 
 /** A context that captures output; `stop()` plays the part of Ctrl-C. */

@@ -14,7 +14,7 @@ import type { Context } from "../context.ts";
  * - `ownSpace(spaceId)`: the token of that one satellite.
  * Ids are the raw ids the sync payloads use (no Relay global ids at the agent).
  */
-export const builder = new SchemaBuilder<{
+type Types = {
   Context: Context;
   AuthScopes: {
     authenticated: boolean;
@@ -26,7 +26,15 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
   };
   DefaultFieldNullability: false;
-}>({
+};
+
+/**
+ * In a program that also type-checks the hub (the CLI, cross-package tests), the hub's Prisma
+ * plugin declares its `prisma` option on every builder; this one loads no such plugin.
+ */
+type Options = ConstructorParameters<typeof SchemaBuilder<Types>>[0];
+
+const options = {
   plugins: [ScopeAuthPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
@@ -41,4 +49,6 @@ export const builder = new SchemaBuilder<{
         ? new MaillageError("UNAUTHENTICATED", "a valid bearer token is required")
         : new MaillageError("FORBIDDEN", result.message),
   },
-});
+} satisfies Omit<Options, "prisma">;
+
+export const builder = new SchemaBuilder<Types>(options as Omit<Options, "prisma"> as Options);
