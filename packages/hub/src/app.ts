@@ -61,7 +61,7 @@ export async function createHub(
     throw error;
   }
 
-  const { pubsub, close: closePubSub } = createHubPubSub(config.redisUrl);
+  const { pubsub, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
   const spaceService = createSpaceService({ spaces: spaceRepository, geography, pubsub });
@@ -82,6 +82,12 @@ export async function createHub(
       store: db.store,
       geography,
       onLogAppended: () => pubsub.publish("log:appended"),
+      onSpaceChanged: (spaceId, networkId, op) =>
+        pubsub.publish("space:changed", {
+          spaceId,
+          networkId,
+          change: op === "DELETE" ? "CLOSED" : "UPDATED",
+        }),
       onLivenessChanged: announceLiveness,
     }),
     pullService: createPullService({

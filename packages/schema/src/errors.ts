@@ -19,6 +19,8 @@ export const ErrorCodes = {
   OWNED_BY_NODE: "The record is owned by a fabrique's node agent: change it there, not at the hub.",
   INVALID_EVENT: "A pushed change event does not match the sync contract (envelope or payload).",
   OWNERSHIP_VIOLATION: "A node pushed a change to a record it does not own.",
+  SEQ_CONFLICT:
+    "A node re-sent a seq the hub already holds with a different event (a restored backup?).",
   BATCH_TOO_LARGE: "A push carries more events than the protocol allows.",
   HUB_UNREACHABLE:
     "The node agent could not reach the hub; the change is kept and will be retried.",

@@ -32,6 +32,7 @@ export {
   ENTITY_PAYLOADS,
   EntityName,
   MemberPayload,
+  parseChangeEvent,
   SCHEMA_VERSION,
   SpacePayload,
 } from "./sync/change-event.ts";

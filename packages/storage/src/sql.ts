@@ -50,7 +50,9 @@ function pgSession(client: pg.Pool | pg.PoolClient): SqlSession {
 }
 
 async function openPostgres(url: string): Promise<SqlStore> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Timestamps without time zone hold UTC everywhere (Prisma writes UTC): make the session's
+  // defaults (CURRENT_TIMESTAMP) agree whatever the server's time zone.
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: "-c TimeZone=UTC" });
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
@@ -136,6 +138,7 @@ async function openPGlite(dir: string): Promise<SqlStore> {
     await unlock();
     throw error;
   }
+  await db.exec("SET TIME ZONE 'UTC'");
   const session: SqlSession = {
     async exec(sql) {
       await db.exec(sql);

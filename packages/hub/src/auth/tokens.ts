@@ -1,10 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  ALLOWED_ALGORITHMS,
-  type HubTokenRole,
-  MaillageError,
-  TokenClaims,
-} from "@maillage/schema";
+import { ALLOWED_ALGORITHMS, HubTokenRole, MaillageError, TokenClaims } from "@maillage/schema";
 import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { HubConfig } from "../env.ts";
 import { KeyRing } from "./keys.ts";
@@ -77,6 +72,10 @@ export async function verifyHubToken(
     });
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) throw new Error(`bad claims: ${claims.error.issues[0]?.message}`);
+    // The hub's key signs people's tokens only; nodes sign their own.
+    if (!HubTokenRole.safeParse(claims.data.role).success) {
+      throw new Error(`the hub does not sign ${claims.data.role} tokens`);
+    }
     // requiredClaims guarantees exp; jose has checked it is a number in the future.
     return { ...claims.data, exp: payload.exp as number };
   } catch (error) {

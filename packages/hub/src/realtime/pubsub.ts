@@ -1,6 +1,7 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { createPubSub } from "graphql-yoga";
+import { createPubSub, Repeater, SlidingBuffer } from "graphql-yoga";
 import { Redis } from "ioredis";
+import type { Logger } from "../logger.ts";
 
 /** What a space change announces; subscribers filter by the network they may see. */
 export type SpaceChangedEvent = {
@@ -30,16 +31,32 @@ export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;
 /**
  * One typed pub/sub per hub. With Redis every replica hears every event; without it,
  * events stay in this process (a single-replica hub). Pub/sub only wakes subscribers: the
- * database stays the truth.
+ * database stays the truth, so a failed publish (Redis down) is logged, never fatal.
  */
-export function createHubPubSub(redisUrl: string | undefined): {
-  pubsub: HubPubSub;
-  close(): Promise<void>;
-} {
+export function createHubPubSub(
+  redisUrl: string | undefined,
+  logger: Logger,
+): { pubsub: HubPubSub; close(): Promise<void> } {
   if (!redisUrl) return { pubsub: createPubSub<HubPubSubTopics>(), close: async () => {} };
-  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const options = { maxRetriesPerRequest: 3 };
+  const publishClient = new Redis(redisUrl, options);
+  const subscribeClient = new Redis(redisUrl, options);
+  for (const client of [publishClient, subscribeClient]) {
+    client.on("error", (err: Error) => logger.warn({ err }, "redis connection error"));
+  }
+  // The event target does not handle a failed publish; an unhandled rejection would end the
+  // process. A lost wake-up only delays followers until their next poll.
+  const safePublisher = new Proxy(publishClient, {
+    get(target, property, receiver) {
+      if (property !== "publish") return Reflect.get(target, property, receiver);
+      return (channel: string, message: string) =>
+        target.publish(channel, message).catch((err: unknown) => {
+          logger.warn({ err, channel }, "redis publish failed");
+          return 0;
+        });
+    },
+  });
+  const eventTarget = createRedisEventTarget({ publishClient: safePublisher, subscribeClient });
   return {
     pubsub: createPubSub<HubPubSubTopics>({ eventTarget }),
     async close() {
@@ -47,4 +64,28 @@ export function createHubPubSub(redisUrl: string | undefined): {
       subscribeClient.disconnect();
     },
   };
+}
+
+/**
+ * Subscribes to a topic without ever letting a slow consumer pile events up: the topic is
+ * drained continuously into a sliding buffer that keeps the newest `keep` events. (A plain
+ * subscription queues every event for a stalled client and throws past 1,024 of them.)
+ */
+export function subscribeLatest<Topic extends keyof HubPubSubTopics>(
+  pubsub: HubPubSub,
+  topic: Topic,
+  keep: number,
+): Repeater<HubPubSubTopics[Topic][0]> {
+  return new Repeater<HubPubSubTopics[Topic][0]>(async (push, stop) => {
+    const source = (pubsub.subscribe as (t: Topic) => AsyncIterable<HubPubSubTopics[Topic][0]>)(
+      topic,
+    )[Symbol.asyncIterator]();
+    stop.then(() => source.return?.());
+    for (;;) {
+      const next = await Promise.race([source.next(), stop.then(() => undefined)]);
+      if (!next || next.done) break;
+      void push(next.value);
+    }
+    stop();
+  }, new SlidingBuffer(keep));
 }

@@ -162,8 +162,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
           await nodeToken(),
           {
             events: batch.map((entry) => toEvent(identity.nodeId, entry)),
-            pending: stats.count,
-            oldestPendingAt: stats.oldestAt?.toISOString() ?? null,
+            // What will still wait once this batch is applied (the hub's lag estimate);
+            // the oldest date is an upper bound while a backlog drains.
+            pending: Math.max(0, stats.count - batch.length),
+            oldestPendingAt:
+              stats.count > batch.length ? (stats.oldestAt?.toISOString() ?? null) : null,
           },
           abort.signal,
         );

@@ -21,11 +21,19 @@ export type OpeningSlot = z.infer<typeof OpeningSlot>;
 
 export const OpeningHours = z.array(OpeningSlot).max(50);
 
-export const SpaceName = z.string().trim().min(2, "at least 2 characters").max(120);
+/** No control characters (NUL and the like cannot be stored) and well-formed Unicode. */
+const cleanText = (value: string) => !/\p{Cc}/u.test(value) && value.isWellFormed();
+
+export const SpaceName = z
+  .string()
+  .trim()
+  .min(2, "at least 2 characters")
+  .max(120)
+  .refine(cleanText, "no control characters");
 
 /** Services a place offers; free labels, normalised to lower case. */
 export const Services = z
-  .array(z.string().trim().toLowerCase().min(1).max(60))
+  .array(z.string().trim().toLowerCase().min(1).max(60).refine(cleanText, "no control characters"))
   .max(30)
   .transform((list) => [...new Set(list)]);
 

@@ -52,7 +52,11 @@ export const ChangeEvent = z
     nodeId: z.string().min(1),
     seq: z.number().int().min(1),
     entity: EntityName,
-    entityId: z.string().min(1).max(64),
+    entityId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces"),
     op: ChangeOp,
     /** The record's state after the change for UPSERT; null for DELETE (a tombstone). */
     payload: z.unknown(),
@@ -77,3 +81,14 @@ export const ChangeEvent = z
     }
   });
 export type ChangeEvent = z.infer<typeof ChangeEvent>;
+
+/**
+ * Parses an event and returns it with its payload as the contract normalises it (names
+ * trimmed, services lower-cased and de-duplicated), which is what both ends store.
+ */
+export function parseChangeEvent(raw: unknown): ReturnType<typeof ChangeEvent.safeParse> {
+  const parsed = ChangeEvent.safeParse(raw);
+  if (!parsed.success || parsed.data.op === "DELETE") return parsed;
+  const payload = ENTITY_PAYLOADS[parsed.data.entity].parse(parsed.data.payload);
+  return { ...parsed, data: { ...parsed.data, payload } };
+}

@@ -98,6 +98,8 @@ export function createEnrolmentService(deps: {
           const reason = !code ? "unknown" : code.usedAt ? "already used" : "expired";
           throw new MaillageError("ENROLMENT_CODE_INVALID", `enrolment code ${reason}`, { reason });
         }
+        // Locked like the hub's own writes to this network lock it: see space.repository.ts.
+        await tx.$queryRawUnsafe("SELECT id FROM space WHERE id = $1 FOR UPDATE", code.fabriqueId);
         const fabrique = await tx.space.findUniqueOrThrow({ where: { id: code.fabriqueId } });
         if (fabrique.status === "CLOSED") {
           throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", {

@@ -32,9 +32,11 @@ export async function sweepLiveness(store: SqlStore, pubsub: HubPubSub): Promise
          (CASE WHEN last_seen_at > (now() AT TIME ZONE 'UTC') - interval '2 minutes' THEN 'ONLINE'
                WHEN last_seen_at > (now() AT TIME ZONE 'UTC') - interval '24 hours' THEN 'STALE'
                ELSE 'SILENT' END)::"NodeLiveness" AS status
-       FROM node WHERE status = 'ACTIVE' FOR UPDATE)
+       FROM node WHERE status = 'ACTIVE')
      UPDATE node SET liveness = c.status FROM computed c
-     WHERE node.id = c.id AND c.status <> c.previous
+     -- Re-checked on the current row after any lock wait: a change another replica already
+     -- recorded is not recorded (nor announced) twice.
+     WHERE node.id = c.id AND node.liveness <> c.status
      RETURNING node.id, node.fabrique_id, c.status::text AS status, c.previous::text AS previous`,
   );
   for (const row of changed) {

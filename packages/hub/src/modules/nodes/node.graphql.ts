@@ -2,6 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { subscribeLatest } from "../../realtime/pubsub.ts";
 import { SpaceRef } from "../spaces/space.graphql.ts";
 import { type Liveness, livenessOf, ONLINE_WITHIN_MS, STALE_WITHIN_MS } from "./liveness.ts";
 
@@ -104,7 +105,7 @@ builder.subscriptionFields((t) => ({
     description: "A node went ONLINE, STALE or SILENT (a fabrique's team hears of its own node).",
     subscribe: (_parent, _args, ctx) =>
       pipe(
-        ctx.pubsub.subscribe("node:status"),
+        subscribeLatest(ctx.pubsub, "node:status", 256),
         filter((e) => ctx.viewer?.role === "NATIONAL" || ctx.viewer?.fabriqueId === e.fabriqueId),
       ),
     resolve: (e) => e,

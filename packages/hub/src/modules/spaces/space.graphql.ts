@@ -2,6 +2,7 @@ import { MaillageError } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { subscribeLatest } from "../../realtime/pubsub.ts";
 import { canSeeSpace, visibleSpaces } from "./visibility.ts";
 
 /**
@@ -439,7 +440,7 @@ builder.subscriptionFields((t) => ({
     authScopes: readers,
     subscribe: (_parent, _args, ctx) =>
       pipe(
-        ctx.pubsub.subscribe("space:changed"),
+        subscribeLatest(ctx.pubsub, "space:changed", 256),
         filter(
           (event) => ctx.viewer?.role === "NATIONAL" || ctx.viewer?.fabriqueId === event.networkId,
         ),

@@ -1,9 +1,24 @@
+import { MaillageError } from "@maillage/schema";
 import type { Prisma, PrismaClient, Space } from "../../generated/prisma/client.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
 import { hubSpaceEvent } from "../sync/space-events.ts";
 
 /** The only place that reads and writes the `space` table (plus GraphQL selections). */
 export type SpaceRepository = ReturnType<typeof createSpaceRepository>;
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+async function lockFabrique(tx: Tx, fabriqueId: string): Promise<void> {
+  await tx.$queryRawUnsafe("SELECT id FROM space WHERE id = $1 FOR UPDATE", fabriqueId);
+}
+
+function ownedByNode(id: string): MaillageError {
+  return new MaillageError(
+    "OWNED_BY_NODE",
+    "this network is managed by its fabrique's node agent: change it there",
+    { id },
+  );
+}
 
 /** Prisma's error code for a unique constraint violation, also raised through adapters. */
 const UNIQUE_VIOLATION = "P2002";
@@ -33,17 +48,37 @@ export function createSpaceRepository(prisma: PrismaClient) {
     countOpenSatellites: (fabriqueId: string): Promise<number> =>
       prisma.space.count({ where: { fabriqueId, status: "OPEN" } }),
 
-    /** Writes of the hub's own spaces go to the hub's log too, for the nodes to replicate. */
+    /**
+     * Writes of the hub's own spaces go to the hub's log too, for the nodes to replicate. The
+     * network's fabrique row is locked first, as enrolment locks it: a write and a handover
+     * of the same network are applied one after the other, never interleaved.
+     */
     insert: (data: Prisma.SpaceUncheckedCreateInput): Promise<Space> =>
       prisma.$transaction(async (tx) => {
+        if (data.fabriqueId) {
+          await lockFabrique(tx, data.fabriqueId);
+          if (
+            (await tx.node.count({ where: { fabriqueId: data.fabriqueId, status: "ACTIVE" } })) > 0
+          ) {
+            throw ownedByNode(data.fabriqueId);
+          }
+        }
         const space = await tx.space.create({ data });
         await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
         return space;
       }),
 
-    update: (id: string, data: Prisma.SpaceUncheckedUpdateInput): Promise<Space> =>
+    /** Updates a space the hub still owns; OWNED_BY_NODE once it was handed over. */
+    update: (
+      id: string,
+      networkId: string,
+      data: Prisma.SpaceUncheckedUpdateInput,
+    ): Promise<Space> =>
       prisma.$transaction(async (tx) => {
-        const space = await tx.space.update({ where: { id }, data });
+        await lockFabrique(tx, networkId);
+        const { count } = await tx.space.updateMany({ where: { id, ownerNodeId: null }, data });
+        if (count === 0) throw ownedByNode(id);
+        const space = await tx.space.findUniqueOrThrow({ where: { id } });
         await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
         return space;
       }),

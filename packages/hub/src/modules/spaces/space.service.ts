@@ -160,7 +160,7 @@ export function createSpaceService(deps: {
       const place = input.communeCode ? placeIn(input.communeCode) : {};
       if (input.name) await assertNameFree(networkOf(space), input.name, space.id);
       const updated = await write(input.name, () =>
-        spaces.update(space.id, {
+        spaces.update(space.id, networkOf(space), {
           ...place,
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.services !== undefined ? { services: input.services } : {}),
@@ -181,7 +181,10 @@ export function createSpaceService(deps: {
           id,
         });
       }
-      const closed = await spaces.update(space.id, { status: "CLOSED", closedAt: new Date() });
+      const closed = await spaces.update(space.id, networkOf(space), {
+        status: "CLOSED",
+        closedAt: new Date(),
+      });
       announce(closed, "CLOSED");
       return closed;
     },

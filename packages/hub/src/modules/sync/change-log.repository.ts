@@ -45,9 +45,11 @@ export async function appendToLog(sql: Sql, entries: LogEntry[]): Promise<void> 
                              occurred_at, schema_version, target_node_id)
      SELECT e.event_id, e.origin_node_id, e.seq, e.entity, e.entity_id, e.op, e.payload,
             e.occurred_at::timestamptz AT TIME ZONE 'UTC', e.schema_version, e.target_node_id
-     FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, origin_node_id text, seq int,
-       entity text, entity_id text, op text, payload jsonb, occurred_at text,
-       schema_version int, target_node_id text)`,
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS item(value, position),
+          jsonb_to_record(item.value) AS e(event_id text, origin_node_id text, seq int,
+            entity text, entity_id text, op text, payload jsonb, occurred_at text,
+            schema_version int, target_node_id text)
+     ORDER BY item.position`,
     [
       JSON.stringify(
         entries.map((e) => ({

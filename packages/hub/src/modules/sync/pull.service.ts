@@ -1,6 +1,7 @@
 import { MAX_PULL_LIMIT, MaillageError, type PullResult } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
-import type { HubPubSub } from "../../realtime/pubsub.ts";
+import { Repeater } from "graphql-yoga";
+import { type HubPubSub, subscribeLatest } from "../../realtime/pubsub.ts";
 import { readLogFor } from "./change-log.repository.ts";
 import { recordPull } from "./sync.repository.ts";
 
@@ -51,32 +52,48 @@ export function createPullService(deps: {
     return page;
   }
 
-  async function* follow(nodeId: string, after: string, limit = 500): AsyncGenerator<PullResult> {
+  /**
+   * Pages of the log as they come, from `after`. A Repeater rather than an async generator,
+   * so that a client going away stops the loop at once, even while it waits.
+   */
+  function follow(nodeId: string, after: string, limit = 500): Repeater<PullResult> {
     checkCursor(after, limit);
-    const wakeups = pubsub.subscribe("log:appended")[Symbol.asyncIterator]();
-    let wakeup = wakeups.next();
-    let cursor = after;
-    try {
-      while (true) {
-        const page = await pull(nodeId, cursor, limit);
-        if (page.events.length > 0 || page.cursor !== cursor) {
-          cursor = page.cursor;
-          yield page;
+    return new Repeater<PullResult>(async (push, stop) => {
+      // Wake-ups are idempotent: keeping the latest one is enough.
+      const wakeups = subscribeLatest(pubsub, "log:appended", 1);
+      let cursor = after;
+      let stopped = false;
+      stop.then(() => {
+        stopped = true;
+        void wakeups.return();
+      });
+      try {
+        while (!stopped) {
+          const page = await pull(nodeId, cursor, limit);
+          if (stopped) break;
+          if (page.events.length > 0 || page.cursor !== cursor) {
+            cursor = page.cursor;
+            await push(page);
+          }
+          if (page.hasMore) continue;
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            wakeups.next(),
+            stop,
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, FOLLOW_POLL_MS);
+            }),
+          ]);
+          clearTimeout(timer);
         }
-        if (page.hasMore) continue;
-        let timer: NodeJS.Timeout | undefined;
-        const woken = await Promise.race([
-          wakeup.then(() => true),
-          new Promise<false>((resolve) => {
-            timer = setTimeout(() => resolve(false), FOLLOW_POLL_MS);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (woken) wakeup = wakeups.next();
+      } catch (error) {
+        stop(error);
+        return;
+      } finally {
+        void wakeups.return();
       }
-    } finally {
-      await wakeups.return?.();
-    }
+      stop();
+    });
   }
 
   return { pull, follow };

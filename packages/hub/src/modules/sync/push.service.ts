@@ -1,10 +1,11 @@
 import type { Geography } from "@maillage/schema";
 import {
-  ChangeEvent,
+  type ChangeEvent,
   MAX_PUSH_BATCH,
   MaillageError,
   type PushRejection,
   type PushResult,
+  parseChangeEvent,
   type SpacePayload,
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
@@ -31,6 +32,8 @@ export function createPushService(deps: {
   store: SqlStore;
   geography: Geography;
   onLogAppended: () => void;
+  /** A node created, changed or closed one of its satellites (dashboards follow these). */
+  onSpaceChanged: (spaceId: string, fabriqueId: string, op: "UPSERT" | "DELETE") => void;
   onLivenessChanged: (change: { nodeId: string; fabriqueId: string; previous: string }) => void;
 }) {
   const { store, geography } = deps;
@@ -150,6 +153,9 @@ export function createPushService(deps: {
       };
     if (code === "23503")
       return { code: "OWNERSHIP_VIOLATION", message: "refers to a record the hub does not have" };
+    // Data exceptions (a NUL byte, malformed text): the event can never be stored as it is.
+    if (code?.startsWith("22"))
+      return { code: "INVALID_EVENT", message: "a value cannot be stored" };
     return undefined;
   }
 
@@ -177,19 +183,21 @@ export function createPushService(deps: {
 
       let expected = node.pushed_seq + 1;
       let duplicates = 0;
+      const resent: { seq: number; id: unknown }[] = [];
       let expectedSeq: number | null = null;
       let rejected: PushRejection | null = null;
       const candidates: ChangeEvent[] = [];
       for (const { raw, seq } of ordered) {
         if (Number.isInteger(seq) && seq < expected) {
           duplicates++;
+          resent.push({ seq, id: (raw as { id?: unknown }).id });
           continue;
         }
         if (Number.isInteger(seq) && seq > expected) {
           expectedSeq = expected;
           break;
         }
-        const parsed = ChangeEvent.safeParse(raw);
+        const parsed = parseChangeEvent(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
           rejected = reject(
@@ -209,6 +217,28 @@ export function createPushService(deps: {
         }
         candidates.push(parsed.data);
         expected++;
+      }
+
+      // A re-sent seq must be the very event the hub applied: the same seq with another id
+      // means the node lost its history (a restored backup) and is writing over it.
+      const conflict = await repo.firstSeqConflict(session, node.id, resent);
+      if (conflict !== undefined) {
+        return {
+          result: {
+            appliedThrough: node.pushed_seq,
+            applied: 0,
+            duplicates: 0,
+            expectedSeq: null,
+            rejected: reject(
+              conflict,
+              "SEQ_CONFLICT",
+              `seq ${conflict} was applied with another event id`,
+            ),
+          },
+          previousLiveness: "ONLINE",
+          fabriqueId: node.fabrique_id,
+          spaces: [] as ChangeEvent[],
+        };
       }
 
       // Ownership, against the hub's rows and what earlier events of this batch create.
@@ -300,9 +330,12 @@ export function createPushService(deps: {
         },
         previousLiveness,
         fabriqueId,
+        spaces: accepted.filter((a) => a.event.entity === "SPACE").map((a) => a.event),
       };
     });
     if (outcome.result.applied > 0) deps.onLogAppended();
+    for (const event of outcome.spaces)
+      deps.onSpaceChanged(event.entityId, outcome.fabriqueId, event.op);
     if (outcome.previousLiveness !== "ONLINE") {
       deps.onLivenessChanged({
         nodeId,

@@ -53,6 +53,24 @@ export type SpaceWrite = {
   owner_node_id: string;
 };
 
+/**
+ * The first re-sent seq whose event id differs from the one the hub applied under that seq;
+ * undefined when every re-sent event is the same event.
+ */
+export async function firstSeqConflict(
+  sql: Sql,
+  nodeId: string,
+  resent: { seq: number; id: unknown }[],
+): Promise<number | undefined> {
+  if (resent.length === 0) return undefined;
+  const rows = await sql.query<{ seq: number; event_id: string }>(
+    "SELECT seq, event_id FROM change_log WHERE origin_node_id = $1 AND seq = ANY($2::int[])",
+    [nodeId, resent.map((r) => r.seq)],
+  );
+  const applied = new Map(rows.map((r) => [r.seq, r.event_id]));
+  return resent.find((r) => applied.has(r.seq) && applied.get(r.seq) !== r.id)?.seq;
+}
+
 /** Inserts or replaces spaces in one statement (each id at most once per call). */
 export async function upsertSpaces(sql: Sql, rows: SpaceWrite[]): Promise<void> {
   if (rows.length === 0) return;
@@ -76,7 +94,8 @@ export async function upsertSpaces(sql: Sql, rows: SpaceWrite[]): Promise<void> 
        rural = EXCLUDED.rural, services = EXCLUDED.services,
        opening_hours = EXCLUDED.opening_hours, status = EXCLUDED.status,
        closed_at = CASE WHEN EXCLUDED.status = 'CLOSED' THEN coalesce(space.closed_at, EXCLUDED.closed_at) END,
-       updated_at = EXCLUDED.updated_at`,
+       updated_at = EXCLUDED.updated_at
+     WHERE space.owner_node_id = EXCLUDED.owner_node_id`,
     [JSON.stringify(rows)],
   );
 }
@@ -101,7 +120,8 @@ export async function upsertMembers(
     `INSERT INTO member (id, home_space_id, owner_node_id)
      SELECT r.id, r.home_space_id, r.owner_node_id
      FROM jsonb_to_recordset($1::jsonb) AS r(id text, home_space_id text, owner_node_id text)
-     ON CONFLICT (id) DO UPDATE SET home_space_id = EXCLUDED.home_space_id`,
+     ON CONFLICT (id) DO UPDATE SET home_space_id = EXCLUDED.home_space_id
+     WHERE member.owner_node_id = EXCLUDED.owner_node_id`,
     [JSON.stringify(rows)],
   );
 }
@@ -132,7 +152,10 @@ export async function recordPush(
   };
 }
 
-/** Marks a pull; undefined when the node no longer exists or was revoked (replaced). */
+/**
+ * Marks a pull; undefined when the node no longer exists or was revoked (replaced). The row
+ * is written at most every 30 s per node: live followers pull on every append.
+ */
 export async function recordPull(
   sql: Sql,
   nodeId: string,
@@ -142,9 +165,16 @@ export async function recordPull(
      UPDATE node SET last_pull_at = now() AT TIME ZONE 'UTC', last_seen_at = now() AT TIME ZONE 'UTC',
                      liveness = 'ONLINE'
      WHERE id = $1 AND status = 'ACTIVE'
+       AND (liveness <> 'ONLINE' OR last_pull_at IS NULL
+            OR last_pull_at < (now() AT TIME ZONE 'UTC') - interval '30 seconds')
      RETURNING (SELECT liveness FROM old)::text AS previous, fabrique_id`,
     [nodeId],
   );
   const row = rows[0];
-  return row ? { previousLiveness: row.previous, fabriqueId: row.fabrique_id } : undefined;
+  if (row) return { previousLiveness: row.previous, fabriqueId: row.fabrique_id };
+  const active = await sql.query<{ fabrique_id: string }>(
+    "SELECT fabrique_id FROM node WHERE id = $1 AND status = 'ACTIVE'",
+    [nodeId],
+  );
+  return active[0] ? { previousLiveness: "ONLINE", fabriqueId: active[0].fabrique_id } : undefined;
 }

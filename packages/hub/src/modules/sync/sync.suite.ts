@@ -232,6 +232,24 @@ export function registerSyncTests(backend: Backend) {
         ).toBe("CLOSED");
       });
 
+      it("refuses a re-used seq carrying another event, and stores payloads as the contract normalises them", async () => {
+        const first = a.satellite("S1", "  Atelier  ");
+        (first.payload as { services: string[] }).services = ["Laser", "laser", " Laser "];
+        await a.push([first]);
+        const stored = await t.hub.db.prisma.space.findUniqueOrThrow({ where: { id: "S1" } });
+        expect(stored).toMatchObject({ name: "Atelier", services: ["laser"] });
+        const impostor = { ...a.satellite("S9", "Autre"), seq: 1 };
+        const r = await a.push([impostor]);
+        expect(r.data?.pushChanges.rejected).toMatchObject({ seq: 1, code: "SEQ_CONFLICT" });
+        const same = await a.push([first]);
+        expect(same.data?.pushChanges).toMatchObject({ duplicates: 1, rejected: null });
+      });
+
+      it("refuses text the database cannot store as an invalid event, not a transient error", async () => {
+        const r = await a.push([a.satellite("S1", "Nul\u0000part")]);
+        expect(r.data?.pushChanges.rejected).toMatchObject({ seq: 1, code: "INVALID_EVENT" });
+      });
+
       it("refuses oversized batches", async () => {
         const r = await a.push(Array.from({ length: 1001 }, () => ({})));
         expect(r.errors?.[0]?.extensions?.code).toBe("BATCH_TOO_LARGE");
@@ -347,6 +365,16 @@ export function registerSyncTests(backend: Backend) {
         expect(caughtUp).toMatchObject({ events: [], hasMore: false, cursor });
         const seenByA = (await a.pull("0")).events.map((e) => e.entityId);
         expect(seenByA).toEqual([a.fabriqueId, b.fabriqueId, "SB"]);
+      });
+
+      it("keeps a stalled live follower from piling up wake-ups", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const follower = t.hub.services.pullService.follow(a.nodeId, "0", 10);
+        await follower.next();
+        // 1,100 appends announced while the follower does not read: nothing queues, nothing throws.
+        for (let i = 0; i < 1100; i++) t.hub.services.pubsub.publish("log:appended");
+        await new Promise((r) => setTimeout(r, 20));
+        await follower.return();
       });
 
       it("refuses bad cursors and limits", async () => {
