@@ -171,7 +171,7 @@ export function createPushService(deps: {
     }
     const outcome = await store.transaction(async (session) => {
       const node = await repo.lockNode(session, nodeId);
-      if (!node || node.status !== "ACTIVE") {
+      if (node?.status !== "ACTIVE") {
         throw new MaillageError("UNAUTHENTICATED", "unknown or revoked node");
       }
       // Order by the seq each event claims; an unparsable one is placed where it claims to be.
