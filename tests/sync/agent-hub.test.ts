@@ -1,0 +1,3 @@
+import { registerAgentHubTests } from "./agent-hub.suite.ts";
+
+registerAgentHubTests("pglite");

@@ -1,0 +1,3 @@
+import { registerAgentPullTests } from "./agent-pull.suite.ts";
+
+registerAgentPullTests("pglite");

@@ -1,0 +1,3 @@
+import { registerConvergenceTests } from "./convergence.suite.ts";
+
+registerConvergenceTests("postgres");
