@@ -17,6 +17,7 @@ import { createErrorMasker } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
+import { createHealthService } from "./modules/activity/health.service.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
@@ -90,6 +91,7 @@ export async function createHub(
         }),
       onLivenessChanged: announceLiveness,
     }),
+    healthService: createHealthService({ store: db.store, geography }),
     pullService: createPullService({
       store: db.store,
       pubsub,

@@ -1,6 +1,7 @@
 import type { Geography, TokenClaims } from "@maillage/schema";
 import { MaillageError } from "@maillage/schema";
 import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { HealthService } from "./modules/activity/health.service.ts";
 import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import type { SpaceRepository } from "./modules/spaces/space.repository.ts";
 import type { SpaceService } from "./modules/spaces/space.service.ts";
@@ -22,6 +23,7 @@ export type Context = {
   enrolmentService: EnrolmentService;
   pushService: PushService;
   pullService: PullService;
+  healthService: HealthService;
 };
 
 /** The per-app part of the context, built once in createHub. */

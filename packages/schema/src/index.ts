@@ -48,3 +48,10 @@ export {
   SyncOperations,
 } from "./sync/protocol.ts";
 export { parseInput } from "./validation.ts";
+export {
+  ActivityCounts,
+  ActivityDate,
+  ActivityPayload,
+  activityEntityId,
+  isFutureDate,
+} from "./domain/activity.ts";

@@ -12,7 +12,7 @@ export type TestNode = {
   fabriqueId: string;
   token(options?: { ttlSeconds?: number; audience?: string; issuer?: string }): Promise<string>;
   event(
-    entity: "SPACE" | "MEMBER",
+    entity: "SPACE" | "MEMBER" | "ACTIVITY",
     entityId: string,
     payload: unknown,
     op?: "UPSERT" | "DELETE",

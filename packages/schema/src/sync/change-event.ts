@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActivityPayload } from "../domain/activity.ts";
 import { CommuneCode, OpeningHours, Services, SpaceName, SpaceStatus } from "../domain/space.ts";
 
 /**
@@ -41,9 +42,11 @@ export type MemberPayload = z.infer<typeof MemberPayload>;
 export const ENTITY_PAYLOADS = {
   SPACE: SpacePayload,
   MEMBER: MemberPayload,
+  /** entityId = activityEntityId(spaceId, date); DELETE withdraws the day's report. */
+  ACTIVITY: ActivityPayload,
 } as const;
 
-export const EntityName = z.enum(["SPACE", "MEMBER"]);
+export const EntityName = z.enum(["SPACE", "MEMBER", "ACTIVITY"]);
 export type EntityName = z.infer<typeof EntityName>;
 
 export const ChangeEvent = z

@@ -1,6 +1,9 @@
 import type { Geography } from "@maillage/schema";
 import {
+  type ActivityPayload,
+  activityEntityId,
   type ChangeEvent,
+  isFutureDate,
   MAX_PUSH_BATCH,
   MaillageError,
   type PushRejection,
@@ -9,6 +12,7 @@ import {
   type SpacePayload,
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
+import { activityByKeys, applyActivity } from "../activity/activity.repository.ts";
 import { appendToLog, type LogEntry } from "./change-log.repository.ts";
 import * as repo from "./sync.repository.ts";
 
@@ -24,7 +28,16 @@ import * as repo from "./sync.repository.ts";
  */
 export type PushService = ReturnType<typeof createPushService>;
 
-type Accepted = { event: ChangeEvent; state: SpacePayload | { homeSpaceId: string } | null };
+type Accepted = {
+  event: ChangeEvent;
+  state: SpacePayload | { homeSpaceId: string } | ActivityPayload | null;
+};
+
+/** "<spaceId>:<YYYY-MM-DD>" → its parts. */
+function splitActivityId(entityId: string): { spaceId: string; day: string } | undefined {
+  const match = /^(.+):(\d{4}-\d{2}-\d{2})$/.exec(entityId);
+  return match?.[1] && match[2] ? { spaceId: match[1], day: match[2] } : undefined;
+}
 
 type Verdict = { ok: true } | { ok: false; code: string; message: string };
 
@@ -48,8 +61,11 @@ export function createPushService(deps: {
     event: ChangeEvent,
     spaces: Map<string, repo.OwnedRow>,
     members: Map<string, repo.OwnedRow>,
+    reports: Map<string, repo.OwnedRow>,
   ): Verdict {
-    const existing = (event.entity === "SPACE" ? spaces : members).get(event.entityId);
+    const existing = { SPACE: spaces, MEMBER: members, ACTIVITY: reports }[event.entity].get(
+      event.entityId,
+    );
     if (existing && existing.owner_node_id !== node.id) {
       return {
         ok: false,
@@ -60,6 +76,30 @@ export function createPushService(deps: {
     // Deleting what the hub never had (its creation was refused, say) changes nothing:
     // accepted, so that an erasure can never block the node's outbox.
     if (event.op === "DELETE") return { ok: true };
+    if (event.entity === "ACTIVITY") {
+      const report = event.payload as ActivityPayload;
+      if (event.entityId !== activityEntityId(report.spaceId, report.date)) {
+        return {
+          ok: false,
+          code: "INVALID_EVENT",
+          message: "an activity report's id is <spaceId>:<date>",
+        };
+      }
+      if (isFutureDate(report.date)) {
+        return { ok: false, code: "INVALID_EVENT", message: `${report.date} is in the future` };
+      }
+      const space = spaces.get(report.spaceId);
+      const inNetwork =
+        report.spaceId === node.fabrique_id ||
+        (space !== undefined && space.owner_node_id === node.id);
+      return inNetwork
+        ? { ok: true }
+        : {
+            ok: false,
+            code: "OWNERSHIP_VIOLATION",
+            message: `space ${report.spaceId} is not in this node's network`,
+          };
+    }
     if (event.entity === "SPACE") {
       const space = event.payload as SpacePayload;
       if (space.kind !== "SATELLITE" || space.fabriqueId !== node.fabrique_id) {
@@ -103,8 +143,16 @@ export function createPushService(deps: {
     const closed: string[] = [];
     const memberRows: { id: string; home_space_id: string; owner_node_id: string }[] = [];
     const erased: string[] = [];
+    const activity: { spaceId: string; day: string; report: ActivityPayload | null }[] = [];
     for (const { event, state } of finals) {
-      if (event.entity === "SPACE") {
+      if (event.entity === "ACTIVITY") {
+        const key = splitActivityId(event.entityId);
+        if (key)
+          activity.push({
+            ...key,
+            report: event.op === "DELETE" ? null : (state as ActivityPayload),
+          });
+      } else if (event.entity === "SPACE") {
         if (event.op === "DELETE") closed.push(event.entityId);
         else spaceRows.push(toSpaceWrite(event.entityId, state as SpacePayload, nodeId));
       } else if (event.op === "DELETE") erased.push(event.entityId);
@@ -121,6 +169,7 @@ export function createPushService(deps: {
     await repo.closeSpaces(session, closed);
     await repo.upsertMembers(session, memberRows);
     await repo.deleteMembers(session, erased);
+    await applyActivity(session, nodeId, activity);
   }
 
   function toSpaceWrite(id: string, space: SpacePayload, nodeId: string): repo.SpaceWrite {
@@ -244,9 +293,14 @@ export function createPushService(deps: {
       // Ownership, against the hub's rows and what earlier events of this batch create.
       const spaceIds = new Set<string>();
       const memberIds = new Set<string>();
+      const reportKeys: { spaceId: string; day: string }[] = [];
       for (const e of candidates) {
         if (e.entity === "SPACE") spaceIds.add(e.entityId);
-        else {
+        else if (e.entity === "ACTIVITY") {
+          const key = splitActivityId(e.entityId);
+          if (key) reportKeys.push(key);
+          if (e.op === "UPSERT") spaceIds.add((e.payload as ActivityPayload).spaceId);
+        } else {
           memberIds.add(e.entityId);
           if (e.op === "UPSERT") spaceIds.add((e.payload as { homeSpaceId: string }).homeSpaceId);
         }
@@ -257,9 +311,20 @@ export function createPushService(deps: {
       const members = new Map(
         (await repo.membersByIds(session, [...memberIds])).map((r) => [r.id, r]),
       );
+      const reports = new Map<string, repo.OwnedRow>(
+        (await activityByKeys(session, reportKeys)).map((r) => [
+          activityEntityId(r.space_id, r.day),
+          {
+            id: activityEntityId(r.space_id, r.day),
+            owner_node_id: r.owner_node_id,
+            fabrique_id: null,
+          },
+        ]),
+      );
+
       const accepted: Accepted[] = [];
       for (const event of candidates) {
-        const verdict = check(node, event, spaces, members);
+        const verdict = check(node, event, spaces, members, reports);
         if (!verdict.ok) {
           rejected = reject(event.seq, verdict.code, verdict.message);
           expectedSeq = null;
@@ -274,7 +339,8 @@ export function createPushService(deps: {
           owner_node_id: node.id,
           fabrique_id: null as string | null,
         };
-        if (event.entity === "SPACE") {
+        if (event.entity === "ACTIVITY") reports.set(event.entityId, row);
+        else if (event.entity === "SPACE") {
           row.fabrique_id =
             (event.payload as SpacePayload | null)?.fabriqueId ??
             spaces.get(event.entityId)?.fabrique_id ??

@@ -1,0 +1,146 @@
+import type { Sql } from "../sync/change-log.repository.ts";
+
+/** The SQL of network health: rollups for activity, the registry and nodes for the rest. */
+
+export type Scope = { scope: "NATION" | "REGION" | "DEPARTMENT" | "FABRIQUE"; scopeId: string };
+
+export type Totals = {
+  visitors: number;
+  events: number;
+  participants: number;
+  openHours: number;
+  reports: number;
+};
+
+type TotalsRow = {
+  visitors: string | null;
+  events: string | null;
+  participants: string | null;
+  open_hours: string | null;
+  reports: string | null;
+};
+
+function toTotals(row: TotalsRow | undefined): Totals {
+  return {
+    visitors: Number(row?.visitors ?? 0),
+    events: Number(row?.events ?? 0),
+    participants: Number(row?.participants ?? 0),
+    openHours: Number(row?.open_hours ?? 0),
+    reports: Number(row?.reports ?? 0),
+  };
+}
+
+/** Sum of the daily rollups of one scope over [from, to] (at most ~730 rows, by primary key). */
+export async function activityTotals(
+  sql: Sql,
+  scope: Scope,
+  from: string,
+  to: string,
+): Promise<Totals> {
+  const rows = await sql.query<TotalsRow>(
+    `SELECT sum(visitors)::text AS visitors, sum(events)::text AS events,
+            sum(participants)::text AS participants, sum(open_hours)::text AS open_hours,
+            sum(reports)::text AS reports
+     FROM activity_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND period = 'DAY'
+       AND period_start BETWEEN $3::date AND $4::date`,
+    [scope.scope, scope.scopeId, from, to],
+  );
+  return toTotals(rows[0]);
+}
+
+/** Daily rollups of every region (or department) over [from, to], summed per region. */
+export async function activityBy(
+  sql: Sql,
+  level: "REGION" | "DEPARTMENT",
+  ids: string[],
+  from: string,
+  to: string,
+): Promise<Map<string, Totals>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<TotalsRow & { scope_id: string }>(
+    `SELECT scope_id, sum(visitors)::text AS visitors, sum(events)::text AS events,
+            sum(participants)::text AS participants, sum(open_hours)::text AS open_hours,
+            sum(reports)::text AS reports
+     FROM activity_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[]) AND period = 'DAY'
+       AND period_start BETWEEN $3::date AND $4::date
+     GROUP BY scope_id`,
+    [level, ids, from, to],
+  );
+  return new Map(rows.map((r) => [r.scope_id, toTotals(r)]));
+}
+
+export type SpaceCountRow = {
+  region_code: string;
+  department_code: string;
+  fabriques: number;
+  satellites: number;
+  rural: number;
+  communes: number;
+  /** Open spaces with a report on or after the period's start (per the space's last report day). */
+  active: number;
+  /** Open spaces with no report in the 30 days before the period's end. */
+  silent: number;
+};
+
+/** The registry side of coverage, per department, for the open spaces of the scope. */
+export async function coverageByDepartment(
+  sql: Sql,
+  scope: Scope,
+  from: string,
+  to: string,
+): Promise<SpaceCountRow[]> {
+  const where =
+    scope.scope === "NATION"
+      ? "true"
+      : scope.scope === "REGION"
+        ? "region_code = $3"
+        : scope.scope === "DEPARTMENT"
+          ? "department_code = $3"
+          : "coalesce(fabrique_id, id) = $3";
+  return sql.query<SpaceCountRow>(
+    `SELECT region_code, department_code,
+            count(*) FILTER (WHERE kind = 'FABRIQUE')::int AS fabriques,
+            count(*) FILTER (WHERE kind = 'SATELLITE')::int AS satellites,
+            count(*) FILTER (WHERE rural)::int AS rural,
+            count(DISTINCT commune_code)::int AS communes,
+            count(*) FILTER (WHERE last_activity_day BETWEEN $1::date AND $2::date)::int AS active,
+            count(*) FILTER (WHERE last_activity_day IS NULL
+                               OR last_activity_day <= $2::date - 30)::int AS silent
+     FROM space
+     WHERE status = 'OPEN' AND ${where}
+     GROUP BY region_code, department_code
+     ORDER BY region_code, department_code`,
+    scope.scope === "NATION" ? [from, to] : [from, to, scope.scopeId],
+  );
+}
+
+export type NodeRow = {
+  node_id: string;
+  fabrique_id: string;
+  fabrique_name: string;
+  last_seen_at: Date | null;
+  pending_estimate: number;
+  oldest_pending_at: Date | null;
+};
+
+/** The nodes of the fabriques in scope. */
+export async function nodesIn(sql: Sql, scope: Scope): Promise<NodeRow[]> {
+  const where =
+    scope.scope === "NATION"
+      ? "true"
+      : scope.scope === "REGION"
+        ? "f.region_code = $1"
+        : scope.scope === "DEPARTMENT"
+          ? "f.department_code = $1"
+          : "f.id = $1";
+  return sql.query<NodeRow>(
+    `SELECT n.id AS node_id, f.id AS fabrique_id, f.name AS fabrique_name,
+            n.last_seen_at AT TIME ZONE 'UTC' AS last_seen_at, n.pending_estimate,
+            n.oldest_pending_at AT TIME ZONE 'UTC' AS oldest_pending_at
+     FROM node n JOIN space f ON f.id = n.fabrique_id
+     WHERE n.status = 'ACTIVE' AND ${where}`,
+    scope.scope === "NATION" ? [] : [scope.scopeId],
+  );
+}

@@ -1,0 +1,191 @@
+import { activityEntityId } from "@maillage/schema";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+
+/** Activity reports through sync, their rollups, and networkHealth, on every backend. */
+export function registerHealthTests(backend: Backend) {
+  describe(`activity and network health (${backend})`, () => {
+    let t: TestHub;
+    let national: string;
+    let a: TestNode;
+
+    const today = new Date().toISOString().slice(0, 10);
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const report = (
+      node: TestNode,
+      spaceId: string,
+      date: string,
+      visitors: number,
+      extra: Record<string, number> = {},
+    ) =>
+      node.event("ACTIVITY", activityEntityId(spaceId, date), {
+        spaceId,
+        date,
+        visitors,
+        events: 1,
+        participants: 0,
+        openHours: 4,
+        ...extra,
+      });
+
+    const HEALTH = `query($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
+      scope scopeId from to
+      coverage { fabriques satellites spaces activeSpaces silentSpaces communesCovered ruralSpaces ruralShare }
+      liveness { online stale silent worstLags { fabriqueName liveness } }
+      activity { visitors events participants openHours reports visitorsTrend previous { visitors } }
+      regions { code name visitors coverage { spaces ruralShare } departments { code coverage { spaces } } } } }`;
+
+    type Health = {
+      scope: string;
+      coverage: Record<string, number>;
+      liveness: { online: number; silent: number };
+      activity: {
+        visitors: number;
+        events: number;
+        reports: number;
+        openHours: number;
+        visitorsTrend: number | null;
+        previous: { visitors: number };
+      };
+      regions: {
+        code: string;
+        visitors: number;
+        coverage: { spaces: number; ruralShare: number };
+      }[];
+    };
+    async function health(filter: Record<string, unknown> = {}, token = national) {
+      return t.gql<{ networkHealth: Health }>(HEALTH, { filter }, token);
+    }
+
+    beforeAll(async () => {
+      t = await startTestHub(backend);
+      national = await t.nationalToken();
+    });
+    afterAll(() => t?.close());
+    beforeEach(async () => {
+      await t.reset();
+      const f = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Fabrique du Vivarais", communeCode: "07186" }) { id } }`,
+        {},
+        national,
+      );
+      a = await enrolTestNode(t, f.data?.createFabrique.id as string, national);
+      // Privas (8,538 inhabitants), Jaujac (rural), Désaignes (rural), Aubenas.
+      await a.push([
+        a.satellite("S1", "Jaujac", "07107"),
+        a.satellite("S2", "Désaignes", "07079"),
+        a.satellite("S3", "Aubenas", "07019"),
+      ]);
+    });
+
+    it("counts coverage and the rural share as computed by hand", async () => {
+      const r = await health();
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.networkHealth.coverage).toEqual({
+        fabriques: 1,
+        satellites: 3,
+        spaces: 4,
+        activeSpaces: 0,
+        silentSpaces: 4,
+        communesCovered: 4,
+        ruralSpaces: 2,
+        ruralShare: 0.5,
+      });
+      expect(r.data?.networkHealth.liveness).toMatchObject({ online: 1, silent: 0 });
+      expect(r.data?.networkHealth.regions).toMatchObject([
+        { code: "84", coverage: { spaces: 4, ruralShare: 0.5 } },
+      ]);
+    });
+
+    it("counts a revised report once, with its latest numbers, and forgets a withdrawn one", async () => {
+      await a.push([report(a, "S1", daysAgo(1), 10), report(a, "S2", daysAgo(2), 7)]);
+      await a.push([report(a, "S1", daysAgo(1), 15, { events: 3 })]);
+      let r = await health();
+      expect(r.data?.networkHealth.activity).toMatchObject({
+        visitors: 22,
+        events: 4,
+        reports: 2,
+        openHours: 8,
+      });
+      expect(r.data?.networkHealth.coverage).toMatchObject({ activeSpaces: 2, silentSpaces: 2 });
+      expect(r.data?.networkHealth.regions[0]?.visitors).toBe(22);
+
+      await a.push([a.event("ACTIVITY", activityEntityId("S2", daysAgo(2)), null, "DELETE")]);
+      r = await health();
+      expect(r.data?.networkHealth.activity).toMatchObject({ visitors: 15, events: 3, reports: 1 });
+      // The same revision pushed again (a re-sent batch) changes nothing.
+      const rollups = await t.hub.db.store.query(
+        "SELECT * FROM activity_rollup ORDER BY 1, 2, 3, 4",
+      );
+      await a.push([report(a, "S1", daysAgo(1), 15, { events: 3 })]);
+      await a.push([report(a, "S1", daysAgo(1), 15, { events: 3 })]);
+      expect(
+        await t.hub.db.store.query("SELECT * FROM activity_rollup ORDER BY 1, 2, 3, 4"),
+      ).toEqual(rollups);
+    });
+
+    it("compares with the previous period of equal length", async () => {
+      await a.push([report(a, "S1", daysAgo(40), 10), report(a, "S1", daysAgo(3), 15)]);
+      const r = await health({ from: daysAgo(29), to: today });
+      expect(r.data?.networkHealth.activity).toMatchObject({
+        visitors: 15,
+        previous: { visitors: 10 },
+        visitorsTrend: 50,
+      });
+    });
+
+    it("refuses reports for the future or for another network's space, nothing written", async () => {
+      const future = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+      const r = await a.push([report(a, "S1", future, 1)]);
+      expect(r.data?.pushChanges.rejected).toMatchObject({ seq: 4, code: "INVALID_EVENT" });
+      const f = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
+        {},
+        national,
+      );
+      const b = await enrolTestNode(t, f.data?.createFabrique.id as string, national);
+      const intrusion = await b.push([report(b, "S1", daysAgo(1), 1000)]);
+      expect(intrusion.data?.pushChanges.rejected).toMatchObject({ code: "OWNERSHIP_VIOLATION" });
+      const negative = await a.push([{ ...report(a, "S1", daysAgo(1), -5), seq: 4 }]);
+      expect(negative.data?.pushChanges.rejected).toMatchObject({ code: "INVALID_EVENT" });
+      expect(await t.hub.db.store.query("SELECT * FROM activity_rollup")).toEqual([]);
+    });
+
+    it("limits a fabrique's team to its own territory", async () => {
+      const own = await health({}, await t.adminToken(a.fabriqueId));
+      expect(own.data?.networkHealth).toMatchObject({ scope: "FABRIQUE", coverage: { spaces: 4 } });
+      const f = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
+        {},
+        national,
+      );
+      const other = await health(
+        { fabrique: f.data?.createFabrique.id },
+        await t.adminToken(a.fabriqueId),
+      );
+      expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      const national_ = await health({ region: "75" });
+      expect(national_.data?.networkHealth).toMatchObject({
+        scope: "REGION",
+        coverage: { fabriques: 1, satellites: 0 },
+      });
+    });
+
+    it("refuses bad filters", async () => {
+      expect((await health({ region: "99" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect((await health({ from: today, to: daysAgo(3) })).errors?.[0]?.extensions?.code).toBe(
+        "BAD_USER_INPUT",
+      );
+      expect((await health({ from: "2020-01-01", to: today })).errors?.[0]?.extensions?.code).toBe(
+        "BAD_USER_INPUT",
+      );
+      expect((await health({ to: "21/11/2026" })).errors?.[0]?.extensions?.code).toBe(
+        "BAD_USER_INPUT",
+      );
+      expect((await t.gql(HEALTH, {}, undefined)).errors?.[0]?.extensions?.code).toBe(
+        "UNAUTHENTICATED",
+      );
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { registerHealthTests } from "./health.suite.ts";
+
+registerHealthTests("pglite");
