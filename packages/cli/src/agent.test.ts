@@ -1,6 +1,16 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { MaillageError } from "@maillage/schema";
 import { describe, expect, it, vi } from "vitest";
-import { AGENT_INIT, AGENT_START, AGENT_STATUS, AGENT_TOKEN, formatAgentStatus } from "./agent.ts";
+import {
+  AGENT_IMPORT_ACTIVITY,
+  AGENT_INIT,
+  AGENT_START,
+  AGENT_STATUS,
+  AGENT_TOKEN,
+  formatAgentStatus,
+} from "./agent.ts";
 import { commandHelp } from "./args.ts";
 import { main } from "./main.ts";
 import { FAKE_STATUS, fakeAgentApi, fakeContext, fakeHubApi } from "./test-support.ts";
@@ -328,5 +338,78 @@ describe("agent help", () => {
       const help = commandHelp(spec);
       for (const flag of [...flags, "-h, --help"]) expect(help, spec.name).toContain(flag);
     }
+  });
+});
+
+describe("agent import-activity", () => {
+  async function csvFile(content: string) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-cli-"));
+    const file = path.join(dir, "activite.csv");
+    await fs.writeFile(file, content);
+    return { file, [Symbol.asyncDispose]: () => fs.rm(dir, { recursive: true, force: true }) };
+  }
+  const CSV =
+    "space_id,date,visitors,events,participants,open_hours,note\nS1,2025-03-10,12,1,8,6,\nS1,2025-03-11,3,0,0,2,\n";
+
+  it("sends the file to the running agent of the data dir and prints the count", async () => {
+    await using csv = await csvFile(CSV);
+    const result = await run(["import-activity", csv.file, "--data-dir", "a"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("imported 2 reports\n");
+    expect(result.calls.imports).toEqual([{ dataDir: "/work/here/a", csv: CSV }]);
+    expect(result.calls.createAgent).toEqual([]);
+  });
+
+  it("prints every refused line with its number, exit 1", async () => {
+    await using csv = await csvFile(CSV);
+    const { api, io } = setUp();
+    api.sendActivityImport = async () => ({
+      ok: false,
+      errors: [
+        { line: 3, field: "visitors", message: "cannot be negative" },
+        { line: 5, field: null, message: "expected 7 fields, found 3" },
+      ],
+    });
+    expect(await main(["agent", "import-activity", csv.file], io.ctx)).toBe(1);
+    expect(io.stdout()).toBe("");
+    expect(io.stderr()).toBe(
+      [
+        `maillage: ${csv.file}: 2 problems, nothing imported`,
+        "  line 3, visitors: cannot be negative",
+        "  line 5: expected 7 fields, found 3",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("says so in one line, exit 1, when the agent is not running or the file is missing", async () => {
+    await using csv = await csvFile(CSV);
+    const { api, classes, io } = setUp();
+    api.sendActivityImport = async () => {
+      throw new classes.AgentNotRunningError("the agent of /x is not running", undefined);
+    };
+    expect(await main(["agent", "import-activity", csv.file], io.ctx)).toBe(1);
+    expectOneLineError({ stdout: io.stdout(), stderr: io.stderr() }, /is not running/);
+
+    const missing = await run(["import-activity", "/no/such/file.csv"]);
+    expect(missing.code).toBe(1);
+    expectOneLineError(missing, /cannot read \/no\/such\/file\.csv \(ENOENT\)/);
+    expect(missing.calls.imports).toEqual([]);
+  });
+
+  it("needs exactly one file", async () => {
+    const none = await run(["import-activity"]);
+    expect(none.code).toBe(2);
+    expectOneLineError(none, /FILE\.csv is required/);
+    const two = await run(["import-activity", "a.csv", "b.csv"]);
+    expect(two.code).toBe(2);
+    expectOneLineError(two, /unexpected argument "b\.csv"/);
+  });
+
+  it("has a help", async () => {
+    const result = await run(["import-activity", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(commandHelp(AGENT_IMPORT_ACTIVITY));
+    expect(result.stdout).toMatch(/maillage agent import-activity FILE\.csv \[options\]/);
   });
 });

@@ -1,4 +1,6 @@
-import type { AgentConfig, AgentRole, SyncStatus } from "@maillage/node-agent";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { ActivityImportError, AgentConfig, AgentRole, SyncStatus } from "@maillage/node-agent";
 import { MaillageError, Ttl } from "@maillage/schema";
 import {
   CommandFailure,
@@ -134,6 +136,70 @@ export const AGENT_STATUS = {
     ].join("\n"),
   ],
 } as const satisfies CommandSpec;
+
+export const AGENT_IMPORT_ACTIVITY = {
+  name: "agent import-activity",
+  summary: "Import a CSV log of daily activity into the running agent, all or nothing.",
+  synopsis: "FILE.csv [options]",
+  positionals: ["FILE.csv"],
+  options: { "data-dir": DATA_DIR },
+  notes: [
+    [
+      "The file starts with the header space_id,date,visitors,events,participants,open_hours,note",
+      "(note optional), one line per space and day; dates YYYY-MM-DD, not in the future; fields may be",
+      'quoted ("7,5" for a decimal comma, "" for a quote). A later line for the same space and day wins.',
+    ].join("\n"),
+    [
+      "Every line is checked first: on any problem, each is printed with its line number and nothing is",
+      "imported (exit 1). The file is sent to the running agent over HTTP (like `agent status`).",
+    ].join("\n"),
+  ],
+} as const satisfies CommandSpec;
+
+/** The problems of a refused import, one per line: `line 3, visitors: cannot be negative`. */
+export function formatImportErrors(file: string, errors: readonly ActivityImportError[]): string {
+  const lines = errors.map(
+    (e) => `  line ${e.line}${e.field === null ? "" : `, ${e.field}`}: ${e.message}`,
+  );
+  const count = `${errors.length} problem${errors.length === 1 ? "" : "s"}`;
+  return `maillage: ${file}: ${count}, nothing imported\n${lines.join("\n")}\n`;
+}
+
+export async function runAgentImportActivity(
+  argv: readonly string[],
+  ctx: CliContext,
+): Promise<number> {
+  const parsed = parseCommand(AGENT_IMPORT_ACTIVITY, argv);
+  if (parsed.help) {
+    ctx.stdout(commandHelp(AGENT_IMPORT_ACTIVITY));
+    return 0;
+  }
+  const file = path.resolve(ctx.cwd, requireNonEmpty(parsed.positionals[0] ?? "", "FILE.csv"));
+  let csv: string;
+  try {
+    csv = await fs.readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new CommandFailure(`cannot read ${file}${code ? ` (${code})` : ""}`);
+  }
+  const api = await ctx.loadAgent();
+  const dataDir = agentDataDir(api, ctx, dataDirOption(parsed.values["data-dir"], ctx.cwd));
+  let outcome: Awaited<ReturnType<typeof api.sendActivityImport>>;
+  try {
+    outcome = await api.sendActivityImport({ dataDir, csv });
+  } catch (error) {
+    if (error instanceof api.AgentNotRunningError || error instanceof api.AgentStatusError) {
+      throw new CommandFailure(error.message);
+    }
+    throw error;
+  }
+  if (!outcome.ok) {
+    ctx.stderr(formatImportErrors(file, outcome.errors));
+    return 1;
+  }
+  ctx.stdout(`imported ${outcome.imported} report${outcome.imported === 1 ? "" : "s"}\n`);
+  return 0;
+}
 
 /** The agent's config from the environment and flags; a bad variable is a usage error. */
 export function loadAgentConfig(

@@ -31,6 +31,8 @@ export type CommandSpec = {
   /** The synopsis after `maillage <name>`, e.g. `--role <role> [options]`. */
   readonly synopsis: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /** The positional arguments it takes, by name (e.g. `["FILE"]`); none when absent. */
+  readonly positionals?: readonly string[];
   /** Paragraphs printed after the options. */
   readonly notes?: readonly string[];
 };
@@ -41,7 +43,7 @@ export type OptionValues<O extends CommandSpec["options"]> = {
 
 export type ParsedCommand<S extends CommandSpec> =
   | { help: true }
-  | { help: false; values: OptionValues<S["options"]> };
+  | { help: false; values: OptionValues<S["options"]>; positionals: string[] };
 
 const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show this help" };
 
@@ -53,7 +55,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
 }
 
 /**
- * Parses a command's flags strictly (no positionals, no unknown flags). Any mistake becomes
+ * Parses a command's flags strictly (no unknown flags; positionals only as many as the spec
+ * names, each required). Any mistake becomes
  * a one-line `UsageError` that names the flag and points at the command's help.
  */
 export function parseCommand<S extends CommandSpec>(
@@ -70,14 +73,25 @@ export function parseCommand<S extends CommandSpec>(
     ]),
   );
   try {
-    const { values } = parseArgs({
+    const expected = spec.positionals ?? [];
+    const { values, positionals } = parseArgs({
       args: [...argv],
       options,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: expected.length > 0,
     });
-    return { help: false, values: values as OptionValues<S["options"]> };
+    if (positionals.length > expected.length) {
+      throw new UsageError(
+        `unexpected argument "${positionals[expected.length]}" (see "maillage ${spec.name} --help")`,
+      );
+    }
+    const missing = expected[positionals.length];
+    if (missing !== undefined) {
+      throw new UsageError(`${missing} is required (see "maillage ${spec.name} --help")`);
+    }
+    return { help: false, values: values as OptionValues<S["options"]>, positionals };
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw toUsageError(error, spec.name);
   }
 }

@@ -48,6 +48,8 @@ export type AgentApi = {
   fetchAgentStatus: AgentModule["fetchAgentStatus"];
   AgentNotRunningError: AgentModule["AgentNotRunningError"];
   AgentStatusError: AgentModule["AgentStatusError"];
+  /** Sends a CSV log to the running agent (`maillage agent import-activity`). */
+  sendActivityImport: AgentModule["sendActivityImport"];
   createAgent(config: AgentConfig): Promise<AgentLifecycle>;
 };
 

@@ -1,11 +1,13 @@
 import { MaillageError } from "@maillage/schema";
 import {
+  AGENT_IMPORT_ACTIVITY,
   AGENT_INIT,
   AGENT_NOTES,
   AGENT_START,
   AGENT_STATUS,
   AGENT_SUMMARY,
   AGENT_TOKEN,
+  runAgentImportActivity,
   runAgentInit,
   runAgentStart,
   runAgentStatus,
@@ -61,6 +63,10 @@ const ROOT: Group = {
         start: { summary: AGENT_START.summary, run: runAgentStart },
         token: { summary: AGENT_TOKEN.summary, run: runAgentToken },
         status: { summary: AGENT_STATUS.summary, run: runAgentStatus },
+        "import-activity": {
+          summary: AGENT_IMPORT_ACTIVITY.summary,
+          run: runAgentImportActivity,
+        },
       },
       notes: AGENT_NOTES,
     },

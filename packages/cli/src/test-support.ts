@@ -1,6 +1,12 @@
 import path from "node:path";
 import type { HubConfig } from "@maillage/hub";
-import type { AgentConfig, InitAgentOptions, NodeIdentity, SyncStatus } from "@maillage/node-agent";
+import type {
+  ActivityImportOutcome,
+  AgentConfig,
+  InitAgentOptions,
+  NodeIdentity,
+  SyncStatus,
+} from "@maillage/node-agent";
 import { MaillageError } from "@maillage/schema";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
 
@@ -165,6 +171,7 @@ export function fakeAgentApi(
     stopped: [] as string[],
     tokens: [] as Record<string, unknown>[],
     status: [] as string[],
+    imports: [] as { dataDir: string; csv: string }[],
   };
   class ConfigError extends Error {}
   class AlreadyEnrolledError extends Error {
@@ -257,6 +264,17 @@ export function fakeAgentApi(
     fetchAgentStatus: async ({ dataDir }: { dataDir: string }) => {
       calls.status.push(dataDir);
       return FAKE_STATUS;
+    },
+    sendActivityImport: async ({
+      dataDir,
+      csv,
+    }: {
+      dataDir: string;
+      csv: string;
+    }): Promise<ActivityImportOutcome> => {
+      calls.imports.push({ dataDir, csv });
+      const rows = csv.trim().split(/\r?\n/).length - 1;
+      return { ok: true, imported: rows, emitted: rows };
     },
     createAgent: async (config: AgentConfig): Promise<AgentLifecycle> => {
       calls.createAgent.push(config);

@@ -17,7 +17,7 @@ import { createErrorMasker } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
-import { createHealthService } from "./modules/activity/health.service.ts";
+import { createHealthService } from "./modules/health/health.service.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
@@ -66,10 +66,17 @@ export async function createHub(
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
   const spaceService = createSpaceService({ spaces: spaceRepository, geography, pubsub });
-  const announceLiveness = (change: { nodeId: string; fabriqueId: string; previous: string }) =>
+  const announceLiveness = (change: { nodeId: string; fabriqueId: string; previous: string }) => {
     pubsub.publish("node:status", { ...change, status: "ONLINE" });
+    pubsub.publish("network:appended");
+  };
+  const announceLogAndFeed = () => {
+    pubsub.publish("log:appended");
+    pubsub.publish("network:appended");
+  };
   const services: AppServices = {
     prisma: db.prisma,
+    store: db.store,
     geography,
     pubsub,
     spaceRepository,
@@ -77,12 +84,12 @@ export async function createHub(
     enrolmentService: createEnrolmentService({
       prisma: db.prisma,
       spaces: spaceService,
-      onLogAppended: () => pubsub.publish("log:appended"),
+      onLogAppended: announceLogAndFeed,
     }),
     pushService: createPushService({
       store: db.store,
       geography,
-      onLogAppended: () => pubsub.publish("log:appended"),
+      onLogAppended: announceLogAndFeed,
       onSpaceChanged: (spaceId, networkId, op) =>
         pubsub.publish("space:changed", {
           spaceId,

@@ -1,7 +1,8 @@
 import type { Geography, TokenClaims } from "@maillage/schema";
 import { MaillageError } from "@maillage/schema";
+import type { SqlStore } from "@maillage/storage";
 import type { PrismaClient } from "./generated/prisma/client.ts";
-import type { HealthService } from "./modules/activity/health.service.ts";
+import type { HealthService } from "./modules/health/health.service.ts";
 import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import type { SpaceRepository } from "./modules/spaces/space.repository.ts";
 import type { SpaceService } from "./modules/spaces/space.service.ts";
@@ -16,6 +17,8 @@ export type Viewer = TokenClaims;
 export type Context = {
   viewer: Viewer | null;
   prisma: PrismaClient;
+  /** Plain SQL on the same database, for the modules written in SQL (sync, health). */
+  store: SqlStore;
   geography: Geography;
   pubsub: HubPubSub;
   spaceRepository: SpaceRepository;

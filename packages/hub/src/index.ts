@@ -8,3 +8,10 @@ export {
 export { issueHubToken } from "./auth/tokens.ts";
 export { DEMO_NETWORK, seedDemoNetwork } from "./demo.ts";
 export { ConfigError, type HubConfig, loadHubConfig } from "./env.ts";
+export {
+  type SeedOptions,
+  type SeedPhase,
+  SeedRefusedError,
+  type SeedResult,
+  seedNetwork,
+} from "./seed/generate.ts";

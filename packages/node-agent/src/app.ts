@@ -12,6 +12,7 @@ import { schema } from "./graphql/schema.ts";
 import { loadNodeCredentials, type NodeIdentity } from "./identity/identity.ts";
 import { verifyAgentToken } from "./identity/tokens.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createActivityService } from "./modules/activity/activity.service.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
@@ -88,6 +89,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       fabriqueId: identity.fabriqueId,
     }),
     members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
+    activity: createActivityService({ store, writer, fabriqueId: identity.fabriqueId }),
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };
 

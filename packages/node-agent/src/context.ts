@@ -2,6 +2,7 @@ import { type Geography, MaillageError } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { NodeIdentity } from "./identity/identity.ts";
 import type { AgentViewer } from "./identity/tokens.ts";
+import type { ActivityService } from "./modules/activity/activity.service.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
 import type { SatelliteService } from "./modules/spaces/satellite.service.ts";
 import type { SyncService } from "./modules/sync/sync.service.ts";
@@ -17,6 +18,7 @@ export type Context = {
   geography: Geography;
   satellites: SatelliteService;
   members: MemberService;
+  activity: ActivityService;
   sync: SyncService;
 };
 

@@ -27,6 +27,11 @@ export {
   issueAgentToken,
   signNodeToken,
 } from "./identity/tokens.ts";
+export type { ActivityImportError } from "./modules/activity/activity-csv.ts";
+export {
+  type ActivityImportOutcome,
+  sendActivityImport,
+} from "./modules/activity/remote-import.ts";
 export type { SyncEngine } from "./sync/engine.ts";
 export { createHubClient, type FetchLike } from "./sync/hub-client.ts";
 export {

@@ -7,6 +7,13 @@ export {
   ttlSeconds,
 } from "./auth/claims.ts";
 export {
+  ActivityCounts,
+  ActivityDate,
+  ActivityPayload,
+  activityEntityId,
+  isFutureDate,
+} from "./domain/activity.ts";
+export {
   type Commune,
   type Department,
   type Geography,
@@ -48,10 +55,3 @@ export {
   SyncOperations,
 } from "./sync/protocol.ts";
 export { parseInput } from "./validation.ts";
-export {
-  ActivityCounts,
-  ActivityDate,
-  ActivityPayload,
-  activityEntityId,
-  isFutureDate,
-} from "./domain/activity.ts";

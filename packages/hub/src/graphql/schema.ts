@@ -5,7 +5,8 @@ import "./scalars.ts";
 import "../modules/spaces/space.graphql.ts";
 import "../modules/nodes/node.graphql.ts";
 import "../modules/sync/sync.graphql.ts";
-import "../modules/activity/health.graphql.ts";
+import "../modules/health/health.graphql.ts";
+import "../modules/health/network-feed.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});

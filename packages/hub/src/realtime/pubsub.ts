@@ -24,6 +24,8 @@ export type HubPubSubTopics = {
   /** The hub's log grew: live pull followers look again. Carries nothing: the log is the truth. */
   "log:appended": [];
   "node:status": [NodeStatusEvent];
+  /** The national feed (network_event) grew. Carries nothing: the table is the truth. */
+  "network:appended": [];
 };
 
 export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;

@@ -5,6 +5,7 @@ import "./scalars.ts";
 import "../modules/spaces/space.graphql.ts";
 import "../modules/members/member.graphql.ts";
 import "../modules/sync/sync.graphql.ts";
+import "../modules/activity/activity.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});

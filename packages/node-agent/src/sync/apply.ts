@@ -19,7 +19,8 @@ export type AppliedAs =
   | "deleted"
   | "kept-owned"
   | "own-echo"
-  | "not-ours";
+  | "not-ours"
+  | "not-needed";
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
@@ -67,6 +68,8 @@ export async function applyPulledEvent(
   }
   if (event.originNodeId === nodeId) return "own-echo";
   if (event.targetNodeId !== null && event.targetNodeId !== nodeId) return "not-ours";
+  // Other networks' activity is the hub's to count (its rollups); an agent keeps only its own.
+  if (event.entity === "ACTIVITY") return "not-needed";
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
 
   if (event.op === "DELETE") {

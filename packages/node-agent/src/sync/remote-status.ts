@@ -55,6 +55,24 @@ export class AgentStatusError extends Error {
   }
 }
 
+/** The base URL of the agent running on `dataDir`, from its run file (AgentNotRunningError). */
+export async function runningAgentUrl(dataDir: string): Promise<string> {
+  const text = await fs.readFile(runFilePath(dataDir), "utf8").catch(() => undefined);
+  let run: ReturnType<typeof RunFile.safeParse> | undefined;
+  try {
+    run = text === undefined ? undefined : RunFile.safeParse(JSON.parse(text));
+  } catch {
+    run = undefined;
+  }
+  if (!run?.success) {
+    throw new AgentNotRunningError(
+      `the agent of ${dataDir} is not running (start it with \`maillage agent start\`)`,
+      undefined,
+    );
+  }
+  return run.data.url;
+}
+
 export async function fetchAgentStatus(options: {
   dataDir: string;
   /** The agent's base URL; default: the one in its run file. */
@@ -62,18 +80,7 @@ export async function fetchAgentStatus(options: {
   fetch?: FetchLike | undefined;
 }): Promise<SyncStatus> {
   const { identity, key } = await loadNodeCredentials(options.dataDir);
-  let base = options.url;
-  if (!base) {
-    const text = await fs.readFile(runFilePath(options.dataDir), "utf8").catch(() => undefined);
-    const run = text === undefined ? undefined : RunFile.safeParse(JSON.parse(text));
-    if (!run?.success) {
-      throw new AgentNotRunningError(
-        `the agent of ${options.dataDir} is not running (start it with \`maillage agent start\`)`,
-        undefined,
-      );
-    }
-    base = run.data.url;
-  }
+  const base = options.url || (await runningAgentUrl(options.dataDir));
   const token = await signAgentToken(identity, key, { role: "FABRIQUE_ADMIN", ttl: "1m" });
   const url = new URL("/sync/status", base).toString();
   let response: Response;

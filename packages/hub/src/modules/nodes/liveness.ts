@@ -1,6 +1,7 @@
 import type { SqlStore } from "@maillage/storage";
 import type { Logger } from "../../logger.ts";
 import type { HubPubSub } from "../../realtime/pubsub.ts";
+import { announce, nodeStatusEvent } from "../health/announce.ts";
 
 /** ONLINE: heard from within 2 minutes; STALE: within 24 hours; SILENT: longer, or never. */
 export const ONLINE_WITHIN_MS = 2 * 60_000;
@@ -21,13 +22,14 @@ export function livenessOf(lastSeenAt: Date | null, now = Date.now()): Liveness 
  * by the push or pull that brings the node back.)
  */
 export async function sweepLiveness(store: SqlStore, pubsub: HubPubSub): Promise<number> {
-  const changed = await store.query<{
-    id: string;
-    fabrique_id: string;
-    status: string;
-    previous: string;
-  }>(
-    `WITH computed AS (
+  const changed = await store.transaction(async (tx) => {
+    const rows = await tx.query<{
+      id: string;
+      fabrique_id: string;
+      status: string;
+      previous: string;
+    }>(
+      `WITH computed AS (
        SELECT id, liveness AS previous,
          (CASE WHEN last_seen_at > (now() AT TIME ZONE 'UTC') - interval '2 minutes' THEN 'ONLINE'
                WHEN last_seen_at > (now() AT TIME ZONE 'UTC') - interval '24 hours' THEN 'STALE'
@@ -38,7 +40,21 @@ export async function sweepLiveness(store: SqlStore, pubsub: HubPubSub): Promise
      -- recorded is not recorded (nor announced) twice.
      WHERE node.id = c.id AND node.liveness <> c.status
      RETURNING node.id, node.fabrique_id, c.status::text AS status, c.previous::text AS previous`,
-  );
+    );
+    await announce(
+      tx,
+      rows.map((row) =>
+        nodeStatusEvent({
+          nodeId: row.id,
+          fabriqueId: row.fabrique_id,
+          status: row.status,
+          previous: row.previous,
+        }),
+      ),
+    );
+    return rows;
+  });
+  if (changed.length > 0) pubsub.publish("network:appended");
   for (const row of changed) {
     pubsub.publish("node:status", {
       nodeId: row.id,

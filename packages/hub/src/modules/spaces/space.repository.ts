@@ -1,5 +1,6 @@
 import { MaillageError } from "@maillage/schema";
 import type { Prisma, PrismaClient, Space } from "../../generated/prisma/client.ts";
+import { announce, spaceEvent } from "../health/announce.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
 import { hubSpaceEvent } from "../sync/space-events.ts";
 
@@ -65,6 +66,7 @@ export function createSpaceRepository(prisma: PrismaClient) {
         }
         const space = await tx.space.create({ data });
         await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
+        await announce(prismaSql(tx), [spaceEvent("SPACE_CREATED", space)]);
         return space;
       }),
 
@@ -80,6 +82,9 @@ export function createSpaceRepository(prisma: PrismaClient) {
         if (count === 0) throw ownedByNode(id);
         const space = await tx.space.findUniqueOrThrow({ where: { id } });
         await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
+        await announce(prismaSql(tx), [
+          spaceEvent(data.status === "CLOSED" ? "SPACE_CLOSED" : "SPACE_UPDATED", space),
+        ]);
         return space;
       }),
 

@@ -23,7 +23,10 @@ export function createSpaceService(deps: {
   pubsub: HubPubSub;
 }) {
   const { spaces, geography, pubsub } = deps;
-  const announceLog = () => pubsub.publish("log:appended");
+  const announceLog = () => {
+    pubsub.publish("log:appended");
+    pubsub.publish("network:appended");
+  };
 
   function placeIn(communeCode: string) {
     const commune = geography.requireCommune(communeCode);

@@ -1,12 +1,10 @@
 import { MAX_PULL_LIMIT, MaillageError, type PullResult } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
-import { Repeater } from "graphql-yoga";
-import { type HubPubSub, subscribeLatest } from "../../realtime/pubsub.ts";
+import { followPages } from "../../realtime/follow.ts";
+import type { HubPubSub } from "../../realtime/pubsub.ts";
+import { announce, nodeStatusEvent } from "../health/announce.ts";
 import { readLogFor } from "./change-log.repository.ts";
 import { recordPull } from "./sync.repository.ts";
-
-/** How long a live follower sleeps without a wake-up before it looks at the log anyway. */
-const FOLLOW_POLL_MS = 20_000;
 
 export type PullService = ReturnType<typeof createPullService>;
 
@@ -39,7 +37,20 @@ export function createPullService(deps: {
     checkCursor(after, limit);
     // The node must still be the fabrique's active node: a replaced or revoked node's token
     // may still sit in a replica's key cache for a few seconds.
-    const seen = await recordPull(store, nodeId);
+    const seen = await store.transaction(async (tx) => {
+      const touched = await recordPull(tx, nodeId);
+      if (touched && touched.previousLiveness !== "ONLINE") {
+        await announce(tx, [
+          nodeStatusEvent({
+            nodeId,
+            fabriqueId: touched.fabriqueId,
+            status: "ONLINE",
+            previous: touched.previousLiveness,
+          }),
+        ]);
+      }
+      return touched;
+    });
     if (!seen) throw new MaillageError("UNAUTHENTICATED", "unknown or revoked node");
     if (seen.previousLiveness !== "ONLINE") {
       deps.onLivenessChanged({
@@ -52,48 +63,16 @@ export function createPullService(deps: {
     return page;
   }
 
-  /**
-   * Pages of the log as they come, from `after`. A Repeater rather than an async generator,
-   * so that a client going away stops the loop at once, even while it waits.
-   */
-  function follow(nodeId: string, after: string, limit = 500): Repeater<PullResult> {
+  /** Pages of the log as they come, from `after`; see followPages. */
+  function follow(nodeId: string, after: string, limit = 500) {
     checkCursor(after, limit);
-    return new Repeater<PullResult>(async (push, stop) => {
-      // Wake-ups are idempotent: keeping the latest one is enough.
-      const wakeups = subscribeLatest(pubsub, "log:appended", 1);
-      let cursor = after;
-      let stopped = false;
-      stop.then(() => {
-        stopped = true;
-        void wakeups.return();
-      });
-      try {
-        while (!stopped) {
-          const page = await pull(nodeId, cursor, limit);
-          if (stopped) break;
-          if (page.events.length > 0 || page.cursor !== cursor) {
-            cursor = page.cursor;
-            await push(page);
-          }
-          if (page.hasMore) continue;
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            wakeups.next(),
-            stop,
-            new Promise<void>((resolve) => {
-              timer = setTimeout(resolve, FOLLOW_POLL_MS);
-            }),
-          ]);
-          clearTimeout(timer);
-        }
-      } catch (error) {
-        stop(error);
-        return;
-      } finally {
-        void wakeups.return();
-      }
-      stop();
-    });
+    return followPages(
+      pubsub,
+      "log:appended",
+      after,
+      (cursor) => pull(nodeId, cursor, limit),
+      (page, cursor) => page.events.length > 0 || page.cursor !== cursor,
+    );
   }
 
   return { pull, follow };

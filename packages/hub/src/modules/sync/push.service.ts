@@ -13,6 +13,7 @@ import {
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { activityByKeys, applyActivity } from "../activity/activity.repository.ts";
+import { activityArrival, announce, nodeStatusEvent, spaceEvent } from "../health/announce.ts";
 import { appendToLog, type LogEntry } from "./change-log.repository.ts";
 import * as repo from "./sync.repository.ts";
 
@@ -322,6 +323,7 @@ export function createPushService(deps: {
         ]),
       );
 
+      const existedBefore = new Set(spaces.keys());
       const accepted: Accepted[] = [];
       for (const event of candidates) {
         const verdict = check(node, event, spaces, members, reports);
@@ -386,6 +388,7 @@ export function createPushService(deps: {
         pending: report.pending,
         oldestPendingAt: report.oldestPendingAt,
       });
+      await announcePush(session, node, accepted, existedBefore, previousLiveness);
       return {
         result: {
           appliedThrough: pushedSeq,
@@ -413,6 +416,47 @@ export function createPushService(deps: {
   }
 
   return { push };
+}
+
+/** The national feed's entries for what this push changed (same transaction). */
+async function announcePush(
+  session: SqlSession,
+  node: repo.NodeSyncRow,
+  accepted: Accepted[],
+  existedBefore: Set<string>,
+  previousLiveness: string,
+): Promise<void> {
+  const finalSpaces = new Map<string, Accepted>();
+  const reports: { spaceId: string; day: string }[] = [];
+  for (const a of accepted) {
+    if (a.event.entity === "SPACE") finalSpaces.set(a.event.entityId, a);
+    if (a.event.entity === "ACTIVITY" && a.event.op === "UPSERT") {
+      const payload = a.event.payload as ActivityPayload;
+      reports.push({ spaceId: payload.spaceId, day: payload.date });
+    }
+  }
+  const rows = await repo.spacesForFeed(session, [...finalSpaces.keys()]);
+  const spaceEvents = rows.map((space) => {
+    const a = finalSpaces.get(space.id);
+    const closed =
+      a?.event.op === "DELETE" || (a?.state as SpacePayload | null)?.status === "CLOSED";
+    return spaceEvent(
+      closed ? "SPACE_CLOSED" : existedBefore.has(space.id) ? "SPACE_UPDATED" : "SPACE_CREATED",
+      space,
+    );
+  });
+  await announce(session, [
+    ...spaceEvents,
+    await activityArrival(session, node.fabrique_id, reports),
+    previousLiveness === "ONLINE"
+      ? undefined
+      : nodeStatusEvent({
+          nodeId: node.id,
+          fabriqueId: node.fabrique_id,
+          status: "ONLINE",
+          previous: previousLiveness,
+        }),
+  ]);
 }
 
 function toLogEntry(event: ChangeEvent): LogEntry {

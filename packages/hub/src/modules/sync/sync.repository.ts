@@ -178,3 +178,23 @@ export async function recordPull(
   );
   return active[0] ? { previousLiveness: "ONLINE", fabriqueId: active[0].fabrique_id } : undefined;
 }
+
+/** The registry fields the national feed shows of the spaces a push changed. */
+export async function spacesForFeed(sql: Sql, ids: string[]) {
+  if (ids.length === 0) return [];
+  return sql.query<{
+    id: string;
+    name: string;
+    kind: "FABRIQUE" | "SATELLITE";
+    fabriqueId: string | null;
+    regionCode: string;
+    departmentCode: string;
+    communeName: string;
+    rural: boolean;
+  }>(
+    `SELECT id, name, kind::text AS kind, fabrique_id AS "fabriqueId", region_code AS "regionCode",
+            department_code AS "departmentCode", commune_name AS "communeName", rural
+     FROM space WHERE id = ANY($1::text[]) ORDER BY id`,
+    [ids],
+  );
+}

@@ -1,13 +1,17 @@
 import { activityEntityId } from "@maillage/schema";
+import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import { sweepLiveness } from "../nodes/liveness.ts";
 
 /** Activity reports through sync, their rollups, and networkHealth, on every backend. */
 export function registerHealthTests(backend: Backend) {
   describe(`activity and network health (${backend})`, () => {
     let t: TestHub;
     let national: string;
+    let national_ = "";
     let a: TestNode;
 
     const today = new Date().toISOString().slice(0, 10);
@@ -61,6 +65,7 @@ export function registerHealthTests(backend: Backend) {
     beforeAll(async () => {
       t = await startTestHub(backend);
       national = await t.nationalToken();
+      national_ = national;
     });
     afterAll(() => t?.close());
     beforeEach(async () => {
@@ -170,6 +175,109 @@ export function registerHealthTests(backend: Backend) {
         scope: "REGION",
         coverage: { fabriques: 1, satellites: 0 },
       });
+    });
+
+    it("feeds spaces, activity with updated totals and node status live, and resumes from a cursor", async () => {
+      const { url } = await t.hub.start();
+      type Event = {
+        cursor: string;
+        kind: string;
+        spaceName: string | null;
+        reports: number | null;
+        liveness: string | null;
+        territoryTotals: { visitors: number } | null;
+        nationTotals: { visitors: number } | null;
+      };
+      const FEED = `subscription($after: String) { networkEvents(after: $after) {
+        cursor kind spaceName reports liveness territoryTotals { visitors } nationTotals { visitors } } }`;
+      async function listen(
+        token: string,
+        after: string | null,
+        until: (events: Event[]) => boolean,
+      ) {
+        const client = createClient({
+          url: `${url.replace("http", "ws")}/graphql`,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          connectionParams: { authToken: token },
+        });
+        const events: Event[] = [];
+        const done = new Promise<Event[]>((resolve, reject) => {
+          const stop = client.subscribe<{ networkEvents: Event }>(
+            { query: FEED, variables: { after } },
+            {
+              next: (msg) => {
+                if (!msg.data) return reject(new Error(JSON.stringify(msg.errors)));
+                events.push(msg.data.networkEvents);
+                if (until(events)) {
+                  stop();
+                  resolve(events);
+                }
+              },
+              error: reject,
+              complete: () => resolve(events),
+            },
+          );
+        });
+        done.catch(() => undefined); // a listener closed early is not an error here
+        return { done, close: () => client.dispose(), events };
+      }
+
+      const national = await listen(await t.nationalToken(), null, (e) =>
+        e.some((x) => x.kind === "ACTIVITY"),
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the subscription starts "from now"
+      const other = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
+        {},
+        national_token(),
+      );
+      const otherId = Buffer.from(other.data?.createFabrique.id as string, "base64")
+        .toString()
+        .split(":")[1] as string;
+      const stranger = await listen(await t.adminToken(otherId), null, () => false);
+      const team = await listen(await t.adminToken(a.fabriqueId), null, (e) =>
+        e.some((x) => x.kind === "ACTIVITY"),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await a.push([a.satellite("S4", "Le Cheylard", "07064"), report(a, "S1", daysAgo(1), 12)]);
+      const seen = await national.done;
+      expect(seen.map((e) => e.kind)).toEqual(["SPACE_CREATED", "SPACE_CREATED", "ACTIVITY"]);
+      expect(seen[2]).toMatchObject({
+        reports: 1,
+        territoryTotals: { visitors: 12 },
+        nationTotals: { visitors: 12 },
+      });
+      const teamSeen = await team.done;
+      expect(teamSeen.map((e) => e.kind)).toEqual(["SPACE_CREATED", "ACTIVITY"]);
+      expect(teamSeen[1]?.nationTotals).toBeNull();
+      await national.close();
+      await team.close();
+
+      // While nobody listens: more activity, and the node goes quiet.
+      await a.push([report(a, "S2", daysAgo(1), 5)]);
+      await t.hub.db.store.query(
+        "UPDATE node SET last_seen_at = (now() AT TIME ZONE 'UTC') - interval '3 hours' WHERE id = $1",
+        [a.nodeId],
+      );
+      await sweepLiveness(t.hub.db.store, t.hub.services.pubsub);
+      const resumed = await listen(
+        await t.nationalToken(),
+        seen.at(-1)?.cursor ?? null,
+        (e) => e.length >= 2,
+      );
+      const missed = await resumed.done;
+      await resumed.close();
+      expect(missed.map((e) => [e.kind, e.liveness])).toEqual([
+        ["ACTIVITY", null],
+        ["NODE_STATUS", "STALE"],
+      ]);
+      expect(missed[0]?.nationTotals?.visitors).toBe(17);
+      expect(stranger.events.filter((e) => e.kind !== "SPACE_CREATED")).toEqual([]);
+      await stranger.close();
+      function national_token() {
+        return national_;
+      }
     });
 
     it("refuses bad filters", async () => {

@@ -1,0 +1,340 @@
+import { loadGeography } from "@maillage/schema";
+import type { SqlSession, SqlStore } from "@maillage/storage";
+import { reportsOf } from "./activity.ts";
+import {
+  DEMO_DAYS,
+  type NetworkPlan,
+  type NetworkSize,
+  planNetwork,
+  SCALES,
+  type SeedScale,
+} from "./plan.ts";
+
+/**
+ * `maillage seed`: writes a realistic network on real communes — fabriques, their satellites,
+ * one node agent per fabrique and daily activity — straight into the hub's tables, in one
+ * transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
+ * by GROUP BY, giving the same rows applying the reports one by one would (see
+ * activity.repository.ts), and `space.last_activity_day` likewise.
+ *
+ * What it does not write: change-log entries (nodes pulling the log will not learn of the
+ * generated spaces) and members. The nodes carry made-up keys: no real agent can sign as
+ * them. It is data for demonstrations and benchmarks.
+ */
+
+export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes";
+
+export type SeedOptions = {
+  scale: SeedScale;
+  /** Length of the seeded period, ending on `until` (default: 730, or 60 for demo). */
+  days?: number;
+  /** PRNG seed: the same seed (and size, days and `until`) writes the same network. */
+  seed?: number;
+  /** Last seeded day, YYYY-MM-DD (default: today, UTC). */
+  until?: string;
+  /** Overrides the scale's number of fabriques and satellites, and its region (not for demo). */
+  size?: NetworkSize;
+  /**
+   * Seed a hub that already holds spaces: its whole network (spaces, nodes, members, enrolment
+   * codes, activity and rollups, change log, live-feed events) is deleted first and replaced.
+   */
+  force?: boolean;
+  /** Called as work progresses; `done`/`total` count spaces, space-days, then steps. */
+  onProgress?: (done: number, total: number, phase: SeedPhase) => void;
+};
+
+export type SeedResult = {
+  fabriques: number;
+  satellites: number;
+  nodes: number;
+  reports: number;
+  rollups: number;
+  from: string;
+  to: string;
+  seconds: number;
+};
+
+/** The hub already holds a network and `force` was not given. */
+export class SeedRefusedError extends Error {
+  constructor(readonly spaces: number) {
+    super(
+      `the hub already holds ${spaces} spaces; seed an empty database, or force to replace the whole network`,
+    );
+    this.name = "SeedRefusedError";
+  }
+}
+
+const DAY_MS = 86_400_000;
+/** Rows per INSERT: large enough that round trips do not dominate, small enough for PGlite. */
+const REPORT_CHUNK = 10_000;
+const SPACE_CHUNK = 2_000;
+/** What `force` empties: the network and everything about it. */
+const NETWORK_TABLES = [
+  "network_event",
+  "activity_rollup",
+  "activity_report",
+  "change_log",
+  "enrolment_code",
+  "member",
+  "node",
+  "space",
+];
+
+function isoDay(time: number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+export async function seedNetwork(store: SqlStore, options: SeedOptions): Promise<SeedResult> {
+  const started = performance.now();
+  const days = options.days ?? (options.scale === "demo" ? DEMO_DAYS : SCALES.national.days);
+  if (!Number.isInteger(days) || days < 1 || days > 3660) {
+    throw new RangeError("days: an integer from 1 to 3660");
+  }
+  const until = options.until ?? isoDay(Date.now());
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || Number.isNaN(Date.parse(until))) {
+    throw new RangeError("until: a date YYYY-MM-DD");
+  }
+  const from = isoDay(Date.parse(`${until}T00:00:00Z`) - (days - 1) * DAY_MS);
+  const size =
+    options.size ??
+    (options.scale === "demo" ? { fabriques: 0, satellites: 0 } : SCALES[options.scale]);
+  const plan = planNetwork(loadGeography(), {
+    scale: options.scale,
+    size,
+    days,
+    until,
+    seed: options.seed ?? 1,
+  });
+  const progress = options.onProgress ?? (() => {});
+
+  const counts = await store.transaction(async (sql) => {
+    const [existing] = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM space");
+    if ((existing?.n ?? 0) > 0) {
+      if (!options.force) throw new SeedRefusedError(existing?.n ?? 0);
+      // The live feed's table (network_event) is emptied too where this hub has it.
+      const tables = await sql.query<{ name: string }>(
+        `SELECT t AS name FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL`,
+        [[...NETWORK_TABLES]],
+      );
+      await sql.exec(`TRUNCATE ${tables.map((t) => t.name).join(", ")} RESTART IDENTITY CASCADE`);
+    }
+    await insertSpaces(sql, plan, progress);
+    const reports = await insertReports(sql, plan, from, days, progress);
+    const rollups = await computeRollups(sql, progress);
+    await insertNodes(sql, plan, progress);
+    return { reports, rollups };
+  });
+
+  return {
+    fabriques: plan.spaces.filter((s) => s.kind === "FABRIQUE").length,
+    satellites: plan.spaces.filter((s) => s.kind === "SATELLITE").length,
+    nodes: plan.nodes.length,
+    reports: counts.reports,
+    rollups: counts.rollups,
+    from,
+    to: until,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
+
+async function insertSpaces(
+  sql: SqlSession,
+  plan: NetworkPlan,
+  progress: NonNullable<SeedOptions["onProgress"]>,
+) {
+  // Fabriques first: satellites reference them.
+  const ordered = [...plan.spaces].sort(
+    (a, b) => Number(a.kind === "SATELLITE") - Number(b.kind === "SATELLITE"),
+  );
+  for (let i = 0; i < ordered.length; i += SPACE_CHUNK) {
+    const chunk = ordered.slice(i, i + SPACE_CHUNK).map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      name: s.name,
+      commune_code: s.commune.code,
+      commune_name: s.commune.name,
+      department_code: s.commune.departmentCode,
+      region_code: s.commune.regionCode,
+      population: s.commune.population,
+      rural: s.commune.rural,
+      services: s.services,
+      opening_hours: s.openingHours,
+      fabrique_id: s.fabriqueId,
+      created_at: s.createdAt.toISOString(),
+    }));
+    await sql.query(
+      `INSERT INTO space (id, kind, name, commune_code, commune_name, department_code, region_code,
+                          population, rural, services, opening_hours, status, owner_node_id,
+                          fabrique_id, created_at, updated_at)
+       SELECT s.id, s.kind::"SpaceKind", s.name, s.commune_code, s.commune_name, s.department_code,
+              s.region_code, s.population, s.rural, ARRAY(SELECT jsonb_array_elements_text(s.services)),
+              s.opening_hours, 'OPEN', NULL, s.fabrique_id, s.created_at, s.created_at
+       FROM jsonb_to_recordset($1::jsonb) AS s(id text, kind text, name text, commune_code text,
+            commune_name text, department_code text, region_code text, population int, rural boolean,
+            services jsonb, opening_hours jsonb, fabrique_id text, created_at timestamp)`,
+      [JSON.stringify(chunk)],
+    );
+    progress(Math.min(i + SPACE_CHUNK, ordered.length), ordered.length, "spaces");
+  }
+}
+
+async function insertReports(
+  sql: SqlSession,
+  plan: NetworkPlan,
+  from: string,
+  days: number,
+  progress: NonNullable<SeedOptions["onProgress"]>,
+): Promise<number> {
+  const columns = () => ({
+    spaceIds: [] as string[],
+    days: [] as string[],
+    visitors: [] as number[],
+    events: [] as number[],
+    participants: [] as number[],
+    openHours: [] as number[],
+    nodeIds: [] as string[],
+  });
+  let batch = columns();
+  let written = 0;
+  const total = plan.spaces.length * days;
+  let spaceDays = 0;
+  const flush = async () => {
+    if (batch.spaceIds.length === 0) return;
+    // A report is entered the evening of its day.
+    await sql.query(
+      `INSERT INTO activity_report (space_id, day, visitors, events, participants, open_hours,
+                                    owner_node_id, updated_at)
+       SELECT r.space_id, r.day, r.visitors, r.events, r.participants, r.open_hours, r.node_id,
+              r.day + time '20:00'
+       FROM unnest($1::text[], $2::date[], $3::int[], $4::int[], $5::int[], $6::numeric[], $7::text[])
+            AS r(space_id, day, visitors, events, participants, open_hours, node_id)`,
+      [
+        batch.spaceIds,
+        batch.days,
+        batch.visitors,
+        batch.events,
+        batch.participants,
+        batch.openHours,
+        batch.nodeIds,
+      ],
+    );
+    written += batch.spaceIds.length;
+    batch = columns();
+    progress(spaceDays, total, "reports");
+  };
+  for (const space of plan.spaces) {
+    for (const report of reportsOf(space, from, days)) {
+      batch.spaceIds.push(space.id);
+      batch.days.push(report.day);
+      batch.visitors.push(report.visitors);
+      batch.events.push(report.events);
+      batch.participants.push(report.participants);
+      batch.openHours.push(report.openHours);
+      batch.nodeIds.push(space.nodeId);
+      if (batch.spaceIds.length >= REPORT_CHUNK) await flush();
+    }
+    spaceDays += days;
+  }
+  await flush();
+  progress(total, total, "reports");
+  return written;
+}
+
+/**
+ * The rollups of every report, by GROUP BY instead of per-report deltas: department × day from
+ * the raw reports, then region and nation from those; fabrique territory × day from the raw
+ * reports; every month from its days; space × month from the raw reports.
+ */
+const ROLLUP_STEPS = [
+  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
+   SELECT 'DEPARTMENT', s.department_code, 'DAY', a.day, sum(a.visitors), sum(a.events),
+          sum(a.participants), sum(a.open_hours), count(*)
+   FROM activity_report a JOIN space s ON s.id = a.space_id
+   GROUP BY s.department_code, a.day`,
+  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
+   SELECT 'REGION', d.region_code, 'DAY', r.period_start, sum(r.visitors), sum(r.events),
+          sum(r.participants), sum(r.open_hours), sum(r.reports)
+   FROM activity_rollup r
+   JOIN (SELECT DISTINCT department_code, region_code FROM space) d ON d.department_code = r.scope_id
+   WHERE r.scope = 'DEPARTMENT' AND r.period = 'DAY'
+   GROUP BY d.region_code, r.period_start`,
+  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
+   SELECT 'NATION', 'FR', 'DAY', period_start, sum(visitors), sum(events), sum(participants),
+          sum(open_hours), sum(reports)
+   FROM activity_rollup WHERE scope = 'REGION' AND period = 'DAY'
+   GROUP BY period_start`,
+  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
+   SELECT 'FABRIQUE', coalesce(s.fabrique_id, s.id), 'DAY', a.day, sum(a.visitors), sum(a.events),
+          sum(a.participants), sum(a.open_hours), count(*)
+   FROM activity_report a JOIN space s ON s.id = a.space_id
+   GROUP BY coalesce(s.fabrique_id, s.id), a.day`,
+  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
+   SELECT scope, scope_id, 'MONTH', date_trunc('month', period_start)::date, sum(visitors),
+          sum(events), sum(participants), sum(open_hours), sum(reports)
+   FROM activity_rollup WHERE period = 'DAY'
+   GROUP BY scope, scope_id, date_trunc('month', period_start)`,
+  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
+   SELECT 'SPACE', space_id, 'MONTH', date_trunc('month', day)::date, sum(visitors), sum(events),
+          sum(participants), sum(open_hours), count(*)
+   FROM activity_report
+   GROUP BY space_id, date_trunc('month', day)`,
+  `UPDATE space SET last_activity_day = l.day
+   FROM (SELECT space_id, max(day) AS day FROM activity_report GROUP BY space_id) l
+   WHERE space.id = l.space_id`,
+];
+
+async function computeRollups(
+  sql: SqlSession,
+  progress: NonNullable<SeedOptions["onProgress"]>,
+): Promise<number> {
+  // The table is empty here (a fresh database, or one just emptied by `force`).
+  for (const [i, step] of ROLLUP_STEPS.entries()) {
+    await sql.exec(step);
+    progress(i + 1, ROLLUP_STEPS.length, "rollups");
+  }
+  const [row] = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM activity_rollup");
+  return row?.n ?? 0;
+}
+
+/**
+ * One node per fabrique, heard from recently for most (ONLINE), hours ago for some (STALE),
+ * days ago for a few (SILENT, with changes waiting). Seen times are relative to now, so the
+ * liveness view has something to show right after seeding.
+ */
+async function insertNodes(
+  sql: SqlSession,
+  plan: NetworkPlan,
+  progress: NonNullable<SeedOptions["onProgress"]>,
+) {
+  const now = Date.now();
+  const rows = plan.nodes.map((node, i) => {
+    // Deterministic from the node's position: every 12th silent, every 6th (else) stale.
+    const silent = i % 12 === 11;
+    const stale = !silent && i % 6 === 5;
+    const ageSeconds = silent ? 86_400 * (2 + (i % 30)) : stale ? 3_600 * (1 + (i % 20)) : i % 60;
+    const lastSeen = now - ageSeconds * 1000;
+    const pending = silent || stale ? (i * 37) % 200 : 0;
+    return {
+      id: node.id,
+      fabrique_id: node.fabriqueId,
+      public_key: { kty: "OKP", crv: "Ed25519", x: node.publicKeyX },
+      last_seen_at: new Date(lastSeen).toISOString(),
+      pending,
+      oldest_pending_at: pending > 0 ? new Date(lastSeen - 3_600_000).toISOString() : null,
+      liveness: silent ? "SILENT" : stale ? "STALE" : "ONLINE",
+    };
+  });
+  if (rows.length > 0) {
+    await sql.query(
+      `INSERT INTO node (id, fabrique_id, public_key, status, last_seen_at, created_at,
+                         pending_estimate, oldest_pending_at, liveness)
+       SELECT n.id, n.fabrique_id, n.public_key, 'ACTIVE', n.last_seen_at, f.created_at,
+              n.pending, n.oldest_pending_at, n.liveness::"NodeLiveness"
+       FROM jsonb_to_recordset($1::jsonb) AS n(id text, fabrique_id text, public_key jsonb,
+            last_seen_at timestamp, pending int, oldest_pending_at timestamp, liveness text)
+       JOIN space f ON f.id = n.fabrique_id`,
+      [JSON.stringify(rows)],
+    );
+  }
+  progress(rows.length, rows.length, "nodes");
+}

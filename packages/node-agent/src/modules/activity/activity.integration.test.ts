@@ -1,0 +1,3 @@
+import { registerActivityTests } from "./activity.suite.ts";
+
+registerActivityTests("postgres");
