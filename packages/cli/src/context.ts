@@ -67,4 +67,6 @@ export type CliContext = {
   untilStopSignal: () => Promise<string>;
   loadHub: () => Promise<HubApi>;
   loadAgent: () => Promise<AgentApi>;
+  /** HTTP to a running service (`hub report`); tests pass a fake. Default: the global fetch. */
+  fetch?: typeof fetch;
 };

@@ -26,6 +26,7 @@ import {
   runHubKeysRemove,
   runHubKeysRotate,
 } from "./keys.ts";
+import { HUB_REPORT, runHubReport } from "./report.ts";
 
 type Command = {
   summary: string;
@@ -46,6 +47,7 @@ const ROOT: Group = {
       commands: {
         start: { summary: HUB_START.summary, run: runHubStart },
         token: { summary: HUB_TOKEN.summary, run: runHubToken },
+        report: { summary: HUB_REPORT.summary, run: runHubReport },
         keys: {
           summary: HUB_KEYS_SUMMARY,
           commands: {
