@@ -1,5 +1,5 @@
-// `npm run bench:health [-- --scale region|national]`: seeds a network (default: national —
-// 400 fabriques, 4,000 satellites, two years of daily activity) into a throwaway PostgreSQL
+// `npm run bench:health [-- region]` (or `tsx bench/health.ts --scale region`): seeds a
+// network (default: national — 400 fabriques, 4,000 satellites, two years of daily activity) into a throwaway PostgreSQL
 // database on the server of DATABASE_URL, starts a hub on it and times `networkHealth` over
 // real HTTP: all of France and one region, for the default 30-day period and for 365 days.
 // Prints the seed time, row counts and p50/p95 per case.
@@ -36,8 +36,13 @@ function isoDay(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
 
-const { values } = parseArgs({ options: { scale: { type: "string", default: "national" } } });
-const scale = values.scale;
+// `--scale region` directly (tsx bench/health.ts), or `region` alone: through the root
+// script, npm keeps `--scale` for itself and passes only the value on.
+const { values, positionals } = parseArgs({
+  options: { scale: { type: "string" } },
+  allowPositionals: true,
+});
+const scale = values.scale ?? positionals[0] ?? "national";
 if (scale !== "national" && scale !== "region") {
   console.error("--scale: national or region");
   process.exit(2);
