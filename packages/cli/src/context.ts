@@ -22,6 +22,12 @@ export type HubApi = {
   createHub(config: HubConfig): Promise<HubLifecycle>;
   // Method syntax on purpose: the real function takes the full `Hub` its `createHub` built.
   seedDemoNetwork(hub: HubLifecycle): ReturnType<HubModule["seedDemoNetwork"]>;
+  SeedRefusedError: HubModule["SeedRefusedError"];
+  // Method syntax: the real function takes the `Hub` its `createHub` built.
+  seedHub(
+    hub: HubLifecycle,
+    options: Parameters<HubModule["seedHub"]>[1],
+  ): ReturnType<HubModule["seedHub"]>;
   /** The demo network's fabriques, in the order the demo seeds them. */
   DEMO_NETWORK: readonly { readonly name: string }[];
 };
@@ -59,6 +65,8 @@ export type AgentApi = {
  */
 export type CliContext = {
   stdout: (text: string) => void;
+  /** True when stdout is a terminal (progress bars redraw in place). */
+  stdoutIsTTY?: boolean;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   /** Relative `--data-dir` values are resolved against this directory. */

@@ -27,6 +27,7 @@ import {
   runHubKeysRotate,
 } from "./keys.ts";
 import { HUB_REPORT, runHubReport } from "./report.ts";
+import { runSeed, SEED } from "./seed.ts";
 
 type Command = {
   summary: string;
@@ -73,6 +74,7 @@ const ROOT: Group = {
       notes: AGENT_NOTES,
     },
     demo: { summary: DEMO.summary, run: runDemo },
+    seed: { summary: SEED.summary, run: runSeed },
   },
   notes: [
     [
@@ -154,6 +156,7 @@ function report(error: unknown, ctx: CliContext): number {
 function processContext(): CliContext {
   return {
     stdout: (text) => process.stdout.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true,
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),

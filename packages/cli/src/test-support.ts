@@ -11,6 +11,8 @@ import { MaillageError } from "@maillage/schema";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
 
 /** A stand-in for the hub's API: records calls, never opens a database or a port. */
+class FakeSeedRefusedError extends Error {}
+
 export function fakeHubApi(
   options: {
     seeded?: boolean;
@@ -20,9 +22,11 @@ export function fakeHubApi(
     kids?: string[] | null;
     /** Shared with fakeAgentApi to see the order of stops. */
     events?: string[];
+    seedRefused?: boolean;
   } = {},
 ) {
   const calls = {
+    seed: [] as string[],
     createHub: [] as HubConfig[],
     /** GraphQL operations sent to the hub in process, by operation name. */
     graphql: [] as { operation: string; variables: Record<string, unknown> }[],
@@ -131,6 +135,26 @@ export function fakeHubApi(
       fabriques: 3,
       satellites: 14,
     }),
+    SeedRefusedError: FakeSeedRefusedError as unknown as HubApi["SeedRefusedError"],
+    seedHub: async (_hub: HubLifecycle, seedOptions: Parameters<HubApi["seedHub"]>[1]) => {
+      calls.seed.push(`seedHub ${seedOptions.scale} force=${seedOptions.force === true}`);
+      if (options.seedRefused)
+        throw new FakeSeedRefusedError(
+          "the hub already holds 21 spaces; --force empties them first",
+        );
+      seedOptions.onProgress?.(1, 2, "spaces");
+      seedOptions.onProgress?.(2, 2, "reports");
+      return {
+        fabriques: 30,
+        satellites: 300,
+        nodes: 30,
+        reports: 1234,
+        rollups: 99,
+        from: "2024-11-23",
+        to: "2026-11-21",
+        seconds: 2.5,
+      };
+    },
   } satisfies HubApi;
   return { api, calls };
 }

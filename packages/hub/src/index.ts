@@ -13,5 +13,6 @@ export {
   type SeedPhase,
   SeedRefusedError,
   type SeedResult,
+  seedHub,
   seedNetwork,
 } from "./seed/generate.ts";

@@ -338,3 +338,12 @@ async function insertNodes(
   }
   progress(rows.length, rows.length, "nodes");
 }
+
+/** `maillage seed`: seeds the storage of a hub built (not started) by the CLI. */
+export function seedHub(
+  hub: { config: unknown; db?: { store: SqlStore } },
+  options: SeedOptions,
+): Promise<SeedResult> {
+  if (!hub.db) throw new TypeError("seedHub needs the hub createHub built");
+  return seedNetwork(hub.db.store, options);
+}
