@@ -187,8 +187,9 @@ function fabriqueHours(random: Random): { slots: OpeningSlot[]; hours: number[] 
 }
 
 function satelliteHours(random: Random): { slots: OpeningSlot[]; hours: number[] } {
-  const count = random.int(3, 6);
-  const pool = [1, 2, 3, 4, 5, 6];
+  // Most satellites open five to seven days a week (a café-tiers-lieu opens on Sundays too).
+  const count = random.int(5, 7);
+  const pool = [1, 2, 3, 4, 5, 6, 7];
   const days: number[] = [];
   for (let i = 0; i < count; i++) days.push(pool.splice(random.int(0, pool.length - 1), 1)[0] ?? 1);
   days.sort((a, b) => a - b);
@@ -213,7 +214,7 @@ function profileFor(
     hoursByWeekday: hours,
     baseVisitors: (fabrique ? random.int(20, 60) : random.int(4, 25)) * townFactor,
     eventsPerDay: fabrique ? 0.5 + random.next() : 0.1 + random.next() * 0.4,
-    reportRate: fabrique ? 0.9 + random.next() * 0.09 : 0.75 + random.next() * 0.23,
+    reportRate: fabrique ? 0.92 + random.next() * 0.07 : 0.88 + random.next() * 0.11,
     startIndex: joinsLate ? random.int(30, Math.floor(days * 0.8)) : 0,
     stopIndex: goesSilent ? days - random.int(31, Math.min(120, days)) : Number.POSITIVE_INFINITY,
     summerClosureDay: !fabrique && random.chance(0.5) ? random.int(1, 17) : null,
