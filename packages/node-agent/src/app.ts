@@ -14,6 +14,7 @@ import { verifyAgentToken } from "./identity/tokens.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createActivityService } from "./modules/activity/activity.service.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
+import { createResourceService } from "./modules/resources/resource.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
 import { createLocalWriter } from "./outbox/local-writer.ts";
@@ -90,6 +91,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     }),
     members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
     activity: createActivityService({ store, writer, fabriqueId: identity.fabriqueId }),
+    resources: createResourceService({ store, fabriqueId: identity.fabriqueId }),
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };
 

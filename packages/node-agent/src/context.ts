@@ -4,6 +4,7 @@ import type { NodeIdentity } from "./identity/identity.ts";
 import type { AgentViewer } from "./identity/tokens.ts";
 import type { ActivityService } from "./modules/activity/activity.service.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
+import type { ResourceService } from "./modules/resources/resource.service.ts";
 import type { SatelliteService } from "./modules/spaces/satellite.service.ts";
 import type { SyncService } from "./modules/sync/sync.service.ts";
 
@@ -19,6 +20,7 @@ export type Context = {
   satellites: SatelliteService;
   members: MemberService;
   activity: ActivityService;
+  resources: ResourceService;
   sync: SyncService;
 };
 

@@ -25,6 +25,12 @@ export const ErrorCodes = {
   HUB_UNREACHABLE:
     "The node agent could not reach the hub; the change is kept and will be retried.",
   NOT_ENROLLED: "The node agent has no identity yet: run `maillage agent init` first.",
+  SLOT_TAKEN: "The resource is already booked for part of this slot (its owner's store decides).",
+  BOOKING_RULE_VIOLATION:
+    "The booking breaks the resource's rules (duration, lead time); `reason` says which.",
+  RESOURCE_NOT_AVAILABLE: "The resource is in maintenance or retired.",
+  CANCEL_DEADLINE_PASSED:
+    "The booking starts too soon to be cancelled (the resource's cancellation deadline).",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
 } as const;
 

@@ -6,6 +6,7 @@ import "../modules/spaces/space.graphql.ts";
 import "../modules/members/member.graphql.ts";
 import "../modules/sync/sync.graphql.ts";
 import "../modules/activity/activity.graphql.ts";
+import "../modules/resources/resource.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});

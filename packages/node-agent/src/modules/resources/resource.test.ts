@@ -1,0 +1,3 @@
+import { registerResourceTests } from "./resource.suite.ts";
+
+registerResourceTests("pglite");
