@@ -9,6 +9,14 @@ export type ResourceStatus = (typeof RESOURCE_STATUSES)[number];
 export const BOOKING_STATUSES = ["CONFIRMED", "CANCELLED"] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
+/**
+ * A weekly availability window: `rrule` in the subset FREQ=WEEKLY;BYDAY=MO,TU,… (validated by
+ * the service), open from `opens` to `closes` (HH:MM, Europe/Paris wall clock) on those days.
+ */
+export type AvailabilityWindow = { rrule: string; opens: string; closes: string };
+/** Days (Europe/Paris dates YYYY-MM-DD, both included) when the resource is closed. */
+export type Closure = { from: string; to: string };
+
 /** What a resource is and its booking rules (durations in minutes). */
 export type ResourceFields = {
   spaceId: string;
@@ -23,6 +31,9 @@ export type ResourceFields = {
   cancelDeadlineMinutes: number;
   status: ResourceStatus;
   movable: boolean;
+  /** When it may be booked; none: any time. */
+  windows: AvailabilityWindow[];
+  closures: Closure[];
 };
 
 export type ResourceRecord = ResourceFields & { id: string; createdAt: Date; updatedAt: Date };
@@ -53,6 +64,8 @@ type ResourceRow = {
   cancel_deadline_minutes: number;
   status: ResourceStatus;
   movable: boolean;
+  windows: AvailabilityWindow[] | null;
+  closures: Closure[] | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -71,7 +84,7 @@ type BookingRow = {
 
 const RESOURCE_COLUMNS = `id, space_id, name, category, description, sharing_scope,
   required_credential, min_minutes, max_minutes, lead_minutes, cancel_deadline_minutes, status,
-  movable, created_at, updated_at`;
+  movable, windows, closures, created_at, updated_at`;
 
 const BOOKING_COLUMNS = `id, resource_id, lower(during) AS from_at, upper(during) AS to_at,
   booked_for_member, booked_for_space, status, created_at, cancelled_at`;
@@ -94,6 +107,8 @@ function toResource(row: ResourceRow): ResourceRecord {
     cancelDeadlineMinutes: row.cancel_deadline_minutes,
     status: row.status,
     movable: row.movable,
+    windows: row.windows ?? [],
+    closures: row.closures ?? [],
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -127,6 +142,8 @@ function resourceParams(fields: ResourceFields): unknown[] {
     fields.cancelDeadlineMinutes,
     fields.status,
     fields.movable,
+    JSON.stringify(fields.windows),
+    JSON.stringify(fields.closures),
   ];
 }
 
@@ -161,8 +178,8 @@ export const resourceRepository = {
     const rows = await db.query<ResourceRow>(
       `INSERT INTO resource (id, space_id, name, category, description, sharing_scope,
          required_credential, min_minutes, max_minutes, lead_minutes, cancel_deadline_minutes,
-         status, movable)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         status, movable, windows, closures)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb)
        RETURNING ${RESOURCE_COLUMNS}`,
       [id, ...resourceParams(fields)],
     );
@@ -174,7 +191,7 @@ export const resourceRepository = {
       `UPDATE resource SET space_id = $2, name = $3, category = $4, description = $5,
          sharing_scope = $6, required_credential = $7, min_minutes = $8, max_minutes = $9,
          lead_minutes = $10, cancel_deadline_minutes = $11, status = $12, movable = $13,
-         updated_at = now()
+         windows = $14::jsonb, closures = $15::jsonb, updated_at = now()
        WHERE id = $1 RETURNING ${RESOURCE_COLUMNS}`,
       [id, ...resourceParams(fields)],
     );

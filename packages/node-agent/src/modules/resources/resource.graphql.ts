@@ -1,8 +1,10 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import {
+  type AvailabilityWindow,
   BOOKING_STATUSES,
   type BookingRecord,
+  type Closure,
   RESOURCE_CATEGORIES,
   RESOURCE_STATUSES,
   type ResourceRecord,
@@ -21,6 +23,47 @@ const SharingScopeEnum = builder.enumType("SharingScope", {
 });
 const ResourceStatusEnum = builder.enumType("ResourceStatus", { values: RESOURCE_STATUSES });
 const BookingStatusEnum = builder.enumType("BookingStatus", { values: BOOKING_STATUSES });
+
+const RRULE_SUBSET =
+  "A weekly rule in the RRULE subset FREQ=WEEKLY;BYDAY=<days>, <days> a comma-separated list of MO, TU, WE, TH, FR, SA, SU (e.g. FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA); nothing else is accepted";
+
+const AvailabilityWindowRef = builder
+  .objectRef<AvailabilityWindow>("AvailabilityWindow")
+  .implement({
+    description:
+      "When a resource may be booked: on the rule's weekdays, from opens to closes (Europe/Paris wall clock).",
+    fields: (t) => ({
+      rrule: t.exposeString("rrule", { description: RRULE_SUBSET }),
+      opens: t.exposeString("opens", { description: "HH:MM, Europe/Paris" }),
+      closes: t.exposeString("closes", { description: "HH:MM (24:00 allowed), Europe/Paris" }),
+    }),
+  });
+
+const ClosureRef = builder.objectRef<Closure>("Closure").implement({
+  description: "Days the resource is closed, from and to included (Europe/Paris dates).",
+  fields: (t) => ({
+    from: t.exposeString("from", { description: "YYYY-MM-DD" }),
+    to: t.exposeString("to", { description: "YYYY-MM-DD, included" }),
+  }),
+});
+
+const AvailabilityWindowInput = builder.inputType("AvailabilityWindowInput", {
+  fields: (t) => ({
+    rrule: t.string({ required: true, description: RRULE_SUBSET }),
+    opens: t.string({ required: true, description: "HH:MM, Europe/Paris" }),
+    closes: t.string({
+      required: true,
+      description: "HH:MM (24:00 allowed), Europe/Paris; after opens",
+    }),
+  }),
+});
+
+const ClosureInput = builder.inputType("ClosureInput", {
+  fields: (t) => ({
+    from: t.string({ required: true, description: "YYYY-MM-DD (Europe/Paris date)" }),
+    to: t.string({ description: "YYYY-MM-DD, included; default: from (a single day)" }),
+  }),
+});
 
 export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").implement({
   description:
@@ -47,6 +90,17 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
     }),
     status: t.expose("status", { type: ResourceStatusEnum }),
     movable: t.exposeBoolean("movable"),
+    windows: t.field({
+      type: [AvailabilityWindowRef],
+      description:
+        "When it may be booked: a booking lies inside one window on a day that is not a closure. None: any time.",
+      resolve: (r) => r.windows,
+    }),
+    closures: t.field({
+      type: [ClosureRef],
+      description: "Days it is closed, overriding the windows",
+      resolve: (r) => r.closures,
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
@@ -90,6 +144,11 @@ const CreateResourceInputRef = builder.inputType("CreateResourceInput", {
     cancelDeadlineMinutes: t.int({ description: ruleFields.cancelDeadlineMinutes }),
     status: t.field({ type: ResourceStatusEnum, description: "Default AVAILABLE" }),
     movable: t.boolean({ description: "Default false" }),
+    windows: t.field({
+      type: [AvailabilityWindowInput],
+      description: "Default none: bookable any time",
+    }),
+    closures: t.field({ type: [ClosureInput], description: "Default none" }),
   }),
 });
 
@@ -108,6 +167,11 @@ const UpdateResourceInputRef = builder.inputType("UpdateResourceInput", {
     cancelDeadlineMinutes: t.int(),
     status: t.field({ type: ResourceStatusEnum }),
     movable: t.boolean(),
+    windows: t.field({
+      type: [AvailabilityWindowInput],
+      description: "Replaces the windows; [] removes them (bookable any time)",
+    }),
+    closures: t.field({ type: [ClosureInput], description: "Replaces the closures; [] clears" }),
   }),
 });
 
@@ -139,7 +203,7 @@ builder.queryFields((t) => ({
 }));
 
 const REFUSALS =
-  "Refused at once, writing nothing: BAD_USER_INPUT with extensions.reason INVALID_RANGE (from ≥ to), DURATION_OUT_OF_RANGE, LEAD_TIME, RESOURCE_NOT_AVAILABLE or SLOT_TAKEN (overlaps a confirmed booking); NOT_FOUND (resource, member, space); FORBIDDEN (a satellite booking for another space or a member).";
+  "Refused at once, writing nothing, the precise cause in extensions.reason: BAD_USER_INPUT (reason INVALID_RANGE: from ≥ to); BOOKING_RULE_VIOLATION (reason DURATION_OUT_OF_RANGE, LEAD_TIME, or OUTSIDE_AVAILABILITY: not inside one availability window on an open day, Europe/Paris time); RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED); SLOT_TAKEN (overlaps a confirmed booking); NOT_FOUND (resource, member, space); FORBIDDEN (a satellite booking for another space or a member).";
 
 builder.mutationFields((t) => ({
   createResource: t.field({
@@ -204,7 +268,7 @@ builder.mutationFields((t) => ({
   cancelBooking: t.field({
     type: BookingRef,
     description:
-      "Cancels a confirmed booking and frees its slot, until the resource's cancellation deadline before the start: BAD_USER_INPUT with extensions.reason CANCEL_DEADLINE_PASSED after it, ALREADY_CANCELLED if it was.",
+      "Cancels a confirmed booking and frees its slot, until the resource's cancellation deadline before the start: CANCEL_DEADLINE_PASSED after it, BAD_USER_INPUT with extensions.reason ALREADY_CANCELLED if it was.",
     authScopes: { fabriqueAdmin: true, satellite: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) => ctx.resources.cancelBooking(viewerOf(ctx), String(args.id)),

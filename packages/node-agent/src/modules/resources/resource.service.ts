@@ -5,7 +5,9 @@ import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import { memberRepository } from "../../store/member.repository.ts";
 import {
+  type AvailabilityWindow,
   type BookingRecord,
+  type Closure,
   EXCLUSION_VIOLATION,
   RESOURCE_CATEGORIES,
   RESOURCE_STATUSES,
@@ -27,11 +29,16 @@ import { spaceRepository } from "../../store/space.repository.ts";
  *   CANCEL_DEADLINE_PASSED, else BAD_USER_INPUT) and the precise `extensions.reason`:
  *   INVALID_RANGE (from ≥ to), DURATION_OUT_OF_RANGE (outside min/max minutes), LEAD_TIME
  *   (starts sooner than the lead time), RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED),
- *   SLOT_TAKEN (overlaps a CONFIRMED booking). NOT_FOUND for an unknown resource, member or space;
+ *   SLOT_TAKEN (overlaps a CONFIRMED booking), OUTSIDE_AVAILABILITY (not entirely inside one
+ *   availability window on a day that is not a closure). NOT_FOUND for an unknown resource, member or space;
  *   FORBIDDEN for a satellite booking for anyone but its own space.
  * - No double booking: the store's exclusion constraint (resource, [from, to)) decides, so of
  *   concurrent overlapping requests exactly one wins; its violation (SQLSTATE 23P01) is SLOT_TAKEN.
  *   Slots are half-open: one ending at 10:00 and one starting at 10:00 both stand.
+ * - Availability windows: weekly rules in a small RRULE subset (see `parseWeeklyRule`), each
+ *   open from `opens` to `closes`, Europe/Paris wall clock; closures are Paris dates or date
+ *   ranges. A slot must start and end on the same Paris day, inside one window of that weekday
+ *   (an end at 24:00, i.e. midnight next day, counts as that day); no window: any time.
  * - `cancelBooking` frees the slot, until `cancelDeadlineMinutes` before its start
  *   (CANCEL_DEADLINE_PASSED after; ALREADY_CANCELLED for a booking cancelled before).
  */
@@ -44,12 +51,82 @@ export type BookingRefusal =
   | "LEAD_TIME"
   | "RESOURCE_NOT_AVAILABLE"
   | "SLOT_TAKEN"
+  | "OUTSIDE_AVAILABILITY"
   | "CANCEL_DEADLINE_PASSED"
   | "ALREADY_CANCELLED";
 
 const MINUTES_MAX = 60 * 24 * 366;
 const Id = z.string().trim().min(1);
 const Minutes = z.number().int().min(0).max(MINUTES_MAX);
+
+/** The time zone of every availability window and closure. */
+export const AVAILABILITY_ZONE = "Europe/Paris";
+const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
+type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * The RRULE subset of availability windows: `FREQ=WEEKLY;BYDAY=<days>`, in any order, with
+ * <days> a comma-separated non-empty list of distinct MO, TU, WE, TH, FR, SA, SU (upper case);
+ * nothing else (no RRULE: prefix, INTERVAL, COUNT, UNTIL, BYHOUR…). The weekdays, or the reason
+ * the rule is refused.
+ */
+export function parseWeeklyRule(rule: string): Set<Weekday> | string {
+  const parts = new Map<string, string>();
+  for (const part of rule.split(";")) {
+    const [key, value, ...rest] = part.split("=");
+    if (!key || value === undefined || rest.length > 0) return `malformed part "${part}"`;
+    if (parts.has(key)) return `${key} given twice`;
+    parts.set(key, value);
+  }
+  for (const key of parts.keys()) {
+    if (key !== "FREQ" && key !== "BYDAY") {
+      return `${key} is not supported: only FREQ=WEEKLY;BYDAY=MO,TU,… is`;
+    }
+  }
+  if (parts.get("FREQ") !== "WEEKLY") return "only FREQ=WEEKLY is supported";
+  const days = (parts.get("BYDAY") ?? "").split(",");
+  const set = new Set<Weekday>();
+  for (const day of days) {
+    if (!(WEEKDAYS as readonly string[]).includes(day)) {
+      return `BYDAY: "${day}" is not one of ${WEEKDAYS.join(", ")}`;
+    }
+    if (set.has(day as Weekday)) return `BYDAY: ${day} given twice`;
+    set.add(day as Weekday);
+  }
+  return set;
+}
+
+const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 00:00 to 23:59");
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+
+const WindowShape = z
+  .object({
+    rrule: z
+      .string()
+      .trim()
+      .superRefine((rule, ctx) => {
+        const parsed = parseWeeklyRule(rule);
+        if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+      }),
+    opens: TimeOfDay,
+    closes: z.union([TimeOfDay, z.literal("24:00")]),
+  })
+  .strict()
+  .refine((w) => minutesOf(w.opens) < minutesOf(w.closes), {
+    path: ["closes"],
+    message: "must be after opens",
+  });
+
+const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD")
+  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a date");
+
+const ClosureShape = z
+  .object({ from: IsoDate, to: IsoDate.nullish() })
+  .strict()
+  .transform((c): Closure => ({ from: c.from, to: c.to ?? c.from }))
+  .refine((c) => c.to >= c.from, { path: ["to"], message: "must not be before from" });
 
 const ResourceShape = z
   .object({
@@ -65,6 +142,8 @@ const ResourceShape = z
     cancelDeadlineMinutes: Minutes.default(0),
     status: z.enum(RESOURCE_STATUSES).default("AVAILABLE"),
     movable: z.boolean().default(false),
+    windows: z.array(WindowShape).max(100).default([]),
+    closures: z.array(ClosureShape).max(1000).default([]),
   })
   .strict();
 
@@ -87,6 +166,8 @@ const ResourceChanges = z
     cancelDeadlineMinutes: z.number(),
     status: z.string(),
     movable: z.boolean(),
+    windows: z.array(z.unknown()),
+    closures: z.array(z.unknown()),
   })
   .partial()
   .strict();
@@ -112,6 +193,7 @@ const REFUSAL_CODES = {
   LEAD_TIME: "BOOKING_RULE_VIOLATION",
   RESOURCE_NOT_AVAILABLE: "RESOURCE_NOT_AVAILABLE",
   SLOT_TAKEN: "SLOT_TAKEN",
+  OUTSIDE_AVAILABILITY: "BOOKING_RULE_VIOLATION",
   CANCEL_DEADLINE_PASSED: "CANCEL_DEADLINE_PASSED",
   ALREADY_CANCELLED: "BAD_USER_INPUT",
 } as const satisfies Record<BookingRefusal, ErrorCode>;
@@ -122,6 +204,69 @@ function refused(reason: BookingRefusal, message: string, details: Record<string
 
 function isExclusionViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === EXCLUSION_VIOLATION;
+}
+
+const PARIS = new Intl.DateTimeFormat("en-US", {
+  timeZone: AVAILABILITY_ZONE,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  weekday: "short",
+  hourCycle: "h23",
+});
+const SHORT_WEEKDAYS: Record<string, Weekday> = {
+  Mon: "MO",
+  Tue: "TU",
+  Wed: "WE",
+  Thu: "TH",
+  Fri: "FR",
+  Sat: "SA",
+  Sun: "SU",
+};
+
+/** An instant on the Europe/Paris wall clock: its date, weekday and minute of the day. */
+export function parisWallClock(instant: Date): { date: string; weekday: Weekday; minute: number } {
+  const p = Object.fromEntries(PARIS.formatToParts(instant).map((x) => [x.type, x.value]));
+  const weekday = SHORT_WEEKDAYS[p.weekday ?? ""];
+  if (!weekday) throw new Error(`unexpected weekday ${p.weekday}`);
+  return {
+    date: `${p.year}-${p.month}-${p.day}`,
+    weekday,
+    minute:
+      Number(p.hour) * 60 +
+      Number(p.minute) +
+      (Number(p.second) + (instant.getTime() % 1000) / 1000) / 60,
+  };
+}
+
+/** Whether [from, to) lies entirely inside one window, on a day that is not a closure. */
+export function isWithinAvailability(
+  resource: { windows: AvailabilityWindow[]; closures: Closure[] },
+  from: Date,
+  to: Date,
+): boolean {
+  if (resource.windows.length === 0) return true;
+  const start = parisWallClock(from);
+  let end = parisWallClock(to);
+  if (end.date !== start.date && end.minute === 0) {
+    // Midnight ending the start's day: 24:00 of that day.
+    const before = parisWallClock(new Date(to.getTime() - 1));
+    if (before.date === start.date) end = { ...before, minute: 24 * 60 };
+  }
+  if (end.date !== start.date) return false;
+  if (resource.closures.some((c) => c.from <= start.date && start.date <= c.to)) return false;
+  return resource.windows.some((w) => {
+    const days = parseWeeklyRule(w.rrule);
+    return (
+      typeof days !== "string" &&
+      days.has(start.weekday) &&
+      minutesOf(w.opens) <= start.minute &&
+      end.minute <= minutesOf(w.closes)
+    );
+  });
 }
 
 export function canSeeBooking(viewer: Viewer, booking: Pick<BookingRecord, "forSpace">) {
@@ -207,6 +352,13 @@ export function createResourceService(deps: {
         "LEAD_TIME",
         `this resource is booked at least ${resource.leadMinutes} minutes ahead`,
         { leadMinutes: resource.leadMinutes, earliest: new Date(earliest).toISOString() },
+      );
+    }
+    if (!isWithinAvailability(resource, from, to)) {
+      throw refused(
+        "OUTSIDE_AVAILABILITY",
+        `the slot is not inside one availability window of this resource on an open day (${AVAILABILITY_ZONE} time)`,
+        { timeZone: AVAILABILITY_ZONE },
       );
     }
   }

@@ -255,6 +255,146 @@ export function registerResourceTests(backend: Backend) {
       expect((await rows(desk.id)).map((b) => b.status)).toEqual(["CONFIRMED", "CANCELLED"]);
     });
 
+    /** The Europe/Paris wall clock of an instant: "YYYY-MM-DD HH:MM" and its weekday (Mon…). */
+    const PARIS = new Intl.DateTimeFormat("en-US", {
+      timeZone: "Europe/Paris",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      weekday: "short",
+      hourCycle: "h23",
+    });
+    const paris = (ms: number) => {
+      const p = Object.fromEntries(PARIS.formatToParts(ms).map((x) => [x.type, x.value]));
+      return { wall: `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`, weekday: p.weekday };
+    };
+    /** The instant (ISO) at which Paris shows `date` `time` (YYYY-MM-DD, HH:MM). */
+    const inParis = (date: string, time: string) => {
+      const naive = Date.parse(`${date}T${time}:00Z`);
+      // Paris is UTC+1 or UTC+2: one of the two shows the wanted wall clock.
+      for (const offset of [1, 2]) {
+        const instant = naive - offset * HOUR;
+        if (paris(instant).wall === `${date} ${time}`) return new Date(instant).toISOString();
+      }
+      throw new Error(`no instant shows ${date} ${time} in Paris`);
+    };
+    /** The Paris date of the first `weekday` (Mon…) at least `days` days from now. */
+    const nextParisDay = (weekday: string, days: number) => {
+      for (let d = days; d < days + 7; d++) {
+        const p = paris(Date.now() + d * 24 * HOUR);
+        if (p.weekday === weekday) return p.wall.slice(0, 10);
+      }
+      throw new Error(`no ${weekday}`);
+    };
+    const plusDays = (date: string, days: number) =>
+      new Date(Date.parse(`${date}T00:00:00Z`) + days * 24 * HOUR).toISOString().slice(0, 10);
+
+    it("books inside RRULE windows only, never on a closure day", async () => {
+      // At least a week ahead: clear of the lead time, and Monday, Tuesday, Wednesday in order.
+      const tuesday = nextParisDay("Tue", 8);
+      const monday = plusDays(tuesday, -1);
+      const wednesday = plusDays(tuesday, 1);
+      const nextWednesday = plusDays(tuesday, 8);
+      const room = await createResource({
+        name: "Salle de réunion",
+        category: "ROOM",
+        leadMinutes: 24 * 60,
+        windows: [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
+        closures: [{ from: wednesday }, { from: plusDays(tuesday, 15), to: plusDays(tuesday, 20) }],
+      });
+      const read = await t.gql<{ resources: Record<string, unknown>[] }>(
+        "query($id: ID!) { resources(spaceId: $id) { windows { rrule opens closes } closures { from to } } }",
+        { id: t.fabrique.id },
+        admin,
+      );
+      expect(read.data?.resources).toEqual([
+        {
+          windows: [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
+          closures: [
+            { from: wednesday, to: wednesday },
+            { from: plusDays(tuesday, 15), to: plusDays(tuesday, 20) },
+          ],
+        },
+      ]);
+
+      const slot = (date: string, from: string, to: string) => ({
+        resourceId: room.id,
+        from: inParis(date, from),
+        to: inParis(date, to),
+      });
+      const refusal = async (args: Record<string, unknown>) => {
+        const r = await book(args);
+        return `${codes(r)?.[0]}/${r.errors?.[0]?.extensions?.reason}`;
+      };
+      const outside = "BOOKING_RULE_VIOLATION/OUTSIDE_AVAILABILITY";
+      expect(await refusal(slot(monday, "10:00", "12:00"))).toBe(outside);
+      expect(await refusal(slot(tuesday, "17:00", "19:00"))).toBe(outside);
+      expect(await refusal(slot(tuesday, "08:30", "10:00"))).toBe(outside);
+      expect(await refusal(slot(wednesday, "10:00", "12:00"))).toBe(outside);
+      expect(await refusal(slot(plusDays(tuesday, 17), "10:00", "12:00"))).toBe(outside);
+      expect(await rows(room.id)).toEqual([]);
+
+      const ok = await book(slot(tuesday, "10:00", "12:00"));
+      expect(ok.errors).toBeUndefined();
+      expect(paris(Date.parse(ok.data?.book.from as string)).wall).toBe(`${tuesday} 10:00`);
+      // The edges of the window are inside it; the week after the closure is open again.
+      expect((await book(slot(tuesday, "16:00", "18:00"))).errors).toBeUndefined();
+      expect((await book(slot(nextWednesday, "09:00", "10:00"))).errors).toBeUndefined();
+
+      // Without windows (cleared by an update) the resource is bookable any time again.
+      const cleared = await t.gql<{ updateResource: { windows: unknown[] } }>(
+        "mutation($id: ID!) { updateResource(id: $id, input: { windows: [] }) { windows { rrule } } }",
+        { id: room.id },
+        admin,
+      );
+      expect(cleared.data?.updateResource.windows).toEqual([]);
+      expect((await book(slot(monday, "10:00", "12:00"))).errors).toBeUndefined();
+    });
+
+    it("refuses availability rules outside the documented subset", async () => {
+      const create = (input: Record<string, unknown>) =>
+        t.gql(
+          "mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }",
+          { input: { spaceId: t.fabrique.id, name: "x", category: "ROOM", ...input } },
+          admin,
+        );
+      const field = async (input: Record<string, unknown>) => {
+        const r = await create(input);
+        return `${codes(r)?.[0]}/${r.errors?.[0]?.extensions?.field}`;
+      };
+      const window = { rrule: "FREQ=WEEKLY;BYDAY=TU", opens: "09:00", closes: "18:00" };
+      expect(await field({ windows: [{ ...window, rrule: "FREQ=DAILY" }] })).toBe(
+        "BAD_USER_INPUT/windows.0.rrule",
+      );
+      expect(await field({ windows: [window, { ...window, rrule: "FREQ=WEEKLY;BYDAY=XX" }] })).toBe(
+        "BAD_USER_INPUT/windows.1.rrule",
+      );
+      expect(
+        await field({ windows: [{ ...window, rrule: "FREQ=WEEKLY;BYDAY=MO;INTERVAL=2" }] }),
+      ).toBe("BAD_USER_INPUT/windows.0.rrule");
+      expect(await field({ windows: [{ ...window, rrule: "FREQ=WEEKLY" }] })).toBe(
+        "BAD_USER_INPUT/windows.0.rrule",
+      );
+      expect(await field({ windows: [{ ...window, opens: "9h" }] })).toBe(
+        "BAD_USER_INPUT/windows.0.opens",
+      );
+      expect(await field({ windows: [{ ...window, closes: "08:00" }] })).toBe(
+        "BAD_USER_INPUT/windows.0.closes",
+      );
+      expect(await field({ closures: [{ from: "2026-02-30" }] })).toBe(
+        "BAD_USER_INPUT/closures.0.from",
+      );
+      expect(await field({ closures: [{ from: "2026-03-02", to: "2026-03-01" }] })).toBe(
+        "BAD_USER_INPUT/closures.0.to",
+      );
+      const ok = await create({
+        windows: [{ ...window, rrule: "BYDAY=SU,MO;FREQ=WEEKLY", closes: "24:00" }],
+      });
+      expect(ok.errors).toBeUndefined();
+    });
+
     it("lets a satellite book for its own space only", async () => {
       const own = await createSatellite("Le Bercail");
       const other = await createSatellite("La Grange");
