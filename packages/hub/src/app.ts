@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { loadGeography, MaillageError } from "@maillage/schema";
+import { createErrorMasker, loadGeography, MaillageError } from "@maillage/schema";
 import { migrate, pendingMigrations } from "@maillage/storage";
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -13,7 +13,6 @@ import { type VerifiedClaims, verifyHubToken } from "./auth/tokens.ts";
 import type { AppServices, Context, Viewer } from "./context.ts";
 import { type Database, openDatabase } from "./db.ts";
 import type { HubConfig } from "./env.ts";
-import { createErrorMasker } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";

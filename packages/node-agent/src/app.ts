@@ -1,13 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { loadGeography, MaillageError } from "@maillage/schema";
+import { createErrorMasker, loadGeography, MaillageError } from "@maillage/schema";
 import { pendingMigrations, type SqlStore } from "@maillage/storage";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocket } from "ws";
 import type { AppServices, Context, Viewer } from "./context.ts";
 import type { AgentConfig } from "./env.ts";
-import { createErrorMasker } from "./graphql/errors.ts";
 import { schema } from "./graphql/schema.ts";
 import { loadNodeCredentials, type NodeIdentity } from "./identity/identity.ts";
 import { verifyAgentToken } from "./identity/tokens.ts";

@@ -33,6 +33,7 @@ export {
   UpdateSpaceInput,
 } from "./domain/space.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
+export { createErrorMasker, type ErrorLogger } from "./graphql-errors.ts";
 export {
   ChangeEvent,
   ChangeOp,

@@ -1,8 +1,8 @@
-import { MaillageError } from "@maillage/schema";
 import { GraphQLError } from "graphql";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createErrorMasker } from "./errors.ts";
+import { MaillageError } from "./errors.ts";
+import { createErrorMasker } from "./graphql-errors.ts";
 
 describe("error masking", () => {
   const logged: string[] = [];
