@@ -31,6 +31,14 @@ export const ErrorCodes = {
   RESOURCE_NOT_AVAILABLE: "The resource is in maintenance or retired.",
   CANCEL_DEADLINE_PASSED:
     "The booking starts too soon to be cancelled (the resource's cancellation deadline).",
+  CREDENTIAL_REQUIRED:
+    "The resource requires a credential the member does not hold (or holds expired); `credential` names it.",
+  RESOURCE_NOT_SHARED:
+    "The resource's sharing scope does not open it to this node or network (LOCAL resources stay in their network).",
+  RESOURCE_ON_LOAN:
+    "The resource is away on loan (checked out and not returned, or its loan covers the slot).",
+  INVALID_TRANSITION:
+    "The record is not in a state that allows this (a request already decided, a loan not checked out…); `status` says where it stands.",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
 } as const;
 

@@ -1,5 +1,12 @@
 import { z } from "zod";
 import { ActivityPayload } from "../domain/activity.ts";
+import {
+  BookingDecisionPayload,
+  BookingPayload,
+  BookingRequestPayload,
+  CredentialPayload,
+  ResourcePayload,
+} from "../domain/resource.ts";
 import { CommuneCode, OpeningHours, Services, SpaceName, SpaceStatus } from "../domain/space.ts";
 
 /**
@@ -44,9 +51,28 @@ export const ENTITY_PAYLOADS = {
   MEMBER: MemberPayload,
   /** entityId = activityEntityId(spaceId, date); DELETE withdraws the day's report. */
   ACTIVITY: ActivityPayload,
+  /** Owned by the resource's node; sent to every node (discovery, availability). */
+  RESOURCE: ResourcePayload,
+  /** A slot the resource's owner gave away; sent to every node (availability). */
+  BOOKING: BookingPayload,
+  /** Owned by the requester's node; routed by the hub to the resource's owner only. */
+  BOOKING_REQUEST: BookingRequestPayload,
+  /** Owned by the resource's node (entityId = the request's); routed to the requester only. */
+  BOOKING_DECISION: BookingDecisionPayload,
+  /** Owned by the member's home node; sent to every node (credential gates). DELETE revokes. */
+  CREDENTIAL: CredentialPayload,
 } as const;
 
-export const EntityName = z.enum(["SPACE", "MEMBER", "ACTIVITY"]);
+export const EntityName = z.enum([
+  "SPACE",
+  "MEMBER",
+  "ACTIVITY",
+  "RESOURCE",
+  "BOOKING",
+  "BOOKING_REQUEST",
+  "BOOKING_DECISION",
+  "CREDENTIAL",
+]);
 export type EntityName = z.infer<typeof EntityName>;
 
 export const ChangeEvent = z
