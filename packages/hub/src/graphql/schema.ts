@@ -7,6 +7,8 @@ import "../modules/nodes/node.graphql.ts";
 import "../modules/sync/sync.graphql.ts";
 import "../modules/health/health.graphql.ts";
 import "../modules/health/network-feed.graphql.ts";
+import "../modules/resources/resource.graphql.ts";
+import "../modules/bookings/booking.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});

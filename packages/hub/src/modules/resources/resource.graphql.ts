@@ -1,0 +1,2 @@
+// Resource discovery and availability at the hub (issue 5): filled in next.
+export {};
