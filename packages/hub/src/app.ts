@@ -96,6 +96,8 @@ export async function createHub(
           change: op === "DELETE" ? "CLOSED" : "UPDATED",
         }),
       onLivenessChanged: announceLiveness,
+      onBookingUpdated: (update) => pubsub.publish("booking:updated", update),
+      onAvailabilityChanged: (change) => pubsub.publish("resource:availability", change),
     }),
     healthService: createHealthService({ store: db.store, geography }),
     pullService: createPullService({

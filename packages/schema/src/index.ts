@@ -22,22 +22,11 @@ export {
   RURAL_POPULATION_THRESHOLD,
 } from "./domain/geography.ts";
 export {
-  CommuneCode,
-  CreateSpaceInput,
-  OpeningHours,
-  OpeningSlot,
-  Services,
-  SpaceKind,
-  SpaceName,
-  SpaceStatus,
-  UpdateSpaceInput,
-} from "./domain/space.ts";
-export {
   AVAILABILITY_ZONE,
   AvailabilityWindow,
   BOOKING_KINDS,
-  type BookingKind,
   BookingDecisionPayload,
+  type BookingKind,
   BookingPayload,
   BookingRequestPayload,
   Closure,
@@ -66,6 +55,17 @@ export {
   WEEKDAYS,
   type Weekday,
 } from "./domain/resource.ts";
+export {
+  CommuneCode,
+  CreateSpaceInput,
+  OpeningHours,
+  OpeningSlot,
+  Services,
+  SpaceKind,
+  SpaceName,
+  SpaceStatus,
+  UpdateSpaceInput,
+} from "./domain/space.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
 export { createErrorMasker, type ErrorLogger } from "./graphql-errors.ts";
 export {

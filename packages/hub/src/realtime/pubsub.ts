@@ -19,6 +19,45 @@ export type NodeStatusEvent = {
   previous: string;
 };
 
+/**
+ * A booking request was created, withdrawn or decided. Instants are ISO strings (the event
+ * crosses Redis as JSON). Carries the member's pseudonymous id: resolvers hide it from NATIONAL.
+ */
+export type BookingUpdateEvent = {
+  requestId: string;
+  resourceId: string;
+  kind: string;
+  status: string;
+  reason: string | null;
+  reasonCode: string | null;
+  startsAt: string;
+  endsAt: string;
+  forMemberId: string | null;
+  forSpaceId: string | null;
+  requesterFabriqueId: string;
+  ownerFabriqueId: string;
+  loan: {
+    status: string;
+    holderSpaceId: string;
+    checkedOutAt: string | null;
+    returnedAt: string | null;
+  } | null;
+  updatedAt: string;
+};
+
+/**
+ * A resource's availability changed over [from, to) (null: any time — its windows, closures
+ * or status changed). `sharingScope` and `networkId` (the owner's fabrique) address it.
+ */
+export type AvailabilityChangedEvent = {
+  resourceId: string;
+  from: string | null;
+  to: string | null;
+  updatedAt: string;
+  sharingScope: string;
+  networkId: string;
+};
+
 export type HubPubSubTopics = {
   "space:changed": [SpaceChangedEvent];
   /** The hub's log grew: live pull followers look again. Carries nothing: the log is the truth. */
@@ -26,6 +65,8 @@ export type HubPubSubTopics = {
   "node:status": [NodeStatusEvent];
   /** The national feed (network_event) grew. Carries nothing: the table is the truth. */
   "network:appended": [];
+  "booking:updated": [BookingUpdateEvent];
+  "resource:availability": [AvailabilityChangedEvent];
 };
 
 export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;

@@ -9,11 +9,12 @@ import {
   SCALES,
   type SeedScale,
 } from "./plan.ts";
+import { type PlannedBooking, type PlannedResource, planResources } from "./resources.ts";
 
 /**
  * `maillage seed`: writes a realistic network on real communes — fabriques, their satellites,
- * one node agent per fabrique and daily activity — straight into the hub's tables, in one
- * transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
+ * one node agent per fabrique, daily activity, and shared resources with their bookings (see
+ * resources.ts) — straight into the hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
  * by GROUP BY, giving the same rows applying the reports one by one would (see
  * activity.repository.ts), and `space.last_activity_day` likewise.
  *
@@ -22,7 +23,7 @@ import {
  * them. It is data for demonstrations and benchmarks.
  */
 
-export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes";
+export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes" | "resources";
 
 export type SeedOptions = {
   scale: SeedScale;
@@ -49,6 +50,10 @@ export type SeedResult = {
   nodes: number;
   reports: number;
   rollups: number;
+  /** Shared resources written (owned by their fabrique's node). */
+  resources?: number;
+  /** Bookings written: confirmed ones around `to`, and a few cancelled. */
+  bookings?: number;
   from: string;
   to: string;
   seconds: number;
@@ -70,6 +75,10 @@ const REPORT_CHUNK = 10_000;
 const SPACE_CHUNK = 2_000;
 /** What `force` empties: the network and everything about it. */
 const NETWORK_TABLES = [
+  "booking_request",
+  "credential",
+  "booking",
+  "resource",
   "network_event",
   "activity_rollup",
   "activity_report",
@@ -106,6 +115,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     seed: options.seed ?? 1,
   });
   const progress = options.onProgress ?? (() => {});
+  const shared = planResources(plan, { seed: options.seed ?? 1, until });
 
   const counts = await store.transaction(async (sql) => {
     const [existing] = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM space");
@@ -122,6 +132,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     const reports = await insertReports(sql, plan, from, days, progress);
     const rollups = await computeRollups(sql, progress);
     await insertNodes(sql, plan, progress);
+    await insertResources(sql, shared, until, progress);
     return { reports, rollups };
   });
 
@@ -131,6 +142,8 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     nodes: plan.nodes.length,
     reports: counts.reports,
     rollups: counts.rollups,
+    resources: shared.resources.length,
+    bookings: shared.bookings.length,
     from,
     to: until,
     seconds: Math.round((performance.now() - started) / 100) / 10,
@@ -337,6 +350,76 @@ async function insertNodes(
     );
   }
   progress(rows.length, rows.length, "nodes");
+}
+
+const RESOURCE_CHUNK = 2_000;
+const BOOKING_CHUNK = 10_000;
+
+async function insertResources(
+  sql: SqlSession,
+  { resources, bookings }: { resources: PlannedResource[]; bookings: PlannedBooking[] },
+  until: string,
+  progress: NonNullable<SeedOptions["onProgress"]>,
+) {
+  const total = resources.length + bookings.length;
+  for (let i = 0; i < resources.length; i += RESOURCE_CHUNK) {
+    const chunk = resources.slice(i, i + RESOURCE_CHUNK).map((r) => ({
+      id: r.id,
+      owner_node_id: r.ownerNodeId,
+      space_id: r.spaceId,
+      name: r.name,
+      category: r.category,
+      description: r.description,
+      sharing_scope: r.sharingScope,
+      required_credential: r.requiredCredential,
+      min_minutes: r.minMinutes,
+      max_minutes: r.maxMinutes,
+      lead_minutes: r.leadMinutes,
+      cancel_deadline_minutes: r.cancelDeadlineMinutes,
+      status: r.status,
+      movable: r.movable,
+      approval_required: r.approvalRequired,
+      windows: r.windows,
+      closures: r.closures,
+      updated_at: r.updatedAt.toISOString(),
+    }));
+    await sql.query(
+      `INSERT INTO resource (id, owner_node_id, space_id, name, category, description, sharing_scope,
+                             required_credential, min_minutes, max_minutes, lead_minutes,
+                             cancel_deadline_minutes, status, movable, approval_required, windows,
+                             closures, updated_at)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, owner_node_id text, space_id text,
+            name text, category text, description text, sharing_scope text,
+            required_credential text, min_minutes int, max_minutes int, lead_minutes int,
+            cancel_deadline_minutes int, status text, movable boolean, approval_required boolean,
+            windows jsonb, closures jsonb, updated_at timestamp)`,
+      [JSON.stringify(chunk)],
+    );
+    progress(Math.min(i + RESOURCE_CHUNK, resources.length), total, "resources");
+  }
+  for (let i = 0; i < bookings.length; i += BOOKING_CHUNK) {
+    const chunk = bookings.slice(i, i + BOOKING_CHUNK);
+    // Booked a week before it starts, at the latest on the evening of `until`.
+    await sql.query(
+      `INSERT INTO booking (id, resource_id, owner_node_id, kind, starts_at, ends_at, status,
+                            updated_at)
+       SELECT b.id, b.resource_id, b.owner_node_id, 'BOOKING', b.starts_at, b.ends_at, b.status,
+              least(b.starts_at - interval '7 days', $7::timestamp)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamp[], $5::timestamp[], $6::text[])
+            AS b(id, resource_id, owner_node_id, starts_at, ends_at, status)`,
+      [
+        chunk.map((b) => b.id),
+        chunk.map((b) => b.resourceId),
+        chunk.map((b) => b.ownerNodeId),
+        chunk.map((b) => b.startsAt.toISOString()),
+        chunk.map((b) => b.endsAt.toISOString()),
+        chunk.map((b) => b.status),
+        `${until}T20:00:00Z`,
+      ],
+    );
+    progress(resources.length + Math.min(i + BOOKING_CHUNK, bookings.length), total, "resources");
+  }
+  progress(total, total, "resources");
 }
 
 /** `maillage seed`: seeds the storage of a hub built (not started) by the CLI. */

@@ -1,3 +1,4 @@
+import { isWithinAvailability } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { applyActivity } from "../modules/activity/activity.repository.ts";
@@ -6,7 +7,7 @@ import { type SeedOptions, SeedRefusedError, seedNetwork } from "./generate.ts";
 
 /** The generator's tests, shared by the PGlite (unit) and PostgreSQL (integration) suites. */
 
-type Snapshot = { rollups: string[]; lastDays: string[] };
+type Snapshot = { rollups: string[]; lastDays: string[]; resources: string[]; bookings: string[] };
 
 async function snapshot(store: SqlStore): Promise<Snapshot> {
   const rollups = await store.query<{ row: string }>(
@@ -17,7 +18,22 @@ async function snapshot(store: SqlStore): Promise<Snapshot> {
   const lastDays = await store.query<{ row: string }>(
     `SELECT concat_ws('|', id, to_char(last_activity_day, 'YYYY-MM-DD')) AS row FROM space ORDER BY id`,
   );
-  return { rollups: rollups.map((r) => r.row), lastDays: lastDays.map((r) => r.row) };
+  const resources = await store.query<{ row: string }>(
+    `SELECT concat_ws('|', id, owner_node_id, space_id, name, category, sharing_scope,
+                      required_credential, status, windows::text, closures::text) AS row
+     FROM resource ORDER BY id`,
+  );
+  const bookings = await store.query<{ row: string }>(
+    `SELECT concat_ws('|', id, resource_id, status, to_char(starts_at, 'YYYY-MM-DD HH24:MI'),
+                      to_char(ends_at, 'YYYY-MM-DD HH24:MI')) AS row
+     FROM booking ORDER BY id`,
+  );
+  return {
+    rollups: rollups.map((r) => r.row),
+    lastDays: lastDays.map((r) => r.row),
+    resources: resources.map((r) => r.row),
+    bookings: bookings.map((r) => r.row),
+  };
 }
 
 /**
@@ -79,7 +95,11 @@ export function registerSeedTests(
       store = t.hub.db.store;
     });
     afterAll(() => t?.close());
-    beforeEach(() => t.reset());
+    beforeEach(async () => {
+      await t.reset();
+      // Tables the shared reset may not know yet (no foreign key to space, no cascade).
+      await store.exec("TRUNCATE booking, booking_request, credential, resource");
+    });
 
     it("seeds the demo network on its real communes, 60 days ending on `until`", async () => {
       const result = await seedNetwork(store, { scale: "demo", until: "2025-03-31", seed: 7 });
@@ -152,8 +172,11 @@ export function registerSeedTests(
       const again = await seedNetwork(store, options);
       expect(await snapshot(store)).toEqual(firstSnapshot);
       expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
+      expect(firstSnapshot.bookings.length).toBeGreaterThan(0);
       await seedNetwork(store, { ...options, seed: (options.seed ?? 1) + 1 });
-      expect((await snapshot(store)).rollups).not.toEqual(firstSnapshot.rollups);
+      const other = await snapshot(store);
+      expect(other.rollups).not.toEqual(firstSnapshot.rollups);
+      expect(other.resources).not.toEqual(firstSnapshot.resources);
     });
 
     it("refuses a hub that already holds spaces, and replaces its network when forced", async () => {
@@ -179,8 +202,84 @@ export function registerSeedTests(
         ...sizes.small,
         onProgress: (done, total, phase) => seen.set(phase, [done, total]),
       });
-      expect([...seen.keys()]).toEqual(["spaces", "reports", "rollups", "nodes"]);
+      expect([...seen.keys()]).toEqual(["spaces", "reports", "rollups", "nodes", "resources"]);
       for (const [done, total] of seen.values()) expect(done).toBe(total);
+    });
+
+    it("seeds shared resources owned by their fabrique's node, with bookings inside their windows that never overlap", async () => {
+      const options = sizes.larger;
+      const result = await seedNetwork(store, options);
+      const { fabriques, satellites } = result;
+      expect(result.resources).toBeGreaterThanOrEqual(fabriques * 3);
+      expect(result.resources).toBeLessThanOrEqual(fabriques * 6 + satellites * 2);
+      const [shape] = await store.query<{
+        resources: number;
+        wrong_owner: number;
+        scopes: number;
+        local: number;
+        with_credential: number;
+        categories: number;
+        bookings: number;
+        confirmed: number;
+        past: number;
+        future: number;
+        overlapping: number;
+        orphan_bookings: number;
+        outside_period: number;
+      }>(
+        `SELECT (SELECT count(*)::int FROM resource) AS resources,
+                (SELECT count(*)::int FROM resource r JOIN space s ON s.id = r.space_id
+                 LEFT JOIN node n ON n.id = r.owner_node_id
+                 WHERE n.fabrique_id IS DISTINCT FROM coalesce(s.fabrique_id, s.id)) AS wrong_owner,
+                (SELECT count(DISTINCT sharing_scope)::int FROM resource) AS scopes,
+                (SELECT count(*)::int FROM resource WHERE sharing_scope = 'LOCAL') AS local,
+                (SELECT count(*)::int FROM resource WHERE required_credential IS NOT NULL) AS with_credential,
+                (SELECT count(DISTINCT category)::int FROM resource) AS categories,
+                (SELECT count(*)::int FROM booking) AS bookings,
+                (SELECT count(*)::int FROM booking WHERE status = 'CONFIRMED') AS confirmed,
+                (SELECT count(*)::int FROM booking WHERE status = 'CONFIRMED' AND ends_at <= $1::timestamp) AS past,
+                (SELECT count(*)::int FROM booking WHERE status = 'CONFIRMED' AND starts_at >= $1::timestamp + interval '1 day') AS future,
+                (SELECT count(*)::int FROM booking a JOIN booking b ON a.resource_id = b.resource_id
+                 AND a.id < b.id AND a.status = 'CONFIRMED' AND b.status = 'CONFIRMED'
+                 AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at) AS overlapping,
+                (SELECT count(*)::int FROM booking b LEFT JOIN resource r ON r.id = b.resource_id
+                 WHERE r.id IS NULL OR r.owner_node_id <> b.owner_node_id) AS orphan_bookings,
+                (SELECT count(*)::int FROM booking WHERE starts_at < $1::timestamp - interval '21 days'
+                 OR ends_at > $1::timestamp + interval '35 days') AS outside_period`,
+        [`${options.until}T00:00:00Z`],
+      );
+      expect(shape).toMatchObject({
+        resources: result.resources,
+        wrong_owner: 0,
+        scopes: 3,
+        categories: 6,
+        bookings: result.bookings,
+        overlapping: 0,
+        orphan_bookings: 0,
+        outside_period: 0,
+      });
+      expect(shape?.local).toBeGreaterThan(0);
+      expect(shape?.local).toBeLessThan((shape?.resources ?? 0) * 0.4);
+      expect(shape?.with_credential).toBeGreaterThan(0);
+      // A few per resource and week, in the two past weeks and the four ahead.
+      expect(shape?.confirmed).toBeGreaterThan((shape?.resources ?? 0) * 6);
+      expect(shape?.past).toBeGreaterThan(0);
+      expect(shape?.future).toBeGreaterThan(shape?.past ?? 0);
+
+      const rows = await store.query<{
+        windows: { rrule: string; opens: string; closes: string }[];
+        closures: { from: string; to: string }[];
+        starts_at: string;
+        ends_at: string;
+      }>(
+        `SELECT r.windows, r.closures, to_char(b.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS starts_at,
+                to_char(b.ends_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ends_at
+         FROM booking b JOIN resource r ON r.id = b.resource_id WHERE b.status = 'CONFIRMED'`,
+      );
+      const outside = rows.filter(
+        (b) => !isWithinAvailability(b, new Date(b.starts_at), new Date(b.ends_at)),
+      );
+      expect(outside).toEqual([]);
     });
   });
 }

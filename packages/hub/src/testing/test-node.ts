@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION } from "@maillage/schema";
+import { type EntityName, SCHEMA_VERSION } from "@maillage/schema";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { ulid } from "ulid";
 import type { TestHub } from "./fixture.ts";
@@ -12,7 +12,7 @@ export type TestNode = {
   fabriqueId: string;
   token(options?: { ttlSeconds?: number; audience?: string; issuer?: string }): Promise<string>;
   event(
-    entity: "SPACE" | "MEMBER" | "ACTIVITY",
+    entity: EntityName,
     entityId: string,
     payload: unknown,
     op?: "UPSERT" | "DELETE",

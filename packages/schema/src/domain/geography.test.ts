@@ -34,4 +34,14 @@ describe("geography", () => {
       }),
     );
   });
+
+  it("knows the EPCI of a commune and its members", () => {
+    const privas = geo.epciOf("07186");
+    expect(privas).toMatchObject({ code: "200071413", name: "CA Privas Centre Ardèche" });
+    expect(privas?.communeCodes).toContain("07066"); // Chomérac
+    expect(privas?.communeCodes).not.toContain("07010"); // Annonay: another EPCI
+    expect(geo.epciOf("07010")?.code).not.toBe("200071413");
+    expect(geo.epci("200071413")).toBe(privas);
+    expect(geo.epciOf("99999")).toBeUndefined();
+  });
 });

@@ -13,6 +13,13 @@ export const RURAL_POPULATION_THRESHOLD = 2000;
 
 export type Region = { code: string; name: string };
 export type Department = { code: string; name: string; regionCode: string };
+/**
+ * An EPCI (établissement public de coopération intercommunale: communauté de communes,
+ * d'agglomération, urbaine, or métropole) with its member communes. Every current commune
+ * belongs to at most one; a few (islands) belong to none.
+ */
+export type Epci = { code: string; name: string; type: string; communeCodes: readonly string[] };
+
 export type Commune = {
   code: string;
   name: string;
@@ -38,6 +45,10 @@ export type Geography = {
   requireCommune(code: string): Commune;
   department(code: string): Department | undefined;
   region(code: string): Region | undefined;
+  /** The EPCI (intercommunalité) a current commune belongs to; undefined for none. */
+  epciOf(communeCode: string): Epci | undefined;
+  /** An EPCI by its SIREN code. */
+  epci(code: string): Epci | undefined;
   regions(): Region[];
   departments(): Department[];
 };
@@ -82,6 +93,20 @@ function build(): Geography {
     rawDepartments.map((d) => [d.code, { code: d.code, name: d.nom, regionCode: d.region }]),
   );
   const regions = new Map(rawRegions.map((r) => [r.code, { code: r.code, name: r.nom }]));
+  const rawEpcis: { code: string; nom: string; type: string; membres: { code: string }[] }[] =
+    require(`${data}/epci.json`);
+  const epcis = new Map<string, Epci>();
+  const epciOfCommune = new Map<string, Epci>();
+  for (const e of rawEpcis) {
+    const epci: Epci = {
+      code: e.code,
+      name: e.nom,
+      type: e.type,
+      communeCodes: Object.freeze(e.membres.map((m) => m.code)),
+    };
+    epcis.set(epci.code, epci);
+    for (const code of epci.communeCodes) epciOfCommune.set(code, epci);
+  }
 
   return {
     commune: (code) => communes.get(code),
@@ -107,6 +132,8 @@ function build(): Geography {
     },
     department: (code) => departments.get(code),
     region: (code) => regions.get(code),
+    epciOf: (communeCode) => epciOfCommune.get(communeCode),
+    epci: (code) => epcis.get(code),
     regions: () => [...regions.values()],
     departments: () => [...departments.values()],
   };

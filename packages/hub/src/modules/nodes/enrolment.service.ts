@@ -146,6 +146,19 @@ export function createEnrolmentService(deps: {
           },
           data: { ownerNodeId: node.id },
         });
+        if (previous) {
+          // Shared resources, their slots, requests and credentials follow too, so that the
+          // new node may keep writing them and requests are routed to it.
+          for (const sql of [
+            "UPDATE resource SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE booking SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE credential SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE booking_request SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE booking_request SET requester_node_id = $2 WHERE requester_node_id = $1",
+          ]) {
+            await tx.$executeRawUnsafe(sql, previous.id, node.id);
+          }
+        }
         const satellites = await tx.space.findMany({
           where: { fabriqueId: fabrique.id, ownerNodeId: node.id },
           orderBy: { id: "asc" },

@@ -1,9 +1,8 @@
-import type { Geography } from "@maillage/schema";
 import {
   type ActivityPayload,
   activityEntityId,
   type ChangeEvent,
-  isFutureDate,
+  type Geography,
   MAX_PUSH_BATCH,
   MaillageError,
   type PushRejection,
@@ -12,35 +11,41 @@ import {
   type SpacePayload,
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
-import { activityByKeys, applyActivity } from "../activity/activity.repository.ts";
+import type { AvailabilityChangedEvent, BookingUpdateEvent } from "../../realtime/pubsub.ts";
+import { activityByKeys } from "../activity/activity.repository.ts";
+import * as bookingRepo from "../bookings/booking.repository.ts";
+import { credentialHandler } from "../bookings/credential-sync.ts";
+import { collectLiveUpdates, type LiveUpdates } from "../bookings/live-updates.ts";
+import { bookingDecisionHandler, bookingRequestHandler } from "../bookings/request-sync.ts";
+import { bookingHandler, resourceHandler } from "../bookings/resource-sync.ts";
 import { activityArrival, announce, nodeStatusEvent, spaceEvent } from "../health/announce.ts";
 import { appendToLog, type LogEntry } from "./change-log.repository.ts";
+import {
+  APPLY_ORDER,
+  type Consequence,
+  type EntityHandlers,
+  emptyWanted,
+  type Known,
+  type Wanted,
+} from "./push-handlers.ts";
+import { activityHandler, memberHandler, spaceHandler } from "./registry-handlers.ts";
 import * as repo from "./sync.repository.ts";
 
 /**
  * Applying a node's pushed changes. One transaction per push:
  * 1. lock the node's row (its pushes apply one after the other) and read its pushed seq;
  * 2. walk the batch in seq order: skip what was already applied (a re-send), stop at a gap
- *    or at the first event that fails the contract or the ownership rule;
+ *    or at the first event that fails the contract or its entity's ownership rule (each
+ *    entity's rule and writes live in its handler: registry-handlers.ts, bookings/*-sync.ts);
  * 3. apply the accepted events — in bulk, or one by one under savepoints when the bulk
  *    statement fails, to name the event the database refuses (a duplicate name);
- * 4. append them to the hub's log and record the new pushed seq, then commit.
+ * 4. append them to the hub's log (addressed as their handler says) and record the new
+ *    pushed seq, then commit; live updates (bookings, availability) are published after.
  * The answer says the highest contiguous seq applied, and why it stopped if it did.
  */
 export type PushService = ReturnType<typeof createPushService>;
 
-type Accepted = {
-  event: ChangeEvent;
-  state: SpacePayload | { homeSpaceId: string } | ActivityPayload | null;
-};
-
-/** "<spaceId>:<YYYY-MM-DD>" → its parts. */
-function splitActivityId(entityId: string): { spaceId: string; day: string } | undefined {
-  const match = /^(.+):(\d{4}-\d{2}-\d{2})$/.exec(entityId);
-  return match?.[1] && match[2] ? { spaceId: match[1], day: match[2] } : undefined;
-}
-
-type Verdict = { ok: true } | { ok: false; code: string; message: string };
+type Accepted = { event: ChangeEvent; consequence: Consequence };
 
 export function createPushService(deps: {
   store: SqlStore;
@@ -49,148 +54,64 @@ export function createPushService(deps: {
   /** A node created, changed or closed one of its satellites (dashboards follow these). */
   onSpaceChanged: (spaceId: string, fabriqueId: string, op: "UPSERT" | "DELETE") => void;
   onLivenessChanged: (change: { nodeId: string; fabriqueId: string; previous: string }) => void;
+  /** A booking request was created, withdrawn or decided (after commit). */
+  onBookingUpdated: (update: BookingUpdateEvent) => void;
+  /** A resource's availability changed: a booking of it, or its schedule (after commit). */
+  onAvailabilityChanged: (change: AvailabilityChangedEvent) => void;
 }) {
   const { store, geography } = deps;
+  const handlers: EntityHandlers = {
+    SPACE: spaceHandler(geography),
+    MEMBER: memberHandler,
+    ACTIVITY: activityHandler,
+    RESOURCE: resourceHandler,
+    BOOKING: bookingHandler,
+    BOOKING_REQUEST: bookingRequestHandler,
+    BOOKING_DECISION: bookingDecisionHandler,
+    CREDENTIAL: credentialHandler,
+  };
 
   function reject(seq: number, code: string, message: string): PushRejection {
     return { seq, code, message };
   }
 
-  /** Ownership and references of one event, given what the hub and this batch hold. */
-  function check(
-    node: repo.NodeSyncRow,
-    event: ChangeEvent,
-    spaces: Map<string, repo.OwnedRow>,
-    members: Map<string, repo.OwnedRow>,
-    reports: Map<string, repo.OwnedRow>,
-  ): Verdict {
-    const existing = { SPACE: spaces, MEMBER: members, ACTIVITY: reports }[event.entity].get(
-      event.entityId,
-    );
-    if (existing && existing.owner_node_id !== node.id) {
-      return {
-        ok: false,
-        code: "OWNERSHIP_VIOLATION",
-        message: `${event.entity} ${event.entityId} is not owned by node ${node.id}`,
-      };
-    }
-    // Deleting what the hub never had (its creation was refused, say) changes nothing:
-    // accepted, so that an erasure can never block the node's outbox.
-    if (event.op === "DELETE") return { ok: true };
-    if (event.entity === "ACTIVITY") {
-      const report = event.payload as ActivityPayload;
-      if (event.entityId !== activityEntityId(report.spaceId, report.date)) {
-        return {
-          ok: false,
-          code: "INVALID_EVENT",
-          message: "an activity report's id is <spaceId>:<date>",
-        };
-      }
-      if (isFutureDate(report.date)) {
-        return { ok: false, code: "INVALID_EVENT", message: `${report.date} is in the future` };
-      }
-      const space = spaces.get(report.spaceId);
-      const inNetwork =
-        report.spaceId === node.fabrique_id ||
-        (space !== undefined && space.owner_node_id === node.id);
-      return inNetwork
-        ? { ok: true }
-        : {
-            ok: false,
-            code: "OWNERSHIP_VIOLATION",
-            message: `space ${report.spaceId} is not in this node's network`,
-          };
-    }
-    if (event.entity === "SPACE") {
-      const space = event.payload as SpacePayload;
-      if (space.kind !== "SATELLITE" || space.fabriqueId !== node.fabrique_id) {
-        return {
-          ok: false,
-          code: "OWNERSHIP_VIOLATION",
-          message: `a node writes satellites of its own fabrique (${node.fabrique_id}) only`,
-        };
-      }
-      if (!geography.commune(space.communeCode)) {
-        return {
-          ok: false,
-          code: "UNKNOWN_COMMUNE",
-          message: `unknown INSEE code ${space.communeCode}`,
-        };
-      }
-      return { ok: true };
-    }
-    const { homeSpaceId } = event.payload as { homeSpaceId: string };
-    const home = spaces.get(homeSpaceId);
-    const inNetwork =
-      homeSpaceId === node.fabrique_id ||
-      (home !== undefined &&
-        home.fabrique_id === node.fabrique_id &&
-        home.owner_node_id === node.id);
-    return inNetwork
-      ? { ok: true }
-      : {
-          ok: false,
-          code: "OWNERSHIP_VIOLATION",
-          message: `home space ${homeSpaceId} is not in this node's network`,
-        };
-  }
-
-  async function applyAll(session: SqlSession, nodeId: string, accepted: Accepted[]) {
-    // Each event carries the record's whole state: the last one per record decides.
-    const last = new Map<string, Accepted>();
-    for (const a of accepted) last.set(`${a.event.entity}:${a.event.entityId}`, a);
-    const finals = [...last.values()];
-    const spaceRows: repo.SpaceWrite[] = [];
-    const closed: string[] = [];
-    const memberRows: { id: string; home_space_id: string; owner_node_id: string }[] = [];
-    const erased: string[] = [];
-    const activity: { spaceId: string; day: string; report: ActivityPayload | null }[] = [];
-    for (const { event, state } of finals) {
-      if (event.entity === "ACTIVITY") {
-        const key = splitActivityId(event.entityId);
-        if (key)
-          activity.push({
-            ...key,
-            report: event.op === "DELETE" ? null : (state as ActivityPayload),
-          });
-      } else if (event.entity === "SPACE") {
-        if (event.op === "DELETE") closed.push(event.entityId);
-        else spaceRows.push(toSpaceWrite(event.entityId, state as SpacePayload, nodeId));
-      } else if (event.op === "DELETE") erased.push(event.entityId);
-      else {
-        const member = state as { homeSpaceId: string };
-        memberRows.push({
-          id: event.entityId,
-          home_space_id: member.homeSpaceId,
-          owner_node_id: nodeId,
-        });
-      }
-    }
-    await repo.upsertSpaces(session, spaceRows);
-    await repo.closeSpaces(session, closed);
-    await repo.upsertMembers(session, memberRows);
-    await repo.deleteMembers(session, erased);
-    await applyActivity(session, nodeId, activity);
-  }
-
-  function toSpaceWrite(id: string, space: SpacePayload, nodeId: string): repo.SpaceWrite {
-    const commune = geography.requireCommune(space.communeCode);
+  /** The hub's rows for everything the batch refers to, one query per table. */
+  async function load(session: SqlSession, wanted: Wanted): Promise<Known> {
+    const byId = <R extends { id: string }>(rows: R[]) => new Map(rows.map((r) => [r.id, r]));
     return {
-      id,
-      kind: space.kind,
-      name: space.name,
-      commune_code: commune.code,
-      commune_name: commune.name,
-      department_code: commune.departmentCode,
-      region_code: commune.regionCode,
-      population: commune.population,
-      rural: commune.rural,
-      services: space.services,
-      opening_hours: space.openingHours,
-      status: space.status,
-      fabrique_id: space.fabriqueId,
-      owner_node_id: nodeId,
+      spaces: byId(await repo.spacesByIds(session, [...wanted.spaces])),
+      members: byId(await repo.membersByIds(session, [...wanted.members])),
+      reports: new Map<string, repo.OwnedRow>(
+        (await activityByKeys(session, wanted.reports)).map((r) => [
+          activityEntityId(r.space_id, r.day),
+          {
+            id: activityEntityId(r.space_id, r.day),
+            owner_node_id: r.owner_node_id,
+            fabrique_id: null,
+          },
+        ]),
+      ),
+      resources: byId(await bookingRepo.resourcesByIds(session, [...wanted.resources])),
+      bookings: byId(await bookingRepo.bookingsByIds(session, [...wanted.bookings])),
+      requests: byId(await bookingRepo.requestsByIds(session, [...wanted.requests])),
+      credentials: byId(await bookingRepo.credentialsByIds(session, [...wanted.credentials])),
     };
+  }
+
+  async function applyAll(
+    session: SqlSession,
+    node: repo.NodeSyncRow,
+    accepted: Accepted[],
+    known: Known,
+  ) {
+    // Each event carries the record's whole state: the last one per record decides.
+    const last = new Map<string, ChangeEvent>();
+    for (const { event } of accepted) last.set(`${event.entity}:${event.entityId}`, event);
+    const finals = [...last.values()];
+    for (const entity of APPLY_ORDER) {
+      const ofEntity = finals.filter((e) => e.entity === entity);
+      if (ofEntity.length > 0) await handlers[entity].apply(session, node, ofEntity, known);
+    }
   }
 
   /** The database's verdict on one event, when the bulk apply was refused. */
@@ -288,73 +209,32 @@ export function createPushService(deps: {
           previousLiveness: "ONLINE",
           fabriqueId: node.fabrique_id,
           spaces: [] as ChangeEvent[],
+          live: { bookings: [], availability: [] } as LiveUpdates,
         };
       }
 
       // Ownership, against the hub's rows and what earlier events of this batch create.
-      const spaceIds = new Set<string>();
-      const memberIds = new Set<string>();
-      const reportKeys: { spaceId: string; day: string }[] = [];
-      for (const e of candidates) {
-        if (e.entity === "SPACE") spaceIds.add(e.entityId);
-        else if (e.entity === "ACTIVITY") {
-          const key = splitActivityId(e.entityId);
-          if (key) reportKeys.push(key);
-          if (e.op === "UPSERT") spaceIds.add((e.payload as ActivityPayload).spaceId);
-        } else {
-          memberIds.add(e.entityId);
-          if (e.op === "UPSERT") spaceIds.add((e.payload as { homeSpaceId: string }).homeSpaceId);
-        }
-      }
-      const spaces = new Map(
-        (await repo.spacesByIds(session, [...spaceIds])).map((r) => [r.id, r]),
-      );
-      const members = new Map(
-        (await repo.membersByIds(session, [...memberIds])).map((r) => [r.id, r]),
-      );
-      const reports = new Map<string, repo.OwnedRow>(
-        (await activityByKeys(session, reportKeys)).map((r) => [
-          activityEntityId(r.space_id, r.day),
-          {
-            id: activityEntityId(r.space_id, r.day),
-            owner_node_id: r.owner_node_id,
-            fabrique_id: null,
-          },
-        ]),
-      );
+      const wanted = emptyWanted();
+      for (const event of candidates) handlers[event.entity].want(event, wanted);
+      const known = await load(session, wanted);
 
-      const existedBefore = new Set(spaces.keys());
+      const existedBefore = new Set(known.spaces.keys());
       const accepted: Accepted[] = [];
       for (const event of candidates) {
-        const verdict = check(node, event, spaces, members, reports);
+        const handler = handlers[event.entity];
+        const verdict = handler.check(node, event, known);
         if (!verdict.ok) {
           rejected = reject(event.seq, verdict.code, verdict.message);
           expectedSeq = null;
           break;
         }
-        accepted.push({
-          event,
-          state: event.op === "DELETE" ? null : (event.payload as Accepted["state"]),
-        });
-        const row = {
-          id: event.entityId,
-          owner_node_id: node.id,
-          fabrique_id: null as string | null,
-        };
-        if (event.entity === "ACTIVITY") reports.set(event.entityId, row);
-        else if (event.entity === "SPACE") {
-          row.fabrique_id =
-            (event.payload as SpacePayload | null)?.fabriqueId ??
-            spaces.get(event.entityId)?.fabrique_id ??
-            null;
-          spaces.set(event.entityId, row);
-        } else members.set(event.entityId, row);
+        accepted.push({ event, consequence: handler.accept(node, event, known) });
       }
 
       // Apply: in bulk; if the database refuses, one by one to name the event it refuses.
       await session.exec("SAVEPOINT bulk");
       try {
-        await applyAll(session, node.id, accepted);
+        await applyAll(session, node, accepted, known);
         await session.exec("RELEASE SAVEPOINT bulk");
       } catch (error) {
         if (!databaseRefusal(error)) throw error;
@@ -363,7 +243,7 @@ export function createPushService(deps: {
         for (const a of accepted) {
           await session.exec("SAVEPOINT one");
           try {
-            await applyAll(session, node.id, [a]);
+            await applyAll(session, node, [a], known);
             await session.exec("RELEASE SAVEPOINT one");
             kept.push(a);
           } catch (oneError) {
@@ -380,7 +260,7 @@ export function createPushService(deps: {
 
       await appendToLog(
         session,
-        accepted.map(({ event }) => toLogEntry(event)),
+        accepted.map(({ event, consequence }) => toLogEntry(event, consequence.targetNodeId)),
       );
       const pushedSeq = node.pushed_seq + accepted.length;
       const { previousLiveness, fabriqueId } = await repo.recordPush(session, node.id, {
@@ -389,6 +269,10 @@ export function createPushService(deps: {
         oldestPendingAt: report.oldestPendingAt,
       });
       await announcePush(session, node, accepted, existedBefore, previousLiveness);
+      const live = await collectLiveUpdates(
+        session,
+        accepted.map((a) => a.consequence),
+      );
       return {
         result: {
           appliedThrough: pushedSeq,
@@ -400,11 +284,14 @@ export function createPushService(deps: {
         previousLiveness,
         fabriqueId,
         spaces: accepted.filter((a) => a.event.entity === "SPACE").map((a) => a.event),
+        live,
       };
     });
     if (outcome.result.applied > 0) deps.onLogAppended();
     for (const event of outcome.spaces)
       deps.onSpaceChanged(event.entityId, outcome.fabriqueId, event.op);
+    for (const update of outcome.live.bookings) deps.onBookingUpdated(update);
+    for (const change of outcome.live.availability) deps.onAvailabilityChanged(change);
     if (outcome.previousLiveness !== "ONLINE") {
       deps.onLivenessChanged({
         nodeId,
@@ -439,7 +326,7 @@ async function announcePush(
   const spaceEvents = rows.map((space) => {
     const a = finalSpaces.get(space.id);
     const closed =
-      a?.event.op === "DELETE" || (a?.state as SpacePayload | null)?.status === "CLOSED";
+      a?.event.op === "DELETE" || (a?.event.payload as SpacePayload | null)?.status === "CLOSED";
     return spaceEvent(
       closed ? "SPACE_CLOSED" : existedBefore.has(space.id) ? "SPACE_UPDATED" : "SPACE_CREATED",
       space,
@@ -459,7 +346,7 @@ async function announcePush(
   ]);
 }
 
-function toLogEntry(event: ChangeEvent): LogEntry {
+function toLogEntry(event: ChangeEvent, targetNodeId: string | null): LogEntry {
   return {
     eventId: event.id,
     originNodeId: event.nodeId,
@@ -470,6 +357,6 @@ function toLogEntry(event: ChangeEvent): LogEntry {
     payload: event.payload,
     occurredAt: event.occurredAt,
     schemaVersion: event.schemaVersion,
-    targetNodeId: null,
+    targetNodeId,
   };
 }

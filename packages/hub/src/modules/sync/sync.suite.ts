@@ -341,6 +341,35 @@ export function registerSyncTests(backend: Backend) {
           rejected: null,
         });
       });
+
+      it("passes the replaced node's shared resources to the replacement", async () => {
+        const f = await fabrique("Fabrique A", "07186");
+        const old = await enrolTestNode(t, f, national);
+        const resource = {
+          spaceId: old.fabriqueId,
+          name: "Découpeuse laser",
+          category: "MACHINE",
+          description: null,
+          sharingScope: "NETWORK",
+          requiredCredential: null,
+          minMinutes: 30,
+          maxMinutes: 240,
+          leadMinutes: 0,
+          cancelDeadlineMinutes: 0,
+          status: "AVAILABLE",
+          movable: false,
+          approvalRequired: false,
+          windows: [],
+          closures: [],
+        };
+        const first = await old.push([old.event("RESOURCE", "R1", resource)]);
+        expect(first.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+        const replacement = await enrolTestNode(t, f, national);
+        const r = await replacement.push([
+          replacement.event("RESOURCE", "R1", { ...resource, status: "MAINTENANCE" }),
+        ]);
+        expect(r.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+      });
     });
 
     describe("pull", () => {

@@ -1,0 +1,3 @@
+import { registerBookingTests } from "./bookings.suite.ts";
+
+registerBookingTests("pglite");

@@ -1,0 +1,3 @@
+import { registerResourceTests } from "./resources.suite.ts";
+
+registerResourceTests("postgres");

@@ -1,0 +1,153 @@
+import type { ChangeEvent, EntityName, ErrorCode } from "@maillage/schema";
+import type { SqlSession } from "@maillage/storage";
+import type { NodeSyncRow, OwnedRow } from "./sync.repository.ts";
+
+/**
+ * One handler per entity of the sync contract: what it needs to know, its ownership rule,
+ * what an accepted event changes for the events after it, and how its final states are
+ * written. The push service runs them inside its one transaction (push.service.ts).
+ */
+
+export type Verdict = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+export const OK: Verdict = { ok: true };
+
+export function refuse(code: ErrorCode, message: string): Verdict {
+  return { ok: false, code, message };
+}
+
+export type ResourceRow = {
+  id: string;
+  owner_node_id: string;
+  space_id: string;
+  sharing_scope: string;
+  status: string;
+  windows: unknown;
+  closures: unknown;
+};
+
+export type BookingRow = {
+  id: string;
+  owner_node_id: string;
+  resource_id: string;
+  /** ISO instants. */
+  starts_at: string;
+  ends_at: string;
+};
+
+export type RequestRow = {
+  id: string;
+  requester_node_id: string;
+  owner_node_id: string;
+  resource_id: string;
+  kind: string;
+  starts_at: string;
+  ends_at: string;
+  for_member_id: string | null;
+  for_space_id: string | null;
+  cancelled: boolean;
+};
+
+/** The hub's rows for what a batch touches, updated as its events are accepted in order. */
+export type Known = {
+  spaces: Map<string, OwnedRow>;
+  members: Map<string, OwnedRow>;
+  /** Activity reports by entity id (<spaceId>:<date>). */
+  reports: Map<string, OwnedRow>;
+  resources: Map<string, ResourceRow>;
+  bookings: Map<string, BookingRow>;
+  requests: Map<string, RequestRow>;
+  credentials: Map<string, OwnedRow>;
+};
+
+/** The rows a batch needs read before its events are checked. */
+export type Wanted = {
+  spaces: Set<string>;
+  members: Set<string>;
+  reports: { spaceId: string; day: string }[];
+  resources: Set<string>;
+  bookings: Set<string>;
+  requests: Set<string>;
+  credentials: Set<string>;
+};
+
+export function emptyWanted(): Wanted {
+  return {
+    spaces: new Set(),
+    members: new Set(),
+    reports: [],
+    resources: new Set(),
+    bookings: new Set(),
+    requests: new Set(),
+    credentials: new Set(),
+  };
+}
+
+/**
+ * What an accepted event means beyond its own row: who reads it in the log (null: every
+ * node but its origin), and what live updates follow the commit.
+ */
+export type Consequence = {
+  targetNodeId: string | null;
+  /** Resources whose availability changed, over [from, to) (null: any time). */
+  availability?: AvailabilityRange[];
+  /** The booking request it created, withdrew or decided. */
+  bookingRequestId?: string;
+};
+
+export type AvailabilityRange = { resourceId: string; from: string | null; to: string | null };
+
+export type EntityHandler = {
+  /** Adds the ids this event needs rows for. */
+  want(event: ChangeEvent, wanted: Wanted): void;
+  /** Ownership and references, against the hub's rows and the batch's earlier events. */
+  check(node: NodeSyncRow, event: ChangeEvent, known: Known): Verdict;
+  /** Records an accepted event in `known` for the events after it; says what it means. */
+  accept(node: NodeSyncRow, event: ChangeEvent, known: Known): Consequence;
+  /**
+   * Writes the final state of each record (one event per record, in batch order); `known`
+   * holds the rows as the whole batch leaves them.
+   */
+  apply(session: SqlSession, node: NodeSyncRow, finals: ChangeEvent[], known: Known): Promise<void>;
+};
+
+export type EntityHandlers = Record<EntityName, EntityHandler>;
+
+/**
+ * The order final states are written in, so that references exist when they are written
+ * (a resource's host space, a request's resource).
+ */
+export const APPLY_ORDER: readonly EntityName[] = [
+  "SPACE",
+  "MEMBER",
+  "ACTIVITY",
+  "RESOURCE",
+  "BOOKING",
+  "CREDENTIAL",
+  "BOOKING_REQUEST",
+  "BOOKING_DECISION",
+];
+
+/** The common rule: a record that exists is written by its owner only. */
+export function ownedElsewhere(
+  existing: { owner_node_id: string | null } | undefined,
+  node: NodeSyncRow,
+  event: ChangeEvent,
+): Verdict | undefined {
+  if (existing && existing.owner_node_id !== node.id) {
+    return refuse(
+      "OWNERSHIP_VIOLATION",
+      `${event.entity} ${event.entityId} is not owned by node ${node.id}`,
+    );
+  }
+  return undefined;
+}
+
+/** Whether a space is the node's fabrique or one of the satellites it owns. */
+export function inNodeNetwork(node: NodeSyncRow, spaceId: string, known: Known): boolean {
+  if (spaceId === node.fabrique_id) return true;
+  const space = known.spaces.get(spaceId);
+  return (
+    space !== undefined && space.owner_node_id === node.id && space.fabrique_id === node.fabrique_id
+  );
+}

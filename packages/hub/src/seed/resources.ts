@@ -1,0 +1,402 @@
+import {
+  type AvailabilityWindow,
+  type Closure,
+  parisInstant,
+  parseWeeklyRule,
+  type ResourceCategory,
+  type ResourceStatus,
+  type SharingScope,
+  type Weekday,
+} from "@maillage/schema";
+import type { NetworkPlan, PlannedSpace } from "./plan.ts";
+import { createRandom, deriveSeed, type Random, seededUlid } from "./random.ts";
+
+/**
+ * The shared resources of a generated network and their bookings: 3–6 resources per fabrique
+ * (machines, rooms, vehicles, kits…), 0–2 per satellite (rooms, desks, kits), owned by the
+ * fabrique's node (every seeded fabrique has one, and it writes for its satellites too), mostly
+ * NETWORK or NATIONAL. Confirmed bookings fill the two weeks before `until` and the four weeks
+ * after it, a few per resource and week, inside its windows and never overlapping; a few
+ * cancelled ones lie anywhere in between.
+ */
+
+export type PlannedResource = {
+  id: string;
+  ownerNodeId: string;
+  spaceId: string;
+  name: string;
+  category: ResourceCategory;
+  description: string | null;
+  sharingScope: SharingScope;
+  requiredCredential: string | null;
+  minMinutes: number;
+  maxMinutes: number;
+  leadMinutes: number;
+  cancelDeadlineMinutes: number;
+  status: ResourceStatus;
+  movable: boolean;
+  approvalRequired: boolean;
+  windows: AvailabilityWindow[];
+  closures: Closure[];
+  updatedAt: Date;
+};
+
+export type PlannedBooking = {
+  id: string;
+  resourceId: string;
+  ownerNodeId: string;
+  startsAt: Date;
+  endsAt: Date;
+  status: "CONFIRMED" | "CANCELLED";
+};
+
+type Model = {
+  category: ResourceCategory;
+  names: string[];
+  credential?: string;
+  /** [min, max] booking minutes. */
+  duration: [number, number];
+  movable: boolean;
+  description: string;
+};
+
+const MACHINES: Model[] = [
+  {
+    category: "MACHINE",
+    names: ["Découpeuse laser", "Découpeuse laser CO2", "Graveuse laser"],
+    credential: "laser-safety",
+    duration: [30, 240],
+    movable: false,
+    description: "Découpe et gravure bois, carton, acrylique jusqu'à 6 mm.",
+  },
+  {
+    category: "MACHINE",
+    names: ["Imprimante 3D", "Imprimante 3D Prusa", "Imprimante 3D grand format"],
+    duration: [60, 480],
+    movable: true,
+    description: "Impression PLA et PETG, bobines fournies.",
+  },
+  {
+    category: "MACHINE",
+    names: ["Fraiseuse numérique", "Défonceuse CNC"],
+    credential: "cnc-safety",
+    duration: [60, 240],
+    movable: false,
+    description: "Fraisage bois et aluminium, formation obligatoire.",
+  },
+  {
+    category: "MACHINE",
+    names: ["Brodeuse numérique", "Machine à coudre industrielle", "Surjeteuse"],
+    duration: [60, 240],
+    movable: true,
+    description: "Pour l'atelier textile.",
+  },
+  {
+    category: "MACHINE",
+    names: ["Scie à format", "Raboteuse-dégauchisseuse"],
+    credential: "woodshop-safety",
+    duration: [30, 180],
+    movable: false,
+    description: "Atelier bois.",
+  },
+  {
+    category: "MACHINE",
+    names: ["Plotter de découpe vinyle", "Presse à chaud"],
+    duration: [30, 180],
+    movable: true,
+    description: "Flocage et adhésifs.",
+  },
+];
+const ROOMS: Model[] = [
+  {
+    category: "ROOM",
+    names: ["Salle de réunion", "Petite salle de réunion", "Salle polyvalente"],
+    duration: [60, 480],
+    movable: false,
+    description: "Écran, paperboard, 12 places.",
+  },
+  {
+    category: "ROOM",
+    names: ["Salle de formation", "Studio podcast", "Cuisine partagée"],
+    duration: [60, 480],
+    movable: false,
+    description: "Équipée, accessible PMR.",
+  },
+];
+const VEHICLES: Model[] = [
+  {
+    category: "VEHICLE",
+    names: ["Camion utilitaire 12 m³", "Fourgon", "Minibus 9 places"],
+    credential: "permis-b",
+    duration: [120, 540],
+    movable: true,
+    description: "Plein à refaire au retour.",
+  },
+  {
+    category: "VEHICLE",
+    names: ["Vélo cargo électrique", "Remorque"],
+    duration: [60, 540],
+    movable: true,
+    description: "Casque et antivol fournis.",
+  },
+];
+const KITS: Model[] = [
+  {
+    category: "KIT",
+    names: ["Kit ordinateurs portables", "Valise de 10 tablettes", "Kit inclusion numérique"],
+    duration: [60, 540],
+    movable: true,
+    description: "Pour les ateliers numériques, chargeurs inclus.",
+  },
+  {
+    category: "KIT",
+    names: ["Kit vidéoprojection", "Kit sono", "Kit réalité virtuelle"],
+    duration: [60, 480],
+    movable: true,
+    description: "Câbles et adaptateurs dans la valise.",
+  },
+];
+const DESKS: Model[] = [
+  {
+    category: "DESK",
+    names: ["Poste de coworking", "Bureau fermé", "Bureau partagé"],
+    duration: [60, 540],
+    movable: false,
+    description: "Wi-Fi fibre, café.",
+  },
+];
+const OTHER: Model[] = [
+  {
+    category: "OTHER",
+    names: ["Barnum 3×6", "Tables et chaises de réception", "Grainothèque"],
+    duration: [120, 540],
+    movable: true,
+    description: "Pour les fêtes de quartier.",
+  },
+];
+
+/** What a fabrique lends (weighted by repetition), and what a satellite does. */
+const FABRIQUE_MODELS = [
+  ...MACHINES,
+  ...MACHINES,
+  ...ROOMS,
+  ...VEHICLES,
+  ...KITS,
+  ...DESKS,
+  ...OTHER,
+];
+const SATELLITE_MODELS = [...ROOMS, ...ROOMS, ...DESKS, ...KITS, ...OTHER, MACHINES[1] as Model];
+
+/** Weekly windows in use, most common first. */
+const WINDOW_SETS: AvailabilityWindow[][] = [
+  [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
+  [{ rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", opens: "08:30", closes: "19:00" }],
+  [
+    { rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", opens: "09:00", closes: "12:30" },
+    { rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", opens: "14:00", closes: "18:00" },
+  ],
+  [{ rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
+  [{ rrule: "FREQ=WEEKLY;BYDAY=WE,TH,FR,SA,SU", opens: "10:00", closes: "19:00" }],
+  [
+    { rrule: "FREQ=WEEKLY;BYDAY=TU,TH", opens: "14:00", closes: "21:00" },
+    { rrule: "FREQ=WEEKLY;BYDAY=SA", opens: "09:00", closes: "17:00" },
+  ],
+];
+const WINDOW_WEIGHTS = [30, 25, 15, 15, 10, 5];
+
+const DAY_MS = 86_400_000;
+const WEEKDAY_OF_UTC_DAY: Weekday[] = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];
+/** Booked weeks around `until`: two past, four ahead. */
+export const BOOKED_WEEKS_BEFORE = 2;
+export const BOOKED_WEEKS_AFTER = 4;
+
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+function pickWeighted<T>(random: Random, items: T[], weights: number[]): T {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let target = random.next() * total;
+  for (const [i, item] of items.entries()) {
+    target -= weights[i] ?? 0;
+    if (target < 0) return item;
+  }
+  return items[items.length - 1] as T;
+}
+
+/** A booked day: its Paris date, weekday, and the instant of its midnight wall clock. */
+type BookedDay = { date: string; weekday: Weekday; midnight: number };
+
+/**
+ * The days of the booked weeks, each with its Paris offset taken at noon: exact for every
+ * wall-clock time from 03:00 on, which covers every window here (the clocks change between
+ * 02:00 and 03:00). One Intl conversion per day instead of two per booking.
+ */
+function bookedDays(firstMonday: number, count: number): BookedDay[] {
+  return Array.from({ length: count }, (_, i) => {
+    const utcMidnight = firstMonday + i * DAY_MS;
+    const date = isoDay(utcMidnight);
+    const offset = Date.parse(`${date}T12:00:00Z`) - parisInstant(date, 12 * 60).getTime();
+    return {
+      date,
+      weekday: WEEKDAY_OF_UTC_DAY[new Date(utcMidnight).getUTCDay()] as Weekday,
+      midnight: utcMidnight - offset,
+    };
+  });
+}
+
+function closuresFor(random: Random, until: string): Closure[] {
+  const closures: Closure[] = [];
+  const start = Date.parse(`${until}T00:00:00Z`);
+  // A few single days in the booked period (staff training, inventory, a public holiday).
+  const days = random.chance(0.35) ? random.int(1, 3) : 0;
+  for (let i = 0; i < days; i++) {
+    const day = isoDay(
+      start + random.int(-BOOKED_WEEKS_BEFORE * 7, BOOKED_WEEKS_AFTER * 7) * DAY_MS,
+    );
+    if (!closures.some((c) => c.from === day)) closures.push({ from: day, to: day });
+  }
+  // The end-of-year break for a fifth of them.
+  if (random.chance(0.2)) {
+    const year = Number(until.slice(0, 4));
+    closures.push({ from: `${year}-12-24`, to: `${year + 1}-01-01` });
+  }
+  return closures.sort((a, b) => a.from.localeCompare(b.from));
+}
+
+function resourceOf(
+  random: Random,
+  space: PlannedSpace,
+  model: Model,
+  until: string,
+): PlannedResource {
+  const scope = pickWeighted<SharingScope>(random, ["NATIONAL", "NETWORK", "LOCAL"], [35, 45, 20]);
+  const status = pickWeighted<ResourceStatus>(
+    random,
+    ["AVAILABLE", "MAINTENANCE", "RETIRED"],
+    [94, 4, 2],
+  );
+  const updatedAt = new Date(
+    Math.max(
+      space.createdAt.getTime(),
+      Date.parse(`${until}T00:00:00Z`) - random.int(1, 300) * DAY_MS,
+    ),
+  );
+  return {
+    id: seededUlid(updatedAt.getTime(), random),
+    ownerNodeId: space.nodeId,
+    spaceId: space.id,
+    name: random.pick(model.names),
+    category: model.category,
+    description: model.description,
+    sharingScope: scope,
+    requiredCredential: model.credential && random.chance(0.85) ? model.credential : null,
+    minMinutes: model.duration[0],
+    maxMinutes: model.duration[1],
+    leadMinutes: random.pick([0, 60, 1440, 2880]),
+    cancelDeadlineMinutes: random.pick([60, 1440, 2880]),
+    status,
+    movable: model.movable,
+    approvalRequired: random.chance(0.2),
+    windows: pickWeighted(random, WINDOW_SETS, WINDOW_WEIGHTS),
+    closures: closuresFor(random, until),
+    updatedAt,
+  };
+}
+
+type Rule = { days: Set<Weekday>; opens: number; closes: number };
+
+/** Up to `count` non-overlapping bookings of one resource among the 7 days of `week`. */
+function bookingsOfWeek(
+  random: Random,
+  resource: PlannedResource,
+  rules: Rule[],
+  week: BookedDay[],
+  count: number,
+  out: PlannedBooking[],
+) {
+  const taken = new Map<string, [number, number][]>();
+  for (let n = 0, tries = 0; n < count && tries < count * 4; tries++) {
+    const day = week[random.int(0, 6)] as BookedDay;
+    const open = rules.filter((r) => r.days.has(day.weekday));
+    if (
+      open.length === 0 ||
+      resource.closures.some((c) => c.from <= day.date && day.date <= c.to)
+    ) {
+      continue;
+    }
+    const window = random.pick(open);
+    const room = window.closes - window.opens;
+    const longest = Math.min(resource.maxMinutes, room);
+    if (longest < resource.minMinutes) continue;
+    // Half-hour steps: from minMinutes up to the longest that fits.
+    const steps = Math.floor((longest - resource.minMinutes) / 30);
+    const length = resource.minMinutes + 30 * random.int(0, Math.min(steps, 8));
+    const start = window.opens + 30 * random.int(0, Math.floor((room - length) / 30));
+    const end = start + length;
+    const booked = taken.get(day.date) ?? [];
+    if (booked.some(([s, e]) => s < end && start < e)) continue;
+    booked.push([start, end]);
+    taken.set(day.date, booked);
+    const startsAt = new Date(day.midnight + start * 60_000);
+    out.push({
+      id: seededUlid(startsAt.getTime(), random),
+      resourceId: resource.id,
+      ownerNodeId: resource.ownerNodeId,
+      startsAt,
+      endsAt: new Date(day.midnight + end * 60_000),
+      status: "CONFIRMED",
+    });
+    n++;
+  }
+}
+
+export function planResources(
+  plan: NetworkPlan,
+  options: { seed: number; until: string },
+): { resources: PlannedResource[]; bookings: PlannedBooking[] } {
+  const random = createRandom(deriveSeed(options.seed, "resources"));
+  const resources: PlannedResource[] = [];
+  for (const space of plan.spaces) {
+    const fabrique = space.kind === "FABRIQUE";
+    const count = fabrique ? random.int(3, 6) : pickWeighted(random, [0, 1, 2], [20, 45, 35]);
+    for (let i = 0; i < count; i++) {
+      const model = random.pick(fabrique ? FABRIQUE_MODELS : SATELLITE_MODELS);
+      resources.push(resourceOf(random, space, model, options.until));
+    }
+  }
+
+  const bookings: PlannedBooking[] = [];
+  const until = Date.parse(`${options.until}T00:00:00Z`);
+  // Mondays (UTC dates) of the booked weeks.
+  const thisMonday = until - ((new Date(until).getUTCDay() + 6) % 7) * DAY_MS;
+  const days = bookedDays(
+    thisMonday - BOOKED_WEEKS_BEFORE * 7 * DAY_MS,
+    (BOOKED_WEEKS_BEFORE + BOOKED_WEEKS_AFTER) * 7,
+  );
+  const weeks = Array.from({ length: days.length / 7 }, (_, w) => days.slice(w * 7, w * 7 + 7));
+  for (const resource of resources) {
+    if (resource.status === "RETIRED") continue;
+    const rules = resource.windows.map((w) => ({
+      days: parseWeeklyRule(w.rrule) as Set<Weekday>,
+      opens: minutesOf(w.opens),
+      closes: minutesOf(w.closes),
+    }));
+    for (const week of weeks) {
+      const perWeek = random.poisson(resource.category === "MACHINE" ? 3 : 2);
+      bookingsOfWeek(random, resource, rules, week, perWeek, bookings);
+    }
+    // A cancelled booking now and then, which frees its slot (it may overlap others).
+    if (random.chance(0.15)) {
+      const startsAt = new Date(thisMonday + random.int(0, 27) * DAY_MS + 10 * 3_600_000);
+      bookings.push({
+        id: seededUlid(startsAt.getTime(), random),
+        resourceId: resource.id,
+        ownerNodeId: resource.ownerNodeId,
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + resource.minMinutes * 60_000),
+        status: "CANCELLED",
+      });
+    }
+  }
+  return { resources, bookings };
+}
