@@ -12,7 +12,13 @@ import { loadNodeCredentials, type NodeIdentity } from "./identity/identity.ts";
 import { verifyAgentToken } from "./identity/tokens.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createActivityService } from "./modules/activity/activity.service.ts";
+import { handleCalendarRequest } from "./modules/calendar/calendar.http.ts";
+import { createCalendarService } from "./modules/calendar/calendar.service.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
+import { createBookingRequestService } from "./modules/resources/booking-request.service.ts";
+import { createCredentialService } from "./modules/resources/credential.service.ts";
+import type { Publication } from "./modules/resources/live.ts";
+import { createResourcePubSub, publishAll } from "./modules/resources/live.ts";
 import { createResourceService } from "./modules/resources/resource.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
@@ -31,6 +37,14 @@ export type Agent = {
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** The sync engine; `start()` starts it, tests drive it directly (flush, pullNow). */
   sync: SyncEngine;
+  /** The services the API uses (tests call them directly, e.g. bookingRequests.decidePending). */
+  services: AppServices;
+  /**
+   * What runs after each pull answer committed: publishes its live updates and decides the
+   * booking requests it brought. The engine calls it; a second engine on the same store
+   * (tests) passes it too.
+   */
+  onPulled: (publications: Publication[]) => Promise<void>;
   /** Listens on config.host:config.port (0 picks a free port) and starts the sync engine. */
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
@@ -44,6 +58,8 @@ export type AgentDeps = {
   webSocketImpl?: unknown;
   /** Jitter source of the retry backoff (tests pin it). */
   random?: () => number;
+  /** The clock of booking rules (lead time, deadlines, overdue loans); tests move it. */
+  now?: (() => Date) | undefined;
 };
 
 /**
@@ -62,6 +78,11 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     fetch: deps.fetch,
     webSocketImpl: deps.webSocketImpl ?? WebSocket,
   });
+  const pubsub = createResourcePubSub();
+  const onPulled = async (publications: Publication[]) => {
+    publishAll(pubsub, publications);
+    await services.bookingRequests.decidePending();
+  };
   const sync = createSyncEngine({
     store,
     identity,
@@ -71,6 +92,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     settings: config.sync,
     audience: config.hubAudience,
     random: deps.random,
+    onPulled,
   });
   const writer = createLocalWriter({
     store,
@@ -90,9 +112,32 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     }),
     members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
     activity: createActivityService({ store, writer, fabriqueId: identity.fabriqueId }),
-    resources: createResourceService({ store, fabriqueId: identity.fabriqueId }),
+    resources: createResourceService({
+      store,
+      writer,
+      pubsub,
+      fabriqueId: identity.fabriqueId,
+      now: deps.now,
+    }),
+    bookingRequests: createBookingRequestService({
+      store,
+      writer,
+      pubsub,
+      fabriqueId: identity.fabriqueId,
+      nodeId: identity.nodeId,
+      logger,
+      now: deps.now,
+    }),
+    credentials: createCredentialService({ store, writer, now: deps.now }),
+    pubsub,
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };
+
+  const calendar = createCalendarService({
+    store,
+    fabriqueId: identity.fabriqueId,
+    fabriqueName: identity.fabriqueName,
+  });
 
   async function viewerFrom(header: string | null): Promise<Viewer | null> {
     if (header === null) return null;
@@ -119,6 +164,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   /** /health, /ready and /sync/status, answered before GraphQL (in process and on the socket). */
   const endpoints: Plugin = {
     async onRequest({ request, url, endResponse }) {
+      const feed = await handleCalendarRequest(request, { calendar });
+      if (feed) return endResponse(feed);
       if (request.method !== "GET") return;
       if (url.pathname === "/health") return endResponse(Response.json({ status: "ok" }));
       if (url.pathname === "/ready") {
@@ -186,6 +233,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     identity,
     store,
     sync,
+    services,
+    onPulled,
     fetch: (input, init = {}) => Promise.resolve(yoga.fetch(input as URL, init, {})),
     async start() {
       const port = await new Promise<number>((resolve, reject) => {
@@ -199,6 +248,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       const url = `http://${host}:${port}`;
       await writeRunFile(config.dataDir, url);
       logger.info({ url, nodeId: identity.nodeId }, "node agent listening");
+      // Requests pulled before a crash and not decided yet are decided now.
+      await services.bookingRequests
+        .decidePending()
+        .catch((err: unknown) => logger.error({ err }, "deciding pending booking requests failed"));
       sync.start();
       return { url, port };
     },

@@ -4,6 +4,9 @@ import type { NodeIdentity } from "./identity/identity.ts";
 import type { AgentViewer } from "./identity/tokens.ts";
 import type { ActivityService } from "./modules/activity/activity.service.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
+import type { BookingRequestService } from "./modules/resources/booking-request.service.ts";
+import type { CredentialService } from "./modules/resources/credential.service.ts";
+import type { ResourcePubSub } from "./modules/resources/live.ts";
 import type { ResourceService } from "./modules/resources/resource.service.ts";
 import type { SatelliteService } from "./modules/spaces/satellite.service.ts";
 import type { SyncService } from "./modules/sync/sync.service.ts";
@@ -21,6 +24,10 @@ export type Context = {
   members: MemberService;
   activity: ActivityService;
   resources: ResourceService;
+  bookingRequests: BookingRequestService;
+  credentials: CredentialService;
+  /** The agent's one pub/sub for live updates (bookingUpdated, resourceAvailabilityChanged). */
+  pubsub: ResourcePubSub;
   sync: SyncService;
 };
 

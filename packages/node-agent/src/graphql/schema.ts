@@ -7,9 +7,14 @@ import "../modules/members/member.graphql.ts";
 import "../modules/sync/sync.graphql.ts";
 import "../modules/activity/activity.graphql.ts";
 import "../modules/resources/resource.graphql.ts";
+import "../modules/calendar/calendar.graphql.ts";
+import "../modules/resources/booking-request.graphql.ts";
+import "../modules/resources/credential.graphql.ts";
+import "../modules/resources/live.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 export const schema = builder.toSchema();
 

@@ -7,6 +7,12 @@ import {
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import type { z } from "zod";
+import { type Publication, Publications } from "../modules/resources/live.ts";
+import {
+  applyResourceEvent,
+  RESOURCE_ENTITIES,
+  type ResourceAppliedAs,
+} from "../modules/resources/replication.ts";
 import { memberRepository } from "../store/member.repository.ts";
 import { outboxRepository } from "../store/outbox.repository.ts";
 import { spaceRepository } from "../store/space.repository.ts";
@@ -20,7 +26,8 @@ export type AppliedAs =
   | "kept-owned"
   | "own-echo"
   | "not-ours"
-  | "not-needed";
+  | "not-needed"
+  | ResourceAppliedAs;
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
@@ -59,6 +66,8 @@ export async function applyPulledEvent(
   tx: SqlSession,
   nodeId: string,
   event: PulledEvent,
+  pubs: Publications = new Publications(),
+  onSkipped?: (error: unknown, event: PulledEvent) => void,
 ): Promise<AppliedAs> {
   if (event.schemaVersion > SCHEMA_VERSION) {
     throw new UnappliableEventError(
@@ -70,6 +79,10 @@ export async function applyPulledEvent(
   if (event.targetNodeId !== null && event.targetNodeId !== nodeId) return "not-ours";
   // Other networks' activity is the hub's to count (its rollups); an agent keeps only its own.
   if (event.entity === "ACTIVITY") return "not-needed";
+  // Shared resources: replicas, requests addressed to this owner, decisions for this requester.
+  if (RESOURCE_ENTITIES.has(event.entity)) {
+    return applyResourceEvent(tx, nodeId, event, pubs, (error) => onSkipped?.(error, event));
+  }
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
 
   if (event.op === "DELETE") {
@@ -104,7 +117,9 @@ export async function applyPullResult(
   nodeId: string,
   result: PullResult,
   after: string,
-): Promise<{ applied: number; cursor: string }> {
+  onSkipped?: (error: unknown, event: PulledEvent) => void,
+): Promise<{ applied: number; cursor: string; publications: Publication[] }> {
+  const pubs = new Publications();
   return store.transaction(async (tx) => {
     // Serialised with local writes: ownership cannot change under a local write's feet.
     await outboxRepository.lockLocalWrites(tx);
@@ -116,11 +131,11 @@ export async function applyPullResult(
     let applied = 0;
     for (const event of result.events) {
       if (BigInt(event.offset) <= stored) continue;
-      await applyPulledEvent(tx, nodeId, event);
+      await applyPulledEvent(tx, nodeId, event, pubs, onSkipped);
       applied += 1;
     }
     const cursor = BigInt(result.cursor) > stored ? result.cursor : state.pullCursor;
     await syncStateRepository.recordPull(tx, cursor);
-    return { applied, cursor };
+    return { applied, cursor, publications: pubs.items };
   });
 }

@@ -1,10 +1,16 @@
-import { type ChangeEvent, MaillageError, type PushResult } from "@maillage/schema";
+import {
+  type ChangeEvent,
+  MaillageError,
+  type PullResult,
+  type PushResult,
+} from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { AgentConfig } from "../env.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { NodeKey } from "../identity/keys.ts";
 import { signNodeToken } from "../identity/tokens.ts";
 import type { Logger } from "../logger.ts";
+import type { Publication } from "../modules/resources/live.ts";
 import { type OutboxEntry, outboxRepository } from "../store/outbox.repository.ts";
 import { syncStateRepository } from "../store/sync-state.repository.ts";
 import { applyPullResult, CursorGapError } from "./apply.ts";
@@ -62,6 +68,11 @@ export type SyncEngineDeps = {
   /** `aud` of node tokens (the hub's audience). */
   audience: string;
   random?: () => number;
+  /**
+   * Runs after each pull answer committed, with what it changed (to publish live updates and
+   * decide the booking requests it brought). Its failure is logged, never fails the pull.
+   */
+  onPulled?: ((publications: Publication[]) => Promise<void>) | undefined;
 };
 
 /** Serialises async runs: each starts when the previous one has settled. */
@@ -98,6 +109,24 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   const log = logger.child({ component: "sync", nodeId: identity.nodeId });
   const random = deps.random ?? Math.random;
   const nodeToken = () => signNodeToken(identity, key, { audience: deps.audience });
+  const onSkipped = (err: unknown, event: { offset: string; entity: string; entityId: string }) =>
+    log.warn(
+      { err, offset: event.offset, entity: event.entity, entityId: event.entityId },
+      "a pulled replica event could not be stored; skipped",
+    );
+
+  /** Applies one pull answer, then lets the agent react to what it changed. */
+  async function applyAnswer(result: PullResult, after: string) {
+    const done = await exclusiveApply(() =>
+      applyPullResult(store, identity.nodeId, result, after, onSkipped),
+    );
+    if (deps.onPulled) {
+      await deps.onPulled(done.publications).catch((err: unknown) => {
+        log.error({ err }, "reacting to pulled changes failed");
+      });
+    }
+    return done;
+  }
 
   let running = false;
   let abort = new AbortController();
@@ -294,9 +323,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
           abort.signal,
         );
         if (abort.signal.aborted) return { kind: "stopped", applied };
-        const done = await exclusiveApply(() =>
-          applyPullResult(store, identity.nodeId, result, pullCursor),
-        );
+        const done = await applyAnswer(result, pullCursor);
         applied += done.applied;
         if (!result.hasMore) return { kind: "caught-up", applied, cursor: done.cursor };
       } catch (error) {
@@ -348,9 +375,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const current: ChangesFollower = hub.followChanges(after, nodeToken, {
       onConnected: () => log.debug({ after }, "following the hub's log"),
       onResult: async (result) => {
-        const done = await exclusiveApply(() =>
-          applyPullResult(store, identity.nodeId, result, after),
-        );
+        const done = await applyAnswer(result, after);
         after = done.cursor;
         followAttempt = 0;
       },

@@ -28,6 +28,10 @@ import type { FetchLike } from "../sync/hub-client.ts";
  * (EdDSA, iss = kid = sub = node, aud, exp, at most NODE_TOKEN_MAX_TTL_SECONDS); push applies
  * contiguous seqs, skips duplicates, refuses a gap with the expected seq, refuses a bad event
  * (nothing after it applied), checks ownership; pull reads one ordered log after a cursor.
+ * Shared resources are routed like the hub does: BOOKING_REQUEST to the resource's owner only,
+ * BOOKING_DECISION to the requester only (both null while the fake hub does not know them);
+ * BOOKING and BOOKING_DECISION from a node that does not own the resource are refused.
+ * Several agents may enrol with one fake hub (startTestAgent's `hub` option).
  */
 type Fabrique = { id: string; name: string };
 
@@ -200,6 +204,25 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         rejected = { seq, code: "OWNERSHIP_VIOLATION", message: `${key} is not yours` };
         break;
       }
+      // Shared resources: bookings and decisions come from the resource's owner only, a
+      // request goes to that owner only, a decision to the requester only.
+      const resourceId = (event.payload as { resourceId?: unknown } | null)?.resourceId;
+      const resourceOwner =
+        typeof resourceId === "string" ? owners.get(`RESOURCE:${resourceId}`) : undefined;
+      if (
+        (event.entity === "BOOKING" || event.entity === "BOOKING_DECISION") &&
+        resourceOwner !== undefined &&
+        resourceOwner !== node.nodeId
+      ) {
+        rejected = { seq, code: "OWNERSHIP_VIOLATION", message: `${resourceId} is not yours` };
+        break;
+      }
+      const targetNodeId =
+        event.entity === "BOOKING_REQUEST"
+          ? (resourceOwner ?? null)
+          : event.entity === "BOOKING_DECISION"
+            ? (owners.get(`BOOKING_REQUEST:${event.entityId}`) ?? null)
+            : null;
       const refusal = hub.faults.reject?.(event);
       if (refusal) {
         rejected = { seq, ...refusal };
@@ -218,7 +241,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         payload: event.payload,
         occurredAt: event.occurredAt,
         schemaVersion: event.schemaVersion,
-        targetNodeId: null,
+        targetNodeId,
       });
     }
     if (applied > 0) pubsub.publish("log");

@@ -53,9 +53,19 @@ export type TestAgent = {
   ): Promise<GraphQLResponse<T> & { status: number }>;
   token(request: AgentTokenRequest): Promise<string>;
   admin(): Promise<string>;
-  /** A second engine on the same store (a restarted agent), with its own settings. */
-  newEngine(settings?: Partial<AgentConfig["sync"]>): SyncEngine;
-  /** Stops the engine, empties the store and the fake hub, between tests of one file. */
+  /**
+   * A second engine on the same store (a restarted agent), with its own settings. It reacts to
+   * pulls like the agent's own (live updates, automatic decisions) unless `onPulled` is null
+   * (a crash right after a pull committed).
+   */
+  newEngine(
+    settings?: Partial<AgentConfig["sync"]>,
+    hooks?: { onPulled?: Agent["onPulled"] | null },
+  ): SyncEngine;
+  /**
+   * Stops the engine, empties the store and the fake hub, between tests of one file (agents
+   * sharing one hub: reset every one of them).
+   */
   reset(): Promise<void>;
   close(): Promise<void>;
 };
@@ -66,12 +76,21 @@ export type TestAgent = {
  */
 export async function startTestAgent(
   backend: Backend,
-  options: { sync?: Partial<AgentConfig["sync"]>; logLevel?: "silent" | "info" | "debug" } = {},
+  options: {
+    sync?: Partial<AgentConfig["sync"]>;
+    logLevel?: "silent" | "info" | "debug";
+    /** Enrol with this agent's fake hub instead of a new one (several nodes, one hub). */
+    sharedHubOf?: TestAgent;
+    /** The clock of booking rules (lead time, deadlines, overdue loans). */
+    now?: () => Date;
+    fabriqueName?: string;
+  } = {},
 ): Promise<TestAgent> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-agent-"));
   const dataDir = path.join(root, "agent");
-  const hub = createFakeHub();
-  const hubUrl = await hub.listen();
+  const ownHub = options.sharedHubOf === undefined;
+  const hub = options.sharedHubOf?.hub ?? createFakeHub();
+  const hubUrl = options.sharedHubOf?.hubUrl ?? (await hub.listen());
   let dropDatabase = async () => {};
   let databaseUrl: string | undefined;
   if (backend === "postgres") {
@@ -79,13 +98,13 @@ export async function startTestAgent(
     databaseUrl = created.url;
     dropDatabase = created.drop;
   }
-  const fabrique = { id: ulid(), name: "Fabrique des Boutières" };
+  const fabrique = { id: ulid(), name: options.fabriqueName ?? "Fabrique des Boutières" };
   await initAgent({ dataDir, hubUrl, code: hub.createCode(fabrique), fetch: hub.fetch });
   const credentials = await loadNodeCredentials(dataDir);
   const logger = pino({ level: options.logLevel ?? "silent" });
   const sync = { ...TEST_SYNC_SETTINGS, ...options.sync };
   const config = loadAgentConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent", sync });
-  const agent = await createAgent(config, { logger, fetch: hub.fetch });
+  const agent = await createAgent(config, { logger, fetch: hub.fetch, now: options.now });
 
   const t: TestAgent = {
     agent,
@@ -107,7 +126,7 @@ export async function startTestAgent(
     },
     token: (request) => signAgentToken(credentials.identity, credentials.key, request),
     admin: () => signAgentToken(credentials.identity, credentials.key, { role: "FABRIQUE_ADMIN" }),
-    newEngine(settings = {}) {
+    newEngine(settings = {}, hooks = {}) {
       return createSyncEngine({
         store: agent.store,
         identity: credentials.identity,
@@ -116,6 +135,7 @@ export async function startTestAgent(
         logger,
         settings: { ...sync, ...settings },
         audience: config.hubAudience,
+        onPulled: hooks.onPulled === null ? undefined : (hooks.onPulled ?? agent.onPulled),
       });
     },
     async reset() {
@@ -125,7 +145,7 @@ export async function startTestAgent(
     },
     async close() {
       await agent.stop();
-      await hub.close();
+      if (ownHub) await hub.close();
       await dropDatabase();
       await fs.rm(root, { recursive: true, force: true });
     },

@@ -1,28 +1,63 @@
+import {
+  type AvailabilityWindow,
+  BOOKING_KINDS,
+  type Closure,
+  type Interval,
+  LOAN_STATUSES,
+  RESOURCE_CATEGORIES,
+  RESOURCE_STATUSES,
+  SHARING_SCOPES,
+} from "@maillage/schema";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import {
-  type AvailabilityWindow,
   BOOKING_STATUSES,
   type BookingRecord,
-  type Closure,
-  RESOURCE_CATEGORIES,
-  RESOURCE_STATUSES,
+  type LoanState,
   type ResourceRecord,
-  SHARING_SCOPES,
 } from "../../store/resource.repository.ts";
 import { withoutNulls } from "../spaces/space.graphql.ts";
-import { canSeeBooking } from "./resource.service.ts";
+import { AVAILABILITY_MAX_DAYS, canSeeBooking, type LoanView } from "./resource.service.ts";
 
-const ResourceCategoryEnum = builder.enumType("ResourceCategory", {
+export const ResourceCategoryEnum = builder.enumType("ResourceCategory", {
   values: RESOURCE_CATEGORIES,
 });
-const SharingScopeEnum = builder.enumType("SharingScope", {
+export const SharingScopeEnum = builder.enumType("SharingScope", {
   description:
-    "Who may book: LOCAL this fabrique's network, NETWORK every node, NATIONAL anyone (only LOCAL is bookable in this version: resources stay at their agent).",
+    "Who may book: LOCAL the owner's own fabrique network; NETWORK every node (other nodes through a booking request); NATIONAL the same, and listed in the national offer.",
   values: SHARING_SCOPES,
 });
 const ResourceStatusEnum = builder.enumType("ResourceStatus", { values: RESOURCE_STATUSES });
 const BookingStatusEnum = builder.enumType("BookingStatus", { values: BOOKING_STATUSES });
+export const BookingKindEnum = builder.enumType("BookingKind", {
+  description: "BOOKING: the resource is used where it is; LOAN: it travels to a space and back.",
+  values: BOOKING_KINDS,
+});
+export const LoanStatusEnum = builder.enumType("LoanStatus", {
+  description:
+    "CONFIRMED: still at home; CHECKED_OUT: handed over to the borrowing space; RETURNED: back home.",
+  values: LOAN_STATUSES,
+});
+
+export const LoanStateRef = builder.objectRef<LoanState>("LoanState").implement({
+  description: "Where a loan stands and which space holds the resource now.",
+  fields: (t) => ({
+    status: t.expose("status", { type: LoanStatusEnum }),
+    holderSpaceId: t.exposeID("holderSpaceId", {
+      description: "The space holding the resource: home until checked out, then the borrower",
+    }),
+    checkedOutAt: t.expose("checkedOutAt", { type: "DateTime", nullable: true }),
+    returnedAt: t.expose("returnedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+const TimeSlotRef = builder.objectRef<Interval>("TimeSlot").implement({
+  description: "A half-open slot [from, to).",
+  fields: (t) => ({
+    from: t.expose("from", { type: "DateTime" }),
+    to: t.expose("to", { type: "DateTime", description: "Excluded" }),
+  }),
+});
 
 const RRULE_SUBSET =
   "A weekly rule in the RRULE subset FREQ=WEEKLY;BYDAY=<days>, <days> a comma-separated list of MO, TU, WE, TH, FR, SA, SU (e.g. FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA); nothing else is accepted";
@@ -67,7 +102,7 @@ const ClosureInput = builder.inputType("ClosureInput", {
 
 export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").implement({
   description:
-    "Something a space of this network shares: a machine, a room, a van, a kit. Kept at this agent (not sent to the hub yet).",
+    "Something a space shares: a machine, a room, a van, a kit. This node's own resources (owned: true) and replicas of other nodes' ones (owned: false, read-only here, requested with requestBooking or requestLoan).",
   authScopes: { authenticated: true },
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -78,7 +113,8 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
     sharingScope: t.expose("sharingScope", { type: SharingScopeEnum }),
     requiredCredential: t.exposeString("requiredCredential", {
       nullable: true,
-      description: "The credential type a member needs to book it (not checked yet)",
+      description:
+        "The credential type a member needs to book it (CREDENTIAL_REQUIRED without a valid one; a booking for a space is not gated)",
     }),
     minMinutes: t.exposeInt("minMinutes", { description: "Shortest booking, in minutes" }),
     maxMinutes: t.exposeInt("maxMinutes", { description: "Longest booking, in minutes" }),
@@ -89,7 +125,18 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
       description: "A booking can be cancelled until this many minutes before its start",
     }),
     status: t.expose("status", { type: ResourceStatusEnum }),
-    movable: t.exposeBoolean("movable"),
+    movable: t.exposeBoolean("movable", { description: "Whether it can be lent (LOAN)" }),
+    approvalRequired: t.exposeBoolean("approvalRequired", {
+      description:
+        "Requests from other nodes wait for a person's decision (decideBookingRequest) instead of being decided by the rules at once",
+    }),
+    owned: t.exposeBoolean("owned", {
+      description: "True for this node's own resources; false for another node's (a replica)",
+    }),
+    ownerNodeId: t.exposeID("ownerNodeId", {
+      nullable: true,
+      description: "The node owning a replica; null for this node's own",
+    }),
     windows: t.field({
       type: [AvailabilityWindowRef],
       description:
@@ -107,7 +154,8 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
 });
 
 export const BookingRef = builder.objectRef<BookingRecord>("Booking").implement({
-  description: "A slot [from, to) of a resource, for one member or one space.",
+  description:
+    "A slot [from, to) of one of this node's resources, for one member or one space: a booking, or a loan (kind LOAN: the resource goes to forSpace).",
   authScopes: (booking, ctx) => ctx.viewer !== null && canSeeBooking(ctx.viewer, booking),
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -117,8 +165,55 @@ export const BookingRef = builder.objectRef<BookingRecord>("Booking").implement(
     forMember: t.exposeID("forMember", { nullable: true }),
     forSpace: t.exposeID("forSpace", { nullable: true }),
     status: t.expose("status", { type: BookingStatusEnum }),
+    kind: t.expose("kind", { type: BookingKindEnum }),
+    requestId: t.exposeID("requestId", {
+      nullable: true,
+      description: "The other node's booking request it answers, or null",
+    }),
+    loan: t.field({
+      type: LoanStateRef,
+      nullable: true,
+      description: "For a loan: its state and holder",
+      resolve: (b) => b.loan,
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     cancelledAt: t.expose("cancelledAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+const LoanRef = builder.objectRef<LoanView>("Loan").implement({
+  description: "A loan of one of this node's movable resources to a space, with who holds it.",
+  authScopes: (loan, ctx) => ctx.viewer !== null && canSeeBooking(ctx.viewer, loan),
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "The loan's booking id" }),
+    resourceId: t.exposeID("resourceId"),
+    toSpace: t.id({ description: "The borrowing space", resolve: (l) => l.forSpace ?? "" }),
+    from: t.expose("from", { type: "DateTime" }),
+    to: t.expose("to", { type: "DateTime", description: "When it is due back" }),
+    status: t.field({
+      type: LoanStatusEnum,
+      resolve: (l) => l.loan?.status ?? "CONFIRMED",
+    }),
+    holderSpaceId: t.id({
+      description: "The space holding the resource now",
+      resolve: (l) => l.loan?.holderSpaceId ?? "",
+    }),
+    checkedOutAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (l) => l.loan?.checkedOutAt ?? null,
+    }),
+    returnedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (l) => l.loan?.returnedAt ?? null,
+    }),
+    overdue: t.exposeBoolean("overdue", {
+      description:
+        "Checked out and past its end: the resource is refused for every booking (RESOURCE_ON_LOAN) until checked in",
+    }),
+    cancelled: t.boolean({ resolve: (l) => l.status === "CANCELLED" }),
+    requestId: t.exposeID("requestId", { nullable: true }),
   }),
 });
 
@@ -144,6 +239,9 @@ const CreateResourceInputRef = builder.inputType("CreateResourceInput", {
     cancelDeadlineMinutes: t.int({ description: ruleFields.cancelDeadlineMinutes }),
     status: t.field({ type: ResourceStatusEnum, description: "Default AVAILABLE" }),
     movable: t.boolean({ description: "Default false" }),
+    approvalRequired: t.boolean({
+      description: "Requests from other nodes wait for a person's decision (default false)",
+    }),
     windows: t.field({
       type: [AvailabilityWindowInput],
       description: "Default none: bookable any time",
@@ -167,6 +265,7 @@ const UpdateResourceInputRef = builder.inputType("UpdateResourceInput", {
     cancelDeadlineMinutes: t.int(),
     status: t.field({ type: ResourceStatusEnum }),
     movable: t.boolean(),
+    approvalRequired: t.boolean(),
     windows: t.field({
       type: [AvailabilityWindowInput],
       description: "Replaces the windows; [] removes them (bookable any time)",
@@ -184,10 +283,20 @@ function changesOf(input: Record<string, unknown>, clearable: string[]) {
   );
 }
 
+const NetworkResourceFilter = builder.inputType("NetworkResourceFilter", {
+  fields: (t) => ({
+    category: t.field({ type: ResourceCategoryEnum }),
+    sharingScope: t.field({
+      type: SharingScopeEnum,
+      description: "Default: NETWORK and NATIONAL (the ones open to this node)",
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
   resources: t.field({
     type: [ResourceRef],
-    description: "The resources hosted at a space of this network, by name.",
+    description: "This node's resources hosted at a space of its network, by name.",
     authScopes: { authenticated: true },
     args: { spaceId: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) => ctx.resources.list({ spaceId: String(args.spaceId) }),
@@ -200,10 +309,43 @@ builder.queryFields((t) => ({
     args: { resourceId: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) => ctx.resources.bookings(viewerOf(ctx), String(args.resourceId)),
   }),
+  loans: t.field({
+    type: [LoanRef],
+    description:
+      "A resource's loans by start, with holder, status and overdue: all for the fabrique's team, a satellite's own ones for a satellite.",
+    authScopes: { fabriqueAdmin: true, satellite: true },
+    args: { resourceId: t.arg.id({ required: true }) },
+    resolve: (_parent, args, ctx) => ctx.resources.loans(viewerOf(ctx), String(args.resourceId)),
+  }),
+  networkResources: t.field({
+    type: [ResourceRef],
+    description:
+      "Other nodes' resources replicated at this agent, by name (answers offline too). Default: those open to this node (NETWORK, NATIONAL).",
+    authScopes: { authenticated: true },
+    args: { filter: t.arg({ type: NetworkResourceFilter }) },
+    resolve: (_parent, args, ctx) =>
+      ctx.resources.networkResources(withoutNulls(args.filter ?? {})),
+  }),
+  resourceAvailability: t.field({
+    type: [TimeSlotRef],
+    description: `The free slots of a resource (this node's, or a replica's from its replicated occupancy) in [from, to), at most ${AVAILABILITY_MAX_DAYS} days (BAD_USER_INPUT beyond): its windows and closures minus its confirmed bookings and loans, slots shorter than its minimum booking left out.`,
+    authScopes: { authenticated: true },
+    args: {
+      resourceId: t.arg.id({ required: true }),
+      from: t.arg({ type: "DateTime", required: true }),
+      to: t.arg({ type: "DateTime", required: true }),
+    },
+    resolve: (_parent, args, ctx) =>
+      ctx.resources.availability({
+        resourceId: String(args.resourceId),
+        from: args.from,
+        to: args.to,
+      }),
+  }),
 }));
 
-const REFUSALS =
-  "Refused at once, writing nothing, the precise cause in extensions.reason: BAD_USER_INPUT (reason INVALID_RANGE: from ≥ to); BOOKING_RULE_VIOLATION (reason DURATION_OUT_OF_RANGE, LEAD_TIME, or OUTSIDE_AVAILABILITY: not inside one availability window on an open day, Europe/Paris time); RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED); SLOT_TAKEN (overlaps a confirmed booking); NOT_FOUND (resource, member, space); FORBIDDEN (a satellite booking for another space or a member).";
+export const REFUSALS =
+  "Refused at once, writing nothing, the precise cause in extensions.reason: BAD_USER_INPUT (reason INVALID_RANGE: from ≥ to); BOOKING_RULE_VIOLATION (reason DURATION_OUT_OF_RANGE, LEAD_TIME, OUTSIDE_AVAILABILITY: not inside one availability window on an open day, Europe/Paris time, or NOT_MOVABLE for a loan); RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED); SLOT_TAKEN (overlaps a confirmed booking); RESOURCE_ON_LOAN (a loan covers the slot, or the resource is checked out and overdue); CREDENTIAL_REQUIRED (a member without a valid credential of the required type, named in extensions.credential; a booking for a space is not gated); NOT_FOUND (resource, member, space); FORBIDDEN (a satellite booking for another space or a member, or another node's resource).";
 
 builder.mutationFields((t) => ({
   createResource: t.field({
@@ -268,9 +410,43 @@ builder.mutationFields((t) => ({
   cancelBooking: t.field({
     type: BookingRef,
     description:
-      "Cancels a confirmed booking and frees its slot, until the resource's cancellation deadline before the start: CANCEL_DEADLINE_PASSED after it, BAD_USER_INPUT with extensions.reason ALREADY_CANCELLED if it was.",
+      "Cancels a confirmed booking or loan of this node and frees its slot, until the resource's cancellation deadline before the start: CANCEL_DEADLINE_PASSED after it, BAD_USER_INPUT with extensions.reason ALREADY_CANCELLED if it was, INVALID_TRANSITION for a loan handed over. A booking answering another node's request sends it a CANCELLED decision (reasonCode CANCELLED_BY_OWNER).",
     authScopes: { fabriqueAdmin: true, satellite: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) => ctx.resources.cancelBooking(viewerOf(ctx), String(args.id)),
+  }),
+  lend: t.field({
+    type: LoanRef,
+    description: `Lends a movable resource of this node to a space (of any node) for [from, to), decided here (the fabrique's team): a CONFIRMED loan that blocks home bookings for its period. ${REFUSALS}`,
+    authScopes: { fabriqueAdmin: true },
+    args: {
+      resourceId: t.arg.id({ required: true }),
+      toSpace: t.arg.id({ required: true }),
+      from: t.arg({ type: "DateTime", required: true }),
+      to: t.arg({ type: "DateTime", required: true }),
+    },
+    resolve: (_parent, args, ctx) =>
+      ctx.resources.lend(viewerOf(ctx), {
+        resourceId: String(args.resourceId),
+        toSpace: String(args.toSpace),
+        from: args.from,
+        to: args.to,
+      }),
+  }),
+  checkOutLoan: t.field({
+    type: LoanRef,
+    description:
+      "The resource is handed over: CONFIRMED → CHECKED_OUT, the borrowing space holds it (INVALID_TRANSITION otherwise, extensions.status). A loan answering another node's request sends it the new state.",
+    authScopes: { fabriqueAdmin: true },
+    args: { id: t.arg.id({ required: true, description: "The loan's id" }) },
+    resolve: (_parent, args, ctx) => ctx.resources.checkOutLoan(viewerOf(ctx), String(args.id)),
+  }),
+  checkInLoan: t.field({
+    type: LoanRef,
+    description:
+      "The resource is back: CHECKED_OUT → RETURNED, home holds it; back early, the rest of the period is free again (INVALID_TRANSITION otherwise).",
+    authScopes: { fabriqueAdmin: true },
+    args: { id: t.arg.id({ required: true, description: "The loan's id" }) },
+    resolve: (_parent, args, ctx) => ctx.resources.checkInLoan(viewerOf(ctx), String(args.id)),
   }),
 }));

@@ -1,132 +1,71 @@
-import { type ErrorCode, MaillageError, parseInput } from "@maillage/schema";
+import {
+  AvailabilityWindow,
+  Closure,
+  freeSlots,
+  type Interval,
+  MaillageError,
+  parseInput,
+  RESOURCE_CATEGORIES,
+  RESOURCE_STATUSES,
+  SHARING_SCOPES,
+  type SharingScope,
+} from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
+import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
+import {
+  type BookingRequestRecord,
+  bookingRequestRepository,
+  decisionPayloadOf,
+} from "../../store/booking-request.repository.ts";
 import { memberRepository } from "../../store/member.repository.ts";
 import {
-  type AvailabilityWindow,
   type BookingRecord,
-  type Closure,
-  EXCLUSION_VIOLATION,
-  RESOURCE_CATEGORIES,
-  RESOURCE_STATUSES,
+  bookingPayloadOf,
   type ResourceFields,
   type ResourceRecord,
+  resourcePayloadOf,
   resourceRepository,
-  SHARING_SCOPES,
 } from "../../store/resource.repository.ts";
 import { spaceRepository } from "../../store/space.repository.ts";
+import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
+import { assertBeforeDeadline, isOverdue, placeBooking, refused } from "./rules.ts";
 
 /**
- * Shared resources at their owner (issue 5, points 1 and 2), local to this agent for now: no
- * event goes to the hub, so other nodes do not see them yet.
+ * Shared resources at their owner (issue 5).
  *
  * - A resource is hosted at a space of this network (the fabrique or a satellite this node
- *   owns, open); the fabrique's team creates and changes it; every token of this agent reads it.
- * - `book` is confirmed or refused at once, and a refusal writes nothing. Refusals carry
- *   their documented code (SLOT_TAKEN, BOOKING_RULE_VIOLATION, RESOURCE_NOT_AVAILABLE,
- *   CANCEL_DEADLINE_PASSED, else BAD_USER_INPUT) and the precise `extensions.reason`:
- *   INVALID_RANGE (from ≥ to), DURATION_OUT_OF_RANGE (outside min/max minutes), LEAD_TIME
- *   (starts sooner than the lead time), RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED),
- *   SLOT_TAKEN (overlaps a CONFIRMED booking), OUTSIDE_AVAILABILITY (not entirely inside one
- *   availability window on a day that is not a closure). NOT_FOUND for an unknown resource, member or space;
- *   FORBIDDEN for a satellite booking for anyone but its own space.
- * - No double booking: the store's exclusion constraint (resource, [from, to)) decides, so of
- *   concurrent overlapping requests exactly one wins; its violation (SQLSTATE 23P01) is SLOT_TAKEN.
- *   Slots are half-open: one ending at 10:00 and one starting at 10:00 both stand.
- * - Availability windows: weekly rules in a small RRULE subset (see `parseWeeklyRule`), each
- *   open from `opens` to `closes`, Europe/Paris wall clock; closures are Paris dates or date
- *   ranges. A slot must start and end on the same Paris day, inside one window of that weekday
- *   (an end at 24:00, i.e. midnight next day, counts as that day); no window: any time.
+ *   owns, open); the fabrique's team creates and changes it, and each change sends a RESOURCE
+ *   event (to every node: discovery and availability). Replicas of other nodes' resources live
+ *   in the same table (owned = false); only the pull writes them, and the management mutations
+ *   refuse them (FORBIDDEN).
+ * - `book` is confirmed or refused at once, and a refusal writes nothing. Refusals carry their
+ *   documented code and the precise `extensions.reason` (see rules.ts): INVALID_RANGE,
+ *   DURATION_OUT_OF_RANGE, LEAD_TIME, OUTSIDE_AVAILABILITY, NOT_MOVABLE (BOOKING_RULE_VIOLATION
+ *   but the first), RESOURCE_NOT_AVAILABLE, SLOT_TAKEN, RESOURCE_ON_LOAN, CREDENTIAL_REQUIRED
+ *   (extensions.credential names the type; a booking for a space is not gated). Every booking
+ *   and loan created or cancelled sends a BOOKING event (no person in it).
+ * - No double booking: the store's exclusion constraint (resource, [from, to)) decides, loans
+ *   included: a loan blocks home bookings for its period (RESOURCE_ON_LOAN).
+ * - Loans (`lend` here, or a LOAN request from another node): CONFIRMED → `checkOutLoan` →
+ *   CHECKED_OUT (the borrower holds it) → `checkInLoan` → RETURNED (home holds it; back early,
+ *   the rest of the period is free again). A checked-out loan past its end is overdue and blocks
+ *   every new booking until it is checked in. For a loan answering a request, each transition
+ *   sends a BOOKING_DECISION with the `loan` state to the requester.
  * - `cancelBooking` frees the slot, until `cancelDeadlineMinutes` before its start
- *   (CANCEL_DEADLINE_PASSED after; ALREADY_CANCELLED for a booking cancelled before).
+ *   (CANCEL_DEADLINE_PASSED after; ALREADY_CANCELLED for a booking cancelled before; a loan
+ *   handed over is checked in, not cancelled: INVALID_TRANSITION). Cancelling a booking that
+ *   answers another node's request sends a CANCELLED decision (reasonCode CANCELLED_BY_OWNER).
  */
 export type ResourceService = ReturnType<typeof createResourceService>;
 
-/** The refusals of booking and cancelling, in `extensions.reason`. */
-export type BookingRefusal =
-  | "INVALID_RANGE"
-  | "DURATION_OUT_OF_RANGE"
-  | "LEAD_TIME"
-  | "RESOURCE_NOT_AVAILABLE"
-  | "SLOT_TAKEN"
-  | "OUTSIDE_AVAILABILITY"
-  | "CANCEL_DEADLINE_PASSED"
-  | "ALREADY_CANCELLED";
-
 const MINUTES_MAX = 60 * 24 * 366;
-const Id = z.string().trim().min(1);
+const Id = z.string().trim().min(1).max(64);
 const Minutes = z.number().int().min(0).max(MINUTES_MAX);
-
-/** The time zone of every availability window and closure. */
-export const AVAILABILITY_ZONE = "Europe/Paris";
-const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
-type Weekday = (typeof WEEKDAYS)[number];
-
-/**
- * The RRULE subset of availability windows: `FREQ=WEEKLY;BYDAY=<days>`, in any order, with
- * <days> a comma-separated non-empty list of distinct MO, TU, WE, TH, FR, SA, SU (upper case);
- * nothing else (no RRULE: prefix, INTERVAL, COUNT, UNTIL, BYHOUR…). The weekdays, or the reason
- * the rule is refused.
- */
-export function parseWeeklyRule(rule: string): Set<Weekday> | string {
-  const parts = new Map<string, string>();
-  for (const part of rule.split(";")) {
-    const [key, value, ...rest] = part.split("=");
-    if (!key || value === undefined || rest.length > 0) return `malformed part "${part}"`;
-    if (parts.has(key)) return `${key} given twice`;
-    parts.set(key, value);
-  }
-  for (const key of parts.keys()) {
-    if (key !== "FREQ" && key !== "BYDAY") {
-      return `${key} is not supported: only FREQ=WEEKLY;BYDAY=MO,TU,… is`;
-    }
-  }
-  if (parts.get("FREQ") !== "WEEKLY") return "only FREQ=WEEKLY is supported";
-  const days = (parts.get("BYDAY") ?? "").split(",");
-  const set = new Set<Weekday>();
-  for (const day of days) {
-    if (!(WEEKDAYS as readonly string[]).includes(day)) {
-      return `BYDAY: "${day}" is not one of ${WEEKDAYS.join(", ")}`;
-    }
-    if (set.has(day as Weekday)) return `BYDAY: ${day} given twice`;
-    set.add(day as Weekday);
-  }
-  return set;
-}
-
-const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 00:00 to 23:59");
-const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
-
-const WindowShape = z
-  .object({
-    rrule: z
-      .string()
-      .trim()
-      .superRefine((rule, ctx) => {
-        const parsed = parseWeeklyRule(rule);
-        if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
-      }),
-    opens: TimeOfDay,
-    closes: z.union([TimeOfDay, z.literal("24:00")]),
-  })
-  .strict()
-  .refine((w) => minutesOf(w.opens) < minutesOf(w.closes), {
-    path: ["closes"],
-    message: "must be after opens",
-  });
-
-const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD")
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a date");
-
-const ClosureShape = z
-  .object({ from: IsoDate, to: IsoDate.nullish() })
-  .strict()
-  .transform((c): Closure => ({ from: c.from, to: c.to ?? c.from }))
-  .refine((c) => c.to >= c.from, { path: ["to"], message: "must not be before from" });
+/** The longest range `resourceAvailability` answers. */
+export const AVAILABILITY_MAX_DAYS = 31;
 
 const ResourceShape = z
   .object({
@@ -142,8 +81,9 @@ const ResourceShape = z
     cancelDeadlineMinutes: Minutes.default(0),
     status: z.enum(RESOURCE_STATUSES).default("AVAILABLE"),
     movable: z.boolean().default(false),
-    windows: z.array(WindowShape).max(100).default([]),
-    closures: z.array(ClosureShape).max(1000).default([]),
+    approvalRequired: z.boolean().default(false),
+    windows: z.array(AvailabilityWindow).max(100).default([]),
+    closures: z.array(Closure).max(1000).default([]),
   })
   .strict();
 
@@ -166,6 +106,7 @@ const ResourceChanges = z
     cancelDeadlineMinutes: z.number(),
     status: z.string(),
     movable: z.boolean(),
+    approvalRequired: z.boolean(),
     windows: z.array(z.unknown()),
     closures: z.array(z.unknown()),
   })
@@ -186,101 +127,93 @@ export const BookInput = z
     message: "give exactly one of forMember and forSpace",
   });
 
-/** Each refusal's documented code (docs/errors.md); the precise reason stays in `reason`. */
-const REFUSAL_CODES = {
-  INVALID_RANGE: "BAD_USER_INPUT",
-  DURATION_OUT_OF_RANGE: "BOOKING_RULE_VIOLATION",
-  LEAD_TIME: "BOOKING_RULE_VIOLATION",
-  RESOURCE_NOT_AVAILABLE: "RESOURCE_NOT_AVAILABLE",
-  SLOT_TAKEN: "SLOT_TAKEN",
-  OUTSIDE_AVAILABILITY: "BOOKING_RULE_VIOLATION",
-  CANCEL_DEADLINE_PASSED: "CANCEL_DEADLINE_PASSED",
-  ALREADY_CANCELLED: "BAD_USER_INPUT",
-} as const satisfies Record<BookingRefusal, ErrorCode>;
+const LendInput = z.object({ resourceId: Id, toSpace: Id, from: z.date(), to: z.date() }).strict();
 
-function refused(reason: BookingRefusal, message: string, details: Record<string, unknown> = {}) {
-  return new MaillageError(REFUSAL_CODES[reason], message, { reason, ...details });
-}
-
-function isExclusionViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === EXCLUSION_VIOLATION;
-}
-
-const PARIS = new Intl.DateTimeFormat("en-US", {
-  timeZone: AVAILABILITY_ZONE,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  weekday: "short",
-  hourCycle: "h23",
-});
-const SHORT_WEEKDAYS: Record<string, Weekday> = {
-  Mon: "MO",
-  Tue: "TU",
-  Wed: "WE",
-  Thu: "TH",
-  Fri: "FR",
-  Sat: "SA",
-  Sun: "SU",
-};
-
-/** An instant on the Europe/Paris wall clock: its date, weekday and minute of the day. */
-export function parisWallClock(instant: Date): { date: string; weekday: Weekday; minute: number } {
-  const p = Object.fromEntries(PARIS.formatToParts(instant).map((x) => [x.type, x.value]));
-  const weekday = SHORT_WEEKDAYS[p.weekday ?? ""];
-  if (!weekday) throw new Error(`unexpected weekday ${p.weekday}`);
-  return {
-    date: `${p.year}-${p.month}-${p.day}`,
-    weekday,
-    minute:
-      Number(p.hour) * 60 +
-      Number(p.minute) +
-      (Number(p.second) + (instant.getTime() % 1000) / 1000) / 60,
-  };
-}
-
-/** Whether [from, to) lies entirely inside one window, on a day that is not a closure. */
-export function isWithinAvailability(
-  resource: { windows: AvailabilityWindow[]; closures: Closure[] },
-  from: Date,
-  to: Date,
-): boolean {
-  if (resource.windows.length === 0) return true;
-  const start = parisWallClock(from);
-  let end = parisWallClock(to);
-  if (end.date !== start.date && end.minute === 0) {
-    // Midnight ending the start's day: 24:00 of that day.
-    const before = parisWallClock(new Date(to.getTime() - 1));
-    if (before.date === start.date) end = { ...before, minute: 24 * 60 };
-  }
-  if (end.date !== start.date) return false;
-  if (resource.closures.some((c) => c.from <= start.date && start.date <= c.to)) return false;
-  return resource.windows.some((w) => {
-    const days = parseWeeklyRule(w.rrule);
-    return (
-      typeof days !== "string" &&
-      days.has(start.weekday) &&
-      minutesOf(w.opens) <= start.minute &&
-      end.minute <= minutesOf(w.closes)
-    );
+const AvailabilityInput = z
+  .object({ resourceId: Id, from: z.date(), to: z.date() })
+  .strict()
+  .refine((r) => r.from.getTime() < r.to.getTime(), { path: ["to"], message: "must be after from" })
+  .refine((r) => r.to.getTime() - r.from.getTime() <= AVAILABILITY_MAX_DAYS * 86_400_000, {
+    path: ["to"],
+    message: `at most ${AVAILABILITY_MAX_DAYS} days after from`,
   });
+
+const NetworkFilter = z
+  .object({
+    category: z.enum(RESOURCE_CATEGORIES).nullish(),
+    sharingScope: z.enum(SHARING_SCOPES).nullish(),
+  })
+  .strict();
+
+/** A booking, loan or request a caller may see: the team all, a satellite its space's, a member its own. */
+export function canSeeBooking(
+  viewer: Viewer,
+  booking: Pick<BookingRecord, "forSpace" | "forMember">,
+): boolean {
+  if (viewer.role === "FABRIQUE_ADMIN") return true;
+  if (viewer.role === "SATELLITE") return booking.forSpace === viewer.spaceId;
+  return viewer.role === "MEMBER" && booking.forMember === viewer.memberId;
 }
 
-export function canSeeBooking(viewer: Viewer, booking: Pick<BookingRecord, "forSpace">) {
-  if (viewer.role === "FABRIQUE_ADMIN") return true;
-  return viewer.role === "SATELLITE" && booking.forSpace === viewer.spaceId;
+/** A loan as `loans` shows it. */
+export type LoanView = BookingRecord & { overdue: boolean };
+
+/**
+ * The owner's answer on an incoming request changed (a cancellation, a loan transition): the
+ * request row and its BOOKING_DECISION event, in the caller's transaction.
+ */
+export async function answerRequest(
+  tx: SqlSession,
+  changes: ChangeLog,
+  request: BookingRequestRecord,
+  fields: Partial<Pick<BookingRequestRecord, "status" | "reason" | "reasonCode" | "loan">>,
+  at: Date,
+): Promise<BookingRequestRecord> {
+  const answered = await bookingRequestRepository.decide(tx, request.id, {
+    status: fields.status ?? request.status,
+    reason: fields.reason === undefined ? request.reason : fields.reason,
+    reasonCode: fields.reasonCode === undefined ? request.reasonCode : fields.reasonCode,
+    bookingId: request.bookingId,
+    loan: fields.loan === undefined ? request.loan : fields.loan,
+    decidedAt: at,
+  });
+  await changes.append({
+    entity: "BOOKING_DECISION",
+    entityId: answered.id,
+    op: "UPSERT",
+    payload: decisionPayloadOf(answered),
+  });
+  return answered;
+}
+
+export async function emitBooking(changes: ChangeLog, booking: BookingRecord): Promise<void> {
+  await changes.append({
+    entity: "BOOKING",
+    entityId: booking.id,
+    op: "UPSERT",
+    payload: bookingPayloadOf(booking),
+  });
 }
 
 export function createResourceService(deps: {
   store: SqlStore;
+  writer: LocalWriter;
+  pubsub: ResourcePubSub;
   fabriqueId: string;
-  now?: () => Date;
+  now?: (() => Date) | undefined;
 }) {
-  const { store, fabriqueId } = deps;
+  const { store, writer, pubsub, fabriqueId } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /** Runs a local write and publishes what it changed once it committed. */
+  async function writeAndPublish<T>(
+    fn: (tx: SqlSession, changes: ChangeLog, pubs: Publications) => Promise<T>,
+  ): Promise<T> {
+    const pubs = new Publications();
+    const result = await writer.write((tx, changes) => fn(tx, changes, pubs));
+    publishAll(pubsub, pubs.items);
+    return result;
+  }
 
   /** The space hosts resources of this node: the fabrique, or an open satellite it owns. */
   async function assertHostSpace(db: SqlSession, spaceId: string) {
@@ -302,7 +235,7 @@ export function createResourceService(deps: {
   async function assertBeneficiary(
     db: SqlSession,
     viewer: Viewer,
-    input: { forMember?: string; forSpace?: string },
+    input: { forMember?: string | undefined; forSpace?: string | undefined },
   ) {
     if (viewer.role === "SATELLITE") {
       if (input.forSpace !== viewer.spaceId) {
@@ -329,50 +262,93 @@ export function createResourceService(deps: {
     }
   }
 
-  /** Every booking rule of the resource, checked against [from, to) asked at `at`. */
-  function assertRules(resource: ResourceRecord, from: Date, to: Date, at: Date) {
-    if (resource.status !== "AVAILABLE") {
-      throw refused(
-        "RESOURCE_NOT_AVAILABLE",
-        `the resource is ${resource.status.toLowerCase()}: it cannot be booked`,
-        { status: resource.status },
+  /** One of this node's own resources, locked for booking; NOT_FOUND / FORBIDDEN otherwise. */
+  async function ownResourceForBooking(tx: SqlSession, id: string): Promise<ResourceRecord> {
+    const resource = await resourceRepository.findForBooking(tx, id);
+    if (!resource) {
+      throw new MaillageError("NOT_FOUND", `no resource ${id}`, { field: "resourceId" });
+    }
+    if (!resource.owned) {
+      throw new MaillageError(
+        "FORBIDDEN",
+        "this resource belongs to another node: ask it with requestBooking or requestLoan",
+        { field: "resourceId", reason: "OWNED_ELSEWHERE" },
       );
     }
-    const minutes = (to.getTime() - from.getTime()) / 60_000;
-    if (minutes < resource.minMinutes || minutes > resource.maxMinutes) {
-      throw refused(
-        "DURATION_OUT_OF_RANGE",
-        `a booking of this resource lasts from ${resource.minMinutes} to ${resource.maxMinutes} minutes; this one lasts ${minutes}`,
-        { minMinutes: resource.minMinutes, maxMinutes: resource.maxMinutes },
-      );
-    }
-    const earliest = at.getTime() + resource.leadMinutes * 60_000;
-    if (from.getTime() < earliest) {
-      throw refused(
-        "LEAD_TIME",
-        `this resource is booked at least ${resource.leadMinutes} minutes ahead`,
-        { leadMinutes: resource.leadMinutes, earliest: new Date(earliest).toISOString() },
-      );
-    }
-    if (!isWithinAvailability(resource, from, to)) {
-      throw refused(
-        "OUTSIDE_AVAILABILITY",
-        `the slot is not inside one availability window of this resource on an open day (${AVAILABILITY_ZONE} time)`,
-        { timeZone: AVAILABILITY_ZONE },
-      );
-    }
+    return resource;
   }
 
   async function save(id: string | null, fields: ResourceFields): Promise<ResourceRecord> {
-    return store.transaction(async (tx) => {
+    return writeAndPublish(async (tx, changes) => {
       await assertHostSpace(tx, fields.spaceId);
-      return id === null
-        ? resourceRepository.insert(tx, ulid(), fields)
-        : resourceRepository.update(tx, id, fields);
+      const saved =
+        id === null
+          ? await resourceRepository.insert(tx, ulid(), fields)
+          : await resourceRepository.update(tx, id, fields);
+      await changes.append({
+        entity: "RESOURCE",
+        entityId: saved.id,
+        op: "UPSERT",
+        payload: resourcePayloadOf(saved),
+      });
+      return saved;
+    });
+  }
+
+  /** A booking of this node, visible to the caller, locked; NOT_FOUND otherwise. */
+  async function visibleBooking(tx: SqlSession, viewer: Viewer, id: string) {
+    const booking = await resourceRepository.findBookingForUpdate(tx, id);
+    if (!booking || !canSeeBooking(viewer, booking)) {
+      // A satellite does not learn of other spaces' bookings.
+      throw new MaillageError("NOT_FOUND", `no booking ${id}`, { id });
+    }
+    return booking;
+  }
+
+  async function loanTransition(
+    viewer: Viewer,
+    id: string,
+    from: "CONFIRMED" | "CHECKED_OUT",
+  ): Promise<LoanView> {
+    return writeAndPublish(async (tx, changes, pubs) => {
+      const booking = await visibleBooking(tx, viewer, id);
+      if (booking.kind !== "LOAN" || !booking.loan) {
+        throw new MaillageError("NOT_FOUND", `no loan ${id}`, { id });
+      }
+      if (booking.status !== "CONFIRMED" || booking.loan.status !== from) {
+        const status = booking.status === "CANCELLED" ? "CANCELLED" : booking.loan.status;
+        throw new MaillageError(
+          "INVALID_TRANSITION",
+          from === "CONFIRMED"
+            ? `only a confirmed loan is checked out; this one is ${status}`
+            : `only a checked-out loan is checked in; this one is ${status}`,
+          { status },
+        );
+      }
+      const at = now();
+      const resource = await resourceRepository.find(tx, booking.resourceId);
+      const changed =
+        from === "CONFIRMED"
+          ? await resourceRepository.checkOutLoan(tx, id, at)
+          : await resourceRepository.checkInLoan(tx, id, resource?.spaceId ?? fabriqueId, at);
+      if (changed.to.getTime() !== booking.to.getTime()) {
+        // Back early: the rest of the period is free again.
+        await emitBooking(changes, changed);
+        pubs.availability(changed.resourceId, changed.to, booking.to);
+      }
+      pubs.booking(changed);
+      if (changed.requestId !== null) {
+        const request = await bookingRequestRepository.findForUpdate(tx, changed.requestId);
+        if (request && changed.loan) {
+          pubs.request(await answerRequest(tx, changes, request, { loan: changed.loan }, at));
+        }
+      }
+      return { ...changed, overdue: isOverdue(changed, at) };
     });
   }
 
   return {
+    /** This node's resources hosted at a space, by name. */
     async list(raw: unknown): Promise<ResourceRecord[]> {
       const { spaceId } = parseInput(z.object({ spaceId: Id }), raw);
       return resourceRepository.ofSpace(store, spaceId);
@@ -380,6 +356,18 @@ export function createResourceService(deps: {
 
     async find(id: string): Promise<ResourceRecord | undefined> {
       return resourceRepository.find(store, id);
+    },
+
+    /**
+     * Other nodes' resources replicated here, by name (readable offline). Without a scope:
+     * those open to this node (NETWORK and NATIONAL); LOCAL ones stay in their network.
+     */
+    async networkResources(raw: unknown): Promise<ResourceRecord[]> {
+      const filter = parseInput(NetworkFilter, raw ?? {});
+      const scopes: SharingScope[] = filter.sharingScope
+        ? [filter.sharingScope]
+        : ["NETWORK", "NATIONAL"];
+      return resourceRepository.replicas(store, { category: filter.category ?? null, scopes });
     },
 
     async create(_viewer: Viewer, raw: unknown): Promise<ResourceRecord> {
@@ -390,14 +378,37 @@ export function createResourceService(deps: {
       const changes = parseInput(ResourceChanges, raw);
       const current = await resourceRepository.find(store, id);
       if (!current) throw new MaillageError("NOT_FOUND", `no resource ${id}`, { id });
-      const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = current;
+      if (!current.owned) {
+        throw new MaillageError(
+          "FORBIDDEN",
+          "this resource belongs to another node: it is changed there",
+          { id },
+        );
+      }
+      const {
+        id: _id,
+        owned: _owned,
+        ownerNodeId: _owner,
+        createdAt: _c,
+        updatedAt: _u,
+        ...fields
+      } = current;
       return save(id, parseInput(ResourceInput, { ...fields, ...changes }));
     },
 
-    /** A resource's bookings: all for the fabrique's team, its own space's for a satellite. */
+    /** A resource's bookings and loans: all for the team, its own for a satellite or member. */
     async bookings(viewer: Viewer, resourceId: string): Promise<BookingRecord[]> {
       const all = await resourceRepository.bookingsOf(store, resourceId);
       return all.filter((b) => canSeeBooking(viewer, b));
+    },
+
+    /** A resource's loans, by start, with who holds it and whether it is overdue. */
+    async loans(viewer: Viewer, resourceId: string): Promise<LoanView[]> {
+      const at = now();
+      const all = await resourceRepository.bookingsOf(store, resourceId, "LOAN");
+      return all
+        .filter((b) => canSeeBooking(viewer, b))
+        .map((b) => ({ ...b, overdue: isOverdue(b, at) }));
     },
 
     async book(viewer: Viewer, raw: unknown): Promise<BookingRecord> {
@@ -405,60 +416,130 @@ export function createResourceService(deps: {
       if (input.from.getTime() >= input.to.getTime()) {
         throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
       }
-      try {
-        return await store.transaction(async (tx) => {
-          const resource = await resourceRepository.findForBooking(tx, input.resourceId);
-          if (!resource) {
-            throw new MaillageError("NOT_FOUND", `no resource ${input.resourceId}`, {
-              field: "resourceId",
-            });
-          }
-          await assertBeneficiary(tx, viewer, input);
-          assertRules(resource, input.from, input.to, now());
-          return resourceRepository.insertBooking(tx, {
-            id: ulid(),
-            resourceId: resource.id,
+      return writeAndPublish(async (tx, changes, pubs) => {
+        const resource = await ownResourceForBooking(tx, input.resourceId);
+        await assertBeneficiary(tx, viewer, input);
+        const booking = await placeBooking(
+          tx,
+          resource,
+          {
+            kind: "BOOKING",
             from: input.from,
             to: input.to,
             forMember: input.forMember ?? null,
             forSpace: input.forSpace ?? null,
-          });
-        });
-      } catch (error) {
-        if (isExclusionViolation(error)) {
-          throw refused("SLOT_TAKEN", "the resource is already booked for part of this slot", {
-            resourceId: input.resourceId,
-          });
-        }
-        throw error;
+            requestId: null,
+          },
+          now(),
+        );
+        await emitBooking(changes, booking);
+        pubs.booking(booking);
+        return booking;
+      });
+    },
+
+    /** A loan decided here: a movable resource of this node goes to a space for a period. */
+    async lend(viewer: Viewer, raw: unknown): Promise<LoanView> {
+      const input = parseInput(LendInput, raw);
+      if (viewer.role !== "FABRIQUE_ADMIN") {
+        throw new MaillageError("FORBIDDEN", "only the fabrique's team lends resources");
       }
+      if (input.from.getTime() >= input.to.getTime()) {
+        throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
+      }
+      return writeAndPublish(async (tx, changes, pubs) => {
+        const resource = await ownResourceForBooking(tx, input.resourceId);
+        if (input.toSpace !== fabriqueId && !(await spaceRepository.find(tx, input.toSpace))) {
+          throw new MaillageError("NOT_FOUND", `no space ${input.toSpace}`, { field: "toSpace" });
+        }
+        const loan = await placeBooking(
+          tx,
+          resource,
+          {
+            kind: "LOAN",
+            from: input.from,
+            to: input.to,
+            forMember: null,
+            forSpace: input.toSpace,
+            requestId: null,
+          },
+          now(),
+        );
+        await emitBooking(changes, loan);
+        pubs.booking(loan);
+        return { ...loan, overdue: false };
+      });
     },
 
     async cancelBooking(viewer: Viewer, id: string): Promise<BookingRecord> {
-      return store.transaction(async (tx) => {
-        const booking = await resourceRepository.findBooking(tx, id);
-        if (!booking || !canSeeBooking(viewer, booking)) {
-          // A satellite does not learn of other spaces' bookings.
-          throw new MaillageError("NOT_FOUND", `no booking ${id}`, { id });
-        }
+      return writeAndPublish(async (tx, changes, pubs) => {
+        const booking = await visibleBooking(tx, viewer, id);
         if (booking.status === "CANCELLED") {
           throw refused("ALREADY_CANCELLED", "the booking is already cancelled", { id });
         }
-        const resource = await resourceRepository.find(tx, booking.resourceId);
-        const deadline = booking.from.getTime() - (resource?.cancelDeadlineMinutes ?? 0) * 60_000;
-        if (now().getTime() > deadline) {
-          throw refused(
-            "CANCEL_DEADLINE_PASSED",
-            `this booking could be cancelled until ${new Date(deadline).toISOString()}`,
-            { deadline: new Date(deadline).toISOString() },
+        if (booking.loan && booking.loan.status !== "CONFIRMED") {
+          throw new MaillageError(
+            "INVALID_TRANSITION",
+            "this loan was handed over: it is checked in, not cancelled",
+            { status: booking.loan.status },
           );
         }
+        const at = now();
+        const resource = await resourceRepository.find(tx, booking.resourceId);
+        assertBeforeDeadline(resource, booking.from, at);
         const cancelled = await resourceRepository.cancelBooking(tx, id);
         if (!cancelled) {
           throw refused("ALREADY_CANCELLED", "the booking is already cancelled", { id });
         }
+        await emitBooking(changes, cancelled);
+        pubs.booking(cancelled);
+        if (cancelled.requestId !== null) {
+          const request = await bookingRequestRepository.findForUpdate(tx, cancelled.requestId);
+          if (request && request.status === "CONFIRMED") {
+            const answered = await answerRequest(
+              tx,
+              changes,
+              request,
+              {
+                status: "CANCELLED",
+                reason: "cancelled by the resource's owner",
+                reasonCode: "CANCELLED_BY_OWNER",
+              },
+              at,
+            );
+            pubs.request(answered);
+          }
+        }
         return cancelled;
       });
+    },
+
+    checkOutLoan: (viewer: Viewer, id: string) => loanTransition(viewer, id, "CONFIRMED"),
+    checkInLoan: (viewer: Viewer, id: string) => loanTransition(viewer, id, "CHECKED_OUT"),
+
+    /**
+     * The free slots of a resource in [from, to) (at most 31 days): its windows and closures
+     * minus its occupied slots: this node's bookings and loans for its own resources (an overdue
+     * loan keeps it away until checked in), the replicated occupancy for another node's. Slots
+     * shorter than the resource's minimum booking are left out; none while it is unavailable.
+     */
+    async availability(raw: unknown): Promise<Interval[]> {
+      const input = parseInput(AvailabilityInput, raw);
+      const resource = await resourceRepository.find(store, input.resourceId);
+      if (!resource) {
+        throw new MaillageError("NOT_FOUND", `no resource ${input.resourceId}`, {
+          field: "resourceId",
+        });
+      }
+      if (resource.status !== "AVAILABLE") return [];
+      const busy = await resourceRepository.busy(store, resource, input.from, input.to);
+      if (resource.owned) {
+        const at = now();
+        for (const loan of await resourceRepository.checkedOutLoans(store, resource.id)) {
+          if (isOverdue(loan, at)) busy.push({ from: loan.from, to: input.to });
+        }
+      }
+      return freeSlots(resource, busy, input.from, input.to, resource.minMinutes);
     },
   };
 }

@@ -18,7 +18,12 @@ export function registerResourceTests(backend: Backend) {
       admin = await t.admin();
     });
     afterAll(() => t?.close());
-    beforeEach(() => t.reset());
+    /** The next whole hour, fixed per test (a test crossing an hour keeps its slots). */
+    let base = 0;
+    beforeEach(async () => {
+      await t.reset();
+      base = Math.ceil(Date.now() / HOUR) * HOUR;
+    });
 
     type Errors = { errors?: { extensions?: Record<string, unknown> & { code?: string } }[] };
     const codes = (r: Errors) => r.errors?.map((e) => e.extensions?.code);
@@ -26,8 +31,7 @@ export function registerResourceTests(backend: Backend) {
     const BOOKING = "id resourceId from to forMember forSpace status";
     const HOUR = 3_600_000;
     /** A whole hour, `hours` from now (tomorrow and beyond: clear of any lead time used below). */
-    const at = (hours: number) =>
-      new Date(Math.ceil(Date.now() / HOUR) * HOUR + hours * HOUR).toISOString();
+    const at = (hours: number) => new Date(base + hours * HOUR).toISOString();
 
     async function createSatellite(name: string) {
       const r = await t.gql<{ createSatellite: { id: string } }>(

@@ -1,0 +1,3 @@
+import { registerCalendarTests } from "./calendar.suite.ts";
+
+registerCalendarTests("postgres");

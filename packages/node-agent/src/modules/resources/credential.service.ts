@@ -1,0 +1,112 @@
+import { CredentialType, MaillageError, parseInput } from "@maillage/schema";
+import type { SqlStore } from "@maillage/storage";
+import { ulid } from "ulid";
+import { z } from "zod";
+import type { Viewer } from "../../context.ts";
+import type { LocalWriter } from "../../outbox/local-writer.ts";
+import {
+  type CredentialRecord,
+  credentialPayloadOf,
+  credentialRepository,
+} from "../../store/credential.repository.ts";
+import { memberRepository } from "../../store/member.repository.ts";
+
+/**
+ * Credentials (issue 5, point 6): the fabrique's team grants them to members homed in this
+ * network (NOT_FOUND for an unknown member, FORBIDDEN for another network's: their home node
+ * grants them) and revokes them; each grant sends a CREDENTIAL event, each revocation a DELETE,
+ * so every owner can check them before a booking. Credentials of other networks' members arrive
+ * by the pull and are only read here (revoking one is FORBIDDEN).
+ */
+export type CredentialService = ReturnType<typeof createCredentialService>;
+
+const GrantInput = z
+  .object({
+    memberId: z.string().trim().min(1).max(64),
+    type: CredentialType,
+    expiresAt: z.date().nullish(),
+  })
+  .strict();
+
+function assertTeam(viewer: Viewer) {
+  if (viewer.role !== "FABRIQUE_ADMIN") {
+    throw new MaillageError("FORBIDDEN", "the fabrique's team manages credentials");
+  }
+}
+
+export function createCredentialService(deps: {
+  store: SqlStore;
+  writer: LocalWriter;
+  now?: (() => Date) | undefined;
+}) {
+  const { store, writer } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    /** A member's credentials (granted here or replicated): the team, or the member itself. */
+    async ofMember(viewer: Viewer, memberId: string): Promise<CredentialRecord[]> {
+      if (!(viewer.role === "FABRIQUE_ADMIN" || viewer.memberId === memberId)) {
+        throw new MaillageError("FORBIDDEN", "a member sees its own credentials only");
+      }
+      return credentialRepository.ofMember(store, memberId);
+    },
+
+    async grant(viewer: Viewer, raw: unknown): Promise<CredentialRecord> {
+      assertTeam(viewer);
+      const input = parseInput(GrantInput, raw);
+      const issuedAt = now();
+      if (input.expiresAt && input.expiresAt.getTime() <= issuedAt.getTime()) {
+        throw new MaillageError("BAD_USER_INPUT", "expiresAt: must be in the future", {
+          field: "expiresAt",
+        });
+      }
+      return writer.write(async (tx, changes) => {
+        const member = await memberRepository.find(tx, input.memberId);
+        if (!member) {
+          throw new MaillageError("NOT_FOUND", `no member ${input.memberId}`, {
+            field: "memberId",
+          });
+        }
+        if (!member.owned) {
+          throw new MaillageError(
+            "FORBIDDEN",
+            "this member is homed in another network: its home node grants its credentials",
+            { field: "memberId" },
+          );
+        }
+        const credential = await credentialRepository.insertOwned(tx, {
+          id: ulid(),
+          memberId: member.id,
+          type: input.type,
+          issuedAt,
+          expiresAt: input.expiresAt ?? null,
+        });
+        await changes.append({
+          entity: "CREDENTIAL",
+          entityId: credential.id,
+          op: "UPSERT",
+          payload: credentialPayloadOf(credential),
+        });
+        return credential;
+      });
+    },
+
+    async revoke(viewer: Viewer, id: string): Promise<CredentialRecord> {
+      assertTeam(viewer);
+      return writer.write(async (tx, changes) => {
+        const credential = await credentialRepository.find(tx, id);
+        if (!credential) throw new MaillageError("NOT_FOUND", `no credential ${id}`, { id });
+        if (!credential.owned) {
+          throw new MaillageError(
+            "FORBIDDEN",
+            "this credential was granted by the member's home node: it is revoked there",
+            { id },
+          );
+        }
+        await credentialRepository.deleteOwned(tx, id);
+        await changes.append({ entity: "CREDENTIAL", entityId: id, op: "DELETE", payload: null });
+        return credential;
+      });
+    },
+  };
+}

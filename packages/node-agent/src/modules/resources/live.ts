@@ -1,0 +1,111 @@
+import { MaillageError } from "@maillage/schema";
+import { createPubSub } from "graphql-yoga";
+import type { Viewer } from "../../context.ts";
+import type { BookingRequestRecord } from "../../store/booking-request.repository.ts";
+import type { BookingRecord } from "../../store/resource.repository.ts";
+
+/**
+ * Live updates at the agent: one in-process pub/sub per agent, handed to resolvers through the
+ * context. Services publish after their transaction committed (never from inside it), and so
+ * does the sync engine after a pull (replicas, incoming requests, decisions received).
+ */
+export type BookingUpdate = {
+  resourceId: string;
+  /** A booking or loan of this node's resources that changed, or null. */
+  booking: BookingRecord | null;
+  /** A booking request (incoming or outgoing) that changed, or null. */
+  request: BookingRequestRecord | null;
+};
+
+/** The occupied slots of a resource changed somewhere in [from, to). */
+export type AvailabilityChange = { resourceId: string; from: Date; to: Date };
+
+export type ResourceTopics = {
+  bookingUpdated: [BookingUpdate];
+  resourceAvailabilityChanged: [resourceId: string, change: AvailabilityChange];
+};
+
+export function createResourcePubSub() {
+  return createPubSub<ResourceTopics>();
+}
+export type ResourcePubSub = ReturnType<typeof createResourcePubSub>;
+
+export type Publication =
+  | { topic: "bookingUpdated"; update: BookingUpdate }
+  | { topic: "resourceAvailabilityChanged"; change: AvailabilityChange };
+
+/** Collects what a transaction changed, to publish once it has committed. */
+export class Publications {
+  readonly items: Publication[] = [];
+
+  booking(booking: BookingRecord): this {
+    this.items.push({
+      topic: "bookingUpdated",
+      update: { resourceId: booking.resourceId, booking, request: null },
+    });
+    return this.availability(booking.resourceId, booking.from, booking.to);
+  }
+
+  request(request: BookingRequestRecord): this {
+    this.items.push({
+      topic: "bookingUpdated",
+      update: { resourceId: request.resourceId, booking: null, request },
+    });
+    return this;
+  }
+
+  availability(resourceId: string, from: Date, to: Date): this {
+    this.items.push({ topic: "resourceAvailabilityChanged", change: { resourceId, from, to } });
+    return this;
+  }
+}
+
+export function publishAll(pubsub: ResourcePubSub, items: readonly Publication[]): void {
+  for (const item of items) {
+    if (item.topic === "bookingUpdated") pubsub.publish("bookingUpdated", item.update);
+    else pubsub.publish("resourceAvailabilityChanged", item.change.resourceId, item.change);
+  }
+}
+
+/**
+ * Who sees a booking update: the fabrique's team all of them, a satellite those for its own
+ * space, a member its own (booked for them).
+ */
+export function canSeeUpdate(viewer: Viewer, update: BookingUpdate): boolean {
+  if (viewer.role === "FABRIQUE_ADMIN") return true;
+  const subject = update.booking ?? update.request;
+  if (!subject) return false;
+  if (viewer.role === "SATELLITE") return subject.forSpace === viewer.spaceId;
+  return viewer.role === "MEMBER" && subject.forMember === viewer.memberId;
+}
+
+/**
+ * Follows `source`, keeping what `keep` allows, and ends when the token expires (exp, seconds
+ * since the epoch): a subscription never outlives the token that opened it.
+ */
+export async function* untilExpiry<T>(
+  source: AsyncIterable<T>,
+  exp: number,
+  keep: (item: T) => boolean,
+): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const remaining = exp * 1000 - Date.now();
+  if (remaining <= 0) {
+    await iterator.return?.();
+    throw new MaillageError("UNAUTHENTICATED", "the token has expired");
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), Math.min(remaining, 2 ** 31 - 1));
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), expired]);
+      if (next === "expired" || next.done) return;
+      if (keep(next.value)) yield next.value;
+    }
+  } finally {
+    clearTimeout(timer);
+    await iterator.return?.();
+  }
+}

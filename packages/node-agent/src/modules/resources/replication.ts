@@ -1,0 +1,176 @@
+import {
+  BookingDecisionPayload,
+  BookingPayload,
+  BookingRequestPayload,
+  CredentialPayload,
+  type PulledEvent,
+  ResourcePayload,
+} from "@maillage/schema";
+import type { SqlSession } from "@maillage/storage";
+import {
+  type BookingRequestRecord,
+  bookingRequestRepository,
+} from "../../store/booking-request.repository.ts";
+import { credentialRepository } from "../../store/credential.repository.ts";
+import { resourceRepository } from "../../store/resource.repository.ts";
+import type { Publications } from "./live.ts";
+
+/**
+ * Pulled events of shared resources, applied in the pull transaction (sync/apply.ts calls this
+ * for every event of another node addressed to this one, or to all):
+ * - RESOURCE, BOOKING, CREDENTIAL: replicas, upserted (this node's own records are never
+ *   overwritten); a replica never blocks a pull: no exclusion constraint on replicated
+ *   occupancy, and an event that cannot be stored is skipped (savepoint) and reported.
+ * - BOOKING_REQUEST (routed to this node, the resource's owner): stored INCOMING, PENDING (or
+ *   CANCELLED if it arrives withdrawn). A later withdrawal cancels a PENDING one at once; a
+ *   CONFIRMED one is marked, and the automatic decider frees the slot and answers after the pull.
+ *   A request for a resource this node does not own is ignored: it cannot decide it.
+ * - BOOKING_DECISION (routed to this node, the requester): copied onto the OUTGOING request;
+ *   a request this node withdrew stays CANCELLED (the owner's CANCELLED answer follows).
+ */
+export type ResourceAppliedAs = "replica" | "kept-owned" | "request" | "decision" | "skipped";
+
+export const RESOURCE_ENTITIES = new Set([
+  "RESOURCE",
+  "BOOKING",
+  "CREDENTIAL",
+  "BOOKING_REQUEST",
+  "BOOKING_DECISION",
+]);
+
+function dateOrNull(s: string | null): Date | null {
+  return s === null ? null : new Date(s);
+}
+
+async function applyOne(
+  tx: SqlSession,
+  nodeId: string,
+  event: PulledEvent,
+  pubs: Publications,
+): Promise<ResourceAppliedAs> {
+  const origin = event.originNodeId;
+  switch (event.entity) {
+    case "RESOURCE": {
+      if (event.op === "DELETE") return "skipped"; // never happens: a resource is RETIRED
+      const state = ResourcePayload.parse(event.payload);
+      const written = await resourceRepository.upsertReplica(tx, event.entityId, origin, state);
+      if (written) pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+      return written ? "replica" : "kept-owned";
+    }
+    case "BOOKING": {
+      if (event.op === "DELETE") {
+        const resourceId = await resourceRepository.deleteReplicaBooking(tx, event.entityId);
+        if (resourceId) pubs.availability(resourceId, new Date(0), new Date(8.64e15));
+        return "replica";
+      }
+      const state = BookingPayload.parse(event.payload);
+      const resource = await resourceRepository.find(tx, state.resourceId);
+      if (resource?.owned) return "kept-owned"; // this node's own bookings are the truth
+      await resourceRepository.upsertReplicaBooking(tx, event.entityId, origin, state);
+      pubs.availability(state.resourceId, new Date(state.startsAt), new Date(state.endsAt));
+      return "replica";
+    }
+    case "CREDENTIAL": {
+      const written =
+        event.op === "DELETE"
+          ? await credentialRepository.deleteReplica(tx, event.entityId)
+          : await credentialRepository.upsertReplica(
+              tx,
+              event.entityId,
+              CredentialPayload.parse(event.payload),
+            );
+      return written || event.op === "DELETE" ? "replica" : "kept-owned";
+    }
+    case "BOOKING_REQUEST": {
+      if (event.op === "DELETE") return "skipped";
+      const state = BookingRequestPayload.parse(event.payload);
+      const resource = await resourceRepository.find(tx, state.resourceId);
+      if (!resource?.owned) return "skipped";
+      const existing = await bookingRequestRepository.findForUpdate(tx, event.entityId);
+      if (!existing) {
+        const stored = await bookingRequestRepository.insert(tx, {
+          id: event.entityId,
+          direction: "INCOMING",
+          resourceId: state.resourceId,
+          kind: state.kind,
+          from: new Date(state.startsAt),
+          to: new Date(state.endsAt),
+          forMember: state.forMemberId,
+          forSpace: state.forSpaceId,
+          requesterNodeId: origin ?? "hub",
+          ownerNodeId: nodeId,
+          status: state.cancelled ? "CANCELLED" : "PENDING",
+        });
+        pubs.request(stored);
+        return "request";
+      }
+      if (existing.direction !== "INCOMING" || !state.cancelled) return "request";
+      let changed: BookingRequestRecord | undefined;
+      if (existing.status === "PENDING") {
+        changed = await bookingRequestRepository.cancel(tx, existing.id);
+      } else if (existing.status === "CONFIRMED" && !existing.cancelRequested) {
+        changed = await bookingRequestRepository.markCancelRequested(tx, existing.id);
+      }
+      if (changed) pubs.request(changed);
+      return "request";
+    }
+    case "BOOKING_DECISION": {
+      if (event.op === "DELETE") return "skipped";
+      const state = BookingDecisionPayload.parse(event.payload);
+      const request = await bookingRequestRepository.findForUpdate(tx, event.entityId);
+      if (request?.direction !== "OUTGOING") return "skipped";
+      if (request.ownerNodeId !== null && origin !== null && origin !== request.ownerNodeId) {
+        return "skipped"; // only the resource's owner decides
+      }
+      if (request.status === "CANCELLED" && state.status !== "CANCELLED") {
+        return "decision"; // withdrawn here; the owner's CANCELLED answer is on its way
+      }
+      const decided = await bookingRequestRepository.decide(tx, request.id, {
+        status: state.status,
+        reason: state.reason,
+        reasonCode: state.reasonCode,
+        bookingId: state.bookingId,
+        loan:
+          state.loan === null
+            ? null
+            : {
+                status: state.loan.status,
+                holderSpaceId: state.loan.holderSpaceId,
+                checkedOutAt: dateOrNull(state.loan.checkedOutAt),
+                returnedAt: dateOrNull(state.loan.returnedAt),
+              },
+        decidedAt: new Date(state.decidedAt),
+      });
+      pubs.request(decided);
+      return "decision";
+    }
+    default:
+      return "skipped";
+  }
+}
+
+/**
+ * Applies one pulled event of a shared-resource entity. Whatever happens, the pull goes on:
+ * a payload that breaks the contract or a row the store refuses is skipped (its statements
+ * rolled back to a savepoint) and reported through `onSkipped`.
+ */
+export async function applyResourceEvent(
+  tx: SqlSession,
+  nodeId: string,
+  event: PulledEvent,
+  pubs: Publications,
+  onSkipped: (error: unknown) => void = () => {},
+): Promise<ResourceAppliedAs> {
+  await tx.query("SAVEPOINT resource_event");
+  const before = pubs.items.length;
+  try {
+    const applied = await applyOne(tx, nodeId, event, pubs);
+    await tx.query("RELEASE SAVEPOINT resource_event");
+    return applied;
+  } catch (error) {
+    await tx.query("ROLLBACK TO SAVEPOINT resource_event");
+    pubs.items.length = before;
+    onSkipped(error);
+    return "skipped";
+  }
+}

@@ -1,0 +1,979 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type OutboxEntry, outboxRepository } from "../../store/outbox.repository.ts";
+import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+
+/**
+ * Shared resources across nodes, on every storage backend (shared-resources.test.ts: PGlite,
+ * shared-resources.integration.test.ts: PostgreSQL): two agents enrolled with one fake hub,
+ * `owner` (owns the resources) and `requester`, driven by explicit pushes and pulls.
+ */
+export function registerSharedResourceTests(backend: Backend) {
+  describe(`shared resources across nodes (${backend})`, () => {
+    let owner: TestAgent;
+    let requester: TestAgent;
+    let ownerAdmin: string;
+    let requesterAdmin: string;
+    /** The owner's clock runs this many ms ahead (overdue loans). */
+    let ownerShift = 0;
+
+    beforeAll(async () => {
+      owner = await startTestAgent(backend, { now: () => new Date(Date.now() + ownerShift) });
+      requester = await startTestAgent(backend, {
+        sharedHubOf: owner,
+        fabriqueName: "La Quincaillerie",
+      });
+      ownerAdmin = await owner.admin();
+      requesterAdmin = await requester.admin();
+    });
+    afterAll(async () => {
+      await requester?.close();
+      await owner?.close();
+    });
+
+    const HOUR = 3_600_000;
+    let base = 0;
+    beforeEach(async () => {
+      await owner.reset();
+      await requester.reset();
+      ownerShift = 0;
+      base = Math.ceil(Date.now() / HOUR) * HOUR;
+    });
+    /** A whole hour, `hours` from now (fixed per test). */
+    const at = (hours: number) => new Date(base + hours * HOUR).toISOString();
+
+    type Errors = { errors?: { extensions?: Record<string, unknown> & { code?: string } }[] };
+    const codes = (r: Errors) => r.errors?.map((e) => e.extensions?.code);
+    const REQUEST = `id direction resourceId kind from to forMember forSpace status reason reasonCode
+      bookingId ownerNodeId requesterNodeId loan { status holderSpaceId checkedOutAt returnedAt }`;
+    type Request = {
+      id: string;
+      status: string;
+      reason: string | null;
+      reasonCode: string | null;
+      bookingId: string | null;
+      loan: { status: string; holderSpaceId: string } | null;
+    } & Record<string, unknown>;
+
+    async function ok<T>(promise: Promise<{ data?: T | null } & Errors>): Promise<T> {
+      const r = await promise;
+      expect(r.errors).toBeUndefined();
+      return r.data as T;
+    }
+
+    async function createResource(input: Record<string, unknown> = {}) {
+      const data = await ok(
+        owner.gql<{ createResource: { id: string } }>(
+          "mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }",
+          {
+            input: {
+              spaceId: owner.fabrique.id,
+              name: "Découpeuse laser",
+              category: "MACHINE",
+              sharingScope: "NETWORK",
+              minMinutes: 30,
+              maxMinutes: 240,
+              ...input,
+            },
+          },
+          ownerAdmin,
+        ),
+      );
+      return data.createResource.id;
+    }
+
+    async function registerMember(t: TestAgent, token: string) {
+      const data = await ok(
+        t.gql<{ registerMember: { id: string } }>(
+          `mutation($home: ID!) { registerMember(homeSpaceId: $home, displayName: "Camille") { id } }`,
+          { home: t.fabrique.id },
+          token,
+        ),
+      );
+      return data.registerMember.id;
+    }
+
+    function requestBooking(args: Record<string, unknown>, token = requesterAdmin) {
+      return requester.gql<{ requestBooking: Request }>(
+        `mutation($resourceId: ID!, $from: DateTime!, $to: DateTime!, $forMember: ID, $forSpace: ID) {
+           requestBooking(resourceId: $resourceId, from: $from, to: $to, forMember: $forMember,
+             forSpace: $forSpace) { ${REQUEST} } }`,
+        args,
+        token,
+      );
+    }
+
+    async function requests(t: TestAgent, token: string, direction: string) {
+      const data = await ok(
+        t.gql<{ bookingRequests: Request[] }>(
+          `query($d: RequestDirection) { bookingRequests(direction: $d) { ${REQUEST} } }`,
+          { d: direction },
+          token,
+        ),
+      );
+      return data.bookingRequests;
+    }
+
+    const outbox = (t: TestAgent): Promise<OutboxEntry[]> => outboxRepository.list(t.agent.store);
+    const eventsOf = async (t: TestAgent, entity: string) =>
+      (await outbox(t)).filter((e) => e.entity === entity);
+
+    async function push(t: TestAgent) {
+      expect((await t.agent.sync.flush()).kind).toBe("idle");
+    }
+    async function pull(t: TestAgent) {
+      expect((await t.agent.sync.pullNow()).kind).toBe("caught-up");
+    }
+    /** The owner's changes reach the requester (its resources replicated there). */
+    async function share() {
+      await push(owner);
+      await pull(requester);
+    }
+    /** owner → hub → requester, requester → hub → owner (decides) → hub → requester. */
+    async function roundTrip() {
+      await push(owner);
+      await pull(requester);
+      await push(requester);
+      await pull(owner);
+      await push(owner);
+      await pull(requester);
+    }
+
+    it("replicates a resource, decides an incoming request by the rules, and brings the decision back", async () => {
+      const laser = await createResource();
+      const member = await registerMember(requester, requesterAdmin);
+      expect((await eventsOf(owner, "RESOURCE")).map((e) => e.entityId)).toEqual([laser]);
+      await push(owner);
+      await pull(requester);
+      const listed = await ok(
+        requester.gql<{ networkResources: Record<string, unknown>[] }>(
+          "{ networkResources(filter: { category: MACHINE }) { id owned ownerNodeId approvalRequired } }",
+          {},
+          requesterAdmin,
+        ),
+      );
+      expect(listed.networkResources).toEqual([
+        {
+          id: laser,
+          owned: false,
+          ownerNodeId: owner.credentials.identity.nodeId,
+          approvalRequired: false,
+        },
+      ]);
+
+      // The hub is down: the request is stored PENDING and waits in the outbox.
+      owner.hub.down = true;
+      const made = await ok(
+        requestBooking({ resourceId: laser, from: at(30), to: at(32), forMember: member }),
+      );
+      expect(made.requestBooking).toMatchObject({
+        direction: "OUTGOING",
+        status: "PENDING",
+        kind: "BOOKING",
+        ownerNodeId: owner.credentials.identity.nodeId,
+      });
+      expect((await requester.agent.sync.flush()).kind).toBe("failed");
+      owner.hub.down = false;
+      const [sent] = await eventsOf(requester, "BOOKING_REQUEST");
+      expect(sent?.payload).toEqual({
+        resourceId: laser,
+        kind: "BOOKING",
+        startsAt: at(30),
+        endsAt: at(32),
+        forMemberId: member,
+        forSpaceId: null,
+        cancelled: false,
+      });
+
+      await push(requester);
+      await pull(owner);
+      // Decided at once, in the owner's outbox: the booking (no person) and the decision.
+      const [booking] = await eventsOf(owner, "BOOKING");
+      const [decision] = await eventsOf(owner, "BOOKING_DECISION");
+      expect(booking?.payload).toEqual({
+        resourceId: laser,
+        kind: "BOOKING",
+        startsAt: at(30),
+        endsAt: at(32),
+        status: "CONFIRMED",
+        requestId: made.requestBooking.id,
+      });
+      expect(decision).toMatchObject({
+        entityId: made.requestBooking.id,
+        payload: { status: "CONFIRMED", bookingId: booking?.entityId, reasonCode: null },
+      });
+      const incoming = await requests(owner, ownerAdmin, "INCOMING");
+      expect(incoming).toMatchObject([
+        { id: made.requestBooking.id, status: "CONFIRMED", bookingId: booking?.entityId },
+      ]);
+
+      await push(owner);
+      await pull(requester);
+      const [confirmed] = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(confirmed).toMatchObject({ status: "CONFIRMED", bookingId: booking?.entityId });
+
+      // The replicated occupancy shows at the requester; an overlapping request is declined.
+      const free = await ok(
+        requester.gql<{ resourceAvailability: { from: string; to: string }[] }>(
+          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+          { id: laser, from: at(29), to: at(34) },
+          requesterAdmin,
+        ),
+      );
+      expect(free.resourceAvailability).toEqual([
+        { from: at(29), to: at(30) },
+        { from: at(32), to: at(34) },
+      ]);
+      const second = await ok(
+        requestBooking({
+          resourceId: laser,
+          from: at(31),
+          to: at(33),
+          forSpace: requester.fabrique.id,
+        }),
+      );
+      await roundTrip();
+      const declined = (await requests(requester, requesterAdmin, "OUTGOING")).find(
+        (r) => r.id === second.requestBooking.id,
+      );
+      expect(declined).toMatchObject({ status: "DECLINED", reasonCode: "SLOT_TAKEN" });
+      expect(declined?.reason).toBeTruthy();
+    });
+
+    it("checks a request against the replica first, writing nothing when refused", async () => {
+      const local = await createResource({
+        name: "Salle",
+        category: "ROOM",
+        sharingScope: "LOCAL",
+      });
+      const laser = await createResource({ leadMinutes: 48 * 60 });
+      await push(owner);
+      await pull(requester);
+      const before = (await outbox(requester)).length;
+      const slot = { from: at(72), to: at(73), forSpace: requester.fabrique.id };
+      expect(codes(await requestBooking({ resourceId: local, ...slot }))).toEqual([
+        "RESOURCE_NOT_SHARED",
+      ]);
+      const early = await requestBooking({ ...slot, resourceId: laser, from: at(24), to: at(25) });
+      expect(early.errors?.[0]?.extensions).toMatchObject({
+        code: "BOOKING_RULE_VIOLATION",
+        reason: "LEAD_TIME",
+      });
+      expect(codes(await requestBooking({ resourceId: "NOPE", ...slot }))).toEqual(["NOT_FOUND"]);
+      expect(
+        codes(await requestBooking({ resourceId: laser, ...slot, forSpace: owner.fabrique.id })),
+      ).toEqual(["NOT_FOUND"]);
+      const loan = await requester.gql(
+        `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
+           requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { id } }`,
+        { r: laser, s: requester.fabrique.id, from: at(72), to: at(73) },
+        requesterAdmin,
+      );
+      expect(loan.errors?.[0]?.extensions).toMatchObject({ reason: "NOT_MOVABLE" });
+      // This node's own resource is booked, not requested.
+      const own = await owner.gql(
+        `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+           requestBooking(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+        { r: laser, from: at(72), to: at(73), s: owner.fabrique.id },
+        ownerAdmin,
+      );
+      expect(own.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        reason: "OWNED_HERE",
+      });
+      // A replica is not managed here.
+      const change = await requester.gql(
+        "mutation($id: ID!) { updateResource(id: $id, input: { status: RETIRED }) { id } }",
+        { id: laser },
+        requesterAdmin,
+      );
+      expect(codes(change)).toEqual(["FORBIDDEN"]);
+      const long = await requester.gql(
+        "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from } }",
+        { id: laser, from: at(0), to: at(32 * 24) },
+        requesterAdmin,
+      );
+      expect(codes(long)).toEqual(["BAD_USER_INPUT"]);
+      expect(await outbox(requester)).toHaveLength(before);
+    });
+
+    it("keeps a request for an approval-required resource PENDING until a person decides, at its owner only", async () => {
+      const van = await createResource({
+        name: "Camion",
+        category: "VEHICLE",
+        approvalRequired: true,
+      });
+      await share();
+      const first = await ok(
+        requestBooking({
+          resourceId: van,
+          from: at(30),
+          to: at(31),
+          forSpace: requester.fabrique.id,
+        }),
+      );
+      const second = await ok(
+        requestBooking({
+          resourceId: van,
+          from: at(40),
+          to: at(41),
+          forSpace: requester.fabrique.id,
+        }),
+      );
+      await roundTrip();
+      expect((await requests(owner, ownerAdmin, "INCOMING")).map((r) => r.status)).toEqual([
+        "PENDING",
+        "PENDING",
+      ]);
+      expect(await eventsOf(owner, "BOOKING_DECISION")).toEqual([]);
+      expect((await requests(requester, requesterAdmin, "OUTGOING"))[0]?.status).toBe("PENDING");
+
+      const decide = (t: TestAgent, token: string, id: string, accept: boolean) =>
+        t.gql<{ decideBookingRequest: Request }>(
+          `mutation($id: ID!, $accept: Boolean!) { decideBookingRequest(id: $id, accept: $accept, reason: "Le camion est réservé") { ${REQUEST} } }`,
+          { id, accept },
+          token,
+        );
+      // The requester's node does not own the resource: it cannot decide, and writes nothing.
+      const requesterEvents = (await outbox(requester)).length;
+      expect(codes(await decide(requester, requesterAdmin, first.requestBooking.id, true))).toEqual(
+        ["FORBIDDEN"],
+      );
+      expect(
+        codes(await decide(requester, requesterAdmin, "01JUNKNOWNREQUEST000000000", true)),
+      ).toEqual(["NOT_FOUND"]);
+      expect(await outbox(requester)).toHaveLength(requesterEvents);
+      expect((await requests(requester, requesterAdmin, "OUTGOING"))[0]?.status).toBe("PENDING");
+      const satellite = await owner.token({ role: "SATELLITE", spaceId: owner.fabrique.id });
+      expect(codes(await decide(owner, satellite, first.requestBooking.id, true))).toEqual([
+        "FORBIDDEN",
+      ]);
+
+      // Accepting re-checks every rule: a slot taken meanwhile is refused, nothing written.
+      await ok(
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: van, from: at(40), to: at(42), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      const ownerEvents = (await outbox(owner)).length;
+      expect(codes(await decide(owner, ownerAdmin, second.requestBooking.id, true))).toEqual([
+        "SLOT_TAKEN",
+      ]);
+      expect(await outbox(owner)).toHaveLength(ownerEvents);
+
+      const accepted = await ok(decide(owner, ownerAdmin, first.requestBooking.id, true));
+      expect(accepted.decideBookingRequest.status).toBe("CONFIRMED");
+      const again = await decide(owner, ownerAdmin, first.requestBooking.id, false);
+      expect(again.errors?.[0]?.extensions).toMatchObject({
+        code: "INVALID_TRANSITION",
+        status: "CONFIRMED",
+      });
+      const refused = await ok(decide(owner, ownerAdmin, second.requestBooking.id, false));
+      expect(refused.decideBookingRequest).toMatchObject({
+        status: "DECLINED",
+        reasonCode: "DECLINED_BY_OWNER",
+      });
+
+      await push(owner);
+      await pull(requester);
+      const outgoing = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(outgoing.map((r) => [r.status, r.reasonCode, r.reason])).toEqual([
+        ["CONFIRMED", null, null],
+        ["DECLINED", "DECLINED_BY_OWNER", "Le camion est réservé"],
+      ]);
+    });
+
+    it("decides at start what a crash left undecided after a pull", async () => {
+      const laser = await createResource();
+      await push(owner);
+      await pull(requester);
+      await ok(
+        requestBooking({
+          resourceId: laser,
+          from: at(30),
+          to: at(31),
+          forSpace: requester.fabrique.id,
+        }),
+      );
+      await push(requester);
+      // A pull that commits, then nothing: the agent stopped before deciding.
+      const crashed = owner.newEngine({}, { onPulled: null });
+      expect((await crashed.pullNow()).kind).toBe("caught-up");
+      expect((await requests(owner, ownerAdmin, "INCOMING"))[0]?.status).toBe("PENDING");
+      // What `agent.start()` runs first.
+      expect(await owner.agent.services.bookingRequests.decidePending()).toBe(1);
+      expect((await requests(owner, ownerAdmin, "INCOMING"))[0]?.status).toBe("CONFIRMED");
+      expect(await owner.agent.services.bookingRequests.decidePending()).toBe(0);
+    });
+
+    it("cancels by either side: the requester's deadline, the slot freed, the owner's cancellation travels", async () => {
+      const desk = await createResource({
+        name: "Poste 3",
+        category: "DESK",
+        cancelDeadlineMinutes: 48 * 60,
+      });
+      await share();
+      const space = requester.fabrique.id;
+      const soon = await ok(
+        requestBooking({ resourceId: desk, from: at(24), to: at(25), forSpace: space }),
+      );
+      const later = await ok(
+        requestBooking({ resourceId: desk, from: at(96), to: at(97), forSpace: space }),
+      );
+      const third = await ok(
+        requestBooking({ resourceId: desk, from: at(120), to: at(121), forSpace: space }),
+      );
+      await roundTrip();
+      expect((await requests(requester, requesterAdmin, "OUTGOING")).map((r) => r.status)).toEqual([
+        "CONFIRMED",
+        "CONFIRMED",
+        "CONFIRMED",
+      ]);
+
+      const cancel = (id: string, t = requester, token = requesterAdmin) =>
+        t.gql<{ cancelBookingRequest: Request }>(
+          `mutation($id: ID!) { cancelBookingRequest(id: $id) { ${REQUEST} } }`,
+          { id },
+          token,
+        );
+      const before = (await outbox(requester)).length;
+      expect(codes(await cancel(soon.requestBooking.id))).toEqual(["CANCEL_DEADLINE_PASSED"]);
+      expect(await outbox(requester)).toHaveLength(before);
+      expect(codes(await cancel(later.requestBooking.id, owner, ownerAdmin))).toEqual([
+        "FORBIDDEN",
+      ]);
+
+      const withdrawn = await ok(cancel(later.requestBooking.id));
+      expect(withdrawn.cancelBookingRequest.status).toBe("CANCELLED");
+      expect((await eventsOf(requester, "BOOKING_REQUEST")).at(-1)?.payload).toMatchObject({
+        cancelled: true,
+      });
+      expect((await cancel(later.requestBooking.id)).errors?.[0]?.extensions).toMatchObject({
+        code: "INVALID_TRANSITION",
+        status: "CANCELLED",
+      });
+      await push(requester);
+      await pull(owner);
+      const freed = await ok(
+        owner.gql<{ bookings: { requestId: string; status: string }[] }>(
+          "query($id: ID!) { bookings(resourceId: $id) { requestId status } }",
+          { id: desk },
+          ownerAdmin,
+        ),
+      );
+      expect(freed.bookings.find((b) => b.requestId === later.requestBooking.id)?.status).toBe(
+        "CANCELLED",
+      );
+      const answer = (await eventsOf(owner, "BOOKING_DECISION")).at(-1);
+      expect(answer).toMatchObject({
+        entityId: later.requestBooking.id,
+        payload: { status: "CANCELLED", reasonCode: "CANCELLED_BY_REQUESTER" },
+      });
+      expect((await eventsOf(owner, "BOOKING")).at(-1)?.payload).toMatchObject({
+        status: "CANCELLED",
+        requestId: later.requestBooking.id,
+      });
+
+      // A request withdrawn while PENDING arrives cancelled and is never decided.
+      const pending = await ok(
+        requestBooking({ resourceId: desk, from: at(150), to: at(151), forSpace: space }),
+      );
+      await ok(cancel(pending.requestBooking.id));
+      await push(requester);
+      await pull(owner);
+      const arrived = (await requests(owner, ownerAdmin, "INCOMING")).find(
+        (r) => r.id === pending.requestBooking.id,
+      );
+      expect(arrived).toMatchObject({ status: "CANCELLED", bookingId: null });
+
+      // The owner cancels the third: the requester hears it.
+      const ownerBooking = (await requests(owner, ownerAdmin, "INCOMING")).find(
+        (r) => r.id === third.requestBooking.id,
+      )?.bookingId as string;
+      await ok(
+        owner.gql(
+          "mutation($id: ID!) { cancelBooking(id: $id) { id } }",
+          { id: ownerBooking },
+          ownerAdmin,
+        ),
+      );
+      await push(owner);
+      await pull(requester);
+      const outgoing = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(outgoing.find((r) => r.id === third.requestBooking.id)).toMatchObject({
+        status: "CANCELLED",
+        reasonCode: "CANCELLED_BY_OWNER",
+      });
+      expect(outgoing.find((r) => r.id === later.requestBooking.id)).toMatchObject({
+        status: "CANCELLED",
+        reasonCode: "CANCELLED_BY_REQUESTER",
+      });
+      expect(outgoing.find((r) => r.id === soon.requestBooking.id)?.status).toBe("CONFIRMED");
+    });
+
+    it("lends a movable resource: it blocks home bookings, is checked out, overdue, and returns", async () => {
+      const kit = await createResource({
+        name: "Kit de portables",
+        category: "KIT",
+        movable: true,
+        maxMinutes: 7 * 24 * 60,
+      });
+      await share();
+      const asked = await ok(
+        requester.gql<{ requestLoan: Request }>(
+          `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
+             requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { ${REQUEST} } }`,
+          { r: kit, s: requester.fabrique.id, from: at(24), to: at(48) },
+          requesterAdmin,
+        ),
+      );
+      await roundTrip();
+      const [loanRequest] = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(loanRequest).toMatchObject({
+        id: asked.requestLoan.id,
+        kind: "LOAN",
+        status: "CONFIRMED",
+        loan: { status: "CONFIRMED", holderSpaceId: owner.fabrique.id },
+      });
+      const loanId = loanRequest?.bookingId as string;
+
+      const book = (from: string, to: string) =>
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: kit, from, to, s: owner.fabrique.id },
+          ownerAdmin,
+        );
+      expect(codes(await book(at(30), at(31)))).toEqual(["RESOURCE_ON_LOAN"]);
+      const loans = async () =>
+        (
+          await ok(
+            owner.gql<{ loans: Record<string, unknown>[] }>(
+              "query($id: ID!) { loans(resourceId: $id) { id status holderSpaceId overdue toSpace } }",
+              { id: kit },
+              ownerAdmin,
+            ),
+          )
+        ).loans;
+      const transition = (name: "checkOutLoan" | "checkInLoan") =>
+        owner.gql(
+          `mutation($id: ID!) { ${name}(id: $id) { id status holderSpaceId overdue } }`,
+          { id: loanId },
+          ownerAdmin,
+        );
+
+      expect((await transition("checkInLoan")).errors?.[0]?.extensions).toMatchObject({
+        code: "INVALID_TRANSITION",
+        status: "CONFIRMED",
+      });
+      expect((await transition("checkOutLoan")).errors).toBeUndefined();
+      expect(await loans()).toEqual([
+        {
+          id: loanId,
+          status: "CHECKED_OUT",
+          holderSpaceId: requester.fabrique.id,
+          overdue: false,
+          toSpace: requester.fabrique.id,
+        },
+      ]);
+      await push(owner);
+      await pull(requester);
+      expect((await requests(requester, requesterAdmin, "OUTGOING"))[0]?.loan).toMatchObject({
+        status: "CHECKED_OUT",
+        holderSpaceId: requester.fabrique.id,
+      });
+
+      // Past its end and not back: overdue, and every new booking is refused.
+      ownerShift = 50 * HOUR;
+      expect((await loans())[0]).toMatchObject({ overdue: true });
+      expect(codes(await book(at(60), at(61)))).toEqual(["RESOURCE_ON_LOAN"]);
+      expect((await transition("checkOutLoan")).errors?.[0]?.extensions).toMatchObject({
+        code: "INVALID_TRANSITION",
+        status: "CHECKED_OUT",
+      });
+
+      expect((await transition("checkInLoan")).errors).toBeUndefined();
+      expect((await loans())[0]).toMatchObject({
+        status: "RETURNED",
+        holderSpaceId: owner.fabrique.id,
+        overdue: false,
+      });
+      expect((await book(at(60), at(61))).errors).toBeUndefined();
+      await push(owner);
+      await pull(requester);
+      expect((await requests(requester, requesterAdmin, "OUTGOING"))[0]?.loan).toMatchObject({
+        status: "RETURNED",
+        holderSpaceId: owner.fabrique.id,
+      });
+
+      // A loan decided at home (lend), here to a satellite of the network.
+      ownerShift = 0;
+      const satellite = await ok(
+        owner.gql<{ createSatellite: { id: string } }>(
+          `mutation { createSatellite(input: { name: "Le Bercail", communeCode: "07186" }) { id } }`,
+          {},
+          ownerAdmin,
+        ),
+      );
+      const sameNetwork = await ok(
+        owner.gql<{ lend: { id: string; status: string } }>(
+          `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
+             lend(resourceId: $r, toSpace: $s, from: $from, to: $to) { id status } }`,
+          { r: kit, s: satellite.createSatellite.id, from: at(100), to: at(110) },
+          ownerAdmin,
+        ),
+      );
+      expect(sameNetwork.lend.status).toBe("CONFIRMED");
+      expect(codes(await book(at(105), at(106)))).toEqual(["RESOURCE_ON_LOAN"]);
+      expect((await eventsOf(owner, "BOOKING")).at(-1)).toMatchObject({
+        entityId: sameNetwork.lend.id,
+        payload: { kind: "LOAN", status: "CONFIRMED", requestId: null },
+      });
+    });
+
+    it("gates bookings by credentials, named in the refusal, at both ends", async () => {
+      const laser = await createResource({ requiredCredential: "laser-safety" });
+      const ownMember = await registerMember(owner, ownerAdmin);
+      const book = (args: Record<string, unknown>) =>
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $m: ID, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forMember: $m, forSpace: $s) { id } }`,
+          { r: laser, ...args },
+          ownerAdmin,
+        );
+      const refused = await book({ from: at(30), to: at(31), m: ownMember });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({
+        code: "CREDENTIAL_REQUIRED",
+        credential: "laser-safety",
+      });
+      // A booking for a space names no person: not gated.
+      expect(
+        (await book({ from: at(30), to: at(31), s: owner.fabrique.id })).errors,
+      ).toBeUndefined();
+      const grant = (t: TestAgent, token: string, memberId: string, expiresAt?: string) =>
+        t.gql<{ grantCredential: { id: string } }>(
+          `mutation($m: ID!, $e: DateTime) { grantCredential(memberId: $m, type: "laser-safety", expiresAt: $e) { id } }`,
+          { m: memberId, e: expiresAt ?? null },
+          token,
+        );
+      // Expired before the slot starts: still refused.
+      await ok(grant(owner, ownerAdmin, ownMember, at(40)));
+      expect(codes(await book({ from: at(50), to: at(51), m: ownMember }))).toEqual([
+        "CREDENTIAL_REQUIRED",
+      ]);
+      const granted = await ok(grant(owner, ownerAdmin, ownMember));
+      expect((await book({ from: at(50), to: at(51), m: ownMember })).errors).toBeUndefined();
+      const revoked = await ok(
+        owner.gql(
+          "mutation($id: ID!) { revokeCredential(id: $id) { id } }",
+          { id: granted.grantCredential.id },
+          ownerAdmin,
+        ),
+      );
+      expect(revoked).toBeTruthy();
+      expect((await eventsOf(owner, "CREDENTIAL")).map((e) => e.op)).toEqual([
+        "UPSERT",
+        "UPSERT",
+        "DELETE",
+      ]);
+      expect((await eventsOf(owner, "CREDENTIAL")).at(-1)?.payload).toBeNull();
+
+      // At the requester: its replica of the resource gates its member too.
+      const member = await registerMember(requester, requesterAdmin);
+      await roundTrip();
+      const early = await requestBooking({
+        resourceId: laser,
+        from: at(60),
+        to: at(61),
+        forMember: member,
+      });
+      expect(early.errors?.[0]?.extensions).toMatchObject({
+        code: "CREDENTIAL_REQUIRED",
+        credential: "laser-safety",
+      });
+      // Another network's member is granted by its home node only.
+      expect(codes(await grant(requester, requesterAdmin, ownMember))).toEqual(["FORBIDDEN"]);
+      const theirs = await ok(grant(requester, requesterAdmin, member));
+      const accepted = await ok(
+        requestBooking({ resourceId: laser, from: at(60), to: at(61), forMember: member }),
+      );
+      await roundTrip();
+      const confirmed = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(confirmed.find((r) => r.id === accepted.requestBooking.id)?.status).toBe("CONFIRMED");
+
+      // Checked again at the owner, from the replicated credentials: revoked meanwhile.
+      const late = await ok(
+        requestBooking({ resourceId: laser, from: at(80), to: at(81), forMember: member }),
+      );
+      await ok(
+        requester.gql(
+          "mutation($id: ID!) { revokeCredential(id: $id) { id } }",
+          { id: theirs.grantCredential.id },
+          requesterAdmin,
+        ),
+      );
+      await push(requester);
+      // One pull answer brings the request and the revocation; the decision follows it.
+      expect((await owner.newEngine({ pullLimit: 500 }).pullNow()).kind).toBe("caught-up");
+      await push(owner);
+      await pull(requester);
+      const declined = (await requests(requester, requesterAdmin, "OUTGOING")).find(
+        (r) => r.id === late.requestBooking.id,
+      );
+      expect(declined).toMatchObject({ status: "DECLINED", reasonCode: "CREDENTIAL_REQUIRED" });
+      expect(declined?.reason).toContain("laser-safety");
+    });
+
+    it("never lets a replica event block a pull", async () => {
+      const laser = await createResource();
+      const nodeId = owner.credentials.identity.nodeId;
+      const other = "01JOTHERNODE00000000000000";
+      const append = (event: Record<string, unknown>) =>
+        owner.hub.appendLog({
+          originNodeId: other,
+          targetNodeId: null,
+          op: "UPSERT",
+          ...event,
+        } as Parameters<TestAgent["hub"]["appendLog"]>[0]);
+      const replica = {
+        spaceId: "01JOTHERSPACE0000000000000",
+        name: "Fraiseuse",
+        category: "MACHINE",
+        description: null,
+        sharingScope: "NETWORK",
+        requiredCredential: null,
+        minMinutes: 30,
+        maxMinutes: 240,
+        leadMinutes: 0,
+        cancelDeadlineMinutes: 0,
+        status: "AVAILABLE",
+        movable: false,
+        approvalRequired: false,
+        windows: [],
+        closures: [],
+      };
+      const busy = (start: string, end: string) => ({
+        resourceId: "01JREPLICARESOURCE00000000",
+        kind: "BOOKING",
+        startsAt: start,
+        endsAt: end,
+        status: "CONFIRMED",
+        requestId: null,
+      });
+      append({ entity: "RESOURCE", entityId: "01JREPLICARESOURCE00000000", payload: replica });
+      append({ entity: "RESOURCE", entityId: "01JBROKEN00000000000000000", payload: { name: 1 } });
+      // Another node claiming this node's own resource: kept as it is.
+      append({ entity: "RESOURCE", entityId: laser, payload: { ...replica, name: "Volée" } });
+      // Overlapping occupancy: the owner's business, never refused here.
+      append({ entity: "BOOKING", entityId: "01JB1", payload: busy(at(30), at(32)) });
+      append({ entity: "BOOKING", entityId: "01JB2", payload: busy(at(31), at(33)) });
+      append({ entity: "BOOKING", entityId: "01JB1", payload: busy(at(30), at(32)) });
+      append({
+        entity: "BOOKING",
+        entityId: "01JB3",
+        payload: { ...busy(at(30), at(31)), resourceId: laser },
+      });
+      append({ entity: "CREDENTIAL", entityId: "01JC1", op: "DELETE", payload: null });
+      append({
+        entity: "BOOKING_REQUEST",
+        entityId: "01JR1",
+        targetNodeId: nodeId,
+        payload: {
+          resourceId: "01JREPLICARESOURCE00000000",
+          kind: "BOOKING",
+          startsAt: at(40),
+          endsAt: at(41),
+          forMemberId: null,
+          forSpaceId: "01JOTHERSPACE0000000000000",
+          cancelled: false,
+        },
+      });
+      append({
+        entity: "BOOKING_DECISION",
+        entityId: "01JUNKNOWN",
+        targetNodeId: nodeId,
+        payload: {
+          resourceId: laser,
+          status: "CONFIRMED",
+          reason: null,
+          reasonCode: null,
+          bookingId: null,
+          loan: null,
+          decidedAt: new Date().toISOString(),
+        },
+      });
+      const last = append({ entity: "BOOKING", entityId: "01JB4", payload: { nope: true } });
+      await pull(owner);
+      const state = await owner.agent.store.query<{ pull_cursor: string }>(
+        "SELECT pull_cursor FROM sync_state",
+      );
+      expect(state[0]?.pull_cursor).toBe(last.offset);
+      const resources = await ok(
+        owner.gql<{ networkResources: { id: string; name: string }[] }>(
+          "{ networkResources { id name } }",
+          {},
+          ownerAdmin,
+        ),
+      );
+      expect(resources.networkResources).toEqual([
+        { id: "01JREPLICARESOURCE00000000", name: "Fraiseuse" },
+      ]);
+      const mine = await ok(
+        owner.gql<{ resources: { name: string }[] }>(
+          "query($s: ID!) { resources(spaceId: $s) { name } }",
+          { s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      expect(mine.resources).toEqual([{ name: "Découpeuse laser" }]);
+      const free = await ok(
+        owner.gql<{ resourceAvailability: { from: string; to: string }[] }>(
+          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+          { id: "01JREPLICARESOURCE00000000", from: at(29), to: at(34) },
+          ownerAdmin,
+        ),
+      );
+      expect(free.resourceAvailability).toEqual([
+        { from: at(29), to: at(30) },
+        { from: at(33), to: at(34) },
+      ]);
+      // Nothing was decided for a resource this node does not own, and its own bookings stand.
+      expect(await requests(owner, ownerAdmin, "INCOMING")).toEqual([]);
+      expect(await eventsOf(owner, "BOOKING_DECISION")).toEqual([]);
+      const ownFree = await ok(
+        owner.gql<{ resourceAvailability: unknown[] }>(
+          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+          { id: laser, from: at(29), to: at(34) },
+          ownerAdmin,
+        ),
+      );
+      expect(ownFree.resourceAvailability).toEqual([{ from: at(29), to: at(34) }]);
+    });
+
+    it("publishes live updates after commit, scoped by role", async () => {
+      const laser = await createResource();
+      const satellite = await owner.token({
+        role: "SATELLITE",
+        spaceId: "01JSOMEOTHERSPACE000000000",
+      });
+      const subscribe = async (query: string, token: string) => {
+        const response = await owner.agent.fetch("http://agent.test/graphql", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "text/event-stream",
+            authorization: `Bearer ${token}`,
+          },
+          body: JSON.stringify({ query }),
+        });
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        const seen: unknown[] = [];
+        let buffer = "";
+        const done = (async () => {
+          const decoder = new TextDecoder();
+          for (;;) {
+            const chunk = await reader.read();
+            if (chunk.done) return;
+            buffer += decoder.decode(chunk.value);
+            let cut = buffer.indexOf("\n\n");
+            while (cut >= 0) {
+              const frame = buffer.slice(0, cut);
+              buffer = buffer.slice(cut + 2);
+              const data = frame
+                .split("\n")
+                .filter((l) => l.startsWith("data:"))
+                .map((l) => l.slice(5))
+                .join("");
+              if (data) seen.push(JSON.parse(data));
+              cut = buffer.indexOf("\n\n");
+            }
+          }
+        })().catch(() => undefined);
+        return { seen, stop: () => reader.cancel().then(() => done) };
+      };
+      const admin = await subscribe(
+        "subscription { bookingUpdated { resourceId booking { status forSpace } request { status direction } } }",
+        ownerAdmin,
+      );
+      const sat = await subscribe("subscription { bookingUpdated { resourceId } }", satellite);
+      const availability = await subscribe(
+        `subscription { resourceAvailabilityChanged(resourceId: "${laser}") { resourceId from to } }`,
+        satellite,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      await ok(
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: laser, from: at(30), to: at(31), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      // A request brought by a pull and decided at once.
+      await push(owner);
+      await pull(requester);
+      await ok(
+        requestBooking({
+          resourceId: laser,
+          from: at(40),
+          to: at(41),
+          forSpace: requester.fabrique.id,
+        }),
+      );
+      await push(requester);
+      await pull(owner);
+      await new Promise((r) => setTimeout(r, 100));
+      await admin.stop();
+      await sat.stop();
+      await availability.stop();
+      expect(admin.seen).toEqual([
+        {
+          data: {
+            bookingUpdated: {
+              resourceId: laser,
+              booking: { status: "CONFIRMED", forSpace: owner.fabrique.id },
+              request: null,
+            },
+          },
+        },
+        {
+          data: {
+            bookingUpdated: {
+              resourceId: laser,
+              booking: null,
+              request: { status: "PENDING", direction: "INCOMING" },
+            },
+          },
+        },
+        {
+          data: {
+            bookingUpdated: {
+              resourceId: laser,
+              booking: { status: "CONFIRMED", forSpace: requester.fabrique.id },
+              request: null,
+            },
+          },
+        },
+        {
+          data: {
+            bookingUpdated: {
+              resourceId: laser,
+              booking: null,
+              request: { status: "CONFIRMED", direction: "INCOMING" },
+            },
+          },
+        },
+      ]);
+      expect(sat.seen).toEqual([]);
+      expect(availability.seen).toEqual([
+        { data: { resourceAvailabilityChanged: { resourceId: laser, from: at(30), to: at(31) } } },
+        { data: { resourceAvailabilityChanged: { resourceId: laser, from: at(40), to: at(41) } } },
+      ]);
+      const member = await owner.token({ role: "MEMBER", memberId: "M1" });
+      const refused = await owner.gql("query { bookingRequests { id } }", {}, member);
+      expect(refused.data).toEqual({ bookingRequests: [] });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { registerSharedResourceTests } from "./shared-resources.suite.ts";
+
+registerSharedResourceTests("pglite");

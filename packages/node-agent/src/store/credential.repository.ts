@@ -1,0 +1,98 @@
+import type { CredentialPayload } from "@maillage/schema";
+import type { SqlSession } from "@maillage/storage";
+
+/** A credential a member holds: granted here (owned) or replicated from the member's home node. */
+export type CredentialRecord = {
+  id: string;
+  memberId: string;
+  type: string;
+  issuedAt: Date;
+  expiresAt: Date | null;
+  owned: boolean;
+};
+
+type Row = {
+  id: string;
+  member_id: string;
+  type: string;
+  issued_at: Date;
+  expires_at: Date | null;
+  owned: boolean;
+};
+
+const COLUMNS = "id, member_id, type, issued_at, expires_at, owned";
+
+function toRecord(row: Row): CredentialRecord {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    type: row.type,
+    issuedAt: new Date(row.issued_at),
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    owned: row.owned,
+  };
+}
+
+/** What a credential's CREDENTIAL events carry. */
+export function credentialPayloadOf(c: CredentialRecord): CredentialPayload {
+  return {
+    memberId: c.memberId,
+    type: c.type,
+    issuedAt: c.issuedAt.toISOString(),
+    expiresAt: c.expiresAt?.toISOString() ?? null,
+  };
+}
+
+/** The only file that reads and writes `credential`. */
+export const credentialRepository = {
+  async find(db: SqlSession, id: string): Promise<CredentialRecord | undefined> {
+    const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM credential WHERE id = $1`, [id]);
+    return rows[0] && toRecord(rows[0]);
+  },
+
+  /** A member's credentials (owned and replicated), by type and expiry. */
+  async ofMember(db: SqlSession, memberId: string): Promise<CredentialRecord[]> {
+    const rows = await db.query<Row>(
+      `SELECT ${COLUMNS} FROM credential WHERE member_id = $1 ORDER BY type, expires_at, id`,
+      [memberId],
+    );
+    return rows.map(toRecord);
+  },
+
+  async insertOwned(db: SqlSession, c: Omit<CredentialRecord, "owned">): Promise<CredentialRecord> {
+    const rows = await db.query<Row>(
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owned)
+       VALUES ($1, $2, $3, $4, $5, TRUE) RETURNING ${COLUMNS}`,
+      [c.id, c.memberId, c.type, c.issuedAt.toISOString(), c.expiresAt?.toISOString() ?? null],
+    );
+    return toRecord(rows[0] as Row);
+  },
+
+  async deleteOwned(db: SqlSession, id: string): Promise<boolean> {
+    const rows = await db.query("DELETE FROM credential WHERE id = $1 AND owned RETURNING id", [
+      id,
+    ]);
+    return rows.length > 0;
+  },
+
+  /** A replica from the member's home node; a credential granted here is kept. */
+  async upsertReplica(db: SqlSession, id: string, state: CredentialPayload): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owned)
+       VALUES ($1, $2, $3, $4, $5, FALSE)
+       ON CONFLICT (id) DO UPDATE SET member_id = EXCLUDED.member_id, type = EXCLUDED.type,
+         issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at, updated_at = now()
+       WHERE NOT credential.owned
+       RETURNING id`,
+      [id, state.memberId, state.type, state.issuedAt, state.expiresAt],
+    );
+    return rows.length > 0;
+  },
+
+  async deleteReplica(db: SqlSession, id: string): Promise<boolean> {
+    const rows = await db.query("DELETE FROM credential WHERE id = $1 AND NOT owned RETURNING id", [
+      id,
+    ]);
+    return rows.length > 0;
+  },
+};

@@ -1,0 +1,3 @@
+import { registerCrossNodeTests } from "./cross-node.suite.ts";
+
+registerCrossNodeTests("postgres");
