@@ -197,6 +197,53 @@ async function firstSync(agent: AgentLifecycle): Promise<SyncStatus> {
   }
 }
 
+/**
+ * What the first demo fabrique shares with the whole network, created through its agent's API
+ * at enrolment: the other agent sees them (`networkResources`) and may request them.
+ */
+const DEMO_SHARED_RESOURCES = [
+  {
+    name: "Découpeuse laser",
+    category: "MACHINE",
+    description: "Trotec Speedy 300, 80 W: wood, cardboard, acrylic up to 8 mm",
+    sharingScope: "NETWORK",
+    requiredCredential: "laser-safety",
+    minMinutes: 30,
+    maxMinutes: 240,
+    leadMinutes: 60,
+    cancelDeadlineMinutes: 24 * 60,
+    windows: [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
+  },
+  {
+    name: "Valise de 12 ordinateurs portables",
+    category: "KIT",
+    description: "For digital-inclusion workshops, with a projector",
+    sharingScope: "NATIONAL",
+    movable: true,
+    minMinutes: 60,
+    maxMinutes: 14 * 24 * 60,
+  },
+] as const;
+
+async function shareDemoResources(agent: AgentLifecycle, token: string): Promise<void> {
+  for (const resource of DEMO_SHARED_RESOURCES) {
+    const response = await agent.fetch("http://agent/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query:
+          "mutation ShareDemoResource($i: CreateResourceInput!) { createResource(input: $i) { id } }",
+        variables: { i: { spaceId: agent.identity.fabriqueId, ...resource } },
+      }),
+    });
+    const body = (await response.json()) as { errors?: { message: string }[] };
+    const error = body.errors?.[0];
+    if (error !== undefined) {
+      throw new CommandFailure(`the demo agent refused a shared resource: ${error.message}`);
+    }
+  }
+}
+
 /** How many satellites the agent owns, asked through its own API; undefined if that fails. */
 async function ownedSatellites(agent: AgentLifecycle, token: string): Promise<number | undefined> {
   try {
@@ -290,6 +337,7 @@ async function startDemoAgent(
     role: "FABRIQUE_ADMIN",
     ttl: DEMO_TOKEN_TTL,
   });
+  if (enrolment !== "reused" && index === 0) await shareDemoResources(agent, token);
   const status = await firstSync(agent);
   const owned = status.lastPullAt === null ? undefined : await ownedSatellites(agent, token);
   return {
