@@ -150,6 +150,8 @@ export function fakeHubApi(
         nodes: 30,
         reports: 1234,
         rollups: 99,
+        resources: 120,
+        bookings: 480,
         from: "2024-11-23",
         to: "2026-11-21",
         seconds: 2.5,
