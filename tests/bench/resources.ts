@@ -128,6 +128,11 @@ try {
     ["nationwide", week],
     ["region 84", { ...week, region: "84" }],
     ["category MACHINE", { ...week, category: "MACHINE" }],
+    // Few matches: the search walks many candidates before it fills a page.
+    [
+      "VEHICLE, 4 h, permis-b",
+      { ...week, category: "VEHICLE", minMinutes: 240, credential: "permis-b" },
+    ],
     [
       `near ${fabrique.commune_code} (dept)`,
       { ...week, near: { communeCode: fabrique.commune_code } },

@@ -31,9 +31,10 @@ export async function resourcesByIds(sql: Sql, ids: string[]): Promise<ResourceR
 export async function bookingsByIds(sql: Sql, ids: string[]): Promise<BookingRow[]> {
   if (ids.length === 0) return [];
   const rows = await sql.query<BookingRow & { starts_at: Date; ends_at: Date }>(
-    `SELECT id, owner_node_id, resource_id, starts_at AT TIME ZONE 'UTC' AS starts_at,
-            ends_at AT TIME ZONE 'UTC' AS ends_at
-     FROM booking WHERE id = ANY($1::text[])`,
+    `SELECT b.id, b.owner_node_id, b.resource_id, b.starts_at AT TIME ZONE 'UTC' AS starts_at,
+            b.ends_at AT TIME ZONE 'UTC' AS ends_at, r.sharing_scope AS resource_scope
+     FROM booking b LEFT JOIN resource r ON r.id = b.resource_id
+     WHERE b.id = ANY($1::text[])`,
     [ids],
   );
   return rows.map((r) => ({
@@ -259,11 +260,11 @@ export type BookingRequestView = BookingUpdateEvent & {
 };
 
 /**
- * Requests with the fabriques of both sides: the requester's is its node's (or, should the
- * node row be gone, the network of the space or member it is for); the owner's is the network
- * of the resource's host space.
+ * Requests matching `where` (on `q`, the booking_request row) with the fabriques of both
+ * sides: the requester's is its node's (or, should the node row be gone, the network of the
+ * space or member it is for); the owner's is the network of the resource's host space.
  */
-const REQUEST_VIEW = `
+const requestView = (where: string) => `
   SELECT q.id, q.resource_id, q.kind, q.status, q.cancelled, q.reason, q.reason_code,
          q.booking_id, q.loan, q.starts_at AT TIME ZONE 'UTC' AS starts_at,
          q.ends_at AT TIME ZONE 'UTC' AS ends_at, q.for_member_id, q.for_space_id,
@@ -279,7 +280,8 @@ const REQUEST_VIEW = `
   LEFT JOIN member m ON m.id = q.for_member_id
   LEFT JOIN space hs ON hs.id = m.home_space_id
   LEFT JOIN resource res ON res.id = q.resource_id
-  LEFT JOIN space rs ON rs.id = res.space_id`;
+  LEFT JOIN space rs ON rs.id = res.space_id
+  WHERE ${where}`;
 
 function toView(r: RequestView): BookingRequestView {
   return {
@@ -307,7 +309,7 @@ function toView(r: RequestView): BookingRequestView {
 export async function bookingRequestViews(sql: Sql, ids: string[]): Promise<BookingRequestView[]> {
   if (ids.length === 0) return [];
   const rows = await sql.query<RequestView>(
-    `SELECT * FROM (${REQUEST_VIEW}) v WHERE v.id = ANY($1::text[]) ORDER BY v.id`,
+    `${requestView("q.id = ANY($1::text[])")} ORDER BY q.id`,
     [ids],
   );
   return rows.map(toView);
@@ -315,7 +317,10 @@ export async function bookingRequestViews(sql: Sql, ids: string[]): Promise<Book
 
 /**
  * One page of the requests where `fabriqueId` is the requester or the owner, newest id first
- * (`inverted`: oldest first, for `last`/`before`), between the cursors.
+ * (`inverted`: oldest first, for `last`/`before`), between the cursors. Every request comes
+ * from a node and is for a node's resource, so both sides are the fabrique's node: one page
+ * of each side by index ((requester_node_id, id), (owner_node_id, id)), merged. A fabrique
+ * without a node has no requests.
  */
 export async function bookingRequestsOf(
   sql: Sql,
@@ -328,13 +333,17 @@ export async function bookingRequestsOf(
     inverted: boolean;
   },
 ): Promise<BookingRequestView[]> {
+  const order = page.inverted ? "ASC" : "DESC";
+  const side = (column: string) => `(
+    SELECT q.id FROM booking_request q
+    WHERE q.${column} = (SELECT id FROM node WHERE fabrique_id = $1)
+      AND ($2::text IS NULL OR q.status = $2)
+      AND ($3::text IS NULL OR q.id < $3)
+      AND ($4::text IS NULL OR q.id > $4)
+    ORDER BY q.id ${order} LIMIT $5)`;
   const rows = await sql.query<RequestView>(
-    `SELECT * FROM (${REQUEST_VIEW}) v
-     WHERE (v.requester_fabrique_id = $1 OR v.owner_fabrique_id = $1)
-       AND ($2::text IS NULL OR v.status = $2)
-       AND ($3::text IS NULL OR v.id < $3)
-       AND ($4::text IS NULL OR v.id > $4)
-     ORDER BY v.id ${page.inverted ? "ASC" : "DESC"} LIMIT $5`,
+    `${requestView(`q.id IN (${side("requester_node_id")} UNION ${side("owner_node_id")})`)}
+     ORDER BY q.id ${order} LIMIT $5`,
     [fabriqueId, page.status, page.after, page.before, page.limit],
   );
   return rows.map(toView);

@@ -67,6 +67,8 @@ export function registerBookingTests(backend: Backend) {
     let a: TestNode;
     let b: TestNode;
     let c: TestNode;
+    /** A's fabrique, by its global id (to enrol a replacement node). */
+    let fabriqueA: string;
     let listening: Promise<{ url: string }> | undefined;
 
     /** The hub's graphql-ws endpoint, listening from the first test that needs it. */
@@ -90,7 +92,8 @@ export function registerBookingTests(backend: Backend) {
         );
         return r.data?.createFabrique.id as string;
       };
-      a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+      fabriqueA = await fabrique("Fabrique A", "07186");
+      a = await enrolTestNode(t, fabriqueA, national);
       b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
       c = await enrolTestNode(t, await fabrique("Fabrique C", "07107"), national);
     });
@@ -243,10 +246,8 @@ export function registerBookingTests(backend: Backend) {
 
       it("refuses requests a node may not make", async () => {
         await network();
-        await a.push([a.event("RESOURCE", "RL", resource("SA", "LOCAL", "Salle"))]);
         await b.push([b.event("RESOURCE", "RB", resource(b.fabriqueId, "NETWORK", "Four"))]);
         const cases: [Record<string, unknown>, string][] = [
-          [request("RL", { forMemberId: "MB" }), "RESOURCE_NOT_SHARED"],
           [request("R1", { forMemberId: "MA" }), "OWNERSHIP_VIOLATION"],
           [request("R1", { forMemberId: "MC" }), "OWNERSHIP_VIOLATION"],
           [request("R1", { forMemberId: "NOBODY" }), "OWNERSHIP_VIOLATION"],
@@ -301,6 +302,125 @@ export function registerBookingTests(backend: Backend) {
         expect(seenByA.map((e) => e.payload.cancelled)).toEqual([false, true]);
       });
 
+      it("leaves a request for a resource its owner no longer shares to the owner to decline", async () => {
+        await network();
+        // B checked an older replica: R1 has become LOCAL at the hub since.
+        await a.push([a.event("RESOURCE", "R1", resource("SA", "LOCAL"))]);
+        const asked = await b.push([
+          b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" })),
+        ]);
+        expect(asked.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+        expect(await requestRow("Q1")).toMatchObject({
+          status: "PENDING",
+          owner_node_id: a.nodeId,
+          requester_node_id: b.nodeId,
+        });
+        expect(
+          (await pulled(a, "BOOKING_REQUEST")).map((e) => [e.entityId, e.targetNodeId]),
+        ).toEqual([["Q1", a.nodeId]]);
+        // Neither does a resource out of service stop a request, nor its withdrawal.
+        await a.push([a.event("RESOURCE", "R1", { ...resource("SA"), status: "MAINTENANCE" })]);
+        const more = await b.push([
+          b.event("BOOKING_REQUEST", "Q2", request("R1", { forMemberId: "MB" })),
+          b.event(
+            "BOOKING_REQUEST",
+            "Q1",
+            request("R1", { forMemberId: "MB" }, { cancelled: true }),
+          ),
+        ]);
+        expect(more.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+        // The owner declines: the decision goes back as usual.
+        const declined = await a.push([
+          a.event("BOOKING_DECISION", "Q2", {
+            ...decision("R1", "DECLINED"),
+            reasonCode: "RESOURCE_NOT_SHARED",
+          }),
+        ]);
+        expect(declined.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+        expect(await requestRow("Q2")).toMatchObject({ status: "DECLINED" });
+      });
+
+      it("accepts a request that arrives already withdrawn, whatever it names", async () => {
+        await network();
+        await b.push([b.event("RESOURCE", "RB", resource(b.fabriqueId, "LOCAL", "Four"))]);
+        const withdrawn = (resourceId: string, forWhom: { forMemberId: string }) =>
+          request(resourceId, forWhom, { cancelled: true });
+        const r = await b.push([
+          b.event("BOOKING_REQUEST", "Q1", withdrawn("R1", { forMemberId: "MB" })),
+          b.event("BOOKING_REQUEST", "Q2", withdrawn("R1", { forMemberId: "MC" })),
+          b.event("BOOKING_REQUEST", "Q3", withdrawn("UNKNOWN", { forMemberId: "MB" })),
+          b.event("BOOKING_REQUEST", "Q4", withdrawn("RB", { forMemberId: "MB" })),
+        ]);
+        expect(r.data?.pushChanges).toMatchObject({ applied: 4, rejected: null });
+        expect(await requestRow("Q1")).toMatchObject({ status: "CANCELLED", cancelled: true });
+        // To the owner when the hub knows it; otherwise nobody else hears of it.
+        expect((await pulled(a, "BOOKING_REQUEST")).map((e) => e.entityId)).toEqual(["Q1", "Q2"]);
+        expect(await pulled(c, "BOOKING_REQUEST")).toEqual([]);
+        const revived = await b.push([
+          b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" })),
+        ]);
+        expect(revived.data?.pushChanges.rejected?.code).toBe("INVALID_TRANSITION");
+      });
+
+      it("keeps a LOCAL resource and its bookings at the hub, and tells replicas when sharing changes", async () => {
+        await network();
+        const routes = async (node: TestNode, entity: string) =>
+          (await pulled(node, entity)).map((e) => [
+            e.entityId,
+            e.payload?.sharingScope ?? e.payload?.status,
+            e.targetNodeId,
+          ]);
+        await a.push([
+          a.event("RESOURCE", "RL", resource("SA", "LOCAL", "Salle")),
+          a.event("BOOKING", "KL", booking("RL")),
+          a.event("BOOKING", "KL", null, "DELETE"),
+          a.event("BOOKING", "KL2", booking("RL")),
+          a.event(
+            "BOOKING",
+            "KP",
+            booking("RL", null, {
+              startsAt: "2020-03-04T09:00:00.000Z",
+              endsAt: "2020-03-04T10:00:00.000Z",
+            }),
+          ),
+        ]);
+        for (const other of [b, c]) {
+          expect(await routes(other, "RESOURCE")).toEqual([["R1", "NETWORK", null]]);
+          expect(await routes(other, "BOOKING")).toEqual([]);
+        }
+        // At the hub all the same, addressed to their origin only (which ignores its echo).
+        expect(await t.hub.db.prisma.booking.count({ where: { resourceId: "RL" } })).toBe(2);
+        expect(await routes(a, "RESOURCE")).toEqual([["RL", "LOCAL", a.nodeId]]);
+        expect(await routes(a, "BOOKING")).toEqual([
+          ["KL", "CONFIRMED", a.nodeId],
+          ["KL", undefined, a.nodeId],
+          ["KL2", "CONFIRMED", a.nodeId],
+          ["KP", "CONFIRMED", a.nodeId],
+        ]);
+
+        // Shared: sent to all, followed by its future slots (not the past one).
+        await a.push([a.event("RESOURCE", "RL", resource("SA", "NETWORK", "Salle"))]);
+        // R1 no longer shared: sent to all one last time, so that replicas drop it.
+        await a.push([
+          a.event("RESOURCE", "R1", resource("SA", "LOCAL")),
+          a.event("BOOKING", "K1", booking("R1")),
+          a.event("RESOURCE", "R1", { ...resource("SA", "LOCAL"), name: "Laser" }),
+        ]);
+        for (const other of [b, c]) {
+          expect(await routes(other, "RESOURCE")).toEqual([
+            ["R1", "NETWORK", null],
+            ["RL", "NETWORK", null],
+            ["R1", "LOCAL", null],
+          ]);
+          const slots = (await pulled(other, "BOOKING")).map((e) => [
+            e.entityId,
+            e.originNodeId,
+            e.targetNodeId,
+          ]);
+          expect(slots).toEqual([["KL2", a.nodeId, null]]);
+        }
+      });
+
       it("accepts credentials from the member's home node only", async () => {
         await network();
         const credential = (memberId: string) => ({
@@ -328,6 +448,76 @@ export function registerBookingTests(backend: Backend) {
         ]);
         await a.push([a.event("CREDENTIAL", "C1", null, "DELETE")]);
         expect(await t.hub.db.prisma.credential.count()).toBe(0);
+      });
+    });
+
+    describe("re-enrolment", () => {
+      it("hands a replaced node's resources, future slots and credentials to the new node, and re-announces its shared resources", async () => {
+        await network();
+        const credential = {
+          memberId: "MA",
+          type: "laser",
+          issuedAt: "2030-01-01T00:00:00.000Z",
+          expiresAt: "2035-01-01T00:00:00.000Z",
+        };
+        const past = { startsAt: "2020-03-04T09:00:00.000Z", endsAt: "2020-03-04T10:00:00.000Z" };
+        const pushed = await a.push([
+          a.event("RESOURCE", "RL", resource("SA", "LOCAL", "Salle")),
+          a.event("BOOKING", "K1", booking("R1")),
+          a.event("BOOKING", "K0", booking("R1", null, past)),
+          a.event("BOOKING", "KX", { ...booking("RL"), status: "CANCELLED" }),
+          a.event("CREDENTIAL", "C1", credential),
+        ]);
+        expect(pushed.data?.pushChanges.rejected).toBeNull();
+        await b.push([b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" }))]);
+        const bSeen = (await b.pull("0", 1000)).cursor;
+
+        const replacement = await enrolTestNode(t, fabriqueA, national);
+        const events = (await replacement.pull("0", 1000)).events;
+        const handover = events.filter(
+          (e) => e.targetNodeId === replacement.nodeId && e.originNodeId === null,
+        );
+        expect(handover.map((e) => [e.entity, e.entityId])).toEqual([
+          ["SPACE", "SA"],
+          ["MEMBER", "MA"],
+          ["RESOURCE", "R1"],
+          ["RESOURCE", "RL"],
+          ["BOOKING", "K1"],
+          ["CREDENTIAL", "C1"],
+        ]);
+        const payloadOf = (entity: string, id: string) =>
+          handover.find((e) => e.entity === entity && e.entityId === id)?.payload;
+        expect(payloadOf("RESOURCE", "R1")).toEqual(resource("SA"));
+        expect(payloadOf("RESOURCE", "RL")).toEqual(resource("SA", "LOCAL", "Salle"));
+        expect(payloadOf("BOOKING", "K1")).toEqual(booking("R1"));
+        expect(payloadOf("CREDENTIAL", "C1")).toEqual(credential);
+        // The new node does not hear its own re-announcement.
+        expect(events.filter((e) => e.originNodeId === replacement.nodeId)).toEqual([]);
+
+        for (const other of [b, c]) {
+          const after = other === b ? bSeen : "0";
+          const announced = (await other.pull(after, 1000)).events.filter(
+            (e) => e.originNodeId === replacement.nodeId,
+          );
+          expect(announced.map((e) => [e.entity, e.entityId, e.targetNodeId])).toEqual([
+            ["RESOURCE", "R1", null],
+          ]);
+          expect(announced[0]?.payload).toEqual(resource("SA"));
+        }
+
+        // Requests follow the fabrique's new node: its team still sees them, and its
+        // decision is accepted.
+        const list = "query { bookingRequests { edges { node { requestId ownerFabriqueId } } } }";
+        const seen = await t.gql<{
+          bookingRequests: { edges: { node: Record<string, unknown> }[] };
+        }>(list, {}, await t.adminToken(a.fabriqueId));
+        expect(seen.data?.bookingRequests.edges.map((e) => e.node)).toEqual([
+          { requestId: "Q1", ownerFabriqueId: a.fabriqueId },
+        ]);
+        const decided = await replacement.push([
+          replacement.event("BOOKING_DECISION", "Q1", decision("R1", "DECLINED")),
+        ]);
+        expect(decided.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
       });
     });
 

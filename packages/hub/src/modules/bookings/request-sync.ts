@@ -11,8 +11,9 @@ import * as repo from "./booking.repository.ts";
 
 /**
  * The cross-node road of a booking: a BOOKING_REQUEST, owned by the requester's node, goes to
- * the resource's owner only; the BOOKING_DECISION (same id), owned by the resource's node,
- * goes back to the requester only.
+ * the resource's owner only (whatever the resource's scope: a LOCAL resource's owner declines
+ * it); the BOOKING_DECISION (same id), owned by the resource's node, goes back to the
+ * requester only.
  */
 
 const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
@@ -61,16 +62,18 @@ export const bookingRequestHandler: EntityHandler = {
       }
       return OK;
     }
+    // A new request arriving already withdrawn changes nothing anywhere: always accepted, so
+    // that a withdrawal can never block the requester's outbox.
+    if (request.cancelled) return OK;
+    // Refused here: only what a faulty node could send. Whatever depends on state that may
+    // change under the requester (the resource's sharing scope or status, the member's
+    // credentials, the slot being free) is the owner's to judge: its agent declines the
+    // request (RESOURCE_NOT_SHARED, …) and the decision travels back. A refused event would
+    // block the requester's outbox for good, its withdrawal included.
     const resource = known.resources.get(request.resourceId);
     if (!resource) return refuse("INVALID_EVENT", `unknown resource ${request.resourceId}`);
     if (resource.owner_node_id === node.id) {
       return refuse("INVALID_EVENT", "a node books its own resources locally, not by request");
-    }
-    if (resource.sharing_scope === "LOCAL") {
-      return refuse(
-        "RESOURCE_NOT_SHARED",
-        `resource ${request.resourceId} is shared within its own network only`,
-      );
     }
     if (request.forMemberId !== null) {
       const member = known.members.get(request.forMemberId);
@@ -106,7 +109,9 @@ export const bookingRequestHandler: EntityHandler = {
       for_space_id: request.forSpaceId,
       cancelled: request.cancelled,
     });
-    return { targetNodeId: ownerNodeId, bookingRequestId: event.entityId };
+    // To the resource's owner; a withdrawn request for a resource the hub does not know stays
+    // at the hub (addressed to its own requester, which ignores its echo).
+    return { targetNodeId: ownerNodeId || node.id, bookingRequestId: event.entityId };
   },
   async apply(session, node, finals, known) {
     await repo.upsertRequests(

@@ -10,10 +10,24 @@ import {
 import * as repo from "./booking.repository.ts";
 
 /**
- * RESOURCE and BOOKING as nodes push them: both owned by the resource's node and sent to
- * every node (discovery, availability). A resource is hosted in its owner's network and is
- * never deleted (RETIRED instead); a booking is a slot of a resource its node owns.
+ * RESOURCE and BOOKING as nodes push them: both owned by the resource's node. A resource is
+ * hosted in its owner's network and is never deleted (RETIRED instead); a booking is a slot of
+ * a resource its node owns.
+ *
+ * Routing (who reads them in the log): a LOCAL resource is its own network's business, and
+ * each network has one node, its owner. So
+ * - a RESOURCE event goes to every node (target NULL) when the resource is shared (NETWORK or
+ *   NATIONAL) after the change, or was before it (the replicas learn it became LOCAL and drop
+ *   it); otherwise it stays at the hub: logged addressed to its origin node, which ignores its
+ *   own echo;
+ * - a BOOKING event goes to every node when its resource is shared at that point of the log
+ *   (or, for a booking moved between resources, either one is); otherwise it stays at the hub.
+ * A resource that becomes shared (again) is sent whole, and the hub re-announces right after
+ * it its CONFIRMED slots ending in the future, which stayed at the hub while it was LOCAL
+ * (push.service.ts: origin = the owner node, seq NULL, target NULL).
  */
+
+const shared = (scope: string | undefined): boolean => scope === "NETWORK" || scope === "NATIONAL";
 
 /** JSON with sorted keys: jsonb does not keep the key order a payload was written with. */
 function canonical(value: unknown): string {
@@ -48,6 +62,7 @@ export const resourceHandler: EntityHandler = {
       before.status !== resource.status ||
       canonical(before.windows) !== canonical(resource.windows) ||
       canonical(before.closures) !== canonical(resource.closures);
+    const broadcast = shared(before?.sharing_scope) || shared(resource.sharingScope);
     known.resources.set(event.entityId, {
       id: event.entityId,
       owner_node_id: node.id,
@@ -57,9 +72,12 @@ export const resourceHandler: EntityHandler = {
       windows: resource.windows,
       closures: resource.closures,
     });
+    const sharedAnew =
+      before !== undefined && !shared(before.sharing_scope) && shared(resource.sharingScope);
     return {
-      targetNodeId: null,
+      targetNodeId: broadcast ? null : node.id,
       availability: scheduleChanged ? [{ resourceId: event.entityId, from: null, to: null }] : [],
+      ...(sharedAnew ? { reannounceSlotsOf: event.entityId } : {}),
     };
   },
   async apply(session, node, finals) {
@@ -89,6 +107,10 @@ export const bookingHandler: EntityHandler = {
   accept(node, event, known) {
     const before = known.bookings.get(event.entityId);
     const changed: AvailabilityRange[] = [];
+    // The scope of a booking's resource as the log stands at this event (or as the hub had it).
+    const sharedResource = (b: { resource_id: string; resource_scope: string | null }) =>
+      shared(known.resources.get(b.resource_id)?.sharing_scope ?? b.resource_scope ?? undefined);
+    const wasShared = before !== undefined && sharedResource(before);
     if (event.op === "DELETE") {
       known.bookings.delete(event.entityId);
       if (before) {
@@ -98,7 +120,7 @@ export const bookingHandler: EntityHandler = {
           to: before.ends_at,
         });
       }
-      return { targetNodeId: null, availability: changed };
+      return { targetNodeId: wasShared ? null : node.id, availability: changed };
     }
     const booking = event.payload as BookingPayload;
     const startsAt = new Date(booking.startsAt).toISOString();
@@ -118,8 +140,10 @@ export const bookingHandler: EntityHandler = {
       resource_id: booking.resourceId,
       starts_at: startsAt,
       ends_at: endsAt,
+      resource_scope: known.resources.get(booking.resourceId)?.sharing_scope ?? null,
     });
-    return { targetNodeId: null, availability: changed };
+    const isShared = sharedResource({ resource_id: booking.resourceId, resource_scope: null });
+    return { targetNodeId: wasShared || isShared ? null : node.id, availability: changed };
   },
   async apply(session, node, finals) {
     await repo.upsertBookings(

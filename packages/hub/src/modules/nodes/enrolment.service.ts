@@ -4,6 +4,7 @@ import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { resourceHandoverEntries } from "../bookings/hub-events.ts";
 import type { SpaceService } from "../spaces/space.service.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
 import { hubSpaceEvent, memberHandoverEvent } from "../sync/space-events.ts";
@@ -81,8 +82,9 @@ export function createEnrolmentService(deps: {
     /**
      * Consumes a code and records the agent's public key. The code is marked used by a
      * conditional update in the same transaction as the node is written, so two agents
-     * presenting one code cannot both enrol. The fabrique's satellites are handed over to
-     * the node in the same transaction.
+     * presenting one code cannot both enrol. The fabrique's satellites and members (and, at
+     * a re-enrolment, its shared resources' records) are handed over to the node in the same
+     * transaction.
      */
     async enrol(raw: unknown) {
       const input = parseInput(EnrolInput, raw);
@@ -168,9 +170,14 @@ export function createEnrolmentService(deps: {
           select: { id: true, homeSpaceId: true },
           orderBy: { id: "asc" },
         });
-        await appendToLog(prismaSql(tx), [
+        // After its satellites and members: its resources, their future CONFIRMED slots and
+        // its members' credentials, handed over; its shared resources re-announced to the
+        // other nodes with the new node as their origin (hub-events.ts).
+        const sql = prismaSql(tx);
+        await appendToLog(sql, [
           ...satellites.map((space) => hubSpaceEvent(space, node.id)),
           ...members.map((member) => memberHandoverEvent(member, node.id)),
+          ...(previous ? await resourceHandoverEntries(sql, node.id, fabrique.id) : []),
         ]);
         return { nodeId: node.id, fabriqueId: fabrique.id, fabriqueName: fabrique.name };
       });

@@ -188,7 +188,11 @@ export function createResourceRepository(prisma: PrismaClient) {
       );
     },
 
-    /** Confirmed bookings and loans of these resources overlapping the range: one statement. */
+    /**
+     * Confirmed bookings and loans of these resources overlapping the range: one statement,
+     * walking the (resource_id, ends_at) index from the range's start (not each resource's
+     * whole past). Overdue loans are not extended: BOOKING payloads carry no loan status.
+     */
     async busy(resourceIds: readonly string[], range: Range): Promise<Map<string, Busy[]>> {
       const byResource = new Map<string, Busy[]>();
       if (resourceIds.length === 0) return byResource;
@@ -198,7 +202,7 @@ export function createResourceRepository(prisma: PrismaClient) {
                 (extract(epoch FROM ends_at) * 1000)::float8 AS "to"
          FROM booking
          WHERE resource_id = ANY($1::text[]) AND status = 'CONFIRMED'
-           AND starts_at < $3::timestamp AND ends_at > $2::timestamp`,
+           AND ends_at > $2::timestamp AND starts_at < $3::timestamp`,
         [resourceIds, range.from.toISOString(), range.to.toISOString()],
       );
       for (const row of rows) {

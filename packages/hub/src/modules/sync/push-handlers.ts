@@ -33,6 +33,8 @@ export type BookingRow = {
   /** ISO instants. */
   starts_at: string;
   ends_at: string;
+  /** Its resource's sharing scope as the hub had it (null: unknown resource). */
+  resource_scope: string | null;
 };
 
 export type RequestRow = {
@@ -84,15 +86,29 @@ export function emptyWanted(): Wanted {
 }
 
 /**
- * What an accepted event means beyond its own row: who reads it in the log (null: every
- * node but its origin), and what live updates follow the commit.
+ * What an accepted event means beyond its own row: who reads it in the log, and what live
+ * updates follow the commit.
+ *
+ * Routing, by entity (each handler decides it in `accept`):
+ * - SPACE, MEMBER, ACTIVITY, CREDENTIAL: every node but the origin (target NULL);
+ * - RESOURCE, BOOKING: every node while the resource is shared (NETWORK, NATIONAL) or was
+ *   until this change; a LOCAL resource's events stay at the hub (resource-sync.ts);
+ * - BOOKING_REQUEST: the resource's owner only; BOOKING_DECISION: the requester only.
+ * "Stays at the hub" is written as target = the origin node: readLogFor serves it only to the
+ * origin, whose agent ignores its own echoes (originNodeId === its id, first thing).
  */
 export type Consequence = {
+  /** The one node that reads it, or null: every node but its origin. */
   targetNodeId: string | null;
   /** Resources whose availability changed, over [from, to) (null: any time). */
   availability?: AvailabilityRange[];
   /** The booking request it created, withdrew or decided. */
   bookingRequestId?: string;
+  /**
+   * A LOCAL resource became shared: its CONFIRMED future slots (made while it stayed at the
+   * hub) are re-announced to every node right after it, as the batch leaves them.
+   */
+  reannounceSlotsOf?: string;
 };
 
 export type AvailabilityRange = { resourceId: string; from: string | null; to: string | null };

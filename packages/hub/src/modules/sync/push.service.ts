@@ -15,6 +15,7 @@ import type { AvailabilityChangedEvent, BookingUpdateEvent } from "../../realtim
 import { activityByKeys } from "../activity/activity.repository.ts";
 import * as bookingRepo from "../bookings/booking.repository.ts";
 import { credentialHandler } from "../bookings/credential-sync.ts";
+import { futureBookings, hubEntry } from "../bookings/hub-events.ts";
 import { collectLiveUpdates, type LiveUpdates } from "../bookings/live-updates.ts";
 import { bookingDecisionHandler, bookingRequestHandler } from "../bookings/request-sync.ts";
 import { bookingHandler, resourceHandler } from "../bookings/resource-sync.ts";
@@ -258,10 +259,7 @@ export function createPushService(deps: {
         accepted.splice(kept.length);
       }
 
-      await appendToLog(
-        session,
-        accepted.map(({ event, consequence }) => toLogEntry(event, consequence.targetNodeId)),
-      );
+      await appendToLog(session, await logEntries(session, node.id, accepted));
       const pushedSeq = node.pushed_seq + accepted.length;
       const { previousLiveness, fabriqueId } = await repo.recordPush(session, node.id, {
         pushedSeq,
@@ -344,6 +342,30 @@ async function announcePush(
           previous: previousLiveness,
         }),
   ]);
+}
+
+/**
+ * The log entries of the accepted events, addressed as their handlers say; a resource shared
+ * anew is followed by its future slots, as the batch left them (resource-sync.ts).
+ */
+async function logEntries(
+  session: SqlSession,
+  nodeId: string,
+  accepted: Accepted[],
+): Promise<LogEntry[]> {
+  const sharedAnew = accepted.flatMap((a) => a.consequence.reannounceSlotsOf ?? []);
+  const slots = await futureBookings(session, { resourceIds: [...new Set(sharedAnew)] });
+  return accepted.flatMap(({ event, consequence }) => {
+    const entry = toLogEntry(event, consequence.targetNodeId);
+    const resourceId = consequence.reannounceSlotsOf;
+    if (resourceId === undefined) return [entry];
+    return [
+      entry,
+      ...slots
+        .filter((b) => b.resourceId === resourceId)
+        .map((b) => hubEntry("BOOKING", b, { originNodeId: nodeId, targetNodeId: null })),
+    ];
+  });
 }
 
 function toLogEntry(event: ChangeEvent, targetNodeId: string | null): LogEntry {

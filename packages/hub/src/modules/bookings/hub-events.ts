@@ -1,0 +1,178 @@
+import {
+  type BookingPayload,
+  type CredentialPayload,
+  type ResourcePayload,
+  SCHEMA_VERSION,
+} from "@maillage/schema";
+import { ulid } from "ulid";
+import type { LogEntry, Sql } from "../sync/change-log.repository.ts";
+
+/**
+ * Log entries the hub writes itself for shared resources, their payloads rebuilt from its
+ * rows:
+ * - handovers at re-enrolment: origin NULL, target = the new node, which adopts the record;
+ * - re-announcements: origin = the owner node, seq NULL, target NULL (every other node), so
+ *   that replicas learn a resource's new owner, or get again the slots of a resource shared
+ *   anew.
+ */
+
+type Timestamp = Date | string;
+const iso = (value: Timestamp): string =>
+  (value instanceof Date ? value : new Date(value)).toISOString();
+
+type ResourceRecord = ResourcePayload & { id: string };
+type BookingRecord = BookingPayload & { id: string };
+type CredentialRecord = CredentialPayload & { id: string };
+
+const SHARED = `sharing_scope IN ('NETWORK', 'NATIONAL')`;
+
+/** Every resource a node owns, whole (as RESOURCE payloads), by id. */
+export async function resourcesOwnedBy(sql: Sql, nodeId: string): Promise<ResourceRecord[]> {
+  const rows = await sql.query<ResourceRecord>(
+    `SELECT id, space_id AS "spaceId", name, category, description,
+            sharing_scope AS "sharingScope", required_credential AS "requiredCredential",
+            min_minutes AS "minMinutes", max_minutes AS "maxMinutes", lead_minutes AS "leadMinutes",
+            cancel_deadline_minutes AS "cancelDeadlineMinutes", status, movable,
+            approval_required AS "approvalRequired", windows, closures
+     FROM resource WHERE owner_node_id = $1 ORDER BY id`,
+    [nodeId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    spaceId: r.spaceId,
+    name: r.name,
+    category: r.category,
+    description: r.description,
+    sharingScope: r.sharingScope,
+    requiredCredential: r.requiredCredential,
+    minMinutes: r.minMinutes,
+    maxMinutes: r.maxMinutes,
+    leadMinutes: r.leadMinutes,
+    cancelDeadlineMinutes: r.cancelDeadlineMinutes,
+    status: r.status,
+    movable: r.movable,
+    approvalRequired: r.approvalRequired,
+    windows: r.windows,
+    closures: r.closures,
+  }));
+}
+
+export const isShared = (r: { sharingScope: string }) =>
+  r.sharingScope === "NETWORK" || r.sharingScope === "NATIONAL";
+
+/**
+ * CONFIRMED bookings ending in the future (as BOOKING payloads), by id: those a node owns
+ * (`ownerNodeId`), or those of some resources (`resourceIds`, shared ones only).
+ */
+export async function futureBookings(
+  sql: Sql,
+  of: { ownerNodeId: string } | { resourceIds: string[] },
+): Promise<BookingRecord[]> {
+  if ("resourceIds" in of && of.resourceIds.length === 0) return [];
+  const where =
+    "ownerNodeId" in of
+      ? "b.owner_node_id = $1"
+      : `b.resource_id = ANY($1::text[]) AND b.resource_id IN (SELECT id FROM resource WHERE ${SHARED})`;
+  const rows = await sql.query<{
+    id: string;
+    resourceId: string;
+    kind: BookingPayload["kind"];
+    startsAt: Timestamp;
+    endsAt: Timestamp;
+    requestId: string | null;
+  }>(
+    `SELECT b.id, b.resource_id AS "resourceId", b.kind,
+            b.starts_at AT TIME ZONE 'UTC' AS "startsAt", b.ends_at AT TIME ZONE 'UTC' AS "endsAt",
+            b.request_id AS "requestId"
+     FROM booking b
+     WHERE ${where} AND b.status = 'CONFIRMED' AND b.ends_at > now() AT TIME ZONE 'UTC'
+     ORDER BY b.resource_id, b.starts_at, b.id`,
+    ["ownerNodeId" in of ? of.ownerNodeId : of.resourceIds],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    resourceId: r.resourceId,
+    kind: r.kind,
+    startsAt: iso(r.startsAt),
+    endsAt: iso(r.endsAt),
+    status: "CONFIRMED",
+    requestId: r.requestId,
+  }));
+}
+
+/** The credentials of the members homed in a fabrique's network (as CREDENTIAL payloads). */
+export async function credentialsOfNetwork(
+  sql: Sql,
+  fabriqueId: string,
+): Promise<CredentialRecord[]> {
+  const rows = await sql.query<{
+    id: string;
+    memberId: string;
+    type: string;
+    issuedAt: Timestamp;
+    expiresAt: Timestamp | null;
+  }>(
+    `SELECT c.id, c.member_id AS "memberId", c.type,
+            c.issued_at AT TIME ZONE 'UTC' AS "issuedAt",
+            c.expires_at AT TIME ZONE 'UTC' AS "expiresAt"
+     FROM credential c
+     JOIN member m ON m.id = c.member_id
+     JOIN space s ON s.id = m.home_space_id
+     WHERE s.id = $1 OR s.fabrique_id = $1
+     ORDER BY c.id`,
+    [fabriqueId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    memberId: r.memberId,
+    type: r.type,
+    issuedAt: iso(r.issuedAt),
+    expiresAt: r.expiresAt === null ? null : iso(r.expiresAt),
+  }));
+}
+
+/** A log entry the hub writes for a record (see the file's comment for the two kinds). */
+export function hubEntry(
+  entity: "RESOURCE" | "BOOKING" | "CREDENTIAL",
+  record: { id: string },
+  route: { originNodeId: string | null; targetNodeId: string | null },
+): LogEntry {
+  const { id, ...payload } = record;
+  return {
+    eventId: ulid(),
+    originNodeId: route.originNodeId,
+    seq: null,
+    entity,
+    entityId: id,
+    op: "UPSERT",
+    payload,
+    occurredAt: new Date().toISOString(),
+    schemaVersion: SCHEMA_VERSION,
+    targetNodeId: route.targetNodeId,
+  };
+}
+
+/**
+ * A re-enrolled node's shared-resource records, in the re-enrolment's transaction (after the
+ * owner ids were rewritten): handed over to the new node (its resources, their CONFIRMED
+ * bookings ending in the future, its members' credentials), then each of its shared resources
+ * re-announced to every other node with the new node as origin.
+ */
+export async function resourceHandoverEntries(
+  sql: Sql,
+  nodeId: string,
+  fabriqueId: string,
+): Promise<LogEntry[]> {
+  const resources = await resourcesOwnedBy(sql, nodeId);
+  const bookings = await futureBookings(sql, { ownerNodeId: nodeId });
+  const credentials = await credentialsOfNetwork(sql, fabriqueId);
+  const handover = { originNodeId: null, targetNodeId: nodeId };
+  return [
+    ...resources.map((r) => hubEntry("RESOURCE", r, handover)),
+    ...bookings.map((b) => hubEntry("BOOKING", b, handover)),
+    ...credentials.map((c) => hubEntry("CREDENTIAL", c, handover)),
+    ...resources
+      .filter(isShared)
+      .map((r) => hubEntry("RESOURCE", r, { originNodeId: nodeId, targetNodeId: null })),
+  ];
+}
