@@ -1,4 +1,6 @@
+import { createClient } from "graphql-ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { WebSocket } from "ws";
 import { agentApi } from "../support/agent-api.ts";
 import {
   type Backend,
@@ -242,6 +244,28 @@ export function registerCrossNodeTests(backend: Backend) {
         async () => expect((await hubRequest(later.id))?.status).toBe("CANCELLED"),
         WAIT,
       );
+
+      // The owner cancels on its side, the same road back.
+      const third = await requestAtB(resourceId, slot(100));
+      await vi.waitFor(
+        async () => expect((await requestSeenBy(b, third.id))?.status).toBe("CONFIRMED"),
+        WAIT,
+      );
+      const atOwner = await ok<{ bookings: { id: string; requestId: string | null }[] }>(
+        a,
+        "query($r: ID!) { bookings(resourceId: $r) { id requestId } }",
+        { r: resourceId },
+      );
+      const bookingId = atOwner.bookings.find((x) => x.requestId === third.id)?.id;
+      await ok(a, "mutation($id: ID!) { cancelBooking(id: $id) { id } }", { id: bookingId });
+      await vi.waitFor(
+        async () =>
+          expect(await requestSeenBy(b, third.id)).toMatchObject({
+            status: "CANCELLED",
+            reasonCode: "CANCELLED_BY_OWNER",
+          }),
+        WAIT,
+      );
     });
 
     it("refuses a member without the required credential, naming it, and accepts once granted", async () => {
@@ -341,9 +365,92 @@ export function registerCrossNodeTests(backend: Backend) {
       );
     });
 
+    it("lets both fabriques' teams follow a request live at the hub, and no one else", async () => {
+      const resourceId = await share({ name: "Scie à format" });
+      const third = await hub.createFabrique("Fabrique tierce", "23096");
+      const listen = async (token: string) => {
+        const client = createClient({
+          url: `${hub.url.replace("http", "ws")}/graphql`,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          connectionParams: { authToken: token },
+        });
+        const seen: { requestId: string; status: string; forMemberId: string | null }[] = [];
+        client.subscribe<{ bookingUpdated: (typeof seen)[number] }>(
+          { query: "subscription { bookingUpdated { requestId status forMemberId } }" },
+          {
+            next: (message) => {
+              if (message.data) seen.push(message.data.bookingUpdated);
+            },
+            error: () => {},
+            complete: () => {},
+          },
+        );
+        resources.add({ close: async () => client.dispose() });
+        // Subscribed once the server has answered a first message or some time has passed.
+        await new Promise((r) => setTimeout(r, 300));
+        return seen;
+      };
+      const owner = await listen(await hub.admin(a.fabriqueId));
+      const requester = await listen(await hub.admin(b.fabriqueId));
+      const stranger = await listen(await hub.admin(third.id));
+      const nation = await listen(await hub.national());
+
+      const request = await requestAtB(resourceId, slot(150));
+      for (const seen of [owner, requester, nation]) {
+        await vi.waitFor(
+          () =>
+            expect(seen.filter((u) => u.requestId === request.id).map((u) => u.status)).toEqual([
+              "PENDING",
+              "CONFIRMED",
+            ]),
+          WAIT,
+        );
+      }
+      expect(owner.find((u) => u.requestId === request.id)?.forMemberId).toBe(member);
+      // The national body follows the flows, never who.
+      expect(nation.every((u) => u.forMemberId === null)).toBe(true);
+      expect(stranger).toEqual([]);
+    });
+
+    it("keeps a LOCAL resource inside its network", async () => {
+      const local = await ok<{ createResource: { id: string } }>(
+        a,
+        "mutation($i: CreateResourceInput!) { createResource(input: $i) { id } }",
+        {
+          i: {
+            spaceId: a.fabriqueId,
+            name: "Bureau partagé",
+            category: "DESK",
+            sharingScope: "LOCAL",
+          },
+        },
+      );
+      const id = local.createResource.id;
+      await vi.waitFor(async () => {
+        const [row] = await hub.query("SELECT sharing_scope FROM resource WHERE id = $1", [id]);
+        expect(row).toEqual({ sharing_scope: "LOCAL" });
+      }, WAIT);
+      // A later shared resource reaches B: the LOCAL one, before it, never did.
+      await share({ name: "Témoin" });
+      expect(await b.query("SELECT 1 FROM resource WHERE id = $1", [id])).toHaveLength(0);
+      const listed = await hub.gql<{ resources: { edges: { node: { name: string } }[] } }>(
+        "{ resources(filter: { category: DESK }) { edges { node { name } } } }",
+        {},
+        await hub.admin(b.fabriqueId),
+      );
+      expect(listed.data?.resources.edges).toEqual([]);
+    });
+
     it("never sends the member's name or email to the hub", async () => {
-      const rows = await hub.query<{ payload: unknown }>("SELECT payload FROM change_log");
+      const rows = await hub.query(
+        `SELECT (SELECT json_agg(l) FROM change_log l) AS log,
+                (SELECT json_agg(r) FROM booking_request r) AS requests,
+                (SELECT json_agg(c) FROM credential c) AS credentials,
+                (SELECT json_agg(m) FROM member m) AS members`,
+      );
       const text = JSON.stringify(rows);
+      expect(text).toContain(member);
       expect(text).not.toContain("Ada Martin");
       expect(text).not.toContain("ada@example.org");
     });

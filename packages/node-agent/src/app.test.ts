@@ -14,7 +14,7 @@ let t: TestAgent;
 let admin: string;
 
 beforeAll(async () => {
-  t = await startTestAgent("pglite");
+  t = await startTestAgent("pglite", { decideIntervalMs: 20 });
   admin = await t.admin();
 });
 afterAll(() => t?.close());
@@ -486,8 +486,25 @@ describe("roles", () => {
 // Last: it stops the agent (and closes its store).
 describe("over a socket", () => {
   it("listens on a free port, announces itself in its run file, and answers `agent status` over HTTP", async () => {
+    // A resource from before resources travelled (migration 0007 marks it): sent at start.
+    await t.agent.store.query(
+      `INSERT INTO resource (id, space_id, name, category, sharing_scope, min_minutes,
+         max_minutes, lead_minutes, cancel_deadline_minutes, status, movable, published)
+       VALUES ('01JOLDRESOURCE000000000000', $1, 'Vieille scie', 'MACHINE', 'NETWORK', 30, 240,
+         0, 0, 'AVAILABLE', FALSE, FALSE)`,
+      [t.fabrique.id],
+    );
+    const requests = t.agent.services.bookingRequests;
+    const decide = requests.decidePending;
+    let decided = 0;
+    requests.decidePending = () => {
+      decided += 1;
+      return decide();
+    };
     const { url } = await t.agent.start();
     try {
+      // The automatic decider runs at start, then on its timer.
+      await vi.waitFor(() => expect(decided).toBeGreaterThanOrEqual(3));
       // Started, the agent syncs on its own: the write is pushed without a flush.
       await createSatellite("Tiers-lieu de Désaignes");
       await vi.waitFor(async () => {
@@ -495,12 +512,22 @@ describe("over a socket", () => {
         expect(status).toMatchObject({ nodeId: t.credentials.identity.nodeId, outboxPending: 0 });
         expect(status.lastPushAt).not.toBeNull();
       });
-      expect(t.hub.node(t.credentials.identity.nodeId)?.applied).toHaveLength(1);
+      expect(
+        t.hub.node(t.credentials.identity.nodeId)?.applied.map((e) => [e.entity, e.entityId]),
+      ).toEqual([
+        ["RESOURCE", "01JOLDRESOURCE000000000000"],
+        ["SPACE", expect.any(String)],
+      ]);
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
     } finally {
       await t.agent.stop();
     }
+    // Stopped: the decider's timer is cleared.
+    const after = decided;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(decided).toBe(after);
+    requests.decidePending = decide;
     await expect(fs.stat(runFilePath(t.dataDir))).rejects.toMatchObject({ code: "ENOENT" });
     await expect(fetchAgentStatus({ dataDir: t.dataDir })).rejects.toMatchObject({
       name: "AgentNotRunningError",

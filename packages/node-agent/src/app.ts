@@ -18,7 +18,7 @@ import { createMemberService } from "./modules/members/member.service.ts";
 import { createBookingRequestService } from "./modules/resources/booking-request.service.ts";
 import { createCredentialService } from "./modules/resources/credential.service.ts";
 import type { Publication } from "./modules/resources/live.ts";
-import { createResourcePubSub, publishAll } from "./modules/resources/live.ts";
+import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
 import { createResourceService } from "./modules/resources/resource.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
@@ -40,8 +40,8 @@ export type Agent = {
   /** The services the API uses (tests call them directly, e.g. bookingRequests.decidePending). */
   services: AppServices;
   /**
-   * What runs after each pull answer committed: publishes its live updates and decides the
-   * booking requests it brought. The engine calls it; a second engine on the same store
+   * What runs after each pull answer committed: publishes its live updates and, when it brought
+   * incoming booking requests or withdrawals, runs the automatic decider. The engine calls it; a second engine on the same store
    * (tests) passes it too.
    */
   onPulled: (publications: Publication[]) => Promise<void>;
@@ -60,7 +60,12 @@ export type AgentDeps = {
   random?: () => number;
   /** The clock of booking rules (lead time, deadlines, overdue loans); tests move it. */
   now?: (() => Date) | undefined;
+  /** How often the automatic decider runs besides after pulls (default: every minute). */
+  decideIntervalMs?: number | undefined;
 };
+
+/** The automatic decider's safety net: it runs this often while the agent runs. */
+export const DECIDE_INTERVAL_MS = 60_000;
 
 /**
  * Builds a node agent: reads its identity and key (NOT_ENROLLED before `initAgent`), opens its
@@ -81,7 +86,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const pubsub = createResourcePubSub();
   const onPulled = async (publications: Publication[]) => {
     publishAll(pubsub, publications);
-    await services.bookingRequests.decidePending();
+    // Deciding takes the local write lock per request: only when the pull brought some.
+    if (bringsDecisions(publications)) await services.bookingRequests.decidePending();
   };
   const sync = createSyncEngine({
     store,
@@ -117,6 +123,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       writer,
       pubsub,
       fabriqueId: identity.fabriqueId,
+      logger,
       now: deps.now,
     }),
     bookingRequests: createBookingRequestService({
@@ -227,6 +234,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
 
   const server: Server = createServer(yoga);
   let stopped = false;
+  let decider: NodeJS.Timeout | undefined;
 
   return {
     config,
@@ -248,16 +256,29 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       const url = `http://${host}:${port}`;
       await writeRunFile(config.dataDir, url);
       logger.info({ url, nodeId: identity.nodeId }, "node agent listening");
-      // Requests pulled before a crash and not decided yet are decided now.
-      await services.bookingRequests
-        .decidePending()
-        .catch((err: unknown) => logger.error({ err }, "deciding pending booking requests failed"));
+      // What never travelled (resources created before they did) goes first, before any
+      // later event of theirs can reach the hub.
+      await services.resources
+        .publishUnpublished()
+        .catch((err: unknown) => logger.error({ err }, "publishing resources failed"));
+      // Requests pulled before a crash and not decided yet are decided now, and every minute
+      // after (a safety net: a pull bringing requests decides them at once).
+      const decide = () =>
+        services.bookingRequests
+          .decidePending()
+          .catch((err: unknown) =>
+            logger.error({ err }, "deciding pending booking requests failed"),
+          );
+      await decide();
+      decider = setInterval(decide, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
+      decider.unref();
       sync.start();
       return { url, port };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(decider);
       await sync.stop();
       if (server.listening) {
         server.closeAllConnections();

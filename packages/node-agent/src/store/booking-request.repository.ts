@@ -193,16 +193,20 @@ export const bookingRequestRepository = {
   },
 
   /**
-   * The automatic decider's queue, oldest first: incoming PENDING requests, and CONFIRMED ones
-   * the requester withdrew.
+   * The automatic decider's queue, oldest first (ids): incoming PENDING requests of this node's
+   * resources the rules decide (not approvalRequired), and CONFIRMED ones the requester withdrew.
    */
-  async awaitingOwner(db: SqlSession): Promise<BookingRequestRecord[]> {
-    const rows = await db.query<Row>(
-      `SELECT ${COLUMNS} FROM booking_request
-       WHERE direction = 'INCOMING' AND (status = 'PENDING' OR cancel_requested)
-       ORDER BY created_at, id`,
+  async awaitingOwner(db: SqlSession): Promise<string[]> {
+    // booking_request_awaiting_idx (0007) covers the WHERE on booking_request; the join keeps
+    // requests of this node's resources, and leaves those waiting for a person to the team.
+    const rows = await db.query<{ id: string }>(
+      `SELECT q.id FROM booking_request q
+       JOIN resource r ON r.id = q.resource_id AND r.owned
+       WHERE q.direction = 'INCOMING' AND (q.status = 'PENDING' OR q.cancel_requested)
+         AND (q.cancel_requested OR NOT r.approval_required)
+       ORDER BY q.created_at, q.id`,
     );
-    return rows.map(toRecord);
+    return rows.map((r) => r.id);
   },
 
   async insert(
@@ -276,6 +280,20 @@ export const bookingRequestRepository = {
       [id],
     );
     return toRecord(rows[0] as Row);
+  },
+
+  /**
+   * The resource's owner is now `ownerNodeId` (it re-enrolled: a new node id): this node's
+   * outgoing requests for it expect their decisions from that node.
+   */
+  async followOwner(db: SqlSession, resourceId: string, ownerNodeId: string): Promise<number> {
+    const rows = await db.query(
+      `UPDATE booking_request SET owner_node_id = $2, updated_at = now()
+       WHERE resource_id = $1 AND direction = 'OUTGOING' AND owner_node_id IS DISTINCT FROM $2
+       RETURNING id`,
+      [resourceId, ownerNodeId],
+    );
+    return rows.length;
   },
 
   /** INCOMING, CONFIRMED: the requester withdrew it; the owner answers after the pull. */

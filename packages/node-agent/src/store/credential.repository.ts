@@ -89,6 +89,42 @@ export const credentialRepository = {
     return rows.length > 0;
   },
 
+  /**
+   * A CREDENTIAL event handing a credential of this network's member over to this node
+   * (re-enrolment): it becomes owned here. One granted here already is kept as it is.
+   */
+  async adoptHandover(db: SqlSession, id: string, state: CredentialPayload): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owned)
+       VALUES ($1, $2, $3, $4, $5, TRUE)
+       ON CONFLICT (id) DO UPDATE SET member_id = EXCLUDED.member_id, type = EXCLUDED.type,
+         issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at, owned = TRUE,
+         updated_at = now()
+       WHERE NOT credential.owned
+       RETURNING id`,
+      [id, state.memberId, state.type, state.issuedAt, state.expiresAt],
+    );
+    return rows.length > 0;
+  },
+
+  /** Erasure of a member homed here: the credentials granted here, deleted; their ids. */
+  async deleteOwnedOfMember(db: SqlSession, memberId: string): Promise<string[]> {
+    const rows = await db.query<{ id: string }>(
+      "DELETE FROM credential WHERE member_id = $1 AND owned RETURNING id",
+      [memberId],
+    );
+    return rows.map((r) => r.id).sort();
+  },
+
+  /** Another node erased its member: the replicas of that member's credentials go too. */
+  async deleteReplicasOfMember(db: SqlSession, memberId: string): Promise<number> {
+    const rows = await db.query(
+      "DELETE FROM credential WHERE member_id = $1 AND NOT owned RETURNING id",
+      [memberId],
+    );
+    return rows.length;
+  },
+
   async deleteReplica(db: SqlSession, id: string): Promise<boolean> {
     const rows = await db.query("DELETE FROM credential WHERE id = $1 AND NOT owned RETURNING id", [
       id,

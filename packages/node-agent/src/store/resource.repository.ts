@@ -264,7 +264,10 @@ export const resourceRepository = {
     return rows.map(toResource);
   },
 
-  /** Replicas of other nodes' resources, by name; `scopes` empty: every scope. */
+  /**
+   * Replicas of other nodes' resources, by name, among `scopes`. Never a LOCAL one: another
+   * network's LOCAL resource is not for this node to see (the pull does not store them).
+   */
   async replicas(
     db: SqlSession,
     filter: { category: ResourceCategory | null; scopes: SharingScope[] },
@@ -272,7 +275,7 @@ export const resourceRepository = {
     const rows = await db.query<ResourceRow>(
       `SELECT ${RESOURCE_COLUMNS} FROM resource
        WHERE NOT owned AND ($1::text IS NULL OR category = $1)
-         AND sharing_scope = ANY($2::text[])
+         AND sharing_scope = ANY($2::text[]) AND sharing_scope <> 'LOCAL'
        ORDER BY name, id`,
       [filter.category, filter.scopes],
     );
@@ -305,6 +308,126 @@ export const resourceRepository = {
     return toResource(rows[0] as ResourceRow);
   },
 
+  /**
+   * A RESOURCE event handing one of this fabrique's resources over to this node (re-enrolment:
+   * the hub sends it with no origin, to this node). It becomes owned here; one this node owns
+   * already is kept as it is. Its replicated occupancy, if any, is dropped: its bookings come
+   * as handover BOOKING events into `booking`.
+   */
+  async adoptHandover(db: SqlSession, id: string, fields: ResourceFields): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO resource (id, space_id, name, category, description, sharing_scope,
+         required_credential, min_minutes, max_minutes, lead_minutes, cancel_deadline_minutes,
+         status, movable, windows, closures, approval_required, owned, owner_node_id, published)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb,
+         $16, TRUE, NULL, TRUE)
+       ON CONFLICT (id) DO UPDATE SET space_id = EXCLUDED.space_id, name = EXCLUDED.name,
+         category = EXCLUDED.category, description = EXCLUDED.description,
+         sharing_scope = EXCLUDED.sharing_scope, required_credential = EXCLUDED.required_credential,
+         min_minutes = EXCLUDED.min_minutes, max_minutes = EXCLUDED.max_minutes,
+         lead_minutes = EXCLUDED.lead_minutes,
+         cancel_deadline_minutes = EXCLUDED.cancel_deadline_minutes, status = EXCLUDED.status,
+         movable = EXCLUDED.movable, windows = EXCLUDED.windows, closures = EXCLUDED.closures,
+         approval_required = EXCLUDED.approval_required, owned = TRUE, owner_node_id = NULL,
+         published = TRUE, updated_at = now()
+       WHERE NOT resource.owned
+       RETURNING id`,
+      [id, ...resourceParams(fields)],
+    );
+    if (rows.length === 0) return false;
+    await db.query("DELETE FROM booking_replica WHERE resource_id = $1", [id]);
+    return true;
+  },
+
+  /**
+   * Another network's resource turned LOCAL (or arrived LOCAL): its replica and replicated
+   * occupancy are deleted. This node's own resources are kept. Whether a replica was deleted.
+   */
+  async deleteReplica(db: SqlSession, id: string): Promise<boolean> {
+    const rows = await db.query("DELETE FROM resource WHERE id = $1 AND NOT owned RETURNING id", [
+      id,
+    ]);
+    await db.query(
+      `DELETE FROM booking_replica WHERE resource_id = $1
+         AND NOT EXISTS (SELECT 1 FROM resource WHERE id = $1 AND owned)`,
+      [id],
+    );
+    return rows.length > 0;
+  },
+
+  /** This node's resources not sent yet (created before resources travelled), by id. */
+  async unpublished(db: SqlSession): Promise<string[]> {
+    const rows = await db.query<{ id: string }>(
+      "SELECT id FROM resource WHERE owned AND NOT published ORDER BY id",
+    );
+    return rows.map((r) => r.id);
+  },
+
+  /** The resource if it is still owned and unpublished, its row locked until the end. */
+  async lockUnpublished(db: SqlSession, id: string): Promise<ResourceRecord | undefined> {
+    const rows = await db.query<ResourceRow>(
+      `SELECT ${RESOURCE_COLUMNS} FROM resource WHERE id = $1 AND owned AND NOT published
+       FOR UPDATE`,
+      [id],
+    );
+    return rows[0] && toResource(rows[0]);
+  },
+
+  async markPublished(db: SqlSession, id: string): Promise<void> {
+    await db.query("UPDATE resource SET published = TRUE WHERE id = $1", [id]);
+  },
+
+  /** A resource's CONFIRMED bookings and loans ending after `after`, by start. */
+  async confirmedEndingAfter(
+    db: SqlSession,
+    resourceId: string,
+    after: Date,
+  ): Promise<BookingRecord[]> {
+    const rows = await db.query<BookingRow>(
+      `SELECT ${BOOKING_COLUMNS} FROM booking
+       WHERE resource_id = $1 AND status = 'CONFIRMED' AND upper(during) > $2::timestamptz
+       ORDER BY lower(during), id`,
+      [resourceId, after.toISOString()],
+    );
+    return rows.map(toBooking);
+  },
+
+  /**
+   * A BOOKING event handing over a booking of a resource this node now owns (re-enrolment).
+   * Who booked stayed with the former node (a BOOKING event names no person): the slot is held
+   * for the resource's home space. Kept as it is when this node has it already; throws the
+   * driver's 23P01 (EXCLUSION_VIOLATION) when the slot overlaps a CONFIRMED booking here.
+   */
+  async adoptHandoverBooking(
+    db: SqlSession,
+    id: string,
+    homeSpaceId: string,
+    state: BookingPayload,
+  ): Promise<boolean> {
+    const loan = state.kind === "LOAN";
+    const rows = await db.query(
+      `INSERT INTO booking (id, resource_id, kind, during, booked_for_member, booked_for_space,
+         status, request_id, loan_status, holder_space_id, cancelled_at)
+       VALUES ($1, $2, $3, tstzrange($4::timestamptz, $5::timestamptz, '[)'), NULL, $6, $7, $8,
+         $9, $10, CASE WHEN $7 = 'CANCELLED' THEN now() END)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [
+        id,
+        state.resourceId,
+        state.kind,
+        state.startsAt,
+        state.endsAt,
+        homeSpaceId,
+        state.status,
+        state.requestId,
+        loan ? "CONFIRMED" : null,
+        loan ? homeSpaceId : null,
+      ],
+    );
+    return rows.length > 0;
+  },
+
   /** A replica from another node's RESOURCE event; this node's own resources are kept. */
   async upsertReplica(
     db: SqlSession,
@@ -331,7 +454,16 @@ export const resourceRepository = {
        RETURNING id`,
       [id, ...resourceParams(fields), ownerNodeId],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    if (ownerNodeId !== null) {
+      // Its owner re-enrolled (a new node id): the occupancy is the new owner's too.
+      await db.query(
+        `UPDATE booking_replica SET owner_node_id = $2
+         WHERE resource_id = $1 AND owner_node_id IS DISTINCT FROM $2`,
+        [id, ownerNodeId],
+      );
+    }
+    return true;
   },
 
   /**

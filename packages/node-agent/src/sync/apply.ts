@@ -13,6 +13,7 @@ import {
   RESOURCE_ENTITIES,
   type ResourceAppliedAs,
 } from "../modules/resources/replication.ts";
+import { credentialRepository } from "../store/credential.repository.ts";
 import { memberRepository } from "../store/member.repository.ts";
 import { outboxRepository } from "../store/outbox.repository.ts";
 import { spaceRepository } from "../store/space.repository.ts";
@@ -86,11 +87,14 @@ export async function applyPulledEvent(
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
 
   if (event.op === "DELETE") {
-    const deleted =
-      event.entity === "SPACE"
-        ? await spaceRepository.deleteReference(tx, event.entityId)
-        : await memberRepository.deleteReference(tx, event.entityId);
-    return deleted ? "deleted" : "kept-owned";
+    if (event.entity === "SPACE") {
+      return (await spaceRepository.deleteReference(tx, event.entityId)) ? "deleted" : "kept-owned";
+    }
+    const deleted = await memberRepository.deleteReference(tx, event.entityId);
+    // An erased member's credentials go with it (its home node sends their DELETEs too, but
+    // nothing ties them to the member here: no foreign key). Those granted here are kept.
+    const credentials = await credentialRepository.deleteReplicasOfMember(tx, event.entityId);
+    return deleted || credentials > 0 ? "deleted" : "kept-owned";
   }
   if (event.entity === "SPACE") {
     const state = parsePayload(SpacePayload, event);

@@ -30,7 +30,9 @@ import type { FetchLike } from "../sync/hub-client.ts";
  * (nothing after it applied), checks ownership; pull reads one ordered log after a cursor.
  * Shared resources are routed like the hub does: BOOKING_REQUEST to the resource's owner only,
  * BOOKING_DECISION to the requester only (both null while the fake hub does not know them);
- * BOOKING and BOOKING_DECISION from a node that does not own the resource are refused.
+ * BOOKING and BOOKING_DECISION from a node that does not own the resource are refused, and so
+ * is a BOOKING of a resource never sent; RESOURCE and BOOKING events of a LOCAL resource reach
+ * no other node, but for one last RESOURCE broadcast when a shared resource becomes LOCAL.
  * Several agents may enrol with one fake hub (startTestAgent's `hub` option).
  */
 type Fabrique = { id: string; name: string };
@@ -121,6 +123,8 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
   const nodes = new Map<string, NodeState>();
   /** entity:id → owning node. */
   const owners = new Map<string, string>();
+  /** Resources whose last RESOURCE event said LOCAL. */
+  const localResources = new Set<string>();
   const log: PulledEvent[] = [];
   const pushCalls: PushCall[] = [];
   const pullCalls: { nodeId: string; after: string; limit: number }[] = [];
@@ -217,8 +221,27 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         rejected = { seq, code: "OWNERSHIP_VIOLATION", message: `${resourceId} is not yours` };
         break;
       }
-      const targetNodeId =
-        event.entity === "BOOKING_REQUEST"
+      if (event.entity === "BOOKING" && typeof resourceId === "string" && !resourceOwner) {
+        // The hub refers to records it has: a booking of a resource never sent is refused.
+        rejected = { seq, code: "OWNERSHIP_VIOLATION", message: `unknown resource ${resourceId}` };
+        break;
+      }
+      // LOCAL resources stay in their network: their RESOURCE and BOOKING events reach no other
+      // node (addressed back to their owner), but for one last RESOURCE broadcast when a shared
+      // resource becomes LOCAL (the other nodes drop their replica).
+      let keptHome = false;
+      if (event.entity === "RESOURCE" && event.op === "UPSERT") {
+        const local = (event.payload as { sharingScope?: unknown }).sharingScope === "LOCAL";
+        const wasShared = localResources.has(event.entityId) ? false : owners.has(key);
+        keptHome = local && !wasShared;
+        if (local) localResources.add(event.entityId);
+        else localResources.delete(event.entityId);
+      } else if (event.entity === "BOOKING" && typeof resourceId === "string") {
+        keptHome = localResources.has(resourceId);
+      }
+      const targetNodeId = keptHome
+        ? node.nodeId
+        : event.entity === "BOOKING_REQUEST"
           ? (resourceOwner ?? null)
           : event.entity === "BOOKING_DECISION"
             ? (owners.get(`BOOKING_REQUEST:${event.entityId}`) ?? null)
@@ -483,6 +506,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         node.revoked = false;
       }
       owners.clear();
+      localResources.clear();
       log.length = 0;
       offset = 0n;
       pushCalls.length = 0;

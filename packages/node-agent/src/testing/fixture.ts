@@ -84,6 +84,8 @@ export async function startTestAgent(
     /** The clock of booking rules (lead time, deadlines, overdue loans). */
     now?: () => Date;
     fabriqueName?: string;
+    /** The automatic decider's safety-net period once `agent.start()` ran. */
+    decideIntervalMs?: number;
   } = {},
 ): Promise<TestAgent> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-agent-"));
@@ -104,7 +106,12 @@ export async function startTestAgent(
   const logger = pino({ level: options.logLevel ?? "silent" });
   const sync = { ...TEST_SYNC_SETTINGS, ...options.sync };
   const config = loadAgentConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent", sync });
-  const agent = await createAgent(config, { logger, fetch: hub.fetch, now: options.now });
+  const agent = await createAgent(config, {
+    logger,
+    fetch: hub.fetch,
+    now: options.now,
+    decideIntervalMs: options.decideIntervalMs,
+  });
 
   const t: TestAgent = {
     agent,

@@ -200,7 +200,7 @@ export const calendarRepository = {
     const rows = await db.query<FeedRow>(
       `SELECT ${FEED_COLUMNS} FROM calendar_feed f
        WHERE (f.target = 'SPACE' AND f.target_id = $1)
-          OR (f.target = 'RESOURCE' AND f.target_id IN (SELECT id FROM resource WHERE space_id = $1))
+          OR (f.target = 'RESOURCE' AND f.target_id IN (SELECT id FROM resource WHERE space_id = $1 AND owned))
        ORDER BY f.created_at DESC, f.id DESC`,
       [spaceId],
     );
@@ -209,7 +209,8 @@ export const calendarRepository = {
 
   async resourceHost(db: SqlSession, id: string): Promise<ResourceHost | undefined> {
     const rows = await db.query<{ id: string; space_id: string }>(
-      "SELECT id, space_id FROM resource WHERE id = $1",
+      // This node's own resources only: replicas of other nodes' ones share the table.
+      "SELECT id, space_id FROM resource WHERE id = $1 AND owned",
       [id],
     );
     return rows[0] && { id: rows[0].id, spaceId: rows[0].space_id };

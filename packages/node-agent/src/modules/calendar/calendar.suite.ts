@@ -297,6 +297,15 @@ export function registerCalendarTests(backend: Backend) {
       expect(post?.headers.get("allow")).toBe("GET, HEAD");
     });
 
+    it("makes no feed for another node's resource replicated here", async () => {
+      const replica = await createResource(t.fabrique.id, "Fraiseuse d'ailleurs");
+      await t.agent.store.query(
+        "UPDATE resource SET owned = FALSE, owner_node_id = 'OTHERNODE' WHERE id = $1",
+        [replica],
+      );
+      expect(codes(await gqlCreate({ resourceId: replica }))).toEqual(["NOT_FOUND"]);
+    });
+
     it("lets a satellite manage its own space's feeds only; the fabrique's team all of them", async () => {
       const sat = await createSatellite("Le Bercail");
       const other = await createSatellite("La Grange");

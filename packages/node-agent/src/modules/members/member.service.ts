@@ -4,6 +4,7 @@ import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { LocalWriter } from "../../outbox/local-writer.ts";
+import { credentialRepository } from "../../store/credential.repository.ts";
 import { type MemberRecord, memberRepository } from "../../store/member.repository.ts";
 import { spaceRepository } from "../../store/space.repository.ts";
 
@@ -153,10 +154,21 @@ export function createMemberService(deps: {
       });
     },
 
-    /** Deletes the member's personal data here and sends a tombstone to every replica. */
+    /**
+     * Deletes the member's personal data here and sends a tombstone to every replica; the
+     * credentials granted to the member go too (a CREDENTIAL DELETE each), in one transaction.
+     */
     async erase(viewer: Viewer, id: string): Promise<string> {
       return writer.write(async (tx, changes) => {
         await loadManaged(tx, viewer, id);
+        for (const credentialId of await credentialRepository.deleteOwnedOfMember(tx, id)) {
+          await changes.append({
+            entity: "CREDENTIAL",
+            entityId: credentialId,
+            op: "DELETE",
+            payload: null,
+          });
+        }
         await memberRepository.deleteOwned(tx, id);
         await changes.append({ entity: "MEMBER", entityId: id, op: "DELETE", payload: null });
         return id;

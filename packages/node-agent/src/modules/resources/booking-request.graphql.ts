@@ -68,7 +68,7 @@ export const BookingRequestRef = builder
   });
 
 const CHECKED_HERE =
-  "Checked here first against the replica: RESOURCE_NOT_SHARED (a LOCAL resource of another network), RESOURCE_NOT_AVAILABLE, BOOKING_RULE_VIOLATION (duration, lead time, windows; NOT_MOVABLE for a loan), CREDENTIAL_REQUIRED (extensions.credential), NOT_FOUND, FORBIDDEN (a satellite for another space; a member or space outside this network), BAD_USER_INPUT (reason OWNED_HERE: this node's own resource, use book or lend). Then stored PENDING and sent to the owner, hub up or down; the owner decides (its rules, or a person) and the decision comes back.";
+  "Checked here first against the replica: RESOURCE_NOT_AVAILABLE, BOOKING_RULE_VIOLATION (duration, lead time, windows; NOT_MOVABLE for a loan), CREDENTIAL_REQUIRED (extensions.credential), NOT_FOUND (unknown here: another network's LOCAL resource is never known here), FORBIDDEN (a satellite for another space; a member or space outside this network), BAD_USER_INPUT (reason OWNED_HERE: this node's own resource, use book or lend). Then stored PENDING and sent to the owner, hub up or down; the owner decides (its rules, or a person) and the decision comes back.";
 
 builder.queryFields((t) => ({
   bookingRequests: t.field({

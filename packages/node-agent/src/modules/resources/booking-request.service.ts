@@ -17,7 +17,7 @@ import { memberRepository } from "../../store/member.repository.ts";
 import { type ResourceRecord, resourceRepository } from "../../store/resource.repository.ts";
 import { spaceRepository } from "../../store/space.repository.ts";
 import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
-import { answerRequest, canSeeBooking, emitBooking } from "./resource.service.ts";
+import { answerRequest, canSeeBooking, emitBooking, isVisible } from "./resource.service.ts";
 import {
   assertBeforeDeadline,
   assertCredential,
@@ -32,8 +32,7 @@ import {
  *
  * Requester side (OUTGOING):
  * - `requestBooking` / `requestLoan` for another node's resource, checked first against the
- *   replica held here (scope: a LOCAL resource of another network is RESOURCE_NOT_SHARED;
- *   status, duration, lead time, windows, a movable resource for a loan; the credential gate
+ *   replica held here (another network's LOCAL resource is not kept here: NOT_FOUND; status, duration, lead time, windows, a movable resource for a loan; the credential gate
  *   for a member from the replicated credentials), then stored PENDING with its BOOKING_REQUEST
  *   event: it works with the hub down and stays PENDING until the decision comes back.
  * - `cancelBookingRequest`: a PENDING request is CANCELLED at once; a CONFIRMED one until the
@@ -41,8 +40,9 @@ import {
  *   CANCELLED here, and the withdrawal (cancelled: true) travels to the owner.
  *
  * Owner side (INCOMING, stored by the pull):
- * - `decidePending` (after every pull and at start): PENDING requests of resources without
- *   approvalRequired are decided by the same rules as `book`, measured at decision time:
+ * - `decidePending` (at start, after a pull that brought incoming requests or withdrawals, and
+ *   every minute as a safety net): PENDING requests of resources without approvalRequired
+ *   (only those: one waiting for a person costs nothing) are decided by the same rules as `book`, measured at decision time:
  *   CONFIRMED with the booking (or loan) created, or DECLINED with the refusal's message in
  *   `reason` and its documented code in `reasonCode` (SLOT_TAKEN, CREDENTIAL_REQUIRED,
  *   RESOURCE_ON_LOAN, BOOKING_RULE_VIOLATION…). A CONFIRMED request the requester withdrew has
@@ -138,20 +138,15 @@ export function createBookingRequestService(deps: {
   /** Another node's resource this node may request: its replica, open to other networks. */
   async function requestableResource(db: SqlSession, id: string): Promise<ResourceRecord> {
     const resource = await resourceRepository.find(db, id);
-    if (!resource)
+    // Another network's LOCAL resource is not for this node to know of (see isVisible).
+    if (!resource || !isVisible(resource)) {
       throw new MaillageError("NOT_FOUND", `no resource ${id}`, { field: "resourceId" });
+    }
     if (resource.owned) {
       throw new MaillageError(
         "BAD_USER_INPUT",
         "resourceId: this node owns the resource: book it (or lend it) directly",
         { field: "resourceId", reason: "OWNED_HERE" },
-      );
-    }
-    if (resource.sharingScope === "LOCAL") {
-      throw refused(
-        "RESOURCE_NOT_SHARED",
-        "this resource is shared inside its own fabrique network only",
-        { sharingScope: resource.sharingScope },
       );
     }
     return resource;
@@ -331,6 +326,25 @@ export function createBookingRequestService(deps: {
     });
   }
 
+  let deciding: Promise<number> = Promise.resolve(0);
+
+  /**
+   * One pass of the decider over its queue: only the requests the rules can decide now (see
+   * bookingRequestRepository.awaitingOwner), each in its own local write.
+   */
+  async function decideQueue(): Promise<number> {
+    const queue = await bookingRequestRepository.awaitingOwner(store);
+    let answered = 0;
+    for (const id of queue) {
+      try {
+        if (await processQueued(id)) answered += 1;
+      } catch (err) {
+        deps.logger?.error({ err, requestId: id }, "deciding a booking request failed");
+      }
+    }
+    return answered;
+  }
+
   return {
     /** Requests: the team sees all, a satellite those for its space, a member its own. */
     async list(viewer: Viewer, raw: unknown): Promise<BookingRequestRecord[]> {
@@ -454,16 +468,10 @@ export function createBookingRequestService(deps: {
      * it answered; one that fails is logged and left for the next run.
      */
     async decidePending(): Promise<number> {
-      const queue = await bookingRequestRepository.awaitingOwner(store);
-      let answered = 0;
-      for (const request of queue) {
-        try {
-          if (await processQueued(request.id)) answered += 1;
-        } catch (err) {
-          deps.logger?.error({ err, requestId: request.id }, "deciding a booking request failed");
-        }
-      }
-      return answered;
+      // One run at a time: a run asked for while one goes on follows it (it may see more).
+      const run = deciding.then(decideQueue, decideQueue);
+      deciding = run.catch(() => 0);
+      return run;
     },
   };
 }

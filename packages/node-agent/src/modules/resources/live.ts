@@ -60,6 +60,19 @@ export class Publications {
   }
 }
 
+/**
+ * Whether a pull brought the automatic decider work: an incoming request stored PENDING, or a
+ * confirmed one the requester withdrew. Replicas, decisions received and the rest do not.
+ */
+export function bringsDecisions(items: readonly Publication[]): boolean {
+  return items.some(
+    (item) =>
+      item.topic === "bookingUpdated" &&
+      item.update.request?.direction === "INCOMING" &&
+      (item.update.request.status === "PENDING" || item.update.request.cancelRequested),
+  );
+}
+
 export function publishAll(pubsub: ResourcePubSub, items: readonly Publication[]): void {
   for (const item of items) {
     if (item.topic === "bookingUpdated") pubsub.publish("bookingUpdated", item.update);

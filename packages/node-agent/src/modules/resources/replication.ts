@@ -12,7 +12,7 @@ import {
   bookingRequestRepository,
 } from "../../store/booking-request.repository.ts";
 import { credentialRepository } from "../../store/credential.repository.ts";
-import { resourceRepository } from "../../store/resource.repository.ts";
+import { EXCLUSION_VIOLATION, resourceRepository } from "../../store/resource.repository.ts";
 import type { Publications } from "./live.ts";
 
 /**
@@ -21,14 +21,33 @@ import type { Publications } from "./live.ts";
  * - RESOURCE, BOOKING, CREDENTIAL: replicas, upserted (this node's own records are never
  *   overwritten); a replica never blocks a pull: no exclusion constraint on replicated
  *   occupancy, and an event that cannot be stored is skipped (savepoint) and reported.
+ *   A RESOURCE saying LOCAL (the hub's last broadcast when a shared resource goes back to its
+ *   own network) deletes the replica and its occupancy: another network's LOCAL resource is
+ *   never kept here. A RESOURCE from a new origin (its owner re-enrolled) moves the replica,
+ *   and this node's outgoing requests for it, to that node. Occupancy of a resource unknown
+ *   here is not kept (the hub sends a resource before its bookings).
+ * - Handovers (no origin, addressed to this node: it was re-enrolled and the hub gives back
+ *   what its fabrique owned): a RESOURCE is adopted as owned; a BOOKING of a resource owned
+ *   here becomes a booking row (the owner's truth; one overlapping a confirmed booking here is
+ *   skipped and reported, never breaking the pull); a CREDENTIAL becomes owned.
  * - BOOKING_REQUEST (routed to this node, the resource's owner): stored INCOMING, PENDING (or
  *   CANCELLED if it arrives withdrawn). A later withdrawal cancels a PENDING one at once; a
  *   CONFIRMED one is marked, and the automatic decider frees the slot and answers after the pull.
  *   A request for a resource this node does not own is ignored: it cannot decide it.
  * - BOOKING_DECISION (routed to this node, the requester): copied onto the OUTGOING request;
- *   a request this node withdrew stays CANCELLED (the owner's CANCELLED answer follows).
+ *   a request this node withdrew stays CANCELLED (the owner's CANCELLED answer follows),
+ *   unless the owner answers with a loan handed over (the withdrawal crossed the check-out):
+ *   the owner is the truth for where the object is, and the request is CONFIRMED again.
  */
-export type ResourceAppliedAs = "replica" | "kept-owned" | "request" | "decision" | "skipped";
+export type ResourceAppliedAs =
+  | "replica"
+  | "kept-owned"
+  | "request"
+  | "decision"
+  | "handover"
+  | "deleted"
+  | "not-needed"
+  | "skipped";
 
 export const RESOURCE_ENTITIES = new Set([
   "RESOURCE",
@@ -49,13 +68,29 @@ async function applyOne(
   pubs: Publications,
 ): Promise<ResourceAppliedAs> {
   const origin = event.originNodeId;
+  const handover = origin === null && event.targetNodeId === nodeId;
   switch (event.entity) {
     case "RESOURCE": {
       if (event.op === "DELETE") return "skipped"; // never happens: a resource is RETIRED
       const state = ResourcePayload.parse(event.payload);
+      if (handover) {
+        const adopted = await resourceRepository.adoptHandover(tx, event.entityId, state);
+        if (adopted) pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+        return adopted ? "handover" : "kept-owned";
+      }
+      if (state.sharingScope === "LOCAL") {
+        const deleted = await resourceRepository.deleteReplica(tx, event.entityId);
+        if (deleted) {
+          pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+          return "deleted";
+        }
+        return (await resourceRepository.find(tx, event.entityId)) ? "kept-owned" : "not-needed";
+      }
       const written = await resourceRepository.upsertReplica(tx, event.entityId, origin, state);
-      if (written) pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
-      return written ? "replica" : "kept-owned";
+      if (!written) return "kept-owned";
+      if (origin !== null) await bookingRequestRepository.followOwner(tx, event.entityId, origin);
+      pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+      return "replica";
     }
     case "BOOKING": {
       if (event.op === "DELETE") {
@@ -65,21 +100,49 @@ async function applyOne(
       }
       const state = BookingPayload.parse(event.payload);
       const resource = await resourceRepository.find(tx, state.resourceId);
+      const slot = [new Date(state.startsAt), new Date(state.endsAt)] as const;
+      if (handover) {
+        if (!resource?.owned) {
+          throw new Error(
+            `handover booking ${event.entityId}: resource ${state.resourceId} is not this node's`,
+          );
+        }
+        let adopted: boolean;
+        try {
+          adopted = await resourceRepository.adoptHandoverBooking(
+            tx,
+            event.entityId,
+            resource.spaceId,
+            state,
+          );
+        } catch (error) {
+          if ((error as { code?: unknown } | null)?.code !== EXCLUSION_VIOLATION) throw error;
+          throw new Error(
+            `handover booking ${event.entityId} of resource ${state.resourceId} overlaps a confirmed booking here: not adopted`,
+            { cause: error },
+          );
+        }
+        if (adopted) pubs.availability(state.resourceId, ...slot);
+        return adopted ? "handover" : "kept-owned";
+      }
       if (resource?.owned) return "kept-owned"; // this node's own bookings are the truth
+      if (!resource) return "not-needed"; // unknown here (or another network's LOCAL one)
       await resourceRepository.upsertReplicaBooking(tx, event.entityId, origin, state);
-      pubs.availability(state.resourceId, new Date(state.startsAt), new Date(state.endsAt));
+      pubs.availability(state.resourceId, ...slot);
       return "replica";
     }
     case "CREDENTIAL": {
-      const written =
-        event.op === "DELETE"
-          ? await credentialRepository.deleteReplica(tx, event.entityId)
-          : await credentialRepository.upsertReplica(
-              tx,
-              event.entityId,
-              CredentialPayload.parse(event.payload),
-            );
-      return written || event.op === "DELETE" ? "replica" : "kept-owned";
+      if (event.op === "DELETE") {
+        await credentialRepository.deleteReplica(tx, event.entityId);
+        return "replica";
+      }
+      const state = CredentialPayload.parse(event.payload);
+      if (handover) {
+        const adopted = await credentialRepository.adoptHandover(tx, event.entityId, state);
+        return adopted ? "handover" : "kept-owned";
+      }
+      const written = await credentialRepository.upsertReplica(tx, event.entityId, state);
+      return written ? "replica" : "kept-owned";
     }
     case "BOOKING_REQUEST": {
       if (event.op === "DELETE") return "skipped";
@@ -122,9 +185,13 @@ async function applyOne(
       if (request.ownerNodeId !== null && origin !== null && origin !== request.ownerNodeId) {
         return "skipped"; // only the resource's owner decides
       }
-      if (request.status === "CANCELLED" && state.status !== "CANCELLED") {
+      const handedOver =
+        state.status === "CONFIRMED" && state.loan !== null && state.loan.status !== "CONFIRMED";
+      if (request.status === "CANCELLED" && state.status !== "CANCELLED" && !handedOver) {
         return "decision"; // withdrawn here; the owner's CANCELLED answer is on its way
       }
+      // A loan handed over (or back) while the withdrawal travelled: the owner knows where the
+      // object is, and its state stands (the request is CONFIRMED again).
       const decided = await bookingRequestRepository.decide(tx, request.id, {
         status: state.status,
         reason: state.reason,

@@ -288,7 +288,8 @@ const NetworkResourceFilter = builder.inputType("NetworkResourceFilter", {
     category: t.field({ type: ResourceCategoryEnum }),
     sharingScope: t.field({
       type: SharingScopeEnum,
-      description: "Default: NETWORK and NATIONAL (the ones open to this node)",
+      description:
+        "Default: NETWORK and NATIONAL (the ones open to this node). LOCAL lists nothing: another network's LOCAL resource is never kept here.",
     }),
   }),
 });
@@ -320,7 +321,7 @@ builder.queryFields((t) => ({
   networkResources: t.field({
     type: [ResourceRef],
     description:
-      "Other nodes' resources replicated at this agent, by name (answers offline too). Default: those open to this node (NETWORK, NATIONAL).",
+      "Other nodes' resources replicated at this agent, by name (answers offline too). Default: those open to this node (NETWORK, NATIONAL); never another network's LOCAL resource (a sharingScope: LOCAL filter lists nothing).",
     authScopes: { authenticated: true },
     args: { filter: t.arg({ type: NetworkResourceFilter }) },
     resolve: (_parent, args, ctx) =>
@@ -328,7 +329,7 @@ builder.queryFields((t) => ({
   }),
   resourceAvailability: t.field({
     type: [TimeSlotRef],
-    description: `The free slots of a resource (this node's, or a replica's from its replicated occupancy) in [from, to), at most ${AVAILABILITY_MAX_DAYS} days (BAD_USER_INPUT beyond): its windows and closures minus its confirmed bookings and loans, slots shorter than its minimum booking left out.`,
+    description: `The free slots of a resource (this node's, or a replica's from its replicated occupancy) in [from, to), at most ${AVAILABILITY_MAX_DAYS} days (BAD_USER_INPUT beyond): its windows and closures minus its confirmed bookings and loans, slots shorter than its minimum booking left out. NOT_FOUND for an unknown resource (another network's LOCAL resource included).`,
     authScopes: { authenticated: true },
     args: {
       resourceId: t.arg.id({ required: true }),
@@ -410,7 +411,7 @@ builder.mutationFields((t) => ({
   cancelBooking: t.field({
     type: BookingRef,
     description:
-      "Cancels a confirmed booking or loan of this node and frees its slot, until the resource's cancellation deadline before the start: CANCEL_DEADLINE_PASSED after it, BAD_USER_INPUT with extensions.reason ALREADY_CANCELLED if it was, INVALID_TRANSITION for a loan handed over. A booking answering another node's request sends it a CANCELLED decision (reasonCode CANCELLED_BY_OWNER).",
+      "Cancels a confirmed booking or loan of this node and frees its slot, until the resource's cancellation deadline before the start: CANCEL_DEADLINE_PASSED after it, INVALID_TRANSITION (extensions.reason ALREADY_CANCELLED, extensions.status CANCELLED) if it was, INVALID_TRANSITION for a loan handed over. A booking answering another node's request sends it a CANCELLED decision (reasonCode CANCELLED_BY_OWNER).",
     authScopes: { fabriqueAdmin: true, satellite: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) => ctx.resources.cancelBooking(viewerOf(ctx), String(args.id)),
@@ -436,7 +437,7 @@ builder.mutationFields((t) => ({
   checkOutLoan: t.field({
     type: LoanRef,
     description:
-      "The resource is handed over: CONFIRMED → CHECKED_OUT, the borrowing space holds it (INVALID_TRANSITION otherwise, extensions.status). A loan answering another node's request sends it the new state.",
+      "The resource is handed over: CONFIRMED → CHECKED_OUT, the borrowing space holds it (INVALID_TRANSITION otherwise, extensions.status; RESOURCE_ON_LOAN while another loan of the resource is checked out and not back). A loan answering another node's request sends it the new state.",
     authScopes: { fabriqueAdmin: true },
     args: { id: t.arg.id({ required: true, description: "The loan's id" }) },
     resolve: (_parent, args, ctx) => ctx.resources.checkOutLoan(viewerOf(ctx), String(args.id)),

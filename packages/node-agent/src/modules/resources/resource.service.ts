@@ -14,6 +14,7 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
+import type { Logger } from "../../logger.ts";
 import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
 import {
   type BookingRequestRecord,
@@ -51,12 +52,14 @@ import { assertBeforeDeadline, isOverdue, placeBooking, refused } from "./rules.
  *   included: a loan blocks home bookings for its period (RESOURCE_ON_LOAN).
  * - Loans (`lend` here, or a LOAN request from another node): CONFIRMED → `checkOutLoan` →
  *   CHECKED_OUT (the borrower holds it) → `checkInLoan` → RETURNED (home holds it; back early,
- *   the rest of the period is free again). A checked-out loan past its end is overdue and blocks
+ *   the rest of the period is free again). A loan is not checked out while another loan of the
+ *   resource is (RESOURCE_ON_LOAN). A checked-out loan past its end is overdue and blocks
  *   every new booking until it is checked in. For a loan answering a request, each transition
  *   sends a BOOKING_DECISION with the `loan` state to the requester.
  * - `cancelBooking` frees the slot, until `cancelDeadlineMinutes` before its start
- *   (CANCEL_DEADLINE_PASSED after; ALREADY_CANCELLED for a booking cancelled before; a loan
- *   handed over is checked in, not cancelled: INVALID_TRANSITION). Cancelling a booking that
+ *   (CANCEL_DEADLINE_PASSED after; INVALID_TRANSITION with reason ALREADY_CANCELLED and status
+ *   CANCELLED for a booking cancelled before; a loan handed over is checked in, not
+ *   cancelled: INVALID_TRANSITION). Cancelling a booking that
  *   answers another node's request sends a CANCELLED decision (reasonCode CANCELLED_BY_OWNER).
  */
 export type ResourceService = ReturnType<typeof createResourceService>;
@@ -195,11 +198,17 @@ export async function emitBooking(changes: ChangeLog, booking: BookingRecord): P
   });
 }
 
+/** Whether a resource row is for this node to see: its own, or another's not LOCAL. */
+export function isVisible(resource: Pick<ResourceRecord, "owned" | "sharingScope">): boolean {
+  return resource.owned || resource.sharingScope !== "LOCAL";
+}
+
 export function createResourceService(deps: {
   store: SqlStore;
   writer: LocalWriter;
   pubsub: ResourcePubSub;
   fabriqueId: string;
+  logger?: Logger | undefined;
   now?: (() => Date) | undefined;
 }) {
   const { store, writer, pubsub, fabriqueId } = deps;
@@ -327,6 +336,19 @@ export function createResourceService(deps: {
       }
       const at = now();
       const resource = await resourceRepository.find(tx, booking.resourceId);
+      if (from === "CONFIRMED") {
+        // One object, one holder: it leaves again once the previous borrower gave it back.
+        const away = (await resourceRepository.checkedOutLoans(tx, booking.resourceId)).find(
+          (loan) => loan.id !== id,
+        );
+        if (away) {
+          throw refused(
+            "RESOURCE_ON_LOAN",
+            "the resource is still away on another loan: check that one in first",
+            { loanId: away.id, holderSpaceId: away.loan?.holderSpaceId },
+          );
+        }
+      }
       const changed =
         from === "CONFIRMED"
           ? await resourceRepository.checkOutLoan(tx, id, at)
@@ -354,16 +376,55 @@ export function createResourceService(deps: {
       return resourceRepository.ofSpace(store, spaceId);
     },
 
+    /** One of this node's resources or a replica visible here (never another's LOCAL one). */
     async find(id: string): Promise<ResourceRecord | undefined> {
-      return resourceRepository.find(store, id);
+      const resource = await resourceRepository.find(store, id);
+      return resource && isVisible(resource) ? resource : undefined;
+    },
+
+    /**
+     * Sends what never travelled (resources created before they did, migration 0007): for each
+     * resource of this node marked unpublished, a RESOURCE event then a BOOKING event for each
+     * of its CONFIRMED bookings and loans still to end, and the mark cleared, in one local
+     * write per resource. Run at start, before the sync engine; running it again sends
+     * nothing. Returns how many resources it published; one that fails is logged and left
+     * for the next start.
+     */
+    async publishUnpublished(): Promise<number> {
+      let published = 0;
+      for (const id of await resourceRepository.unpublished(store)) {
+        try {
+          const sent = await writer.write(async (tx, changes) => {
+            const resource = await resourceRepository.lockUnpublished(tx, id);
+            if (!resource) return false;
+            await changes.append({
+              entity: "RESOURCE",
+              entityId: resource.id,
+              op: "UPSERT",
+              payload: resourcePayloadOf(resource),
+            });
+            for (const booking of await resourceRepository.confirmedEndingAfter(tx, id, now())) {
+              await emitBooking(changes, booking);
+            }
+            await resourceRepository.markPublished(tx, id);
+            return true;
+          });
+          if (sent) published += 1;
+        } catch (err) {
+          deps.logger?.error({ err, resourceId: id }, "publishing a resource failed");
+        }
+      }
+      return published;
     },
 
     /**
      * Other nodes' resources replicated here, by name (readable offline). Without a scope:
-     * those open to this node (NETWORK and NATIONAL); LOCAL ones stay in their network.
+     * those open to this node (NETWORK and NATIONAL). Never another network's LOCAL resource:
+     * `sharingScope: LOCAL` lists nothing.
      */
     async networkResources(raw: unknown): Promise<ResourceRecord[]> {
       const filter = parseInput(NetworkFilter, raw ?? {});
+      if (filter.sharingScope === "LOCAL") return [];
       const scopes: SharingScope[] = filter.sharingScope
         ? [filter.sharingScope]
         : ["NETWORK", "NATIONAL"];
@@ -377,7 +438,9 @@ export function createResourceService(deps: {
     async update(_viewer: Viewer, id: string, raw: unknown): Promise<ResourceRecord> {
       const changes = parseInput(ResourceChanges, raw);
       const current = await resourceRepository.find(store, id);
-      if (!current) throw new MaillageError("NOT_FOUND", `no resource ${id}`, { id });
+      if (!current || !isVisible(current)) {
+        throw new MaillageError("NOT_FOUND", `no resource ${id}`, { id });
+      }
       if (!current.owned) {
         throw new MaillageError(
           "FORBIDDEN",
@@ -475,7 +538,10 @@ export function createResourceService(deps: {
       return writeAndPublish(async (tx, changes, pubs) => {
         const booking = await visibleBooking(tx, viewer, id);
         if (booking.status === "CANCELLED") {
-          throw refused("ALREADY_CANCELLED", "the booking is already cancelled", { id });
+          throw refused("ALREADY_CANCELLED", "the booking is already cancelled", {
+            id,
+            status: "CANCELLED",
+          });
         }
         if (booking.loan && booking.loan.status !== "CONFIRMED") {
           throw new MaillageError(
@@ -489,7 +555,10 @@ export function createResourceService(deps: {
         assertBeforeDeadline(resource, booking.from, at);
         const cancelled = await resourceRepository.cancelBooking(tx, id);
         if (!cancelled) {
-          throw refused("ALREADY_CANCELLED", "the booking is already cancelled", { id });
+          throw refused("ALREADY_CANCELLED", "the booking is already cancelled", {
+            id,
+            status: "CANCELLED",
+          });
         }
         await emitBooking(changes, cancelled);
         pubs.booking(cancelled);
@@ -526,7 +595,7 @@ export function createResourceService(deps: {
     async availability(raw: unknown): Promise<Interval[]> {
       const input = parseInput(AvailabilityInput, raw);
       const resource = await resourceRepository.find(store, input.resourceId);
-      if (!resource) {
+      if (!resource || !isVisible(resource)) {
         throw new MaillageError("NOT_FOUND", `no resource ${input.resourceId}`, {
           field: "resourceId",
         });

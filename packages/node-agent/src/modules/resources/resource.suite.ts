@@ -193,7 +193,13 @@ export function registerResourceTests(backend: Backend) {
 
       const cancelled = await cancel(first.data?.book.id as string);
       expect(cancelled.data?.cancelBooking.status).toBe("CANCELLED");
-      expect(reasons(await cancel(first.data?.book.id as string))).toEqual(["ALREADY_CANCELLED"]);
+      const twice = await cancel(first.data?.book.id as string);
+      expect(reasons(twice)).toEqual(["ALREADY_CANCELLED"]);
+      // docs/errors.md: cancelling what is already cancelled is an invalid transition.
+      expect(twice.errors?.[0]?.extensions).toMatchObject({
+        code: "INVALID_TRANSITION",
+        status: "CANCELLED",
+      });
       const again = await book({ resourceId: room.id, from: at(29.5), to: at(30.5) });
       expect(again.errors).toBeUndefined();
       expect((await rows(room.id)).map((b) => b.status)).toEqual([

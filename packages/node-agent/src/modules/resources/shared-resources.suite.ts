@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bookingRequestRepository } from "../../store/booking-request.repository.ts";
 import { type OutboxEntry, outboxRepository } from "../../store/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
 
@@ -250,9 +251,8 @@ export function registerSharedResourceTests(backend: Backend) {
       await pull(requester);
       const before = (await outbox(requester)).length;
       const slot = { from: at(72), to: at(73), forSpace: requester.fabrique.id };
-      expect(codes(await requestBooking({ resourceId: local, ...slot }))).toEqual([
-        "RESOURCE_NOT_SHARED",
-      ]);
+      // Another network's LOCAL resource is not even known here.
+      expect(codes(await requestBooking({ resourceId: local, ...slot }))).toEqual(["NOT_FOUND"]);
       const early = await requestBooking({ ...slot, resourceId: laser, from: at(24), to: at(25) });
       expect(early.errors?.[0]?.extensions).toMatchObject({
         code: "BOOKING_RULE_VIOLATION",
@@ -850,6 +850,463 @@ export function registerSharedResourceTests(backend: Backend) {
         ),
       );
       expect(ownFree.resourceAvailability).toEqual([{ from: at(29), to: at(34) }]);
+    });
+
+    /** Replicated state of another node's resource, as a RESOURCE event carries it. */
+    const resourcePayload = (extra: Record<string, unknown> = {}) => ({
+      spaceId: "01JOTHERSPACE0000000000000",
+      name: "Fraiseuse",
+      category: "MACHINE",
+      description: null,
+      sharingScope: "NETWORK",
+      requiredCredential: null,
+      minMinutes: 30,
+      maxMinutes: 240,
+      leadMinutes: 0,
+      cancelDeadlineMinutes: 0,
+      status: "AVAILABLE",
+      movable: false,
+      approvalRequired: false,
+      windows: [],
+      closures: [],
+      ...extra,
+    });
+    const appendTo = (t: TestAgent, event: Record<string, unknown>) =>
+      t.hub.appendLog({
+        targetNodeId: null,
+        op: "UPSERT",
+        ...event,
+      } as Parameters<TestAgent["hub"]["appendLog"]>[0]);
+    const availability = (t: TestAgent, token: string, id: string, from: string, to: string) =>
+      t.gql<{ resourceAvailability: { from: string; to: string }[] }>(
+        "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+        { id, from, to },
+        token,
+      );
+    const networkResources = async (t: TestAgent, token: string, filter = {}) =>
+      (
+        await ok(
+          t.gql<{ networkResources: { id: string; name: string }[] }>(
+            "query($f: NetworkResourceFilter) { networkResources(filter: $f) { id name } }",
+            { f: filter },
+            token,
+          ),
+        )
+      ).networkResources;
+
+    it("publishes at start the resources and bookings made before resources travelled", async () => {
+      // A resource and its bookings from before migration 0005: rows, no event.
+      const old = "01JOLDRESOURCE000000000000";
+      await owner.agent.store.query(
+        `INSERT INTO resource (id, space_id, name, category, sharing_scope, min_minutes,
+           max_minutes, lead_minutes, cancel_deadline_minutes, status, movable)
+         VALUES ($1, $2, 'Vieille scie', 'MACHINE', 'NETWORK', 30, 240, 0, 0, 'AVAILABLE', FALSE)`,
+        [old, owner.fabrique.id],
+      );
+      const insertBooking = (id: string, from: string, to: string, status: string) =>
+        owner.agent.store.query(
+          `INSERT INTO booking (id, resource_id, during, booked_for_space, status)
+           VALUES ($1, $2, tstzrange($3::timestamptz, $4::timestamptz, '[)'), $5, $6)`,
+          [id, old, from, to, owner.fabrique.id, status],
+        );
+      await insertBooking("01JOLDPAST", at(-30), at(-29), "CONFIRMED");
+      await insertBooking("01JOLDNEXT", at(30), at(32), "CONFIRMED");
+      await insertBooking("01JOLDGONE", at(40), at(41), "CANCELLED");
+      // What migration 0007 marks.
+      await owner.agent.store.query("UPDATE resource SET published = FALSE WHERE owned");
+      const fresh = await createResource({ name: "Neuve" });
+
+      // What `agent.start()` runs before the sync engine.
+      expect(await owner.agent.services.resources.publishUnpublished()).toBe(1);
+      expect(await owner.agent.services.resources.publishUnpublished()).toBe(0);
+      expect((await outbox(owner)).map((e) => [e.entity, e.entityId])).toEqual([
+        ["RESOURCE", fresh],
+        ["RESOURCE", old],
+        ["BOOKING", "01JOLDNEXT"],
+      ]);
+      // A later booking of the old resource travels after it: the hub accepts it.
+      await ok(
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: old, from: at(34), to: at(35), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      await share();
+      expect((await outbox(owner)).every((e) => e.pushedAt !== null)).toBe(true);
+      expect((await networkResources(requester, requesterAdmin)).map((r) => r.name)).toEqual([
+        "Neuve",
+        "Vieille scie",
+      ]);
+      const free = await ok(availability(requester, requesterAdmin, old, at(29), at(36)));
+      expect(free.resourceAvailability).toEqual([
+        { from: at(29), to: at(30) },
+        { from: at(32), to: at(34) },
+        { from: at(35), to: at(36) },
+      ]);
+    });
+
+    it("erases a member's credentials with the member, here and in every replica", async () => {
+      const member = await registerMember(requester, requesterAdmin);
+      const granted = await ok(
+        requester.gql<{ grantCredential: { id: string } }>(
+          `mutation($m: ID!) { grantCredential(memberId: $m, type: "laser-safety") { id } }`,
+          { m: member },
+          requesterAdmin,
+        ),
+      );
+      await push(requester);
+      await pull(owner);
+      const held = (t: TestAgent) =>
+        t.agent.store.query<{ id: string }>("SELECT id FROM credential WHERE member_id = $1", [
+          member,
+        ]);
+      expect(await held(owner)).toHaveLength(1);
+      await ok(
+        requester.gql(
+          "mutation($id: ID!) { eraseMember(id: $id) }",
+          { id: member },
+          requesterAdmin,
+        ),
+      );
+      expect(await held(requester)).toEqual([]);
+      expect(
+        (await outbox(requester)).slice(-2).map((e) => [e.entity, e.entityId, e.op, e.payload]),
+      ).toEqual([
+        ["CREDENTIAL", granted.grantCredential.id, "DELETE", null],
+        ["MEMBER", member, "DELETE", null],
+      ]);
+      await push(requester);
+      await pull(owner);
+      expect(await held(owner)).toEqual([]);
+
+      // A MEMBER DELETE alone takes the member's replicated credentials with it.
+      const other = "01JOTHERNODE00000000000000";
+      appendTo(owner, {
+        originNodeId: other,
+        entity: "CREDENTIAL",
+        entityId: "01JCRED",
+        payload: {
+          memberId: "01JGONE",
+          type: "laser-safety",
+          issuedAt: new Date().toISOString(),
+          expiresAt: null,
+        },
+      });
+      await pull(owner);
+      expect(
+        await owner.agent.store.query("SELECT id FROM credential WHERE member_id = '01JGONE'"),
+      ).toHaveLength(1);
+      appendTo(owner, {
+        originNodeId: other,
+        entity: "MEMBER",
+        entityId: "01JGONE",
+        op: "DELETE",
+        payload: null,
+      });
+      await pull(owner);
+      expect(
+        await owner.agent.store.query("SELECT id FROM credential WHERE member_id = '01JGONE'"),
+      ).toEqual([]);
+    });
+
+    it("drops another network's resource once it is LOCAL, with its occupancy", async () => {
+      const room = await createResource({ name: "Salle", category: "ROOM" });
+      await ok(
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: room, from: at(30), to: at(31), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      await share();
+      expect((await networkResources(requester, requesterAdmin)).map((r) => r.id)).toEqual([room]);
+      await ok(
+        owner.gql(
+          `mutation($id: ID!) { updateResource(id: $id, input: { sharingScope: LOCAL }) { id } }`,
+          { id: room },
+          ownerAdmin,
+        ),
+      );
+      await share();
+      expect(await networkResources(requester, requesterAdmin)).toEqual([]);
+      expect(await networkResources(requester, requesterAdmin, { sharingScope: "LOCAL" })).toEqual(
+        [],
+      );
+      expect(codes(await availability(requester, requesterAdmin, room, at(29), at(32)))).toEqual([
+        "NOT_FOUND",
+      ]);
+      expect(
+        await requester.agent.store.query("SELECT id FROM booking_replica WHERE resource_id = $1", [
+          room,
+        ]),
+      ).toEqual([]);
+      expect(await requester.agent.services.resources.find(room)).toBeUndefined();
+      // A LOCAL resource broadcast anyway (an older hub) is not stored either.
+      appendTo(requester, {
+        originNodeId: owner.credentials.identity.nodeId,
+        entity: "RESOURCE",
+        entityId: "01JLOCALELSEWHERE000000000",
+        payload: resourcePayload({ sharingScope: "LOCAL" }),
+      });
+      await pull(requester);
+      expect(await requester.agent.services.resources.find("01JLOCALELSEWHERE000000000")).toBe(
+        undefined,
+      );
+      // The owner's own view is unchanged.
+      expect(
+        (await ok(availability(owner, ownerAdmin, room, at(29), at(32)))).resourceAvailability,
+      ).toEqual([
+        { from: at(29), to: at(30) },
+        { from: at(31), to: at(32) },
+      ]);
+    });
+
+    it("adopts what the hub hands over after a re-enrolment, and follows a re-enrolled owner", async () => {
+      const nodeId = owner.credentials.identity.nodeId;
+      const handed = "01JHANDEDRESOURCE000000000";
+      const handover = (event: Record<string, unknown>) =>
+        appendTo(owner, { originNodeId: null, targetNodeId: nodeId, ...event });
+      const slot = (id: string, from: string, to: string) =>
+        handover({
+          entity: "BOOKING",
+          entityId: id,
+          payload: {
+            resourceId: handed,
+            kind: "BOOKING",
+            startsAt: from,
+            endsAt: to,
+            status: "CONFIRMED",
+            requestId: null,
+          },
+        });
+      handover({
+        entity: "RESOURCE",
+        entityId: handed,
+        payload: resourcePayload({ spaceId: owner.fabrique.id, name: "Presse" }),
+      });
+      slot("01JHB1", at(30), at(32));
+      // Overlapping a booking adopted just before: skipped, the pull goes on.
+      slot("01JHB2", at(31), at(33));
+      handover({
+        entity: "CREDENTIAL",
+        entityId: "01JHC1",
+        payload: {
+          memberId: "01JHMEMBER",
+          type: "press",
+          issuedAt: new Date().toISOString(),
+          expiresAt: null,
+        },
+      });
+      const last = slot("01JHB3", at(40), at(41));
+      await pull(owner);
+      const cursor = await owner.agent.store.query<{ pull_cursor: string }>(
+        "SELECT pull_cursor FROM sync_state",
+      );
+      expect(cursor[0]?.pull_cursor).toBe(last.offset);
+      expect(await owner.agent.services.resources.find(handed)).toMatchObject({
+        owned: true,
+        ownerNodeId: null,
+        name: "Presse",
+      });
+      const bookings = await owner.agent.store.query<{ id: string }>(
+        "SELECT id FROM booking WHERE resource_id = $1 ORDER BY id",
+        [handed],
+      );
+      expect(bookings.map((b) => b.id)).toEqual(["01JHB1", "01JHB3"]);
+      expect(
+        await owner.agent.store.query("SELECT owned FROM credential WHERE id = '01JHC1'"),
+      ).toEqual([{ owned: true }]);
+      // Owned now: booked here, and its events are this node's.
+      const booked = await owner.gql(
+        `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+           book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+        { r: handed, from: at(31), to: at(32), s: owner.fabrique.id },
+        ownerAdmin,
+      );
+      expect(codes(booked)).toEqual(["SLOT_TAKEN"]);
+      await ok(
+        owner.gql(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: handed, from: at(34), to: at(35), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      await push(owner);
+
+      // At a requester: the owner re-enrolled under a new id, its decisions are accepted.
+      const laser = await createResource();
+      await share();
+      const made = await ok(
+        requestBooking({
+          resourceId: laser,
+          from: at(50),
+          to: at(51),
+          forSpace: requester.fabrique.id,
+        }),
+      );
+      await roundTrip();
+      const renewed = "01JRENEWEDNODE000000000000";
+      appendTo(requester, {
+        originNodeId: renewed,
+        entity: "RESOURCE",
+        entityId: laser,
+        payload: resourcePayload({ spaceId: owner.fabrique.id, name: "Découpeuse laser" }),
+      });
+      appendTo(requester, {
+        originNodeId: renewed,
+        targetNodeId: requester.credentials.identity.nodeId,
+        entity: "BOOKING_DECISION",
+        entityId: made.requestBooking.id,
+        payload: {
+          resourceId: laser,
+          status: "CANCELLED",
+          reason: "cancelled by the resource's owner",
+          reasonCode: "CANCELLED_BY_OWNER",
+          bookingId: null,
+          loan: null,
+          decidedAt: new Date().toISOString(),
+        },
+      });
+      await pull(requester);
+      const [outgoing] = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(outgoing).toMatchObject({
+        status: "CANCELLED",
+        reasonCode: "CANCELLED_BY_OWNER",
+        ownerNodeId: renewed,
+      });
+    });
+
+    it("decides only what the rules can, and only after pulls that bring requests", async () => {
+      const truck = await createResource({ name: "Camion", approvalRequired: true });
+      const laser = await createResource();
+      await share();
+      const space = requester.fabrique.id;
+      await ok(requestBooking({ resourceId: truck, from: at(30), to: at(31), forSpace: space }));
+      await push(requester);
+      const services = owner.agent.services.bookingRequests;
+      const decide = services.decidePending;
+      let runs = 0;
+      services.decidePending = () => {
+        runs += 1;
+        return decide();
+      };
+      try {
+        await pull(owner);
+        expect(runs).toBe(1);
+        // Waiting for a person: not in the decider's queue (no write transaction for it).
+        expect(await bookingRequestRepository.awaitingOwner(owner.agent.store)).toEqual([]);
+        // A pull of replicas only: the decider does not run.
+        await createResource({ name: "Autre" });
+        await push(owner);
+        appendTo(owner, {
+          originNodeId: requester.credentials.identity.nodeId,
+          entity: "RESOURCE",
+          entityId: "01JREPLICAONLY000000000000",
+          payload: resourcePayload(),
+        });
+        await pull(owner);
+        expect(runs).toBe(1);
+        const made = await ok(
+          requestBooking({ resourceId: laser, from: at(30), to: at(31), forSpace: space }),
+        );
+        await push(requester);
+        await pull(owner);
+        expect(runs).toBe(2);
+        expect(
+          (await requests(owner, ownerAdmin, "INCOMING")).map((r) => [
+            r.id === made.requestBooking.id,
+            r.status,
+          ]),
+        ).toEqual([
+          [false, "PENDING"],
+          [true, "CONFIRMED"],
+        ]);
+      } finally {
+        services.decidePending = decide;
+      }
+    });
+
+    it("takes the owner's loan state when a withdrawal crosses the check-out", async () => {
+      const kit = await createResource({
+        name: "Kit de portables",
+        category: "KIT",
+        movable: true,
+        maxMinutes: 7 * 24 * 60,
+      });
+      await share();
+      await ok(
+        requester.gql<{ requestLoan: Request }>(
+          `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
+             requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { id } }`,
+          { r: kit, s: requester.fabrique.id, from: at(24), to: at(48) },
+          requesterAdmin,
+        ),
+      );
+      await roundTrip();
+      const [confirmed] = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(confirmed?.status).toBe("CONFIRMED");
+      // The requester withdraws while the owner hands the kit over.
+      await ok(
+        requester.gql(
+          "mutation($id: ID!) { cancelBookingRequest(id: $id) { id } }",
+          { id: confirmed?.id },
+          requesterAdmin,
+        ),
+      );
+      await ok(
+        owner.gql(
+          "mutation($id: ID!) { checkOutLoan(id: $id) { id } }",
+          { id: confirmed?.bookingId },
+          ownerAdmin,
+        ),
+      );
+      await push(requester);
+      await pull(owner);
+      await push(owner);
+      await pull(requester);
+      const [reopened] = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(reopened).toMatchObject({
+        status: "CONFIRMED",
+        loan: { status: "CHECKED_OUT", holderSpaceId: requester.fabrique.id },
+      });
+      const [incoming] = await requests(owner, ownerAdmin, "INCOMING");
+      expect(incoming).toMatchObject({ status: "CONFIRMED", loan: { status: "CHECKED_OUT" } });
+    });
+
+    it("checks a loan out only when no other loan of the resource is away", async () => {
+      const kit = await createResource({
+        name: "Kit",
+        category: "KIT",
+        movable: true,
+        maxMinutes: 7 * 24 * 60,
+      });
+      const lend = async (from: string, to: string) =>
+        (
+          await ok(
+            owner.gql<{ lend: { id: string } }>(
+              `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
+                 lend(resourceId: $r, toSpace: $s, from: $from, to: $to) { id } }`,
+              { r: kit, s: owner.fabrique.id, from, to },
+              ownerAdmin,
+            ),
+          )
+        ).lend.id;
+      const first = await lend(at(24), at(30));
+      const second = await lend(at(30), at(36));
+      const transition = (name: string, id: string) =>
+        owner.gql(`mutation($id: ID!) { ${name}(id: $id) { id } }`, { id }, ownerAdmin);
+      expect((await transition("checkOutLoan", first)).errors).toBeUndefined();
+      const refused = await transition("checkOutLoan", second);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({
+        code: "RESOURCE_ON_LOAN",
+        loanId: first,
+      });
+      expect((await transition("checkInLoan", first)).errors).toBeUndefined();
+      expect((await transition("checkOutLoan", second)).errors).toBeUndefined();
     });
 
     it("publishes live updates after commit, scoped by role", async () => {
