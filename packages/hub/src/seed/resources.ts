@@ -4,6 +4,7 @@ import {
   parisInstant,
   parseWeeklyRule,
   type ResourceCategory,
+  type ResourcePayload,
   type ResourceStatus,
   type SharingScope,
   type Weekday,
@@ -20,24 +21,10 @@ import { createRandom, deriveSeed, type Random, seededUlid } from "./random.ts";
  * cancelled ones lie anywhere in between.
  */
 
-export type PlannedResource = {
+/** A resource's replicated state (the contract's), with what the hub keeps beside it. */
+export type PlannedResource = ResourcePayload & {
   id: string;
   ownerNodeId: string;
-  spaceId: string;
-  name: string;
-  category: ResourceCategory;
-  description: string | null;
-  sharingScope: SharingScope;
-  requiredCredential: string | null;
-  minMinutes: number;
-  maxMinutes: number;
-  leadMinutes: number;
-  cancelDeadlineMinutes: number;
-  status: ResourceStatus;
-  movable: boolean;
-  approvalRequired: boolean;
-  windows: AvailabilityWindow[];
-  closures: Closure[];
   updatedAt: Date;
 };
 

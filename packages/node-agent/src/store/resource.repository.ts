@@ -15,24 +15,7 @@ export const BOOKING_STATUSES = ["CONFIRMED", "CANCELLED"] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 /** What a resource is and its booking rules (durations in minutes): its replicated state. */
-export type ResourceFields = {
-  spaceId: string;
-  name: string;
-  category: ResourceCategory;
-  description: string | null;
-  sharingScope: SharingScope;
-  requiredCredential: string | null;
-  minMinutes: number;
-  maxMinutes: number;
-  leadMinutes: number;
-  cancelDeadlineMinutes: number;
-  status: ResourceStatus;
-  movable: boolean;
-  approvalRequired: boolean;
-  /** When it may be booked; none: any time. */
-  windows: AvailabilityWindow[];
-  closures: Closure[];
-};
+export type ResourceFields = ResourcePayload;
 
 export type ResourceRecord = ResourceFields & {
   id: string;

@@ -1,10 +1,4 @@
-import type {
-  AvailabilityWindow,
-  Closure,
-  ResourceCategory,
-  ResourceStatus,
-  SharingScope,
-} from "@maillage/schema";
+import type { ResourceCategory, ResourcePayload, SharingScope } from "@maillage/schema";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Busy, Range } from "./availability.ts";
 
@@ -15,24 +9,9 @@ import type { Busy, Range } from "./availability.ts";
  */
 
 /** A resource with the place that hosts it, as discovery shows it. */
-export type ResourceRow = {
+export type ResourceRow = ResourcePayload & {
   id: string;
   ownerNodeId: string;
-  spaceId: string;
-  name: string;
-  category: ResourceCategory;
-  description: string | null;
-  sharingScope: SharingScope;
-  requiredCredential: string | null;
-  minMinutes: number;
-  maxMinutes: number;
-  leadMinutes: number;
-  cancelDeadlineMinutes: number;
-  status: ResourceStatus;
-  movable: boolean;
-  approvalRequired: boolean;
-  windows: AvailabilityWindow[];
-  closures: Closure[];
   updatedAt: Date;
   spaceName: string;
   communeCode: string;

@@ -15,12 +15,12 @@ import {
 } from "../../store/booking-request.repository.ts";
 import { memberRepository } from "../../store/member.repository.ts";
 import { type ResourceRecord, resourceRepository } from "../../store/resource.repository.ts";
-import { spaceRepository } from "../../store/space.repository.ts";
 import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
 import { answerRequest, canSeeBooking, emitBooking, isVisible } from "./resource.service.ts";
 import {
   assertBeforeDeadline,
   assertCredential,
+  assertNetworkSpace,
   assertRules,
   placeBooking,
   refused,
@@ -108,20 +108,11 @@ export function createBookingRequestService(deps: {
   }
 
   /** A space of this network, open: the fabrique or a satellite this node owns. */
-  async function assertOwnSpace(db: SqlSession, spaceId: string, field: string) {
-    if (spaceId === fabriqueId) return;
-    const space = await spaceRepository.find(db, spaceId);
-    if (!space) throw new MaillageError("NOT_FOUND", `no space ${spaceId}`, { field });
-    if (!(space.owned && space.kind === "SATELLITE" && space.fabriqueId === fabriqueId)) {
-      throw new MaillageError(
-        "FORBIDDEN",
-        "a request is made for a space of this fabrique's network",
-        { field },
-      );
-    }
-    if (space.status === "CLOSED") {
-      throw new MaillageError("SPACE_CLOSED", "the space is closed", { field });
-    }
+  function assertOwnSpace(db: SqlSession, spaceId: string, field: string) {
+    return assertNetworkSpace(db, fabriqueId, spaceId, {
+      forbidden: "a request is made for a space of this fabrique's network",
+      details: { field },
+    });
   }
 
   function assertRequester(viewer: Viewer, forSpace: string | undefined) {

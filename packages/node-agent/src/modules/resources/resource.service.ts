@@ -32,7 +32,13 @@ import {
 } from "../../store/resource.repository.ts";
 import { spaceRepository } from "../../store/space.repository.ts";
 import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
-import { assertBeforeDeadline, isOverdue, placeBooking, refused } from "./rules.ts";
+import {
+  assertBeforeDeadline,
+  assertNetworkSpace,
+  isOverdue,
+  placeBooking,
+  refused,
+} from "./rules.ts";
 
 /**
  * Shared resources at their owner (issue 5).
@@ -225,20 +231,12 @@ export function createResourceService(deps: {
   }
 
   /** The space hosts resources of this node: the fabrique, or an open satellite it owns. */
-  async function assertHostSpace(db: SqlSession, spaceId: string) {
-    if (spaceId === fabriqueId) return;
-    const space = await spaceRepository.find(db, spaceId);
-    if (!space) throw new MaillageError("NOT_FOUND", `no space ${spaceId}`, { spaceId });
-    if (!(space.owned && space.kind === "SATELLITE" && space.fabriqueId === fabriqueId)) {
-      throw new MaillageError(
-        "FORBIDDEN",
+  function assertHostSpace(db: SqlSession, spaceId: string) {
+    return assertNetworkSpace(db, fabriqueId, spaceId, {
+      forbidden:
         "this space is not of this fabrique's network: its resources are managed at its own node",
-        { spaceId },
-      );
-    }
-    if (space.status === "CLOSED") {
-      throw new MaillageError("SPACE_CLOSED", "the space is closed", { spaceId });
-    }
+      details: { spaceId },
+    });
   }
 
   async function assertBeneficiary(

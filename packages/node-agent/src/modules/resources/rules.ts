@@ -15,6 +15,7 @@ import {
   type ResourceRecord,
   resourceRepository,
 } from "../../store/resource.repository.ts";
+import { spaceRepository } from "../../store/space.repository.ts";
 
 /**
  * The booking rules of a resource, one implementation for every road to a slot: a local `book`
@@ -229,5 +230,27 @@ export function assertBeforeDeadline(
       `this booking could be cancelled until ${new Date(deadline).toISOString()}`,
       { deadline: new Date(deadline).toISOString() },
     );
+  }
+}
+
+/**
+ * The space is of this node's network and open: the fabrique itself, or a satellite this node
+ * owns (where resources are hosted, and what a request or a loan may be for). NOT_FOUND,
+ * FORBIDDEN with `forbidden` as the message, or SPACE_CLOSED; `details` name the argument.
+ */
+export async function assertNetworkSpace(
+  db: SqlSession,
+  fabriqueId: string,
+  spaceId: string,
+  failure: { forbidden: string; details: Record<string, unknown> },
+): Promise<void> {
+  if (spaceId === fabriqueId) return;
+  const space = await spaceRepository.find(db, spaceId);
+  if (!space) throw new MaillageError("NOT_FOUND", `no space ${spaceId}`, failure.details);
+  if (!(space.owned && space.kind === "SATELLITE" && space.fabriqueId === fabriqueId)) {
+    throw new MaillageError("FORBIDDEN", failure.forbidden, failure.details);
+  }
+  if (space.status === "CLOSED") {
+    throw new MaillageError("SPACE_CLOSED", "the space is closed", failure.details);
   }
 }
