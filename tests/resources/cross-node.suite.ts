@@ -442,6 +442,44 @@ export function registerCrossNodeTests(backend: Backend) {
       expect(listed.data?.resources.edges).toEqual([]);
     });
 
+    it("hands the owner's resources and waiting requests to the agent that replaces it", async () => {
+      const resourceId = await share({ name: "Plieuse", cancelDeadlineMinutes: 60 });
+      const kept = await requestAtB(resourceId, slot(200));
+      await vi.waitFor(
+        async () => expect((await requestSeenBy(b, kept.id))?.status).toBe("CONFIRMED"),
+        WAIT,
+      );
+      // The owner's machine dies while a request waits for it; a new agent is enrolled.
+      await a.stop();
+      const waiting = await requestAtB(resourceId, slot(220));
+      await vi.waitFor(async () => expect(await hubRequest(waiting.id)).toBeDefined(), WAIT);
+      const replacement = resources.add(
+        await startClusterAgent(hub, {
+          name: "A2",
+          backend,
+          fabrique: { id: a.fabriqueId, globalId: a.fabriqueGlobalId },
+        }),
+      );
+      a = replacement;
+
+      // It owns the resource and its future booking, and decides the waiting request.
+      await vi.waitFor(
+        async () => expect((await requestSeenBy(b, waiting.id))?.status).toBe("CONFIRMED"),
+        WAIT,
+      );
+      const owned = await replacement.query<{ owned: boolean }>(
+        "SELECT owned FROM resource WHERE id = $1",
+        [resourceId],
+      );
+      expect(owned).toEqual([{ owned: true }]);
+      // The requester's cancellation of the earlier booking reaches the new owner.
+      await ok(b, "mutation($id: ID!) { cancelBookingRequest(id: $id) { id } }", { id: kept.id });
+      await vi.waitFor(
+        async () => expect((await hubRequest(kept.id))?.status).toBe("CANCELLED"),
+        WAIT,
+      );
+    });
+
     it("never sends the member's name or email to the hub", async () => {
       const rows = await hub.query(
         `SELECT (SELECT json_agg(l) FROM change_log l) AS log,

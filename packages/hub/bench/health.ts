@@ -1,7 +1,8 @@
 // `npm run bench:health [-- region]` (or `tsx bench/health.ts --scale region`): seeds a
 // network (default: national — 400 fabriques, 4,000 satellites, two years of daily activity) into a throwaway PostgreSQL
 // database on the server of DATABASE_URL, starts a hub on it and times `networkHealth` over
-// real HTTP: all of France and one region, for the default 30-day period and for 365 days.
+// real HTTP (coverage, liveness, activity and mutualisation): all of France and one region,
+// for the default 30-day period and for 365 days.
 // Prints the seed time, row counts and p50/p95 per case.
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -24,7 +25,16 @@ const QUERY = `query Health($filter: NetworkHealthFilter) { networkHealth(filter
   activity { visitors events participants openHours reports visitorsTrend eventsTrend
              participantsTrend openHoursTrend
              previous { visitors events participants openHours reports } }
+  mutualisation { resources sharedResources availableResources
+                  resourcesBySharingScope { sharingScope resources }
+                  resourcesByCategory { category resources sharedResources }
+                  bookings bookedHours crossNodeBookings crossNodeShare loans resourceOpenHours
+                  utilisation bookingsTrend bookedHoursTrend crossNodeBookingsTrend loansTrend
+                  utilisationTrend
+                  previous { bookings bookedHours crossNodeBookings crossNodeShare loans
+                             resourceOpenHours utilisation } }
   regions { code name visitors events participants openHours
+            sharedResources bookings bookedHours crossNodeBookings loans utilisation
             coverage { fabriques satellites spaces activeSpaces ruralShare }
             departments { code name coverage { spaces activeSpaces ruralShare } } } } }`;
 
@@ -73,7 +83,10 @@ try {
   const [tables] = await hub.db.store.query<Record<string, string>>(
     `SELECT (SELECT count(*) FROM space)::text AS spaces, (SELECT count(*) FROM node)::text AS nodes,
             (SELECT count(*) FROM activity_report)::text AS reports,
-            (SELECT count(*) FROM activity_rollup)::text AS rollups`,
+            (SELECT count(*) FROM activity_rollup)::text AS rollups,
+            (SELECT count(*) FROM resource)::text AS resources,
+            (SELECT count(*) FROM booking)::text AS bookings,
+            (SELECT count(*) FROM booking_rollup)::text AS booking_rollups`,
   );
   console.log(
     `\n${scale} seed: ${seeded.fabriques} fabriques, ${seeded.satellites} satellites, ` +

@@ -1,5 +1,7 @@
 import { loadGeography } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
+import { contributionsSql } from "../modules/mutualisation/booking-rollup.repository.ts";
+import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
 import { reportsOf } from "./activity.ts";
 import {
   DEMO_DAYS,
@@ -16,7 +18,9 @@ import { type PlannedBooking, type PlannedResource, planResources } from "./reso
  * one node agent per fabrique, daily activity, and shared resources with their bookings (see
  * resources.ts) — straight into the hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
  * by GROUP BY, giving the same rows applying the reports one by one would (see
- * activity.repository.ts), and `space.last_activity_day` likewise.
+ * activity.repository.ts), and `space.last_activity_day` likewise; the bookings' daily rollup
+ * and each resource's weekly open minutes the same way (booking-rollup.repository.ts,
+ * open-minutes.ts).
  *
  * What it does not write: change-log entries (nodes pulling the log will not learn of the
  * generated spaces) and members. The nodes carry made-up keys: no real agent can sign as
@@ -78,6 +82,7 @@ const NETWORK_TABLES = [
   "booking_request",
   "credential",
   "booking",
+  "booking_rollup",
   "resource",
   "network_event",
   "activity_rollup",
@@ -381,18 +386,19 @@ async function insertResources(
       approval_required: r.approvalRequired,
       windows: r.windows,
       closures: r.closures,
+      weekly_open_minutes: weeklyOpenMinutes(r.windows),
       updated_at: r.updatedAt.toISOString(),
     }));
     await sql.query(
       `INSERT INTO resource (id, owner_node_id, space_id, name, category, description, sharing_scope,
                              required_credential, min_minutes, max_minutes, lead_minutes,
                              cancel_deadline_minutes, status, movable, approval_required, windows,
-                             closures, updated_at)
+                             closures, weekly_open_minutes, updated_at)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, owner_node_id text, space_id text,
             name text, category text, description text, sharing_scope text,
             required_credential text, min_minutes int, max_minutes int, lead_minutes int,
             cancel_deadline_minutes int, status text, movable boolean, approval_required boolean,
-            windows jsonb, closures jsonb, updated_at timestamp)`,
+            windows jsonb, closures jsonb, weekly_open_minutes int, updated_at timestamp)`,
       [JSON.stringify(chunk)],
     );
     progress(Math.min(i + RESOURCE_CHUNK, resources.length), total, "resources");
@@ -419,6 +425,12 @@ async function insertResources(
     );
     progress(resources.length + Math.min(i + BOOKING_CHUNK, bookings.length), total, "resources");
   }
+  // Their daily rollup by GROUP BY: the rows applying the bookings one by one would give.
+  await sql.exec(
+    `INSERT INTO booking_rollup (scope, scope_id, day, bookings, booked_minutes, cross_node, loans)
+     SELECT scope::"RollupScope", scope_id, day, bookings, booked_minutes, cross_node, loans
+     FROM (${contributionsSql("true")}) c`,
+  );
   progress(total, total, "resources");
 }
 

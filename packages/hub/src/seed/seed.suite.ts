@@ -1,13 +1,23 @@
+import type { ChangeEvent } from "@maillage/schema";
 import { isWithinAvailability } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { applyActivity } from "../modules/activity/activity.repository.ts";
+import { bookingHandler } from "../modules/bookings/resource-sync.ts";
+import type { Known } from "../modules/sync/push-handlers.ts";
+import type { NodeSyncRow } from "../modules/sync/sync.repository.ts";
 import { type Backend, startTestHub, type TestHub } from "../testing/fixture.ts";
 import { type SeedOptions, SeedRefusedError, seedNetwork } from "./generate.ts";
 
 /** The generator's tests, shared by the PGlite (unit) and PostgreSQL (integration) suites. */
 
-type Snapshot = { rollups: string[]; lastDays: string[]; resources: string[]; bookings: string[] };
+type Snapshot = {
+  rollups: string[];
+  lastDays: string[];
+  resources: string[];
+  bookings: string[];
+  bookingRollups: string[];
+};
 
 async function snapshot(store: SqlStore): Promise<Snapshot> {
   const rollups = await store.query<{ row: string }>(
@@ -28,12 +38,70 @@ async function snapshot(store: SqlStore): Promise<Snapshot> {
                       to_char(ends_at, 'YYYY-MM-DD HH24:MI')) AS row
      FROM booking ORDER BY id`,
   );
+  const bookingRollups = await store.query<{ row: string }>(
+    `SELECT concat_ws('|', scope, scope_id, to_char(day, 'YYYY-MM-DD'), bookings, booked_minutes,
+                      cross_node, loans) AS row
+     FROM booking_rollup ORDER BY scope, scope_id, day`,
+  );
   return {
     rollups: rollups.map((r) => r.row),
     lastDays: lastDays.map((r) => r.row),
     resources: resources.map((r) => r.row),
     bookings: bookings.map((r) => r.row),
+    bookingRollups: bookingRollups.map((r) => r.row),
   };
+}
+
+/**
+ * Throws away the seeded bookings and their rollup, then applies them again the way the hub
+ * does as BOOKING events arrive (bookingHandler.apply), per node in batches: first all of them
+ * confirmed, then their final states (the cancelled ones subtract what they added).
+ */
+async function replayBookingsIncrementally(store: SqlStore): Promise<void> {
+  const rows = await store.query<{
+    id: string;
+    resource_id: string;
+    owner_node_id: string;
+    kind: "BOOKING" | "LOAN";
+    starts_at: string;
+    ends_at: string;
+    status: "CONFIRMED" | "CANCELLED";
+    request_id: string | null;
+  }>(
+    `SELECT id, resource_id, owner_node_id, kind, status, request_id,
+            to_char(starts_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS starts_at,
+            to_char(ends_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ends_at
+     FROM booking ORDER BY starts_at, id`,
+  );
+  await store.exec("TRUNCATE booking, booking_rollup");
+  const byNode = new Map<string, typeof rows>();
+  for (const r of rows) byNode.set(r.owner_node_id, [...(byNode.get(r.owner_node_id) ?? []), r]);
+  const event = (r: (typeof rows)[number], status: "CONFIRMED" | "CANCELLED") =>
+    ({
+      entity: "BOOKING",
+      entityId: r.id,
+      op: "UPSERT",
+      payload: {
+        resourceId: r.resource_id,
+        kind: r.kind,
+        startsAt: r.starts_at,
+        endsAt: r.ends_at,
+        status,
+        requestId: r.request_id,
+      },
+    }) as unknown as ChangeEvent;
+  for (const pass of ["confirmed", "final"] as const) {
+    for (const [nodeId, ofNode] of byNode) {
+      for (let i = 0; i < ofNode.length; i += 500) {
+        const events = ofNode
+          .slice(i, i + 500)
+          .map((r) => event(r, pass === "confirmed" ? "CONFIRMED" : r.status));
+        await store.transaction((tx) =>
+          bookingHandler.apply(tx, { id: nodeId } as NodeSyncRow, events, {} as Known),
+        );
+      }
+    }
+  }
 }
 
 /**
@@ -137,6 +205,19 @@ export function registerSeedTests(
         const incremental = await snapshot(store);
         expect(seeded.rollups).toEqual(incremental.rollups);
         expect(seeded.lastDays).toEqual(incremental.lastDays);
+        expect(seeded.bookingRollups.length).toBeGreaterThan(0);
+        await replayBookingsIncrementally(store);
+        const replayed = await snapshot(store);
+        expect(replayed.bookings).toEqual(seeded.bookings);
+        expect(replayed.bookingRollups).toEqual(seeded.bookingRollups);
+        // And the nation's totals are the booking table's.
+        const [totals] = await store.query<{ rollup: string; table: string }>(
+          `SELECT (SELECT concat_ws('|', sum(bookings), sum(booked_minutes)) FROM booking_rollup
+                   WHERE scope = 'NATION') AS rollup,
+                  (SELECT concat_ws('|', count(*), sum(extract(epoch FROM ends_at - starts_at) / 60)::bigint)
+                   FROM booking WHERE status = 'CONFIRMED') AS table`,
+        );
+        expect(totals?.rollup).toBe(totals?.table);
       });
     }
 

@@ -70,7 +70,7 @@ export async function startTestHub(
       signHubToken(hub.keys, config, { role: "FABRIQUE_ADMIN", fabriqueId }, "1h"),
     async reset() {
       await hub.db.prisma.$executeRawUnsafe(
-        `TRUNCATE network_event, activity_rollup, activity_report, change_log, enrolment_code,
+        `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, change_log, enrolment_code,
            booking_request, booking, credential, resource, member, node, space
          RESTART IDENTITY CASCADE`,
       );

@@ -491,6 +491,15 @@ export const resourceRepository = {
     return toBooking(rows[0] as BookingRow);
   },
 
+  /** The CONFIRMED booking or loan that answers an incoming request, if this node holds one. */
+  async confirmedOfRequest(db: SqlSession, requestId: string): Promise<BookingRecord | undefined> {
+    const rows = await db.query<BookingRow>(
+      `SELECT ${BOOKING_COLUMNS} FROM booking WHERE request_id = $1 AND status = 'CONFIRMED'`,
+      [requestId],
+    );
+    return rows[0] && toBooking(rows[0]);
+  },
+
   async findBooking(db: SqlSession, id: string): Promise<BookingRecord | undefined> {
     const rows = await db.query<BookingRow>(
       `SELECT ${BOOKING_COLUMNS} FROM booking WHERE id = $1`,

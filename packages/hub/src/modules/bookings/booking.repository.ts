@@ -6,6 +6,7 @@ import type {
   ResourcePayload,
 } from "@maillage/schema";
 import type { BookingUpdateEvent } from "../../realtime/pubsub.ts";
+import { weeklyOpenMinutes } from "../mutualisation/open-minutes.ts";
 import type { Sql } from "../sync/change-log.repository.ts";
 import type { BookingRow, RequestRow, ResourceRow } from "../sync/push-handlers.ts";
 import type { OwnedRow } from "../sync/sync.repository.ts";
@@ -68,7 +69,10 @@ export async function credentialsByIds(sql: Sql, ids: string[]): Promise<OwnedRo
   );
 }
 
-/** Inserts or replaces resources (each id at most once per call). */
+/**
+ * Inserts or replaces resources (each id at most once per call), with their weekly open
+ * minutes computed from their windows.
+ */
 export async function upsertResources(
   sql: Sql,
   nodeId: string,
@@ -79,15 +83,16 @@ export async function upsertResources(
     `INSERT INTO resource (id, owner_node_id, space_id, name, category, description, sharing_scope,
                            required_credential, min_minutes, max_minutes, lead_minutes,
                            cancel_deadline_minutes, status, movable, approval_required, windows,
-                           closures, updated_at)
+                           closures, weekly_open_minutes, updated_at)
      SELECT r.id, $2, r."spaceId", r.name, r.category, r.description, r."sharingScope",
             r."requiredCredential", r."minMinutes", r."maxMinutes", r."leadMinutes",
             r."cancelDeadlineMinutes", r.status, r.movable, r."approvalRequired", r.windows,
-            r.closures, now() AT TIME ZONE 'UTC'
+            r.closures, r."weeklyOpenMinutes", now() AT TIME ZONE 'UTC'
      FROM jsonb_to_recordset($1::jsonb) AS r(id text, "spaceId" text, name text, category text,
        description text, "sharingScope" text, "requiredCredential" text, "minMinutes" int,
        "maxMinutes" int, "leadMinutes" int, "cancelDeadlineMinutes" int, status text,
-       movable boolean, "approvalRequired" boolean, windows jsonb, closures jsonb)
+       movable boolean, "approvalRequired" boolean, windows jsonb, closures jsonb,
+       "weeklyOpenMinutes" int)
      ON CONFLICT (id) DO UPDATE SET
        space_id = EXCLUDED.space_id, name = EXCLUDED.name, category = EXCLUDED.category,
        description = EXCLUDED.description, sharing_scope = EXCLUDED.sharing_scope,
@@ -95,9 +100,19 @@ export async function upsertResources(
        max_minutes = EXCLUDED.max_minutes, lead_minutes = EXCLUDED.lead_minutes,
        cancel_deadline_minutes = EXCLUDED.cancel_deadline_minutes, status = EXCLUDED.status,
        movable = EXCLUDED.movable, approval_required = EXCLUDED.approval_required,
-       windows = EXCLUDED.windows, closures = EXCLUDED.closures, updated_at = EXCLUDED.updated_at
+       windows = EXCLUDED.windows, closures = EXCLUDED.closures,
+       weekly_open_minutes = EXCLUDED.weekly_open_minutes, updated_at = EXCLUDED.updated_at
      WHERE resource.owner_node_id = EXCLUDED.owner_node_id`,
-    [JSON.stringify(rows.map((r) => ({ id: r.id, ...r.resource }))), nodeId],
+    [
+      JSON.stringify(
+        rows.map((r) => ({
+          id: r.id,
+          ...r.resource,
+          weeklyOpenMinutes: weeklyOpenMinutes(r.resource.windows),
+        })),
+      ),
+      nodeId,
+    ],
   );
 }
 

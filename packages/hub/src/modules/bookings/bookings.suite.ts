@@ -452,7 +452,7 @@ export function registerBookingTests(backend: Backend) {
     });
 
     describe("re-enrolment", () => {
-      it("hands a replaced node's resources, future slots and credentials to the new node, and re-announces its shared resources", async () => {
+      it("hands a replaced node's resources, future slots, credentials and waiting requests to the new node, and re-announces its shared resources", async () => {
         await network();
         const credential = {
           memberId: "MA",
@@ -491,6 +491,12 @@ export function registerBookingTests(backend: Backend) {
         expect(payloadOf("RESOURCE", "RL")).toEqual(resource("SA", "LOCAL", "Salle"));
         expect(payloadOf("BOOKING", "K1")).toEqual(booking("R1"));
         expect(payloadOf("CREDENTIAL", "C1")).toEqual(credential);
+        // The request still waiting for A's decision is routed again, to the new node, as B sent it.
+        const rerouted = events.filter((e) => e.entity === "BOOKING_REQUEST");
+        expect(rerouted.map((e) => [e.entityId, e.originNodeId, e.targetNodeId])).toEqual([
+          ["Q1", b.nodeId, replacement.nodeId],
+        ]);
+        expect(rerouted[0]?.payload).toEqual(request("R1", { forMemberId: "MB" }));
         // The new node does not hear its own re-announcement.
         expect(events.filter((e) => e.originNodeId === replacement.nodeId)).toEqual([]);
 

@@ -1,5 +1,6 @@
 import {
   type BookingPayload,
+  type BookingRequestPayload,
   type CredentialPayload,
   type ResourcePayload,
   SCHEMA_VERSION,
@@ -13,7 +14,8 @@ import type { LogEntry, Sql } from "../sync/change-log.repository.ts";
  * - handovers at re-enrolment: origin NULL, target = the new node, which adopts the record;
  * - re-announcements: origin = the owner node, seq NULL, target NULL (every other node), so
  *   that replicas learn a resource's new owner, or get again the slots of a resource shared
- *   anew.
+ *   anew;
+ * - a request routed again at re-enrolment: origin = its requester, target = the new node.
  */
 
 type Timestamp = Date | string;
@@ -131,9 +133,48 @@ export async function credentialsOfNetwork(
   }));
 }
 
+/**
+ * Requests still waiting for a node's decision (PENDING, not withdrawn), as BOOKING_REQUEST
+ * payloads with their requester: at a re-enrolment they are routed again, to the new node.
+ */
+export async function pendingRequestsTo(
+  sql: Sql,
+  ownerNodeId: string,
+): Promise<(BookingRequestPayload & { id: string; requesterNodeId: string })[]> {
+  const rows = await sql.query<{
+    id: string;
+    requesterNodeId: string;
+    resourceId: string;
+    kind: BookingRequestPayload["kind"];
+    startsAt: Timestamp;
+    endsAt: Timestamp;
+    forMemberId: string | null;
+    forSpaceId: string | null;
+  }>(
+    `SELECT q.id, q.requester_node_id AS "requesterNodeId", q.resource_id AS "resourceId", q.kind,
+            q.starts_at AT TIME ZONE 'UTC' AS "startsAt", q.ends_at AT TIME ZONE 'UTC' AS "endsAt",
+            q.for_member_id AS "forMemberId", q.for_space_id AS "forSpaceId"
+     FROM booking_request q
+     WHERE q.owner_node_id = $1 AND q.status = 'PENDING' AND NOT q.cancelled
+     ORDER BY q.id`,
+    [ownerNodeId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    requesterNodeId: r.requesterNodeId,
+    resourceId: r.resourceId,
+    kind: r.kind,
+    startsAt: iso(r.startsAt),
+    endsAt: iso(r.endsAt),
+    forMemberId: r.forMemberId,
+    forSpaceId: r.forSpaceId,
+    cancelled: false,
+  }));
+}
+
 /** A log entry the hub writes for a record (see the file's comment for the two kinds). */
 export function hubEntry(
-  entity: "RESOURCE" | "BOOKING" | "CREDENTIAL",
+  entity: "RESOURCE" | "BOOKING" | "CREDENTIAL" | "BOOKING_REQUEST",
   record: { id: string },
   route: { originNodeId: string | null; targetNodeId: string | null },
 ): LogEntry {
@@ -155,8 +196,9 @@ export function hubEntry(
 /**
  * A re-enrolled node's shared-resource records, in the re-enrolment's transaction (after the
  * owner ids were rewritten): handed over to the new node (its resources, their CONFIRMED
- * bookings ending in the future, its members' credentials), then each of its shared resources
- * re-announced to every other node with the new node as origin.
+ * bookings ending in the future, its members' credentials), the requests still waiting for its
+ * decision routed to it again (as their requesters sent them), then each of its shared
+ * resources re-announced to every other node with the new node as origin.
  */
 export async function resourceHandoverEntries(
   sql: Sql,
@@ -166,11 +208,16 @@ export async function resourceHandoverEntries(
   const resources = await resourcesOwnedBy(sql, nodeId);
   const bookings = await futureBookings(sql, { ownerNodeId: nodeId });
   const credentials = await credentialsOfNetwork(sql, fabriqueId);
+  const pending = await pendingRequestsTo(sql, nodeId);
   const handover = { originNodeId: null, targetNodeId: nodeId };
   return [
     ...resources.map((r) => hubEntry("RESOURCE", r, handover)),
     ...bookings.map((b) => hubEntry("BOOKING", b, handover)),
     ...credentials.map((c) => hubEntry("CREDENTIAL", c, handover)),
+    // Routed again as their requester sent them: the new node decides them.
+    ...pending.map(({ requesterNodeId, ...request }) =>
+      hubEntry("BOOKING_REQUEST", request, { originNodeId: requesterNodeId, targetNodeId: nodeId }),
+    ),
     ...resources
       .filter(isShared)
       .map((r) => hubEntry("RESOURCE", r, { originNodeId: nodeId, targetNodeId: null })),

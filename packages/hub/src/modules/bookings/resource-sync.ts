@@ -1,4 +1,5 @@
 import type { BookingPayload, ResourcePayload } from "@maillage/schema";
+import * as rollup from "../mutualisation/booking-rollup.repository.ts";
 import {
   type AvailabilityRange,
   type EntityHandler,
@@ -25,6 +26,9 @@ import * as repo from "./booking.repository.ts";
  * A resource that becomes shared (again) is sent whole, and the hub re-announces right after
  * it its CONFIRMED slots ending in the future, which stayed at the hub while it was LOCAL
  * (push.service.ts: origin = the owner node, seq NULL, target NULL).
+ *
+ * Writing bookings (and moving a resource to another space) also keeps network health's daily
+ * booking rollup, in the same transaction (mutualisation/booking-rollup.repository.ts).
  */
 
 const shared = (scope: string | undefined): boolean => scope === "NETWORK" || scope === "NATIONAL";
@@ -81,10 +85,27 @@ export const resourceHandler: EntityHandler = {
     };
   },
   async apply(session, node, finals) {
+    // A resource hosted elsewhere takes its bookings' counts along (booking_rollup).
+    const hosts = await rollup.hostsOf(
+      session,
+      finals.map((e) => e.entityId),
+    );
+    const moved = finals
+      .filter((e) => {
+        const host = hosts.get(e.entityId);
+        return host !== undefined && host !== (e.payload as ResourcePayload).spaceId;
+      })
+      .map((e) => e.entityId);
+    const before = await rollup.contributionsOfResources(session, moved);
     await repo.upsertResources(
       session,
       node.id,
       finals.map((e) => ({ id: e.entityId, resource: e.payload as ResourcePayload })),
+    );
+    await rollup.addContributionDeltas(
+      session,
+      before,
+      await rollup.contributionsOfResources(session, moved),
     );
   },
 };
@@ -146,6 +167,9 @@ export const bookingHandler: EntityHandler = {
     return { targetNodeId: wasShared || isShared ? null : node.id, availability: changed };
   },
   async apply(session, node, finals) {
+    // The rollup gains what the bookings count for after the writes, less what they did before.
+    const ids = finals.map((e) => e.entityId);
+    const before = await rollup.contributionsOfBookings(session, ids);
     await repo.upsertBookings(
       session,
       node.id,
@@ -157,6 +181,11 @@ export const bookingHandler: EntityHandler = {
       session,
       node.id,
       finals.filter((e) => e.op === "DELETE").map((e) => e.entityId),
+    );
+    await rollup.addContributionDeltas(
+      session,
+      before,
+      await rollup.contributionsOfBookings(session, ids),
     );
   },
 };

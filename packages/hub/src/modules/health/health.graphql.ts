@@ -1,5 +1,6 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { ResourceCategoryEnum, SharingScopeEnum } from "../resources/resource.graphql.ts";
 import type { HealthService } from "./health.service.ts";
 
 /** `networkHealth`: what the national body sees of the mesh, at a glance. */
@@ -52,6 +53,19 @@ const RegionHealthRef = builder.objectRef<Health["regions"][number]>("RegionHeal
     events: t.exposeInt("events"),
     participants: t.exposeInt("participants"),
     openHours: t.exposeFloat("openHours"),
+    sharedResources: t.exposeInt("sharedResources", {
+      description:
+        "resources hosted in the region shared beyond their network (not RETIRED); like the booking figures, only for a NATION or REGION scope (0 otherwise)",
+    }),
+    bookings: t.exposeInt("bookings", { description: "confirmed bookings and loans" }),
+    bookedHours: t.exposeFloat("bookedHours"),
+    crossNodeBookings: t.exposeInt("crossNodeBookings"),
+    loans: t.exposeInt("loans"),
+    utilisation: t.exposeFloat("utilisation", {
+      nullable: true,
+      description:
+        "booked / open time of the region's AVAILABLE resources (see MutualisationHealth); like bookings, only for a NATION or REGION scope",
+    }),
     departments: t.field({ type: [DepartmentHealthRef], resolve: (r) => r.departments }),
   }),
 });
@@ -87,6 +101,90 @@ const ActivityHealthRef = builder.objectRef<Health["activity"]>("ActivityHealth"
   }),
 });
 
+type Mutualisation = Health["mutualisation"];
+
+const SharingScopeCountRef = builder
+  .objectRef<Mutualisation["resourcesBySharingScope"][number]>("SharingScopeCount")
+  .implement({
+    fields: (t) => ({
+      sharingScope: t.field({ type: SharingScopeEnum, resolve: (c) => c.sharingScope }),
+      resources: t.exposeInt("resources"),
+    }),
+  });
+
+const ResourceCategoryCountRef = builder
+  .objectRef<Mutualisation["resourcesByCategory"][number]>("ResourceCategoryCount")
+  .implement({
+    fields: (t) => ({
+      category: t.field({ type: ResourceCategoryEnum, resolve: (c) => c.category }),
+      resources: t.exposeInt("resources"),
+      sharedResources: t.exposeInt("sharedResources", { description: "NETWORK or NATIONAL" }),
+    }),
+  });
+
+const MutualisationTotalsRef = builder
+  .objectRef<Mutualisation["previous"]>("MutualisationTotals")
+  .implement({
+    description: "The booking figures of one period.",
+    fields: (t) => ({
+      bookings: t.exposeInt("bookings", {
+        description: "confirmed bookings and loans starting in the period (Europe/Paris days)",
+      }),
+      bookedHours: t.exposeFloat("bookedHours", {
+        description: "their whole length, counted on the day they start",
+      }),
+      crossNodeBookings: t.exposeInt("crossNodeBookings", {
+        description: "those answering another node's booking request",
+      }),
+      crossNodeShare: t.exposeFloat("crossNodeShare", {
+        description: "crossNodeBookings / bookings, 0 to 1 (0 without bookings)",
+      }),
+      loans: t.exposeInt("loans", { description: "those that are loans (kind LOAN)" }),
+      resourceOpenHours: t.exposeFloat("resourceOpenHours", {
+        description:
+          "open time of the AVAILABLE resources over the period: weekly open hours × days / 7 (closures ignored)",
+      }),
+      utilisation: t.exposeFloat("utilisation", {
+        nullable: true,
+        description:
+          "bookedHours / resourceOpenHours (null when nothing is open; above 1 when bookings run past the windows)",
+      }),
+    }),
+  });
+
+const MutualisationHealthRef = builder.objectRef<Mutualisation>("MutualisationHealth").implement({
+  description:
+    "Shared resources hosted in the territory (RETIRED ones left out) and the confirmed bookings of them, from the booking rollups. Utilisation is an approximation: the open time of today's AVAILABLE resources (weekly open time from their windows, 24 × 7 without any, × days / 7, closures ignored) against every booking of the territory's resources. Trends in percent against the previous period of equal length (null when it had none).",
+  fields: (t) => ({
+    resources: t.exposeInt("resources", { description: "resources held at the hub, any scope" }),
+    sharedResources: t.exposeInt("sharedResources", {
+      description: "shared beyond their network: NETWORK or NATIONAL",
+    }),
+    availableResources: t.exposeInt("availableResources", { description: "status AVAILABLE" }),
+    resourcesBySharingScope: t.field({
+      type: [SharingScopeCountRef],
+      resolve: (m) => m.resourcesBySharingScope,
+    }),
+    resourcesByCategory: t.field({
+      type: [ResourceCategoryCountRef],
+      resolve: (m) => m.resourcesByCategory,
+    }),
+    bookings: t.exposeInt("bookings"),
+    bookedHours: t.exposeFloat("bookedHours"),
+    crossNodeBookings: t.exposeInt("crossNodeBookings"),
+    crossNodeShare: t.exposeFloat("crossNodeShare"),
+    loans: t.exposeInt("loans"),
+    resourceOpenHours: t.exposeFloat("resourceOpenHours"),
+    utilisation: t.exposeFloat("utilisation", { nullable: true }),
+    previous: t.field({ type: MutualisationTotalsRef, resolve: (m) => m.previous }),
+    bookingsTrend: t.exposeFloat("bookingsTrend", { nullable: true }),
+    bookedHoursTrend: t.exposeFloat("bookedHoursTrend", { nullable: true }),
+    crossNodeBookingsTrend: t.exposeFloat("crossNodeBookingsTrend", { nullable: true }),
+    loansTrend: t.exposeFloat("loansTrend", { nullable: true }),
+    utilisationTrend: t.exposeFloat("utilisationTrend", { nullable: true }),
+  }),
+});
+
 const NodeLagRef = builder.objectRef<Health["liveness"]["worstLags"][number]>("NodeLag").implement({
   fields: (t) => ({
     nodeId: t.exposeID("nodeId"),
@@ -119,6 +217,7 @@ const NetworkHealthRef = builder.objectRef<Health>("NetworkHealth").implement({
     coverage: t.field({ type: CoverageRef, resolve: (h) => h.coverage }),
     liveness: t.field({ type: LivenessHealthRef, resolve: (h) => h.liveness }),
     activity: t.field({ type: ActivityHealthRef, resolve: (h) => h.activity }),
+    mutualisation: t.field({ type: MutualisationHealthRef, resolve: (h) => h.mutualisation }),
     regions: t.field({ type: [RegionHealthRef], resolve: (h) => h.regions }),
   }),
 });
@@ -138,7 +237,7 @@ builder.queryFields((t) => ({
     type: NetworkHealthRef,
     authScopes: { national: true, anyFabriqueAdmin: true },
     description:
-      "Coverage, liveness and activity of the network (NATIONAL), or of the caller's territory (FABRIQUE_ADMIN). Aggregates only, from rollups.",
+      "Coverage, liveness, activity and mutualisation of the network (NATIONAL), or of the caller's territory (FABRIQUE_ADMIN). Aggregates only, from rollups.",
     args: { filter: t.arg({ type: HealthFilterInput }) },
     resolve: (_parent, args, ctx) =>
       ctx.healthService.networkHealth(viewerOf(ctx), {

@@ -1,6 +1,9 @@
 import type { Sql } from "../sync/change-log.repository.ts";
 
-/** The SQL of network health: rollups for activity, the registry and nodes for the rest. */
+/**
+ * The SQL of network health: rollups for activity and bookings, the registry, resources and
+ * nodes for the rest.
+ */
 
 export type Scope = { scope: "NATION" | "REGION" | "DEPARTMENT" | "FABRIQUE"; scopeId: string };
 
@@ -141,6 +144,99 @@ export async function nodesIn(sql: Sql, scope: Scope): Promise<NodeRow[]> {
             n.oldest_pending_at AT TIME ZONE 'UTC' AS oldest_pending_at
      FROM node n JOIN space f ON f.id = n.fabrique_id
      WHERE n.status = 'ACTIVE' AND ${where}`,
+    scope.scope === "NATION" ? [] : [scope.scopeId],
+  );
+}
+
+export type BookingTotals = {
+  bookings: number;
+  bookedMinutes: number;
+  crossNode: number;
+  loans: number;
+};
+
+type BookingTotalsRow = {
+  bookings: string | null;
+  booked_minutes: string | null;
+  cross_node: string | null;
+  loans: string | null;
+};
+
+function toBookingTotals(row: BookingTotalsRow | undefined): BookingTotals {
+  return {
+    bookings: Number(row?.bookings ?? 0),
+    bookedMinutes: Number(row?.booked_minutes ?? 0),
+    crossNode: Number(row?.cross_node ?? 0),
+    loans: Number(row?.loans ?? 0),
+  };
+}
+
+const BOOKING_SUMS = `sum(bookings)::text AS bookings, sum(booked_minutes)::text AS booked_minutes,
+  sum(cross_node)::text AS cross_node, sum(loans)::text AS loans`;
+
+/** Sum of the daily booking rollups of one scope over [from, to] (by primary key). */
+export async function bookingTotals(
+  sql: Sql,
+  scope: Scope,
+  from: string,
+  to: string,
+): Promise<BookingTotals> {
+  const rows = await sql.query<BookingTotalsRow>(
+    `SELECT ${BOOKING_SUMS} FROM booking_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND day BETWEEN $3::date AND $4::date`,
+    [scope.scope, scope.scopeId, from, to],
+  );
+  return toBookingTotals(rows[0]);
+}
+
+/** Daily booking rollups of every region (or department) over [from, to], summed per region. */
+export async function bookingsBy(
+  sql: Sql,
+  level: "REGION" | "DEPARTMENT",
+  ids: string[],
+  from: string,
+  to: string,
+): Promise<Map<string, BookingTotals>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<BookingTotalsRow & { scope_id: string }>(
+    `SELECT scope_id, ${BOOKING_SUMS} FROM booking_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[])
+       AND day BETWEEN $3::date AND $4::date
+     GROUP BY scope_id`,
+    [level, ids, from, to],
+  );
+  return new Map(rows.map((r) => [r.scope_id, toBookingTotals(r)]));
+}
+
+export type ResourceCountRow = {
+  region_code: string;
+  sharing_scope: string;
+  category: string;
+  status: string;
+  resources: number;
+  weekly_open_minutes: string;
+};
+
+/**
+ * The resources held at the hub (RETIRED ones left out) hosted in the scope, counted per
+ * region, sharing scope, category and status, with the sum of their weekly open minutes: a
+ * GROUP BY over the resource table (a few thousand rows nationally) and its hosts.
+ */
+export async function resourceCounts(sql: Sql, scope: Scope): Promise<ResourceCountRow[]> {
+  const where =
+    scope.scope === "NATION"
+      ? "true"
+      : scope.scope === "REGION"
+        ? "s.region_code = $1"
+        : scope.scope === "DEPARTMENT"
+          ? "s.department_code = $1"
+          : "coalesce(s.fabrique_id, s.id) = $1";
+  return sql.query<ResourceCountRow>(
+    `SELECT s.region_code, r.sharing_scope, r.category, r.status, count(*)::int AS resources,
+            sum(r.weekly_open_minutes)::text AS weekly_open_minutes
+     FROM resource r JOIN space s ON s.id = r.space_id
+     WHERE r.status <> 'RETIRED' AND ${where}
+     GROUP BY s.region_code, r.sharing_scope, r.category, r.status`,
     scope.scope === "NATION" ? [] : [scope.scopeId],
   );
 }

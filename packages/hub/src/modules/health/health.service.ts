@@ -1,4 +1,9 @@
-import { type Geography, MaillageError } from "@maillage/schema";
+import {
+  type Geography,
+  MaillageError,
+  RESOURCE_CATEGORIES,
+  SHARING_SCOPES,
+} from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { Viewer } from "../../context.ts";
 import { type Liveness, livenessOf } from "../nodes/liveness.ts";
@@ -6,7 +11,16 @@ import * as repo from "./health.repository.ts";
 
 /**
  * Network health for the national body (and a fabrique's team, for its own territory):
- * coverage from the registry, liveness from the nodes, activity from the rollups.
+ * coverage from the registry, liveness from the nodes, activity and bookings from the rollups,
+ * shared resources from the resource table.
+ *
+ * Mutualisation counts the resources the hub holds in the territory (hosted there; RETIRED
+ * ones left out) and the CONFIRMED bookings of them, on the Europe/Paris day they start
+ * (booking_rollup). Utilisation = booked minutes / open minutes of the AVAILABLE resources,
+ * where a resource's open minutes over the period are its weekly open minutes (from its
+ * windows; 24 × 7 without any) × days / 7 — an approximation that ignores closures and uses
+ * today's resources for the previous period too; booked minutes count every booking of the
+ * territory's resources, whatever their state now.
  */
 export type HealthService = ReturnType<typeof createHealthService>;
 
@@ -32,6 +46,25 @@ function shiftDays(day: string, days: number): string {
 
 function trend(current: number, previous: number): number | null {
   return previous === 0 ? null : Math.round(((current - previous) / previous) * 1000) / 10;
+}
+
+const round = (value: number, decimals: number) => {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+};
+
+/** Bookings of a period, and their share of the open time of `weeklyOpenMinutes` resources. */
+function bookingFigures(totals: repo.BookingTotals, weeklyOpenMinutes: number, days: number) {
+  const openMinutes = (weeklyOpenMinutes * days) / 7;
+  return {
+    bookings: totals.bookings,
+    bookedHours: round(totals.bookedMinutes / 60, 2),
+    crossNodeBookings: totals.crossNode,
+    crossNodeShare: totals.bookings === 0 ? 0 : round(totals.crossNode / totals.bookings, 3),
+    loans: totals.loans,
+    resourceOpenHours: round(openMinutes / 60, 2),
+    utilisation: openMinutes === 0 ? null : round(totals.bookedMinutes / openMinutes, 4),
+  };
 }
 
 export function createHealthService(deps: { store: SqlStore; geography: Geography }) {
@@ -90,18 +123,25 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
     const previousTo = shiftDays(from, -1);
     const previousFrom = shiftDays(previousTo, -(days - 1));
 
-    const [coverageRows, current, previous, nodes] = await Promise.all([
-      repo.coverageByDepartment(store, scope, from, to),
-      repo.activityTotals(store, scope, from, to),
-      repo.activityTotals(store, scope, previousFrom, previousTo),
-      repo.nodesIn(store, scope),
-    ]);
+    const [coverageRows, current, previous, nodes, bookings, previousBookings, resourceRows] =
+      await Promise.all([
+        repo.coverageByDepartment(store, scope, from, to),
+        repo.activityTotals(store, scope, from, to),
+        repo.activityTotals(store, scope, previousFrom, previousTo),
+        repo.nodesIn(store, scope),
+        repo.bookingTotals(store, scope, from, to),
+        repo.bookingTotals(store, scope, previousFrom, previousTo),
+        repo.resourceCounts(store, scope),
+      ]);
     const regionCodes = [...new Set(coverageRows.map((r) => r.region_code))];
-    // Per-region activity only makes sense when the scope spans regions' whole territory.
-    const regionActivity =
-      scope.scope === "NATION" || scope.scope === "REGION"
-        ? await repo.activityBy(store, "REGION", regionCodes, from, to)
-        : new Map<string, repo.Totals>();
+    // Per-region figures only make sense when the scope spans regions' whole territory.
+    const perRegion = scope.scope === "NATION" || scope.scope === "REGION";
+    const [regionActivity, regionBookings] = perRegion
+      ? await Promise.all([
+          repo.activityBy(store, "REGION", regionCodes, from, to),
+          repo.bookingsBy(store, "REGION", regionCodes, from, to),
+        ])
+      : [new Map<string, repo.Totals>(), new Map<string, repo.BookingTotals>()];
 
     const sum = (rows: repo.SpaceCountRow[], key: keyof repo.SpaceCountRow) =>
       rows.reduce((n, r) => n + Number(r[key]), 0);
@@ -134,6 +174,36 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
     }));
     const count = (l: Liveness) => nodeStates.filter((n) => n.liveness === l).length;
 
+    const isShared = (r: repo.ResourceCountRow) => r.sharing_scope !== "LOCAL";
+    const resourcesIn = (rows: repo.ResourceCountRow[]) =>
+      rows.reduce((n, r) => n + r.resources, 0);
+    const weeklyOpenMinutes = (rows: repo.ResourceCountRow[]) =>
+      rows
+        .filter((r) => r.status === "AVAILABLE")
+        .reduce((n, r) => n + Number(r.weekly_open_minutes), 0);
+    const resourcesOf = (region: string) => resourceRows.filter((r) => r.region_code === region);
+    const figures = bookingFigures(bookings, weeklyOpenMinutes(resourceRows), days);
+    const previousFigures = bookingFigures(previousBookings, weeklyOpenMinutes(resourceRows), days);
+
+    const regionMutualisation = (
+      totals: repo.BookingTotals | undefined,
+      rows: repo.ResourceCountRow[],
+    ) => {
+      const f = bookingFigures(
+        totals ?? { bookings: 0, bookedMinutes: 0, crossNode: 0, loans: 0 },
+        weeklyOpenMinutes(rows),
+        days,
+      );
+      return {
+        sharedResources: resourcesIn(rows.filter(isShared)),
+        bookings: f.bookings,
+        bookedHours: f.bookedHours,
+        crossNodeBookings: f.crossNodeBookings,
+        loans: f.loans,
+        utilisation: f.utilisation,
+      };
+    };
+
     return {
       scope,
       from,
@@ -159,6 +229,30 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
         participantsTrend: trend(current.participants, previous.participants),
         openHoursTrend: trend(current.openHours, previous.openHours),
       },
+      mutualisation: {
+        resources: resourcesIn(resourceRows),
+        sharedResources: resourcesIn(resourceRows.filter(isShared)),
+        availableResources: resourcesIn(resourceRows.filter((r) => r.status === "AVAILABLE")),
+        resourcesBySharingScope: SHARING_SCOPES.map((sharingScope) => ({
+          sharingScope,
+          resources: resourcesIn(resourceRows.filter((r) => r.sharing_scope === sharingScope)),
+        })),
+        resourcesByCategory: RESOURCE_CATEGORIES.map((category) => {
+          const rows = resourceRows.filter((r) => r.category === category);
+          return {
+            category,
+            resources: resourcesIn(rows),
+            sharedResources: resourcesIn(rows.filter(isShared)),
+          };
+        }),
+        ...figures,
+        previous: previousFigures,
+        bookingsTrend: trend(figures.bookings, previousFigures.bookings),
+        bookedHoursTrend: trend(figures.bookedHours, previousFigures.bookedHours),
+        crossNodeBookingsTrend: trend(figures.crossNodeBookings, previousFigures.crossNodeBookings),
+        loansTrend: trend(figures.loans, previousFigures.loans),
+        utilisationTrend: trend(figures.utilisation ?? 0, previousFigures.utilisation ?? 0),
+      },
       regions: regionCodes.map((code) => {
         const rows = coverageRows.filter((r) => r.region_code === code);
         const activity = regionActivity.get(code);
@@ -170,6 +264,7 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
           events: activity?.events ?? 0,
           participants: activity?.participants ?? 0,
           openHours: activity?.openHours ?? 0,
+          ...regionMutualisation(regionBookings.get(code), perRegion ? resourcesOf(code) : []),
           departments: rows.map((r) => ({
             code: r.department_code,
             name: geography.department(r.department_code)?.name ?? r.department_code,

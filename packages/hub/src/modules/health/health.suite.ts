@@ -4,9 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import { contributionsSql } from "../mutualisation/booking-rollup.repository.ts";
 import { sweepLiveness } from "../nodes/liveness.ts";
 
-/** Activity reports through sync, their rollups, and networkHealth, on every backend. */
+/**
+ * Activity reports and bookings through sync, their rollups, and networkHealth, on every
+ * backend.
+ */
 export function registerHealthTests(backend: Backend) {
   describe(`activity and network health (${backend})`, () => {
     let t: TestHub;
@@ -278,6 +282,248 @@ export function registerHealthTests(backend: Backend) {
       function national_token() {
         return national_;
       }
+    });
+
+    // ── Mutualisation: the booking rollup and its section of networkHealth ─────────────────
+
+    const resource = (
+      spaceId: string,
+      sharingScope: string,
+      category = "MACHINE",
+      windows: unknown[] = [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE", opens: "09:00", closes: "18:00" }],
+      status = "AVAILABLE",
+    ) => ({
+      spaceId,
+      name: `${category} ${spaceId} ${sharingScope}`,
+      category,
+      description: null,
+      sharingScope,
+      requiredCredential: null,
+      minMinutes: 30,
+      maxMinutes: 600,
+      leadMinutes: 0,
+      cancelDeadlineMinutes: 60,
+      status,
+      movable: true,
+      approvalRequired: false,
+      windows,
+      closures: [],
+    });
+    /** A slot of `minutes` starting at `time` (UTC) on `day`. */
+    const booking = (
+      resourceId: string,
+      day: string,
+      time: string,
+      minutes: number,
+      extra: Record<string, unknown> = {},
+    ) => {
+      const startsAt = new Date(`${day}T${time}:00.000Z`);
+      return {
+        resourceId,
+        kind: "BOOKING",
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + minutes * 60_000).toISOString(),
+        status: "CONFIRMED",
+        requestId: null,
+        ...extra,
+      };
+    };
+    const rollup = async () =>
+      t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, to_char(day, 'YYYY-MM-DD'), bookings, booked_minutes,
+                          cross_node, loans) AS row
+         FROM booking_rollup ORDER BY scope, scope_id, day`,
+      );
+    /** The rollup as the seed computes it from the booking table, by GROUP BY. */
+    const recomputed = async () =>
+      t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, to_char(day, 'YYYY-MM-DD'), bookings, booked_minutes,
+                          cross_node, loans) AS row
+         FROM (${contributionsSql("true")}) c ORDER BY scope::"RollupScope", scope_id, day`,
+      );
+    const nextDay = (day: string) =>
+      new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+    it("keeps the booking rollup by deltas: a cancellation subtracts, a move moves, a re-send changes nothing", async () => {
+      const d = daysAgo(5);
+      const f = a.fabriqueId;
+      await a.push([
+        a.event("RESOURCE", "R1", resource("S1", "NETWORK")),
+        a.event("RESOURCE", "R2", resource(f, "LOCAL", "ROOM", [])),
+        a.event("BOOKING", "K1", booking("R1", d, "08:00", 120)),
+        a.event("BOOKING", "K2", booking("R1", d, "12:00", 60, { requestId: "Q1" })),
+        a.event("BOOKING", "K3", booking("R2", d, "09:00", 180, { kind: "LOAN" })),
+        // 23:30 UTC is already the next day in Paris.
+        a.event("BOOKING", "K4", booking("R2", d, "23:30", 30)),
+      ]);
+      const next = nextDay(d);
+      expect((await rollup()).map((r) => r.row)).toEqual([
+        `NATION|FR|${d}|3|360|1|1`,
+        `NATION|FR|${next}|1|30|0|0`,
+        `REGION|84|${d}|3|360|1|1`,
+        `REGION|84|${next}|1|30|0|0`,
+        `DEPARTMENT|07|${d}|3|360|1|1`,
+        `DEPARTMENT|07|${next}|1|30|0|0`,
+        `FABRIQUE|${f}|${d}|3|360|1|1`,
+        `FABRIQUE|${f}|${next}|1|30|0|0`,
+      ]);
+
+      // Cancelled: its contribution goes; moved to the day after: it follows.
+      await a.push([
+        a.event("BOOKING", "K1", { ...booking("R1", d, "08:00", 120), status: "CANCELLED" }),
+        a.event("BOOKING", "K3", booking("R2", next, "09:00", 240, { kind: "LOAN" })),
+      ]);
+      expect((await rollup()).filter((r) => r.row.startsWith("NATION"))).toEqual([
+        { row: `NATION|FR|${d}|1|60|1|0` },
+        { row: `NATION|FR|${next}|2|270|0|1` },
+      ]);
+
+      // The same state sent again (a new event) or the same batch re-sent: nothing changes.
+      const before = await rollup();
+      const again = a.event("BOOKING", "K2", booking("R1", d, "12:00", 60, { requestId: "Q1" }));
+      await a.push([again]);
+      await a.push([again]);
+      expect(await rollup()).toEqual(before);
+
+      // Deleted: the day's row goes with its last booking. A resource moved to a satellite of
+      // another department takes its bookings' counts along.
+      await a.push([
+        a.satellite("S4", "Valence", "26362"),
+        a.event("BOOKING", "K2", null, "DELETE"),
+        a.event("BOOKING", "K5", booking("R1", d, "14:00", 90)),
+        a.event("RESOURCE", "R1", resource("S4", "NETWORK")),
+      ]);
+      expect((await rollup()).filter((r) => r.row.startsWith("DEPARTMENT"))).toEqual([
+        { row: `DEPARTMENT|07|${next}|2|270|0|1` },
+        { row: `DEPARTMENT|26|${d}|1|90|0|0` },
+      ]);
+      expect(await rollup()).toEqual(await recomputed());
+    });
+
+    it("answers mutualisation for the nation, a region and a fabrique's team, from the rollups", async () => {
+      const f = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
+        {},
+        national,
+      );
+      const b = await enrolTestNode(t, f.data?.createFabrique.id as string, national);
+      const twoHours = [{ rrule: "FREQ=WEEKLY;BYDAY=MO", opens: "10:00", closes: "12:00" }];
+      await a.push([
+        a.event("RESOURCE", "R1", resource("S1", "NETWORK")), // 2 × 9 h a week
+        a.event("RESOURCE", "R2", resource(a.fabriqueId, "LOCAL", "ROOM", [])), // 24 × 7
+        a.event("RESOURCE", "R3", resource("S2", "NATIONAL", "KIT", [], "MAINTENANCE")),
+        a.event("RESOURCE", "R4", resource("S3", "NATIONAL", "KIT", [], "RETIRED")),
+        a.event("BOOKING", "K1", booking("R1", daysAgo(3), "08:00", 120, { requestId: "Q1" })),
+        a.event("BOOKING", "K2", booking("R1", daysAgo(4), "08:00", 60)),
+        a.event("BOOKING", "K3", booking("R2", daysAgo(2), "08:00", 180, { kind: "LOAN" })),
+        a.event("BOOKING", "K4", booking("R1", daysAgo(40), "08:00", 60)), // previous period
+      ]);
+      await b.push([
+        b.event("RESOURCE", "RB", resource(b.fabriqueId, "NATIONAL", "VEHICLE", twoHours)),
+        b.event("BOOKING", "KB", booking("RB", daysAgo(1), "09:00", 120, { requestId: "Q2" })),
+      ]);
+      const MUTUALISATION = `query($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
+        scope
+        mutualisation { resources sharedResources availableResources
+          resourcesBySharingScope { sharingScope resources }
+          resourcesByCategory { category resources sharedResources }
+          bookings bookedHours crossNodeBookings crossNodeShare loans resourceOpenHours utilisation
+          previous { bookings bookedHours crossNodeBookings utilisation }
+          bookingsTrend bookedHoursTrend crossNodeBookingsTrend loansTrend utilisationTrend }
+        regions { code sharedResources bookings bookedHours crossNodeBookings loans utilisation } } }`;
+      type M = {
+        networkHealth: {
+          scope: string;
+          mutualisation: Record<string, unknown> & {
+            resourcesByCategory: { category: string; resources: number }[];
+          };
+          regions: Record<string, unknown>[];
+        };
+      };
+      const ask = async (filter: Record<string, unknown>, token = national) => {
+        const r = await t.gql<M>(MUTUALISATION, { filter }, token);
+        return r;
+      };
+      const days = 30;
+      const openA = ((2 * 9 * 60 + 7 * 24 * 60) * days) / 7 / 60; // R1 + R2, in hours
+      const openB = (2 * 60 * days) / 7 / 60;
+      const round = (x: number, n: number) => Math.round(x * 10 ** n) / 10 ** n;
+
+      const nation = await ask({});
+      expect(nation.errors).toBeUndefined();
+      const m = nation.data?.networkHealth.mutualisation;
+      expect(m).toMatchObject({
+        resources: 4,
+        sharedResources: 3,
+        availableResources: 3,
+        resourcesBySharingScope: [
+          { sharingScope: "LOCAL", resources: 1 },
+          { sharingScope: "NETWORK", resources: 1 },
+          { sharingScope: "NATIONAL", resources: 2 },
+        ],
+        bookings: 4,
+        bookedHours: 8,
+        crossNodeBookings: 2,
+        crossNodeShare: 0.5,
+        loans: 1,
+        resourceOpenHours: round(openA + openB, 2),
+        utilisation: round(8 / (openA + openB), 4),
+        previous: { bookings: 1, bookedHours: 1, crossNodeBookings: 0 },
+        bookingsTrend: 300,
+        bookedHoursTrend: 700,
+        crossNodeBookingsTrend: null,
+        loansTrend: null,
+      });
+      expect(m?.resourcesByCategory).toEqual([
+        { category: "MACHINE", resources: 1, sharedResources: 1 },
+        { category: "ROOM", resources: 1, sharedResources: 0 },
+        { category: "VEHICLE", resources: 1, sharedResources: 1 },
+        { category: "KIT", resources: 1, sharedResources: 1 },
+        { category: "DESK", resources: 0, sharedResources: 0 },
+        { category: "OTHER", resources: 0, sharedResources: 0 },
+      ]);
+      const regions = nation.data?.networkHealth.regions ?? [];
+      expect(regions.find((r) => r.code === "84")).toEqual({
+        code: "84",
+        sharedResources: 2,
+        bookings: 3,
+        bookedHours: 6,
+        crossNodeBookings: 1,
+        loans: 1,
+        utilisation: round(6 / openA, 4),
+      });
+      expect(regions.find((r) => r.code === "75")).toMatchObject({ bookings: 1, bookedHours: 2 });
+
+      const region = await ask({ region: "75" });
+      expect(region.data?.networkHealth.mutualisation).toMatchObject({
+        resources: 1,
+        bookings: 1,
+        crossNodeBookings: 1,
+        crossNodeShare: 1,
+        loans: 0,
+        utilisation: round(2 / openB, 4),
+      });
+
+      const team = await ask({}, await t.adminToken(a.fabriqueId));
+      expect(team.data?.networkHealth).toMatchObject({
+        scope: "FABRIQUE",
+        mutualisation: {
+          resources: 3,
+          sharedResources: 2,
+          bookings: 3,
+          bookedHours: 6,
+          crossNodeBookings: 1,
+          crossNodeShare: 0.333,
+          loans: 1,
+          utilisation: round(6 / openA, 4),
+        },
+      });
+      const other = await ask(
+        { fabrique: f.data?.createFabrique.id },
+        await t.adminToken(a.fabriqueId),
+      );
+      expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      expect(other.data?.networkHealth ?? null).toBeNull();
     });
 
     it("refuses bad filters", async () => {

@@ -70,10 +70,10 @@ export async function insertResources(store: SqlStore, resources: Seeded[]) {
   await store.query(
     `INSERT INTO resource (id, owner_node_id, space_id, name, category, description, sharing_scope,
        required_credential, min_minutes, max_minutes, lead_minutes, cancel_deadline_minutes, status,
-       movable, approval_required, windows, closures, updated_at)
+       movable, approval_required, windows, closures, weekly_open_minutes, updated_at)
      SELECT r.id, r.owner_node_id, r.space_id, r.name, r.category, NULL, r.sharing_scope,
             r.required_credential, r.min_minutes, r.max_minutes, 60, 1440, r.status, false, false,
-            r.windows, r.closures, now()
+            r.windows, r.closures, 10080, now()
      FROM jsonb_to_recordset($1::jsonb) AS r(id text, owner_node_id text, space_id text, name text,
           category text, sharing_scope text, required_credential text, min_minutes int,
           max_minutes int, status text, windows jsonb, closures jsonb)`,

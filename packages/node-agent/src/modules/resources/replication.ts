@@ -31,7 +31,7 @@ import type { Publications } from "./live.ts";
  *   here becomes a booking row (the owner's truth; one overlapping a confirmed booking here is
  *   skipped and reported, never breaking the pull); a CREDENTIAL becomes owned.
  * - BOOKING_REQUEST (routed to this node, the resource's owner): stored INCOMING, PENDING (or
- *   CANCELLED if it arrives withdrawn). A later withdrawal cancels a PENDING one at once; a
+ *   CANCELLED if it arrives withdrawn; CONFIRMED when a booking handed over here answers it). A later withdrawal cancels a PENDING one at once; a
  *   CONFIRMED one is marked, and the automatic decider frees the slot and answers after the pull.
  *   A request for a resource this node does not own is ignored: it cannot decide it.
  * - BOOKING_DECISION (routed to this node, the requester): copied onto the OUTGOING request;
@@ -151,7 +151,11 @@ async function applyOne(
       if (!resource?.owned) return "skipped";
       const existing = await bookingRequestRepository.findForUpdate(tx, event.entityId);
       if (!existing) {
-        const stored = await bookingRequestRepository.insert(tx, {
+        // A request this node never saw but already answers: its slot came with a handover
+        // (a re-enrolment replaced the node that confirmed it). It stands CONFIRMED, and a
+        // withdrawal is processed like any other.
+        const answered = await resourceRepository.confirmedOfRequest(tx, event.entityId);
+        let stored = await bookingRequestRepository.insert(tx, {
           id: event.entityId,
           direction: "INCOMING",
           resourceId: state.resourceId,
@@ -162,8 +166,21 @@ async function applyOne(
           forSpace: state.forSpaceId,
           requesterNodeId: origin ?? "hub",
           ownerNodeId: nodeId,
-          status: state.cancelled ? "CANCELLED" : "PENDING",
+          status: state.cancelled && !answered ? "CANCELLED" : "PENDING",
         });
+        if (answered) {
+          stored = await bookingRequestRepository.decide(tx, stored.id, {
+            status: "CONFIRMED",
+            reason: null,
+            reasonCode: null,
+            bookingId: answered.id,
+            loan: answered.loan,
+            decidedAt: answered.createdAt,
+          });
+          if (state.cancelled) {
+            stored = await bookingRequestRepository.markCancelRequested(tx, stored.id);
+          }
+        }
         pubs.request(stored);
         return "request";
       }
