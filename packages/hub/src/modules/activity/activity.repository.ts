@@ -1,4 +1,5 @@
 import type { ActivityPayload } from "@maillage/schema";
+import { byKey } from "../mutualisation/booking-rollup.repository.ts";
 import type { Sql } from "../sync/change-log.repository.ts";
 
 /**
@@ -159,16 +160,22 @@ export async function applyActivity(
       [JSON.stringify(withdrawn)],
     );
   }
-  const deltas = [...rollups.values()].filter(
-    (r) => r.visitors || r.events || r.participants || r.openHours || r.reports,
-  );
+  // In primary-key order, kept by the statement (see booking-rollup.repository.ts): concurrent
+  // pushes touching the same rollup rows lock them in the same order and never deadlock.
+  const deltas = [...rollups.values()]
+    .filter((r) => r.visitors || r.events || r.participants || r.openHours || r.reports)
+    .sort(byKey((r) => [r.scope, r.scopeId, r.period, r.start]));
   if (deltas.length > 0) {
     await sql.query(
       `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
        SELECT d.scope::"RollupScope", d.scope_id, d.period::"RollupPeriod", d.start, d.visitors, d.events,
               d.participants, d.open_hours, d.reports
-       FROM jsonb_to_recordset($1::jsonb) AS d(scope text, scope_id text, period text, start date,
-            visitors bigint, events bigint, participants bigint, open_hours numeric, reports int)
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (scope text, scope_id text, period text,
+            start date, visitors bigint, events bigint, participants bigint, open_hours numeric,
+            reports int))
+            WITH ORDINALITY AS d(scope, scope_id, period, start, visitors, events, participants,
+            open_hours, reports, n)
+       ORDER BY d.n
        ON CONFLICT (scope, scope_id, period, period_start) DO UPDATE SET
          visitors = activity_rollup.visitors + EXCLUDED.visitors,
          events = activity_rollup.events + EXCLUDED.events,

@@ -340,7 +340,7 @@ export function registerBookingTests(backend: Backend) {
         expect(await requestRow("Q2")).toMatchObject({ status: "DECLINED" });
       });
 
-      it("accepts a request that arrives already withdrawn, whatever it names", async () => {
+      it("accepts a request that arrives already withdrawn, whatever it names, storing and routing none", async () => {
         await network();
         await b.push([b.event("RESOURCE", "RB", resource(b.fabriqueId, "LOCAL", "Four"))]);
         const withdrawn = (resourceId: string, forWhom: { forMemberId: string }) =>
@@ -352,14 +352,30 @@ export function registerBookingTests(backend: Backend) {
           b.event("BOOKING_REQUEST", "Q4", withdrawn("RB", { forMemberId: "MB" })),
         ]);
         expect(r.data?.pushChanges).toMatchObject({ applied: 4, rejected: null });
-        expect(await requestRow("Q1")).toMatchObject({ status: "CANCELLED", cancelled: true });
-        // To the owner when the hub knows it; otherwise nobody else hears of it.
-        expect((await pulled(a, "BOOKING_REQUEST")).map((e) => e.entityId)).toEqual(["Q1", "Q2"]);
-        expect(await pulled(c, "BOOKING_REQUEST")).toEqual([]);
-        const revived = await b.push([
-          b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" })),
+        // Unchecked, it is neither stored nor routed: only its requester reads it (its echo).
+        expect(await t.hub.db.store.query("SELECT id FROM booking_request")).toEqual([]);
+        for (const other of [a, c]) expect(await pulled(other, "BOOKING_REQUEST")).toEqual([]);
+        expect(
+          (await pulled(b, "BOOKING_REQUEST")).map((e) => [e.entityId, e.targetNodeId]),
+        ).toEqual([
+          ["Q1", b.nodeId],
+          ["Q2", b.nodeId],
+          ["Q3", b.nodeId],
+          ["Q4", b.nodeId],
         ]);
-        expect(revived.data?.pushChanges.rejected?.code).toBe("INVALID_TRANSITION");
+        // Sent again not withdrawn, it is a new request, checked as such.
+        const revived = await b.push([
+          b.event("BOOKING_REQUEST", "Q2", request("R1", { forMemberId: "MC" })),
+        ]);
+        expect(revived.data?.pushChanges.rejected?.code).toBe("OWNERSHIP_VIOLATION");
+        const asked = await b.push([
+          await again(b, b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" }))),
+        ]);
+        expect(asked.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+        expect(await requestRow("Q1")).toMatchObject({
+          status: "PENDING",
+          owner_node_id: a.nodeId,
+        });
       });
 
       it("keeps a LOCAL resource and its bookings at the hub, and tells replicas when sharing changes", async () => {
@@ -452,7 +468,7 @@ export function registerBookingTests(backend: Backend) {
     });
 
     describe("re-enrolment", () => {
-      it("hands a replaced node's resources, future slots, credentials and waiting requests to the new node, and re-announces its shared resources", async () => {
+      it("hands a replaced node's resources, future slots, credentials and waiting or booked-ahead requests to the new node, and re-announces its shared resources", async () => {
         await network();
         const credential = {
           memberId: "MA",
@@ -469,7 +485,33 @@ export function registerBookingTests(backend: Backend) {
           a.event("CREDENTIAL", "C1", credential),
         ]);
         expect(pushed.data?.pushChanges.rejected).toBeNull();
-        await b.push([b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" }))]);
+        // Q1 waits for A's decision; A confirmed Q2 (K2, ahead) and Q0 (K0, past); C withdrew
+        // Q3 after A confirmed it (K3, ahead), before A heard of the withdrawal.
+        const later = { startsAt: "2031-03-05T09:00:00.000Z", endsAt: "2031-03-05T11:00:00.000Z" };
+        const latest = { startsAt: "2031-03-11T09:00:00.000Z", endsAt: "2031-03-11T11:00:00.000Z" };
+        const asked = [
+          await b.push([
+            b.event("BOOKING_REQUEST", "Q1", request("R1", { forMemberId: "MB" })),
+            b.event("BOOKING_REQUEST", "Q2", request("R1", { forMemberId: "MB" }, later)),
+          ]),
+          await c.push([
+            c.event("BOOKING_REQUEST", "Q0", request("R1", { forMemberId: "MC" }, past)),
+            c.event("BOOKING_REQUEST", "Q3", request("R1", { forMemberId: "MC" }, latest)),
+          ]),
+        ];
+        for (const r of asked) expect(r.data?.pushChanges.rejected).toBeNull();
+        const confirmed = await a.push([
+          a.event("BOOKING", "K2", booking("R1", "Q2", later)),
+          a.event("BOOKING_DECISION", "Q2", decision("R1", "CONFIRMED", "K2")),
+          a.event("BOOKING", "KQ0", booking("R1", "Q0", past)),
+          a.event("BOOKING_DECISION", "Q0", decision("R1", "CONFIRMED", "KQ0")),
+          a.event("BOOKING", "K3", booking("R1", "Q3", latest)),
+          a.event("BOOKING_DECISION", "Q3", decision("R1", "CONFIRMED", "K3")),
+        ]);
+        expect(confirmed.data?.pushChanges.rejected).toBeNull();
+        const withdrawal = request("R1", { forMemberId: "MC" }, { ...latest, cancelled: true });
+        await c.push([c.event("BOOKING_REQUEST", "Q3", withdrawal)]);
+        expect(await requestRow("Q3")).toMatchObject({ status: "CONFIRMED", cancelled: true });
         const bSeen = (await b.pull("0", 1000)).cursor;
 
         const replacement = await enrolTestNode(t, fabriqueA, national);
@@ -483,6 +525,8 @@ export function registerBookingTests(backend: Backend) {
           ["RESOURCE", "R1"],
           ["RESOURCE", "RL"],
           ["BOOKING", "K1"],
+          ["BOOKING", "K2"],
+          ["BOOKING", "K3"],
           ["CREDENTIAL", "C1"],
         ]);
         const payloadOf = (entity: string, id: string) =>
@@ -491,12 +535,28 @@ export function registerBookingTests(backend: Backend) {
         expect(payloadOf("RESOURCE", "RL")).toEqual(resource("SA", "LOCAL", "Salle"));
         expect(payloadOf("BOOKING", "K1")).toEqual(booking("R1"));
         expect(payloadOf("CREDENTIAL", "C1")).toEqual(credential);
-        // The request still waiting for A's decision is routed again, to the new node, as B sent it.
+        // The requests still waiting for A's decision or answered by a handed-over booking are
+        // routed again, to the new node, after those bookings, as their requesters sent them
+        // (the withdrawal included); not Q0, whose slot is past.
         const rerouted = events.filter((e) => e.entity === "BOOKING_REQUEST");
         expect(rerouted.map((e) => [e.entityId, e.originNodeId, e.targetNodeId])).toEqual([
           ["Q1", b.nodeId, replacement.nodeId],
+          ["Q2", b.nodeId, replacement.nodeId],
+          ["Q3", c.nodeId, replacement.nodeId],
         ]);
-        expect(rerouted[0]?.payload).toEqual(request("R1", { forMemberId: "MB" }));
+        expect(rerouted.map((e) => e.payload)).toEqual([
+          request("R1", { forMemberId: "MB" }),
+          request("R1", { forMemberId: "MB" }, later),
+          withdrawal,
+        ]);
+        const position = (entity: string, id: string) =>
+          events.findIndex((e) => e.entity === entity && e.entityId === id);
+        for (const [q, k] of [
+          ["Q2", "K2"],
+          ["Q3", "K3"],
+        ] as const) {
+          expect(position("BOOKING_REQUEST", q)).toBeGreaterThan(position("BOOKING", k));
+        }
         // The new node does not hear its own re-announcement.
         expect(events.filter((e) => e.originNodeId === replacement.nodeId)).toEqual([]);
 
@@ -517,13 +577,27 @@ export function registerBookingTests(backend: Backend) {
         const seen = await t.gql<{
           bookingRequests: { edges: { node: Record<string, unknown> }[] };
         }>(list, {}, await t.adminToken(a.fabriqueId));
-        expect(seen.data?.bookingRequests.edges.map((e) => e.node)).toEqual([
-          { requestId: "Q1", ownerFabriqueId: a.fabriqueId },
-        ]);
+        expect(
+          seen.data?.bookingRequests.edges
+            .map((e) => e.node)
+            .sort((x, y) => String(x.requestId).localeCompare(String(y.requestId))),
+        ).toEqual(
+          ["Q0", "Q1", "Q2", "Q3"].map((requestId) => ({
+            requestId,
+            ownerFabriqueId: a.fabriqueId,
+          })),
+        );
         const decided = await replacement.push([
           replacement.event("BOOKING_DECISION", "Q1", decision("R1", "DECLINED")),
+          // The withdrawal processed: the slot released, the requester told.
+          replacement.event("BOOKING", "K3", {
+            ...booking("R1", "Q3", latest),
+            status: "CANCELLED",
+          }),
+          replacement.event("BOOKING_DECISION", "Q3", decision("R1", "CANCELLED", "K3")),
         ]);
-        expect(decided.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+        expect(decided.data?.pushChanges).toMatchObject({ applied: 3, rejected: null });
+        expect(await requestRow("Q3")).toMatchObject({ status: "CANCELLED", cancelled: true });
       });
     });
 

@@ -134,10 +134,14 @@ export async function credentialsOfNetwork(
 }
 
 /**
- * Requests still waiting for a node's decision (PENDING, not withdrawn), as BOOKING_REQUEST
- * payloads with their requester: at a re-enrolment they are routed again, to the new node.
+ * The requests a node answers (as BOOKING_REQUEST payloads, with their requester, by id): those
+ * still waiting for its decision (PENDING, not withdrawn), and those it CONFIRMED whose
+ * CONFIRMED booking (booking.request_id = the request) ends in the future, withdrawn or not
+ * (`cancelled` as stored: a withdrawal the hub holds is still the owner's to process). At a
+ * re-enrolment they are routed again, to the new node, which then knows of every request it may
+ * still have to decide, cancel or lend for.
  */
-export async function pendingRequestsTo(
+export async function pendingOrUpcomingRequestsTo(
   sql: Sql,
   ownerNodeId: string,
 ): Promise<(BookingRequestPayload & { id: string; requesterNodeId: string })[]> {
@@ -150,12 +154,18 @@ export async function pendingRequestsTo(
     endsAt: Timestamp;
     forMemberId: string | null;
     forSpaceId: string | null;
+    cancelled: boolean;
   }>(
     `SELECT q.id, q.requester_node_id AS "requesterNodeId", q.resource_id AS "resourceId", q.kind,
             q.starts_at AT TIME ZONE 'UTC' AS "startsAt", q.ends_at AT TIME ZONE 'UTC' AS "endsAt",
-            q.for_member_id AS "forMemberId", q.for_space_id AS "forSpaceId"
+            q.for_member_id AS "forMemberId", q.for_space_id AS "forSpaceId", q.cancelled
      FROM booking_request q
-     WHERE q.owner_node_id = $1 AND q.status = 'PENDING' AND NOT q.cancelled
+     WHERE q.owner_node_id = $1
+       AND ((q.status = 'PENDING' AND NOT q.cancelled)
+            OR (q.status = 'CONFIRMED' AND EXISTS (
+                  SELECT 1 FROM booking b
+                  WHERE b.request_id = q.id AND b.status = 'CONFIRMED'
+                    AND b.ends_at > now() AT TIME ZONE 'UTC')))
      ORDER BY q.id`,
     [ownerNodeId],
   );
@@ -168,7 +178,7 @@ export async function pendingRequestsTo(
     endsAt: iso(r.endsAt),
     forMemberId: r.forMemberId,
     forSpaceId: r.forSpaceId,
-    cancelled: false,
+    cancelled: r.cancelled,
   }));
 }
 
@@ -197,7 +207,8 @@ export function hubEntry(
  * A re-enrolled node's shared-resource records, in the re-enrolment's transaction (after the
  * owner ids were rewritten): handed over to the new node (its resources, their CONFIRMED
  * bookings ending in the future, its members' credentials), the requests still waiting for its
- * decision routed to it again (as their requesters sent them), then each of its shared
+ * decision or answered by one of those bookings routed to it again (as their requesters sent
+ * them, withdrawals included), then each of its shared
  * resources re-announced to every other node with the new node as origin.
  */
 export async function resourceHandoverEntries(
@@ -208,14 +219,16 @@ export async function resourceHandoverEntries(
   const resources = await resourcesOwnedBy(sql, nodeId);
   const bookings = await futureBookings(sql, { ownerNodeId: nodeId });
   const credentials = await credentialsOfNetwork(sql, fabriqueId);
-  const pending = await pendingRequestsTo(sql, nodeId);
+  const requests = await pendingOrUpcomingRequestsTo(sql, nodeId);
   const handover = { originNodeId: null, targetNodeId: nodeId };
   return [
     ...resources.map((r) => hubEntry("RESOURCE", r, handover)),
     ...bookings.map((b) => hubEntry("BOOKING", b, handover)),
     ...credentials.map((c) => hubEntry("CREDENTIAL", c, handover)),
-    // Routed again as their requester sent them: the new node decides them.
-    ...pending.map(({ requesterNodeId, ...request }) =>
+    // Routed again as their requester sent them, after the bookings that answer some of them:
+    // the new node decides the waiting ones, and confirms again (or processes the withdrawal
+    // of) those a handed-over booking answers.
+    ...requests.map(({ requesterNodeId, ...request }) =>
       hubEntry("BOOKING_REQUEST", request, { originNodeId: requesterNodeId, targetNodeId: nodeId }),
     ),
     ...resources

@@ -63,7 +63,8 @@ export const bookingRequestHandler: EntityHandler = {
       return OK;
     }
     // A new request arriving already withdrawn changes nothing anywhere: always accepted, so
-    // that a withdrawal can never block the requester's outbox.
+    // that a withdrawal can never block the requester's outbox, but neither stored nor routed
+    // (see accept): unchecked, it may name anything.
     if (request.cancelled) return OK;
     // Refused here: only what a faulty node could send. Whatever depends on state that may
     // change under the requester (the resource's sharing scope or status, the member's
@@ -95,6 +96,9 @@ export const bookingRequestHandler: EntityHandler = {
   accept(node, event, known) {
     const request = event.payload as BookingRequestPayload;
     const existing = known.requests.get(event.entityId);
+    // New and already withdrawn: not recorded (apply skips what `known` lacks), its log entry
+    // addressed to its own requester, which ignores its echo: nobody else reads it.
+    if (!existing && request.cancelled) return { targetNodeId: node.id };
     const ownerNodeId =
       known.resources.get(request.resourceId)?.owner_node_id ?? existing?.owner_node_id ?? "";
     known.requests.set(event.entityId, {
@@ -109,14 +113,16 @@ export const bookingRequestHandler: EntityHandler = {
       for_space_id: request.forSpaceId,
       cancelled: request.cancelled,
     });
-    // To the resource's owner; a withdrawn request for a resource the hub does not know stays
-    // at the hub (addressed to its own requester, which ignores its echo).
+    // To the resource's owner (known: the request was checked, or already stored).
     return { targetNodeId: ownerNodeId || node.id, bookingRequestId: event.entityId };
   },
   async apply(session, node, finals, known) {
+    // The last event of a request new and already withdrawn left nothing in `known`.
+    const recorded = finals.filter((e) => known.requests.has(e.entityId));
+    if (recorded.length === 0) return;
     await repo.upsertRequests(
       session,
-      finals.map((e) => ({
+      recorded.map((e) => ({
         id: e.entityId,
         requesterNodeId: node.id,
         ownerNodeId: known.requests.get(e.entityId)?.owner_node_id ?? "",

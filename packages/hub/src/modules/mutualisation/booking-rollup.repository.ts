@@ -68,6 +68,23 @@ export function contributionsOfResources(sql: Sql, ids: string[]): Promise<Contr
   return contributions(sql, "b.resource_id = ANY($1::text[])", ids);
 }
 
+/**
+ * A comparator of rows by a key (a tuple of strings, compared in turn by code point): the one
+ * order every upsert of a rollup takes its rows in.
+ */
+export function byKey<T>(key: (row: T) => string[]): (a: T, b: T) => number {
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) {
+      const x = ka[i] ?? "";
+      const y = kb[i] ?? "";
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+}
+
 /** Adds `after` minus `before` to the rollup (rows with no difference are not written). */
 export async function addContributionDeltas(
   sql: Sql,
@@ -94,16 +111,21 @@ export async function addContributionDeltas(
   };
   for (const row of before) add(row, -1);
   for (const row of after) add(row, 1);
-  const changed = [...deltas.values()].filter(
-    (d) => d.bookings || d.booked_minutes || d.cross_node || d.loans,
-  );
+  // In primary-key order, kept by the statement (WITH ORDINALITY … ORDER BY): PostgreSQL locks
+  // the rows as the input comes, so two pushes touching the same rows lock them in the same
+  // order and never deadlock.
+  const changed = [...deltas.values()]
+    .filter((d) => d.bookings || d.booked_minutes || d.cross_node || d.loans)
+    .sort(byKey((d) => [d.scope, d.scope_id, d.day]));
   if (changed.length === 0) return;
   await sql.query(
     `INSERT INTO booking_rollup (scope, scope_id, day, bookings, booked_minutes, cross_node, loans)
      SELECT d.scope::"RollupScope", d.scope_id, d.day, d.bookings, d.booked_minutes, d.cross_node,
             d.loans
-     FROM jsonb_to_recordset($1::jsonb) AS d(scope text, scope_id text, day date, bookings int,
-          booked_minutes bigint, cross_node int, loans int)
+     FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (scope text, scope_id text, day date,
+          bookings int, booked_minutes bigint, cross_node int, loans int))
+          WITH ORDINALITY AS d(scope, scope_id, day, bookings, booked_minutes, cross_node, loans, n)
+     ORDER BY d.n
      ON CONFLICT (scope, scope_id, day) DO UPDATE SET
        bookings = booking_rollup.bookings + EXCLUDED.bookings,
        booked_minutes = booking_rollup.booked_minutes + EXCLUDED.booked_minutes,
