@@ -501,7 +501,28 @@ describe("over a socket", () => {
       decided += 1;
       return decide();
     };
+    // The backfill and the first decisions run before the API listens (no booking of an
+    // unpublished resource can be written before it travelled).
+    const listening = () =>
+      fs.stat(runFilePath(t.dataDir)).then(
+        () => true,
+        () => false,
+      );
+    const beforeListening: string[] = [];
+    const resources = t.agent.services.resources;
+    const publish = resources.publishUnpublished;
+    resources.publishUnpublished = async () => {
+      if (!(await listening())) beforeListening.push("publish");
+      return publish();
+    };
+    const decideFirst = requests.decidePending;
+    requests.decidePending = async () => {
+      if (decided === 0 && !(await listening())) beforeListening.push("decide");
+      return decideFirst();
+    };
     const { url } = await t.agent.start();
+    expect(beforeListening).toEqual(["publish", "decide"]);
+    resources.publishUnpublished = publish;
     try {
       // The automatic decider runs at start, then on its timer.
       await vi.waitFor(() => expect(decided).toBeGreaterThanOrEqual(3));

@@ -245,19 +245,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     onPulled,
     fetch: (input, init = {}) => Promise.resolve(yoga.fetch(input as URL, init, {})),
     async start() {
-      const port = await new Promise<number>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(config.port, config.host, () => {
-          server.off("error", reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      });
-      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-      const url = `http://${host}:${port}`;
-      await writeRunFile(config.dataDir, url);
-      logger.info({ url, nodeId: identity.nodeId }, "node agent listening");
-      // What never travelled (resources created before they did) goes first, before any
-      // later event of theirs can reach the hub.
+      // What never travelled (resources created before they did) goes first, before the API
+      // listens: no booking of theirs can be written, and queued, before them.
       await services.resources
         .publishUnpublished()
         .catch((err: unknown) => logger.error({ err }, "publishing resources failed"));
@@ -270,6 +259,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
             logger.error({ err }, "deciding pending booking requests failed"),
           );
       await decide();
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      const url = `http://${host}:${port}`;
+      await writeRunFile(config.dataDir, url);
+      logger.info({ url, nodeId: identity.nodeId }, "node agent listening");
       decider = setInterval(decide, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
       decider.unref();
       sync.start();
@@ -285,6 +285,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await removeRunFile(config.dataDir);
       }
+      // A decision going on ends before the store closes (none starts after this).
+      await services.bookingRequests.close();
       await store.close();
     },
   };

@@ -194,16 +194,21 @@ export const bookingRequestRepository = {
 
   /**
    * The automatic decider's queue, oldest first (ids): incoming PENDING requests of this node's
-   * resources the rules decide (not approvalRequired), and CONFIRMED ones the requester withdrew.
+   * resources the rules decide (not approvalRequired; or needing no person: answered by a
+   * booking handed over here, or for a LOCAL or RETIRED resource, which a person could only
+   * decline), and CONFIRMED ones the requester withdrew.
    */
   async awaitingOwner(db: SqlSession): Promise<string[]> {
     // booking_request_awaiting_idx (0007) covers the WHERE on booking_request; the join keeps
-    // requests of this node's resources, and leaves those waiting for a person to the team.
+    // requests of this node's resources, and leaves those waiting for a person to the team
+    // (booking_request_id_idx answers the handover lookup).
     const rows = await db.query<{ id: string }>(
       `SELECT q.id FROM booking_request q
        JOIN resource r ON r.id = q.resource_id AND r.owned
        WHERE q.direction = 'INCOMING' AND (q.status = 'PENDING' OR q.cancel_requested)
-         AND (q.cancel_requested OR NOT r.approval_required)
+         AND (q.cancel_requested OR NOT r.approval_required
+           OR r.sharing_scope = 'LOCAL' OR r.status = 'RETIRED'
+           OR EXISTS (SELECT 1 FROM booking b WHERE b.request_id = q.id AND b.status = 'CONFIRMED'))
        ORDER BY q.created_at, q.id`,
     );
     return rows.map((r) => r.id);

@@ -41,8 +41,12 @@ import {
  *
  * Owner side (INCOMING, stored by the pull):
  * - `decidePending` (at start, after a pull that brought incoming requests or withdrawals, and
- *   every minute as a safety net): PENDING requests of resources without approvalRequired
- *   (only those: one waiting for a person costs nothing) are decided by the same rules as `book`, measured at decision time:
+ *   every minute as a safety net; one run at a time, calls made during a run share one run
+ *   after it): a PENDING request already answered by a booking handed over here (a re-enrolment
+ *   replaced the node that placed it) is CONFIRMED with that booking, whatever approvalRequired
+ *   says. Other PENDING requests of resources without approvalRequired (one waiting for a
+ *   person costs nothing), and those a person could only decline (a LOCAL resource:
+ *   RESOURCE_NOT_SHARED; a RETIRED one), are decided by the same rules as `book`, measured at decision time:
  *   CONFIRMED with the booking (or loan) created, or DECLINED with the refusal's message in
  *   `reason` and its documented code in `reasonCode` (SLOT_TAKEN, CREDENTIAL_REQUIRED,
  *   RESOURCE_ON_LOAN, BOOKING_RULE_VIOLATION…). A CONFIRMED request the requester withdrew has
@@ -217,6 +221,21 @@ export function createBookingRequestService(deps: {
     strict: boolean,
   ): Promise<BookingRequestRecord> {
     const at = now();
+    // Answered already by a booking handed over here (a re-enrolment replaced the node that
+    // placed it, before its decision reached the hub): that booking is the answer. Booking
+    // again would be refused as SLOT_TAKEN by the request's own slot.
+    const answered = await resourceRepository.confirmedOfRequest(tx, request.id);
+    if (answered) {
+      const confirmed = await bookingRequestRepository.decide(tx, request.id, {
+        status: "CONFIRMED",
+        reason: null,
+        reasonCode: null,
+        bookingId: answered.id,
+        loan: answered.loan,
+        decidedAt: at,
+      });
+      return answer(changes, pubs, confirmed);
+    }
     try {
       if (resource.sharingScope === "LOCAL") {
         throw refused("RESOURCE_NOT_SHARED", "this resource is shared inside its own network only");
@@ -234,7 +253,7 @@ export function createBookingRequestService(deps: {
         },
         at,
       );
-      await emitBooking(changes, booking);
+      await emitBooking(tx, changes, booking, at);
       pubs.booking(booking);
       const confirmed = await bookingRequestRepository.decide(tx, request.id, {
         status: "CONFIRMED",
@@ -271,6 +290,21 @@ export function createBookingRequestService(deps: {
     return request;
   }
 
+  /**
+   * Whether the decider answers a PENDING request of an approval-required resource without
+   * waiting for a person: answered already by a booking handed over here, or refused whatever
+   * a person would say (a LOCAL resource: RESOURCE_NOT_SHARED to another network; a RETIRED
+   * one). Keep in step with bookingRequestRepository.awaitingOwner.
+   */
+  async function decidesAlone(
+    tx: SqlSession,
+    request: BookingRequestRecord,
+    resource: ResourceRecord,
+  ): Promise<boolean> {
+    if (resource.sharingScope === "LOCAL" || resource.status === "RETIRED") return true;
+    return (await resourceRepository.confirmedOfRequest(tx, request.id)) !== undefined;
+  }
+
   /** Processes one request of the decider's queue; whether it wrote anything. */
   async function processQueued(id: string): Promise<boolean> {
     return writeAndPublish(async (tx, changes, pubs) => {
@@ -279,7 +313,10 @@ export function createBookingRequestService(deps: {
       const resource = await resourceRepository.findForBooking(tx, request.resourceId);
       if (!resource?.owned) return false;
       if (request.status === "PENDING") {
-        if (resource.approvalRequired) return false; // a person decides
+        // A person decides, unless the answer needs none (see decidesAlone).
+        if (resource.approvalRequired && !(await decidesAlone(tx, request, resource))) {
+          return false;
+        }
         await decideByRules(tx, changes, pubs, request, resource, false);
         return true;
       }
@@ -297,7 +334,7 @@ export function createBookingRequestService(deps: {
       if (booking && booking.status === "CONFIRMED") {
         const cancelled = await resourceRepository.cancelBooking(tx, booking.id);
         if (cancelled) {
-          await emitBooking(changes, cancelled);
+          await emitBooking(tx, changes, cancelled, at);
           pubs.booking(cancelled);
         }
       }
@@ -317,7 +354,18 @@ export function createBookingRequestService(deps: {
     });
   }
 
-  let deciding: Promise<number> = Promise.resolve(0);
+  /** The decider's run going on, and the one queued after it (at most one). */
+  let running: Promise<number> | undefined;
+  let queued: Promise<number> | undefined;
+  let closed = false;
+
+  function startRun(): Promise<number> {
+    const run = decideQueue().finally(() => {
+      if (running === run) running = undefined;
+    });
+    running = run;
+    return run;
+  }
 
   /**
    * One pass of the decider over its queue: only the requests the rules can decide now (see
@@ -441,6 +489,16 @@ export function createBookingRequestService(deps: {
           });
         }
         if (input.accept) return decideByRules(tx, changes, pubs, request, resource, true);
+        const answered = await resourceRepository.confirmedOfRequest(tx, request.id);
+        if (answered) {
+          // Its booking came with a handover: the decider answers CONFIRMED; the booking is
+          // cancelled like any other (cancelBooking), which answers the requester.
+          throw new MaillageError(
+            "INVALID_TRANSITION",
+            "the request is answered already by a booking handed over to this node: cancel that booking instead",
+            { status: "CONFIRMED", bookingId: answered.id },
+          );
+        }
         const declined = await bookingRequestRepository.decide(tx, request.id, {
           status: "DECLINED",
           reason: input.reason ?? "declined by the resource's owner",
@@ -459,10 +517,28 @@ export function createBookingRequestService(deps: {
      * it answered; one that fails is logged and left for the next run.
      */
     async decidePending(): Promise<number> {
-      // One run at a time: a run asked for while one goes on follows it (it may see more).
-      const run = deciding.then(decideQueue, decideQueue);
-      deciding = run.catch(() => 0);
-      return run;
+      if (closed) return 0;
+      // One run at a time: a run asked for while one goes on follows it (it may see more), and
+      // every call made meanwhile shares that one queued run.
+      if (queued) return queued;
+      if (!running) return startRun();
+      const next = running
+        .catch(() => 0)
+        .then(() => {
+          queued = undefined;
+          return closed ? 0 : startRun();
+        });
+      queued = next;
+      return next;
+    },
+
+    /**
+     * Stops the decider: no run starts any more, and the one going on (and the one queued)
+     * are awaited, so the store can close under none. Never rejects.
+     */
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.allSettled([running, queued]);
     },
   };
 }

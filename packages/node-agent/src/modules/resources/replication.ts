@@ -31,7 +31,10 @@ import type { Publications } from "./live.ts";
  *   here becomes a booking row (the owner's truth; one overlapping a confirmed booking here is
  *   skipped and reported, never breaking the pull); a CREDENTIAL becomes owned.
  * - BOOKING_REQUEST (routed to this node, the resource's owner): stored INCOMING, PENDING (or
- *   CANCELLED if it arrives withdrawn; CONFIRMED when a booking handed over here answers it). A later withdrawal cancels a PENDING one at once; a
+ *   CANCELLED if it arrives withdrawn). A request re-routed after a re-enrolment may be
+ *   answered by a booking handed over here: PENDING still, the decider answers CONFIRMED with
+ *   that booking (and sends the decision); withdrawn, it is stored CONFIRMED with the cancel
+ *   requested (the decider frees the slot, answers CANCELLED). A later withdrawal cancels a PENDING one at once; a
  *   CONFIRMED one is marked, and the automatic decider frees the slot and answers after the pull.
  *   A request for a resource this node does not own is ignored: it cannot decide it.
  * - BOOKING_DECISION (routed to this node, the requester): copied onto the OUTGOING request;
@@ -151,10 +154,14 @@ async function applyOne(
       if (!resource?.owned) return "skipped";
       const existing = await bookingRequestRepository.findForUpdate(tx, event.entityId);
       if (!existing) {
-        // A request this node never saw but already answers: its slot came with a handover
-        // (a re-enrolment replaced the node that confirmed it). It stands CONFIRMED, and a
-        // withdrawal is processed like any other.
-        const answered = await resourceRepository.confirmedOfRequest(tx, event.entityId);
+        // A withdrawn request this node never saw but already answers (its slot came with a
+        // handover: a re-enrolment replaced the node that confirmed it) stands CONFIRMED and
+        // marked: the decider frees the slot and answers CANCELLED. One not withdrawn stays
+        // PENDING even so: the decider answers it with that booking (its BOOKING_DECISION goes
+        // through the outbox, which the pull has not), whether or not the hub had the answer.
+        const answered = state.cancelled
+          ? await resourceRepository.confirmedOfRequest(tx, event.entityId)
+          : undefined;
         let stored = await bookingRequestRepository.insert(tx, {
           id: event.entityId,
           direction: "INCOMING",
@@ -177,16 +184,30 @@ async function applyOne(
             loan: answered.loan,
             decidedAt: answered.createdAt,
           });
-          if (state.cancelled) {
-            stored = await bookingRequestRepository.markCancelRequested(tx, stored.id);
-          }
+          stored = await bookingRequestRepository.markCancelRequested(tx, stored.id);
         }
         pubs.request(stored);
         return "request";
       }
       if (existing.direction !== "INCOMING" || !state.cancelled) return "request";
       let changed: BookingRequestRecord | undefined;
-      if (existing.status === "PENDING") {
+      const answered =
+        existing.status === "PENDING"
+          ? await resourceRepository.confirmedOfRequest(tx, existing.id)
+          : undefined;
+      if (answered) {
+        // Answered by a booking handed over here, not decided yet: it holds a slot, which the
+        // decider frees (then answers CANCELLED) like any withdrawn confirmed request's.
+        await bookingRequestRepository.decide(tx, existing.id, {
+          status: "CONFIRMED",
+          reason: null,
+          reasonCode: null,
+          bookingId: answered.id,
+          loan: answered.loan,
+          decidedAt: answered.createdAt,
+        });
+        changed = await bookingRequestRepository.markCancelRequested(tx, existing.id);
+      } else if (existing.status === "PENDING") {
         changed = await bookingRequestRepository.cancel(tx, existing.id);
       } else if (existing.status === "CONFIRMED" && !existing.cancelRequested) {
         changed = await bookingRequestRepository.markCancelRequested(tx, existing.id);

@@ -195,13 +195,56 @@ export async function answerRequest(
   return answered;
 }
 
-export async function emitBooking(changes: ChangeLog, booking: BookingRecord): Promise<void> {
+/**
+ * Sends what never travelled of a resource of this node still marked unpublished (migration
+ * 0007), in the caller's transaction: its RESOURCE event, a BOOKING event for each of its
+ * CONFIRMED bookings and loans still to end (but `except`, which the caller sends), and the
+ * mark cleared. Nothing for a resource published already. Whether it sent anything.
+ */
+export async function publishIfUnpublished(
+  tx: SqlSession,
+  changes: ChangeLog,
+  resourceId: string,
+  at: Date,
+  except?: string,
+): Promise<boolean> {
+  const resource = await resourceRepository.lockUnpublished(tx, resourceId);
+  if (!resource) return false;
+  await changes.append({
+    entity: "RESOURCE",
+    entityId: resource.id,
+    op: "UPSERT",
+    payload: resourcePayloadOf(resource),
+  });
+  for (const booking of await resourceRepository.confirmedEndingAfter(tx, resource.id, at)) {
+    if (booking.id !== except) await sendBooking(changes, booking);
+  }
+  await resourceRepository.markPublished(tx, resource.id);
+  return true;
+}
+
+async function sendBooking(changes: ChangeLog, booking: BookingRecord): Promise<void> {
   await changes.append({
     entity: "BOOKING",
     entityId: booking.id,
     op: "UPSERT",
     payload: bookingPayloadOf(booking),
   });
+}
+
+/**
+ * A booking's BOOKING event, in the caller's transaction. Its resource, if still marked
+ * unpublished (a write between the migration and the start's backfill), travels first: the
+ * hub refuses a booking of a resource it does not know (and the outbox would block on it).
+ */
+export async function emitBooking(
+  tx: SqlSession,
+  changes: ChangeLog,
+  booking: BookingRecord,
+  at: Date,
+): Promise<void> {
+  await publishIfUnpublished(tx, changes, booking.resourceId, at, booking.id);
+  await sendBooking(changes, booking);
 }
 
 /** Whether a resource row is for this node to see: its own, or another's not LOCAL. */
@@ -292,6 +335,8 @@ export function createResourceService(deps: {
         id === null
           ? await resourceRepository.insert(tx, ulid(), fields)
           : await resourceRepository.update(tx, id, fields);
+      // Still unpublished: its bookings travel with it (and the mark is cleared).
+      if (await publishIfUnpublished(tx, changes, saved.id, now())) return saved;
       await changes.append({
         entity: "RESOURCE",
         entityId: saved.id,
@@ -353,7 +398,7 @@ export function createResourceService(deps: {
           : await resourceRepository.checkInLoan(tx, id, resource?.spaceId ?? fabriqueId, at);
       if (changed.to.getTime() !== booking.to.getTime()) {
         // Back early: the rest of the period is free again.
-        await emitBooking(changes, changed);
+        await emitBooking(tx, changes, changed, at);
         pubs.availability(changed.resourceId, changed.to, booking.to);
       }
       pubs.booking(changed);
@@ -392,21 +437,9 @@ export function createResourceService(deps: {
       let published = 0;
       for (const id of await resourceRepository.unpublished(store)) {
         try {
-          const sent = await writer.write(async (tx, changes) => {
-            const resource = await resourceRepository.lockUnpublished(tx, id);
-            if (!resource) return false;
-            await changes.append({
-              entity: "RESOURCE",
-              entityId: resource.id,
-              op: "UPSERT",
-              payload: resourcePayloadOf(resource),
-            });
-            for (const booking of await resourceRepository.confirmedEndingAfter(tx, id, now())) {
-              await emitBooking(changes, booking);
-            }
-            await resourceRepository.markPublished(tx, id);
-            return true;
-          });
+          const sent = await writer.write((tx, changes) =>
+            publishIfUnpublished(tx, changes, id, now()),
+          );
           if (sent) published += 1;
         } catch (err) {
           deps.logger?.error({ err, resourceId: id }, "publishing a resource failed");
@@ -478,6 +511,7 @@ export function createResourceService(deps: {
         throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
       }
       return writeAndPublish(async (tx, changes, pubs) => {
+        const at = now();
         const resource = await ownResourceForBooking(tx, input.resourceId);
         await assertBeneficiary(tx, viewer, input);
         const booking = await placeBooking(
@@ -491,9 +525,9 @@ export function createResourceService(deps: {
             forSpace: input.forSpace ?? null,
             requestId: null,
           },
-          now(),
+          at,
         );
-        await emitBooking(changes, booking);
+        await emitBooking(tx, changes, booking, at);
         pubs.booking(booking);
         return booking;
       });
@@ -509,6 +543,7 @@ export function createResourceService(deps: {
         throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
       }
       return writeAndPublish(async (tx, changes, pubs) => {
+        const at = now();
         const resource = await ownResourceForBooking(tx, input.resourceId);
         if (input.toSpace !== fabriqueId && !(await spaceRepository.find(tx, input.toSpace))) {
           throw new MaillageError("NOT_FOUND", `no space ${input.toSpace}`, { field: "toSpace" });
@@ -524,9 +559,9 @@ export function createResourceService(deps: {
             forSpace: input.toSpace,
             requestId: null,
           },
-          now(),
+          at,
         );
-        await emitBooking(changes, loan);
+        await emitBooking(tx, changes, loan, at);
         pubs.booking(loan);
         return { ...loan, overdue: false };
       });
@@ -558,7 +593,7 @@ export function createResourceService(deps: {
             status: "CANCELLED",
           });
         }
-        await emitBooking(changes, cancelled);
+        await emitBooking(tx, changes, cancelled, at);
         pubs.booking(cancelled);
         if (cancelled.requestId !== null) {
           const request = await bookingRequestRepository.findForUpdate(tx, cancelled.requestId);

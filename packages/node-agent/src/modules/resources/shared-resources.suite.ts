@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { bookingRequestRepository } from "../../store/booking-request.repository.ts";
 import { type OutboxEntry, outboxRepository } from "../../store/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
@@ -1431,6 +1431,295 @@ export function registerSharedResourceTests(backend: Backend) {
       const member = await owner.token({ role: "MEMBER", memberId: "M1" });
       const refused = await owner.gql("query { bookingRequests { id } }", {}, member);
       expect(refused.data).toEqual({ bookingRequests: [] });
+    });
+
+    it("publishes an unpublished resource first when a booking of it is written", async () => {
+      // A resource from before resources travelled, booked before the start's backfill ran.
+      const old = "01JOLDRESOURCE000000000000";
+      await owner.agent.store.query(
+        `INSERT INTO resource (id, space_id, name, category, sharing_scope, min_minutes,
+           max_minutes, lead_minutes, cancel_deadline_minutes, status, movable, published)
+         VALUES ($1, $2, 'Vieille scie', 'MACHINE', 'NETWORK', 30, 240, 0, 0, 'AVAILABLE',
+           FALSE, FALSE)`,
+        [old, owner.fabrique.id],
+      );
+      await owner.agent.store.query(
+        `INSERT INTO booking (id, resource_id, during, booked_for_space, status)
+         VALUES ('01JOLDNEXT', $1, tstzrange($2::timestamptz, $3::timestamptz, '[)'), $4,
+           'CONFIRMED')`,
+        [old, at(30), at(32), owner.fabrique.id],
+      );
+      const booked = await ok(
+        owner.gql<{ book: { id: string } }>(
+          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
+             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
+          { r: old, from: at(34), to: at(35), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      expect((await outbox(owner)).map((e) => [e.entity, e.entityId])).toEqual([
+        ["RESOURCE", old],
+        ["BOOKING", "01JOLDNEXT"],
+        ["BOOKING", booked.book.id],
+      ]);
+      // The mark is cleared: nothing left for the backfill, and the hub accepts the bookings.
+      expect(await owner.agent.services.resources.publishUnpublished()).toBe(0);
+      await share();
+      const free = await ok(availability(requester, requesterAdmin, old, at(29), at(36)));
+      expect(free.resourceAvailability).toEqual([
+        { from: at(29), to: at(30) },
+        { from: at(32), to: at(34) },
+        { from: at(35), to: at(36) },
+      ]);
+    });
+
+    it("answers a re-routed request with the booking handed over, never booking it again", async () => {
+      const ownerId = owner.credentials.identity.nodeId;
+      const requesterId = requester.credentials.identity.nodeId;
+      const former = "01JFORMEROWNER000000000000";
+      const handed = "01JHANDEDRESOURCE000000000";
+      // Approval required: a booking handed over answers without a person.
+      const state = resourcePayload({
+        spaceId: owner.fabrique.id,
+        name: "Presse",
+        approvalRequired: true,
+      });
+      // The requester asked the former owner, which confirmed both requests.
+      appendTo(requester, {
+        originNodeId: former,
+        entity: "RESOURCE",
+        entityId: handed,
+        payload: state,
+      });
+      await pull(requester);
+      const space = requester.fabrique.id;
+      const kept = await ok(
+        requestBooking({ resourceId: handed, from: at(30), to: at(31), forSpace: space }),
+      );
+      const withdrawn = await ok(
+        requestBooking({ resourceId: handed, from: at(40), to: at(41), forSpace: space }),
+      );
+      const [keptId, withdrawnId] = [kept.requestBooking.id, withdrawn.requestBooking.id];
+      appendTo(requester, {
+        originNodeId: former,
+        targetNodeId: requesterId,
+        entity: "BOOKING_DECISION",
+        entityId: withdrawnId,
+        payload: {
+          resourceId: handed,
+          status: "CONFIRMED",
+          reason: null,
+          reasonCode: null,
+          bookingId: "01JHB2",
+          loan: null,
+          decidedAt: new Date().toISOString(),
+        },
+      });
+      await pull(requester);
+      await ok(
+        requester.gql(
+          `mutation($id: ID!) { cancelBookingRequest(id: $id) { id } }`,
+          { id: withdrawnId },
+          requesterAdmin,
+        ),
+      );
+      // The former owner pushed both bookings, died before its decision on the first, and
+      // this node was enrolled in its place: the hub hands the resource and bookings over.
+      const handover = (event: Record<string, unknown>) =>
+        appendTo(owner, { originNodeId: null, targetNodeId: ownerId, ...event });
+      handover({ entity: "RESOURCE", entityId: handed, payload: state });
+      for (const [id, requestId, from, to] of [
+        ["01JHB1", keptId, at(30), at(31)],
+        ["01JHB2", withdrawnId, at(40), at(41)],
+      ] as const) {
+        handover({
+          entity: "BOOKING",
+          entityId: id,
+          payload: {
+            resourceId: handed,
+            kind: "BOOKING",
+            startsAt: from,
+            endsAt: to,
+            status: "CONFIRMED",
+            requestId,
+          },
+        });
+      }
+      await pull(owner);
+      // The requests reach the new owner (the second, withdrawn, in the same pull).
+      await push(requester);
+      await pull(owner);
+      const incoming = await requests(owner, ownerAdmin, "INCOMING");
+      expect(incoming.map((r) => [r.id, r.status, r.reasonCode, r.bookingId])).toEqual([
+        [keptId, "CONFIRMED", null, "01JHB1"],
+        [withdrawnId, "CANCELLED", "CANCELLED_BY_REQUESTER", "01JHB2"],
+      ]);
+      expect(
+        (await outbox(owner)).map((e) => [
+          e.entity,
+          e.entityId,
+          (e.payload as { status: string }).status,
+        ]),
+      ).toEqual([
+        ["BOOKING_DECISION", keptId, "CONFIRMED"],
+        ["BOOKING", "01JHB2", "CANCELLED"],
+        ["BOOKING_DECISION", withdrawnId, "CANCELLED"],
+      ]);
+      const bookings = await owner.agent.store.query<{ id: string; status: string }>(
+        "SELECT id, status FROM booking WHERE resource_id = $1 ORDER BY id",
+        [handed],
+      );
+      expect(bookings).toEqual([
+        { id: "01JHB1", status: "CONFIRMED" },
+        { id: "01JHB2", status: "CANCELLED" },
+      ]);
+      expect(await owner.agent.services.bookingRequests.decidePending()).toBe(0);
+
+      // The hub tells the requester who owns the resource now; the decisions come back.
+      appendTo(requester, {
+        originNodeId: ownerId,
+        entity: "RESOURCE",
+        entityId: handed,
+        payload: state,
+      });
+      await push(owner);
+      await pull(requester);
+      const outgoing = await requests(requester, requesterAdmin, "OUTGOING");
+      expect(outgoing.map((r) => [r.id, r.status, r.bookingId, r.ownerNodeId])).toEqual([
+        [keptId, "CONFIRMED", "01JHB1", ownerId],
+        [withdrawnId, "CANCELLED", "01JHB2", ownerId],
+      ]);
+    });
+
+    it("declines without a person what a person could only decline", async () => {
+      const ownerId = owner.credentials.identity.nodeId;
+      const requesterId = requester.credentials.identity.nodeId;
+      const local = await createResource({
+        name: "Atelier bois",
+        sharingScope: "LOCAL",
+        approvalRequired: true,
+      });
+      const retired = await createResource({
+        name: "Vieux tour",
+        status: "RETIRED",
+        approvalRequired: true,
+      });
+      const truck = await createResource({ name: "Camion", approvalRequired: true });
+      await push(owner);
+      // Routed by the hub like any request (another network's LOCAL resource is not known
+      // there: a request for it comes from a stale or forged client).
+      const routed = (id: string, resourceId: string) =>
+        appendTo(owner, {
+          originNodeId: requesterId,
+          targetNodeId: ownerId,
+          entity: "BOOKING_REQUEST",
+          entityId: id,
+          payload: {
+            resourceId,
+            kind: "BOOKING",
+            startsAt: at(30),
+            endsAt: at(31),
+            forMemberId: null,
+            forSpaceId: requester.fabrique.id,
+            cancelled: false,
+          },
+        });
+      routed("01JREQLOCAL000000000000000", local);
+      routed("01JREQRETIRED0000000000000", retired);
+      routed("01JREQTRUCK000000000000000", truck);
+      await pull(owner);
+      const answers = async () =>
+        (await requests(owner, ownerAdmin, "INCOMING")).map((r) => [r.id, r.status, r.reasonCode]);
+      expect(await answers()).toEqual([
+        ["01JREQLOCAL000000000000000", "DECLINED", "RESOURCE_NOT_SHARED"],
+        ["01JREQRETIRED0000000000000", "DECLINED", "RESOURCE_NOT_AVAILABLE"],
+        // The rest waits for a person.
+        ["01JREQTRUCK000000000000000", "PENDING", null],
+      ]);
+      // Retired while it waited: the decider's next run declines it.
+      await ok(
+        owner.gql(
+          "mutation($id: ID!) { updateResource(id: $id, input: { status: RETIRED }) { id } }",
+          { id: truck },
+          ownerAdmin,
+        ),
+      );
+      expect(await owner.agent.services.bookingRequests.decidePending()).toBe(1);
+      expect((await answers())[2]).toEqual([
+        "01JREQTRUCK000000000000000",
+        "DECLINED",
+        "RESOURCE_NOT_AVAILABLE",
+      ]);
+    });
+
+    it("runs one decision at a time, one more queued, and stops after the one going on", async () => {
+      const spare = await startTestAgent(backend, { sharedHubOf: owner, fabriqueName: "Annexe" });
+      const errors: unknown[] = [];
+      const onRejection = (reason: unknown) => errors.push(reason);
+      process.on("unhandledRejection", onRejection);
+      const spy = vi.spyOn(bookingRequestRepository, "awaitingOwner");
+      try {
+        const spareAdmin = await spare.admin();
+        const made = await ok(
+          spare.gql<{ createResource: { id: string } }>(
+            `mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }`,
+            {
+              input: {
+                spaceId: spare.fabrique.id,
+                name: "Imprimante 3D",
+                category: "MACHINE",
+                sharingScope: "NETWORK",
+                minMinutes: 30,
+                maxMinutes: 240,
+              },
+            },
+            spareAdmin,
+          ),
+        );
+        await push(spare);
+        await pull(requester);
+        for (let i = 0; i < 6; i += 1) {
+          await ok(
+            requestBooking({
+              resourceId: made.createResource.id,
+              from: at(30 + 2 * i),
+              to: at(31 + 2 * i),
+              forSpace: requester.fabrique.id,
+            }),
+          );
+        }
+        await push(requester);
+        // Pulled, not decided (a crash right after the pull).
+        expect((await spare.newEngine({}, { onPulled: null }).pullNow()).kind).toBe("caught-up");
+
+        const decider = spare.agent.services.bookingRequests;
+        spy.mockClear();
+        const runs = [decider.decidePending(), decider.decidePending(), decider.decidePending()];
+        // The agent stops while the first run goes on: it ends before the store closes.
+        await spare.agent.stop();
+        expect(await Promise.all(runs)).toEqual([6, 0, 0]);
+        // The first run, and none after: the queued one does not start once stopped.
+        expect(spy).toHaveBeenCalledTimes(1);
+        expect(await decider.decidePending()).toBe(0);
+      } finally {
+        spy.mockRestore();
+        await spare.close();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        process.off("unhandledRejection", onRejection);
+      }
+      expect(errors).toEqual([]);
+    });
+
+    it("queues at most one decider run behind the one going on", async () => {
+      const spy = vi.spyOn(bookingRequestRepository, "awaitingOwner");
+      try {
+        const decider = owner.agent.services.bookingRequests;
+        const runs = [1, 2, 3, 4].map(() => decider.decidePending());
+        expect(await Promise.all(runs)).toEqual([0, 0, 0, 0]);
+        expect(spy).toHaveBeenCalledTimes(2);
+      } finally {
+        spy.mockRestore();
+      }
     });
   });
 }
