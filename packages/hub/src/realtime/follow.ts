@@ -18,11 +18,16 @@ export function followPages<P extends Page>(
   after: string,
   read: (cursor: string) => Promise<P>,
   isNews: (page: P, cursor: string) => boolean,
+  pollMs = FOLLOW_POLL_MS,
 ): Repeater<P> {
   return new Repeater<P>(async (push, stop) => {
     const wakeups = subscribeLatest(pubsub, topic, 1);
     let cursor = after;
     let stopped = false;
+    // The one wait for a wake-up, kept across polls: asking `wakeups.next()` again after a
+    // poll timed out would leave the first request pending, and it would swallow the next
+    // wake-up unseen (the follower then heard of an append only at its next poll).
+    let wakeup: Promise<unknown> | undefined;
     stop.then(() => {
       stopped = true;
       void wakeups.return();
@@ -37,11 +42,14 @@ export function followPages<P extends Page>(
         }
         if (page.hasMore) continue;
         let timer: NodeJS.Timeout | undefined;
+        wakeup ??= wakeups.next().finally(() => {
+          wakeup = undefined;
+        });
         await Promise.race([
-          wakeups.next(),
+          wakeup,
           stop,
           new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, FOLLOW_POLL_MS);
+            timer = setTimeout(resolve, pollMs);
           }),
         ]);
         clearTimeout(timer);
