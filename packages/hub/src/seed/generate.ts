@@ -11,12 +11,17 @@ import {
   SCALES,
   type SeedScale,
 } from "./plan.ts";
-import { type PlannedBooking, type PlannedResource, planResources } from "./resources.ts";
+import {
+  type PlannedBooking,
+  type PlannedRequest,
+  type PlannedResource,
+  planResources,
+} from "./resources.ts";
 
 /**
  * `maillage seed`: writes a realistic network on real communes — fabriques, their satellites,
- * one node agent per fabrique, daily activity, and shared resources with their bookings (see
- * resources.ts) — straight into the hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
+ * one node agent per fabrique, daily activity, and shared resources with their bookings, loans
+ * and the other nodes' requests they answer (see resources.ts) — straight into the hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
  * by GROUP BY, giving the same rows applying the reports one by one would (see
  * activity.repository.ts), and `space.last_activity_day` likewise; the bookings' daily rollup
  * and each resource's weekly open minutes the same way (booking-rollup.repository.ts,
@@ -56,8 +61,12 @@ export type SeedResult = {
   rollups: number;
   /** Shared resources written (owned by their fabrique's node). */
   resources?: number;
-  /** Bookings written: confirmed ones around `to`, and a few cancelled. */
+  /** Bookings written: confirmed ones around `to`, and a few cancelled (loans included). */
   bookings?: number;
+  /** Of those, the ones answering another node's request (one booking_request each). */
+  crossNode?: number;
+  /** Of those, the loans (kind LOAN). */
+  loans?: number;
   from: string;
   to: string;
   seconds: number;
@@ -137,7 +146,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     const reports = await insertReports(sql, plan, from, days, progress);
     const rollups = await computeRollups(sql, progress);
     await insertNodes(sql, plan, progress);
-    await insertResources(sql, shared, until, progress);
+    await insertResources(sql, shared, progress);
     return { reports, rollups };
   });
 
@@ -149,6 +158,8 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     rollups: counts.rollups,
     resources: shared.resources.length,
     bookings: shared.bookings.length,
+    crossNode: shared.requests.length,
+    loans: shared.bookings.filter((b) => b.kind === "LOAN").length,
     from,
     to: until,
     seconds: Math.round((performance.now() - started) / 100) / 10,
@@ -359,14 +370,18 @@ async function insertNodes(
 
 const RESOURCE_CHUNK = 2_000;
 const BOOKING_CHUNK = 10_000;
+const REQUEST_CHUNK = 5_000;
 
 async function insertResources(
   sql: SqlSession,
-  { resources, bookings }: { resources: PlannedResource[]; bookings: PlannedBooking[] },
-  until: string,
+  {
+    resources,
+    bookings,
+    requests,
+  }: { resources: PlannedResource[]; bookings: PlannedBooking[]; requests: PlannedRequest[] },
   progress: NonNullable<SeedOptions["onProgress"]>,
 ) {
-  const total = resources.length + bookings.length;
+  const total = resources.length + bookings.length + requests.length;
   for (let i = 0; i < resources.length; i += RESOURCE_CHUNK) {
     const chunk = resources.slice(i, i + RESOURCE_CHUNK).map((r) => ({
       id: r.id,
@@ -405,25 +420,62 @@ async function insertResources(
   }
   for (let i = 0; i < bookings.length; i += BOOKING_CHUNK) {
     const chunk = bookings.slice(i, i + BOOKING_CHUNK);
-    // Booked a week before it starts, at the latest on the evening of `until`.
     await sql.query(
       `INSERT INTO booking (id, resource_id, owner_node_id, kind, starts_at, ends_at, status,
-                            updated_at)
-       SELECT b.id, b.resource_id, b.owner_node_id, 'BOOKING', b.starts_at, b.ends_at, b.status,
-              least(b.starts_at - interval '7 days', $7::timestamp)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamp[], $5::timestamp[], $6::text[])
-            AS b(id, resource_id, owner_node_id, starts_at, ends_at, status)`,
+                            request_id, updated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamp[],
+                            $6::timestamp[], $7::text[], $8::text[], $9::timestamp[])`,
       [
         chunk.map((b) => b.id),
         chunk.map((b) => b.resourceId),
         chunk.map((b) => b.ownerNodeId),
+        chunk.map((b) => b.kind),
         chunk.map((b) => b.startsAt.toISOString()),
         chunk.map((b) => b.endsAt.toISOString()),
         chunk.map((b) => b.status),
-        `${until}T20:00:00Z`,
+        chunk.map((b) => b.requestId),
+        chunk.map((b) => b.updatedAt.toISOString()),
       ],
     );
     progress(resources.length + Math.min(i + BOOKING_CHUNK, bookings.length), total, "resources");
+  }
+  for (let i = 0; i < requests.length; i += REQUEST_CHUNK) {
+    const chunk = requests.slice(i, i + REQUEST_CHUNK).map((q) => ({
+      id: q.id,
+      requester_node_id: q.requesterNodeId,
+      owner_node_id: q.ownerNodeId,
+      resource_id: q.resourceId,
+      kind: q.kind,
+      starts_at: q.startsAt.toISOString(),
+      ends_at: q.endsAt.toISOString(),
+      for_space_id: q.forSpaceId,
+      status: q.status,
+      booking_id: q.bookingId,
+      loan: q.loan,
+      requested_at: q.requestedAt.toISOString(),
+      decided_at: q.decidedAt.toISOString(),
+      updated_at: q.updatedAt.toISOString(),
+    }));
+    // For a space, not withdrawn, decided without a reason.
+    await sql.query(
+      `INSERT INTO booking_request (id, requester_node_id, owner_node_id, resource_id, kind,
+                                    starts_at, ends_at, for_member_id, for_space_id, cancelled,
+                                    status, reason, reason_code, booking_id, loan, requested_at,
+                                    decided_at, updated_at)
+       SELECT q.id, q.requester_node_id, q.owner_node_id, q.resource_id, q.kind, q.starts_at,
+              q.ends_at, NULL, q.for_space_id, false, q.status, NULL, NULL, q.booking_id, q.loan,
+              q.requested_at, q.decided_at, q.updated_at
+       FROM jsonb_to_recordset($1::jsonb) AS q(id text, requester_node_id text,
+            owner_node_id text, resource_id text, kind text, starts_at timestamp,
+            ends_at timestamp, for_space_id text, status text, booking_id text, loan jsonb,
+            requested_at timestamp, decided_at timestamp, updated_at timestamp)`,
+      [JSON.stringify(chunk)],
+    );
+    progress(
+      resources.length + bookings.length + Math.min(i + REQUEST_CHUNK, requests.length),
+      total,
+      "resources",
+    );
   }
   // Their daily rollup by GROUP BY: the rows applying the bookings one by one would give.
   await sql.exec(

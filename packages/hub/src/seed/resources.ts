@@ -1,6 +1,8 @@
 import {
   type AvailabilityWindow,
+  type BookingKind,
   type Closure,
+  type LoanStatus,
   parisInstant,
   parseWeeklyRule,
   type ResourceCategory,
@@ -19,6 +21,17 @@ import { createRandom, deriveSeed, type Random, seededUlid } from "./random.ts";
  * NETWORK or NATIONAL. Confirmed bookings fill the two weeks before `until` and the four weeks
  * after it, a few per resource and week, inside its windows and never overlapping; a few
  * cancelled ones lie anywhere in between.
+ *
+ * Exchanges between networks (drawn from their own stream, see `planExchanges`): some movable
+ * resources are lent by the day — no windows (bookable around the clock, as the contract reads
+ * an empty list) and up to a week long — and their owners plan a few multi-day loans (kind
+ * LOAN, 09:00 on a day to 18:00 one to four days later, Europe/Paris) before the ordinary
+ * bookings, which then avoid them. A loan of a resource with windows could not be multi-day:
+ * the node's rules (isWithinAvailability) want a slot inside one window of one day, so loans
+ * keep to resources without windows and pass the same check. Then about 12 % of the bookings
+ * of NETWORK and NATIONAL resources (40 % of their loans) answer a request from another
+ * fabrique's node, mostly of the same region: a booking_request, decided by the owner, whose
+ * booking carries its id.
  */
 
 /** A resource's replicated state (the contract's), with what the hub keeps beside it. */
@@ -32,9 +45,41 @@ export type PlannedBooking = {
   id: string;
   resourceId: string;
   ownerNodeId: string;
+  kind: BookingKind;
   startsAt: Date;
   endsAt: Date;
   status: "CONFIRMED" | "CANCELLED";
+  /** The booking request it answers (another node's), or null. */
+  requestId: string | null;
+  /** When the owner last wrote it: a week before it starts, at the latest `until` evening. */
+  updatedAt: Date;
+};
+
+/** A loan's state as the owner last said (booking_request.loan). */
+export type PlannedLoan = {
+  status: LoanStatus;
+  holderSpaceId: string;
+  checkedOutAt: string | null;
+  returnedAt: string | null;
+};
+
+/** Another node's request for a resource, as the hub keeps it with the owner's decision. */
+export type PlannedRequest = {
+  id: string;
+  requesterNodeId: string;
+  ownerNodeId: string;
+  resourceId: string;
+  kind: BookingKind;
+  startsAt: Date;
+  endsAt: Date;
+  /** The requester's fabrique (a request for a space: no member). */
+  forSpaceId: string;
+  status: "CONFIRMED" | "CANCELLED";
+  bookingId: string;
+  loan: PlannedLoan | null;
+  requestedAt: Date;
+  decidedAt: Date;
+  updatedAt: Date;
 };
 
 type Model = {
@@ -196,6 +241,23 @@ const WEEKDAY_OF_UTC_DAY: Weekday[] = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]
 /** Booked weeks around `until`: two past, four ahead. */
 export const BOOKED_WEEKS_BEFORE = 2;
 export const BOOKED_WEEKS_AFTER = 4;
+/** Share of the movable resources lent by the day, per category. */
+const LENT_BY_THE_DAY: Partial<Record<ResourceCategory, number>> = {
+  VEHICLE: 0.5,
+  KIT: 0.5,
+  OTHER: 0.5,
+  MACHINE: 0.2,
+};
+/** Mean loans of such a resource over the booked weeks. */
+const LOANS_PER_RESOURCE = 1.4;
+/** Longest loan, in minutes: a week. */
+const LOAN_MAX_MINUTES = 7 * 24 * 60;
+/** Share of the bookings (and of the loans) of NETWORK/NATIONAL resources made by another node. */
+const CROSS_NODE_SHARE = 0.12;
+const CROSS_NODE_LOAN_SHARE = 0.4;
+/** Share of the requesters from the owner's region (when it has another fabrique). */
+const SAME_REGION_SHARE = 0.8;
+const HOUR_MS = 3_600_000;
 
 const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
@@ -300,6 +362,9 @@ function bookingsOfWeek(
   week: BookedDay[],
   count: number,
   out: PlannedBooking[],
+  /** Periods already taken (its loans), as [start, end) instants. */
+  blocked: [number, number][],
+  now: number,
 ) {
   const taken = new Map<string, [number, number][]>();
   for (let n = 0, tries = 0; n < count && tries < count * 4; tries++) {
@@ -322,38 +387,192 @@ function bookingsOfWeek(
     const end = start + length;
     const booked = taken.get(day.date) ?? [];
     if (booked.some(([s, e]) => s < end && start < e)) continue;
+    const startsAt = day.midnight + start * 60_000;
+    const endsAt = day.midnight + end * 60_000;
+    if (blocked.some(([s, e]) => s < endsAt && startsAt < e)) continue;
     booked.push([start, end]);
     taken.set(day.date, booked);
-    const startsAt = new Date(day.midnight + start * 60_000);
     out.push({
-      id: seededUlid(startsAt.getTime(), random),
+      id: seededUlid(startsAt, random),
       resourceId: resource.id,
       ownerNodeId: resource.ownerNodeId,
-      startsAt,
-      endsAt: new Date(day.midnight + end * 60_000),
+      kind: "BOOKING",
+      startsAt: new Date(startsAt),
+      endsAt: new Date(endsAt),
       status: "CONFIRMED",
+      requestId: null,
+      updatedAt: new Date(Math.min(startsAt - 7 * DAY_MS, now)),
     });
     n++;
   }
 }
 
+/**
+ * A lent-by-the-day resource's loans: `count` tries at a period from 09:00 on a booked day to
+ * 18:00 one to four days later (Paris wall clock), none overlapping another.
+ */
+function loansOf(
+  random: Random,
+  resource: PlannedResource,
+  days: BookedDay[],
+  count: number,
+  now: number,
+  out: PlannedBooking[],
+): [number, number][] {
+  const taken: [number, number][] = [];
+  for (let n = 0; n < count; n++) {
+    const length = random.int(1, 4);
+    const first = random.int(0, days.length - 1 - length);
+    const startsAt = (days[first] as BookedDay).midnight + 9 * HOUR_MS;
+    const endsAt = (days[first + length] as BookedDay).midnight + 18 * HOUR_MS;
+    // A day apart from the others: the resource comes home in between.
+    if (taken.some(([s, e]) => s < endsAt + DAY_MS && startsAt < e + DAY_MS)) continue;
+    taken.push([startsAt, endsAt]);
+    out.push({
+      id: seededUlid(startsAt, random),
+      resourceId: resource.id,
+      ownerNodeId: resource.ownerNodeId,
+      kind: "LOAN",
+      startsAt: new Date(startsAt),
+      endsAt: new Date(endsAt),
+      status: "CONFIRMED",
+      requestId: null,
+      updatedAt: new Date(Math.min(startsAt - 7 * DAY_MS, now)),
+    });
+  }
+  return taken;
+}
+
+/**
+ * Turns some bookings of NETWORK and NATIONAL resources into answers to another fabrique's
+ * node: a request for that fabrique (for a loan: where the resource goes), made two to twelve
+ * days before the start (and before `now`), decided within hours; the booking, written at the
+ * decision, carries its id. A loan's state follows `now`: returned (past), checked out
+ * (under way) or confirmed (ahead).
+ */
+function planExchanges(
+  random: Random,
+  plan: NetworkPlan,
+  resources: PlannedResource[],
+  bookings: PlannedBooking[],
+  now: number,
+): PlannedRequest[] {
+  const fabriques = plan.spaces.filter((s) => s.kind === "FABRIQUE");
+  if (fabriques.length < 2) return [];
+  const byRegion = new Map<string, PlannedSpace[]>();
+  for (const f of fabriques) {
+    byRegion.set(f.commune.regionCode, [...(byRegion.get(f.commune.regionCode) ?? []), f]);
+  }
+  const neighbours = new Map<string, PlannedSpace[]>();
+  const requesterOf = (resource: PlannedResource, regionCode: string): PlannedSpace => {
+    let near = neighbours.get(resource.ownerNodeId);
+    if (!near) {
+      near = (byRegion.get(regionCode) ?? []).filter((f) => f.nodeId !== resource.ownerNodeId);
+      neighbours.set(resource.ownerNodeId, near);
+    }
+    if (near.length > 0 && random.chance(SAME_REGION_SHARE)) return random.pick(near);
+    for (;;) {
+      const any = random.pick(fabriques);
+      if (any.nodeId !== resource.ownerNodeId) return any;
+    }
+  };
+  const regionOfSpace = new Map(plan.spaces.map((s) => [s.id, s.commune.regionCode]));
+  const byId = new Map(resources.map((r) => [r.id, r]));
+  const requests: PlannedRequest[] = [];
+  for (const booking of bookings) {
+    const resource = byId.get(booking.resourceId) as PlannedResource;
+    if (resource.sharingScope === "LOCAL") continue;
+    const loan = booking.kind === "LOAN";
+    if (!random.chance(loan ? CROSS_NODE_LOAN_SHARE : CROSS_NODE_SHARE)) continue;
+    const requester = requesterOf(resource, regionOfSpace.get(resource.spaceId) ?? "");
+    const start = booking.startsAt.getTime();
+    const end = booking.endsAt.getTime();
+    const requestedAt = Math.min(
+      start - random.int(2, 12) * DAY_MS - random.int(0, 600) * 60_000,
+      now - random.int(1, 72) * HOUR_MS,
+    );
+    const decidedAt = Math.min(requestedAt + random.int(5, 20 * 60) * 60_000, now);
+    let state: PlannedLoan | null = null;
+    let updatedAt = decidedAt;
+    if (loan && booking.status === "CONFIRMED") {
+      const checkedOutAt = start + random.int(0, 60) * 60_000;
+      const returnedAt = end - random.int(0, 120) * 60_000;
+      if (end <= now) {
+        state = {
+          status: "RETURNED",
+          holderSpaceId: resource.spaceId,
+          checkedOutAt: new Date(checkedOutAt).toISOString(),
+          returnedAt: new Date(returnedAt).toISOString(),
+        };
+        updatedAt = returnedAt;
+      } else if (checkedOutAt <= now) {
+        state = {
+          status: "CHECKED_OUT",
+          holderSpaceId: requester.id,
+          checkedOutAt: new Date(checkedOutAt).toISOString(),
+          returnedAt: null,
+        };
+        updatedAt = checkedOutAt;
+      } else {
+        state = {
+          status: "CONFIRMED",
+          holderSpaceId: resource.spaceId,
+          checkedOutAt: null,
+          returnedAt: null,
+        };
+      }
+    }
+    const id = seededUlid(requestedAt, random);
+    requests.push({
+      id,
+      requesterNodeId: requester.nodeId,
+      ownerNodeId: resource.ownerNodeId,
+      resourceId: resource.id,
+      kind: booking.kind,
+      startsAt: booking.startsAt,
+      endsAt: booking.endsAt,
+      forSpaceId: requester.id,
+      status: booking.status,
+      bookingId: booking.id,
+      loan: state,
+      requestedAt: new Date(requestedAt),
+      decidedAt: new Date(decidedAt),
+      updatedAt: new Date(updatedAt),
+    });
+    booking.requestId = id;
+    booking.updatedAt = new Date(decidedAt);
+  }
+  return requests;
+}
+
 export function planResources(
   plan: NetworkPlan,
   options: { seed: number; until: string },
-): { resources: PlannedResource[]; bookings: PlannedBooking[] } {
+): { resources: PlannedResource[]; bookings: PlannedBooking[]; requests: PlannedRequest[] } {
   const random = createRandom(deriveSeed(options.seed, "resources"));
+  // Loans and requests from their own stream: the rest draws what it drew before them.
+  const exchanges = createRandom(deriveSeed(options.seed, "exchanges"));
   const resources: PlannedResource[] = [];
   for (const space of plan.spaces) {
     const fabrique = space.kind === "FABRIQUE";
     const count = fabrique ? random.int(3, 6) : pickWeighted(random, [0, 1, 2], [20, 45, 35]);
     for (let i = 0; i < count; i++) {
       const model = random.pick(fabrique ? FABRIQUE_MODELS : SATELLITE_MODELS);
-      resources.push(resourceOf(random, space, model, options.until));
+      const resource = resourceOf(random, space, model, options.until);
+      if (resource.movable && exchanges.chance(LENT_BY_THE_DAY[resource.category] ?? 0)) {
+        // Lent by the day: no windows (around the clock), no closures (they only close windows).
+        resource.windows = [];
+        resource.closures = [];
+        resource.maxMinutes = LOAN_MAX_MINUTES;
+      }
+      resources.push(resource);
     }
   }
 
   const bookings: PlannedBooking[] = [];
   const until = Date.parse(`${options.until}T00:00:00Z`);
+  // The seed's "now": bookings are written by then, loans under way are out.
+  const now = Date.parse(`${options.until}T20:00:00Z`);
   // Mondays (UTC dates) of the booked weeks.
   const thisMonday = until - ((new Date(until).getUTCDay() + 6) % 7) * DAY_MS;
   const days = bookedDays(
@@ -361,16 +580,31 @@ export function planResources(
     (BOOKED_WEEKS_BEFORE + BOOKED_WEEKS_AFTER) * 7,
   );
   const weeks = Array.from({ length: days.length / 7 }, (_, w) => days.slice(w * 7, w * 7 + 7));
+  // Ordinary bookings of a resource without windows: during the day, every day.
+  const aroundTheClock: Rule[] = [
+    {
+      days: new Set(WEEKDAY_OF_UTC_DAY),
+      opens: 8 * 60,
+      closes: 20 * 60,
+    },
+  ];
   for (const resource of resources) {
     if (resource.status === "RETIRED") continue;
-    const rules = resource.windows.map((w) => ({
-      days: parseWeeklyRule(w.rrule) as Set<Weekday>,
-      opens: minutesOf(w.opens),
-      closes: minutesOf(w.closes),
-    }));
+    const rules =
+      resource.windows.length === 0
+        ? aroundTheClock
+        : resource.windows.map((w) => ({
+            days: parseWeeklyRule(w.rrule) as Set<Weekday>,
+            opens: minutesOf(w.opens),
+            closes: minutesOf(w.closes),
+          }));
+    const lent =
+      resource.windows.length === 0
+        ? loansOf(exchanges, resource, days, exchanges.poisson(LOANS_PER_RESOURCE), now, bookings)
+        : [];
     for (const week of weeks) {
       const perWeek = random.poisson(resource.category === "MACHINE" ? 3 : 2);
-      bookingsOfWeek(random, resource, rules, week, perWeek, bookings);
+      bookingsOfWeek(random, resource, rules, week, perWeek, bookings, lent, now);
     }
     // A cancelled booking now and then, which frees its slot (it may overlap others).
     if (random.chance(0.15)) {
@@ -379,11 +613,15 @@ export function planResources(
         id: seededUlid(startsAt.getTime(), random),
         resourceId: resource.id,
         ownerNodeId: resource.ownerNodeId,
+        kind: "BOOKING",
         startsAt,
         endsAt: new Date(startsAt.getTime() + resource.minMinutes * 60_000),
         status: "CANCELLED",
+        requestId: null,
+        updatedAt: new Date(Math.min(startsAt.getTime() - 7 * DAY_MS, now)),
       });
     }
   }
-  return { resources, bookings };
+  const requests = planExchanges(exchanges, plan, resources, bookings, now);
+  return { resources, bookings, requests };
 }

@@ -16,6 +16,7 @@ type Snapshot = {
   lastDays: string[];
   resources: string[];
   bookings: string[];
+  requests: string[];
   bookingRollups: string[];
 };
 
@@ -34,9 +35,15 @@ async function snapshot(store: SqlStore): Promise<Snapshot> {
      FROM resource ORDER BY id`,
   );
   const bookings = await store.query<{ row: string }>(
-    `SELECT concat_ws('|', id, resource_id, status, to_char(starts_at, 'YYYY-MM-DD HH24:MI'),
-                      to_char(ends_at, 'YYYY-MM-DD HH24:MI')) AS row
+    `SELECT concat_ws('|', id, resource_id, kind, status, request_id,
+                      to_char(starts_at, 'YYYY-MM-DD HH24:MI'), to_char(ends_at, 'YYYY-MM-DD HH24:MI')) AS row
      FROM booking ORDER BY id`,
+  );
+  const requests = await store.query<{ row: string }>(
+    `SELECT concat_ws('|', id, requester_node_id, owner_node_id, resource_id, kind, status,
+                      for_space_id, booking_id, loan::text, to_char(requested_at, 'YYYY-MM-DD HH24:MI'),
+                      to_char(decided_at, 'YYYY-MM-DD HH24:MI')) AS row
+     FROM booking_request ORDER BY id`,
   );
   const bookingRollups = await store.query<{ row: string }>(
     `SELECT concat_ws('|', scope, scope_id, to_char(day, 'YYYY-MM-DD'), bookings, booked_minutes,
@@ -48,6 +55,7 @@ async function snapshot(store: SqlStore): Promise<Snapshot> {
     lastDays: lastDays.map((r) => r.row),
     resources: resources.map((r) => r.row),
     bookings: bookings.map((r) => r.row),
+    requests: requests.map((r) => r.row),
     bookingRollups: bookingRollups.map((r) => r.row),
   };
 }
@@ -210,11 +218,13 @@ export function registerSeedTests(
         const replayed = await snapshot(store);
         expect(replayed.bookings).toEqual(seeded.bookings);
         expect(replayed.bookingRollups).toEqual(seeded.bookingRollups);
-        // And the nation's totals are the booking table's.
+        // And the nation's totals are the booking table's, cross-node bookings and loans too.
         const [totals] = await store.query<{ rollup: string; table: string }>(
-          `SELECT (SELECT concat_ws('|', sum(bookings), sum(booked_minutes)) FROM booking_rollup
-                   WHERE scope = 'NATION') AS rollup,
-                  (SELECT concat_ws('|', count(*), sum(extract(epoch FROM ends_at - starts_at) / 60)::bigint)
+          `SELECT (SELECT concat_ws('|', sum(bookings), sum(booked_minutes), sum(cross_node), sum(loans))
+                   FROM booking_rollup WHERE scope = 'NATION') AS rollup,
+                  (SELECT concat_ws('|', count(*), sum(extract(epoch FROM ends_at - starts_at) / 60)::bigint,
+                                    count(*) FILTER (WHERE request_id IS NOT NULL),
+                                    count(*) FILTER (WHERE kind = 'LOAN'))
                    FROM booking WHERE status = 'CONFIRMED') AS table`,
         );
         expect(totals?.rollup).toBe(totals?.table);
@@ -254,6 +264,7 @@ export function registerSeedTests(
       expect(await snapshot(store)).toEqual(firstSnapshot);
       expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
       expect(firstSnapshot.bookings.length).toBeGreaterThan(0);
+      expect(firstSnapshot.requests.length).toBeGreaterThan(0);
       await seedNetwork(store, { ...options, seed: (options.seed ?? 1) + 1 });
       const other = await snapshot(store);
       expect(other.rollups).not.toEqual(firstSnapshot.rollups);
@@ -361,6 +372,108 @@ export function registerSeedTests(
         (b) => !isWithinAvailability(b, new Date(b.starts_at), new Date(b.ends_at)),
       );
       expect(outside).toEqual([]);
+    });
+
+    it("seeds cross-node bookings and loans, each answering a matching request, counted in the rollup", async () => {
+      const options = sizes.larger;
+      const result = await seedNetwork(store, options);
+      const [shape] = await store.query<{
+        cross_node: number;
+        requests: number;
+        loans: number;
+        cross_node_loans: number;
+        nn_bookings: number;
+        movable_bookings: number;
+        unmatched: number;
+        orphan_requests: number;
+        local_cross: number;
+        wrong_requester: number;
+        same_region: number;
+        bad_loans: number;
+        bad_loan_states: number;
+        bad_times: number;
+      }>(
+        `SELECT (SELECT count(*)::int FROM booking WHERE request_id IS NOT NULL) AS cross_node,
+                (SELECT count(*)::int FROM booking_request) AS requests,
+                (SELECT count(*)::int FROM booking WHERE kind = 'LOAN') AS loans,
+                (SELECT count(*)::int FROM booking WHERE kind = 'LOAN' AND request_id IS NOT NULL) AS cross_node_loans,
+                (SELECT count(*)::int FROM booking b JOIN resource r ON r.id = b.resource_id
+                 WHERE r.sharing_scope <> 'LOCAL') AS nn_bookings,
+                (SELECT count(*)::int FROM booking b JOIN resource r ON r.id = b.resource_id
+                 WHERE r.movable) AS movable_bookings,
+                -- A booking's request: same id both ways, slot, resource, owner, kind and outcome.
+                (SELECT count(*)::int FROM booking b LEFT JOIN booking_request q ON q.id = b.request_id
+                 WHERE b.request_id IS NOT NULL AND (q.id IS NULL OR q.booking_id IS DISTINCT FROM b.id
+                   OR q.resource_id <> b.resource_id OR q.owner_node_id <> b.owner_node_id
+                   OR q.kind <> b.kind OR q.starts_at <> b.starts_at OR q.ends_at <> b.ends_at
+                   OR q.status <> b.status OR q.cancelled OR q.for_member_id IS NOT NULL
+                   OR q.reason IS NOT NULL OR q.reason_code IS NOT NULL)) AS unmatched,
+                (SELECT count(*)::int FROM booking_request q LEFT JOIN booking b ON b.request_id = q.id
+                 WHERE b.id IS NULL) AS orphan_requests,
+                (SELECT count(*)::int FROM booking b JOIN resource r ON r.id = b.resource_id
+                 WHERE b.request_id IS NOT NULL AND r.sharing_scope = 'LOCAL') AS local_cross,
+                -- From another fabrique's node, for that fabrique.
+                (SELECT count(*)::int FROM booking_request q LEFT JOIN node n ON n.id = q.requester_node_id
+                 WHERE q.requester_node_id = q.owner_node_id OR n.fabrique_id IS DISTINCT FROM q.for_space_id)
+                  AS wrong_requester,
+                (SELECT count(*)::int FROM booking_request q JOIN space f ON f.id = q.for_space_id
+                 JOIN resource r ON r.id = q.resource_id JOIN space s ON s.id = r.space_id
+                 WHERE f.region_code = s.region_code) AS same_region,
+                -- Loans: of movable resources, several days long, not cut by the windows.
+                (SELECT count(*)::int FROM booking b JOIN resource r ON r.id = b.resource_id
+                 WHERE b.kind = 'LOAN' AND (NOT r.movable OR b.ends_at - b.starts_at < interval '1 day'
+                   OR b.ends_at - b.starts_at > r.max_minutes * interval '1 minute')) AS bad_loans,
+                -- A loan's state as of the seed's evening: returned, out, or ahead.
+                (SELECT count(*)::int FROM booking_request q
+                 WHERE (q.kind = 'LOAN') <> (q.loan IS NOT NULL)
+                   OR (q.kind = 'LOAN' AND NOT CASE
+                     WHEN q.ends_at <= $1::timestamp THEN q.loan->>'status' = 'RETURNED'
+                       AND q.loan->>'returnedAt' IS NOT NULL AND q.loan->>'checkedOutAt' IS NOT NULL
+                     WHEN q.starts_at > $1::timestamp THEN q.loan->>'status' = 'CONFIRMED'
+                       AND q.loan->>'checkedOutAt' IS NULL
+                     ELSE q.loan->>'status' IN ('CHECKED_OUT', 'CONFIRMED') END)
+                   OR (q.loan->>'status' = 'CHECKED_OUT' AND q.loan->>'holderSpaceId' <> q.for_space_id))
+                  AS bad_loan_states,
+                (SELECT count(*)::int FROM booking_request
+                 WHERE NOT (requested_at < decided_at AND decided_at <= $1::timestamp
+                   AND requested_at < starts_at AND decided_at <= updated_at)) AS bad_times`,
+        [`${options.until}T20:00:00Z`],
+      );
+      expect(shape).toMatchObject({
+        cross_node: result.crossNode,
+        requests: result.crossNode,
+        loans: result.loans,
+        unmatched: 0,
+        orphan_requests: 0,
+        local_cross: 0,
+        wrong_requester: 0,
+        bad_loans: 0,
+        bad_loan_states: 0,
+        bad_times: 0,
+      });
+      // About 12 % of the bookings of shared resources, mostly from the same region; loans
+      // about 3 % of the bookings of movable resources, some of them to another network.
+      const crossShare = (shape?.cross_node ?? 0) / (shape?.nn_bookings ?? 1);
+      expect(crossShare).toBeGreaterThan(0.08);
+      expect(crossShare).toBeLessThan(0.18);
+      expect(shape?.same_region).toBeGreaterThan((shape?.requests ?? 0) / 2);
+      const loanShare = (shape?.loans ?? 0) / (shape?.movable_bookings ?? 1);
+      expect(loanShare).toBeGreaterThan(0.01);
+      expect(loanShare).toBeLessThan(0.06);
+      expect(shape?.cross_node_loans).toBeGreaterThan(0);
+
+      // The rollup counts them: every scope's totals are the booking table's.
+      const totals = await store.query<{ scope: string; rollup: string; table: string }>(
+        `SELECT k.scope,
+                (SELECT concat_ws('|', sum(cross_node), sum(loans)) FROM booking_rollup
+                 WHERE scope::text = k.scope) AS rollup,
+                (SELECT concat_ws('|', count(*) FILTER (WHERE request_id IS NOT NULL),
+                                  count(*) FILTER (WHERE kind = 'LOAN'))
+                 FROM booking WHERE status = 'CONFIRMED') AS table
+         FROM unnest(ARRAY['NATION', 'REGION', 'DEPARTMENT', 'FABRIQUE']) AS k(scope)`,
+      );
+      for (const t of totals) expect(t.rollup, t.scope).toBe(t.table);
+      expect(totals[0]?.rollup).not.toBe("0|0");
     });
   });
 }
