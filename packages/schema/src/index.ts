@@ -50,6 +50,7 @@ export {
   type ResourceCategory,
   ResourcePayload,
   type ResourceStatus,
+  resourcePayloadOf,
   SHARING_SCOPES,
   type SharingScope,
   WEEKDAYS,

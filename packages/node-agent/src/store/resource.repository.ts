@@ -165,27 +165,6 @@ function toBooking(row: BookingRow): BookingRecord {
   };
 }
 
-/** The replicated part of a resource: what its RESOURCE events carry. */
-export function resourcePayloadOf(r: ResourceFields): ResourcePayload {
-  return {
-    spaceId: r.spaceId,
-    name: r.name,
-    category: r.category,
-    description: r.description,
-    sharingScope: r.sharingScope,
-    requiredCredential: r.requiredCredential,
-    minMinutes: r.minMinutes,
-    maxMinutes: r.maxMinutes,
-    leadMinutes: r.leadMinutes,
-    cancelDeadlineMinutes: r.cancelDeadlineMinutes,
-    status: r.status,
-    movable: r.movable,
-    approvalRequired: r.approvalRequired,
-    windows: r.windows,
-    closures: r.closures,
-  };
-}
-
 /** The replicated part of a booking (no person): what its BOOKING events carry. */
 export function bookingPayloadOf(b: BookingRecord): BookingPayload {
   return {

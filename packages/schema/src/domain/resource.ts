@@ -132,6 +132,27 @@ export const ResourcePayload = z
   });
 export type ResourcePayload = z.infer<typeof ResourcePayload>;
 
+/** The replicated part of a resource record (what its RESOURCE events carry), whatever else the record holds. */
+export function resourcePayloadOf(r: ResourcePayload): ResourcePayload {
+  return {
+    spaceId: r.spaceId,
+    name: r.name,
+    category: r.category,
+    description: r.description,
+    sharingScope: r.sharingScope,
+    requiredCredential: r.requiredCredential,
+    minMinutes: r.minMinutes,
+    maxMinutes: r.maxMinutes,
+    leadMinutes: r.leadMinutes,
+    cancelDeadlineMinutes: r.cancelDeadlineMinutes,
+    status: r.status,
+    movable: r.movable,
+    approvalRequired: r.approvalRequired,
+    windows: r.windows,
+    closures: r.closures,
+  };
+}
+
 export const BOOKING_KINDS = ["BOOKING", "LOAN"] as const;
 export type BookingKind = (typeof BOOKING_KINDS)[number];
 

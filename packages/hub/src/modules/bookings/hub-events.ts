@@ -3,6 +3,7 @@ import {
   type BookingRequestPayload,
   type CredentialPayload,
   type ResourcePayload,
+  resourcePayloadOf,
   SCHEMA_VERSION,
 } from "@maillage/schema";
 import { ulid } from "ulid";
@@ -39,24 +40,7 @@ export async function resourcesOwnedBy(sql: Sql, nodeId: string): Promise<Resour
      FROM resource WHERE owner_node_id = $1 ORDER BY id`,
     [nodeId],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    spaceId: r.spaceId,
-    name: r.name,
-    category: r.category,
-    description: r.description,
-    sharingScope: r.sharingScope,
-    requiredCredential: r.requiredCredential,
-    minMinutes: r.minMinutes,
-    maxMinutes: r.maxMinutes,
-    leadMinutes: r.leadMinutes,
-    cancelDeadlineMinutes: r.cancelDeadlineMinutes,
-    status: r.status,
-    movable: r.movable,
-    approvalRequired: r.approvalRequired,
-    windows: r.windows,
-    closures: r.closures,
-  }));
+  return rows.map((r) => ({ id: r.id, ...resourcePayloadOf(r) }));
 }
 
 export const isShared = (r: { sharingScope: string }) =>

@@ -16,7 +16,13 @@ import {
 import { memberRepository } from "../../store/member.repository.ts";
 import { type ResourceRecord, resourceRepository } from "../../store/resource.repository.ts";
 import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
-import { answerRequest, canSeeBooking, emitBooking, isVisible } from "./resource.service.ts";
+import {
+  answerRequest,
+  BookInput,
+  canSeeBooking,
+  emitBooking,
+  isVisible,
+} from "./resource.service.ts";
 import {
   assertBeforeDeadline,
   assertCredential,
@@ -60,20 +66,6 @@ import {
 export type BookingRequestService = ReturnType<typeof createBookingRequestService>;
 
 const Id = z.string().trim().min(1).max(64);
-
-const RequestBookingInput = z
-  .object({
-    resourceId: Id,
-    from: z.date(),
-    to: z.date(),
-    forMember: Id.optional(),
-    forSpace: Id.optional(),
-  })
-  .strict()
-  .refine((b) => (b.forMember === undefined) !== (b.forSpace === undefined), {
-    path: ["forMember"],
-    message: "give exactly one of forMember and forSpace",
-  });
 
 const RequestLoanInput = z
   .object({ resourceId: Id, toSpace: Id, from: z.date(), to: z.date() })
@@ -401,7 +393,7 @@ export function createBookingRequestService(deps: {
     },
 
     async requestBooking(viewer: Viewer, raw: unknown): Promise<BookingRequestRecord> {
-      const input = parseInput(RequestBookingInput, raw);
+      const input = parseInput(BookInput, raw);
       return createRequest(viewer, {
         resourceId: input.resourceId,
         kind: "BOOKING",

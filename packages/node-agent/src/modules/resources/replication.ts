@@ -12,7 +12,11 @@ import {
   bookingRequestRepository,
 } from "../../store/booking-request.repository.ts";
 import { credentialRepository } from "../../store/credential.repository.ts";
-import { EXCLUSION_VIOLATION, resourceRepository } from "../../store/resource.repository.ts";
+import {
+  type BookingRecord,
+  EXCLUSION_VIOLATION,
+  resourceRepository,
+} from "../../store/resource.repository.ts";
 import type { Publications } from "./live.ts";
 
 /**
@@ -62,6 +66,26 @@ export const RESOURCE_ENTITIES = new Set([
 
 function dateOrNull(s: string | null): Date | null {
   return s === null ? null : new Date(s);
+}
+
+/**
+ * A withdrawn request answered by a booking handed over here: CONFIRMED by that booking and
+ * marked, so that the decider frees the slot and answers CANCELLED.
+ */
+async function withdrawAnswered(
+  tx: SqlSession,
+  requestId: string,
+  answered: BookingRecord,
+): Promise<BookingRequestRecord> {
+  await bookingRequestRepository.decide(tx, requestId, {
+    status: "CONFIRMED",
+    reason: null,
+    reasonCode: null,
+    bookingId: answered.id,
+    loan: answered.loan,
+    decidedAt: answered.createdAt,
+  });
+  return bookingRequestRepository.markCancelRequested(tx, requestId);
 }
 
 async function applyOne(
@@ -175,17 +199,7 @@ async function applyOne(
           ownerNodeId: nodeId,
           status: state.cancelled && !answered ? "CANCELLED" : "PENDING",
         });
-        if (answered) {
-          stored = await bookingRequestRepository.decide(tx, stored.id, {
-            status: "CONFIRMED",
-            reason: null,
-            reasonCode: null,
-            bookingId: answered.id,
-            loan: answered.loan,
-            decidedAt: answered.createdAt,
-          });
-          stored = await bookingRequestRepository.markCancelRequested(tx, stored.id);
-        }
+        if (answered) stored = await withdrawAnswered(tx, stored.id, answered);
         pubs.request(stored);
         return "request";
       }
@@ -198,15 +212,7 @@ async function applyOne(
       if (answered) {
         // Answered by a booking handed over here, not decided yet: it holds a slot, which the
         // decider frees (then answers CANCELLED) like any withdrawn confirmed request's.
-        await bookingRequestRepository.decide(tx, existing.id, {
-          status: "CONFIRMED",
-          reason: null,
-          reasonCode: null,
-          bookingId: answered.id,
-          loan: answered.loan,
-          decidedAt: answered.createdAt,
-        });
-        changed = await bookingRequestRepository.markCancelRequested(tx, existing.id);
+        changed = await withdrawAnswered(tx, existing.id, answered);
       } else if (existing.status === "PENDING") {
         changed = await bookingRequestRepository.cancel(tx, existing.id);
       } else if (existing.status === "CONFIRMED" && !existing.cancelRequested) {

@@ -7,6 +7,7 @@ import {
   parseInput,
   RESOURCE_CATEGORIES,
   RESOURCE_STATUSES,
+  resourcePayloadOf,
   SHARING_SCOPES,
   type SharingScope,
 } from "@maillage/schema";
@@ -27,7 +28,6 @@ import {
   bookingPayloadOf,
   type ResourceFields,
   type ResourceRecord,
-  resourcePayloadOf,
   resourceRepository,
 } from "../../store/resource.repository.ts";
 import { spaceRepository } from "../../store/space.repository.ts";
