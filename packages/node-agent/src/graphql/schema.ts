@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { withNullableRootFields } from "@maillage/schema";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.ts";
 import "./scalars.ts";
@@ -16,7 +17,8 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-export const schema = builder.toSchema();
+/** Root fields are nullable: a refused one leaves the others' data (see withNullableRootFields). */
+export const schema = withNullableRootFields(builder.toSchema());
 
 /** The SDL committed in the contract package; schema.test.ts fails when they drift. */
 export const AGENT_SDL_PATH = fileURLToPath(
