@@ -7,8 +7,13 @@ export const ErrorCodes = {
   UNAUTHENTICATED: "The token is missing, malformed, expired, or not signed by a known key.",
   FORBIDDEN: "The token is valid but its role or scope does not allow this.",
   BAD_USER_INPUT: "An argument is malformed or out of range (the message names the field).",
+  BAD_REQUEST:
+    "The HTTP request is not a GraphQL request: a body that is not JSON, no query, a wrong method or parameter.",
+  REQUEST_ENTITY_TOO_LARGE: "The request body (or WebSocket message) is larger than allowed (HTTP 413).",
   GRAPHQL_PARSE_FAILED: "The request is not valid GraphQL syntax.",
   GRAPHQL_VALIDATION_FAILED: "The request does not match the schema (unknown field, wrong type).",
+  QUERY_TOO_COMPLEX:
+    "The operation is over a limit (depth, aliases, tokens, cost, directives); `limit` says which, `max` its value. Nothing ran.",
   NOT_FOUND: "No object with this id exists (or it is not visible to the caller).",
   UNKNOWN_COMMUNE: "The INSEE code is not the code of a current French commune.",
   DUPLICATE_NAME: "Another open space of the same fabrique network already has this name.",

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { MaillageError } from "./errors.ts";
+import { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
 
 /** The part of a pino logger the masker uses. */
 export type ErrorLogger = {
@@ -8,38 +8,98 @@ export type ErrorLogger = {
 };
 
 /**
- * The one place where failures become GraphQL errors, for the hub and the node agent alike. A MaillageError keeps its code and
- * public details; a GraphQLError keeps its code (BAD_USER_INPUT when graphql-js raised it
- * on a bad variable or scalar); anything else is logged and masked as INTERNAL_SERVER_ERROR.
+ * Codes that graphql-yoga and its plugins emit under another name than ours: each answers
+ * as the documented code it means.
+ */
+const CODE_ALIASES: Record<string, ErrorCode> = {
+  // yoga: several operations and no (or an unknown) operationName.
+  OPERATION_RESOLUTION_FAILURE: "BAD_REQUEST",
+  // Persisted operations are not supported: the request carried no query.
+  PERSISTED_QUERY_NOT_FOUND: "BAD_REQUEST",
+  PERSISTED_QUERY_NOT_SUPPORTED: "BAD_REQUEST",
+};
+
+/**
+ * The extensions a GraphQL-level error (yoga's request checks, the parser, validation, the
+ * limits, graphql-js's input coercion) may show besides its code. Anything else a library
+ * puts there — yoga's `originalError` with the JSON parser's message, a stack — stays out.
+ */
+const PUBLIC_EXTENSIONS = ["http", "limit", "max", "field"] as const;
+
+function isDocumented(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ErrorCodes, code);
+}
+
+/** The innermost error of a chain of GraphQLErrors (graphql-js and yoga wrap what resolvers throw). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  return current;
+}
+
+/**
+ * The one place where failures become GraphQL errors, for the hub and the node agent alike.
+ * A MaillageError keeps its code and public details. A GraphQL-level error keeps its message,
+ * its documented code (yoga's few other codes become the documented ones they mean; none:
+ * BAD_USER_INPUT, graphql-js's own errors being about the caller's input) and a few public
+ * extensions, never `originalError` or a stack. Anything else — an exception from a resolver,
+ * Prisma, the SQL driver — is logged and answered INTERNAL_SERVER_ERROR without detail.
  */
 export function createErrorMasker(logger: ErrorLogger) {
   return (error: unknown, message: string): Error => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    if (original instanceof MaillageError) {
-      if (original.cause)
-        logger.debug({ err: original.cause, code: original.code }, original.message);
-      return new GraphQLError(original.message, {
-        nodes: error instanceof GraphQLError ? error.nodes : undefined,
-        path: error instanceof GraphQLError ? error.path : undefined,
-        extensions: {
-          code: original.code,
-          ...(original.details ?? {}),
-        },
+    const cause = rootCause(error);
+    const outer = error instanceof GraphQLError ? error : undefined;
+    if (cause instanceof MaillageError) {
+      if (cause.cause) logger.debug({ err: cause.cause, code: cause.code }, cause.message);
+      return new GraphQLError(cause.message, {
+        nodes: outer?.nodes,
+        path: outer?.path,
+        extensions: { code: cause.code, ...(cause.details ?? {}) },
       });
     }
-    if (original instanceof GraphQLError) {
-      // graphql-js's own errors (a variable of the wrong type, a bad scalar) are about the
-      // caller's input; ours already carry a code.
-      return new GraphQLError(original.message, {
-        nodes: original.nodes,
-        path: original.path,
-        extensions: { code: "BAD_USER_INPUT", ...original.extensions },
+    if (cause instanceof GraphQLError) {
+      const shown = outer ?? cause;
+      const extensions = { ...cause.extensions, ...shown.extensions };
+      const raw = extensions.code ?? "BAD_USER_INPUT";
+      const code = isDocumented(raw) ? raw : CODE_ALIASES[String(raw)];
+      if (code === undefined) {
+        logger.error({ err: cause, code: raw }, "an error with an undocumented code");
+        return internal(message, outer);
+      }
+      const kept: Record<string, unknown> = { code };
+      for (const key of PUBLIC_EXTENSIONS) if (key in extensions) kept[key] = extensions[key];
+      return new GraphQLError(shown.message, {
+        nodes: shown.nodes,
+        source: shown.source,
+        positions: shown.positions,
+        path: shown.path,
+        extensions: kept,
       });
     }
-    logger.error({ err: original }, "unexpected error");
-    return new GraphQLError(message, {
-      path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: "INTERNAL_SERVER_ERROR" },
-    });
+    logger.error({ err: cause }, "unexpected error");
+    return internal(message, outer);
   };
+}
+
+function internal(message: string, outer: GraphQLError | undefined) {
+  return new GraphQLError(message, {
+    path: outer?.path,
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  });
+}
+
+/**
+ * Gives a code to a GraphQL error that has none (graphql-ws hands over parse and validation
+ * errors bare; yoga codes them on HTTP only).
+ */
+export function withDefaultCode(error: unknown, code: ErrorCode): unknown {
+  if (!(error instanceof GraphQLError) || error.originalError || error.extensions.code)
+    return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code },
+  });
 }

@@ -68,7 +68,19 @@ export {
   UpdateSpaceInput,
 } from "./domain/space.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
-export { createErrorMasker, type ErrorLogger } from "./graphql-errors.ts";
+export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
+export {
+  checkGraphQLLimits,
+  DEFAULT_GRAPHQL_LIMITS,
+  type GraphQLLimitName,
+  type GraphQLLimits,
+  GraphQLLimitsEnv,
+  graphqlLimitPlugins,
+  graphqlLimitRules,
+  graphqlLimitsFromEnv,
+  parseWithinLimits,
+} from "./limits.ts";
+export { withNullableRootFields } from "./root-fields.ts";
 export {
   ChangeEvent,
   ChangeOp,
