@@ -20,8 +20,8 @@
 // DATABASE_URL is set; then embedded PGlite for both. Prints medians and p95.
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
+import { memberRepository } from "../../packages/node-agent/src/modules/members/member.repository.ts";
 import { createLocalWriter } from "../../packages/node-agent/src/outbox/local-writer.ts";
-import { memberRepository } from "../../packages/node-agent/src/store/member.repository.ts";
 import { agentApi } from "../support/agent-api.ts";
 import {
   type Backend,

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { signNodeToken } from "./identity/tokens.ts";
-import { outboxRepository } from "./store/outbox.repository.ts";
+import { outboxRepository } from "./outbox/outbox.repository.ts";
 import { fetchAgentStatus, runFilePath } from "./sync/remote-status.ts";
 import { craftToken, startTestAgent, type TestAgent } from "./testing/fixture.ts";
 

@@ -4,7 +4,7 @@ import type { NodeIdentity } from "./identity/identity.ts";
 import type { AgentViewer } from "./identity/tokens.ts";
 import type { ActivityService } from "./modules/activity/activity.service.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
-import type { BookingRequestService } from "./modules/resources/booking-request.service.ts";
+import type { BookingRequestService } from "./modules/bookings/booking-request.service.ts";
 import type { CredentialService } from "./modules/resources/credential.service.ts";
 import type { ResourcePubSub } from "./modules/resources/live.ts";
 import type { ResourceService } from "./modules/resources/resource.service.ts";

@@ -3,7 +3,7 @@ import { isWithinAvailability } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { applyActivity } from "../modules/activity/activity.repository.ts";
-import { bookingHandler } from "../modules/bookings/resource-sync.ts";
+import { bookingHandler } from "../modules/bookings/booking-sync.ts";
 import type { Known } from "../modules/sync/push-handlers.ts";
 import type { NodeSyncRow } from "../modules/sync/sync.repository.ts";
 import { type Backend, startTestHub, type TestHub } from "../testing/fixture.ts";

@@ -9,7 +9,7 @@ import "../modules/sync/sync.graphql.ts";
 import "../modules/activity/activity.graphql.ts";
 import "../modules/resources/resource.graphql.ts";
 import "../modules/calendar/calendar.graphql.ts";
-import "../modules/resources/booking-request.graphql.ts";
+import "../modules/bookings/booking-request.graphql.ts";
 import "../modules/resources/credential.graphql.ts";
 import "../modules/resources/live.graphql.ts";
 

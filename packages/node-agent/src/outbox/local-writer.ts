@@ -7,7 +7,7 @@ import {
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { monotonicFactory } from "ulid";
-import { outboxRepository } from "../store/outbox.repository.ts";
+import { outboxRepository } from "./outbox.repository.ts";
 
 /** A change to a record this node owns, as a service states it. */
 export type LocalChange = {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { memberRepository } from "../store/member.repository.ts";
-import { outboxRepository } from "../store/outbox.repository.ts";
-import { spaceRepository } from "../store/space.repository.ts";
+import { memberRepository } from "../modules/members/member.repository.ts";
+import { spaceRepository } from "../modules/spaces/space.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../testing/fixture.ts";
 import { createLocalWriter } from "./local-writer.ts";
+import { outboxRepository } from "./outbox.repository.ts";
 
 /**
  * The outbox rule, on every storage backend (outbox.test.ts: PGlite, outbox.integration.test.ts:

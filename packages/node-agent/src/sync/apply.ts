@@ -7,17 +7,16 @@ import {
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import type { z } from "zod";
+import { applyMemberEvent } from "../modules/members/member-sync.ts";
 import { type Publication, Publications } from "../modules/resources/live.ts";
 import {
   applyResourceEvent,
   RESOURCE_ENTITIES,
   type ResourceAppliedAs,
 } from "../modules/resources/replication.ts";
-import { credentialRepository } from "../store/credential.repository.ts";
-import { memberRepository } from "../store/member.repository.ts";
-import { outboxRepository } from "../store/outbox.repository.ts";
-import { spaceRepository } from "../store/space.repository.ts";
-import { syncStateRepository } from "../store/sync-state.repository.ts";
+import { applySpaceEvent } from "../modules/spaces/space-sync.ts";
+import { outboxRepository } from "../outbox/outbox.repository.ts";
+import { syncStateRepository } from "./sync-state.repository.ts";
 
 /** What applying one pulled event did (for the log and the tests). */
 export type AppliedAs =
@@ -85,29 +84,12 @@ export async function applyPulledEvent(
     return applyResourceEvent(tx, nodeId, event, pubs, (error) => onSkipped?.(error, event));
   }
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
-
-  if (event.op === "DELETE") {
-    if (event.entity === "SPACE") {
-      return (await spaceRepository.deleteReference(tx, event.entityId)) ? "deleted" : "kept-owned";
-    }
-    const deleted = await memberRepository.deleteReference(tx, event.entityId);
-    // An erased member's credentials go with it (its home node sends their DELETEs too, but
-    // nothing ties them to the member here: no foreign key). Those granted here are kept.
-    const credentials = await credentialRepository.deleteReplicasOfMember(tx, event.entityId);
-    return deleted || credentials > 0 ? "deleted" : "kept-owned";
-  }
   if (event.entity === "SPACE") {
-    const state = parsePayload(SpacePayload, event);
-    const written = handover
-      ? await spaceRepository.adoptHandover(tx, event.entityId, state)
-      : await spaceRepository.upsertReference(tx, event.entityId, state);
-    return written ? (handover ? "handover" : "reference") : "kept-owned";
+    const state = event.op === "DELETE" ? null : parsePayload(SpacePayload, event);
+    return applySpaceEvent(tx, event.entityId, state, handover);
   }
-  const state = parsePayload(MemberPayload, event);
-  const written = handover
-    ? await memberRepository.adoptHandover(tx, event.entityId, state.homeSpaceId)
-    : await memberRepository.upsertReference(tx, event.entityId, state.homeSpaceId);
-  return written ? (handover ? "handover" : "reference") : "kept-owned";
+  const state = event.op === "DELETE" ? null : parsePayload(MemberPayload, event);
+  return applyMemberEvent(tx, event.entityId, state, handover);
 }
 
 /**

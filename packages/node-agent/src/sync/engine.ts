@@ -11,12 +11,12 @@ import type { NodeKey } from "../identity/keys.ts";
 import { signNodeToken } from "../identity/tokens.ts";
 import type { Logger } from "../logger.ts";
 import type { Publication } from "../modules/resources/live.ts";
-import { type OutboxEntry, outboxRepository } from "../store/outbox.repository.ts";
-import { syncStateRepository } from "../store/sync-state.repository.ts";
+import { type OutboxEntry, outboxRepository } from "../outbox/outbox.repository.ts";
 import { applyPullResult, CursorGapError } from "./apply.ts";
 import { backoffDelay } from "./backoff.ts";
 import type { ChangesFollower, HubClient } from "./hub-client.ts";
 import { type PoisonedChange, readSyncStatus, type SyncStatus } from "./status.ts";
+import { syncStateRepository } from "./sync-state.repository.ts";
 
 /**
  * The sync engine: pushes the outbox to the hub and pulls the hub's log into the store.

@@ -1,6 +1,6 @@
 import type { SqlSession } from "@maillage/storage";
-import { outboxRepository } from "../store/outbox.repository.ts";
-import { syncStateRepository } from "../store/sync-state.repository.ts";
+import { outboxRepository } from "../outbox/outbox.repository.ts";
+import { syncStateRepository } from "./sync-state.repository.ts";
 
 /** An outbox event the hub refused: it blocks the outbox until its record changes again. */
 export type PoisonedChange = {

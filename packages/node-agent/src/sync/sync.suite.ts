@@ -1,11 +1,11 @@
 import type { ChangeEvent, SpacePayload } from "@maillage/schema";
 import { ulid } from "ulid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { memberRepository } from "../store/member.repository.ts";
-import { outboxRepository } from "../store/outbox.repository.ts";
-import { spaceRepository } from "../store/space.repository.ts";
-import { syncStateRepository } from "../store/sync-state.repository.ts";
+import { memberRepository } from "../modules/members/member.repository.ts";
+import { spaceRepository } from "../modules/spaces/space.repository.ts";
+import { outboxRepository } from "../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../testing/fixture.ts";
+import { syncStateRepository } from "./sync-state.repository.ts";
 
 /**
  * The sync engine against a fake hub that follows the protocol, on every storage backend

@@ -11,10 +11,10 @@ import { type AgentConfig, DEFAULT_SYNC_SETTINGS, loadAgentConfig } from "../env
 import { loadNodeCredentials, type NodeCredentials } from "../identity/identity.ts";
 import { initAgent } from "../identity/init.ts";
 import { type AgentTokenRequest, signAgentToken } from "../identity/tokens.ts";
-import { maintenanceRepository } from "../store/maintenance.repository.ts";
 import { createSyncEngine, type SyncEngine } from "../sync/engine.ts";
 import { createHubClient } from "../sync/hub-client.ts";
 import { createFakeHub, type FakeHub } from "./fake-hub.ts";
+import { maintenanceRepository } from "./maintenance.repository.ts";
 
 export type Backend = "pglite" | "postgres";
 

@@ -6,8 +6,8 @@ import type { Viewer } from "../../context.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { resourceHandoverEntries } from "../bookings/hub-events.ts";
 import type { SpaceService } from "../spaces/space.service.ts";
+import { hubSpaceEvent, memberHandoverEvent } from "../spaces/space-events.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
-import { hubSpaceEvent, memberHandoverEvent } from "../sync/space-events.ts";
 
 /**
  * Enrolment: how a fabrique's node agent gets known to the hub. The fabrique's team (or the

@@ -2,7 +2,7 @@ import { MaillageError } from "@maillage/schema";
 import type { Prisma, PrismaClient, Space } from "../../generated/prisma/client.ts";
 import { announce, spaceEvent } from "../health/announce.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
-import { hubSpaceEvent } from "../sync/space-events.ts";
+import { hubSpaceEvent } from "./space-events.ts";
 
 /** The only place that reads and writes the `space` table (plus GraphQL selections). */
 export type SpaceRepository = ReturnType<typeof createSpaceRepository>;

@@ -13,13 +13,18 @@ import {
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import type { AvailabilityChangedEvent, BookingUpdateEvent } from "../../realtime/pubsub.ts";
 import { activityByKeys } from "../activity/activity.repository.ts";
+import { activityHandler } from "../activity/activity-sync.ts";
 import * as bookingRepo from "../bookings/booking.repository.ts";
-import { credentialHandler } from "../bookings/credential-sync.ts";
+import { bookingHandler } from "../bookings/booking-sync.ts";
 import { futureBookings, hubEntry } from "../bookings/hub-events.ts";
 import { collectLiveUpdates, type LiveUpdates } from "../bookings/live-updates.ts";
 import { bookingDecisionHandler, bookingRequestHandler } from "../bookings/request-sync.ts";
-import { bookingHandler, resourceHandler } from "../bookings/resource-sync.ts";
 import { activityArrival, announce, nodeStatusEvent, spaceEvent } from "../health/announce.ts";
+import { memberHandler } from "../members/member-sync.ts";
+import { credentialHandler } from "../resources/credential-sync.ts";
+import * as resourceSyncRepo from "../resources/resource-sync.repository.ts";
+import { resourceHandler } from "../resources/resource-sync.ts";
+import { spaceHandler } from "../spaces/space-sync.ts";
 import { appendToLog, type LogEntry } from "./change-log.repository.ts";
 import {
   APPLY_ORDER,
@@ -29,7 +34,6 @@ import {
   type Known,
   type Wanted,
 } from "./push-handlers.ts";
-import { activityHandler, memberHandler, spaceHandler } from "./registry-handlers.ts";
 import * as repo from "./sync.repository.ts";
 
 /**
@@ -37,7 +41,7 @@ import * as repo from "./sync.repository.ts";
  * 1. lock the node's row (its pushes apply one after the other) and read its pushed seq;
  * 2. walk the batch in seq order: skip what was already applied (a re-send), stop at a gap
  *    or at the first event that fails the contract or its entity's ownership rule (each
- *    entity's rule and writes live in its handler: registry-handlers.ts, bookings/*-sync.ts);
+ *    entity's rule and writes live in its module's handler: modules/<domain>/<entity>-sync.ts);
  * 3. apply the accepted events — in bulk, or one by one under savepoints when the bulk
  *    statement fails, to name the event the database refuses (a duplicate name);
  * 4. append them to the hub's log (addressed as their handler says) and record the new
@@ -92,10 +96,10 @@ export function createPushService(deps: {
           },
         ]),
       ),
-      resources: byId(await bookingRepo.resourcesByIds(session, [...wanted.resources])),
+      resources: byId(await resourceSyncRepo.resourcesByIds(session, [...wanted.resources])),
       bookings: byId(await bookingRepo.bookingsByIds(session, [...wanted.bookings])),
       requests: byId(await bookingRepo.requestsByIds(session, [...wanted.requests])),
-      credentials: byId(await bookingRepo.credentialsByIds(session, [...wanted.credentials])),
+      credentials: byId(await resourceSyncRepo.credentialsByIds(session, [...wanted.credentials])),
     };
   }
 

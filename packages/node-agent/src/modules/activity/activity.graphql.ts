@@ -1,7 +1,7 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
-import type { ActivityReport } from "../../store/activity.repository.ts";
 import { withoutNulls } from "../spaces/space.graphql.ts";
+import type { ActivityReport } from "./activity.repository.ts";
 import { canSeeActivity } from "./activity.service.ts";
 
 export const ActivityReportRef = builder.objectRef<ActivityReport>("ActivityReport").implement({

@@ -11,12 +11,12 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
+import { spaceRepository } from "../spaces/space.repository.ts";
 import {
   type ActivityReport,
   activityPayloadOf,
   activityRepository,
-} from "../../store/activity.repository.ts";
-import { spaceRepository } from "../../store/space.repository.ts";
+} from "./activity.repository.ts";
 import { type ActivityImportError, NOTE_MAX_LENGTH, parseActivityCsv } from "./activity-csv.ts";
 
 /**

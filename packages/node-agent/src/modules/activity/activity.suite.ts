@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { outboxRepository } from "../../store/outbox.repository.ts";
+import { outboxRepository } from "../../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
 import { sendActivityImport } from "./remote-import.ts";
 

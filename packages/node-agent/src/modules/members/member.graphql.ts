@@ -1,7 +1,7 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
-import type { MemberRecord } from "../../store/member.repository.ts";
 import { withoutNulls } from "../spaces/space.graphql.ts";
+import type { MemberRecord } from "./member.repository.ts";
 import { canSeeMember } from "./member.service.ts";
 
 export const MemberRef = builder.objectRef<MemberRecord>("Member").implement({

@@ -4,9 +4,9 @@ import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { LocalWriter } from "../../outbox/local-writer.ts";
-import { credentialRepository } from "../../store/credential.repository.ts";
-import { type MemberRecord, memberRepository } from "../../store/member.repository.ts";
-import { spaceRepository } from "../../store/space.repository.ts";
+import { credentialRepository } from "../resources/credential.repository.ts";
+import { spaceRepository } from "../spaces/space.repository.ts";
+import { type MemberRecord, memberRepository } from "./member.repository.ts";
 
 /**
  * Members whose home is a space of this fabrique's network. Their personal data (display

@@ -1,6 +1,6 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
-import type { CredentialRecord } from "../../store/credential.repository.ts";
+import type { CredentialRecord } from "./credential.repository.ts";
 
 /** Credentials in GraphQL: see credential.service.ts for the rules. */
 

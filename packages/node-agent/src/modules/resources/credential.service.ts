@@ -4,12 +4,12 @@ import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { LocalWriter } from "../../outbox/local-writer.ts";
+import { memberRepository } from "../members/member.repository.ts";
 import {
   type CredentialRecord,
   credentialPayloadOf,
   credentialRepository,
-} from "../../store/credential.repository.ts";
-import { memberRepository } from "../../store/member.repository.ts";
+} from "./credential.repository.ts";
 
 /**
  * Credentials (issue 5, point 6): the fabrique's team grants them to members homed in this

@@ -1,6 +1,6 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
-import { BookingRequestRef } from "./booking-request.graphql.ts";
+import { BookingRequestRef } from "../bookings/booking-request.graphql.ts";
 import { type AvailabilityChange, type BookingUpdate, canSeeUpdate, untilExpiry } from "./live.ts";
 import { BookingRef } from "./resource.graphql.ts";
 

@@ -1,8 +1,8 @@
 import { MaillageError } from "@maillage/schema";
 import { createPubSub } from "graphql-yoga";
 import type { Viewer } from "../../context.ts";
-import type { BookingRequestRecord } from "../../store/booking-request.repository.ts";
-import type { BookingRecord } from "../../store/resource.repository.ts";
+import type { BookingRequestRecord } from "../bookings/booking-request.repository.ts";
+import type { BookingRecord } from "./resource.repository.ts";
 
 /**
  * Live updates at the agent: one in-process pub/sub per agent, handed to resolvers through the

@@ -10,14 +10,14 @@ import type { SqlSession } from "@maillage/storage";
 import {
   type BookingRequestRecord,
   bookingRequestRepository,
-} from "../../store/booking-request.repository.ts";
-import { credentialRepository } from "../../store/credential.repository.ts";
+} from "../bookings/booking-request.repository.ts";
+import { credentialRepository } from "./credential.repository.ts";
+import type { Publications } from "./live.ts";
 import {
   type BookingRecord,
   EXCLUSION_VIOLATION,
   resourceRepository,
-} from "../../store/resource.repository.ts";
-import type { Publications } from "./live.ts";
+} from "./resource.repository.ts";
 
 /**
  * Pulled events of shared resources, applied in the pull transaction (sync/apply.ts calls this

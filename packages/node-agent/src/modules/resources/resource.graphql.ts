@@ -10,13 +10,13 @@ import {
 } from "@maillage/schema";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { withoutNulls } from "../spaces/space.graphql.ts";
 import {
   BOOKING_STATUSES,
   type BookingRecord,
   type LoanState,
   type ResourceRecord,
-} from "../../store/resource.repository.ts";
-import { withoutNulls } from "../spaces/space.graphql.ts";
+} from "./resource.repository.ts";
 import { AVAILABILITY_MAX_DAYS, canSeeBooking, type LoanView } from "./resource.service.ts";
 
 export const ResourceCategoryEnum = builder.enumType("ResourceCategory", {

@@ -21,17 +21,17 @@ import {
   type BookingRequestRecord,
   bookingRequestRepository,
   decisionPayloadOf,
-} from "../../store/booking-request.repository.ts";
-import { memberRepository } from "../../store/member.repository.ts";
+} from "../bookings/booking-request.repository.ts";
+import { memberRepository } from "../members/member.repository.ts";
+import { spaceRepository } from "../spaces/space.repository.ts";
+import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
 import {
   type BookingRecord,
   bookingPayloadOf,
   type ResourceFields,
   type ResourceRecord,
   resourceRepository,
-} from "../../store/resource.repository.ts";
-import { spaceRepository } from "../../store/space.repository.ts";
-import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
+} from "./resource.repository.ts";
 import {
   assertBeforeDeadline,
   assertNetworkSpace,

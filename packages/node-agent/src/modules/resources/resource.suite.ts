@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { resourceRepository } from "../../store/resource.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { resourceRepository } from "./resource.repository.ts";
 
 /**
  * Shared resources at their owner, on every storage backend (resource.test.ts: PGlite,

@@ -8,14 +8,14 @@ import {
 } from "@maillage/schema";
 import type { SqlSession } from "@maillage/storage";
 import { ulid } from "ulid";
-import { credentialRepository } from "../../store/credential.repository.ts";
+import { spaceRepository } from "../spaces/space.repository.ts";
+import { credentialRepository } from "./credential.repository.ts";
 import {
   type BookingRecord,
   EXCLUSION_VIOLATION,
   type ResourceRecord,
   resourceRepository,
-} from "../../store/resource.repository.ts";
-import { spaceRepository } from "../../store/space.repository.ts";
+} from "./resource.repository.ts";
 
 /**
  * The booking rules of a resource, one implementation for every road to a slot: a local `book`

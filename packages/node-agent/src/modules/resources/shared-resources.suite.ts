@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { bookingRequestRepository } from "../../store/booking-request.repository.ts";
-import { type OutboxEntry, outboxRepository } from "../../store/outbox.repository.ts";
+import { type OutboxEntry, outboxRepository } from "../../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { bookingRequestRepository } from "../bookings/booking-request.repository.ts";
 
 /**
  * Shared resources across nodes, on every storage backend (shared-resources.test.ts: PGlite,

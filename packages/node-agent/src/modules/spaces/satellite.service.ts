@@ -10,7 +10,7 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
 import type { Viewer } from "../../context.ts";
 import type { LocalWriter } from "../../outbox/local-writer.ts";
-import { type SpaceRecord, spacePayloadOf, spaceRepository } from "../../store/space.repository.ts";
+import { type SpaceRecord, spacePayloadOf, spaceRepository } from "./space.repository.ts";
 
 /**
  * The fabrique's local network: its satellites, owned by this node. Rules:

@@ -1,7 +1,7 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
-import type { SpaceRecord } from "../../store/space.repository.ts";
 import { canSeeSpace } from "./satellite.service.ts";
+import type { SpaceRecord } from "./space.repository.ts";
 
 /** The local network in GraphQL: the satellites this node owns, and reference spaces. */
 

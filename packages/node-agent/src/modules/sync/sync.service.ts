@@ -1,7 +1,7 @@
 import { MaillageError } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { NodeIdentity } from "../../identity/identity.ts";
-import { outboxRepository } from "../../store/outbox.repository.ts";
+import { outboxRepository } from "../../outbox/outbox.repository.ts";
 import { readSyncStatus, type SyncStatus } from "../../sync/status.ts";
 
 /** The sync engine as the API sees it: its status, and the operator's retry of a refusal. */

@@ -5,24 +5,16 @@ import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { Logger } from "../../logger.ts";
 import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
-import {
-  type BookingRequestRecord,
-  bookingRequestRepository,
-  decisionPayloadOf,
-  REQUEST_DIRECTIONS,
-  REQUEST_STATUSES,
-  requestPayloadOf,
-} from "../../store/booking-request.repository.ts";
-import { memberRepository } from "../../store/member.repository.ts";
-import { type ResourceRecord, resourceRepository } from "../../store/resource.repository.ts";
-import { Publications, publishAll, type ResourcePubSub } from "./live.ts";
+import { memberRepository } from "../members/member.repository.ts";
+import { Publications, publishAll, type ResourcePubSub } from "../resources/live.ts";
+import { type ResourceRecord, resourceRepository } from "../resources/resource.repository.ts";
 import {
   answerRequest,
   BookInput,
   canSeeBooking,
   emitBooking,
   isVisible,
-} from "./resource.service.ts";
+} from "../resources/resource.service.ts";
 import {
   assertBeforeDeadline,
   assertCredential,
@@ -30,7 +22,15 @@ import {
   assertRules,
   placeBooking,
   refused,
-} from "./rules.ts";
+} from "../resources/rules.ts";
+import {
+  type BookingRequestRecord,
+  bookingRequestRepository,
+  decisionPayloadOf,
+  REQUEST_DIRECTIONS,
+  REQUEST_STATUSES,
+  requestPayloadOf,
+} from "./booking-request.repository.ts";
 
 /**
  * Booking requests between nodes (issue 5, point 3): the requester writes a request record it

@@ -1,12 +1,12 @@
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { BookingKindEnum, LoanStateRef, REFUSALS } from "../resources/resource.graphql.ts";
+import { canSeeBooking } from "../resources/resource.service.ts";
 import {
   type BookingRequestRecord,
   REQUEST_DIRECTIONS,
   REQUEST_STATUSES,
-} from "../../store/booking-request.repository.ts";
-import { BookingKindEnum, LoanStateRef, REFUSALS } from "./resource.graphql.ts";
-import { canSeeBooking } from "./resource.service.ts";
+} from "./booking-request.repository.ts";
 
 /** Booking requests between nodes in GraphQL: see booking-request.service.ts for the rules. */
 

@@ -1,14 +1,13 @@
-import type { BookingPayload, ResourcePayload } from "@maillage/schema";
+import type { ResourcePayload } from "@maillage/schema";
 import * as rollup from "../mutualisation/booking-rollup.repository.ts";
 import {
-  type AvailabilityRange,
   type EntityHandler,
   inNodeNetwork,
   OK,
   ownedElsewhere,
   refuse,
 } from "../sync/push-handlers.ts";
-import * as repo from "./booking.repository.ts";
+import * as repo from "./resource-sync.repository.ts";
 
 /**
  * RESOURCE and BOOKING as nodes push them: both owned by the resource's node. A resource is
@@ -31,7 +30,8 @@ import * as repo from "./booking.repository.ts";
  * booking rollup, in the same transaction (mutualisation/booking-rollup.repository.ts).
  */
 
-const shared = (scope: string | undefined): boolean => scope === "NETWORK" || scope === "NATIONAL";
+export const isSharedScope = (scope: string | undefined | null): boolean =>
+  scope === "NETWORK" || scope === "NATIONAL";
 
 /** JSON with sorted keys: jsonb does not keep the key order a payload was written with. */
 function canonical(value: unknown): string {
@@ -66,7 +66,7 @@ export const resourceHandler: EntityHandler = {
       before.status !== resource.status ||
       canonical(before.windows) !== canonical(resource.windows) ||
       canonical(before.closures) !== canonical(resource.closures);
-    const broadcast = shared(before?.sharing_scope) || shared(resource.sharingScope);
+    const broadcast = isSharedScope(before?.sharing_scope) || isSharedScope(resource.sharingScope);
     known.resources.set(event.entityId, {
       id: event.entityId,
       owner_node_id: node.id,
@@ -77,7 +77,9 @@ export const resourceHandler: EntityHandler = {
       closures: resource.closures,
     });
     const sharedAnew =
-      before !== undefined && !shared(before.sharing_scope) && shared(resource.sharingScope);
+      before !== undefined &&
+      !isSharedScope(before.sharing_scope) &&
+      isSharedScope(resource.sharingScope);
     return {
       targetNodeId: broadcast ? null : node.id,
       availability: scheduleChanged ? [{ resourceId: event.entityId, from: null, to: null }] : [],
@@ -106,86 +108,6 @@ export const resourceHandler: EntityHandler = {
       session,
       before,
       await rollup.contributionsOfResources(session, moved),
-    );
-  },
-};
-
-export const bookingHandler: EntityHandler = {
-  want(event, wanted) {
-    wanted.bookings.add(event.entityId);
-    if (event.op === "UPSERT") wanted.resources.add((event.payload as BookingPayload).resourceId);
-  },
-  check(node, event, known) {
-    const owned = ownedElsewhere(known.bookings.get(event.entityId), node, event);
-    if (owned) return owned;
-    if (event.op === "DELETE") return OK;
-    const { resourceId } = event.payload as BookingPayload;
-    const resource = known.resources.get(resourceId);
-    return resource?.owner_node_id === node.id
-      ? OK
-      : refuse("OWNERSHIP_VIOLATION", `resource ${resourceId} is not owned by node ${node.id}`);
-  },
-  accept(node, event, known) {
-    const before = known.bookings.get(event.entityId);
-    const changed: AvailabilityRange[] = [];
-    // The scope of a booking's resource as the log stands at this event (or as the hub had it).
-    const sharedResource = (b: { resource_id: string; resource_scope: string | null }) =>
-      shared(known.resources.get(b.resource_id)?.sharing_scope ?? b.resource_scope ?? undefined);
-    const wasShared = before !== undefined && sharedResource(before);
-    if (event.op === "DELETE") {
-      known.bookings.delete(event.entityId);
-      if (before) {
-        changed.push({
-          resourceId: before.resource_id,
-          from: before.starts_at,
-          to: before.ends_at,
-        });
-      }
-      return { targetNodeId: wasShared ? null : node.id, availability: changed };
-    }
-    const booking = event.payload as BookingPayload;
-    const startsAt = new Date(booking.startsAt).toISOString();
-    const endsAt = new Date(booking.endsAt).toISOString();
-    if (before && before.resource_id !== booking.resourceId) {
-      changed.push({ resourceId: before.resource_id, from: before.starts_at, to: before.ends_at });
-    }
-    const sameResource = before?.resource_id === booking.resourceId;
-    changed.push({
-      resourceId: booking.resourceId,
-      from: sameResource && before.starts_at < startsAt ? before.starts_at : startsAt,
-      to: sameResource && before.ends_at > endsAt ? before.ends_at : endsAt,
-    });
-    known.bookings.set(event.entityId, {
-      id: event.entityId,
-      owner_node_id: node.id,
-      resource_id: booking.resourceId,
-      starts_at: startsAt,
-      ends_at: endsAt,
-      resource_scope: known.resources.get(booking.resourceId)?.sharing_scope ?? null,
-    });
-    const isShared = sharedResource({ resource_id: booking.resourceId, resource_scope: null });
-    return { targetNodeId: wasShared || isShared ? null : node.id, availability: changed };
-  },
-  async apply(session, node, finals) {
-    // The rollup gains what the bookings count for after the writes, less what they did before.
-    const ids = finals.map((e) => e.entityId);
-    const before = await rollup.contributionsOfBookings(session, ids);
-    await repo.upsertBookings(
-      session,
-      node.id,
-      finals
-        .filter((e) => e.op === "UPSERT")
-        .map((e) => ({ id: e.entityId, booking: e.payload as BookingPayload })),
-    );
-    await repo.deleteBookings(
-      session,
-      node.id,
-      finals.filter((e) => e.op === "DELETE").map((e) => e.entityId),
-    );
-    await rollup.addContributionDeltas(
-      session,
-      before,
-      await rollup.contributionsOfBookings(session, ids),
     );
   },
 };

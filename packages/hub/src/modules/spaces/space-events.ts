@@ -1,7 +1,7 @@
 import { SCHEMA_VERSION, type SpacePayload } from "@maillage/schema";
 import { ulid } from "ulid";
 import type { Space } from "../../generated/prisma/client.ts";
-import type { LogEntry } from "./change-log.repository.ts";
+import type { LogEntry } from "../sync/change-log.repository.ts";
 
 /** A space's replicated state, as the sync contract carries it. */
 export function spacePayload(space: Space): SpacePayload {

@@ -1,6 +1,6 @@
 import type { CredentialPayload } from "@maillage/schema";
 import { type EntityHandler, OK, ownedElsewhere, refuse } from "../sync/push-handlers.ts";
-import * as repo from "./booking.repository.ts";
+import * as repo from "./resource-sync.repository.ts";
 
 /**
  * CREDENTIAL: owned by the member's home node, sent to every node so that any resource's

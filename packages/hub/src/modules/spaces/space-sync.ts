@@ -1,0 +1,81 @@
+import type { Geography, SpacePayload } from "@maillage/schema";
+import {
+  type EntityHandler,
+  OK,
+  ownedElsewhere,
+  refuse,
+  type Verdict,
+} from "../sync/push-handlers.ts";
+import * as repo from "./space-sync.repository.ts";
+
+/** SPACE as nodes push it: a fabrique's satellites, owned by its node. */
+
+// Deleting what the hub never had (its creation was refused, say) changes nothing: accepted,
+// so that an erasure can never block the node's outbox.
+
+export function spaceHandler(geography: Geography): EntityHandler {
+  function toSpaceWrite(id: string, space: SpacePayload, nodeId: string): repo.SpaceWrite {
+    const commune = geography.requireCommune(space.communeCode);
+    return {
+      id,
+      kind: space.kind,
+      name: space.name,
+      commune_code: commune.code,
+      commune_name: commune.name,
+      department_code: commune.departmentCode,
+      region_code: commune.regionCode,
+      population: commune.population,
+      rural: commune.rural,
+      services: space.services,
+      opening_hours: space.openingHours,
+      status: space.status,
+      fabrique_id: space.fabriqueId,
+      owner_node_id: nodeId,
+    };
+  }
+
+  return {
+    want(event, wanted) {
+      wanted.spaces.add(event.entityId);
+    },
+    check(node, event, known): Verdict {
+      const owned = ownedElsewhere(known.spaces.get(event.entityId), node, event);
+      if (owned) return owned;
+      if (event.op === "DELETE") return OK;
+      const space = event.payload as SpacePayload;
+      if (space.kind !== "SATELLITE" || space.fabriqueId !== node.fabrique_id) {
+        return refuse(
+          "OWNERSHIP_VIOLATION",
+          `a node writes satellites of its own fabrique (${node.fabrique_id}) only`,
+        );
+      }
+      if (!geography.commune(space.communeCode)) {
+        return refuse("UNKNOWN_COMMUNE", `unknown INSEE code ${space.communeCode}`);
+      }
+      return OK;
+    },
+    accept(node, event, known) {
+      known.spaces.set(event.entityId, {
+        id: event.entityId,
+        owner_node_id: node.id,
+        fabrique_id:
+          (event.payload as SpacePayload | null)?.fabriqueId ??
+          known.spaces.get(event.entityId)?.fabrique_id ??
+          null,
+      });
+      return { targetNodeId: null };
+    },
+    async apply(session, node, finals) {
+      await repo.upsertSpaces(
+        session,
+        finals
+          .filter((e) => e.op === "UPSERT")
+          .map((e) => toSpaceWrite(e.entityId, e.payload as SpacePayload, node.id)),
+      );
+      await repo.closeSpaces(
+        session,
+        finals.filter((e) => e.op === "DELETE").map((e) => e.entityId),
+      );
+    },
+  };
+}
