@@ -1,12 +1,23 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createErrorMasker, loadGeography, MaillageError } from "@maillage/schema";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import {
+  createErrorMasker,
+  graphqlLimitPlugins,
+  loadGeography,
+  MaillageError,
+  renderErrorCodesPage,
+  renderLandingPage,
+  withDefaultCode,
+  withTokenFromFragment,
+} from "@maillage/schema";
 import { migrate, pendingMigrations } from "@maillage/storage";
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { decodeJwt } from "jose";
 import { WebSocketServer } from "ws";
+import hubPackage from "../package.json" with { type: "json" };
 import { KeyRing } from "./auth/keys.ts";
 import { createNodeTokenVerifier } from "./auth/node-tokens.ts";
 import { type VerifiedClaims, verifyHubToken } from "./auth/tokens.ts";
@@ -124,14 +135,24 @@ export async function createHub(
     return nodeTokens.verify(issuer, token);
   }
 
+  const maskError = createErrorMasker(logger);
+  let graphiqlPage: string | undefined;
   const yoga = createYoga<{ wsViewer?: Viewer | null }, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: { title: "Maillage hub", subscriptionsProtocol: "WS" },
+    // GraphiQL from the package, not a CDN (works offline), rendered once; `#token=` opens it
+    // authenticated.
+    renderGraphiQL: (options) => {
+      graphiqlPage ??= withTokenFromFragment(renderGraphiQL(options ?? {}));
+      return graphiqlPage;
+    },
     logging: false,
-    maskedErrors: { maskError: createErrorMasker(logger) },
-    plugins: [useRequestLog(logger)],
+    maskedErrors: { maskError },
+    maxRequestBodySize: config.graphqlLimits.maxBodyBytes,
+    // The limits first: they refuse at parse and validation, before any resolver.
+    plugins: [...graphqlLimitPlugins(config.graphqlLimits), useRequestLog(logger)],
     context: async ({ request, wsViewer }) => {
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
       const header = request.headers.get("authorization");
@@ -171,6 +192,8 @@ export async function createHub(
 
   async function route(req: IncomingMessage, res: import("node:http").ServerResponse) {
     const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/") return sendHtml(res, landingPage);
+    if (req.method === "GET" && path === "/errors") return sendHtml(res, errorCodesPage);
     if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok" });
     if (req.method === "GET" && path === "/ready") {
       const { ok, detail } = await ready();
@@ -185,7 +208,24 @@ export async function createHub(
     return yoga(req, res);
   }
 
-  const wsServer = new WebSocketServer({ server, path: "/graphql" });
+  const landingPage = renderLandingPage({
+    title: "Maillage hub",
+    summary:
+      "The national hub of the Maillage network: the registry of every fabrique and satellite, the log the fabriques' node agents sync through, and the network's health for the national body.",
+    version: hubPackage.version,
+    facts: [
+      ["GraphQL", "POST /graphql; subscriptions over graphql-ws on /graphql"],
+      ["public keys", "/.well-known/jwks.json"],
+    ],
+  });
+  const errorCodesPage = renderErrorCodesPage("Maillage hub");
+
+  // A message larger than the body limit closes the socket (1009) before it is read.
+  const wsServer = new WebSocketServer({
+    server,
+    path: "/graphql",
+    maxPayload: config.graphqlLimits.maxBodyBytes,
+  });
   const expiryTimers = new Set<NodeJS.Timeout>();
 
   /** A subscription ends when its token expires (timers re-arm past setTimeout's ~24.8 days). */
@@ -231,9 +271,18 @@ export async function createHub(
           params: payload,
           wsViewer: ctx.extra.viewer ?? null,
         });
-        const document = enveloped.parse(payload.query);
+        // The same parser and rules as over HTTP (limits included), with the same codes.
+        let document: ReturnType<typeof enveloped.parse>;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          return [socketError(withDefaultCode(error, "GRAPHQL_PARSE_FAILED"))];
+        }
         const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0)
+          return errors.map((e: GraphQLError) =>
+            socketError(withDefaultCode(e, "GRAPHQL_VALIDATION_FAILED")),
+          );
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
@@ -246,6 +295,18 @@ export async function createHub(
     },
     wsServer,
   );
+
+  /** An error for graphql-ws: masked like HTTP's, without yoga's HTTP status hints. */
+  function socketError(error: unknown): GraphQLError {
+    const masked = maskError(error, "Unexpected error.");
+    const { http: _http, ...extensions } = masked.extensions;
+    return new GraphQLError(masked.message, {
+      nodes: masked.nodes,
+      source: masked.source,
+      positions: masked.positions,
+      extensions,
+    });
+  }
 
   let stopped = false;
   return {
@@ -288,6 +349,11 @@ type EnvelopedRoot = {
   execute(args: ExecutionArgs): Promise<ExecutionResult>;
   subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult>;
 };
+
+function sendHtml(res: import("node:http").ServerResponse, html: string) {
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  res.end(html);
+}
 
 function sendJson(
   res: import("node:http").ServerResponse,

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type GraphQLLimits, GraphQLLimitsEnv, graphqlLimitsFromEnv } from "@maillage/schema";
 import { z } from "zod";
 
 /**
@@ -18,6 +19,8 @@ const EnvSchema = z.object({
   HUB_AUDIENCE: z.string().default("maillage"),
   /** Optional: the signing keys as JSON (same shape as the key file) instead of a file. */
   HUB_SIGNING_KEYS: z.string().optional(),
+  /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
+  ...GraphQLLimitsEnv,
 });
 
 export type HubConfig = {
@@ -31,6 +34,8 @@ export type HubConfig = {
   issuer: string;
   audience: string;
   signingKeysJson: string | undefined;
+  /** What every GraphQL operation must stay within, checked before anything runs. */
+  graphqlLimits: GraphQLLimits;
 };
 
 export class ConfigError extends Error {}
@@ -61,6 +66,7 @@ export function loadHubConfig(
     issuer: e.HUB_ISSUER,
     audience: e.HUB_AUDIENCE,
     signingKeysJson: e.HUB_SIGNING_KEYS,
+    graphqlLimits: graphqlLimitsFromEnv(e),
     ...overrides,
   };
 }

@@ -1,10 +1,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createErrorMasker, loadGeography, MaillageError } from "@maillage/schema";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import {
+  createErrorMasker,
+  DEFAULT_GRAPHQL_LIMITS,
+  graphqlLimitPlugins,
+  htmlResponse,
+  loadGeography,
+  MaillageError,
+  renderErrorCodesPage,
+  renderLandingPage,
+  withTokenFromFragment,
+} from "@maillage/schema";
 import { pendingMigrations, type SqlStore } from "@maillage/storage";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocket } from "ws";
+import agentPackage from "../package.json" with { type: "json" };
 import type { AppServices, Context, Viewer } from "./context.ts";
 import type { AgentConfig } from "./env.ts";
 import { schema } from "./graphql/schema.ts";
@@ -15,7 +27,7 @@ import { createActivityService } from "./modules/activity/activity.service.ts";
 import { handleCalendarRequest } from "./modules/calendar/calendar.http.ts";
 import { createCalendarService } from "./modules/calendar/calendar.service.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
-import { createBookingRequestService } from "./modules/resources/booking-request.service.ts";
+import { createBookingRequestService } from "./modules/bookings/booking-request.service.ts";
 import { createCredentialService } from "./modules/resources/credential.service.ts";
 import type { Publication } from "./modules/resources/live.ts";
 import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
@@ -168,12 +180,27 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     }
   }
 
-  /** /health, /ready and /sync/status, answered before GraphQL (in process and on the socket). */
+  const landingPage = renderLandingPage({
+    title: "Maillage node agent",
+    summary: `The node agent of ${identity.fabriqueName}: the local API of its fabrique's network (satellites, members, activity, shared resources), which syncs with the national hub.`,
+    version: agentPackage.version,
+    facts: [
+      ["fabrique", `${identity.fabriqueName} (${identity.fabriqueId})`],
+      ["node", identity.nodeId],
+      ["hub", config.hubUrl ?? identity.hubUrl],
+      ["GraphQL", "POST /graphql; subscriptions as server-sent events on /graphql"],
+    ],
+  });
+  const errorCodesPage = renderErrorCodesPage("Maillage node agent");
+
+  /** /, /errors, /health, /ready and /sync/status, answered before GraphQL (in process and on the socket). */
   const endpoints: Plugin = {
     async onRequest({ request, url, endResponse }) {
       const feed = await handleCalendarRequest(request, { calendar });
       if (feed) return endResponse(feed);
       if (request.method !== "GET") return;
+      if (url.pathname === "/") return endResponse(htmlResponse(landingPage));
+      if (url.pathname === "/errors") return endResponse(htmlResponse(errorCodesPage));
       if (url.pathname === "/health") return endResponse(Response.json({ status: "ok" }));
       if (url.pathname === "/ready") {
         const { ok, detail } = await ready();
@@ -212,6 +239,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     return Response.json(await services.sync.status());
   }
 
+  const limits = config.graphqlLimits ?? DEFAULT_GRAPHQL_LIMITS;
+  let graphiqlPage: string | undefined;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -219,9 +248,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     healthCheckEndpoint: "/graphql/health",
     landingPage: false,
     graphiql: { title: "Maillage node agent" },
+    // GraphiQL from the package, not a CDN (works offline), rendered once; `#token=` opens it
+    // authenticated.
+    renderGraphiQL: (options) => {
+      graphiqlPage ??= withTokenFromFragment(renderGraphiQL(options ?? {}));
+      return graphiqlPage;
+    },
     logging: false,
     maskedErrors: { maskError: createErrorMasker(logger) },
-    plugins: [endpoints],
+    maxRequestBodySize: limits.maxBodyBytes,
+    // The limits refuse at parse and validation, before any resolver.
+    plugins: [endpoints, ...graphqlLimitPlugins(limits)],
     context: async ({ request }) => {
       try {
         return { ...services, viewer: await viewerFrom(request.headers.get("authorization")) };

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type GraphQLLimits, GraphQLLimitsEnv, graphqlLimitsFromEnv } from "@maillage/schema";
 import { z } from "zod";
 
 /**
@@ -15,6 +16,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** `aud` of the node tokens the agent signs for the hub (the hub's HUB_AUDIENCE). */
   HUB_AUDIENCE: z.string().min(1).default("maillage"),
+  /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
+  ...GraphQLLimitsEnv,
 });
 
 export type LogLevel = z.infer<typeof EnvSchema>["LOG_LEVEL"];
@@ -33,6 +36,11 @@ export type AgentConfig = {
   hubUrl: string | undefined;
   logLevel: LogLevel;
   hubAudience: string;
+  /**
+   * What every operation of the agent's API must stay within, checked before anything runs
+   * (absent: DEFAULT_GRAPHQL_LIMITS).
+   */
+  graphqlLimits?: GraphQLLimits;
   sync: {
     backoff: BackoffSettings;
     /** A pull every so often even while the subscription is live: a safety net and a heartbeat. */
@@ -83,6 +91,7 @@ export function loadAgentConfig(
     hubUrl: e.HUB_URL,
     logLevel: e.LOG_LEVEL,
     hubAudience: e.HUB_AUDIENCE,
+    graphqlLimits: graphqlLimitsFromEnv(e),
     sync: DEFAULT_SYNC_SETTINGS,
     // An option left undefined (no --port) keeps the environment's value.
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),

@@ -46,7 +46,7 @@ function rootCause(error: unknown): unknown {
  * Prisma, the SQL driver — is logged and answered INTERNAL_SERVER_ERROR without detail.
  */
 export function createErrorMasker(logger: ErrorLogger) {
-  return (error: unknown, message: string): Error => {
+  return (error: unknown, message: string): GraphQLError => {
     const cause = rootCause(error);
     const outer = error instanceof GraphQLError ? error : undefined;
     if (cause instanceof MaillageError) {
@@ -68,6 +68,10 @@ export function createErrorMasker(logger: ErrorLogger) {
       }
       const kept: Record<string, unknown> = { code };
       for (const key of PUBLIC_EXTENSIONS) if (key in extensions) kept[key] = extensions[key];
+      // yoga answers an error whose `originalError` is not GraphQL's (a body that is not
+      // JSON) with its HTTP status even to application/json; without it, keep that status.
+      if ("originalError" in extensions && typeof kept.http === "object" && kept.http !== null)
+        kept.http = { ...kept.http, spec: false };
       return new GraphQLError(shown.message, {
         nodes: shown.nodes,
         source: shown.source,

@@ -70,6 +70,15 @@ export {
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
 export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
 export {
+  escapeHtml,
+  GRAPHIQL_TOKEN_SCRIPT,
+  htmlResponse,
+  type LandingPage,
+  renderErrorCodesPage,
+  renderLandingPage,
+  withTokenFromFragment,
+} from "./http/pages.ts";
+export {
   checkGraphQLLimits,
   DEFAULT_GRAPHQL_LIMITS,
   type GraphQLLimitName,

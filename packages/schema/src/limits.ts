@@ -70,9 +70,11 @@ export const GraphQLLimitsEnv = {
   GRAPHQL_MAX_BODY_BYTES: limitValue,
 };
 
-export function graphqlLimitsFromEnv(env: {
-  [K in keyof typeof GraphQLLimitsEnv]?: number | undefined;
-}): GraphQLLimits {
+export function graphqlLimitsFromEnv(
+  env: {
+    [K in keyof typeof GraphQLLimitsEnv]?: number | undefined;
+  },
+): GraphQLLimits {
   const d = DEFAULT_GRAPHQL_LIMITS;
   return {
     maxDepth: env.GRAPHQL_MAX_DEPTH ?? d.maxDepth,
