@@ -148,6 +148,17 @@ export function createEnrolmentService(deps: {
           },
           data: { ownerNodeId: node.id },
         });
+        // So do the reports of the fabrique and of the satellites it now owns, whoever wrote
+        // them (the node it replaces, or history the hub was seeded with): the node is their
+        // only writer from now on, and may revise them.
+        await tx.$executeRawUnsafe(
+          `UPDATE activity_report SET owner_node_id = $1
+           WHERE space_id IN (SELECT id FROM space
+                              WHERE id = $2 OR (fabrique_id = $2 AND owner_node_id = $1))
+             AND owner_node_id <> $1`,
+          node.id,
+          fabrique.id,
+        );
         if (previous) {
           // Shared resources, their slots, requests and credentials follow too, so that the
           // new node may keep writing them and requests are routed to it.
