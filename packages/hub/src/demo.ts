@@ -1,98 +1,126 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { parisWallClock } from "@maillage/schema";
+import { openSqlStore } from "@maillage/storage";
 import type { Hub } from "./app.ts";
-import type { Viewer } from "./context.ts";
+import { DEMO_NETWORK } from "./seed/demo-network.ts";
+import { type SeedResult, seedNetwork } from "./seed/generate.ts";
+
+export { DEMO_NETWORK } from "./seed/demo-network.ts";
+
+/** The demo's history: a year, ending yesterday (Europe/Paris). */
+export const DEMO_HISTORY_DAYS = 365;
+/** Fixed, so that every first start tells the same story (relative to its own day). */
+const DEMO_SEED = 1;
+const DAY_MS = 86_400_000;
+
+/** What a first start wrote before today, for the banner. */
+export type DemoHistory = Required<
+  Pick<SeedResult, "from" | "to" | "reports" | "bookings" | "crossNode" | "loans">
+>;
+
+export type DemoSeed = {
+  seeded: boolean;
+  fabriques: number;
+  satellites: number;
+  /** Present when this call seeded the network. */
+  history?: DemoHistory;
+};
+
+/** Yesterday's date in Paris, YYYY-MM-DD: the last day of the seeded history. */
+function parisYesterday(now = new Date()): string {
+  const today = parisWallClock(now).date;
+  return new Date(Date.parse(`${today}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+}
 
 /**
- * A small but real network for `maillage demo`: four fabriques in four regions, each with
- * satellites in real communes (INSEE codes), rural and small-town alike. The places are
- * invented; the communes and their geography are not.
- */
-type DemoSpace = { name: string; communeCode: string; services: string[] };
-type DemoNetwork = DemoSpace & { satellites: DemoSpace[] };
-
-const WEEKDAYS_9_TO_18 = [1, 2, 3, 4, 5].map((day) => ({ day, opens: "09:00", closes: "18:00" }));
-const AFTERNOONS = [2, 4, 6].map((day) => ({ day, opens: "14:00", closes: "19:00" }));
-
-export const DEMO_NETWORK: DemoNetwork[] = [
-  {
-    name: "La Fabrique du Vivarais",
-    communeCode: "07186", // Privas, Ardèche
-    services: ["coworking", "fablab", "formation", "prêt de matériel"],
-    satellites: [
-      { name: "L'Atelier d'Aubenas", communeCode: "07019", services: ["coworking", "repair café"] },
-      { name: "Le Local de Lamastre", communeCode: "07129", services: ["coworking"] },
-      { name: "La Source", communeCode: "07331", services: ["espace numérique", "formation"] },
-      { name: "Tiers-lieu du Cheylard", communeCode: "07064", services: ["fablab"] },
-      { name: "La Grange de Jaujac", communeCode: "07107", services: ["espace numérique", "café"] },
-      { name: "Le Relais de Désaignes", communeCode: "07079", services: ["coworking", "café"] },
-    ],
-  },
-  {
-    name: "La Quincaillerie",
-    communeCode: "23096", // Guéret, Creuse
-    services: ["coworking", "fablab", "formation", "prêt de matériel"],
-    satellites: [
-      { name: "Le Lieu d'Aubusson", communeCode: "23008", services: ["atelier textile"] },
-      { name: "La Boîte de Bourganeuf", communeCode: "23030", services: ["coworking"] },
-      { name: "Tiers-lieu de Felletin", communeCode: "23079", services: ["fablab", "café"] },
-      { name: "La Maison du Lac", communeCode: "23165", services: ["espace numérique"] },
-    ],
-  },
-  {
-    name: "Fabrique du Kreiz Breizh",
-    communeCode: "22266", // Rostrenen, Côtes-d'Armor
-    services: ["coworking", "formation", "espace numérique"],
-    satellites: [
-      { name: "Ti Carhaix", communeCode: "29024", services: ["coworking", "fablab"] },
-      { name: "Le Champ Commun de Callac", communeCode: "22025", services: ["café", "épicerie"] },
-      { name: "L'Escale de Guerlédan", communeCode: "22158", services: ["coworking"] },
-      { name: "Ti Plounévez", communeCode: "22229", services: ["espace numérique"] },
-    ],
-  },
-  {
-    name: "La Fabrique des Cévennes",
-    communeCode: "30350", // Le Vigan, Gard
-    services: ["coworking", "fablab", "formation"],
-    satellites: [
-      { name: "L'Atelier de Ganges", communeCode: "34111", services: ["fablab"] },
-      { name: "Le Filatoire", communeCode: "30263", services: ["coworking", "café"] },
-      { name: "La Placette de Sumène", communeCode: "30325", services: ["espace numérique"] },
-    ],
-  },
-];
-
-/**
- * Seeds the demo network once: a hub that already holds spaces is left as it is, so a
- * second `maillage demo` reuses its data.
+ * Seeds the demo network once, with the seed generator (seed/generate.ts, scale "demo"): its
+ * four fabriques and their satellites in real communes, and a year of history up to yesterday
+ * — daily activity reports, shared resources booked all year (and four weeks ahead), requests
+ * between networks with their decisions, multi-day loans — rollups included, so the national
+ * body's queries answer with figures and trends at once. A hub that already holds spaces is
+ * left as it is: a second `maillage demo` reuses its data.
+ *
+ * The first `nodes` fabriques have a node: the seeded one, never heard from, wrote their
+ * history and owns their resources. The demo enrols a real agent for each, which takes its
+ * place (a re-enrolment, enrolment.service.ts): the hub hands it the network's satellites,
+ * reports, resources, bookings ahead and requests to answer, and announces its shared
+ * resources to the other nodes. The other fabriques have no node (no liveness, no shared
+ * resources); the hub keeps their satellites. Every space is in the hub's log, as registering
+ * it at the hub would put it, so the agents replicate the registry.
  */
 export async function seedDemoNetwork(
   hub: Hub,
-): Promise<{ seeded: boolean; fabriques: number; satellites: number }> {
-  const { prisma, spaceService } = hub.services;
+  options: { nodes?: number } = {},
+): Promise<DemoSeed> {
+  const { prisma, store } = hub.db;
   const existing = await prisma.space.count();
+  let history: DemoHistory | undefined;
   if (existing === 0) {
-    const national: Viewer = { sub: "demo:national", role: "NATIONAL" };
-    for (const network of DEMO_NETWORK) {
-      const { satellites, ...fabriqueInput } = network;
-      const fabrique = await spaceService.createFabrique(national, {
-        ...fabriqueInput,
-        openingHours: WEEKDAYS_9_TO_18,
-      });
-      const team: Viewer = {
-        sub: `demo:${fabrique.id}`,
-        role: "FABRIQUE_ADMIN",
-        fabriqueId: fabrique.id,
-      };
-      for (const satellite of satellites) {
-        await spaceService.createSatellite(team, fabrique.id, {
-          ...satellite,
-          openingHours: AFTERNOONS,
-        });
-      }
-    }
+    const result = await seedNetwork(store, {
+      scale: "demo",
+      days: DEMO_HISTORY_DAYS,
+      until: parisYesterday(),
+      seed: DEMO_SEED,
+      bookedWeeksBefore: Math.ceil(DEMO_HISTORY_DAYS / 7),
+      fabriquesWithNode: DEMO_NETWORK.slice(0, options.nodes ?? 0).map((n) => n.name),
+      nodesHeardFrom: "never",
+      announceSpaces: true,
+    });
+    history = {
+      from: result.from,
+      to: result.to,
+      reports: result.reports,
+      bookings: result.bookings ?? 0,
+      crossNode: result.crossNode ?? 0,
+      loans: result.loans ?? 0,
+    };
   }
   const [fabriques, satellites] = await Promise.all([
     prisma.space.count({ where: { kind: "FABRIQUE" } }),
     prisma.space.count({ where: { kind: "SATELLITE" } }),
   ]);
-  return { seeded: existing === 0, fabriques, satellites };
+  return { seeded: existing === 0, fabriques, satellites, ...(history ? { history } : {}) };
+}
+
+/** Where the embedded store keeps its cluster under a data directory (@maillage/storage). */
+const CLUSTER_DIR = "pgdata";
+
+export type DemoStorage = {
+  /** The hub had no embedded store: this start created it (and its data is new). */
+  created: boolean;
+  /**
+   * Gives a data directory that has no store yet a copy of the new cluster, not migrated
+   * (only when `created`, before the hub opens it).
+   */
+  copyTo(dataDir: string): Promise<void>;
+};
+
+/**
+ * The demo's first start needs three embedded stores (the hub's and two agents'), and PGlite
+ * spends most of a store's first opening initialising its cluster (initdb: 3 to 9 s here,
+ * against about a second to open an existing one). So the demo initialises one cluster, in
+ * the hub's data directory, closes it, and copies it to the agents' directories before anyone
+ * migrates it: each store then opens as an existing cluster and applies its own migrations.
+ */
+export async function prepareDemoStorage(hubDataDir: string): Promise<DemoStorage> {
+  const cluster = path.join(hubDataDir, CLUSTER_DIR);
+  const exists = await fs
+    .stat(cluster)
+    .then(() => true)
+    .catch(() => false);
+  if (!exists) {
+    const store = await openSqlStore({ databaseUrl: undefined, dataDir: hubDataDir });
+    await store.close();
+  }
+  return {
+    created: !exists,
+    async copyTo(dataDir) {
+      if (exists) throw new Error("the hub's store is not new: it cannot be copied");
+      const target = path.join(dataDir, CLUSTER_DIR);
+      // A node agent's data directory holds personal data and its key: private.
+      await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await fs.cp(cluster, target, { recursive: true, errorOnExist: true, force: false });
+    },
+  };
 }

@@ -15,9 +15,11 @@ export type GeneratedReport = {
   openHours: number;
 };
 
-/** Visitors by month, January first: summer and the end-of-year holidays are quiet. */
-const SEASON = [0.9, 0.95, 1.05, 1, 1, 1.05, 0.8, 0.55, 1.1, 1.1, 1.05, 0.85];
+/** Visitors (and bookings) by month, January first: summer and the end-of-year holidays are quiet. */
+export const SEASON = [0.9, 0.95, 1.05, 1, 1, 1.05, 0.8, 0.55, 1.1, 1.1, 1.05, 0.85];
 const DAY_MS = 86_400_000;
+/** How much busier the network gets in a year. */
+export const GROWTH_PER_YEAR = 0.12;
 
 export function* reportsOf(
   space: PlannedSpace,
@@ -49,7 +51,7 @@ export function* reportsOf(
     ) {
       continue;
     }
-    const growth = 1 + (0.12 * index) / 365;
+    const growth = 1 + (GROWTH_PER_YEAR * index) / 365;
     const visitors = Math.round(
       profile.baseVisitors * (SEASON[month] ?? 1) * growth * noise * (hours / 8),
     );

@@ -1,16 +1,19 @@
-import { loadGeography } from "@maillage/schema";
+import { loadGeography, SCHEMA_VERSION, type SpacePayload } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { contributionsSql } from "../modules/mutualisation/booking-rollup.repository.ts";
 import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
+import { appendToLog, type LogEntry } from "../modules/sync/change-log.repository.ts";
 import { reportsOf } from "./activity.ts";
 import {
   DEMO_DAYS,
   type NetworkPlan,
   type NetworkSize,
+  type PlannedSpace,
   planNetwork,
   SCALES,
   type SeedScale,
 } from "./plan.ts";
+import { createRandom, deriveSeed, seededUlid } from "./random.ts";
 import {
   type PlannedBooking,
   type PlannedRequest,
@@ -27,9 +30,10 @@ import {
  * and each resource's weekly open minutes the same way (booking-rollup.repository.ts,
  * open-minutes.ts).
  *
- * What it does not write: change-log entries (nodes pulling the log will not learn of the
- * generated spaces) and members. The nodes carry made-up keys: no real agent can sign as
- * them. It is data for demonstrations and benchmarks.
+ * What it does not write: members, and change-log entries unless asked (`announceSpaces`: the
+ * spaces only, as registering them at the hub would). The nodes carry made-up keys: no real
+ * agent can sign as them, but one enrolling for their fabrique takes their place (a
+ * re-enrolment) and, with it, their records. It is data for demonstrations and benchmarks.
  */
 
 export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes" | "resources";
@@ -49,6 +53,26 @@ export type SeedOptions = {
    * codes, activity and rollups, change log, live-feed events) is deleted first and replaced.
    */
   force?: boolean;
+  /** Weeks of bookings before `until` (default 2; the demo books its whole year). */
+  bookedWeeksBefore?: number;
+  /**
+   * The fabriques (by name) that have a node agent; absent: every one. The others are seeded
+   * without one: no node row (so no liveness), no shared resources and no requests, since only
+   * a node owns or asks; their reports carry the id a node of theirs would have had, which
+   * nothing reads (an agent enrolling there later takes its network's reports over).
+   */
+  fabriquesWithNode?: readonly string[];
+  /**
+   * When the seeded nodes were last heard from: "recently" (default), a mix relative to now
+   * (ONLINE, STALE and SILENT ones for the liveness view), or "never" (SILENT until a real
+   * agent enrols in their place, as the demo's do).
+   */
+  nodesHeardFrom?: "recently" | "never";
+  /**
+   * Also append every space to the hub's log, as registering it at the hub does, so that
+   * agents enrolling later pull the registry (default: false).
+   */
+  announceSpaces?: boolean;
   /** Called as work progresses; `done`/`total` count spaces, space-days, then steps. */
   onProgress?: (done: number, total: number, phase: SeedPhase) => void;
 };
@@ -129,7 +153,21 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     seed: options.seed ?? 1,
   });
   const progress = options.onProgress ?? (() => {});
-  const shared = planResources(plan, { seed: options.seed ?? 1, until });
+  const withNodeNames = options.fabriquesWithNode && new Set(options.fabriquesWithNode);
+  const fabriqueNames = new Map(
+    plan.spaces.filter((s) => s.kind === "FABRIQUE").map((s) => [s.id, s.name]),
+  );
+  const withNode = (space: PlannedSpace) =>
+    !withNodeNames || withNodeNames.has(fabriqueNames.get(space.fabriqueId ?? space.id) ?? "");
+  const nodes = plan.nodes.filter(
+    (node) => withNodeNames?.has(fabriqueNames.get(node.fabriqueId) ?? "") ?? true,
+  );
+  const shared = planResources(plan, {
+    seed: options.seed ?? 1,
+    until,
+    weeksBefore: options.bookedWeeksBefore,
+    withNode,
+  });
 
   const counts = await store.transaction(async (sql) => {
     const [existing] = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM space");
@@ -143,9 +181,10 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
       await sql.exec(`TRUNCATE ${tables.map((t) => t.name).join(", ")} RESTART IDENTITY CASCADE`);
     }
     await insertSpaces(sql, plan, progress);
+    if (options.announceSpaces) await announceSpaces(sql, plan, options.seed ?? 1);
     const reports = await insertReports(sql, plan, from, days, progress);
     const rollups = await computeRollups(sql, progress);
-    await insertNodes(sql, plan, progress);
+    await insertNodes(sql, nodes, options.nodesHeardFrom ?? "recently", progress);
     await insertResources(sql, shared, progress);
     return { reports, rollups };
   });
@@ -153,7 +192,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
   return {
     fabriques: plan.spaces.filter((s) => s.kind === "FABRIQUE").length,
     satellites: plan.spaces.filter((s) => s.kind === "SATELLITE").length,
-    nodes: plan.nodes.length,
+    nodes: nodes.length,
     reports: counts.reports,
     rollups: counts.rollups,
     resources: shared.resources.length,
@@ -166,15 +205,19 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
   };
 }
 
+/** Fabriques first: satellites reference them. */
+function fabriquesFirst(plan: NetworkPlan): PlannedSpace[] {
+  return [...plan.spaces].sort(
+    (a, b) => Number(a.kind === "SATELLITE") - Number(b.kind === "SATELLITE"),
+  );
+}
+
 async function insertSpaces(
   sql: SqlSession,
   plan: NetworkPlan,
   progress: NonNullable<SeedOptions["onProgress"]>,
 ) {
-  // Fabriques first: satellites reference them.
-  const ordered = [...plan.spaces].sort(
-    (a, b) => Number(a.kind === "SATELLITE") - Number(b.kind === "SATELLITE"),
-  );
+  const ordered = fabriquesFirst(plan);
   for (let i = 0; i < ordered.length; i += SPACE_CHUNK) {
     const chunk = ordered.slice(i, i + SPACE_CHUNK).map((s) => ({
       id: s.id,
@@ -204,6 +247,40 @@ async function insertSpaces(
       [JSON.stringify(chunk)],
     );
     progress(Math.min(i + SPACE_CHUNK, ordered.length), ordered.length, "spaces");
+  }
+}
+
+/**
+ * The hub's log entries for the spaces, as registering each at the hub writes them (see
+ * space-events.ts): from the hub, to every node, fabriques first, dated when registered.
+ */
+async function announceSpaces(sql: SqlSession, plan: NetworkPlan, seed: number) {
+  const random = createRandom(deriveSeed(seed, "log"));
+  const entries = fabriquesFirst(plan).map((space): LogEntry => {
+    const payload: SpacePayload = {
+      kind: space.kind,
+      fabriqueId: space.fabriqueId,
+      name: space.name,
+      communeCode: space.commune.code,
+      services: space.services,
+      openingHours: space.openingHours,
+      status: "OPEN",
+    };
+    return {
+      eventId: seededUlid(space.createdAt.getTime(), random),
+      originNodeId: null,
+      seq: null,
+      entity: "SPACE",
+      entityId: space.id,
+      op: "UPSERT",
+      payload,
+      occurredAt: space.createdAt.toISOString(),
+      schemaVersion: SCHEMA_VERSION,
+      targetNodeId: null,
+    };
+  });
+  for (let i = 0; i < entries.length; i += SPACE_CHUNK) {
+    await appendToLog(sql, entries.slice(i, i + SPACE_CHUNK));
   }
 }
 
@@ -326,17 +403,30 @@ async function computeRollups(
 }
 
 /**
- * One node per fabrique, heard from recently for most (ONLINE), hours ago for some (STALE),
- * days ago for a few (SILENT, with changes waiting). Seen times are relative to now, so the
- * liveness view has something to show right after seeding.
+ * One node per fabrique (that has one), heard from recently for most (ONLINE), hours ago for
+ * some (STALE), days ago for a few (SILENT, with changes waiting). Seen times are relative to
+ * now, so the liveness view has something to show right after seeding. Or never heard from:
+ * SILENT, nothing waiting.
  */
 async function insertNodes(
   sql: SqlSession,
-  plan: NetworkPlan,
+  nodes: NetworkPlan["nodes"],
+  heardFrom: "recently" | "never",
   progress: NonNullable<SeedOptions["onProgress"]>,
 ) {
   const now = Date.now();
-  const rows = plan.nodes.map((node, i) => {
+  const rows = nodes.map((node, i) => {
+    if (heardFrom === "never") {
+      return {
+        id: node.id,
+        fabrique_id: node.fabriqueId,
+        public_key: { kty: "OKP", crv: "Ed25519", x: node.publicKeyX },
+        last_seen_at: null,
+        pending: 0,
+        oldest_pending_at: null,
+        liveness: "SILENT",
+      };
+    }
     // Deterministic from the node's position: every 12th silent, every 6th (else) stale.
     const silent = i % 12 === 11;
     const stale = !silent && i % 6 === 5;

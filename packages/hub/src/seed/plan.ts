@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Commune, Geography } from "@maillage/schema";
-import { DEMO_NETWORK } from "../demo.ts";
+import { DEMO_NETWORK } from "./demo-network.ts";
 import { createRandom, deriveSeed, type Random, seededUlid, weightedPicker } from "./random.ts";
 
 /**
@@ -222,6 +222,8 @@ function profileFor(
 }
 
 type Placement = { commune: Commune; satellites: Commune[] };
+/** The demo's placements also name their spaces and say what they offer. */
+type DemoPlacement = Placement & { names: string[]; services: string[][] };
 
 function placeRegionalNetwork(
   random: Random,
@@ -281,11 +283,12 @@ function placeRegionalNetwork(
   return placements;
 }
 
-function placeDemoNetwork(geography: Geography): (Placement & { names: string[] })[] {
+function placeDemoNetwork(geography: Geography): DemoPlacement[] {
   return DEMO_NETWORK.map((network) => ({
     commune: geography.requireCommune(network.communeCode),
     satellites: network.satellites.map((s) => geography.requireCommune(s.communeCode)),
     names: [network.name, ...network.satellites.map((s) => s.name)],
+    services: [network.services, ...network.satellites.map((s) => s.services)],
   }));
 }
 
@@ -306,8 +309,8 @@ export function planNetwork(
 
   const spaces: PlannedSpace[] = [];
   const nodes: PlannedNode[] = [];
-  for (const placement of placements) {
-    const names = "names" in placement ? (placement.names as string[]) : null;
+  for (const placement of placements as (Placement | DemoPlacement)[]) {
+    const demo = "names" in placement ? placement : null;
     const taken = new Set<string>();
     const fabriqueHoursPlan = fabriqueHours(random);
     const fabriqueProfile = profileFor(
@@ -329,9 +332,9 @@ export function planNetwork(
     spaces.push({
       id: fabriqueId,
       kind: "FABRIQUE",
-      name: uniqueName(taken, names?.[0] ?? `Fabrique de ${shortName(placement.commune)}`),
+      name: uniqueName(taken, demo?.names[0] ?? `Fabrique de ${shortName(placement.commune)}`),
       commune: placement.commune,
-      services: pickServices(random, FABRIQUE_SERVICES, 3, 5),
+      services: demo?.services[0] ?? pickServices(random, FABRIQUE_SERVICES, 3, 5),
       openingHours: fabriqueHoursPlan.slots,
       fabriqueId: null,
       nodeId,
@@ -353,10 +356,10 @@ export function planNetwork(
         kind: "SATELLITE",
         name: uniqueName(
           taken,
-          names?.[s + 1] ?? `${random.pick(SATELLITE_NAMES)} – ${shortName(commune)}`,
+          demo?.names[s + 1] ?? `${random.pick(SATELLITE_NAMES)} – ${shortName(commune)}`,
         ),
         commune,
-        services: pickServices(random, SATELLITE_SERVICES, 1, 3),
+        services: demo?.services[s + 1] ?? pickServices(random, SATELLITE_SERVICES, 1, 3),
         openingHours: hours.slots,
         fabriqueId,
         nodeId,

@@ -11,6 +11,7 @@ import {
   type SharingScope,
   type Weekday,
 } from "@maillage/schema";
+import { GROWTH_PER_YEAR, SEASON } from "./activity.ts";
 import type { NetworkPlan, PlannedSpace } from "./plan.ts";
 import { createRandom, deriveSeed, type Random, seededUlid } from "./random.ts";
 
@@ -18,9 +19,12 @@ import { createRandom, deriveSeed, type Random, seededUlid } from "./random.ts";
  * The shared resources of a generated network and their bookings: 3–6 resources per fabrique
  * (machines, rooms, vehicles, kits…), 0–2 per satellite (rooms, desks, kits), owned by the
  * fabrique's node (every seeded fabrique has one, and it writes for its satellites too), mostly
- * NETWORK or NATIONAL. Confirmed bookings fill the two weeks before `until` and the four weeks
- * after it, a few per resource and week, inside its windows and never overlapping; a few
- * cancelled ones lie anywhere in between.
+ * NETWORK or NATIONAL. Confirmed bookings fill the weeks before `until` (two by default, a whole
+ * year of history for the demo) and the four weeks after it, a few per resource and week —
+ * fewer in summer and a year ago, as activity (activity.ts) — inside its windows, never
+ * overlapping and never before the host space existed; a few cancelled ones lie around `until`.
+ * Only a seeded node owns resources: a network seeded without one (`withNode`) has none, and
+ * asks for none.
  *
  * Exchanges between networks (drawn from their own stream, see `planExchanges`): some movable
  * resources are lent by the day — no windows (bookable around the clock, as the contract reads
@@ -238,7 +242,7 @@ const WINDOW_WEIGHTS = [30, 25, 15, 15, 10, 5];
 
 const DAY_MS = 86_400_000;
 const WEEKDAY_OF_UTC_DAY: Weekday[] = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];
-/** Booked weeks around `until`: two past, four ahead. */
+/** Booked weeks around `until`: two past (by default), four ahead. */
 export const BOOKED_WEEKS_BEFORE = 2;
 export const BOOKED_WEEKS_AFTER = 4;
 /** Share of the movable resources lent by the day, per category. */
@@ -248,8 +252,8 @@ const LENT_BY_THE_DAY: Partial<Record<ResourceCategory, number>> = {
   OTHER: 0.5,
   MACHINE: 0.2,
 };
-/** Mean loans of such a resource over the booked weeks. */
-const LOANS_PER_RESOURCE = 1.4;
+/** Mean loans of such a resource per six booked weeks. */
+const LOANS_PER_SIX_WEEKS = 1.4;
 /** Longest loan, in minutes: a week. */
 const LOAN_MAX_MINUTES = 7 * 24 * 60;
 /** Share of the bookings (and of the loans) of NETWORK/NATIONAL resources made by another node. */
@@ -293,15 +297,13 @@ function bookedDays(firstMonday: number, count: number): BookedDay[] {
   });
 }
 
-function closuresFor(random: Random, until: string): Closure[] {
+function closuresFor(random: Random, until: string, weeksBefore: number): Closure[] {
   const closures: Closure[] = [];
   const start = Date.parse(`${until}T00:00:00Z`);
   // A few single days in the booked period (staff training, inventory, a public holiday).
   const days = random.chance(0.35) ? random.int(1, 3) : 0;
   for (let i = 0; i < days; i++) {
-    const day = isoDay(
-      start + random.int(-BOOKED_WEEKS_BEFORE * 7, BOOKED_WEEKS_AFTER * 7) * DAY_MS,
-    );
+    const day = isoDay(start + random.int(-weeksBefore * 7, BOOKED_WEEKS_AFTER * 7) * DAY_MS);
     if (!closures.some((c) => c.from === day)) closures.push({ from: day, to: day });
   }
   // The end-of-year break for a fifth of them.
@@ -317,6 +319,7 @@ function resourceOf(
   space: PlannedSpace,
   model: Model,
   until: string,
+  weeksBefore: number,
 ): PlannedResource {
   const scope = pickWeighted<SharingScope>(random, ["NATIONAL", "NETWORK", "LOCAL"], [35, 45, 20]);
   const status = pickWeighted<ResourceStatus>(
@@ -347,7 +350,7 @@ function resourceOf(
     movable: model.movable,
     approvalRequired: random.chance(0.2),
     windows: pickWeighted(random, WINDOW_SETS, WINDOW_WEIGHTS),
-    closures: closuresFor(random, until),
+    closures: closuresFor(random, until, weeksBefore),
     updatedAt,
   };
 }
@@ -365,6 +368,8 @@ function bookingsOfWeek(
   /** Periods already taken (its loans), as [start, end) instants. */
   blocked: [number, number][],
   now: number,
+  /** When its host space was created: nothing is booked before. */
+  notBefore: number,
 ) {
   const taken = new Map<string, [number, number][]>();
   for (let n = 0, tries = 0; n < count && tries < count * 4; tries++) {
@@ -389,6 +394,7 @@ function bookingsOfWeek(
     if (booked.some(([s, e]) => s < end && start < e)) continue;
     const startsAt = day.midnight + start * 60_000;
     const endsAt = day.midnight + end * 60_000;
+    if (startsAt < notBefore) continue;
     if (blocked.some(([s, e]) => s < endsAt && startsAt < e)) continue;
     booked.push([start, end]);
     taken.set(day.date, booked);
@@ -417,6 +423,7 @@ function loansOf(
   days: BookedDay[],
   count: number,
   now: number,
+  notBefore: number,
   out: PlannedBooking[],
 ): [number, number][] {
   const taken: [number, number][] = [];
@@ -425,6 +432,7 @@ function loansOf(
     const first = random.int(0, days.length - 1 - length);
     const startsAt = (days[first] as BookedDay).midnight + 9 * HOUR_MS;
     const endsAt = (days[first + length] as BookedDay).midnight + 18 * HOUR_MS;
+    if (startsAt < notBefore) continue;
     // A day apart from the others: the resource comes home in between.
     if (taken.some(([s, e]) => s < endsAt + DAY_MS && startsAt < e + DAY_MS)) continue;
     taken.push([startsAt, endsAt]);
@@ -453,11 +461,12 @@ function loansOf(
 function planExchanges(
   random: Random,
   plan: NetworkPlan,
+  withNode: (space: PlannedSpace) => boolean,
   resources: PlannedResource[],
   bookings: PlannedBooking[],
   now: number,
 ): PlannedRequest[] {
-  const fabriques = plan.spaces.filter((s) => s.kind === "FABRIQUE");
+  const fabriques = plan.spaces.filter((s) => s.kind === "FABRIQUE" && withNode(s));
   if (fabriques.length < 2) return [];
   const byRegion = new Map<string, PlannedSpace[]>();
   for (const f of fabriques) {
@@ -547,18 +556,30 @@ function planExchanges(
 
 export function planResources(
   plan: NetworkPlan,
-  options: { seed: number; until: string },
+  options: {
+    seed: number;
+    until: string;
+    /** Booked weeks before `until` (default BOOKED_WEEKS_BEFORE). */
+    weeksBefore?: number;
+    /** Whether a space's network has a node (default: all have): the others get nothing. */
+    withNode?: (space: PlannedSpace) => boolean;
+  },
 ): { resources: PlannedResource[]; bookings: PlannedBooking[]; requests: PlannedRequest[] } {
+  const weeksBefore = options.weeksBefore ?? BOOKED_WEEKS_BEFORE;
+  const withNode = options.withNode ?? (() => true);
   const random = createRandom(deriveSeed(options.seed, "resources"));
   // Loans and requests from their own stream: the rest draws what it drew before them.
   const exchanges = createRandom(deriveSeed(options.seed, "exchanges"));
   const resources: PlannedResource[] = [];
+  const createdAt = new Map<string, number>();
   for (const space of plan.spaces) {
+    if (!withNode(space)) continue;
+    createdAt.set(space.id, space.createdAt.getTime());
     const fabrique = space.kind === "FABRIQUE";
     const count = fabrique ? random.int(3, 6) : pickWeighted(random, [0, 1, 2], [20, 45, 35]);
     for (let i = 0; i < count; i++) {
       const model = random.pick(fabrique ? FABRIQUE_MODELS : SATELLITE_MODELS);
-      const resource = resourceOf(random, space, model, options.until);
+      const resource = resourceOf(random, space, model, options.until, weeksBefore);
       if (resource.movable && exchanges.chance(LENT_BY_THE_DAY[resource.category] ?? 0)) {
         // Lent by the day: no windows (around the clock), no closures (they only close windows).
         resource.windows = [];
@@ -576,8 +597,8 @@ export function planResources(
   // Mondays (UTC dates) of the booked weeks.
   const thisMonday = until - ((new Date(until).getUTCDay() + 6) % 7) * DAY_MS;
   const days = bookedDays(
-    thisMonday - BOOKED_WEEKS_BEFORE * 7 * DAY_MS,
-    (BOOKED_WEEKS_BEFORE + BOOKED_WEEKS_AFTER) * 7,
+    thisMonday - weeksBefore * 7 * DAY_MS,
+    (weeksBefore + BOOKED_WEEKS_AFTER) * 7,
   );
   const weeks = Array.from({ length: days.length / 7 }, (_, w) => days.slice(w * 7, w * 7 + 7));
   // Ordinary bookings of a resource without windows: during the day, every day.
@@ -598,13 +619,36 @@ export function planResources(
             opens: minutesOf(w.opens),
             closes: minutesOf(w.closes),
           }));
+    const notBefore = createdAt.get(resource.spaceId) ?? 0;
     const lent =
       resource.windows.length === 0
-        ? loansOf(exchanges, resource, days, exchanges.poisson(LOANS_PER_RESOURCE), now, bookings)
+        ? loansOf(
+            exchanges,
+            resource,
+            days,
+            exchanges.poisson((LOANS_PER_SIX_WEEKS * weeks.length) / 6),
+            now,
+            notBefore,
+            bookings,
+          )
         : [];
     for (const week of weeks) {
-      const perWeek = random.poisson(resource.category === "MACHINE" ? 3 : 2);
-      bookingsOfWeek(random, resource, rules, week, perWeek, bookings, lent, now);
+      const monday = week[0] as BookedDay;
+      // As busy as activity: quieter in summer, and a little less a year ago.
+      const season = SEASON[new Date(monday.midnight + 12 * HOUR_MS).getUTCMonth()] ?? 1;
+      const growth = 1 + (GROWTH_PER_YEAR * (monday.midnight - until)) / (365 * DAY_MS);
+      const mean = (resource.category === "MACHINE" ? 3 : 2) * season * growth;
+      bookingsOfWeek(
+        random,
+        resource,
+        rules,
+        week,
+        random.poisson(mean),
+        bookings,
+        lent,
+        now,
+        notBefore,
+      );
     }
     // A cancelled booking now and then, which frees its slot (it may overlap others).
     if (random.chance(0.15)) {
@@ -622,6 +666,6 @@ export function planResources(
       });
     }
   }
-  const requests = planExchanges(exchanges, plan, resources, bookings, now);
+  const requests = planExchanges(exchanges, plan, withNode, resources, bookings, now);
   return { resources, bookings, requests };
 }

@@ -7,6 +7,7 @@ import { bookingHandler } from "../modules/bookings/booking-sync.ts";
 import type { Known } from "../modules/sync/push-handlers.ts";
 import type { NodeSyncRow } from "../modules/sync/sync.repository.ts";
 import { type Backend, startTestHub, type TestHub } from "../testing/fixture.ts";
+import { DEMO_NETWORK } from "./demo-network.ts";
 import { type SeedOptions, SeedRefusedError, seedNetwork } from "./generate.ts";
 
 /** The generator's tests, shared by the PGlite (unit) and PostgreSQL (integration) suites. */
@@ -201,6 +202,81 @@ export function registerSeedTests(
         "SELECT name, department_code FROM space WHERE commune_code = '23096'",
       );
       expect(guéret).toEqual({ name: "La Quincaillerie", department_code: "23" });
+    });
+
+    it("seeds a demo's history: bookings all along it, nodes only where asked and never heard from, spaces in the log", async () => {
+      const withNode = DEMO_NETWORK.slice(0, 2).map((n) => n.name);
+      const result = await seedNetwork(store, {
+        scale: "demo",
+        days: 200,
+        until: "2025-03-31",
+        seed: 5,
+        // Longer than the activity's 200 days: no booking may start before its host existed.
+        bookedWeeksBefore: 32,
+        fabriquesWithNode: withNode,
+        nodesHeardFrom: "never",
+        announceSpaces: true,
+      });
+      expect(result).toMatchObject({ fabriques: 4, satellites: 17, nodes: 2 });
+      const [shape] = await store.query<{
+        nodes: string;
+        seen: number;
+        first_booking: string;
+        booked_months: number;
+        before_host: number;
+        outside_networks: number;
+        requests_outside: number;
+        loans: number;
+        services: string;
+      }>(
+        `SELECT (SELECT string_agg(f.name || ':' || n.liveness, '|' ORDER BY f.name)
+                 FROM node n JOIN space f ON f.id = n.fabrique_id) AS nodes,
+                (SELECT count(*)::int FROM node WHERE last_seen_at IS NOT NULL) AS seen,
+                (SELECT to_char(min(starts_at), 'YYYY-MM-DD') FROM booking) AS first_booking,
+                (SELECT count(DISTINCT date_trunc('month', starts_at))::int FROM booking
+                 WHERE status = 'CONFIRMED') AS booked_months,
+                (SELECT count(*)::int FROM booking b JOIN resource r ON r.id = b.resource_id
+                 JOIN space s ON s.id = r.space_id WHERE b.starts_at < s.created_at) AS before_host,
+                (SELECT count(*)::int FROM resource r JOIN space s ON s.id = r.space_id
+                 WHERE NOT EXISTS (SELECT 1 FROM node n
+                                   WHERE n.fabrique_id = coalesce(s.fabrique_id, s.id))) AS outside_networks,
+                (SELECT count(*)::int FROM booking_request q
+                 WHERE q.requester_node_id NOT IN (SELECT id FROM node)
+                    OR q.owner_node_id NOT IN (SELECT id FROM node)) AS requests_outside,
+                (SELECT count(*)::int FROM booking WHERE kind = 'LOAN') AS loans,
+                (SELECT array_to_string(services, ',') FROM space WHERE name = 'La Quincaillerie') AS services`,
+      );
+      expect(shape).toMatchObject({
+        nodes: withNode
+          .sort()
+          .map((name) => `${name}:SILENT`)
+          .join("|"),
+        seen: 0,
+        before_host: 0,
+        outside_networks: 0,
+        requests_outside: 0,
+        services: DEMO_NETWORK[1]?.services.join(","),
+      });
+      // Half a year of bookings and more (32 weeks back, 4 ahead), loans among them.
+      expect(shape?.first_booking ?? "").toMatch(/^2024-0[6-8]/);
+      expect(shape?.booked_months).toBeGreaterThanOrEqual(7);
+      expect(shape?.loans).toBeGreaterThan(3);
+      expect(result.crossNode).toBeGreaterThan(0);
+      // Every space in the hub's log, from the hub to every node, fabriques first.
+      const log = await store.query<{
+        entity: string;
+        kind: string;
+        origin: string | null;
+        target: string | null;
+      }>(
+        `SELECT entity, payload->>'kind' AS kind, origin_node_id AS origin, target_node_id AS target
+         FROM change_log ORDER BY "offset"`,
+      );
+      expect(log).toHaveLength(21);
+      expect(log.every((e) => e.entity === "SPACE" && e.origin === null && e.target === null)).toBe(
+        true,
+      );
+      expect(log.slice(0, 4).map((e) => e.kind)).toEqual(Array(4).fill("FABRIQUE"));
     });
 
     for (const [label, options] of Object.entries(sizes)) {
