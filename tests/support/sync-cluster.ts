@@ -13,6 +13,7 @@ import {
   issueAgentToken,
   loadAgentConfig,
 } from "@maillage/node-agent";
+import { normaliseId } from "@maillage/schema";
 import { openSqlStore } from "@maillage/storage";
 import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { pino } from "pino";
@@ -102,12 +103,9 @@ async function throwawayStorage(backend: Backend, prefix: string) {
   };
 }
 
-/** Relay global id "Space:<id>" ⇄ raw id. */
+/** The old Relay global form "base64(Space:<id>)", which inputs still accept, and back. */
 export const globalSpaceId = (id: string) => Buffer.from(`Space:${id}`).toString("base64");
-export const rawSpaceId = (gid: string) =>
-  Buffer.from(gid, "base64")
-    .toString("utf8")
-    .replace(/^Space:/, "");
+export const rawSpaceId = (id: string) => normaliseId(id, "Space");
 
 // ------------------------------------------------------------------------------------- hub
 
@@ -213,7 +211,7 @@ export async function startClusterHub(backend: Backend): Promise<ClusterHub> {
         );
         const globalId = r.data?.createFabrique.id;
         if (!globalId) throw new Error(`createFabrique: ${JSON.stringify(r.errors)}`);
-        return { id: rawSpaceId(globalId), globalId };
+        return { id: rawSpaceId(globalId), globalId: globalSpaceId(rawSpaceId(globalId)) };
       },
       async stop() {
         const hub = current;

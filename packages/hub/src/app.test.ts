@@ -3,7 +3,6 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import { type Client, createClient } from "graphql-ws";
 import {
   createLocalJWKSet,
@@ -58,7 +57,10 @@ beforeAll(async () => {
     orderBy: { name: "asc" },
     take: 2,
   });
-  const [a, b] = fabriques.map((f) => ({ id: f.id, gid: encodeGlobalID("Space", f.id) }));
+  const [a, b] = fabriques.map((f) => ({
+    id: f.id,
+    gid: Buffer.from(`Space:${f.id}`).toString("base64"),
+  }));
   if (!a || !b) throw new Error("the demo network has fewer than two fabriques");
   fabriqueA = a;
   fabriqueB = b;

@@ -68,6 +68,7 @@ export {
   UpdateSpaceInput,
 } from "./domain/space.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
+export { normaliseId, type ParsedId, parseId, requireId, ULID_PATTERN } from "./ids.ts";
 export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
 export {
   escapeHtml,

@@ -62,6 +62,14 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    // One id per record everywhere (hub, agents, CLI, sync): the raw ULID, unique across
+    // types, so it is a valid Relay global id as it is. Inputs also take the old
+    // base64("<Type>:<id>") form (parseId in the contract). `node(id)` is graphql/node-query.ts.
+    encodeGlobalID: (_typename, id) => String(id),
+    decodeGlobalID: (globalID) => {
+      throw new MaillageError("BAD_USER_INPUT", `unexpected global id ${globalID}`);
+    },
+    nodeQueryOptions: false,
     // `nodes` is the node agents' list (liveness); Relay's plural lookup is not needed.
     nodesQueryOptions: false,
   },

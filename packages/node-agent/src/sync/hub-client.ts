@@ -3,6 +3,7 @@ import {
   type ErrorCode,
   ErrorCodes,
   MaillageError,
+  normaliseId,
   PullResult,
   PushResult,
   SyncOperations,
@@ -106,11 +107,9 @@ function webSocketEndpoint(graphqlUrl: string): string {
   return url.toString();
 }
 
-/** The hub answers Relay global ids (base64 "Space:<id>"); sync payloads use the raw id. */
+/** The hub answers raw ids; one that predates them answered base64("Space:<id>"). */
 export function rawSpaceId(id: string): string {
-  const decoded = Buffer.from(id, "base64").toString("utf8");
-  const match = /^Space:(.+)$/.exec(decoded);
-  return match?.[1] ?? id;
+  return normaliseId(id, "Space");
 }
 
 function unreachable(message: string, cause?: unknown): MaillageError {

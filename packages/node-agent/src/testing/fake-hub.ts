@@ -325,7 +325,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
           });
           return {
             nodeId,
-            fabriqueId: Buffer.from(`Space:${code.fabrique.id}`).toString("base64"),
+            fabriqueId: code.fabrique.id,
             fabriqueName: code.fabrique.name,
           };
         },

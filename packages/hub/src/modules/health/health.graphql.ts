@@ -1,3 +1,4 @@
+import { requireId } from "@maillage/schema";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { ResourceCategoryEnum, SharingScopeEnum } from "../resources/resource.graphql.ts";
@@ -226,7 +227,7 @@ const HealthFilterInput = builder.inputType("NetworkHealthFilter", {
   fields: (t) => ({
     region: t.string({ description: "INSEE region code" }),
     department: t.string({ description: "INSEE department code" }),
-    fabrique: t.globalID({ description: "a fabrique's territory (itself and its satellites)" }),
+    fabrique: t.id({ description: "a fabrique's territory (itself and its satellites)" }),
     from: t.string({ description: "first day, YYYY-MM-DD (default: 29 days before `to`)" }),
     to: t.string({ description: "last day, YYYY-MM-DD (default: today)" }),
   }),
@@ -242,7 +243,10 @@ builder.queryFields((t) => ({
     resolve: (_parent, args, ctx) =>
       ctx.healthService.networkHealth(viewerOf(ctx), {
         ...args.filter,
-        fabrique: args.filter?.fabrique?.id,
+        fabrique:
+          args.filter?.fabrique == null
+            ? undefined
+            : requireId(String(args.filter.fabrique), "filter.fabrique", "Space"),
       }),
   }),
 }));

@@ -236,9 +236,7 @@ export function registerHealthTests(backend: Backend) {
         {},
         national_token(),
       );
-      const otherId = Buffer.from(other.data?.createFabrique.id as string, "base64")
-        .toString()
-        .split(":")[1] as string;
+      const otherId = other.data?.createFabrique.id as string;
       const stranger = await listen(await t.adminToken(otherId), null, () => false);
       const team = await listen(await t.adminToken(a.fabriqueId), null, (e) =>
         e.some((x) => x.kind === "ACTIVITY"),

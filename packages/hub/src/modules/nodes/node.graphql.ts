@@ -1,4 +1,4 @@
-import { encodeGlobalID } from "@pothos/plugin-relay";
+import { requireId } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
@@ -23,7 +23,7 @@ export const NodeStatusEnum = builder.enumType("NodeStatus", {
   values: ["ACTIVE", "REVOKED"] as const,
 });
 
-builder.prismaNode("Node", {
+export const NodeAgentRef = builder.prismaNode("Node", {
   // "Node" is the Relay interface; the GraphQL type of a node agent is NodeAgent.
   name: "NodeAgent",
   id: { field: "id" },
@@ -133,7 +133,7 @@ const EnrolmentRef = builder
     description: "What an enrolled agent needs to know: its node id and its fabrique.",
     fields: (t) => ({
       nodeId: t.exposeID("nodeId", { description: "The node's id, the `iss` of its tokens" }),
-      fabriqueId: t.id({ resolve: (e) => encodeGlobalID("Space", e.fabriqueId) }),
+      fabriqueId: t.id({ resolve: (e) => e.fabriqueId }),
       fabriqueName: t.exposeString("fabriqueName"),
     }),
   });
@@ -151,14 +151,17 @@ builder.mutationFields((t) => ({
     type: EnrolmentCodeRef,
     description: "Issues a one-time code (default validity 24 h) for the fabrique's node agent.",
     args: {
-      fabriqueId: t.arg.globalID({ required: true, for: SpaceRef }),
+      fabriqueId: t.arg.id({ required: true }),
       ttlHours: t.arg.int({ description: "Validity in hours, 1 to 336 (default 24)" }),
     },
-    authScopes: (_parent, args) => ({ national: true, fabriqueAdmin: args.fabriqueId.id }),
+    authScopes: (_parent, args) => ({
+      national: true,
+      fabriqueAdmin: requireId(String(args.fabriqueId), "fabriqueId", "Space"),
+    }),
     resolve: (_parent, args, ctx) =>
       ctx.enrolmentService.createCode(
         viewerOf(ctx),
-        args.fabriqueId.id,
+        requireId(String(args.fabriqueId), "fabriqueId", "Space"),
         args.ttlHours ?? undefined,
       ),
   }),

@@ -5,6 +5,7 @@ import {
   MaillageError,
   RESOURCE_CATEGORIES,
   RESOURCE_STATUSES,
+  requireId,
   SHARING_SCOPES,
 } from "@maillage/schema";
 import type { Context } from "../../context.ts";
@@ -35,7 +36,7 @@ import {
 const requests = new WeakMap<Context, ResourceRequest>();
 
 /** The request's discovery state (caches and loaders), created on first use. */
-function resourcesOf(ctx: Context): ResourceRequest {
+export function resourcesOf(ctx: Context): ResourceRequest {
   let request = requests.get(ctx);
   if (!request) {
     request = createResourceRequest({
@@ -251,8 +252,9 @@ builder.queryFields((t) => ({
     type: ResourceRef,
     authScopes: readers,
     description: "A resource visible to the caller; NOT_FOUND otherwise.",
-    args: { id: t.arg.globalID({ required: true, for: ResourceRef }) },
-    resolve: (_parent, args, ctx) => resourcesOf(ctx).resource(args.id.id),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_parent, args, ctx) =>
+      resourcesOf(ctx).resource(requireId(String(args.id), "id", "Resource")),
   }),
   resources: t.connection(
     {
@@ -309,11 +311,15 @@ builder.queryFields((t) => ({
     authScopes: readers,
     description: `Free slots of a visible resource in [from, to), at most ${MAX_RANGE_DAYS} days: see Resource.freeSlots.`,
     args: {
-      resourceId: t.arg.globalID({ required: true, for: ResourceRef }),
+      resourceId: t.arg.id({ required: true }),
       from: t.arg({ type: "DateTime", required: true }),
       to: t.arg({ type: "DateTime", required: true }),
     },
     resolve: (_parent, args, ctx) =>
-      resourcesOf(ctx).availability(args.resourceId.id, args.from, args.to),
+      resourcesOf(ctx).availability(
+        requireId(String(args.resourceId), "resourceId", "Resource"),
+        args.from,
+        args.to,
+      ),
   }),
 }));

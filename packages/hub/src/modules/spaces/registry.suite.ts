@@ -1,3 +1,4 @@
+import { ULID_PATTERN } from "@maillage/schema";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 
@@ -29,8 +30,9 @@ export function registerRegistryTests(backend: Backend) {
       );
       expect(r.errors).toBeUndefined();
       const id = r.data?.createFabrique.id as string;
-      const rawId = Buffer.from(id, "base64").toString().split(":")[1] as string;
-      return { id, admin: await t.adminToken(rawId), data: r.data?.createFabrique };
+      // One id form everywhere: the raw ULID the agents and the sync contract use.
+      expect(id).toMatch(ULID_PATTERN);
+      return { id, admin: await t.adminToken(id), data: r.data?.createFabrique };
     }
 
     async function createSatellite(
@@ -238,12 +240,27 @@ export function registerRegistryTests(backend: Backend) {
           a.admin,
         );
         expect(other.data?.space).toBeNull();
-        const viaNode = await t.gql(
-          `query($id: ID!) { node(id: $id) { ... on Space { name } } }`,
-          { id: b1.data?.createSatellite.id },
+        // node(id) answers null, without an error, for another network's real id, an unknown
+        // id and a malformed one alike: the answer never tells which ids exist elsewhere.
+        for (const id of [
+          b1.data?.createSatellite.id,
+          Buffer.from(`Space:${b1.data?.createSatellite.id}`).toString("base64"),
+          "01JD8Z6Q2V3W4X5Y6Z7A8B9C0D",
+          "not an id",
+        ]) {
+          const viaNode = await t.gql(
+            `query($id: ID!) { node(id: $id) { id ... on Space { name } } }`,
+            { id },
+            a.admin,
+          );
+          expect(viaNode).toEqual({ status: 200, data: { node: null } });
+        }
+        const ownViaNode = await t.gql<{ node: { id: string; name: string } }>(
+          `query($id: ID!) { node(id: $id) { id ... on Space { name } } }`,
+          { id: a1.data?.createSatellite.id },
           a.admin,
         );
-        expect(viaNode.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+        expect(ownViaNode.data?.node).toEqual({ id: a1.data?.createSatellite.id, name: "A1" });
         const own = await t.gql<{ space: { name: string } }>(
           `query($id: ID!) { space(id: $id) { name } }`,
           { id: a1.data?.createSatellite.id },
@@ -377,7 +394,7 @@ export function registerRegistryTests(backend: Backend) {
           national,
         );
         expect(code.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-        const notAnId = await createSatellite(f.admin, "not-a-global-id", "A1", "07019");
+        const notAnId = await createSatellite(f.admin, "not an id", "A1", "07019");
         expect(notAnId.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
         const s = await createSatellite(f.admin, f.id, "A1", "07019");
         const satelliteAsFabrique = await t.gql(

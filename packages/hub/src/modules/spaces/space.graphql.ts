@@ -1,4 +1,4 @@
-import { MaillageError } from "@maillage/schema";
+import { MaillageError, parseId, requireId } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
@@ -152,7 +152,7 @@ const SpaceFilter = builder.inputType("SpaceFilter", {
     region: t.string({ description: "INSEE region code, e.g. 84" }),
     department: t.string({ description: "INSEE department code, e.g. 07" }),
     rural: t.boolean(),
-    fabrique: t.globalID({ description: "Spaces of this fabrique's network (itself included)" }),
+    fabrique: t.id({ description: "Spaces of this fabrique's network (itself included)" }),
   }),
 });
 
@@ -224,9 +224,11 @@ builder.queryFields((t) => ({
     type: "Space",
     nullable: true,
     authScopes: readers,
-    args: { id: t.arg.globalID({ required: true, for: SpaceRef }) },
+    args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _parent, args, ctx) => {
-      const space = await ctx.prisma.space.findUnique({ ...query, where: { id: args.id.id } });
+      const id = parseId(String(args.id), "Space");
+      if (!id.ok) return null;
+      const space = await ctx.prisma.space.findUnique({ ...query, where: { id: id.id } });
       return space && canSeeSpace(ctx.viewer, space) ? space : null;
     },
   }),
@@ -261,17 +263,14 @@ function spaceWhere(
         region?: string | null;
         department?: string | null;
         rural?: boolean | null;
-        fabrique?: { id: string; typename: string } | null;
+        fabrique?: string | number | null;
       }
     | null
     | undefined,
 ) {
   const f = filter ?? {};
-  if (f.fabrique && f.fabrique.typename !== "Space") {
-    throw new MaillageError("BAD_USER_INPUT", "filter.fabrique: not a Space id", {
-      field: "filter.fabrique",
-    });
-  }
+  const fabrique =
+    f.fabrique == null ? null : requireId(String(f.fabrique), "filter.fabrique", "Space");
   return {
     AND: [
       visibleSpaces(viewer),
@@ -281,7 +280,7 @@ function spaceWhere(
         ...(f.region ? { regionCode: f.region } : {}),
         ...(f.department ? { departmentCode: f.department } : {}),
         ...(f.rural != null ? { rural: f.rural } : {}),
-        ...(f.fabrique ? { OR: [{ id: f.fabrique.id }, { fabriqueId: f.fabrique.id }] } : {}),
+        ...(fabrique ? { OR: [{ id: fabrique }, { fabriqueId: fabrique }] } : {}),
       },
     ],
   };
@@ -375,15 +374,17 @@ builder.mutationFields((t) => ({
   createSatellite: t.prismaField({
     type: "Space",
     description: "Registers a satellite in a fabrique's network; for that fabrique's team.",
-    authScopes: (_parent, args) => ({ fabriqueAdmin: args.fabriqueId.id }),
+    authScopes: (_parent, args) => ({
+      fabriqueAdmin: requireId(String(args.fabriqueId), "fabriqueId", "Space"),
+    }),
     args: {
-      fabriqueId: t.arg.globalID({ required: true, for: SpaceRef }),
+      fabriqueId: t.arg.id({ required: true }),
       input: t.arg({ type: CreateSpaceFields, required: true }),
     },
     resolve: async (query, _parent, args, ctx) => {
       const created = await ctx.spaceService.createSatellite(
         viewerOf(ctx),
-        args.fabriqueId.id,
+        requireId(String(args.fabriqueId), "fabriqueId", "Space"),
         withoutNulls(args.input),
       );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: created.id } });
@@ -393,13 +394,13 @@ builder.mutationFields((t) => ({
     type: "Space",
     authScopes: readers,
     args: {
-      id: t.arg.globalID({ required: true, for: SpaceRef }),
+      id: t.arg.id({ required: true }),
       input: t.arg({ type: UpdateSpaceFields, required: true }),
     },
     resolve: async (query, _parent, args, ctx) => {
       const updated = await ctx.spaceService.updateSpace(
         viewerOf(ctx),
-        args.id.id,
+        requireId(String(args.id), "id", "Space"),
         withoutNulls(args.input),
       );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: updated.id } });
@@ -408,9 +409,12 @@ builder.mutationFields((t) => ({
   closeSpace: t.prismaField({
     type: "Space",
     authScopes: readers,
-    args: { id: t.arg.globalID({ required: true, for: SpaceRef }) },
+    args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _parent, args, ctx) => {
-      const closed = await ctx.spaceService.closeSpace(viewerOf(ctx), args.id.id);
+      const closed = await ctx.spaceService.closeSpace(
+        viewerOf(ctx),
+        requireId(String(args.id), "id", "Space"),
+      );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: closed.id } });
     },
   }),

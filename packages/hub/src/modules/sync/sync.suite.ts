@@ -259,17 +259,14 @@ export function registerSyncTests(backend: Backend) {
     describe("enrolment handover", () => {
       it("hands the satellites registered at the hub to the node, which alone changes them afterwards", async () => {
         const f = await fabrique("Fabrique A", "07186");
-        const fabriqueId = Buffer.from(f, "base64").toString().split(":")[1] as string;
+        const fabriqueId = f;
         const admin = await t.adminToken(fabriqueId);
         const created = await t.gql<{ createSatellite: { id: string } }>(
           `mutation($f: ID!) { createSatellite(fabriqueId: $f, input: { name: "Avant l'agent", communeCode: "07019" }) { id } }`,
           { f },
           admin,
         );
-        const satelliteGlobalId = created.data?.createSatellite.id as string;
-        const satelliteId = Buffer.from(satelliteGlobalId, "base64")
-          .toString()
-          .split(":")[1] as string;
+        const satelliteId = created.data?.createSatellite.id as string;
         const a = await enrolTestNode(t, f, national);
 
         const page = await a.pull("0");
@@ -285,7 +282,7 @@ export function registerSyncTests(backend: Backend) {
 
         const edit = await t.gql(
           `mutation($id: ID!) { updateSpace(id: $id, input: { name: "Par le hub" }) { name } }`,
-          { id: satelliteGlobalId },
+          { id: satelliteId },
           admin,
         );
         expect(edit.errors?.[0]?.extensions?.code).toBe("OWNED_BY_NODE");
