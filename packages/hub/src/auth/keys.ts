@@ -169,9 +169,12 @@ export class KeyRing {
   }
 }
 
-/** Adds a new signing key; older keys keep verifying until removed. Returns the new kid. */
+/**
+ * Adds a new signing key to the existing key file (ENOENT when there is none: a mistyped data
+ * dir must not get a new file); older keys keep verifying until removed. Returns the new kid.
+ */
 export async function rotateSigningKey(dataDir: string): Promise<string> {
-  const file = await readKeyFile({ dataDir }, true);
+  const file = await readKeyFile({ dataDir }, false);
   const key = await newStoredKey();
   await writeKeyFileAtomically(keyFilePath(dataDir), { keys: [...file.keys, key] }, true);
   return key.kid;
