@@ -193,10 +193,13 @@ describe("agent token", () => {
     ]);
   });
 
-  it("reports a data dir that was never enrolled, exit 1", async () => {
+  it("reports a data dir that was never enrolled in one line naming it, exit 1", async () => {
     const result = await run(["token", "--role", "FABRIQUE_ADMIN"]);
     expect(result.code).toBe(1);
-    expectOneLineError(result, /^maillage: NOT_ENROLLED: /);
+    expectOneLineError(result, /^maillage: no node agent in \/data\/\.maillage\/agent \(/);
+    expect(result.stderr).toContain("--data-dir");
+    expect(result.stderr).toContain("DATA_DIR");
+    expect(result.calls.tokens).toEqual([]);
   });
 
   it.each([
@@ -220,7 +223,7 @@ describe("agent token", () => {
 
 describe("agent status", () => {
   it("asks the running agent of the data dir and prints a short table", async () => {
-    const result = await run(["status", "--data-dir", "a"]);
+    const result = await run(["status", "--data-dir", "a"], { enrolled: ["/work/here/a"] });
     expect(result.code).toBe(0);
     expect(result.calls.status).toEqual(["/work/here/a"]);
     expect(result.calls.createAgent).toEqual([]);
@@ -232,13 +235,13 @@ describe("agent status", () => {
   });
 
   it("prints the status itself with --json", async () => {
-    const result = await run(["status", "--json"]);
+    const result = await run(["status", "--json"], { enrolled: [DEFAULT_DIR] });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(FAKE_STATUS);
   });
 
   it("says so in one line, exit 1, when the agent is not running", async () => {
-    const { api, classes, io } = setUp();
+    const { api, classes, io } = setUp({ enrolled: [DEFAULT_DIR] });
     api.fetchAgentStatus = async () => {
       throw new classes.AgentNotRunningError(
         "the agent of /data/.maillage/agent is not running (start it with `maillage agent start`)",
@@ -250,7 +253,7 @@ describe("agent status", () => {
   });
 
   it("reports a refused answer of the agent in one line, exit 1", async () => {
-    const { api, classes, io } = setUp();
+    const { api, classes, io } = setUp({ enrolled: [DEFAULT_DIR] });
     api.fetchAgentStatus = async () => {
       throw new classes.AgentStatusError(
         "the agent at http://127.0.0.1:4100 answered 401: invalid or expired token",
@@ -353,7 +356,9 @@ describe("agent import-activity", () => {
 
   it("sends the file to the running agent of the data dir and prints the count", async () => {
     await using csv = await csvFile(CSV);
-    const result = await run(["import-activity", csv.file, "--data-dir", "a"]);
+    const result = await run(["import-activity", csv.file, "--data-dir", "a"], {
+      enrolled: ["/work/here/a"],
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("imported 2 reports\n");
     expect(result.calls.imports).toEqual([{ dataDir: "/work/here/a", csv: CSV }]);
@@ -362,7 +367,7 @@ describe("agent import-activity", () => {
 
   it("prints every refused line with its number, exit 1", async () => {
     await using csv = await csvFile(CSV);
-    const { api, io } = setUp();
+    const { api, io } = setUp({ enrolled: [DEFAULT_DIR] });
     api.sendActivityImport = async () => ({
       ok: false,
       errors: [
@@ -384,7 +389,7 @@ describe("agent import-activity", () => {
 
   it("says so in one line, exit 1, when the agent is not running or the file is missing", async () => {
     await using csv = await csvFile(CSV);
-    const { api, classes, io } = setUp();
+    const { api, classes, io } = setUp({ enrolled: [DEFAULT_DIR] });
     api.sendActivityImport = async () => {
       throw new classes.AgentNotRunningError("the agent of /x is not running", undefined);
     };

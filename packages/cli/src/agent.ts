@@ -1,18 +1,20 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { ActivityImportError, AgentConfig, AgentRole, SyncStatus } from "@maillage/node-agent";
-import { MaillageError, Ttl } from "@maillage/schema";
+import { Ttl } from "@maillage/schema";
 import {
   CommandFailure,
   type CommandSpec,
   commandHelp,
+  isMaillageError,
   type OptionValues,
   parseCommand,
   parsePort,
   requireNonEmpty,
   UsageError,
 } from "./args.ts";
-import type { AgentApi, CliContext } from "./context.ts";
+import type { AgentApi, AgentClientApi, CliContext } from "./context.ts";
+import { requireAgent } from "./data-dir.ts";
 import { dataDirOption } from "./hub.ts";
 import { serve } from "./serve.ts";
 
@@ -34,8 +36,10 @@ const DATA_DIR = {
   description: "The agent's directory: identity, keys, embedded data (default: DATA_DIR/agent)",
 } as const;
 
-const FILE_ONLY =
-  "It reads the agent's identity and key files only (never its database), so it works while the agent runs.";
+const FILE_ONLY = [
+  "It reads the agent's identity and key files only (never its database), so it works while the agent runs.",
+  "It never creates them: a data dir without an enrolled agent is refused (exit 1).",
+].join("\n");
 
 export const AGENT_INIT = {
   name: "agent init",
@@ -182,8 +186,9 @@ export async function runAgentImportActivity(
     const code = (error as { code?: string }).code;
     throw new CommandFailure(`cannot read ${file}${code ? ` (${code})` : ""}`);
   }
-  const api = await ctx.loadAgent();
+  const api = await ctx.loadAgentClient();
   const dataDir = agentDataDir(api, ctx, dataDirOption(parsed.values["data-dir"], ctx.cwd));
+  await requireAgent(api, dataDir);
   let outcome: Awaited<ReturnType<typeof api.sendActivityImport>>;
   try {
     outcome = await api.sendActivityImport({ dataDir, csv });
@@ -203,7 +208,7 @@ export async function runAgentImportActivity(
 
 /** The agent's config from the environment and flags; a bad variable is a usage error. */
 export function loadAgentConfig(
-  api: AgentApi,
+  api: Pick<AgentClientApi, "ConfigError" | "loadAgentConfig">,
   ctx: CliContext,
   overrides: Partial<AgentConfig> = {},
 ): AgentConfig {
@@ -216,7 +221,11 @@ export function loadAgentConfig(
 }
 
 /** The agent's directory: the resolved `--data-dir`, or the default the environment gives. */
-function agentDataDir(api: AgentApi, ctx: CliContext, dataDir: string | undefined): string {
+function agentDataDir(
+  api: Pick<AgentClientApi, "ConfigError" | "loadAgentConfig">,
+  ctx: CliContext,
+  dataDir: string | undefined,
+): string {
   return loadAgentConfig(api, ctx, dataDir === undefined ? {} : { dataDir }).dataDir;
 }
 
@@ -266,7 +275,7 @@ export async function runAgentInit(argv: readonly string[], ctx: CliContext): Pr
     if (error instanceof api.AlreadyEnrolledError || error instanceof api.InitInProgressError) {
       throw new CommandFailure(error.message);
     }
-    if (error instanceof MaillageError && error.code === "BAD_USER_INPUT" && !askedHub) {
+    if (isMaillageError(error) && error.code === "BAD_USER_INPUT" && !askedHub) {
       // Refused before the hub was asked: the agent's own check of --hub or --code.
       const detail = error.message.replace(/^input: /, "");
       const flag = /url/i.test(detail) ? "--hub" : "--code";
@@ -380,9 +389,10 @@ export async function runAgentToken(argv: readonly string[], ctx: CliContext): P
     ctx.stdout(commandHelp(AGENT_TOKEN));
     return 0;
   }
-  const api = await ctx.loadAgent();
+  const api = await ctx.loadAgentClient();
   const options = agentTokenOptions(parsed.values, api.AgentRole.options, ctx.cwd);
   const dataDir = agentDataDir(api, ctx, options.dataDir);
+  await requireAgent(api, dataDir);
   const token = await api.issueAgentToken({
     dataDir,
     role: options.role,
@@ -449,8 +459,9 @@ export async function runAgentStatus(argv: readonly string[], ctx: CliContext): 
     ctx.stdout(commandHelp(AGENT_STATUS));
     return 0;
   }
-  const api = await ctx.loadAgent();
+  const api = await ctx.loadAgentClient();
   const dataDir = agentDataDir(api, ctx, dataDirOption(parsed.values["data-dir"], ctx.cwd));
+  await requireAgent(api, dataDir);
   let status: SyncStatus;
   try {
     status = await api.fetchAgentStatus({ dataDir });

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { MaillageError } from "@maillage/schema";
 
 /** A mistake in how `maillage` was called: reported as one line on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -14,6 +15,20 @@ export class CommandFailure extends Error {
     super(message);
     this.name = "CommandFailure";
   }
+}
+
+/**
+ * A documented failure of the contract (`MaillageError`), recognised by its name and code, not
+ * by its class: the compiled CLI holds its own copy of the few contract modules it uses, beside
+ * the servers' copy (see packages/cli/build.mjs), so an error thrown by the hub or the agent is
+ * not an instance of the CLI's class.
+ */
+export function isMaillageError(error: unknown): error is MaillageError {
+  return (
+    error instanceof Error &&
+    error.name === "MaillageError" &&
+    typeof (error as { code?: unknown }).code === "string"
+  );
 }
 
 export type OptionSpec = {

@@ -2,26 +2,46 @@ import type { Hub, HubConfig } from "@maillage/hub";
 import type { Agent, AgentConfig, AgentRole, SyncEngine } from "@maillage/node-agent";
 
 type HubModule = typeof import("@maillage/hub");
+type HubClientModule = typeof import("@maillage/hub/client");
 type AgentModule = typeof import("@maillage/node-agent");
+type AgentClientModule = typeof import("@maillage/node-agent/client");
 
 /** What the CLI does with a hub once built: read its config, call it in process, start, stop. */
 export type HubLifecycle = Pick<Hub, "config" | "fetch" | "start" | "stop">;
 
 /**
- * The part of the hub's public API the CLI uses. It is loaded only by the commands that need
- * it, so `--help` and usage errors never import the hub (nor Prisma, PGlite, yoga).
+ * What the commands that work with an existing hub use (`hub token`, `hub keys`, `hub report`):
+ * its config, its key file, its run file. Loaded from `@maillage/hub/client`, which imports
+ * neither the hub's server nor Prisma nor PGlite: such a command starts in a fraction of a second.
  */
-export type HubApi = {
-  ConfigError: HubModule["ConfigError"];
-  loadHubConfig: HubModule["loadHubConfig"];
+export type HubClientApi = {
+  ConfigError: HubClientModule["ConfigError"];
+  loadHubConfig: HubClientModule["loadHubConfig"];
+  /** Signs with the existing keys; ENOENT when the data dir holds no key file. */
+  signWithHubKeys: HubClientModule["signWithHubKeys"];
+  keyFilePath: HubClientModule["keyFilePath"];
+  listSigningKeys: HubClientModule["listSigningKeys"];
+  rotateSigningKey: HubClientModule["rotateSigningKey"];
+  removeSigningKey: HubClientModule["removeSigningKey"];
+  readHubRun: HubClientModule["readHubRun"];
+  writeHubRunFile: HubClientModule["writeHubRunFile"];
+  removeHubRunFile: HubClientModule["removeHubRunFile"];
+};
+
+/**
+ * The part of the hub's public API the commands that run a hub use (`hub start`, `seed`,
+ * `demo`). It is loaded only by them, so `--help`, usage errors and the client commands never
+ * import the hub (nor Prisma, PGlite, yoga).
+ */
+export type HubApi = HubClientApi & {
   issueHubToken: HubModule["issueHubToken"];
-  keyFilePath: HubModule["keyFilePath"];
-  listSigningKeys: HubModule["listSigningKeys"];
-  rotateSigningKey: HubModule["rotateSigningKey"];
-  removeSigningKey: HubModule["removeSigningKey"];
   createHub(config: HubConfig): Promise<HubLifecycle>;
   // Method syntax on purpose: the real function takes the full `Hub` its `createHub` built.
-  seedDemoNetwork(hub: HubLifecycle): ReturnType<HubModule["seedDemoNetwork"]>;
+  seedDemoNetwork(
+    hub: HubLifecycle,
+    options?: Parameters<HubModule["seedDemoNetwork"]>[1],
+  ): ReturnType<HubModule["seedDemoNetwork"]>;
+  prepareDemoStorage: HubModule["prepareDemoStorage"];
   SeedRefusedError: HubModule["SeedRefusedError"];
   // Method syntax: the real function takes the `Hub` its `createHub` built.
   seedHub(
@@ -38,24 +58,34 @@ export type AgentLifecycle = Pick<Agent, "config" | "identity" | "fetch" | "star
 };
 
 /**
- * The part of the node agent's public API the CLI uses, loaded like the hub's: only by the
- * `agent` commands and the demo, never for `--help` (the agent pulls in PGlite and yoga).
+ * What the commands that work with an existing agent use (`agent token`, `agent status`,
+ * `agent import-activity`): its config, identity and key files, its HTTP API through its run
+ * file. Loaded from `@maillage/node-agent/client`, without the agent's server or store.
  */
-export type AgentApi = {
-  ConfigError: AgentModule["ConfigError"];
-  loadAgentConfig: AgentModule["loadAgentConfig"];
+export type AgentClientApi = {
+  ConfigError: AgentClientModule["ConfigError"];
+  loadAgentConfig: AgentClientModule["loadAgentConfig"];
   /** The roles of the agent's own API (`maillage agent token --role`). */
   AgentRole: { readonly options: readonly AgentRole[] };
+  readNodeIdentity: AgentClientModule["readNodeIdentity"];
+  identityFilePath: AgentClientModule["identityFilePath"];
+  issueAgentToken: AgentClientModule["issueAgentToken"];
+  fetchAgentStatus: AgentClientModule["fetchAgentStatus"];
+  AgentNotRunningError: AgentClientModule["AgentNotRunningError"];
+  AgentStatusError: AgentClientModule["AgentStatusError"];
+  /** Sends a CSV log to the running agent (`maillage agent import-activity`). */
+  sendActivityImport: AgentClientModule["sendActivityImport"];
+};
+
+/**
+ * The part of the node agent's public API the commands that enrol or run an agent use
+ * (`agent init`, `agent start`, `demo`), loaded like the hub's: never for `--help` nor the
+ * client commands (the agent pulls in PGlite and yoga).
+ */
+export type AgentApi = AgentClientApi & {
   initAgent: AgentModule["initAgent"];
   AlreadyEnrolledError: AgentModule["AlreadyEnrolledError"];
   InitInProgressError: AgentModule["InitInProgressError"];
-  readNodeIdentity: AgentModule["readNodeIdentity"];
-  issueAgentToken: AgentModule["issueAgentToken"];
-  fetchAgentStatus: AgentModule["fetchAgentStatus"];
-  AgentNotRunningError: AgentModule["AgentNotRunningError"];
-  AgentStatusError: AgentModule["AgentStatusError"];
-  /** Sends a CSV log to the running agent (`maillage agent import-activity`). */
-  sendActivityImport: AgentModule["sendActivityImport"];
   createAgent(config: AgentConfig): Promise<AgentLifecycle>;
 };
 
@@ -73,8 +103,12 @@ export type CliContext = {
   cwd: string;
   /** Resolves with the signal's name when the process is asked to stop (SIGINT or SIGTERM). */
   untilStopSignal: () => Promise<string>;
+  /** The light APIs, for the commands that work with an existing hub or agent. */
+  loadHubClient: () => Promise<HubClientApi>;
+  loadAgentClient: () => Promise<AgentClientApi>;
+  /** The full APIs, for the commands that run a hub or an agent. */
   loadHub: () => Promise<HubApi>;
   loadAgent: () => Promise<AgentApi>;
-  /** HTTP to a running service (`hub report`); tests pass a fake. Default: the global fetch. */
+  /** HTTP to a running hub (`hub report`, `hub token`); tests pass a fake. Default: the global fetch. */
   fetch?: typeof fetch;
 };

@@ -11,29 +11,149 @@ import {
 import { main } from "./main.ts";
 import { fakeContext, fakeHubApi } from "./test-support.ts";
 
+/** A fabrique's id (a ULID) and its older Relay global form. */
+const FABRIQUE = "01JC4Z8Q6X1V9T2B3N4M5P6R7S";
+const GLOBAL = Buffer.from(`Space:${FABRIQUE}`).toString("base64");
+
+type Asked = { url: string; auth: string | null; variables: Record<string, unknown> };
+
+/** A hub that answers the fabrique check with `space` (or throws `error`), recording requests. */
+function fakeHubAnswering(io: ReturnType<typeof fakeContext>, answer: unknown | Error) {
+  const asked: Asked[] = [];
+  io.ctx.fetch = (async (url: string, init: RequestInit) => {
+    asked.push({
+      url,
+      auth: new Headers(init.headers).get("authorization"),
+      variables: JSON.parse(String(init.body)).variables,
+    });
+    if (answer instanceof Error) throw answer;
+    return Response.json(answer);
+  }) as typeof fetch;
+  return asked;
+}
+
 describe("hub token", () => {
-  it("prints the token and a newline, nothing else, on stdout", async () => {
+  it("prints the token and a newline on stdout, and says on stderr when no hub could verify the fabrique", async () => {
     const { api, calls } = fakeHubApi();
     const io = fakeContext(api);
+    const asked = fakeHubAnswering(io, new TypeError("fetch failed"));
     const code = await runHubToken(
-      ["--role", "FABRIQUE_ADMIN", "--fabrique", "fab_1", "--ttl", "8h"],
+      ["--role", "FABRIQUE_ADMIN", "--fabrique", FABRIQUE, "--ttl", "8h"],
       io.ctx,
     );
     expect(code).toBe(0);
     expect(io.stdout()).toBe("header.payload.signature\n");
+    expect(asked.map((a) => a.url)).toEqual(["http://127.0.0.1:4000/graphql"]);
+    expect(io.stderr()).toBe(
+      `maillage: warning: could not verify that ${FABRIQUE} is a fabrique: no hub answers at http://127.0.0.1:4000 (the default port); signed anyway\n`,
+    );
+    expect(calls.tokens.at(-1)).toEqual({
+      config: expect.any(Object),
+      claims: { role: "FABRIQUE_ADMIN", fabriqueId: FABRIQUE },
+      ttl: "8h",
+    });
+  });
+
+  it("turns the older global form (and a lower-case id) into the raw id the hub's scopes compare", async () => {
+    for (const given of [GLOBAL, FABRIQUE.toLowerCase()]) {
+      const { api, calls } = fakeHubApi();
+      const io = fakeContext(api);
+      fakeHubAnswering(io, new TypeError("fetch failed"));
+      expect(await runHubToken(["--role", "FABRIQUE_ADMIN", "--fabrique", given], io.ctx)).toBe(0);
+      expect(calls.tokens.at(-1)?.claims).toEqual({ role: "FABRIQUE_ADMIN", fabriqueId: FABRIQUE });
+    }
+  });
+
+  it.each([
+    ["fab_1", /is not a space id/],
+    [`${FABRIQUE}X`, /is not a space id/],
+    [`8${FABRIQUE.slice(1)}`, /is not a space id/],
+    [FABRIQUE.replace("J", "I"), /is not a space id/],
+    [Buffer.from(`NodeAgent:${FABRIQUE}`).toString("base64"), /is the id of a NodeAgent/],
+    [Buffer.from("Space:fab_1").toString("base64"), /is not a space id/],
+  ])("refuses --fabrique %s with a usage error, signing nothing", async (given, reason) => {
+    const { api, calls } = fakeHubApi();
+    const io = fakeContext(api);
+    const asked = fakeHubAnswering(io, new TypeError("fetch failed"));
+    expect(
+      await main(["hub", "token", "--role", "FABRIQUE_ADMIN", "--fabrique", given], io.ctx),
+    ).toBe(2);
+    expect(io.stdout()).toBe("");
+    expect(io.stderr()).toMatch(/^maillage: --fabrique "[^"]+" [^\n]+\n$/);
+    expect(io.stderr()).toMatch(reason);
+    expect(calls.tokens).toEqual([]);
+    expect(asked).toEqual([]);
+  });
+
+  it("asks the running hub, found by its run file, whether the id is a fabrique", async () => {
+    const { api, calls } = fakeHubApi({
+      running: { "/data/.maillage/hub": "http://127.0.0.1:4321" },
+    });
+    const io = fakeContext(api);
+    const asked = fakeHubAnswering(io, {
+      data: { space: { kind: "FABRIQUE", name: "La Fabrique du Vivarais", fabrique: null } },
+    });
+    expect(
+      await main(["hub", "token", "--role", "FABRIQUE_ADMIN", "--fabrique", FABRIQUE], io.ctx),
+    ).toBe(0);
     expect(io.stderr()).toBe("");
-    expect(calls.tokens).toEqual([
+    expect(io.stdout()).toBe("header.payload.signature\n");
+    // Asked with a short NATIONAL token, by the global form every hub accepts.
+    expect(asked).toEqual([
       {
-        config: expect.any(Object),
-        claims: { role: "FABRIQUE_ADMIN", fabriqueId: "fab_1" },
-        ttl: "8h",
+        url: "http://127.0.0.1:4321/graphql",
+        auth: "Bearer header.payload.signature",
+        variables: { id: GLOBAL },
       },
+    ]);
+    expect(calls.tokens.map((t) => [t.claims, t.ttl])).toEqual([
+      [{ role: "NATIONAL" }, "1m"],
+      [{ role: "FABRIQUE_ADMIN", fabriqueId: FABRIQUE }, "1h"],
     ]);
   });
 
-  it("never creates a hub (the database may be held by a running hub)", async () => {
+  it.each([
+    [
+      { data: { space: null } },
+      /^maillage: NOT_FOUND: the hub at http:\/\/127\.0\.0\.1:4999 knows no space /,
+    ],
+    [
+      {
+        data: { space: { kind: "SATELLITE", name: "Le Local", fabrique: { name: "La Fabrique" } } },
+      },
+      /^maillage: NOT_A_FABRIQUE: 01JC4Z8Q6X1V9T2B3N4M5P6R7S is Le Local, a satellite of La Fabrique/,
+    ],
+  ])("refuses what the running hub does not know as a fabrique: %j", async (answer, message) => {
+    const { api, calls } = fakeHubApi();
+    const io = fakeContext(api, { PORT: "4999" });
+    fakeHubAnswering(io, answer);
+    expect(
+      await main(["hub", "token", "--role", "FABRIQUE_ADMIN", "--fabrique", FABRIQUE], io.ctx),
+    ).toBe(1);
+    expect(io.stdout()).toBe("");
+    expect(io.stderr()).toMatch(/^maillage: [^\n]+\n$/);
+    expect(io.stderr()).toMatch(message);
+    expect(calls.tokens.map((t) => t.claims)).toEqual([{ role: "NATIONAL" }]);
+  });
+
+  it("signs with a warning when the hub that answers refuses this data dir's keys", async () => {
+    const { api } = fakeHubApi();
+    const io = fakeContext(api);
+    fakeHubAnswering(io, {
+      errors: [{ message: "invalid or expired token", extensions: { code: "UNAUTHENTICATED" } }],
+    });
+    expect(await runHubToken(["--role", "FABRIQUE_ADMIN", "--fabrique", FABRIQUE], io.ctx)).toBe(0);
+    expect(io.stdout()).toBe("header.payload.signature\n");
+    expect(io.stderr()).toMatch(
+      /^maillage: warning: could not verify .* does not accept this data dir's keys/,
+    );
+  });
+
+  it("loads neither the hub nor the agent, and never creates a hub", async () => {
     const { api, calls } = fakeHubApi();
     const io = fakeContext(api);
+    io.ctx.loadHub = () => Promise.reject(new Error("the hub must not be loaded"));
+    io.ctx.loadAgent = () => Promise.reject(new Error("the agent must not be loaded"));
     expect(await runHubToken(["--role", "NATIONAL"], io.ctx)).toBe(0);
     expect(calls.createHub).toEqual([]);
     expect(calls.tokens[0]).toMatchObject({ claims: { role: "NATIONAL" }, ttl: "1h" });
@@ -76,6 +196,17 @@ describe("hub start", () => {
     expect(await exit).toBe(0);
     expect(calls.stopped).toBe(1);
     expect(io.stdout()).toContain("Received SIGTERM");
+  });
+
+  it("writes its URL in the data dir's run file while it runs, and removes it when stopping", async () => {
+    const { api, runFiles } = fakeHubApi();
+    const io = fakeContext(api);
+    const exit = runHubStart(["--port", "4321", "--data-dir", "state/hub"], io.ctx);
+    await vi.waitFor(() => expect(io.stdout()).toContain("listening"));
+    expect(runFiles.get("/work/here/state/hub")?.url).toBe("http://127.0.0.1:4321");
+    io.stop("SIGTERM");
+    expect(await exit).toBe(0);
+    expect(runFiles.size).toBe(0);
   });
 
   it("names PostgreSQL and Redis without printing their URLs", async () => {

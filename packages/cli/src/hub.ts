@@ -10,6 +10,9 @@ import {
   UsageError,
 } from "./args.ts";
 import type { CliContext } from "./context.ts";
+import { signWithExistingKeys } from "./data-dir.ts";
+import { parseSpaceId } from "./ids.ts";
+import { checkFabrique, locateHub } from "./running-hub.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
 export const HUB_SUMMARY = "Run the national hub and manage its tokens and signing keys.";
@@ -34,6 +37,7 @@ export const HUB_START = {
     "Serves GraphQL on /graphql (HTTP and graphql-ws), /health, /ready and /.well-known/jwks.json.",
     "Without DATABASE_URL the data lives in embedded PGlite under the data dir; with it, in PostgreSQL.",
     "Pending migrations are applied at start. SIGINT or SIGTERM stops the hub cleanly.",
+    "While it runs, <data dir>/hub.run.json holds its URL: hub report and hub token find it there.",
   ],
 } as const satisfies CommandSpec;
 
@@ -46,7 +50,8 @@ export const HUB_TOKEN = {
     fabrique: {
       type: "string",
       value: "<id>",
-      description: "The fabrique a FABRIQUE_ADMIN token acts for (required with that role)",
+      description:
+        "The fabrique a FABRIQUE_ADMIN token acts for (required with that role): its id, or its older global form",
     },
     ttl: {
       type: "string",
@@ -60,7 +65,16 @@ export const HUB_TOKEN = {
     },
   },
   notes: [
-    "It reads the hub's key file only (never its database), so it works while the hub runs.",
+    [
+      "It reads the hub's key file only (never its database), so it works while the hub runs; it never",
+      "creates one: a data dir without a key file is refused (exit 1). HUB_SIGNING_KEYS replaces the file.",
+    ].join("\n"),
+    [
+      "--fabrique takes a fabrique's id (26 characters) or its older global form, which it turns into the id;",
+      "anything else is a usage error (exit 2). When the running hub answers (found like hub report does),",
+      "it must know the id as a fabrique (else NOT_FOUND or NOT_A_FABRIQUE, exit 1); when it does not",
+      "answer, the token is signed with a warning on stderr.",
+    ].join("\n"),
     "Example: maillage hub token --role FABRIQUE_ADMIN --fabrique <id> --ttl 8h",
   ],
 } as const satisfies CommandSpec;
@@ -95,16 +109,15 @@ export function hubTokenOptions(
   if (!role.success) {
     throw new UsageError(`--role must be NATIONAL or FABRIQUE_ADMIN, got "${values.role}"`);
   }
-  const fabriqueId =
-    values.fabrique === undefined ? undefined : requireNonEmpty(values.fabrique, "--fabrique");
-  if (role.data === "FABRIQUE_ADMIN" && fabriqueId === undefined) {
+  if (role.data === "FABRIQUE_ADMIN" && values.fabrique === undefined) {
     throw new UsageError("--role FABRIQUE_ADMIN needs --fabrique <id>");
   }
-  if (role.data === "NATIONAL" && fabriqueId !== undefined) {
+  if (role.data === "NATIONAL" && values.fabrique !== undefined) {
     throw new UsageError(
       "--role NATIONAL takes no --fabrique (a national token covers the whole network)",
     );
   }
+  const fabriqueId = values.fabrique === undefined ? undefined : fabriqueIdOption(values.fabrique);
   const ttl = values.ttl ?? "1h";
   const parsedTtl = Ttl.safeParse(ttl);
   if (!parsedTtl.success) {
@@ -113,6 +126,13 @@ export function hubTokenOptions(
     );
   }
   return { role: role.data, fabriqueId, ttl, dataDir: dataDirOption(values["data-dir"], cwd) };
+}
+
+/** `--fabrique`: a raw id, or the global form normalised to it; anything else is a usage error. */
+function fabriqueIdOption(value: string): string {
+  const parsed = parseSpaceId(requireNonEmpty(value, "--fabrique"));
+  if (!parsed.ok) throw new UsageError(`--fabrique "${value}" ${parsed.reason}`);
+  return parsed.id;
 }
 
 /** A `--data-dir` value, resolved against the working directory. */
@@ -135,9 +155,20 @@ export async function runHubStart(argv: readonly string[], ctx: CliContext): Pro
   return serve(
     ctx,
     "the hub",
-    () => api.createHub(config),
+    async () => {
+      const hub = await api.createHub(config);
+      // The run file goes first when stopping: nobody is sent to a hub on its way out.
+      return {
+        start: () => hub.start(),
+        stop: async () => {
+          await api.removeHubRunFile(config.dataDir).catch(() => {});
+          await hub.stop();
+        },
+      };
+    },
     async (hub) => {
       const { url } = await hub.start();
+      await api.writeHubRunFile(config.dataDir, url);
       return `Maillage hub listening on ${url} (GraphQL: ${url}/graphql)\nstorage: ${describeStorage(config)}\n`;
     },
   );
@@ -150,17 +181,28 @@ export async function runHubToken(argv: readonly string[], ctx: CliContext): Pro
     return 0;
   }
   const options = hubTokenOptions(parsed.values, ctx.cwd);
-  const api = await ctx.loadHub();
+  const api = await ctx.loadHubClient();
   const config = loadConfig(
     api,
     ctx,
     options.dataDir === undefined ? {} : { dataDir: options.dataDir },
   );
+  if (options.fabriqueId !== undefined) {
+    // A one-minute NATIONAL token to ask the hub; it also fails first when there are no keys.
+    const probe = await signWithExistingKeys(api, config, { role: "NATIONAL" }, "1m");
+    const hub = await locateHub(api, ctx, config);
+    const check = await checkFabrique(ctx, hub, probe, options.fabriqueId);
+    if (!check.verified) {
+      ctx.stderr(
+        `maillage: warning: could not verify that ${options.fabriqueId} is a fabrique: ${check.reason}; signed anyway\n`,
+      );
+    }
+  }
   const claims =
     options.fabriqueId === undefined
       ? { role: options.role }
       : { role: options.role, fabriqueId: options.fabriqueId };
-  const token = await api.issueHubToken(config, claims, options.ttl);
+  const token = await signWithExistingKeys(api, config, claims, options.ttl);
   ctx.stdout(`${token}\n`);
   return 0;
 }

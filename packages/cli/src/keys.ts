@@ -7,7 +7,8 @@ import {
   requireNonEmpty,
   UsageError,
 } from "./args.ts";
-import type { CliContext, HubApi } from "./context.ts";
+import type { CliContext, HubClientApi } from "./context.ts";
+import { withHubKeys } from "./data-dir.ts";
 import { dataDirOption } from "./hub.ts";
 import { loadConfig } from "./serve.ts";
 
@@ -19,8 +20,10 @@ const DATA_DIR = {
   description: "The hub's directory holding its key file (default: DATA_DIR/hub)",
 } as const;
 
-const FILE_ONLY =
-  "It reads and writes the hub's key file only (never its database), so it works while the hub runs.";
+const FILE_ONLY = [
+  "It reads and writes the hub's key file only (never its database), so it works while the hub runs.",
+  "It never creates one: a data dir without a key file is refused (exit 1).",
+].join("\n");
 
 export const HUB_KEYS_LIST = {
   name: "hub keys list",
@@ -67,7 +70,11 @@ export const HUB_KEYS_REMOVE = {
  * The config whose data dir holds the key file. With `HUB_SIGNING_KEYS` set the hub ignores
  * that file, so reading or changing it would mislead: the command is refused.
  */
-function keyFileConfig(api: HubApi, ctx: CliContext, dataDirFlag: string | undefined): HubConfig {
+function keyFileConfig(
+  api: HubClientApi,
+  ctx: CliContext,
+  dataDirFlag: string | undefined,
+): HubConfig {
   const dataDir = dataDirOption(dataDirFlag, ctx.cwd);
   const config = loadConfig(api, ctx, dataDir === undefined ? {} : { dataDir });
   if (config.signingKeysJson !== undefined) {
@@ -79,15 +86,8 @@ function keyFileConfig(api: HubApi, ctx: CliContext, dataDirFlag: string | undef
 }
 
 /** The keys in the file, oldest first; a missing file is a one-line failure. */
-async function listKeys(api: HubApi, dataDir: string) {
-  try {
-    return await api.listSigningKeys(dataDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
-    throw new CommandFailure(
-      `no key file at ${api.keyFilePath(dataDir)}: the hub creates it at its first start (is --data-dir the hub's directory?)`,
-    );
-  }
+function listKeys(api: HubClientApi, config: HubConfig) {
+  return withHubKeys(config, () => api.listSigningKeys(config.dataDir));
 }
 
 export async function runHubKeysList(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -96,9 +96,9 @@ export async function runHubKeysList(argv: readonly string[], ctx: CliContext): 
     ctx.stdout(commandHelp(HUB_KEYS_LIST));
     return 0;
   }
-  const api = await ctx.loadHub();
+  const api = await ctx.loadHubClient();
   const config = keyFileConfig(api, ctx, parsed.values["data-dir"]);
-  const keys = await listKeys(api, config.dataDir);
+  const keys = await listKeys(api, config);
   const rows = keys.map((key, index) => [
     key.kid,
     key.createdAt,
@@ -123,11 +123,10 @@ export async function runHubKeysRotate(argv: readonly string[], ctx: CliContext)
     ctx.stdout(commandHelp(HUB_KEYS_ROTATE));
     return 0;
   }
-  const api = await ctx.loadHub();
+  const api = await ctx.loadHubClient();
   const config = keyFileConfig(api, ctx, parsed.values["data-dir"]);
   // Rotation needs the hub's existing file: a mistyped --data-dir must not create a new one.
-  await listKeys(api, config.dataDir);
-  const kid = await api.rotateSigningKey(config.dataDir);
+  const kid = await withHubKeys(config, () => api.rotateSigningKey(config.dataDir));
   // The kid alone on stdout (`KID=$(maillage hub keys rotate)`); the explanation on stderr.
   ctx.stdout(`${kid}\n`);
   ctx.stderr(
@@ -149,9 +148,9 @@ export async function runHubKeysRemove(argv: readonly string[], ctx: CliContext)
   }
   if (parsed.values.kid === undefined) throw new UsageError("--kid is required");
   const kid = requireNonEmpty(parsed.values.kid, "--kid");
-  const api = await ctx.loadHub();
+  const api = await ctx.loadHubClient();
   const config = keyFileConfig(api, ctx, parsed.values["data-dir"]);
-  const keys = await listKeys(api, config.dataDir);
+  const keys = await listKeys(api, config);
   if (!keys.some((key) => key.kid === kid)) {
     throw new CommandFailure(`no signing key with kid "${kid}" (see "maillage hub keys list")`);
   }

@@ -1,4 +1,3 @@
-import { MaillageError } from "@maillage/schema";
 import {
   AGENT_IMPORT_ACTIVITY,
   AGENT_INIT,
@@ -13,7 +12,7 @@ import {
   runAgentStatus,
   runAgentToken,
 } from "./agent.ts";
-import { CommandFailure, groupHelp, UsageError } from "./args.ts";
+import { CommandFailure, groupHelp, isMaillageError, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { DEMO, runDemo } from "./demo.ts";
 import { HUB_START, HUB_SUMMARY, HUB_TOKEN, runHubStart, runHubToken } from "./hub.ts";
@@ -136,7 +135,7 @@ function report(error: unknown, ctx: CliContext): number {
     ctx.stderr(`maillage: ${error.message}\n`);
     return 1;
   }
-  if (error instanceof MaillageError) {
+  if (isMaillageError(error)) {
     ctx.stderr(`maillage: ${error.code}: ${error.message}\n`);
     return 1;
   }
@@ -171,14 +170,24 @@ function processContext(): CliContext {
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
       }),
-    loadHub: () => import("@maillage/hub"),
-    loadAgent: () => import("@maillage/node-agent"),
+    // One dynamic import per need, so that the compiled CLI loads per command only what it uses.
+    loadHubClient: () => import("@maillage/hub/client"),
+    loadAgentClient: () => import("@maillage/node-agent/client"),
+    loadHub: async () => ({
+      ...(await import("@maillage/hub/client")),
+      ...(await import("@maillage/hub")),
+    }),
+    loadAgent: async () => ({
+      ...(await import("@maillage/node-agent/client")),
+      ...(await import("@maillage/node-agent")),
+    }),
   };
 }
 
 /**
  * Runs one `maillage` invocation and returns its exit code (0 ok, 1 failure, 2 usage error).
- * `bin/maillage.js` passes `process.argv.slice(2)` and exits with the result.
+ * `bin/maillage.js` passes `process.argv.slice(2)` and exits with the result (it runs the build of
+ * this file that `npm run build` compiles into packages/cli/dist/, or this file through tsx).
  */
 export async function main(argv: readonly string[], io: Partial<CliContext> = {}): Promise<number> {
   const ctx: CliContext = { ...processContext(), ...io };

@@ -1,6 +1,14 @@
-import { describe, expect, it } from "vitest";
+import fs from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { buildSchema, parse, validate } from "graphql";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { main } from "./main.ts";
-import { fakeContext, fakeHubApi } from "./test-support.ts";
+import { HUB_REPORT, NETWORK_HEALTH_QUERY } from "./report.ts";
+import { FABRIQUE_CHECK_QUERY } from "./running-hub.ts";
+import { capturedIo, fakeContext, fakeHubApi, writeHubKeyFile } from "./test-support.ts";
 
 const HEALTH = {
   scope: "NATION",
@@ -19,6 +27,14 @@ const HEALTH = {
   },
   liveness: { online: 1, stale: 0, silent: 1, worstLags: [] },
   activity: { visitors: 120, events: 9, participants: 40, openHours: 55.5, reports: 20 },
+  mutualisation: {
+    sharedResources: 3,
+    bookings: 12,
+    bookedHours: 30.5,
+    crossNodeBookings: 2,
+    loans: 1,
+    utilisation: 0.25,
+  },
   regions: [
     {
       code: "84",
@@ -27,6 +43,12 @@ const HEALTH = {
       events: 7,
       participants: 30,
       openHours: 40,
+      sharedResources: 2,
+      bookings: 10,
+      bookedHours: 25,
+      crossNodeBookings: 2,
+      loans: 0,
+      utilisation: null,
       coverage: {
         fabriques: 1,
         satellites: 4,
@@ -41,9 +63,13 @@ const HEALTH = {
   ],
 };
 
-async function run(argv: string[], answer: unknown = { data: { networkHealth: HEALTH } }) {
-  const { api } = fakeHubApi({});
-  const io = fakeContext(api, { MAILLAGE_TOKEN: "t0ken", PORT: "4999" });
+async function run(
+  argv: string[],
+  answer: unknown = { data: { networkHealth: HEALTH } },
+  options: { env?: Record<string, string>; running?: Record<string, string> } = {},
+) {
+  const { api } = fakeHubApi({ running: options.running ?? {} });
+  const io = fakeContext(api, options.env ?? { MAILLAGE_TOKEN: "t0ken", PORT: "4999" });
   const requests: {
     url: string;
     body: { variables: { filter: Record<string, string> } };
@@ -73,11 +99,49 @@ describe("hub report", () => {
       body: { variables: { filter: { from: "2026-10-23", to: "2026-11-21" } } },
     });
     expect(r.stdout.split("\n")).toEqual([
-      "region_code,region,from,to,fabriques,satellites,spaces,active_spaces,silent_spaces,communes_covered,rural_spaces,rural_share,visitors,events,participants,open_hours",
-      "84,Auvergne-Rhône-Alpes,2026-10-23,2026-11-21,1,4,5,4,1,5,2,0.4,100,7,30,40",
-      ",Total,2026-10-23,2026-11-21,2,6,8,5,3,8,3,0.375,120,9,40,55.5",
+      "region_code,region,from,to,fabriques,satellites,spaces,active_spaces,silent_spaces,communes_covered,rural_spaces,rural_share,nodes_online,nodes_stale,nodes_silent,visitors,events,participants,open_hours,shared_resources,bookings,booked_hours,cross_node_bookings,loans,utilisation",
+      "84,Auvergne-Rhône-Alpes,2026-10-23,2026-11-21,1,4,5,4,1,5,2,0.4,,,,100,7,30,40,2,10,25,2,0,",
+      ",Total,2026-10-23,2026-11-21,2,6,8,5,3,8,3,0.375,1,0,1,120,9,40,55.5,3,12,30.5,2,1,0.25",
       "",
     ]);
+  });
+
+  it("has the columns its help promises: coverage, liveness, activity, mutualisation", async () => {
+    const help = (await run(["--help"])).stdout.replaceAll(/\s+/g, " ");
+    expect(help).toContain("(coverage, liveness, activity, mutualisation)");
+    const header = (await run([])).stdout.split("\n")[0]?.split(",") ?? [];
+    for (const column of header) expect(help).toContain(column);
+    for (const promised of [
+      "nodes_online",
+      "nodes_stale",
+      "nodes_silent",
+      "bookings",
+      "utilisation",
+    ]) {
+      expect(header).toContain(promised);
+    }
+    expect(HUB_REPORT.summary).toContain("liveness");
+  });
+
+  it("finds the running hub by the run file of its data dir, without --hub", async () => {
+    const r = await run(["--data-dir", "/srv/hub"], undefined, {
+      env: { MAILLAGE_TOKEN: "t0ken" },
+      running: { "/srv/hub": "http://127.0.0.1:4321" },
+    });
+    expect(r.code).toBe(0);
+    expect(r.requests[0]?.url).toBe("http://127.0.0.1:4321/graphql");
+  });
+
+  it("falls back to PORT, and names where it looked when nothing answers", async () => {
+    const { api } = fakeHubApi();
+    const io = fakeContext(api, { MAILLAGE_TOKEN: "t0ken", PORT: "4888" });
+    io.ctx.fetch = (async () => {
+      throw new TypeError("fetch failed");
+    }) as typeof fetch;
+    expect(await main(["hub", "report"], io.ctx)).toBe(1);
+    expect(io.stderr()).toBe(
+      "maillage: cannot reach the hub at http://127.0.0.1:4888 (PORT): fetch failed; give its URL with --hub\n",
+    );
   });
 
   it("prints JSON for scripts", async () => {
@@ -107,5 +171,40 @@ describe("hub report", () => {
     });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^maillage: FORBIDDEN: /);
+  });
+});
+
+describe("hub report, on a real data dir", () => {
+  it("asks the hub that hub start recorded in the data dir, with a token signed by its key", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-report-"));
+    onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
+    const hubClient = await import("@maillage/hub/client");
+    await writeHubKeyFile(dir);
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization?.slice(0, 14)}`);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ data: { networkHealth: HEALTH } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    await hubClient.writeHubRunFile(dir, `http://127.0.0.1:${port}`);
+
+    const io = capturedIo({ PORT: "1" });
+    expect(await main(["hub", "report", "--data-dir", dir], io.io)).toBe(0);
+    expect(io.stderr()).toBe("");
+    expect(io.stdout()).toMatch(/^region_code,region,/);
+    expect(seen).toEqual(["POST /graphql Bearer eyJhbGc"]);
+  });
+});
+
+describe("the CLI's operations", () => {
+  it("are valid against the hub's schema", async () => {
+    const sdl = await fs.readFile(new URL("../../schema/hub.graphql", import.meta.url), "utf8");
+    const schema = buildSchema(sdl);
+    for (const query of [NETWORK_HEALTH_QUERY, FABRIQUE_CHECK_QUERY]) {
+      expect(validate(schema, parse(query)).map((e) => e.message)).toEqual([]);
+    }
   });
 });

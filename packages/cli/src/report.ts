@@ -1,11 +1,14 @@
 import { CommandFailure, type CommandSpec, commandHelp, parseCommand, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
+import { signWithExistingKeys } from "./data-dir.ts";
 import { dataDirOption } from "./hub.ts";
+import { askHub, type GraphQLAnswer, locateHub } from "./running-hub.ts";
 import { loadConfig } from "./serve.ts";
 
 export const HUB_REPORT = {
   name: "hub report",
-  summary: "Print the network's health (coverage, liveness, activity) as CSV or JSON.",
+  summary:
+    "Print the network's health (coverage, liveness, activity, mutualisation) as CSV or JSON.",
   synopsis: "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json] [options]",
   options: {
     from: {
@@ -28,30 +31,45 @@ export const HUB_REPORT = {
     hub: {
       type: "string",
       value: "<url>",
-      description: "The running hub (default: HUB_URL or http://127.0.0.1:PORT)",
+      description:
+        "The running hub (default: HUB_URL, else the URL hub start wrote in the data dir, else http://127.0.0.1:PORT)",
     },
     "data-dir": {
       type: "string",
       value: "<dir>",
       description:
-        "The hub's directory, to sign a short NATIONAL token with its key (default: DATA_DIR/hub)",
+        "The hub's directory: its run file, and its key to sign a short NATIONAL token (default: DATA_DIR/hub)",
     },
   },
   notes: [
-    "It asks the running hub over HTTP. The token is MAILLAGE_TOKEN if set, else a 5-minute NATIONAL",
-    "token signed with the hub's key file (on the hub's machine).",
+    [
+      "It asks the running hub over HTTP. The token is MAILLAGE_TOKEN if set, else a 5-minute NATIONAL",
+      "token signed with the hub's key file (on the hub's machine; a data dir without one is refused).",
+    ].join("\n"),
+    [
+      "CSV columns: region_code, region, from, to; coverage: fabriques, satellites, spaces, active_spaces,",
+      "silent_spaces, communes_covered, rural_spaces, rural_share; liveness of the node agents: nodes_online,",
+      "nodes_stale, nodes_silent (the whole scope only: empty on region rows); activity: visitors, events,",
+      "participants, open_hours; mutualisation: shared_resources, bookings, booked_hours,",
+      "cross_node_bookings, loans, utilisation (empty when nothing is open).",
+    ].join("\n"),
   ],
 } as const satisfies CommandSpec;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-const QUERY = `query NetworkHealthReport($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
+export const NETWORK_HEALTH_QUERY = `query NetworkHealthReport($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
   scope scopeId from to
   coverage { fabriques satellites spaces activeSpaces silentSpaces communesCovered ruralSpaces ruralShare }
   liveness { online stale silent worstLags { fabriqueName liveness lastSeenAt pending lagSeconds } }
   activity { visitors events participants openHours reports visitorsTrend eventsTrend participantsTrend openHoursTrend
              previous { visitors events participants openHours reports } }
+  mutualisation { resources sharedResources availableResources bookings bookedHours crossNodeBookings crossNodeShare
+                  loans resourceOpenHours utilisation bookingsTrend bookedHoursTrend crossNodeBookingsTrend loansTrend
+                  utilisationTrend previous { bookings bookedHours crossNodeBookings crossNodeShare loans resourceOpenHours utilisation }
+                  resourcesByCategory { category resources sharedResources } resourcesBySharingScope { sharingScope resources } }
   regions { code name visitors events participants openHours
+            sharedResources bookings bookedHours crossNodeBookings loans utilisation
             coverage { fabriques satellites spaces activeSpaces silentSpaces communesCovered ruralSpaces ruralShare } } } }`;
 
 type Coverage = Record<
@@ -65,72 +83,100 @@ type Coverage = Record<
   | "ruralShare",
   number
 >;
+/** The mutualisation figures a CSV row shows, for a region or the whole scope. */
+type Mutualisation = {
+  sharedResources: number;
+  bookings: number;
+  bookedHours: number;
+  crossNodeBookings: number;
+  loans: number;
+  utilisation: number | null;
+};
+type Activity = { visitors: number; events: number; participants: number; openHours: number };
 type Health = {
   from: string;
   to: string;
   coverage: Coverage;
-  activity: { visitors: number; events: number; participants: number; openHours: number };
-  regions: {
-    code: string;
-    name: string;
-    visitors: number;
-    events: number;
-    participants: number;
-    openHours: number;
-    coverage: Coverage;
-  }[];
+  liveness: { online: number; stale: number; silent: number };
+  activity: Activity;
+  mutualisation: Mutualisation;
+  regions: ({ code: string; name: string; coverage: Coverage } & Activity & Mutualisation)[];
 };
 
-const COLUMNS = [
-  "region_code",
-  "region",
-  "from",
-  "to",
-  "fabriques",
-  "satellites",
-  "spaces",
-  "active_spaces",
-  "silent_spaces",
-  "communes_covered",
-  "rural_spaces",
-  "rural_share",
-  "visitors",
-  "events",
-  "participants",
-  "open_hours",
-] as const;
+/** The CSV's columns, each with how a row fills it; `hub report --help` lists them. */
+type Row = {
+  code: string;
+  name: string;
+  coverage: Coverage;
+  liveness: Health["liveness"] | undefined;
+  activity: Activity;
+  mutualisation: Mutualisation;
+};
+const COLUMNS: readonly (readonly [
+  string,
+  (row: Row, health: Health) => string | number | null,
+])[] = [
+  ["region_code", (r) => r.code],
+  ["region", (r) => r.name],
+  ["from", (_, h) => h.from],
+  ["to", (_, h) => h.to],
+  ["fabriques", (r) => r.coverage.fabriques],
+  ["satellites", (r) => r.coverage.satellites],
+  ["spaces", (r) => r.coverage.spaces],
+  ["active_spaces", (r) => r.coverage.activeSpaces],
+  ["silent_spaces", (r) => r.coverage.silentSpaces],
+  ["communes_covered", (r) => r.coverage.communesCovered],
+  ["rural_spaces", (r) => r.coverage.ruralSpaces],
+  ["rural_share", (r) => r.coverage.ruralShare],
+  ["nodes_online", (r) => r.liveness?.online ?? null],
+  ["nodes_stale", (r) => r.liveness?.stale ?? null],
+  ["nodes_silent", (r) => r.liveness?.silent ?? null],
+  ["visitors", (r) => r.activity.visitors],
+  ["events", (r) => r.activity.events],
+  ["participants", (r) => r.activity.participants],
+  ["open_hours", (r) => r.activity.openHours],
+  ["shared_resources", (r) => r.mutualisation.sharedResources],
+  ["bookings", (r) => r.mutualisation.bookings],
+  ["booked_hours", (r) => r.mutualisation.bookedHours],
+  ["cross_node_bookings", (r) => r.mutualisation.crossNodeBookings],
+  ["loans", (r) => r.mutualisation.loans],
+  ["utilisation", (r) => r.mutualisation.utilisation],
+];
 
-function csvCell(value: string | number): string {
-  const text = String(value);
+function csvCell(value: string | number | null): string {
+  const text = value === null ? "" : String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** One row per region, then the whole scope's totals (regions shown only for national scopes). */
+/**
+ * One row per region, then the whole scope's totals (regions shown only for national scopes).
+ * The hub counts node liveness for the whole scope only: those cells are empty on region rows.
+ */
 export function healthCsv(health: Health): string {
-  const row = (code: string, name: string, c: Coverage, a: Health["activity"]) =>
-    [
-      code,
-      name,
-      health.from,
-      health.to,
-      c.fabriques,
-      c.satellites,
-      c.spaces,
-      c.activeSpaces,
-      c.silentSpaces,
-      c.communesCovered,
-      c.ruralSpaces,
-      c.ruralShare,
-      a.visitors,
-      a.events,
-      a.participants,
-      a.openHours,
-    ]
-      .map(csvCell)
-      .join(",");
-  const lines = [COLUMNS.join(",")];
-  for (const r of health.regions) lines.push(row(r.code, r.name, r.coverage, r));
-  lines.push(row("", "Total", health.coverage, health.activity));
+  const line = (row: Row) => COLUMNS.map(([, cell]) => csvCell(cell(row, health))).join(",");
+  const lines = [COLUMNS.map(([name]) => name).join(",")];
+  for (const region of health.regions) {
+    lines.push(
+      line({
+        code: region.code,
+        name: region.name,
+        coverage: region.coverage,
+        liveness: undefined,
+        activity: region,
+        mutualisation: region,
+      }),
+    );
+  }
+  lines.push(
+    line({
+      code: "",
+      name: "Total",
+      coverage: health.coverage,
+      liveness: health.liveness,
+      activity: health.activity,
+      mutualisation: health.mutualisation,
+    }),
+  );
   return `${lines.join("\n")}\n`;
 }
 
@@ -149,47 +195,41 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
     if (day !== undefined && !DAY.test(day))
       throw new UsageError(`--${flag} must be a date YYYY-MM-DD, got "${day}"`);
   }
-  const hubUrl = (v.hub ?? ctx.env.HUB_URL ?? `http://127.0.0.1:${ctx.env.PORT ?? "4000"}`).replace(
-    /\/$/,
-    "",
-  );
-  if (!/^https?:\/\//.test(hubUrl))
-    throw new UsageError(`--hub must be an http(s) URL, got "${hubUrl}"`);
-
-  let token = ctx.env.MAILLAGE_TOKEN;
-  if (!token) {
-    const api = await ctx.loadHub();
-    const dataDir = dataDirOption(v["data-dir"], ctx.cwd);
-    const config = loadConfig(api, ctx, dataDir === undefined ? {} : { dataDir });
-    token = await api.issueHubToken(config, { role: "NATIONAL" }, "5m");
+  if (v.hub !== undefined && !/^https?:\/\/./.test(v.hub)) {
+    throw new UsageError(`--hub must be an http(s) URL, got "${v.hub}"`);
   }
+  const api = await ctx.loadHubClient();
+  const dataDir = dataDirOption(v["data-dir"], ctx.cwd);
+  const config = loadConfig(api, ctx, dataDir === undefined ? {} : { dataDir });
+  const token =
+    ctx.env.MAILLAGE_TOKEN || (await signWithExistingKeys(api, config, { role: "NATIONAL" }, "5m"));
+  const hub = await locateHub(api, ctx, config, v.hub);
   const filter = Object.fromEntries(
     Object.entries({ from: v.from, to: v.to, region: v.region, department: v.department }).filter(
       ([, x]) => x !== undefined,
     ),
   );
-  const fetchImpl = ctx.fetch ?? globalThis.fetch;
-  let response: Response;
+  let answer: GraphQLAnswer<{ networkHealth: Health }>;
   try {
-    response = await fetchImpl(`${hubUrl}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: QUERY, variables: { filter } }),
-    });
+    answer = await askHub<{ networkHealth: Health }>(
+      ctx,
+      hub,
+      token,
+      { query: NETWORK_HEALTH_QUERY, variables: { filter } },
+      120_000,
+    );
   } catch (error) {
-    throw new CommandFailure(`cannot reach the hub at ${hubUrl}: ${(error as Error).message}`);
-  }
-  const body = (await response.json().catch(() => ({}))) as {
-    data?: { networkHealth: Health } | null;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-  const error = body.errors?.[0];
-  if (error || !body.data) {
     throw new CommandFailure(
-      `${error?.extensions?.code ?? `HTTP ${response.status}`}: ${error?.message ?? "no answer from the hub"}`,
+      `cannot reach the hub at ${hub.url} (${hub.source}): ${(error as Error).message}; give its URL with --hub`,
     );
   }
-  const health = body.data.networkHealth;
+  const error = answer.errors?.[0];
+  if (error || !answer.data) {
+    throw new CommandFailure(
+      `${error?.extensions?.code ?? `HTTP ${answer.status}`}: ${error?.message ?? "no answer from the hub"}`,
+    );
+  }
+  const health = answer.data.networkHealth;
   ctx.stdout(format === "json" ? `${JSON.stringify(health, null, 2)}\n` : healthCsv(health));
   return 0;
 }

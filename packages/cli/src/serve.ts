@@ -1,10 +1,10 @@
 import type { HubConfig } from "@maillage/hub";
 import { UsageError } from "./args.ts";
-import type { CliContext, HubApi } from "./context.ts";
+import type { CliContext, HubClientApi } from "./context.ts";
 
 /** The hub's config from the environment; a bad variable is a usage error (exit 2). */
 export function loadConfig(
-  api: HubApi,
+  api: Pick<HubClientApi, "ConfigError" | "loadHubConfig">,
   ctx: CliContext,
   overrides: Partial<HubConfig> = {},
 ): HubConfig {

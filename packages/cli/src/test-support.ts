@@ -1,3 +1,5 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
 import path from "node:path";
 import type { HubConfig } from "@maillage/hub";
 import type {
@@ -7,7 +9,7 @@ import type {
   NodeIdentity,
   SyncStatus,
 } from "@maillage/node-agent";
-import { MaillageError } from "@maillage/schema";
+import { DEFAULT_GRAPHQL_LIMITS, MaillageError } from "@maillage/schema";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
 
 /** A stand-in for the hub's API: records calls, never opens a database or a port. */
@@ -23,6 +25,8 @@ export function fakeHubApi(
     /** Shared with fakeAgentApi to see the order of stops. */
     events?: string[];
     seedRefused?: boolean;
+    /** Hubs already running: their URL by data dir, as in their run files. */
+    running?: Record<string, string>;
   } = {},
 ) {
   const calls = {
@@ -36,6 +40,13 @@ export function fakeHubApi(
     /** Every key file operation, as `<operation> <dataDir> [kid]`. */
     keyFile: [] as string[],
   };
+  /** The run files `hub start` wrote, by data dir (the real ones live in `<dataDir>/hub.run.json`). */
+  const runFiles = new Map<string, { url: string; pid: number; startedAt: string }>(
+    Object.entries(options.running ?? {}).map(([dataDir, url]) => [
+      dataDir,
+      { url, pid: 1, startedAt: "2025-01-01T00:00:00.000Z" },
+    ]),
+  );
   let keys =
     options.kids === null
       ? undefined
@@ -51,6 +62,7 @@ export function fakeHubApi(
     }
     return keys;
   };
+  const keyFilePath = (dataDir: string) => `${dataDir}/keys/signing-keys.json`;
   class ConfigError extends Error {}
   const api = {
     ConfigError,
@@ -71,6 +83,7 @@ export function fakeHubApi(
         issuer: "maillage-hub",
         audience: "maillage",
         signingKeysJson: env.HUB_SIGNING_KEYS || undefined,
+        graphqlLimits: DEFAULT_GRAPHQL_LIMITS,
         ...overrides,
       } satisfies HubConfig;
     },
@@ -114,15 +127,28 @@ export function fakeHubApi(
       calls.tokens.push({ config, claims, ttl });
       return "header.payload.signature";
     },
-    keyFilePath: (dataDir: string) => `${dataDir}/keys/signing-keys.json`,
+    signWithHubKeys: async (config: HubConfig, claims: unknown, ttl: string) => {
+      if (config.signingKeysJson === undefined) existingKeys(keyFilePath(config.dataDir));
+      calls.tokens.push({ config, claims, ttl });
+      return "header.payload.signature";
+    },
+    readHubRun: async (dataDir: string) => runFiles.get(dataDir),
+    writeHubRunFile: async (dataDir: string, url: string) => {
+      runFiles.set(dataDir, { url, pid: 1, startedAt: new Date().toISOString() });
+    },
+    removeHubRunFile: async (dataDir: string) => {
+      runFiles.delete(dataDir);
+    },
+    keyFilePath,
     listSigningKeys: async (dataDir: string) => {
       calls.keyFile.push(`list ${dataDir}`);
       return [...existingKeys(dataDir)];
     },
     rotateSigningKey: async (dataDir: string) => {
       calls.keyFile.push(`rotate ${dataDir}`);
-      const kid = `kid-${(keys?.length ?? 0) + 1}`;
-      keys = [...(keys ?? []), { kid, createdAt: new Date().toISOString() }];
+      const existing = existingKeys(dataDir);
+      const kid = `kid-${existing.length + 1}`;
+      keys = [...existing, { kid, createdAt: new Date().toISOString() }];
       return kid;
     },
     removeSigningKey: async (dataDir: string, kid: string) => {
@@ -130,10 +156,26 @@ export function fakeHubApi(
       keys = existingKeys(dataDir).filter((key) => key.kid !== kid);
     },
     DEMO_NETWORK: [{ name: "Fabrique B" }, { name: "Fabrique A" }, { name: "Fabrique C" }],
-    seedDemoNetwork: async (_hub: HubLifecycle) => ({
-      seeded: options.seeded ?? true,
-      fabriques: 3,
-      satellites: 14,
+    seedDemoNetwork: async (
+      _hub: HubLifecycle,
+      seedOptions: Parameters<HubApi["seedDemoNetwork"]>[1] = {},
+    ) => {
+      calls.seed.push(`seedDemoNetwork nodes=${seedOptions.nodes ?? 0}`);
+      const seeded = options.seeded ?? true;
+      const history = { from: "2025-01-01", to: "2025-12-31", reports: 5000 };
+      return {
+        seeded,
+        fabriques: 3,
+        satellites: 14,
+        ...(seeded ? { history: { ...history, bookings: 4000, crossNode: 300, loans: 40 } } : {}),
+      };
+    },
+    /** Never opens a database: records the first start's copies (`copy <dataDir>`). */
+    prepareDemoStorage: async (_hubDataDir: string) => ({
+      created: options.seeded ?? true,
+      copyTo: async (dataDir: string) => {
+        calls.seed.push(`copy ${dataDir}`);
+      },
     }),
     SeedRefusedError: FakeSeedRefusedError as unknown as HubApi["SeedRefusedError"],
     seedHub: async (_hub: HubLifecycle, seedOptions: Parameters<HubApi["seedHub"]>[1]) => {
@@ -158,7 +200,7 @@ export function fakeHubApi(
       };
     },
   } satisfies HubApi;
-  return { api, calls };
+  return { api, calls, runFiles };
 }
 
 export const FAKE_STATUS: SyncStatus = {
@@ -280,6 +322,7 @@ export function fakeAgentApi(
     },
     readNodeIdentity: async (dataDir: string) =>
       enrolled.has(dataDir) ? identityOf(dataDir) : undefined,
+    identityFilePath: (dataDir: string) => `${dataDir}/node.json`,
     issueAgentToken: async (request: { dataDir: string } & Record<string, unknown>) => {
       calls.tokens.push(request);
       if (!enrolled.has(request.dataDir)) {
@@ -347,6 +390,8 @@ export function fakeContext(
     env,
     cwd: "/work/here",
     untilStopSignal: () => stopSignal,
+    loadHubClient: async () => api,
+    loadAgentClient: async () => agentApi,
     loadHub: async () => api,
     loadAgent: async () => agentApi,
   };
@@ -356,4 +401,41 @@ export function fakeContext(
     stderr: () => err.join(""),
     stop: (signal = "SIGINT") => stop(signal),
   };
+}
+
+/**
+ * Captured output, everything else real: `main(argv, io)` then loads the real hub and agent
+ * APIs, for tests of what the commands do to real files.
+ */
+export function capturedIo(env: Record<string, string | undefined> = {}, cwd = process.cwd()) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    stdout: (text: string) => {
+      out.push(text);
+    },
+    stderr: (text: string) => {
+      err.push(text);
+    },
+    env,
+    cwd,
+  } satisfies Partial<CliContext>;
+  return { io, stdout: () => out.join(""), stderr: () => err.join("") };
+}
+
+/** The hub's signing keys as its key file and HUB_SIGNING_KEYS hold them: one new Ed25519 key. */
+export function hubSigningKeysJson(): string {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const privateJwk = privateKey.export({ format: "jwk" });
+  return JSON.stringify({
+    keys: [{ kid: randomUUID(), createdAt: new Date().toISOString(), privateJwk }],
+  });
+}
+
+/** A hub's data dir as its first start leaves it, as far as the CLI reads it: the key file. */
+export async function writeHubKeyFile(dataDir: string): Promise<void> {
+  await fs.mkdir(path.join(dataDir, "keys"), { recursive: true, mode: 0o700 });
+  await fs.writeFile(path.join(dataDir, "keys", "signing-keys.json"), hubSigningKeysJson(), {
+    mode: 0o600,
+  });
 }
