@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { fabriqueSlug, runDemo } from "./demo.ts";
+import { describeSync, fabriqueSlug, runDemo } from "./demo.ts";
 import { main } from "./main.ts";
 import { fakeAgentApi, fakeContext, fakeHubApi } from "./test-support.ts";
 
@@ -14,10 +14,14 @@ describe("demo", () => {
     await vi.waitFor(() => expect(io.stdout()).toContain("Press Ctrl-C to stop."));
 
     const banner = io.stdout();
-    expect(banner).toContain("http://127.0.0.1:4321/graphql");
+    // GraphiQL opens signed in: the page reads the token from the fragment.
+    expect(banner).toContain(
+      "GraphiQL  http://127.0.0.1:4321/graphql#token=header.payload.signature\n",
+    );
     expect(banner).toContain("export TOKEN=header.payload.signature");
     expect(banner).toContain("seeded a new demo network: 3 fabriques, 14 satellites");
     expect(banner).toContain("curl -s http://127.0.0.1:4321/graphql");
+    expect(banner).toContain('"{ networkHealth {');
     expect(calls.tokens).toEqual([
       { config: expect.any(Object), claims: { role: "NATIONAL" }, ttl: "12h" },
     ]);
@@ -32,6 +36,25 @@ describe("demo", () => {
     const io = fakeContext(api);
     const exit = runDemo([], io.ctx);
     await vi.waitFor(() => expect(io.stdout()).toContain("reused the existing data"));
+    expect(io.stdout()).not.toContain("History");
+    io.stop();
+    expect(await exit).toBe(0);
+  });
+
+  it("tells the story of the first start: a year of history, and which fabriques run no node agent", async () => {
+    const { api, calls } = fakeHubApi({ seeded: true });
+    const io = fakeContext(api, { PORT: "4321" }, fakeAgentApi().api);
+    const exit = runDemo([], io.ctx);
+    await vi.waitFor(() => expect(io.stdout()).toContain("Press Ctrl-C to stop."));
+    // Nodes in the history for the fabriques that get an agent: the first two.
+    expect(calls.seed).toContain("seedDemoNetwork nodes=2");
+    const banner = io.stdout();
+    expect(banner).toContain("History   2025-01-01 to 2025-12-31: 5,000 daily activity reports,");
+    expect(banner).toContain(
+      "4,000 bookings (300 requested by another network, 40 multi-day loans)",
+    );
+    expect(banner).toContain("No node agent: Fabrique C.");
+    expect(banner).not.toMatch(/No node agent:.*Fabrique [AB]/);
     io.stop();
     expect(await exit).toBe(0);
   });
@@ -91,8 +114,16 @@ describe("demo, node agents", () => {
       { dataDir: dirA, role: "FABRIQUE_ADMIN", ttl: "12h" },
     ]);
 
+    // One store initialised for the hub, copied to each agent before anyone opens it.
+    expect(hub.calls.seed.filter((call) => call.startsWith("copy "))).toEqual([
+      `copy ${dirB}`,
+      `copy ${dirA}`,
+    ]);
+
     const banner = io.stdout();
     expect(banner).toMatch(/Fabrique B\s+http:\/\/127\.0\.0\.1:4322\/graphql\s+\(enrolled now\)/);
+    expect(banner).toContain("GraphiQL  http://127.0.0.1:4322/graphql#token=agent.header.payload");
+    expect(banner).toContain("GraphiQL  http://127.0.0.1:4323/graphql#token=agent.header.payload");
     expect(banner).toMatch(/Fabrique A\s+http:\/\/127\.0\.0\.1:4323\/graphql\s+\(enrolled now\)/);
     expect(banner).toContain("export AGENT1_TOKEN=agent.header.payload");
     expect(banner).toContain("export AGENT2_TOKEN=agent.header.payload");
@@ -113,6 +144,7 @@ describe("demo, node agents", () => {
     const exit = runDemo([], io.ctx);
     await vi.waitFor(() => expect(io.stdout()).toContain("Press Ctrl-C to stop."));
     expect(hub.calls.graphql.map((call) => call.operation)).toEqual(["DemoFabriques"]);
+    expect(hub.calls.seed.filter((call) => call.startsWith("copy "))).toEqual([]);
     expect(agent.calls.init).toEqual([]);
     expect(agent.calls.createAgent.map((config) => config.dataDir)).toEqual(enrolled);
     expect(io.stdout()).toMatch(/Fabrique B\s+\S+\s+\(reused\)/);
@@ -173,5 +205,28 @@ describe("fabriqueSlug", () => {
     expect(fabriqueSlug("La Fabrique du Vivarais")).toBe("la-fabrique-du-vivarais");
     expect(fabriqueSlug("La Fabrique des Cévennes")).toBe("la-fabrique-des-cevennes");
     expect(fabriqueSlug("  L'Atelier d'Aubenas ")).toBe("l-atelier-d-aubenas");
+  });
+});
+
+describe("describeSync", () => {
+  const pulled = {
+    nodeId: "n",
+    fabriqueId: "f",
+    oldestPendingAt: null,
+    lastPushAt: null,
+    lastPullAt: "2026-01-01T00:00:00.000Z",
+    pullCursor: "1",
+    hubReachable: true,
+    lagSeconds: 0,
+    poisoned: null,
+    lastError: null,
+    lastErrorAt: null,
+  };
+  it("says how many events wait in the outbox", () => {
+    expect(describeSync({ ...pulled, outboxPending: 0 }, 6)).toBe(
+      "pulled from the hub: 6 satellites owned, outbox empty",
+    );
+    expect(describeSync({ ...pulled, outboxPending: 1 }, 6)).toContain("1 event to push");
+    expect(describeSync({ ...pulled, outboxPending: 2 }, 6)).toContain("2 events to push");
   });
 });

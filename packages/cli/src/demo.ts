@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { HubConfig } from "@maillage/hub";
-import type { SyncStatus } from "@maillage/node-agent";
+import type { NodeIdentity, SyncStatus } from "@maillage/node-agent";
 import { loadAgentConfig } from "./agent.ts";
 import { CommandFailure, type CommandSpec, commandHelp, parseCommand } from "./args.ts";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
@@ -21,8 +21,9 @@ export const DEMO = {
     ].join("\n"),
     "The demo always uses embedded storage (PGlite, in-process pub/sub): DATABASE_URL and REDIS_URL are ignored.",
     [
-      "The first start seeds the network and enrols the two agents with the hub, which hands their fabriques'",
-      "satellites over to them; later starts reuse the data. SIGINT or SIGTERM stops the agents, then the hub.",
+      "The first start seeds the network with a year of history (activity, bookings, requests between networks,",
+      "loans) and enrols the two agents with the hub, which hands their fabriques' satellites and records over",
+      "to them; later starts reuse the data. SIGINT or SIGTERM stops the agents, then the hub.",
     ].join("\n"),
   ],
 } as const satisfies CommandSpec;
@@ -49,15 +50,36 @@ export type DemoAgentBanner = {
   sync: string;
 };
 
+/** What the first start wrote before today (absent when the data was reused). */
+export type DemoHistory = {
+  from: string;
+  to: string;
+  reports: number;
+  bookings: number;
+  crossNode: number;
+  loans: number;
+};
+
 export type DemoBanner = {
   url: string;
   token: string;
   seeded: boolean;
   fabriques: number;
   satellites: number;
+  history?: DemoHistory | undefined;
   storage: string;
   agents: readonly DemoAgentBanner[];
+  /** The demo's fabriques that run no node agent. */
+  withoutAgent: readonly string[];
 };
+
+/**
+ * GraphiQL at `url`, signed in with `token`: the page reads the token from the fragment (never
+ * sent to the server, nor kept in its logs) and sends it as the Authorization header.
+ */
+export function graphiqlLink(url: string, token: string): string {
+  return `${url}/graphql#token=${token}`;
+}
 
 /** `AGENT1_TOKEN`, `AGENT2_TOKEN`: the variables the banner exports the agents' tokens in. */
 function agentTokenVariable(index: number): string {
@@ -76,12 +98,14 @@ function agentLines(agents: readonly DemoAgentBanner[]): string[] {
   const first = agents[0];
   const query = JSON.stringify({ query: "{ satellites { name owned } }" });
   return [
-    "  Node agents: each owns its fabrique's satellites (the hub refuses direct edits: OWNED_BY_NODE).",
+    "  Node agents: each took over its fabrique's network (satellites, reports, resources, bookings ahead)",
+    "  from the node that wrote its history, and owns it now (the hub refuses direct edits: OWNED_BY_NODE).",
     "",
     ...agents.flatMap((agent, index) => [
       `  ${agent.fabrique.padEnd(width)}  ${agent.url}/graphql  (${ENROLMENT_WORDS[agent.enrolment]})`,
-      `    sync    ${agent.sync}`,
-      `    status  maillage agent status --data-dir ${agent.dataDir}`,
+      `    sync      ${agent.sync}`,
+      `    status    maillage agent status --data-dir ${agent.dataDir}`,
+      `    GraphiQL  ${graphiqlLink(agent.url, agent.token)}`,
       `    A FABRIQUE_ADMIN token for it, valid ${DEMO_TOKEN_TTL}:`,
       "",
       `export ${agentTokenVariable(index)}=${agent.token}`,
@@ -98,18 +122,44 @@ function agentLines(agents: readonly DemoAgentBanner[]): string[] {
   ];
 }
 
+const count = (n: number) => n.toLocaleString("en-GB");
+
+function historyLines(history: DemoHistory | undefined): string[] {
+  if (history === undefined) return [];
+  return [
+    `  History   ${history.from} to ${history.to}: ${count(history.reports)} daily activity reports,`,
+    `            ${count(history.bookings)} bookings (${count(history.crossNode)} requested by another network, ${count(history.loans)} multi-day loans)`,
+  ];
+}
+
+/** The fabriques without a node agent, said plainly: no liveness is made up for them. */
+function withoutAgentLines(names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  return [
+    `  No node agent: ${names.join(", ")}.`,
+    "  Their history was seeded at the hub, which keeps their satellites; they share no resources,",
+    "  and the liveness view counts no node for them.",
+    "",
+  ];
+}
+
 export function demoBanner(banner: DemoBanner): string {
   const network = `${banner.fabriques} fabriques, ${banner.satellites} satellites`;
   const data = banner.seeded
-    ? `seeded a new demo network: ${network}`
+    ? `seeded a new demo network: ${network}, with a year of history`
     : `reused the existing data: ${network}`;
   const query = JSON.stringify({ query: "{ spaces(first: 5) { edges { node { name } } } }" });
+  const health = JSON.stringify({
+    query:
+      "{ networkHealth { activity { reports visitors visitorsTrend } mutualisation { bookings crossNodeBookings loans bookingsTrend } liveness { online stale silent } } }",
+  });
   return [
     "",
     `Maillage demo network is running (${data}).`,
     "",
-    `  GraphiQL  ${banner.url}/graphql`,
-    `            send the token below as the header "Authorization: Bearer <token>"`,
+    `  GraphiQL  ${graphiqlLink(banner.url, banner.token)}`,
+    '            (signed in as NATIONAL; elsewhere send the token below as "Authorization: Bearer <token>")',
+    ...historyLines(banner.history),
     `  Storage   ${banner.storage}`,
     "",
     `  A NATIONAL token, valid ${DEMO_TOKEN_TTL}:`,
@@ -119,8 +169,12 @@ export function demoBanner(banner: DemoBanner): string {
     "  Try it:",
     `    curl -s ${banner.url}/graphql -H "content-type: application/json" \\`,
     `      -H "authorization: Bearer $TOKEN" -d '${query}'`,
+    "  The network's health over the last 30 days, with trends against the 30 before:",
+    `    curl -s ${banner.url}/graphql -H "content-type: application/json" \\`,
+    `      -H "authorization: Bearer $TOKEN" -d '${health}'`,
     "",
     ...agentLines(banner.agents),
+    ...withoutAgentLines(banner.withoutAgent),
     "  Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -131,14 +185,16 @@ type DemoServices = {
   hub: HubLifecycle;
   /** Every agent built so far (started or not), in the order they were built. */
   agents: AgentLifecycle[];
+  stores: DemoStores;
   stop(): Promise<void>;
 };
 
-function demoServices(hub: HubLifecycle): DemoServices {
+function demoServices(hub: HubLifecycle, stores: DemoStores): DemoServices {
   const agents: AgentLifecycle[] = [];
   return {
     hub,
     agents,
+    stores,
     async stop() {
       const stopped = await Promise.allSettled(agents.map((agent) => agent.stop()));
       await hub.stop();
@@ -156,6 +212,44 @@ export function fabriqueSlug(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
+}
+
+/** `DATA_DIR/agents/<fabrique>`: a demo agent's data directory, beside the hub's. */
+function demoAgentDir(hubConfig: HubConfig, fabrique: string): string {
+  return path.join(path.dirname(hubConfig.dataDir), "agents", fabriqueSlug(fabrique));
+}
+
+/** The agents' directories as the demo found them, before the hub opened its store. */
+type DemoStores = {
+  /** The identity each agent's directory held (by directory), if any. */
+  earlier: ReadonlyMap<string, NodeIdentity | undefined>;
+  /** The hub had no store: this start created one, and gave the agents copies of it. */
+  created: boolean;
+};
+
+/**
+ * Runs before the hub opens its store. On a first start (the hub has no store yet), one
+ * embedded cluster is initialised for the hub and copied to each agent's directory, which
+ * saves two of the three slow initialisations; an agent directory left from an earlier demo
+ * hub (whose data is gone) is stale and starts over.
+ */
+async function prepareDemoStores(
+  hubApi: HubApi,
+  agentApi: AgentApi,
+  hubConfig: HubConfig,
+  agentDirs: readonly string[],
+): Promise<DemoStores> {
+  const earlier = new Map<string, NodeIdentity | undefined>();
+  for (const dir of agentDirs) earlier.set(dir, await agentApi.readNodeIdentity(dir));
+  const storage = await hubApi.prepareDemoStorage(hubConfig.dataDir);
+  if (storage.created) {
+    for (const dir of agentDirs) {
+      // Whatever is there belongs to an earlier demo hub: its node is unknown to this one.
+      await fs.rm(dir, { recursive: true, force: true });
+      await storage.copyTo(dir);
+    }
+  }
+  return { earlier, created: storage.created };
 }
 
 /** One GraphQL operation on the hub, in process; any error is a failure of the demo. */
@@ -208,10 +302,7 @@ const DEMO_SHARED_RESOURCES = [
     description: "Trotec Speedy 300, 80 W: wood, cardboard, acrylic up to 8 mm",
     sharingScope: "NETWORK",
     requiredCredential: "laser-safety",
-    minMinutes: 30,
-    maxMinutes: 240,
-    leadMinutes: 60,
-    cancelDeadlineMinutes: 24 * 60,
+    rules: { minMinutes: 30, maxMinutes: 240, leadMinutes: 60, cancelDeadlineMinutes: 24 * 60 },
     windows: [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
   },
   {
@@ -220,8 +311,7 @@ const DEMO_SHARED_RESOURCES = [
     description: "For digital-inclusion workshops, with a projector",
     sharingScope: "NATIONAL",
     movable: true,
-    minMinutes: 60,
-    maxMinutes: 14 * 24 * 60,
+    rules: { minMinutes: 60, maxMinutes: 14 * 24 * 60 },
   },
 ] as const;
 
@@ -266,7 +356,9 @@ export function describeSync(status: SyncStatus, owned: number | undefined): str
       : `not synced yet: ${status.lastError}`;
   }
   const outbox =
-    status.outboxPending === 0 ? "outbox empty" : `${status.outboxPending} events to push`;
+    status.outboxPending === 0
+      ? "outbox empty"
+      : `${status.outboxPending} event${status.outboxPending === 1 ? "" : "s"} to push`;
   const satellites = owned === undefined ? "" : `${owned} satellites owned, `;
   const refused = status.poisoned === null ? "" : `, seq ${status.poisoned.seq} refused`;
   return `pulled from the hub: ${satellites}${outbox}${refused}`;
@@ -298,12 +390,13 @@ async function startDemoAgent(
 ): Promise<DemoAgentBanner> {
   const { agentApi, demo } = t;
   const hubConfig = demo.hub.config;
-  const dataDir = path.join(path.dirname(hubConfig.dataDir), "agents", fabriqueSlug(fabrique.name));
-  const existing = await agentApi.readNodeIdentity(dataDir);
+  const dataDir = demoAgentDir(hubConfig, fabrique.name);
+  const existing = demo.stores.earlier.get(dataDir);
   const stale = existing !== undefined && t.hubIsNew;
-  if (stale) {
-    // Enrolled in an earlier demo hub whose data is gone: that node is unknown here and its
-    // records refer to spaces that no longer exist. The demo enrols a new one in its place.
+  if (stale && !demo.stores.created) {
+    // Enrolled in an earlier demo hub whose data is gone (the hub's store is there, but was
+    // never seeded): that node is unknown here and its records refer to spaces that no longer
+    // exist. The demo enrols a new one in its place (the first start's stores did it already).
     await fs.rm(dataDir, { recursive: true, force: true });
   }
   const enrolment = existing === undefined ? "enrolled" : stale ? "replaced" : "reused";
@@ -355,7 +448,7 @@ async function startDemoAgent(
  * enrolled yet gets a one-time code from the hub (as a NATIONAL caller) and enrols with it.
  */
 async function startDemoAgents(t: DemoAgentsContext): Promise<DemoAgentBanner[]> {
-  const names = t.hubApi.DEMO_NETWORK.slice(0, DEMO_AGENT_COUNT).map((network) => network.name);
+  const names = demoAgentFabriques(t.hubApi);
   const { fabriques } = await hubGraphQL<{ fabriques: { id: string; name: string }[] }>(
     t.demo.hub,
     t.token,
@@ -377,6 +470,11 @@ async function startDemoAgents(t: DemoAgentsContext): Promise<DemoAgentBanner[]>
   return results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
 }
 
+/** The demo fabriques that run a node agent: the first ones of the demo network. */
+function demoAgentFabriques(hubApi: HubApi): string[] {
+  return hubApi.DEMO_NETWORK.slice(0, DEMO_AGENT_COUNT).map((network) => network.name);
+}
+
 export async function runDemo(argv: readonly string[], ctx: CliContext): Promise<number> {
   const parsed = parseCommand(DEMO, argv);
   if (parsed.help) {
@@ -387,12 +485,17 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
   const agentApi = await ctx.loadAgent();
   // The demo always runs on embedded storage: never seed a demo network into a real database.
   const config = loadConfig(hubApi, ctx, { databaseUrl: undefined, redisUrl: undefined });
+  const agentDirs = demoAgentFabriques(hubApi).map((name) => demoAgentDir(config, name));
   return serve(
     ctx,
     "the agents and the hub",
-    async () => demoServices(await hubApi.createHub(config)),
+    async () => {
+      const stores = await prepareDemoStores(hubApi, agentApi, config, agentDirs);
+      return demoServices(await hubApi.createHub(config), stores);
+    },
     async (demo) => {
-      const seed = await hubApi.seedDemoNetwork(demo.hub);
+      // History for every fabrique; nodes (replaced by the agents below) for those with agents.
+      const seed = await hubApi.seedDemoNetwork(demo.hub, { nodes: DEMO_AGENT_COUNT });
       const { url } = await demo.hub.start();
       const token = await hubApi.issueHubToken(
         demo.hub.config,
@@ -414,6 +517,7 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
         ...seed,
         storage: describeStorage(demo.hub.config),
         agents,
+        withoutAgent: hubApi.DEMO_NETWORK.slice(DEMO_AGENT_COUNT).map((network) => network.name),
       });
     },
   );
