@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DEFAULT_GRAPHQL_LIMITS } from "@maillage/schema";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadAgentConfig } from "./env.ts";
 
@@ -33,6 +34,28 @@ describe("loadAgentConfig", () => {
       port: 4200,
       dataDir: "/tmp/a",
     });
+  });
+
+  it("reads the GraphQL limits from GRAPHQL_MAX_*, the documented defaults otherwise", () => {
+    expect(loadAgentConfig({}).graphqlLimits).toEqual(DEFAULT_GRAPHQL_LIMITS);
+    expect(
+      loadAgentConfig({
+        GRAPHQL_MAX_DEPTH: "6",
+        GRAPHQL_MAX_ALIASES: "5",
+        GRAPHQL_MAX_TOKENS: "800",
+        GRAPHQL_MAX_COST: "1000",
+        GRAPHQL_MAX_DIRECTIVES: "4",
+        GRAPHQL_MAX_BODY_BYTES: "65536",
+      }).graphqlLimits,
+    ).toEqual({
+      maxDepth: 6,
+      maxAliases: 5,
+      maxTokens: 800,
+      maxCost: 1000,
+      maxDirectives: 4,
+      maxBodyBytes: 65536,
+    });
+    expect(() => loadAgentConfig({ GRAPHQL_MAX_ALIASES: "-1" })).toThrow(/GRAPHQL_MAX_ALIASES/);
   });
 
   it("refuses a bad variable with a ConfigError naming it", () => {
