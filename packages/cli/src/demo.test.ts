@@ -115,10 +115,9 @@ describe("demo, node agents", () => {
     ]);
 
     // One store initialised for the hub, copied to each agent before anyone opens it.
-    expect(hub.calls.seed.filter((call) => call.startsWith("copy "))).toEqual([
-      `copy ${dirB}`,
-      `copy ${dirA}`,
-    ]);
+    expect(hub.calls.seed.filter((call) => call.startsWith("copy ")).sort()).toEqual(
+      [`copy ${dirB}`, `copy ${dirA}`].sort(),
+    );
 
     const banner = io.stdout();
     expect(banner).toMatch(/Fabrique B\s+http:\/\/127\.0\.0\.1:4322\/graphql\s+\(enrolled now\)/);

@@ -243,11 +243,13 @@ async function prepareDemoStores(
   for (const dir of agentDirs) earlier.set(dir, await agentApi.readNodeIdentity(dir));
   const storage = await hubApi.prepareDemoStorage(hubConfig.dataDir);
   if (storage.created) {
-    for (const dir of agentDirs) {
-      // Whatever is there belongs to an earlier demo hub: its node is unknown to this one.
-      await fs.rm(dir, { recursive: true, force: true });
-      await storage.copyTo(dir);
-    }
+    await Promise.all(
+      agentDirs.map(async (dir) => {
+        // Whatever is there belongs to an earlier demo hub: its node is unknown to this one.
+        await fs.rm(dir, { recursive: true, force: true });
+        await storage.copyTo(dir);
+      }),
+    );
   }
   return { earlier, created: storage.created };
 }
