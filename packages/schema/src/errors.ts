@@ -9,7 +9,8 @@ export const ErrorCodes = {
   BAD_USER_INPUT: "An argument is malformed or out of range (the message names the field).",
   BAD_REQUEST:
     "The HTTP request is not a GraphQL request: a body that is not JSON, no query, a wrong method or parameter.",
-  REQUEST_ENTITY_TOO_LARGE: "The request body (or WebSocket message) is larger than allowed (HTTP 413).",
+  REQUEST_ENTITY_TOO_LARGE:
+    "The request body (or WebSocket message) is larger than allowed (HTTP 413).",
   GRAPHQL_PARSE_FAILED: "The request is not valid GraphQL syntax.",
   GRAPHQL_VALIDATION_FAILED: "The request does not match the schema (unknown field, wrong type).",
   QUERY_TOO_COMPLEX:

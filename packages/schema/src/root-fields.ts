@@ -1,9 +1,9 @@
 import {
   type GraphQLFieldConfigMap,
   GraphQLObjectType,
+  type GraphQLOutputType,
   GraphQLSchema,
   getNullableType,
-  type GraphQLOutputType,
 } from "graphql";
 
 /**
