@@ -65,12 +65,13 @@ describe("hub token", () => {
   });
 
   it.each([
-    ["fab_1", /is not a space id/],
-    [`${FABRIQUE}X`, /is not a space id/],
-    [`8${FABRIQUE.slice(1)}`, /is not a space id/],
-    [FABRIQUE.replace("J", "I"), /is not a space id/],
+    ["fab_1", /is not a fabrique id/],
+    ["fab 1", /is not a fabrique id/],
+    [`${FABRIQUE}X`, /is not a fabrique id/],
+    [`8${FABRIQUE.slice(1)}`, /is not a fabrique id/],
+    [FABRIQUE.replace("J", "I"), /is not a fabrique id/],
     [Buffer.from(`NodeAgent:${FABRIQUE}`).toString("base64"), /is the id of a NodeAgent/],
-    [Buffer.from("Space:fab_1").toString("base64"), /is not a space id/],
+    [Buffer.from("Space:fab_1").toString("base64"), /is not a fabrique id/],
   ])("refuses --fabrique %s with a usage error, signing nothing", async (given, reason) => {
     const { api, calls } = fakeHubApi();
     const io = fakeContext(api);
@@ -98,12 +99,12 @@ describe("hub token", () => {
     ).toBe(0);
     expect(io.stderr()).toBe("");
     expect(io.stdout()).toBe("header.payload.signature\n");
-    // Asked with a short NATIONAL token, by the global form every hub accepts.
+    // Asked with a short NATIONAL token, by the raw id.
     expect(asked).toEqual([
       {
         url: "http://127.0.0.1:4321/graphql",
         auth: "Bearer header.payload.signature",
-        variables: { id: GLOBAL },
+        variables: { id: FABRIQUE },
       },
     ]);
     expect(calls.tokens.map((t) => [t.claims, t.ttl])).toEqual([

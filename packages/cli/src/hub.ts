@@ -11,7 +11,7 @@ import {
 } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { signWithExistingKeys } from "./data-dir.ts";
-import { parseSpaceId } from "./ids.ts";
+import { parseFabriqueId } from "./ids.ts";
 import { checkFabrique, locateHub } from "./running-hub.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
@@ -130,7 +130,7 @@ export function hubTokenOptions(
 
 /** `--fabrique`: a raw id, or the global form normalised to it; anything else is a usage error. */
 function fabriqueIdOption(value: string): string {
-  const parsed = parseSpaceId(requireNonEmpty(value, "--fabrique"));
+  const parsed = parseFabriqueId(requireNonEmpty(value, "--fabrique"));
   if (!parsed.ok) throw new UsageError(`--fabrique "${value}" ${parsed.reason}`);
   return parsed.id;
 }

@@ -1,7 +1,6 @@
 import type { HubConfig } from "@maillage/hub/client";
 import { MaillageError } from "@maillage/schema";
 import type { CliContext, HubClientApi } from "./context.ts";
-import { globalSpaceId } from "./ids.ts";
 
 /** Where the running hub answers, and how we know (for messages). */
 export type HubLocation = { url: string; source: string };
@@ -92,8 +91,7 @@ export async function checkFabrique(
       ctx,
       hub,
       token,
-      // The global form: the hubs from before the raw ids accept it too.
-      { query: FABRIQUE_CHECK_QUERY, variables: { id: globalSpaceId(fabriqueId) } },
+      { query: FABRIQUE_CHECK_QUERY, variables: { id: fabriqueId } },
       CHECK_TIMEOUT_MS,
     );
   } catch {
