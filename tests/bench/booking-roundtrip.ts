@@ -48,7 +48,7 @@ async function run(backend: Backend): Promise<number> {
     );
     const created = await a.gql<{ createResource: { id: string } }>(
       `mutation($s: ID!) { createResource(input: { spaceId: $s, name: "Découpeuse laser",
-         category: MACHINE, sharingScope: NETWORK, minMinutes: 15, maxMinutes: 120 }) { id } }`,
+         category: MACHINE, sharingScope: NETWORK, rules: { minMinutes: 15, maxMinutes: 120 } }) { id } }`,
       { s: a.fabriqueId },
     );
     const resourceId = created.data?.createResource.id;
@@ -66,9 +66,9 @@ async function run(backend: Backend): Promise<number> {
       const to = new Date(from.getTime() + 30 * 60_000);
       const started = performance.now();
       const r = await b.gql<{ requestBooking: { id: string } }>(
-        `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-           requestBooking(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-        { r: resourceId, from: from.toISOString(), to: to.toISOString(), s: b.fabriqueId },
+        `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+           requestBooking(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+        { r: resourceId, startsAt: from.toISOString(), endsAt: to.toISOString(), s: b.fabriqueId },
       );
       const id = r.data?.requestBooking.id;
       if (!id) throw new Error(`requestBooking: ${JSON.stringify(r.errors)}`);

@@ -45,10 +45,10 @@ async function ok<T>(agent: ClusterAgent, query: string, variables: Record<strin
 
 /** A slot `hours` from now, lasting `minutes`, on a whole minute. */
 function slot(hours: number, minutes = 60) {
-  const from = new Date(Math.ceil((Date.now() + hours * 3_600_000) / 60_000) * 60_000);
+  const start = new Date(Math.ceil((Date.now() + hours * 3_600_000) / 60_000) * 60_000);
   return {
-    from: from.toISOString(),
-    to: new Date(from.getTime() + minutes * 60_000).toISOString(),
+    startsAt: start.toISOString(),
+    endsAt: new Date(start.getTime() + minutes * 60_000).toISOString(),
   };
 }
 
@@ -85,9 +85,8 @@ export function registerCrossNodeTests(backend: Backend) {
             spaceId: a.fabriqueId,
             category: "MACHINE",
             sharingScope: "NETWORK",
-            minMinutes: 30,
-            maxMinutes: 480,
             ...input,
+            rules: { minMinutes: 30, maxMinutes: 480, ...(input.rules as object) },
           },
         },
       );
@@ -100,11 +99,11 @@ export function registerCrossNodeTests(backend: Backend) {
       return id;
     }
 
-    async function requestAtB(resourceId: string, range: { from: string; to: string }) {
+    async function requestAtB(resourceId: string, range: { startsAt: string; endsAt: string }) {
       const data = await ok<{ requestBooking: Request }>(
         b,
-        `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $m: ID) {
-           requestBooking(resourceId: $r, from: $from, to: $to, forMember: $m) { ${REQUEST_FIELDS} } }`,
+        `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $m: ID) {
+           requestBooking(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forMemberId: $m) { ${REQUEST_FIELDS} } }`,
         { r: resourceId, ...range, m: member },
       );
       return data.requestBooking;
@@ -193,7 +192,7 @@ export function registerCrossNodeTests(backend: Backend) {
       const taken = slot(96);
       await ok(
         a,
-        "mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) { book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }",
+        "mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) { book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }",
         { r: auto, ...taken, s: a.fabriqueId },
       );
       const late = await requestAtB(auto, taken);
@@ -208,7 +207,10 @@ export function registerCrossNodeTests(backend: Backend) {
     });
 
     it("lets the requester cancel before the deadline and refuses it after", async () => {
-      const resourceId = await share({ name: "Imprimante 3D", cancelDeadlineMinutes: 24 * 60 });
+      const resourceId = await share({
+        name: "Imprimante 3D",
+        rules: { cancelDeadlineMinutes: 24 * 60 },
+      });
       const soon = await requestAtB(resourceId, slot(2));
       const later = await requestAtB(resourceId, slot(72));
       for (const r of [soon, later]) {
@@ -273,7 +275,7 @@ export function registerCrossNodeTests(backend: Backend) {
       const range = slot(120);
       const refused = await call(
         b,
-        "mutation($r: ID!, $from: DateTime!, $to: DateTime!, $m: ID) { requestBooking(resourceId: $r, from: $from, to: $to, forMember: $m) { id } }",
+        "mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $m: ID) { requestBooking(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forMemberId: $m) { id } }",
         { r: resourceId, ...range, m: member },
       );
       expect(refused.error?.extensions).toMatchObject({
@@ -308,13 +310,13 @@ export function registerCrossNodeTests(backend: Backend) {
         name: "Valise de portables",
         category: "KIT",
         movable: true,
-        maxMinutes: 7 * 24 * 60,
+        rules: { maxMinutes: 7 * 24 * 60 },
       });
       const period = slot(24, 3 * 24 * 60);
       const data = await ok<{ requestLoan: Request }>(
         b,
-        `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
-           requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { ${REQUEST_FIELDS} } }`,
+        `mutation($r: ID!, $s: ID!, $startsAt: DateTime!, $endsAt: DateTime!) {
+           requestLoan(resourceId: $r, toSpaceId: $s, startsAt: $startsAt, endsAt: $endsAt) { ${REQUEST_FIELDS} } }`,
         { r: resourceId, s: b.fabriqueId, ...period },
       );
       const loanRequest = data.requestLoan;
@@ -329,12 +331,12 @@ export function registerCrossNodeTests(backend: Backend) {
 
       // At home, the loan's period cannot be booked.
       const inside = {
-        from: new Date(Date.parse(period.from) + 3_600_000).toISOString(),
-        to: new Date(Date.parse(period.from) + 2 * 3_600_000).toISOString(),
+        startsAt: new Date(Date.parse(period.startsAt) + 3_600_000).toISOString(),
+        endsAt: new Date(Date.parse(period.startsAt) + 2 * 3_600_000).toISOString(),
       };
       const homeBooking = await call(
         a,
-        "mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) { book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }",
+        "mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) { book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }",
         { r: resourceId, ...inside, s: a.fabriqueId },
       );
       expect(homeBooking.error?.extensions?.code).toBe("RESOURCE_ON_LOAN");
@@ -375,13 +377,13 @@ export function registerCrossNodeTests(backend: Backend) {
           retryAttempts: 0,
           connectionParams: { authToken: token },
         });
-        const seen: { requestId: string; status: string; forMemberId: string | null }[] = [];
+        const seen: { id: string; status: string; forMemberId: string | null }[] = [];
         const failures: unknown[] = [];
-        client.subscribe<{ bookingUpdated: (typeof seen)[number] }>(
-          { query: "subscription { bookingUpdated { requestId status forMemberId } }" },
+        client.subscribe<{ bookingUpdated: { request: (typeof seen)[number] } }>(
+          { query: "subscription { bookingUpdated { request { id status forMemberId } } }" },
           {
             next: (message) => {
-              if (message.data) seen.push(message.data.bookingUpdated);
+              if (message.data) seen.push(message.data.bookingUpdated.request);
               if (message.errors) failures.push(...message.errors);
             },
             error: (error) => failures.push(error),
@@ -404,14 +406,14 @@ export function registerCrossNodeTests(backend: Backend) {
       for (const seen of [owner, requester, nation]) {
         await vi.waitFor(
           () =>
-            expect(seen.filter((u) => u.requestId === request.id).map((u) => u.status)).toEqual([
+            expect(seen.filter((u) => u.id === request.id).map((u) => u.status)).toEqual([
               "PENDING",
               "CONFIRMED",
             ]),
           WAIT,
         );
       }
-      expect(owner.find((u) => u.requestId === request.id)?.forMemberId).toBe(member);
+      expect(owner.find((u) => u.id === request.id)?.forMemberId).toBe(member);
       // The national body follows the flows, never who.
       expect(nation.every((u) => u.forMemberId === null)).toBe(true);
       expect(stranger).toEqual([]);
@@ -449,7 +451,7 @@ export function registerCrossNodeTests(backend: Backend) {
     });
 
     it("hands the owner's resources and waiting requests to the agent that replaces it", async () => {
-      const resourceId = await share({ name: "Plieuse", cancelDeadlineMinutes: 60 });
+      const resourceId = await share({ name: "Plieuse", rules: { cancelDeadlineMinutes: 60 } });
       const kept = await requestAtB(resourceId, slot(200));
       await vi.waitFor(
         async () => expect((await requestSeenBy(b, kept.id))?.status).toBe("CONFIRMED"),

@@ -187,6 +187,50 @@ describe("bearer tokens", () => {
 });
 
 describe("roles", () => {
+  it("gives a satellite's fabrique and its commune's department and region, as the hub does", async () => {
+    // The fabrique's own record comes from the hub's log, like every space owned elsewhere.
+    t.hub.appendLog({
+      originNodeId: null,
+      entity: "SPACE",
+      entityId: t.fabrique.id,
+      op: "UPSERT",
+      payload: {
+        kind: "FABRIQUE",
+        fabriqueId: null,
+        name: t.fabrique.name,
+        communeCode: "07186",
+        services: [],
+        openingHours: [],
+        status: "OPEN",
+      },
+      targetNodeId: null,
+    });
+    expect((await t.agent.sync.pullNow()).kind).toBe("caught-up");
+    const s = await createSatellite("Le Bercail");
+    const read = (token: string) =>
+      t.gql<{ space: Record<string, unknown> }>(
+        `query($id: ID!) { space(id: $id) { fabriqueId fabrique { id kind }
+           commune { code department { code name region { code } } region { code name } } } }`,
+        { id: s.id },
+        token,
+      );
+    expect((await read(admin)).data?.space).toEqual({
+      fabriqueId: t.fabrique.id,
+      fabrique: { id: t.fabrique.id, kind: "FABRIQUE" },
+      commune: {
+        code: "07186",
+        department: { code: "07", name: "Ardèche", region: { code: "84" } },
+        region: { code: "84", name: "Auvergne-Rhône-Alpes" },
+      },
+    });
+    // A satellite's token sees its own space, not its fabrique's record.
+    const satellite = await t.token({ role: "SATELLITE", spaceId: s.id });
+    expect((await read(satellite)).data?.space).toMatchObject({
+      fabriqueId: t.fabrique.id,
+      fabrique: null,
+    });
+  });
+
   it("lets the fabrique's team register, update and close satellites, each change in the outbox", async () => {
     const s = await createSatellite("Tiers-lieu de Désaignes");
     expect(s).toMatchObject({

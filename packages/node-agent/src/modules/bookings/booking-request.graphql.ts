@@ -32,15 +32,28 @@ export const BookingRequestRef = builder
       direction: t.expose("direction", { type: RequestDirectionEnum }),
       resourceId: t.exposeID("resourceId"),
       kind: t.expose("kind", { type: BookingKindEnum }),
-      from: t.expose("from", { type: "DateTime" }),
-      to: t.expose("to", { type: "DateTime", description: "Excluded" }),
-      forMember: t.exposeID("forMember", { nullable: true }),
-      forSpace: t.exposeID("forSpace", {
+      startsAt: t.field({ type: "DateTime", resolve: (r) => r.from }),
+      endsAt: t.field({ type: "DateTime", description: "Excluded", resolve: (r) => r.to }),
+      forMemberId: t.id({
+        nullable: true,
+        description: "The member it is for (pseudonymous id)",
+        resolve: (r) => r.forMember,
+      }),
+      forSpaceId: t.id({
         nullable: true,
         description: "The space it is for; for a loan, where the resource goes",
+        resolve: (r) => r.forSpace,
       }),
-      requesterNodeId: t.exposeID("requesterNodeId"),
-      ownerNodeId: t.exposeID("ownerNodeId", { nullable: true }),
+      requesterNodeId: t.exposeID("requesterNodeId", { description: "The node that asked" }),
+      ownerNodeId: t.id({
+        description: "The node that owns the resource and decides",
+        resolve: (r, _args, ctx) => {
+          const owner = r.direction === "INCOMING" ? ctx.identity.nodeId : r.ownerNodeId;
+          // An outgoing request names its resource's owner, known from the replica.
+          if (owner === null) throw new Error(`request ${r.id} without an owner node`);
+          return owner;
+        },
+      }),
       status: t.expose("status", { type: RequestStatusEnum }),
       reason: t.exposeString("reason", {
         nullable: true,
@@ -62,7 +75,10 @@ export const BookingRequestRef = builder
         resolve: (r) => r.loan,
       }),
       decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true }),
-      createdAt: t.expose("createdAt", { type: "DateTime" }),
+      createdAt: t.expose("createdAt", {
+        type: "DateTime",
+        description: "When the requester made it",
+      }),
       updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     }),
   });
@@ -91,43 +107,43 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   requestBooking: t.field({
     type: BookingRequestRef,
-    description: `Asks another node's resource for [from, to), for a member homed in this network or a space of it (exactly one): the fabrique's team, or a satellite for its own space. ${CHECKED_HERE}`,
+    description: `Asks another node's resource for [startsAt, endsAt), for a member homed in this network or a space of it (exactly one of forMemberId and forSpaceId): the fabrique's team, or a satellite for its own space. ${CHECKED_HERE}`,
     authScopes: (_parent, args) =>
-      args.forSpace == null
+      args.forSpaceId == null
         ? { fabriqueAdmin: true }
-        : { fabriqueAdmin: true, ownSpace: String(args.forSpace) },
+        : { fabriqueAdmin: true, ownSpace: String(args.forSpaceId) },
     args: {
       resourceId: t.arg.id({ required: true }),
-      from: t.arg({ type: "DateTime", required: true }),
-      to: t.arg({ type: "DateTime", required: true }),
-      forMember: t.arg.id(),
-      forSpace: t.arg.id(),
+      startsAt: t.arg({ type: "DateTime", required: true }),
+      endsAt: t.arg({ type: "DateTime", required: true }),
+      forMemberId: t.arg.id(),
+      forSpaceId: t.arg.id(),
     },
     resolve: (_parent, args, ctx) =>
       ctx.bookingRequests.requestBooking(viewerOf(ctx), {
         resourceId: String(args.resourceId),
-        from: args.from,
-        to: args.to,
-        ...(args.forMember == null ? {} : { forMember: String(args.forMember) }),
-        ...(args.forSpace == null ? {} : { forSpace: String(args.forSpace) }),
+        startsAt: args.startsAt,
+        endsAt: args.endsAt,
+        ...(args.forMemberId == null ? {} : { forMemberId: String(args.forMemberId) }),
+        ...(args.forSpaceId == null ? {} : { forSpaceId: String(args.forSpaceId) }),
       }),
   }),
   requestLoan: t.field({
     type: BookingRequestRef,
-    description: `Asks to borrow another node's movable resource: it goes to toSpace (a space of this network) for [from, to). ${CHECKED_HERE}`,
-    authScopes: (_parent, args) => ({ fabriqueAdmin: true, ownSpace: String(args.toSpace) }),
+    description: `Asks to borrow another node's movable resource: it goes to toSpaceId (a space of this network) for [startsAt, endsAt). ${CHECKED_HERE}`,
+    authScopes: (_parent, args) => ({ fabriqueAdmin: true, ownSpace: String(args.toSpaceId) }),
     args: {
       resourceId: t.arg.id({ required: true }),
-      toSpace: t.arg.id({ required: true }),
-      from: t.arg({ type: "DateTime", required: true }),
-      to: t.arg({ type: "DateTime", required: true }),
+      toSpaceId: t.arg.id({ required: true }),
+      startsAt: t.arg({ type: "DateTime", required: true }),
+      endsAt: t.arg({ type: "DateTime", required: true }),
     },
     resolve: (_parent, args, ctx) =>
       ctx.bookingRequests.requestLoan(viewerOf(ctx), {
         resourceId: String(args.resourceId),
-        toSpace: String(args.toSpace),
-        from: args.from,
-        to: args.to,
+        toSpaceId: String(args.toSpaceId),
+        startsAt: args.startsAt,
+        endsAt: args.endsAt,
       }),
   }),
   cancelBookingRequest: t.field({

@@ -229,13 +229,16 @@ export const bookingRequestRepository = {
       | "requesterNodeId"
       | "ownerNodeId"
       | "status"
-    >,
+    > & {
+      /** When the requester made it (an incoming request: its event's time); default now. */
+      createdAt?: Date;
+    },
   ): Promise<BookingRequestRecord> {
     const rows = await db.query<Row>(
       `INSERT INTO booking_request (id, direction, resource_id, kind, during, for_member,
-         for_space, requester_node_id, owner_node_id, status)
+         for_space, requester_node_id, owner_node_id, status, created_at)
        VALUES ($1, $2, $3, $4, tstzrange($5::timestamptz, $6::timestamptz, '[)'), $7, $8, $9, $10,
-         $11)
+         $11, coalesce($12::timestamptz, now()))
        RETURNING ${COLUMNS}`,
       [
         r.id,
@@ -249,6 +252,7 @@ export const bookingRequestRepository = {
         r.requesterNodeId,
         r.ownerNodeId,
         r.status,
+        r.createdAt?.toISOString() ?? null,
       ],
     );
     return toRecord(rows[0] as Row);

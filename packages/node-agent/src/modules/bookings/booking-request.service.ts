@@ -68,7 +68,7 @@ export type BookingRequestService = ReturnType<typeof createBookingRequestServic
 const Id = z.string().trim().min(1).max(64);
 
 const RequestLoanInput = z
-  .object({ resourceId: Id, toSpace: Id, from: z.date(), to: z.date() })
+  .object({ resourceId: Id, toSpaceId: Id, startsAt: z.date(), endsAt: z.date() })
   .strict();
 
 const DecideInput = z
@@ -152,7 +152,7 @@ export function createBookingRequestService(deps: {
   ): Promise<BookingRequestRecord> {
     assertRequester(viewer, input.forSpace ?? undefined);
     if (input.from.getTime() >= input.to.getTime()) {
-      throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
+      throw refused("INVALID_RANGE", "endsAt: must be after startsAt", { field: "endsAt" });
     }
     return writeAndPublish(async (tx, changes, pubs) => {
       const resource = await requestableResource(tx, input.resourceId);
@@ -160,19 +160,23 @@ export function createBookingRequestService(deps: {
         const member = await memberRepository.find(tx, input.forMember);
         if (!member) {
           throw new MaillageError("NOT_FOUND", `no member ${input.forMember}`, {
-            field: "forMember",
+            field: "forMemberId",
           });
         }
         if (!member.owned) {
           throw new MaillageError(
             "FORBIDDEN",
             "a request is made for a member homed in this fabrique's network",
-            { field: "forMember" },
+            { field: "forMemberId" },
           );
         }
       }
       if (input.forSpace !== null) {
-        await assertOwnSpace(tx, input.forSpace, input.kind === "LOAN" ? "toSpace" : "forSpace");
+        await assertOwnSpace(
+          tx,
+          input.forSpace,
+          input.kind === "LOAN" ? "toSpaceId" : "forSpaceId",
+        );
       }
       assertRules(resource, input, now());
       await assertCredential(tx, resource, input.forMember, input.from);
@@ -397,10 +401,10 @@ export function createBookingRequestService(deps: {
       return createRequest(viewer, {
         resourceId: input.resourceId,
         kind: "BOOKING",
-        from: input.from,
-        to: input.to,
-        forMember: input.forMember ?? null,
-        forSpace: input.forSpace ?? null,
+        from: input.startsAt,
+        to: input.endsAt,
+        forMember: input.forMemberId ?? null,
+        forSpace: input.forSpaceId ?? null,
       });
     },
 
@@ -409,10 +413,10 @@ export function createBookingRequestService(deps: {
       return createRequest(viewer, {
         resourceId: input.resourceId,
         kind: "LOAN",
-        from: input.from,
-        to: input.to,
+        from: input.startsAt,
+        to: input.endsAt,
         forMember: null,
-        forSpace: input.toSpace,
+        forSpace: input.toSpaceId,
       });
     },
 

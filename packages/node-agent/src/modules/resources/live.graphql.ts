@@ -18,11 +18,13 @@ const BookingUpdateRef = builder.objectRef<BookingUpdate>("BookingUpdate").imple
 const AvailabilityChangeRef = builder
   .objectRef<AvailabilityChange>("ResourceAvailabilityChange")
   .implement({
-    description: "A resource's occupied slots changed somewhere in [from, to).",
+    description:
+      "A resource's availability changed over [startsAt, endsAt): a booking or loan of it. Both null when the change is not limited to a range: its windows, closures or status changed, or its replica came, went or changed owner.",
     fields: (t) => ({
       resourceId: t.exposeID("resourceId"),
-      from: t.expose("from", { type: "DateTime" }),
-      to: t.expose("to", { type: "DateTime" }),
+      startsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.from }),
+      endsAt: t.field({ type: "DateTime", nullable: true, resolve: (c) => c.to }),
+      updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     }),
   });
 
@@ -43,15 +45,16 @@ builder.subscriptionFields((t) => ({
   resourceAvailabilityChanged: t.field({
     type: AvailabilityChangeRef,
     description:
-      "The occupied slots of a resource (this node's or a replica) changed: query resourceAvailability again. Any token of this agent. Ends when the token expires.",
+      "The availability of a resource (this node's or a replica) changed: query resourceAvailability again. `resourceId` follows one resource; without it, every resource known here. Any token of this agent. Ends when the token expires.",
     authScopes: { authenticated: true },
-    args: { resourceId: t.arg.id({ required: true }) },
+    args: { resourceId: t.arg.id({ description: "Only this resource" }) },
     subscribe: (_parent, args, ctx) => {
       const viewer = viewerOf(ctx);
+      const only = args.resourceId == null ? null : String(args.resourceId);
       return untilExpiry(
-        ctx.pubsub.subscribe("resourceAvailabilityChanged", String(args.resourceId)),
+        ctx.pubsub.subscribe("resourceAvailabilityChanged"),
         viewer.exp,
-        () => true,
+        (change) => only === null || change.resourceId === only,
       );
     },
     resolve: (change) => change,

@@ -17,12 +17,21 @@ export type BookingUpdate = {
   request: BookingRequestRecord | null;
 };
 
-/** The occupied slots of a resource changed somewhere in [from, to). */
-export type AvailabilityChange = { resourceId: string; from: Date; to: Date };
+/**
+ * A resource's availability changed somewhere in [from, to): a booking or loan of it. Both null
+ * when the change is not limited to a range: its windows, closures or status changed, or its
+ * replica came, went or moved to another owner.
+ */
+export type AvailabilityChange = {
+  resourceId: string;
+  from: Date | null;
+  to: Date | null;
+  updatedAt: Date;
+};
 
 export type ResourceTopics = {
   bookingUpdated: [BookingUpdate];
-  resourceAvailabilityChanged: [resourceId: string, change: AvailabilityChange];
+  resourceAvailabilityChanged: [AvailabilityChange];
 };
 
 export function createResourcePubSub() {
@@ -54,8 +63,12 @@ export class Publications {
     return this;
   }
 
-  availability(resourceId: string, from: Date, to: Date): this {
-    this.items.push({ topic: "resourceAvailabilityChanged", change: { resourceId, from, to } });
+  /** The availability of a resource changed over [from, to); null and null: at any time. */
+  availability(resourceId: string, from: Date | null, to: Date | null): this {
+    this.items.push({
+      topic: "resourceAvailabilityChanged",
+      change: { resourceId, from, to, updatedAt: new Date() },
+    });
     return this;
   }
 }
@@ -76,7 +89,7 @@ export function bringsDecisions(items: readonly Publication[]): boolean {
 export function publishAll(pubsub: ResourcePubSub, items: readonly Publication[]): void {
   for (const item of items) {
     if (item.topic === "bookingUpdated") pubsub.publish("bookingUpdated", item.update);
-    else pubsub.publish("resourceAvailabilityChanged", item.change.resourceId, item.change);
+    else pubsub.publish("resourceAvailabilityChanged", item.change);
   }
 }
 

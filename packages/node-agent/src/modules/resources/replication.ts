@@ -102,13 +102,13 @@ async function applyOne(
       const state = ResourcePayload.parse(event.payload);
       if (handover) {
         const adopted = await resourceRepository.adoptHandover(tx, event.entityId, state);
-        if (adopted) pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+        if (adopted) pubs.availability(event.entityId, null, null);
         return adopted ? "handover" : "kept-owned";
       }
       if (state.sharingScope === "LOCAL") {
         const deleted = await resourceRepository.deleteReplica(tx, event.entityId);
         if (deleted) {
-          pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+          pubs.availability(event.entityId, null, null);
           return "deleted";
         }
         return (await resourceRepository.find(tx, event.entityId)) ? "kept-owned" : "not-needed";
@@ -116,13 +116,13 @@ async function applyOne(
       const written = await resourceRepository.upsertReplica(tx, event.entityId, origin, state);
       if (!written) return "kept-owned";
       if (origin !== null) await bookingRequestRepository.followOwner(tx, event.entityId, origin);
-      pubs.availability(event.entityId, new Date(0), new Date(8.64e15));
+      pubs.availability(event.entityId, null, null);
       return "replica";
     }
     case "BOOKING": {
       if (event.op === "DELETE") {
         const resourceId = await resourceRepository.deleteReplicaBooking(tx, event.entityId);
-        if (resourceId) pubs.availability(resourceId, new Date(0), new Date(8.64e15));
+        if (resourceId) pubs.availability(resourceId, null, null);
         return "replica";
       }
       const state = BookingPayload.parse(event.payload);
@@ -198,6 +198,7 @@ async function applyOne(
           requesterNodeId: origin ?? "hub",
           ownerNodeId: nodeId,
           status: state.cancelled && !answered ? "CANCELLED" : "PENDING",
+          createdAt: new Date(event.occurredAt),
         });
         if (answered) stored = await withdrawAnswered(tx, stored.id, answered);
         pubs.request(stored);

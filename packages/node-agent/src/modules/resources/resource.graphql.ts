@@ -10,7 +10,7 @@ import {
 } from "@maillage/schema";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
-import { withoutNulls } from "../spaces/space.graphql.ts";
+import { SpaceRef, withoutNulls } from "../spaces/space.graphql.ts";
 import {
   BOOKING_STATUSES,
   type BookingRecord,
@@ -52,10 +52,27 @@ export const LoanStateRef = builder.objectRef<LoanState>("LoanState").implement(
 });
 
 const TimeSlotRef = builder.objectRef<Interval>("TimeSlot").implement({
-  description: "A half-open slot [from, to).",
+  description: "A free period [startsAt, endsAt).",
   fields: (t) => ({
-    from: t.expose("from", { type: "DateTime" }),
-    to: t.expose("to", { type: "DateTime", description: "Excluded" }),
+    startsAt: t.field({ type: "DateTime", resolve: (s) => s.from }),
+    endsAt: t.field({ type: "DateTime", description: "Excluded", resolve: (s) => s.to }),
+    minutes: t.int({
+      resolve: (s) => Math.round((s.to.getTime() - s.from.getTime()) / 60_000),
+    }),
+  }),
+});
+
+const BookingRulesRef = builder.objectRef<ResourceRecord>("BookingRules").implement({
+  description: "When and how long a resource may be booked.",
+  fields: (t) => ({
+    minMinutes: t.exposeInt("minMinutes", { description: "Shortest booking, in minutes" }),
+    maxMinutes: t.exposeInt("maxMinutes", { description: "Longest booking, in minutes" }),
+    leadMinutes: t.exposeInt("leadMinutes", {
+      description: "How long ahead of its start a booking must be made, in minutes",
+    }),
+    cancelDeadlineMinutes: t.exposeInt("cancelDeadlineMinutes", {
+      description: "A booking can be cancelled until this many minutes before its start",
+    }),
   }),
 });
 
@@ -74,7 +91,7 @@ const AvailabilityWindowRef = builder
     }),
   });
 
-const ClosureRef = builder.objectRef<Closure>("Closure").implement({
+const ClosureRef = builder.objectRef<Closure>("ResourceClosure").implement({
   description: "Days the resource is closed, from and to included (Europe/Paris dates).",
   fields: (t) => ({
     from: t.exposeString("from", { description: "YYYY-MM-DD" }),
@@ -93,7 +110,7 @@ const AvailabilityWindowInput = builder.inputType("AvailabilityWindowInput", {
   }),
 });
 
-const ClosureInput = builder.inputType("ClosureInput", {
+const ClosureInput = builder.inputType("ResourceClosureInput", {
   fields: (t) => ({
     from: t.string({ required: true, description: "YYYY-MM-DD (Europe/Paris date)" }),
     to: t.string({ description: "YYYY-MM-DD, included; default: from (a single day)" }),
@@ -107,6 +124,13 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
   fields: (t) => ({
     id: t.exposeID("id"),
     spaceId: t.exposeID("spaceId", { description: "The space hosting it" }),
+    space: t.field({
+      type: SpaceRef,
+      nullable: true,
+      description:
+        "The space hosting it, when this agent knows it and the caller may see it (the fabrique's team; a satellite, its own space); null otherwise",
+      resolve: (r, _args, ctx) => (ctx.viewer ? ctx.satellites.find(ctx.viewer, r.spaceId) : null),
+    }),
     name: t.exposeString("name"),
     category: t.expose("category", { type: ResourceCategoryEnum }),
     description: t.exposeString("description", { nullable: true }),
@@ -116,14 +140,7 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
       description:
         "The credential type a member needs to book it (CREDENTIAL_REQUIRED without a valid one; a booking for a space is not gated)",
     }),
-    minMinutes: t.exposeInt("minMinutes", { description: "Shortest booking, in minutes" }),
-    maxMinutes: t.exposeInt("maxMinutes", { description: "Longest booking, in minutes" }),
-    leadMinutes: t.exposeInt("leadMinutes", {
-      description: "How long ahead of its start a booking must be made, in minutes",
-    }),
-    cancelDeadlineMinutes: t.exposeInt("cancelDeadlineMinutes", {
-      description: "A booking can be cancelled until this many minutes before its start",
-    }),
+    rules: t.field({ type: BookingRulesRef, resolve: (r) => r }),
     status: t.expose("status", { type: ResourceStatusEnum }),
     movable: t.exposeBoolean("movable", { description: "Whether it can be lent (LOAN)" }),
     approvalRequired: t.exposeBoolean("approvalRequired", {
@@ -133,9 +150,14 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
     owned: t.exposeBoolean("owned", {
       description: "True for this node's own resources; false for another node's (a replica)",
     }),
-    ownerNodeId: t.exposeID("ownerNodeId", {
-      nullable: true,
-      description: "The node owning a replica; null for this node's own",
+    ownerNodeId: t.id({
+      description: "The node agent that owns it (the only writer): this node for its own",
+      resolve: (r, _args, ctx) => {
+        const owner = r.owned ? ctx.identity.nodeId : r.ownerNodeId;
+        // A replica always comes from its owner's RESOURCE event, which names that node.
+        if (owner === null) throw new Error(`replica ${r.id} without an owner node`);
+        return owner;
+      },
     }),
     windows: t.field({
       type: [AvailabilityWindowRef],
@@ -155,15 +177,27 @@ export const ResourceRef = builder.objectRef<ResourceRecord>("Resource").impleme
 
 export const BookingRef = builder.objectRef<BookingRecord>("Booking").implement({
   description:
-    "A slot [from, to) of one of this node's resources, for one member or one space: a booking, or a loan (kind LOAN: the resource goes to forSpace).",
+    "A slot [startsAt, endsAt) of one of this node's resources, for one member or one space: a booking, or a loan (kind LOAN: the resource goes to forSpaceId).",
   authScopes: (booking, ctx) => ctx.viewer !== null && canSeeBooking(ctx.viewer, booking),
   fields: (t) => ({
     id: t.exposeID("id"),
     resourceId: t.exposeID("resourceId"),
-    from: t.expose("from", { type: "DateTime" }),
-    to: t.expose("to", { type: "DateTime", description: "Excluded: the next slot may start here" }),
-    forMember: t.exposeID("forMember", { nullable: true }),
-    forSpace: t.exposeID("forSpace", { nullable: true }),
+    startsAt: t.field({ type: "DateTime", resolve: (b) => b.from }),
+    endsAt: t.field({
+      type: "DateTime",
+      description: "Excluded: the next slot may start here",
+      resolve: (b) => b.to,
+    }),
+    forMemberId: t.id({
+      nullable: true,
+      description: "The member it is for (pseudonymous id)",
+      resolve: (b) => b.forMember,
+    }),
+    forSpaceId: t.id({
+      nullable: true,
+      description: "The space it is for; for a loan, where the resource goes",
+      resolve: (b) => b.forSpace,
+    }),
     status: t.expose("status", { type: BookingStatusEnum }),
     kind: t.expose("kind", { type: BookingKindEnum }),
     requestId: t.exposeID("requestId", {
@@ -187,9 +221,9 @@ const LoanRef = builder.objectRef<LoanView>("Loan").implement({
   fields: (t) => ({
     id: t.exposeID("id", { description: "The loan's booking id" }),
     resourceId: t.exposeID("resourceId"),
-    toSpace: t.id({ description: "The borrowing space", resolve: (l) => l.forSpace ?? "" }),
-    from: t.expose("from", { type: "DateTime" }),
-    to: t.expose("to", { type: "DateTime", description: "When it is due back" }),
+    toSpaceId: t.id({ description: "The borrowing space", resolve: (l) => l.forSpace ?? "" }),
+    startsAt: t.field({ type: "DateTime", resolve: (l) => l.from }),
+    endsAt: t.field({ type: "DateTime", description: "When it is due back", resolve: (l) => l.to }),
     status: t.field({
       type: LoanStatusEnum,
       resolve: (l) => l.loan?.status ?? "CONFIRMED",
@@ -217,13 +251,18 @@ const LoanRef = builder.objectRef<LoanView>("Loan").implement({
   }),
 });
 
-const ruleFields = {
-  minMinutes: "Shortest booking in minutes (default 15)",
-  maxMinutes: "Longest booking in minutes (default 480)",
-  leadMinutes: "Minutes ahead a booking must be made (default 0)",
-  cancelDeadlineMinutes:
-    "Cancellation allowed until this many minutes before the start (default 0)",
-} as const;
+const BookingRulesInput = builder.inputType("BookingRulesInput", {
+  description:
+    "A resource's booking rules. At creation, an absent rule takes its default; at a change, it keeps its value.",
+  fields: (t) => ({
+    minMinutes: t.int({ description: "Shortest booking in minutes (default 15)" }),
+    maxMinutes: t.int({ description: "Longest booking in minutes (default 480)" }),
+    leadMinutes: t.int({ description: "Minutes ahead a booking must be made (default 0)" }),
+    cancelDeadlineMinutes: t.int({
+      description: "Cancellation allowed until this many minutes before the start (default 0)",
+    }),
+  }),
+});
 
 const CreateResourceInputRef = builder.inputType("CreateResourceInput", {
   fields: (t) => ({
@@ -233,10 +272,7 @@ const CreateResourceInputRef = builder.inputType("CreateResourceInput", {
     description: t.string(),
     sharingScope: t.field({ type: SharingScopeEnum, description: "Default LOCAL" }),
     requiredCredential: t.string(),
-    minMinutes: t.int({ description: ruleFields.minMinutes }),
-    maxMinutes: t.int({ description: ruleFields.maxMinutes }),
-    leadMinutes: t.int({ description: ruleFields.leadMinutes }),
-    cancelDeadlineMinutes: t.int({ description: ruleFields.cancelDeadlineMinutes }),
+    rules: t.field({ type: BookingRulesInput, description: "Default: every rule's default" }),
     status: t.field({ type: ResourceStatusEnum, description: "Default AVAILABLE" }),
     movable: t.boolean({ description: "Default false" }),
     approvalRequired: t.boolean({
@@ -259,10 +295,7 @@ const UpdateResourceInputRef = builder.inputType("UpdateResourceInput", {
     description: t.string({ description: "null clears it" }),
     sharingScope: t.field({ type: SharingScopeEnum }),
     requiredCredential: t.string({ description: "null clears it" }),
-    minMinutes: t.int(),
-    maxMinutes: t.int(),
-    leadMinutes: t.int(),
-    cancelDeadlineMinutes: t.int(),
+    rules: t.field({ type: BookingRulesInput, description: "The rules to change" }),
     status: t.field({ type: ResourceStatusEnum }),
     movable: t.boolean(),
     approvalRequired: t.boolean(),
@@ -346,7 +379,7 @@ builder.queryFields((t) => ({
 }));
 
 export const REFUSALS =
-  "Refused at once, writing nothing, the precise cause in extensions.reason: BAD_USER_INPUT (reason INVALID_RANGE: from ≥ to); BOOKING_RULE_VIOLATION (reason DURATION_OUT_OF_RANGE, LEAD_TIME, OUTSIDE_AVAILABILITY: not inside one availability window on an open day, Europe/Paris time, or NOT_MOVABLE for a loan); RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED); SLOT_TAKEN (overlaps a confirmed booking); RESOURCE_ON_LOAN (a loan covers the slot, or the resource is checked out and overdue); CREDENTIAL_REQUIRED (a member without a valid credential of the required type, named in extensions.credential; a booking for a space is not gated); NOT_FOUND (resource, member, space); FORBIDDEN (a satellite booking for another space or a member, or another node's resource).";
+  "Refused at once, writing nothing, the precise cause in extensions.reason: BAD_USER_INPUT (reason INVALID_RANGE: startsAt ≥ endsAt); BOOKING_RULE_VIOLATION (reason DURATION_OUT_OF_RANGE, LEAD_TIME, OUTSIDE_AVAILABILITY: not inside one availability window on an open day, Europe/Paris time, or NOT_MOVABLE for a loan); RESOURCE_NOT_AVAILABLE (MAINTENANCE or RETIRED); SLOT_TAKEN (overlaps a confirmed booking); RESOURCE_ON_LOAN (a loan covers the slot, or the resource is checked out and overdue); CREDENTIAL_REQUIRED (a member without a valid credential of the required type, named in extensions.credential; a booking for a space is not gated); NOT_FOUND (resource, member, space); FORBIDDEN (a satellite booking for another space or a member, or another node's resource).";
 
 builder.mutationFields((t) => ({
   createResource: t.field({
@@ -357,7 +390,11 @@ builder.mutationFields((t) => ({
     resolve: (_parent, args, ctx) =>
       ctx.resources.create(
         viewerOf(ctx),
-        withoutNulls({ ...args.input, spaceId: String(args.input.spaceId) }),
+        withoutNulls({
+          ...args.input,
+          spaceId: String(args.input.spaceId),
+          rules: args.input.rules ? withoutNulls(args.input.rules) : null,
+        }),
       ),
   }),
   updateResource: t.field({
@@ -377,6 +414,7 @@ builder.mutationFields((t) => ({
           {
             ...args.input,
             spaceId: args.input.spaceId == null ? undefined : String(args.input.spaceId),
+            rules: args.input.rules ? withoutNulls(args.input.rules) : undefined,
           },
           ["description", "requiredCredential"],
         ),
@@ -384,27 +422,27 @@ builder.mutationFields((t) => ({
   }),
   book: t.field({
     type: BookingRef,
-    description: `Books [from, to) of a resource for a member or a space (exactly one): the fabrique's team, or a satellite for its own space. Confirmed at once, or refused. ${REFUSALS}`,
+    description: `Books [startsAt, endsAt) of a resource for a member or a space (exactly one of forMemberId and forSpaceId): the fabrique's team, or a satellite for its own space. Confirmed at once, or refused. ${REFUSALS}`,
     authScopes: (_parent, args) =>
-      args.forSpace == null
+      args.forSpaceId == null
         ? { fabriqueAdmin: true }
-        : { fabriqueAdmin: true, ownSpace: String(args.forSpace) },
+        : { fabriqueAdmin: true, ownSpace: String(args.forSpaceId) },
     args: {
       resourceId: t.arg.id({ required: true }),
-      from: t.arg({ type: "DateTime", required: true }),
-      to: t.arg({ type: "DateTime", required: true }),
-      forMember: t.arg.id(),
-      forSpace: t.arg.id(),
+      startsAt: t.arg({ type: "DateTime", required: true }),
+      endsAt: t.arg({ type: "DateTime", required: true }),
+      forMemberId: t.arg.id(),
+      forSpaceId: t.arg.id(),
     },
     resolve: (_parent, args, ctx) =>
       ctx.resources.book(
         viewerOf(ctx),
         withoutNulls({
           resourceId: String(args.resourceId),
-          from: args.from,
-          to: args.to,
-          forMember: args.forMember == null ? null : String(args.forMember),
-          forSpace: args.forSpace == null ? null : String(args.forSpace),
+          startsAt: args.startsAt,
+          endsAt: args.endsAt,
+          forMemberId: args.forMemberId == null ? null : String(args.forMemberId),
+          forSpaceId: args.forSpaceId == null ? null : String(args.forSpaceId),
         }),
       ),
   }),
@@ -418,20 +456,20 @@ builder.mutationFields((t) => ({
   }),
   lend: t.field({
     type: LoanRef,
-    description: `Lends a movable resource of this node to a space (of any node) for [from, to), decided here (the fabrique's team): a CONFIRMED loan that blocks home bookings for its period. ${REFUSALS}`,
+    description: `Lends a movable resource of this node to a space (of any node) for [startsAt, endsAt), decided here (the fabrique's team): a CONFIRMED loan that blocks home bookings for its period. ${REFUSALS}`,
     authScopes: { fabriqueAdmin: true },
     args: {
       resourceId: t.arg.id({ required: true }),
-      toSpace: t.arg.id({ required: true }),
-      from: t.arg({ type: "DateTime", required: true }),
-      to: t.arg({ type: "DateTime", required: true }),
+      toSpaceId: t.arg.id({ required: true }),
+      startsAt: t.arg({ type: "DateTime", required: true }),
+      endsAt: t.arg({ type: "DateTime", required: true }),
     },
     resolve: (_parent, args, ctx) =>
       ctx.resources.lend(viewerOf(ctx), {
         resourceId: String(args.resourceId),
-        toSpace: String(args.toSpace),
-        from: args.from,
-        to: args.to,
+        toSpaceId: String(args.toSpaceId),
+        startsAt: args.startsAt,
+        endsAt: args.endsAt,
       }),
   }),
   checkOutLoan: t.field({

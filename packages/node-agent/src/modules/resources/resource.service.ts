@@ -76,6 +76,16 @@ const Minutes = z.number().int().min(0).max(MINUTES_MAX);
 /** The longest range `resourceAvailability` answers. */
 export const AVAILABILITY_MAX_DAYS = 31;
 
+/** A resource's booking rules, grouped as the API shows them (`rules { … }`). */
+const BookingRules = z
+  .object({
+    minMinutes: Minutes.min(1).default(15),
+    maxMinutes: Minutes.min(1).default(8 * 60),
+    leadMinutes: Minutes.default(0),
+    cancelDeadlineMinutes: Minutes.default(0),
+  })
+  .strict();
+
 const ResourceShape = z
   .object({
     spaceId: Id,
@@ -84,10 +94,7 @@ const ResourceShape = z
     description: z.string().trim().max(4000).nullable().default(null),
     sharingScope: z.enum(SHARING_SCOPES).default("LOCAL"),
     requiredCredential: z.string().trim().min(1).max(200).nullable().default(null),
-    minMinutes: Minutes.min(1).default(15),
-    maxMinutes: Minutes.min(1).default(8 * 60),
-    leadMinutes: Minutes.default(0),
-    cancelDeadlineMinutes: Minutes.default(0),
+    rules: BookingRules.prefault({}),
     status: z.enum(RESOURCE_STATUSES).default("AVAILABLE"),
     movable: z.boolean().default(false),
     approvalRequired: z.boolean().default(false),
@@ -96,10 +103,11 @@ const ResourceShape = z
   })
   .strict();
 
-export const ResourceInput = ResourceShape.refine((r) => r.maxMinutes >= r.minMinutes, {
-  path: ["maxMinutes"],
+/** A resource as the API gives it (rules grouped), checked, and flattened as it is stored. */
+export const ResourceInput = ResourceShape.refine((r) => r.rules.maxMinutes >= r.rules.minMinutes, {
+  path: ["rules", "maxMinutes"],
   message: "must not be less than minMinutes",
-});
+}).transform(({ rules, ...rest }): ResourceFields => ({ ...rest, ...rules }));
 
 const ResourceChanges = z
   .object({
@@ -109,10 +117,15 @@ const ResourceChanges = z
     description: z.string().nullable(),
     sharingScope: z.string(),
     requiredCredential: z.string().nullable(),
-    minMinutes: z.number(),
-    maxMinutes: z.number(),
-    leadMinutes: z.number(),
-    cancelDeadlineMinutes: z.number(),
+    rules: z
+      .object({
+        minMinutes: z.number(),
+        maxMinutes: z.number(),
+        leadMinutes: z.number(),
+        cancelDeadlineMinutes: z.number(),
+      })
+      .partial()
+      .strict(),
     status: z.string(),
     movable: z.boolean(),
     approvalRequired: z.boolean(),
@@ -125,18 +138,20 @@ const ResourceChanges = z
 export const BookInput = z
   .object({
     resourceId: Id,
-    from: z.date(),
-    to: z.date(),
-    forMember: Id.optional(),
-    forSpace: Id.optional(),
+    startsAt: z.date(),
+    endsAt: z.date(),
+    forMemberId: Id.optional(),
+    forSpaceId: Id.optional(),
   })
   .strict()
-  .refine((b) => (b.forMember === undefined) !== (b.forSpace === undefined), {
-    path: ["forMember"],
-    message: "give exactly one of forMember and forSpace",
+  .refine((b) => (b.forMemberId === undefined) !== (b.forSpaceId === undefined), {
+    path: ["forMemberId"],
+    message: "give exactly one of forMemberId and forSpaceId",
   });
 
-const LendInput = z.object({ resourceId: Id, toSpace: Id, from: z.date(), to: z.date() }).strict();
+const LendInput = z
+  .object({ resourceId: Id, toSpaceId: Id, startsAt: z.date(), endsAt: z.date() })
+  .strict();
 
 const AvailabilityInput = z
   .object({ resourceId: Id, from: z.date(), to: z.date() })
@@ -285,14 +300,14 @@ export function createResourceService(deps: {
   async function assertBeneficiary(
     db: SqlSession,
     viewer: Viewer,
-    input: { forMember?: string | undefined; forSpace?: string | undefined },
+    input: { forMemberId?: string | undefined; forSpaceId?: string | undefined },
   ) {
     if (viewer.role === "SATELLITE") {
-      if (input.forSpace !== viewer.spaceId) {
+      if (input.forSpaceId !== viewer.spaceId) {
         throw new MaillageError(
           "FORBIDDEN",
-          "a satellite books for its own space only (forSpace: its own id)",
-          { field: input.forSpace === undefined ? "forMember" : "forSpace" },
+          "a satellite books for its own space only (forSpaceId: its own id)",
+          { field: input.forSpaceId === undefined ? "forMemberId" : "forSpaceId" },
         );
       }
       return;
@@ -300,15 +315,19 @@ export function createResourceService(deps: {
     if (viewer.role !== "FABRIQUE_ADMIN") {
       throw new MaillageError("FORBIDDEN", "only the fabrique's team or a satellite book here");
     }
-    if (input.forMember !== undefined && !(await memberRepository.find(db, input.forMember))) {
-      throw new MaillageError("NOT_FOUND", `no member ${input.forMember}`, { field: "forMember" });
+    if (input.forMemberId !== undefined && !(await memberRepository.find(db, input.forMemberId))) {
+      throw new MaillageError("NOT_FOUND", `no member ${input.forMemberId}`, {
+        field: "forMemberId",
+      });
     }
     if (
-      input.forSpace !== undefined &&
-      input.forSpace !== fabriqueId &&
-      !(await spaceRepository.find(db, input.forSpace))
+      input.forSpaceId !== undefined &&
+      input.forSpaceId !== fabriqueId &&
+      !(await spaceRepository.find(db, input.forSpaceId))
     ) {
-      throw new MaillageError("NOT_FOUND", `no space ${input.forSpace}`, { field: "forSpace" });
+      throw new MaillageError("NOT_FOUND", `no space ${input.forSpaceId}`, {
+        field: "forSpaceId",
+      });
     }
   }
 
@@ -329,12 +348,14 @@ export function createResourceService(deps: {
   }
 
   async function save(id: string | null, fields: ResourceFields): Promise<ResourceRecord> {
-    return writeAndPublish(async (tx, changes) => {
+    return writeAndPublish(async (tx, changes, pubs) => {
       await assertHostSpace(tx, fields.spaceId);
       const saved =
         id === null
           ? await resourceRepository.insert(tx, ulid(), fields)
           : await resourceRepository.update(tx, id, fields);
+      // Its windows, closures or status may have changed: its availability, at any time.
+      if (id !== null) pubs.availability(saved.id, null, null);
       // Still unpublished: its bookings travel with it (and the mark is cleared).
       if (await publishIfUnpublished(tx, changes, saved.id, now())) return saved;
       await changes.append({
@@ -485,9 +506,17 @@ export function createResourceService(deps: {
         ownerNodeId: _owner,
         createdAt: _c,
         updatedAt: _u,
+        minMinutes,
+        maxMinutes,
+        leadMinutes,
+        cancelDeadlineMinutes,
         ...fields
       } = current;
-      return save(id, parseInput(ResourceInput, { ...fields, ...changes }));
+      const rules = { minMinutes, maxMinutes, leadMinutes, cancelDeadlineMinutes };
+      return save(
+        id,
+        parseInput(ResourceInput, { ...fields, ...changes, rules: { ...rules, ...changes.rules } }),
+      );
     },
 
     /** A resource's bookings and loans: all for the team, its own for a satellite or member. */
@@ -507,8 +536,8 @@ export function createResourceService(deps: {
 
     async book(viewer: Viewer, raw: unknown): Promise<BookingRecord> {
       const input = parseInput(BookInput, raw);
-      if (input.from.getTime() >= input.to.getTime()) {
-        throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
+      if (input.startsAt.getTime() >= input.endsAt.getTime()) {
+        throw refused("INVALID_RANGE", "endsAt: must be after startsAt", { field: "endsAt" });
       }
       return writeAndPublish(async (tx, changes, pubs) => {
         const at = now();
@@ -519,10 +548,10 @@ export function createResourceService(deps: {
           resource,
           {
             kind: "BOOKING",
-            from: input.from,
-            to: input.to,
-            forMember: input.forMember ?? null,
-            forSpace: input.forSpace ?? null,
+            from: input.startsAt,
+            to: input.endsAt,
+            forMember: input.forMemberId ?? null,
+            forSpace: input.forSpaceId ?? null,
             requestId: null,
           },
           at,
@@ -539,24 +568,26 @@ export function createResourceService(deps: {
       if (viewer.role !== "FABRIQUE_ADMIN") {
         throw new MaillageError("FORBIDDEN", "only the fabrique's team lends resources");
       }
-      if (input.from.getTime() >= input.to.getTime()) {
-        throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
+      if (input.startsAt.getTime() >= input.endsAt.getTime()) {
+        throw refused("INVALID_RANGE", "endsAt: must be after startsAt", { field: "endsAt" });
       }
       return writeAndPublish(async (tx, changes, pubs) => {
         const at = now();
         const resource = await ownResourceForBooking(tx, input.resourceId);
-        if (input.toSpace !== fabriqueId && !(await spaceRepository.find(tx, input.toSpace))) {
-          throw new MaillageError("NOT_FOUND", `no space ${input.toSpace}`, { field: "toSpace" });
+        if (input.toSpaceId !== fabriqueId && !(await spaceRepository.find(tx, input.toSpaceId))) {
+          throw new MaillageError("NOT_FOUND", `no space ${input.toSpaceId}`, {
+            field: "toSpaceId",
+          });
         }
         const loan = await placeBooking(
           tx,
           resource,
           {
             kind: "LOAN",
-            from: input.from,
-            to: input.to,
+            from: input.startsAt,
+            to: input.endsAt,
             forMember: null,
-            forSpace: input.toSpace,
+            forSpace: input.toSpaceId,
             requestId: null,
           },
           at,

@@ -28,7 +28,7 @@ export function registerResourceTests(backend: Backend) {
     type Errors = { errors?: { extensions?: Record<string, unknown> & { code?: string } }[] };
     const codes = (r: Errors) => r.errors?.map((e) => e.extensions?.code);
     const reasons = (r: Errors) => r.errors?.map((e) => e.extensions?.reason);
-    const BOOKING = "id resourceId from to forMember forSpace status";
+    const BOOKING = "id resourceId startsAt endsAt forMemberId forSpaceId status";
     const HOUR = 3_600_000;
     /** A whole hour, `hours` from now (tomorrow and beyond: clear of any lead time used below). */
     const at = (hours: number) => new Date(base + hours * HOUR).toISOString();
@@ -46,16 +46,16 @@ export function registerResourceTests(backend: Backend) {
     async function createResource(input: Record<string, unknown> = {}) {
       const r = await t.gql<{ createResource: Record<string, unknown> & { id: string } }>(
         `mutation($input: CreateResourceInput!) { createResource(input: $input) {
-           id spaceId name category sharingScope minMinutes maxMinutes leadMinutes
-           cancelDeadlineMinutes status movable requiredCredential description } }`,
+           id spaceId name category sharingScope
+           rules { minMinutes maxMinutes leadMinutes cancelDeadlineMinutes }
+           status movable requiredCredential description } }`,
         {
           input: {
             spaceId: t.fabrique.id,
             name: "Découpeuse laser",
             category: "MACHINE",
-            minMinutes: 30,
-            maxMinutes: 240,
             ...input,
+            rules: { minMinutes: 30, maxMinutes: 240, ...(input.rules as object) },
           },
         },
         admin,
@@ -66,9 +66,9 @@ export function registerResourceTests(backend: Backend) {
 
     function book(args: Record<string, unknown>, token = admin) {
       return t.gql<{ book: Record<string, unknown> & { id: string } }>(
-        `mutation($resourceId: ID!, $from: DateTime!, $to: DateTime!, $forMember: ID, $forSpace: ID) {
-           book(resourceId: $resourceId, from: $from, to: $to, forMember: $forMember, forSpace: $forSpace) { ${BOOKING} } }`,
-        { forSpace: t.fabrique.id, ...args },
+        `mutation($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $forMemberId: ID, $forSpaceId: ID) {
+           book(resourceId: $resourceId, startsAt: $startsAt, endsAt: $endsAt, forMemberId: $forMemberId, forSpaceId: $forSpaceId) { ${BOOKING} } }`,
+        { forSpaceId: t.fabrique.id, ...args },
         token,
       );
     }
@@ -92,7 +92,7 @@ export function registerResourceTests(backend: Backend) {
         sharingScope: "LOCAL",
         status: "AVAILABLE",
         movable: false,
-        leadMinutes: 0,
+        rules: { minMinutes: 30, maxMinutes: 240, leadMinutes: 0, cancelDeadlineMinutes: 0 },
         requiredCredential: null,
       });
       await createResource({
@@ -112,6 +112,27 @@ export function registerResourceTests(backend: Backend) {
         status: "MAINTENANCE",
         description: "buse changée",
       });
+      // Rules are grouped as at the hub; a change of one rule keeps the others.
+      const ruled = await t.gql<{ updateResource: Record<string, unknown> }>(
+        `mutation($id: ID!) { updateResource(id: $id, input: { rules: { leadMinutes: 90 } })
+           { rules { minMinutes maxMinutes leadMinutes cancelDeadlineMinutes } ownerNodeId } }`,
+        { id: laser.id },
+        admin,
+      );
+      expect(ruled.data?.updateResource).toEqual({
+        rules: { minMinutes: 30, maxMinutes: 240, leadMinutes: 90, cancelDeadlineMinutes: 0 },
+        ownerNodeId: t.credentials.identity.nodeId,
+      });
+      // The hosting space, like the hub's Resource.space, for a caller who may see it.
+      const hosted = (token: string) =>
+        t.gql<{ resources: Record<string, unknown>[] }>(
+          "query($id: ID!) { resources(spaceId: $id) { spaceId space { id kind fabriqueId } } }",
+          { id: sat },
+          token,
+        );
+      expect((await hosted(admin)).data?.resources).toEqual([
+        { spaceId: sat, space: { id: sat, kind: "SATELLITE", fabriqueId: t.fabrique.id } },
+      ]);
       const member = await t.token({ role: "MEMBER", memberId: "M1" });
       const listed = await t.gql<{ resources: { name: string }[] }>(
         "query($id: ID!) { resources(spaceId: $id) { name movable } }",
@@ -119,16 +140,17 @@ export function registerResourceTests(backend: Backend) {
         member,
       );
       expect(listed.data?.resources).toEqual([{ name: "Kit de portables", movable: true }]);
+      expect((await hosted(member)).data?.resources).toEqual([{ spaceId: sat, space: null }]);
 
       // The rules are checked; a satellite's token does not manage resources.
       const bad = await t.gql(
-        `mutation($s: ID!) { createResource(input: { spaceId: $s, name: "x", category: ROOM, minMinutes: 60, maxMinutes: 30 }) { id } }`,
+        `mutation($s: ID!) { createResource(input: { spaceId: $s, name: "x", category: ROOM, rules: { minMinutes: 60, maxMinutes: 30 } }) { id } }`,
         { s: t.fabrique.id },
         admin,
       );
       expect(bad.errors?.[0]?.extensions).toMatchObject({
         code: "BAD_USER_INPUT",
-        field: "maxMinutes",
+        field: "rules.maxMinutes",
       });
       const satToken = await t.token({ role: "SATELLITE", spaceId: sat });
       const bySat = await t.gql(
@@ -155,8 +177,8 @@ export function registerResourceTests(backend: Backend) {
           // Every slot covers [+25h, +26h]: all overlap, none equal to another.
           book({
             resourceId: laser.id,
-            from: new Date(Date.parse(at(24)) + i * 60_000).toISOString(),
-            to: at(26),
+            startsAt: new Date(Date.parse(at(24)) + i * 60_000).toISOString(),
+            endsAt: at(26),
           }),
         ),
       );
@@ -178,17 +200,17 @@ export function registerResourceTests(backend: Backend) {
 
     it("lets adjacent slots both stand, and a cancellation free the slot", async () => {
       const room = await createResource({ name: "Salle de réunion", category: "ROOM" });
-      const first = await book({ resourceId: room.id, from: at(30), to: at(31) });
-      const next = await book({ resourceId: room.id, from: at(31), to: at(32) });
+      const first = await book({ resourceId: room.id, startsAt: at(30), endsAt: at(31) });
+      const next = await book({ resourceId: room.id, startsAt: at(31), endsAt: at(32) });
       expect(first.errors).toBeUndefined();
       expect(next.errors).toBeUndefined();
       expect(first.data?.book).toMatchObject({
-        from: at(30),
-        to: at(31),
-        forSpace: t.fabrique.id,
-        forMember: null,
+        startsAt: at(30),
+        endsAt: at(31),
+        forSpaceId: t.fabrique.id,
+        forMemberId: null,
       });
-      const overlapping = await book({ resourceId: room.id, from: at(30.5), to: at(31.5) });
+      const overlapping = await book({ resourceId: room.id, startsAt: at(30.5), endsAt: at(31.5) });
       expect(reasons(overlapping)).toEqual(["SLOT_TAKEN"]);
 
       const cancelled = await cancel(first.data?.book.id as string);
@@ -200,7 +222,7 @@ export function registerResourceTests(backend: Backend) {
         code: "INVALID_TRANSITION",
         status: "CANCELLED",
       });
-      const again = await book({ resourceId: room.id, from: at(29.5), to: at(30.5) });
+      const again = await book({ resourceId: room.id, startsAt: at(29.5), endsAt: at(30.5) });
       expect(again.errors).toBeUndefined();
       expect((await rows(room.id)).map((b) => b.status)).toEqual([
         "CONFIRMED",
@@ -213,30 +235,41 @@ export function registerResourceTests(backend: Backend) {
       const van = await createResource({
         name: "Camion",
         category: "VEHICLE",
-        minMinutes: 60,
-        maxMinutes: 180,
-        leadMinutes: 48 * 60,
+        rules: { minMinutes: 60, maxMinutes: 180, leadMinutes: 48 * 60 },
       });
       const refusal = async (args: Record<string, unknown>) => {
         const r = await book({ resourceId: van.id, ...args });
         return `${codes(r)?.[0]}/${r.errors?.[0]?.extensions?.reason}`;
       };
-      expect(await refusal({ from: at(72), to: at(72.5) })).toBe(
+      expect(await refusal({ startsAt: at(72), endsAt: at(72.5) })).toBe(
         "BOOKING_RULE_VIOLATION/DURATION_OUT_OF_RANGE",
       );
-      expect(await refusal({ from: at(72), to: at(76) })).toBe(
+      expect(await refusal({ startsAt: at(72), endsAt: at(76) })).toBe(
         "BOOKING_RULE_VIOLATION/DURATION_OUT_OF_RANGE",
       );
-      expect(await refusal({ from: at(24), to: at(25) })).toBe("BOOKING_RULE_VIOLATION/LEAD_TIME");
-      expect(await refusal({ from: at(73), to: at(72) })).toBe("BAD_USER_INPUT/INVALID_RANGE");
-      expect(await refusal({ from: at(72), to: at(72) })).toBe("BAD_USER_INPUT/INVALID_RANGE");
-      const both = await book({ resourceId: van.id, from: at(72), to: at(73), forMember: "M1" });
+      expect(await refusal({ startsAt: at(24), endsAt: at(25) })).toBe(
+        "BOOKING_RULE_VIOLATION/LEAD_TIME",
+      );
+      expect(await refusal({ startsAt: at(73), endsAt: at(72) })).toBe(
+        "BAD_USER_INPUT/INVALID_RANGE",
+      );
+      expect(await refusal({ startsAt: at(72), endsAt: at(72) })).toBe(
+        "BAD_USER_INPUT/INVALID_RANGE",
+      );
+      const both = await book({
+        resourceId: van.id,
+        startsAt: at(72),
+        endsAt: at(73),
+        forMemberId: "M1",
+      });
       expect(codes(both)).toEqual(["BAD_USER_INPUT"]);
-      expect(codes(await book({ resourceId: "NOPE", from: at(72), to: at(73) }))).toEqual([
+      expect(codes(await book({ resourceId: "NOPE", startsAt: at(72), endsAt: at(73) }))).toEqual([
         "NOT_FOUND",
       ]);
       expect(
-        codes(await book({ resourceId: van.id, from: at(72), to: at(73), forSpace: "NOPE" })),
+        codes(
+          await book({ resourceId: van.id, startsAt: at(72), endsAt: at(73), forSpaceId: "NOPE" }),
+        ),
       ).toEqual(["NOT_FOUND"]);
 
       await t.gql(
@@ -244,7 +277,7 @@ export function registerResourceTests(backend: Backend) {
         { id: van.id },
         admin,
       );
-      expect(await refusal({ from: at(72), to: at(73) })).toBe(
+      expect(await refusal({ startsAt: at(72), endsAt: at(73) })).toBe(
         "RESOURCE_NOT_AVAILABLE/RESOURCE_NOT_AVAILABLE",
       );
       expect(await rows(van.id)).toEqual([]);
@@ -254,10 +287,10 @@ export function registerResourceTests(backend: Backend) {
       const desk = await createResource({
         name: "Poste 3",
         category: "DESK",
-        cancelDeadlineMinutes: 48 * 60,
+        rules: { cancelDeadlineMinutes: 48 * 60 },
       });
-      const soon = await book({ resourceId: desk.id, from: at(24), to: at(25) });
-      const later = await book({ resourceId: desk.id, from: at(96), to: at(97) });
+      const soon = await book({ resourceId: desk.id, startsAt: at(24), endsAt: at(25) });
+      const later = await book({ resourceId: desk.id, startsAt: at(96), endsAt: at(97) });
       const late = await cancel(soon.data?.book.id as string);
       expect(codes(late)).toEqual(["CANCEL_DEADLINE_PASSED"]);
       expect(late.errors?.[0]?.extensions).toMatchObject({ reason: "CANCEL_DEADLINE_PASSED" });
@@ -310,7 +343,7 @@ export function registerResourceTests(backend: Backend) {
       const room = await createResource({
         name: "Salle de réunion",
         category: "ROOM",
-        leadMinutes: 24 * 60,
+        rules: { leadMinutes: 24 * 60 },
         windows: [{ rrule: "FREQ=WEEKLY;BYDAY=TU,WE,TH,FR,SA", opens: "09:00", closes: "18:00" }],
         closures: [{ from: wednesday }, { from: plusDays(tuesday, 15), to: plusDays(tuesday, 20) }],
       });
@@ -331,8 +364,8 @@ export function registerResourceTests(backend: Backend) {
 
       const slot = (date: string, from: string, to: string) => ({
         resourceId: room.id,
-        from: inParis(date, from),
-        to: inParis(date, to),
+        startsAt: inParis(date, from),
+        endsAt: inParis(date, to),
       });
       const refusal = async (args: Record<string, unknown>) => {
         const r = await book(args);
@@ -348,7 +381,7 @@ export function registerResourceTests(backend: Backend) {
 
       const ok = await book(slot(tuesday, "10:00", "12:00"));
       expect(ok.errors).toBeUndefined();
-      expect(paris(Date.parse(ok.data?.book.from as string)).wall).toBe(`${tuesday} 10:00`);
+      expect(paris(Date.parse(ok.data?.book.startsAt as string)).wall).toBe(`${tuesday} 10:00`);
       // The edges of the window are inside it; the week after the closure is open again.
       expect((await book(slot(tuesday, "16:00", "18:00"))).errors).toBeUndefined();
       expect((await book(slot(nextWednesday, "09:00", "10:00"))).errors).toBeUndefined();
@@ -410,27 +443,27 @@ export function registerResourceTests(backend: Backend) {
       const other = await createSatellite("La Grange");
       const sat = await t.token({ role: "SATELLITE", spaceId: own });
       const laser = await createResource();
-      const slot = { resourceId: laser.id, from: at(30), to: at(31) };
+      const slot = { resourceId: laser.id, startsAt: at(30), endsAt: at(31) };
 
-      expect(codes(await book({ ...slot, forSpace: other }, sat))).toEqual(["FORBIDDEN"]);
-      expect(codes(await book({ ...slot, forSpace: null, forMember: "M1" }, sat))).toEqual([
+      expect(codes(await book({ ...slot, forSpaceId: other }, sat))).toEqual(["FORBIDDEN"]);
+      expect(codes(await book({ ...slot, forSpaceId: null, forMemberId: "M1" }, sat))).toEqual([
         "FORBIDDEN",
       ]);
       const member = await t.token({ role: "MEMBER", memberId: "M1" });
-      expect(codes(await book({ ...slot, forSpace: own }, member))).toEqual(["FORBIDDEN"]);
+      expect(codes(await book({ ...slot, forSpaceId: own }, member))).toEqual(["FORBIDDEN"]);
       expect(await rows(laser.id)).toEqual([]);
 
-      const mine = await book({ ...slot, forSpace: own }, sat);
+      const mine = await book({ ...slot, forSpaceId: own }, sat);
       expect(mine.errors).toBeUndefined();
-      const theirs = await book({ ...slot, from: at(31), to: at(32), forSpace: other });
+      const theirs = await book({ ...slot, startsAt: at(31), endsAt: at(32), forSpaceId: other });
       expect(theirs.errors).toBeUndefined();
       // It sees and cancels its own bookings, not the others'.
-      const seen = await t.gql<{ bookings: { forSpace: string }[] }>(
-        "query($id: ID!) { bookings(resourceId: $id) { forSpace } }",
+      const seen = await t.gql<{ bookings: { forSpaceId: string }[] }>(
+        "query($id: ID!) { bookings(resourceId: $id) { forSpaceId } }",
         { id: laser.id },
         sat,
       );
-      expect(seen.data?.bookings).toEqual([{ forSpace: own }]);
+      expect(seen.data?.bookings).toEqual([{ forSpaceId: own }]);
       expect(codes(await cancel(theirs.data?.book.id as string, sat))).toEqual(["NOT_FOUND"]);
       expect((await cancel(mine.data?.book.id as string, sat)).errors).toBeUndefined();
     });

@@ -69,7 +69,7 @@ export type Slot = { kind: BookingKind; from: Date; to: Date };
 export function assertRules(resource: ResourceRecord, slot: Slot, at: Date): void {
   const { from, to } = slot;
   if (from.getTime() >= to.getTime()) {
-    throw refused("INVALID_RANGE", "to: must be after from", { field: "to" });
+    throw refused("INVALID_RANGE", "endsAt: must be after startsAt", { field: "endsAt" });
   }
   if (resource.status !== "AVAILABLE") {
     throw refused(

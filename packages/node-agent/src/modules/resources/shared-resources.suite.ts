@@ -44,8 +44,9 @@ export function registerSharedResourceTests(backend: Backend) {
 
     type Errors = { errors?: { extensions?: Record<string, unknown> & { code?: string } }[] };
     const codes = (r: Errors) => r.errors?.map((e) => e.extensions?.code);
-    const REQUEST = `id direction resourceId kind from to forMember forSpace status reason reasonCode
-      bookingId ownerNodeId requesterNodeId loan { status holderSpaceId checkedOutAt returnedAt }`;
+    const REQUEST = `id direction resourceId kind startsAt endsAt forMemberId forSpaceId status reason reasonCode
+      bookingId ownerNodeId requesterNodeId createdAt
+      loan { status holderSpaceId checkedOutAt returnedAt }`;
     type Request = {
       id: string;
       status: string;
@@ -71,9 +72,8 @@ export function registerSharedResourceTests(backend: Backend) {
               name: "Découpeuse laser",
               category: "MACHINE",
               sharingScope: "NETWORK",
-              minMinutes: 30,
-              maxMinutes: 240,
               ...input,
+              rules: { minMinutes: 30, maxMinutes: 240, ...(input.rules as object) },
             },
           },
           ownerAdmin,
@@ -95,9 +95,9 @@ export function registerSharedResourceTests(backend: Backend) {
 
     function requestBooking(args: Record<string, unknown>, token = requesterAdmin) {
       return requester.gql<{ requestBooking: Request }>(
-        `mutation($resourceId: ID!, $from: DateTime!, $to: DateTime!, $forMember: ID, $forSpace: ID) {
-           requestBooking(resourceId: $resourceId, from: $from, to: $to, forMember: $forMember,
-             forSpace: $forSpace) { ${REQUEST} } }`,
+        `mutation($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $forMemberId: ID, $forSpaceId: ID) {
+           requestBooking(resourceId: $resourceId, startsAt: $startsAt, endsAt: $endsAt, forMemberId: $forMemberId,
+             forSpaceId: $forSpaceId) { ${REQUEST} } }`,
         args,
         token,
       );
@@ -164,7 +164,12 @@ export function registerSharedResourceTests(backend: Backend) {
       // The hub is down: the request is stored PENDING and waits in the outbox.
       owner.hub.down = true;
       const made = await ok(
-        requestBooking({ resourceId: laser, from: at(30), to: at(32), forMember: member }),
+        requestBooking({
+          resourceId: laser,
+          startsAt: at(30),
+          endsAt: at(32),
+          forMemberId: member,
+        }),
       );
       expect(made.requestBooking).toMatchObject({
         direction: "OUTGOING",
@@ -204,7 +209,15 @@ export function registerSharedResourceTests(backend: Backend) {
       });
       const incoming = await requests(owner, ownerAdmin, "INCOMING");
       expect(incoming).toMatchObject([
-        { id: made.requestBooking.id, status: "CONFIRMED", bookingId: booking?.entityId },
+        {
+          id: made.requestBooking.id,
+          status: "CONFIRMED",
+          bookingId: booking?.entityId,
+          // Made by the requester, not when it arrived here: the same instant as at the hub.
+          createdAt: sent?.occurredAt.toISOString(),
+          ownerNodeId: owner.credentials.identity.nodeId,
+          requesterNodeId: requester.credentials.identity.nodeId,
+        },
       ]);
 
       await push(owner);
@@ -214,22 +227,22 @@ export function registerSharedResourceTests(backend: Backend) {
 
       // The replicated occupancy shows at the requester; an overlapping request is declined.
       const free = await ok(
-        requester.gql<{ resourceAvailability: { from: string; to: string }[] }>(
-          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+        requester.gql<{ resourceAvailability: { startsAt: string; endsAt: string }[] }>(
+          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt endsAt } }",
           { id: laser, from: at(29), to: at(34) },
           requesterAdmin,
         ),
       );
       expect(free.resourceAvailability).toEqual([
-        { from: at(29), to: at(30) },
-        { from: at(32), to: at(34) },
+        { startsAt: at(29), endsAt: at(30) },
+        { startsAt: at(32), endsAt: at(34) },
       ]);
       const second = await ok(
         requestBooking({
           resourceId: laser,
-          from: at(31),
-          to: at(33),
-          forSpace: requester.fabrique.id,
+          startsAt: at(31),
+          endsAt: at(33),
+          forSpaceId: requester.fabrique.id,
         }),
       );
       await roundTrip();
@@ -246,34 +259,39 @@ export function registerSharedResourceTests(backend: Backend) {
         category: "ROOM",
         sharingScope: "LOCAL",
       });
-      const laser = await createResource({ leadMinutes: 48 * 60 });
+      const laser = await createResource({ rules: { leadMinutes: 48 * 60 } });
       await push(owner);
       await pull(requester);
       const before = (await outbox(requester)).length;
-      const slot = { from: at(72), to: at(73), forSpace: requester.fabrique.id };
+      const slot = { startsAt: at(72), endsAt: at(73), forSpaceId: requester.fabrique.id };
       // Another network's LOCAL resource is not even known here.
       expect(codes(await requestBooking({ resourceId: local, ...slot }))).toEqual(["NOT_FOUND"]);
-      const early = await requestBooking({ ...slot, resourceId: laser, from: at(24), to: at(25) });
+      const early = await requestBooking({
+        ...slot,
+        resourceId: laser,
+        startsAt: at(24),
+        endsAt: at(25),
+      });
       expect(early.errors?.[0]?.extensions).toMatchObject({
         code: "BOOKING_RULE_VIOLATION",
         reason: "LEAD_TIME",
       });
       expect(codes(await requestBooking({ resourceId: "NOPE", ...slot }))).toEqual(["NOT_FOUND"]);
       expect(
-        codes(await requestBooking({ resourceId: laser, ...slot, forSpace: owner.fabrique.id })),
+        codes(await requestBooking({ resourceId: laser, ...slot, forSpaceId: owner.fabrique.id })),
       ).toEqual(["NOT_FOUND"]);
       const loan = await requester.gql(
-        `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
-           requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { id } }`,
-        { r: laser, s: requester.fabrique.id, from: at(72), to: at(73) },
+        `mutation($r: ID!, $s: ID!, $startsAt: DateTime!, $endsAt: DateTime!) {
+           requestLoan(resourceId: $r, toSpaceId: $s, startsAt: $startsAt, endsAt: $endsAt) { id } }`,
+        { r: laser, s: requester.fabrique.id, startsAt: at(72), endsAt: at(73) },
         requesterAdmin,
       );
       expect(loan.errors?.[0]?.extensions).toMatchObject({ reason: "NOT_MOVABLE" });
       // This node's own resource is booked, not requested.
       const own = await owner.gql(
-        `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-           requestBooking(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-        { r: laser, from: at(72), to: at(73), s: owner.fabrique.id },
+        `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+           requestBooking(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+        { r: laser, startsAt: at(72), endsAt: at(73), s: owner.fabrique.id },
         ownerAdmin,
       );
       expect(own.errors?.[0]?.extensions).toMatchObject({
@@ -288,7 +306,7 @@ export function registerSharedResourceTests(backend: Backend) {
       );
       expect(codes(change)).toEqual(["FORBIDDEN"]);
       const long = await requester.gql(
-        "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from } }",
+        "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt } }",
         { id: laser, from: at(0), to: at(32 * 24) },
         requesterAdmin,
       );
@@ -306,17 +324,17 @@ export function registerSharedResourceTests(backend: Backend) {
       const first = await ok(
         requestBooking({
           resourceId: van,
-          from: at(30),
-          to: at(31),
-          forSpace: requester.fabrique.id,
+          startsAt: at(30),
+          endsAt: at(31),
+          forSpaceId: requester.fabrique.id,
         }),
       );
       const second = await ok(
         requestBooking({
           resourceId: van,
-          from: at(40),
-          to: at(41),
-          forSpace: requester.fabrique.id,
+          startsAt: at(40),
+          endsAt: at(41),
+          forSpaceId: requester.fabrique.id,
         }),
       );
       await roundTrip();
@@ -351,9 +369,9 @@ export function registerSharedResourceTests(backend: Backend) {
       // Accepting re-checks every rule: a slot taken meanwhile is refused, nothing written.
       await ok(
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: van, from: at(40), to: at(42), s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: van, startsAt: at(40), endsAt: at(42), s: owner.fabrique.id },
           ownerAdmin,
         ),
       );
@@ -392,9 +410,9 @@ export function registerSharedResourceTests(backend: Backend) {
       await ok(
         requestBooking({
           resourceId: laser,
-          from: at(30),
-          to: at(31),
-          forSpace: requester.fabrique.id,
+          startsAt: at(30),
+          endsAt: at(31),
+          forSpaceId: requester.fabrique.id,
         }),
       );
       await push(requester);
@@ -412,18 +430,18 @@ export function registerSharedResourceTests(backend: Backend) {
       const desk = await createResource({
         name: "Poste 3",
         category: "DESK",
-        cancelDeadlineMinutes: 48 * 60,
+        rules: { cancelDeadlineMinutes: 48 * 60 },
       });
       await share();
       const space = requester.fabrique.id;
       const soon = await ok(
-        requestBooking({ resourceId: desk, from: at(24), to: at(25), forSpace: space }),
+        requestBooking({ resourceId: desk, startsAt: at(24), endsAt: at(25), forSpaceId: space }),
       );
       const later = await ok(
-        requestBooking({ resourceId: desk, from: at(96), to: at(97), forSpace: space }),
+        requestBooking({ resourceId: desk, startsAt: at(96), endsAt: at(97), forSpaceId: space }),
       );
       const third = await ok(
-        requestBooking({ resourceId: desk, from: at(120), to: at(121), forSpace: space }),
+        requestBooking({ resourceId: desk, startsAt: at(120), endsAt: at(121), forSpaceId: space }),
       );
       await roundTrip();
       expect((await requests(requester, requesterAdmin, "OUTGOING")).map((r) => r.status)).toEqual([
@@ -478,7 +496,7 @@ export function registerSharedResourceTests(backend: Backend) {
 
       // A request withdrawn while PENDING arrives cancelled and is never decided.
       const pending = await ok(
-        requestBooking({ resourceId: desk, from: at(150), to: at(151), forSpace: space }),
+        requestBooking({ resourceId: desk, startsAt: at(150), endsAt: at(151), forSpaceId: space }),
       );
       await ok(cancel(pending.requestBooking.id));
       await push(requester);
@@ -518,14 +536,14 @@ export function registerSharedResourceTests(backend: Backend) {
         name: "Kit de portables",
         category: "KIT",
         movable: true,
-        maxMinutes: 7 * 24 * 60,
+        rules: { maxMinutes: 7 * 24 * 60 },
       });
       await share();
       const asked = await ok(
         requester.gql<{ requestLoan: Request }>(
-          `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
-             requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { ${REQUEST} } }`,
-          { r: kit, s: requester.fabrique.id, from: at(24), to: at(48) },
+          `mutation($r: ID!, $s: ID!, $startsAt: DateTime!, $endsAt: DateTime!) {
+             requestLoan(resourceId: $r, toSpaceId: $s, startsAt: $startsAt, endsAt: $endsAt) { ${REQUEST} } }`,
+          { r: kit, s: requester.fabrique.id, startsAt: at(24), endsAt: at(48) },
           requesterAdmin,
         ),
       );
@@ -541,9 +559,9 @@ export function registerSharedResourceTests(backend: Backend) {
 
       const book = (from: string, to: string) =>
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: kit, from, to, s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: kit, startsAt: from, endsAt: to, s: owner.fabrique.id },
           ownerAdmin,
         );
       expect(codes(await book(at(30), at(31)))).toEqual(["RESOURCE_ON_LOAN"]);
@@ -551,7 +569,7 @@ export function registerSharedResourceTests(backend: Backend) {
         (
           await ok(
             owner.gql<{ loans: Record<string, unknown>[] }>(
-              "query($id: ID!) { loans(resourceId: $id) { id status holderSpaceId overdue toSpace } }",
+              "query($id: ID!) { loans(resourceId: $id) { id status holderSpaceId overdue toSpaceId } }",
               { id: kit },
               ownerAdmin,
             ),
@@ -575,7 +593,7 @@ export function registerSharedResourceTests(backend: Backend) {
           status: "CHECKED_OUT",
           holderSpaceId: requester.fabrique.id,
           overdue: false,
-          toSpace: requester.fabrique.id,
+          toSpaceId: requester.fabrique.id,
         },
       ]);
       await push(owner);
@@ -619,9 +637,9 @@ export function registerSharedResourceTests(backend: Backend) {
       );
       const sameNetwork = await ok(
         owner.gql<{ lend: { id: string; status: string } }>(
-          `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
-             lend(resourceId: $r, toSpace: $s, from: $from, to: $to) { id status } }`,
-          { r: kit, s: satellite.createSatellite.id, from: at(100), to: at(110) },
+          `mutation($r: ID!, $s: ID!, $startsAt: DateTime!, $endsAt: DateTime!) {
+             lend(resourceId: $r, toSpaceId: $s, startsAt: $startsAt, endsAt: $endsAt) { id status } }`,
+          { r: kit, s: satellite.createSatellite.id, startsAt: at(100), endsAt: at(110) },
           ownerAdmin,
         ),
       );
@@ -638,19 +656,19 @@ export function registerSharedResourceTests(backend: Backend) {
       const ownMember = await registerMember(owner, ownerAdmin);
       const book = (args: Record<string, unknown>) =>
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $m: ID, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forMember: $m, forSpace: $s) { id } }`,
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $m: ID, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forMemberId: $m, forSpaceId: $s) { id } }`,
           { r: laser, ...args },
           ownerAdmin,
         );
-      const refused = await book({ from: at(30), to: at(31), m: ownMember });
+      const refused = await book({ startsAt: at(30), endsAt: at(31), m: ownMember });
       expect(refused.errors?.[0]?.extensions).toMatchObject({
         code: "CREDENTIAL_REQUIRED",
         credential: "laser-safety",
       });
       // A booking for a space names no person: not gated.
       expect(
-        (await book({ from: at(30), to: at(31), s: owner.fabrique.id })).errors,
+        (await book({ startsAt: at(30), endsAt: at(31), s: owner.fabrique.id })).errors,
       ).toBeUndefined();
       const grant = (t: TestAgent, token: string, memberId: string, expiresAt?: string) =>
         t.gql<{ grantCredential: { id: string } }>(
@@ -660,11 +678,13 @@ export function registerSharedResourceTests(backend: Backend) {
         );
       // Expired before the slot starts: still refused.
       await ok(grant(owner, ownerAdmin, ownMember, at(40)));
-      expect(codes(await book({ from: at(50), to: at(51), m: ownMember }))).toEqual([
+      expect(codes(await book({ startsAt: at(50), endsAt: at(51), m: ownMember }))).toEqual([
         "CREDENTIAL_REQUIRED",
       ]);
       const granted = await ok(grant(owner, ownerAdmin, ownMember));
-      expect((await book({ from: at(50), to: at(51), m: ownMember })).errors).toBeUndefined();
+      expect(
+        (await book({ startsAt: at(50), endsAt: at(51), m: ownMember })).errors,
+      ).toBeUndefined();
       const revoked = await ok(
         owner.gql(
           "mutation($id: ID!) { revokeCredential(id: $id) { id } }",
@@ -685,9 +705,9 @@ export function registerSharedResourceTests(backend: Backend) {
       await roundTrip();
       const early = await requestBooking({
         resourceId: laser,
-        from: at(60),
-        to: at(61),
-        forMember: member,
+        startsAt: at(60),
+        endsAt: at(61),
+        forMemberId: member,
       });
       expect(early.errors?.[0]?.extensions).toMatchObject({
         code: "CREDENTIAL_REQUIRED",
@@ -697,7 +717,12 @@ export function registerSharedResourceTests(backend: Backend) {
       expect(codes(await grant(requester, requesterAdmin, ownMember))).toEqual(["FORBIDDEN"]);
       const theirs = await ok(grant(requester, requesterAdmin, member));
       const accepted = await ok(
-        requestBooking({ resourceId: laser, from: at(60), to: at(61), forMember: member }),
+        requestBooking({
+          resourceId: laser,
+          startsAt: at(60),
+          endsAt: at(61),
+          forMemberId: member,
+        }),
       );
       await roundTrip();
       const confirmed = await requests(requester, requesterAdmin, "OUTGOING");
@@ -705,7 +730,12 @@ export function registerSharedResourceTests(backend: Backend) {
 
       // Checked again at the owner, from the replicated credentials: revoked meanwhile.
       const late = await ok(
-        requestBooking({ resourceId: laser, from: at(80), to: at(81), forMember: member }),
+        requestBooking({
+          resourceId: laser,
+          startsAt: at(80),
+          endsAt: at(81),
+          forMemberId: member,
+        }),
       );
       await ok(
         requester.gql(
@@ -829,27 +859,27 @@ export function registerSharedResourceTests(backend: Backend) {
       );
       expect(mine.resources).toEqual([{ name: "Découpeuse laser" }]);
       const free = await ok(
-        owner.gql<{ resourceAvailability: { from: string; to: string }[] }>(
-          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+        owner.gql<{ resourceAvailability: { startsAt: string; endsAt: string }[] }>(
+          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt endsAt } }",
           { id: "01JREPLICARESOURCE00000000", from: at(29), to: at(34) },
           ownerAdmin,
         ),
       );
       expect(free.resourceAvailability).toEqual([
-        { from: at(29), to: at(30) },
-        { from: at(33), to: at(34) },
+        { startsAt: at(29), endsAt: at(30) },
+        { startsAt: at(33), endsAt: at(34) },
       ]);
       // Nothing was decided for a resource this node does not own, and its own bookings stand.
       expect(await requests(owner, ownerAdmin, "INCOMING")).toEqual([]);
       expect(await eventsOf(owner, "BOOKING_DECISION")).toEqual([]);
       const ownFree = await ok(
         owner.gql<{ resourceAvailability: unknown[] }>(
-          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+          "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt endsAt } }",
           { id: laser, from: at(29), to: at(34) },
           ownerAdmin,
         ),
       );
-      expect(ownFree.resourceAvailability).toEqual([{ from: at(29), to: at(34) }]);
+      expect(ownFree.resourceAvailability).toEqual([{ startsAt: at(29), endsAt: at(34) }]);
     });
 
     /** Replicated state of another node's resource, as a RESOURCE event carries it. */
@@ -878,8 +908,8 @@ export function registerSharedResourceTests(backend: Backend) {
         ...event,
       } as Parameters<TestAgent["hub"]["appendLog"]>[0]);
     const availability = (t: TestAgent, token: string, id: string, from: string, to: string) =>
-      t.gql<{ resourceAvailability: { from: string; to: string }[] }>(
-        "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }",
+      t.gql<{ resourceAvailability: { startsAt: string; endsAt: string }[] }>(
+        "query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt endsAt } }",
         { id, from, to },
         token,
       );
@@ -927,9 +957,9 @@ export function registerSharedResourceTests(backend: Backend) {
       // A later booking of the old resource travels after it: the hub accepts it.
       await ok(
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: old, from: at(34), to: at(35), s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: old, startsAt: at(34), endsAt: at(35), s: owner.fabrique.id },
           ownerAdmin,
         ),
       );
@@ -941,9 +971,9 @@ export function registerSharedResourceTests(backend: Backend) {
       ]);
       const free = await ok(availability(requester, requesterAdmin, old, at(29), at(36)));
       expect(free.resourceAvailability).toEqual([
-        { from: at(29), to: at(30) },
-        { from: at(32), to: at(34) },
-        { from: at(35), to: at(36) },
+        { startsAt: at(29), endsAt: at(30) },
+        { startsAt: at(32), endsAt: at(34) },
+        { startsAt: at(35), endsAt: at(36) },
       ]);
     });
 
@@ -1015,9 +1045,9 @@ export function registerSharedResourceTests(backend: Backend) {
       const room = await createResource({ name: "Salle", category: "ROOM" });
       await ok(
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: room, from: at(30), to: at(31), s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: room, startsAt: at(30), endsAt: at(31), s: owner.fabrique.id },
           ownerAdmin,
         ),
       );
@@ -1059,8 +1089,8 @@ export function registerSharedResourceTests(backend: Backend) {
       expect(
         (await ok(availability(owner, ownerAdmin, room, at(29), at(32)))).resourceAvailability,
       ).toEqual([
-        { from: at(29), to: at(30) },
-        { from: at(31), to: at(32) },
+        { startsAt: at(29), endsAt: at(30) },
+        { startsAt: at(31), endsAt: at(32) },
       ]);
     });
 
@@ -1121,17 +1151,17 @@ export function registerSharedResourceTests(backend: Backend) {
       ).toEqual([{ owned: true }]);
       // Owned now: booked here, and its events are this node's.
       const booked = await owner.gql(
-        `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-           book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-        { r: handed, from: at(31), to: at(32), s: owner.fabrique.id },
+        `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+           book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+        { r: handed, startsAt: at(31), endsAt: at(32), s: owner.fabrique.id },
         ownerAdmin,
       );
       expect(codes(booked)).toEqual(["SLOT_TAKEN"]);
       await ok(
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: handed, from: at(34), to: at(35), s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: handed, startsAt: at(34), endsAt: at(35), s: owner.fabrique.id },
           ownerAdmin,
         ),
       );
@@ -1143,9 +1173,9 @@ export function registerSharedResourceTests(backend: Backend) {
       const made = await ok(
         requestBooking({
           resourceId: laser,
-          from: at(50),
-          to: at(51),
-          forSpace: requester.fabrique.id,
+          startsAt: at(50),
+          endsAt: at(51),
+          forSpaceId: requester.fabrique.id,
         }),
       );
       await roundTrip();
@@ -1185,7 +1215,9 @@ export function registerSharedResourceTests(backend: Backend) {
       const laser = await createResource();
       await share();
       const space = requester.fabrique.id;
-      await ok(requestBooking({ resourceId: truck, from: at(30), to: at(31), forSpace: space }));
+      await ok(
+        requestBooking({ resourceId: truck, startsAt: at(30), endsAt: at(31), forSpaceId: space }),
+      );
       await push(requester);
       const services = owner.agent.services.bookingRequests;
       const decide = services.decidePending;
@@ -1211,7 +1243,12 @@ export function registerSharedResourceTests(backend: Backend) {
         await pull(owner);
         expect(runs).toBe(1);
         const made = await ok(
-          requestBooking({ resourceId: laser, from: at(30), to: at(31), forSpace: space }),
+          requestBooking({
+            resourceId: laser,
+            startsAt: at(30),
+            endsAt: at(31),
+            forSpaceId: space,
+          }),
         );
         await push(requester);
         await pull(owner);
@@ -1235,14 +1272,14 @@ export function registerSharedResourceTests(backend: Backend) {
         name: "Kit de portables",
         category: "KIT",
         movable: true,
-        maxMinutes: 7 * 24 * 60,
+        rules: { maxMinutes: 7 * 24 * 60 },
       });
       await share();
       await ok(
         requester.gql<{ requestLoan: Request }>(
-          `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
-             requestLoan(resourceId: $r, toSpace: $s, from: $from, to: $to) { id } }`,
-          { r: kit, s: requester.fabrique.id, from: at(24), to: at(48) },
+          `mutation($r: ID!, $s: ID!, $startsAt: DateTime!, $endsAt: DateTime!) {
+             requestLoan(resourceId: $r, toSpaceId: $s, startsAt: $startsAt, endsAt: $endsAt) { id } }`,
+          { r: kit, s: requester.fabrique.id, startsAt: at(24), endsAt: at(48) },
           requesterAdmin,
         ),
       );
@@ -1282,15 +1319,15 @@ export function registerSharedResourceTests(backend: Backend) {
         name: "Kit",
         category: "KIT",
         movable: true,
-        maxMinutes: 7 * 24 * 60,
+        rules: { maxMinutes: 7 * 24 * 60 },
       });
       const lend = async (from: string, to: string) =>
         (
           await ok(
             owner.gql<{ lend: { id: string } }>(
-              `mutation($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) {
-                 lend(resourceId: $r, toSpace: $s, from: $from, to: $to) { id } }`,
-              { r: kit, s: owner.fabrique.id, from, to },
+              `mutation($r: ID!, $s: ID!, $startsAt: DateTime!, $endsAt: DateTime!) {
+                 lend(resourceId: $r, toSpaceId: $s, startsAt: $startsAt, endsAt: $endsAt) { id } }`,
+              { r: kit, s: owner.fabrique.id, startsAt: from, endsAt: to },
               ownerAdmin,
             ),
           )
@@ -1311,6 +1348,7 @@ export function registerSharedResourceTests(backend: Backend) {
 
     it("publishes live updates after commit, scoped by role", async () => {
       const laser = await createResource();
+      const room = await createResource({ name: "Salle", category: "ROOM" });
       const satellite = await owner.token({
         role: "SATELLITE",
         spaceId: "01JSOMEOTHERSPACE000000000",
@@ -1351,20 +1389,25 @@ export function registerSharedResourceTests(backend: Backend) {
         return { seen, stop: () => reader.cancel().then(() => done) };
       };
       const admin = await subscribe(
-        "subscription { bookingUpdated { resourceId booking { status forSpace } request { status direction } } }",
+        "subscription { bookingUpdated { resourceId booking { status forSpaceId } request { status direction } } }",
         ownerAdmin,
       );
       const sat = await subscribe("subscription { bookingUpdated { resourceId } }", satellite);
       const availability = await subscribe(
-        `subscription { resourceAvailabilityChanged(resourceId: "${laser}") { resourceId from to } }`,
+        `subscription { resourceAvailabilityChanged(resourceId: "${laser}") { resourceId startsAt endsAt } }`,
         satellite,
+      );
+      // Without resourceId, as at the hub: every resource known here.
+      const everything = await subscribe(
+        "subscription { resourceAvailabilityChanged { resourceId startsAt endsAt } }",
+        ownerAdmin,
       );
       await new Promise((r) => setTimeout(r, 100));
       await ok(
         owner.gql(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: laser, from: at(30), to: at(31), s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: laser, startsAt: at(30), endsAt: at(31), s: owner.fabrique.id },
           ownerAdmin,
         ),
       );
@@ -1374,23 +1417,40 @@ export function registerSharedResourceTests(backend: Backend) {
       await ok(
         requestBooking({
           resourceId: laser,
-          from: at(40),
-          to: at(41),
-          forSpace: requester.fabrique.id,
+          startsAt: at(40),
+          endsAt: at(41),
+          forSpaceId: requester.fabrique.id,
         }),
       );
       await push(requester);
       await pull(owner);
+      // Another resource's booking; a change of the laser's windows (any time: null, null).
+      await ok(
+        owner.gql(
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: room, startsAt: at(50), endsAt: at(51), s: owner.fabrique.id },
+          ownerAdmin,
+        ),
+      );
+      await ok(
+        owner.gql(
+          "mutation($id: ID!) { updateResource(id: $id, input: { windows: [] }) { id } }",
+          { id: laser },
+          ownerAdmin,
+        ),
+      );
       await new Promise((r) => setTimeout(r, 100));
       await admin.stop();
       await sat.stop();
       await availability.stop();
+      await everything.stop();
       expect(admin.seen).toEqual([
         {
           data: {
             bookingUpdated: {
               resourceId: laser,
-              booking: { status: "CONFIRMED", forSpace: owner.fabrique.id },
+              booking: { status: "CONFIRMED", forSpaceId: owner.fabrique.id },
               request: null,
             },
           },
@@ -1408,7 +1468,7 @@ export function registerSharedResourceTests(backend: Backend) {
           data: {
             bookingUpdated: {
               resourceId: laser,
-              booking: { status: "CONFIRMED", forSpace: requester.fabrique.id },
+              booking: { status: "CONFIRMED", forSpaceId: requester.fabrique.id },
               request: null,
             },
           },
@@ -1422,11 +1482,30 @@ export function registerSharedResourceTests(backend: Backend) {
             },
           },
         },
+        {
+          data: {
+            bookingUpdated: {
+              resourceId: room,
+              booking: { status: "CONFIRMED", forSpaceId: owner.fabrique.id },
+              request: null,
+            },
+          },
+        },
       ]);
       expect(sat.seen).toEqual([]);
+      const changed = (resourceId: string, startsAt: string | null, endsAt: string | null) => ({
+        data: { resourceAvailabilityChanged: { resourceId, startsAt, endsAt } },
+      });
       expect(availability.seen).toEqual([
-        { data: { resourceAvailabilityChanged: { resourceId: laser, from: at(30), to: at(31) } } },
-        { data: { resourceAvailabilityChanged: { resourceId: laser, from: at(40), to: at(41) } } },
+        changed(laser, at(30), at(31)),
+        changed(laser, at(40), at(41)),
+        changed(laser, null, null),
+      ]);
+      expect(everything.seen).toEqual([
+        changed(laser, at(30), at(31)),
+        changed(laser, at(40), at(41)),
+        changed(room, at(50), at(51)),
+        changed(laser, null, null),
       ]);
       const member = await owner.token({ role: "MEMBER", memberId: "M1" });
       const refused = await owner.gql("query { bookingRequests { id } }", {}, member);
@@ -1451,9 +1530,9 @@ export function registerSharedResourceTests(backend: Backend) {
       );
       const booked = await ok(
         owner.gql<{ book: { id: string } }>(
-          `mutation($r: ID!, $from: DateTime!, $to: DateTime!, $s: ID) {
-             book(resourceId: $r, from: $from, to: $to, forSpace: $s) { id } }`,
-          { r: old, from: at(34), to: at(35), s: owner.fabrique.id },
+          `mutation($r: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $s: ID) {
+             book(resourceId: $r, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $s) { id } }`,
+          { r: old, startsAt: at(34), endsAt: at(35), s: owner.fabrique.id },
           ownerAdmin,
         ),
       );
@@ -1467,9 +1546,9 @@ export function registerSharedResourceTests(backend: Backend) {
       await share();
       const free = await ok(availability(requester, requesterAdmin, old, at(29), at(36)));
       expect(free.resourceAvailability).toEqual([
-        { from: at(29), to: at(30) },
-        { from: at(32), to: at(34) },
-        { from: at(35), to: at(36) },
+        { startsAt: at(29), endsAt: at(30) },
+        { startsAt: at(32), endsAt: at(34) },
+        { startsAt: at(35), endsAt: at(36) },
       ]);
     });
 
@@ -1494,10 +1573,10 @@ export function registerSharedResourceTests(backend: Backend) {
       await pull(requester);
       const space = requester.fabrique.id;
       const kept = await ok(
-        requestBooking({ resourceId: handed, from: at(30), to: at(31), forSpace: space }),
+        requestBooking({ resourceId: handed, startsAt: at(30), endsAt: at(31), forSpaceId: space }),
       );
       const withdrawn = await ok(
-        requestBooking({ resourceId: handed, from: at(40), to: at(41), forSpace: space }),
+        requestBooking({ resourceId: handed, startsAt: at(40), endsAt: at(41), forSpaceId: space }),
       );
       const [keptId, withdrawnId] = [kept.requestBooking.id, withdrawn.requestBooking.id];
       appendTo(requester, {
@@ -1669,8 +1748,7 @@ export function registerSharedResourceTests(backend: Backend) {
                 name: "Imprimante 3D",
                 category: "MACHINE",
                 sharingScope: "NETWORK",
-                minMinutes: 30,
-                maxMinutes: 240,
+                rules: { minMinutes: 30, maxMinutes: 240 },
               },
             },
             spareAdmin,
@@ -1682,9 +1760,9 @@ export function registerSharedResourceTests(backend: Backend) {
           await ok(
             requestBooking({
               resourceId: made.createResource.id,
-              from: at(30 + 2 * i),
-              to: at(31 + 2 * i),
-              forSpace: requester.fabrique.id,
+              startsAt: at(30 + 2 * i),
+              endsAt: at(31 + 2 * i),
+              forSpaceId: requester.fabrique.id,
             }),
           );
         }

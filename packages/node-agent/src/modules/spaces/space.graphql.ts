@@ -39,21 +39,53 @@ type CommuneShape = {
   rural: boolean;
 };
 
+const RegionRef = builder.objectRef<{ code: string; name: string }>("Region").implement({
+  fields: (t) => ({ code: t.exposeString("code"), name: t.exposeString("name") }),
+});
+
+const DepartmentRef = builder
+  .objectRef<{ code: string; name: string; regionCode: string }>("Department")
+  .implement({
+    fields: (t) => ({
+      code: t.exposeString("code"),
+      name: t.exposeString("name"),
+      region: t.field({
+        type: RegionRef,
+        resolve: (d, _args, ctx) =>
+          ctx.geography.region(d.regionCode) ?? { code: d.regionCode, name: d.regionCode },
+      }),
+    }),
+  });
+
 const CommuneRef = builder.objectRef<CommuneShape>("Commune").implement({
   description: "A French commune (INSEE code), from the official administrative geography.",
   fields: (t) => ({
     code: t.exposeString("code", { description: "INSEE code" }),
     name: t.exposeString("name"),
-    departmentCode: t.exposeString("departmentCode"),
-    regionCode: t.exposeString("regionCode"),
     population: t.exposeInt("population"),
     rural: t.exposeBoolean("rural", {
       description: "Fewer than 2,000 inhabitants (INSEE's rural commune threshold).",
     }),
+    department: t.field({
+      type: DepartmentRef,
+      resolve: (c, _args, ctx) =>
+        ctx.geography.department(c.departmentCode) ?? {
+          code: c.departmentCode,
+          name: c.departmentCode,
+          regionCode: c.regionCode,
+        },
+    }),
+    region: t.field({
+      type: RegionRef,
+      resolve: (c, _args, ctx) =>
+        ctx.geography.region(c.regionCode) ?? { code: c.regionCode, name: c.regionCode },
+    }),
   }),
 });
 
-export const SpaceRef = builder.objectRef<SpaceRecord>("Space").implement({
+export const SpaceRef = builder.objectRef<SpaceRecord>("Space");
+
+SpaceRef.implement({
   description:
     "A tiers-lieu: a satellite this node owns, or a reference copy of a space owned elsewhere.",
   // Checked on every Space however it is reached.
@@ -75,6 +107,14 @@ export const SpaceRef = builder.objectRef<SpaceRecord>("Space").implement({
     fabriqueId: t.exposeID("fabriqueId", {
       nullable: true,
       description: "For a satellite, the fabrique that animates it.",
+    }),
+    fabrique: t.field({
+      type: SpaceRef,
+      nullable: true,
+      description:
+        "For a satellite, the fabrique that animates it, for a caller who may see it (the fabrique's team); null otherwise.",
+      resolve: (s, _args, ctx) =>
+        s.fabriqueId !== null && ctx.viewer ? ctx.satellites.find(ctx.viewer, s.fabriqueId) : null,
     }),
     owned: t.exposeBoolean("owned", {
       description: "True when this node owns the record (and alone may change it).",
