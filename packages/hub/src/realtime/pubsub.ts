@@ -20,12 +20,19 @@ export type NodeStatusEvent = {
 };
 
 /**
- * A booking request was created, withdrawn or decided. Instants are ISO strings (the event
- * crosses Redis as JSON). Carries the member's pseudonymous id: resolvers hide it from NATIONAL.
+ * A booking request was created, withdrawn or decided: the request as both teams see it.
+ * Instants are ISO strings (the event crosses Redis as JSON). Carries the member's
+ * pseudonymous id: resolvers hide it from NATIONAL.
  */
 export type BookingUpdateEvent = {
   requestId: string;
   resourceId: string;
+  requesterNodeId: string;
+  ownerNodeId: string;
+  cancelled: boolean;
+  bookingId: string | null;
+  requestedAt: string;
+  decidedAt: string | null;
   kind: string;
   status: string;
   reason: string | null;

@@ -65,14 +65,11 @@ function memberIdFor(viewer: Viewer | null, forMemberId: string | null): string 
   return viewer?.role === "FABRIQUE_ADMIN" ? forMemberId : null;
 }
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
-
-/** The fields a request and its live update share. */
-function requestFields<P extends BookingUpdateEvent>(
-  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
-) {
-  return {
-    requestId: t.id({ resolve: (e) => e.requestId }),
+const BookingRequestRef = builder.objectRef<BookingRequestView>("BookingRequest").implement({
+  description:
+    "A request from one node for another node's resource, and the owner's answer (same id).",
+  fields: (t) => ({
+    id: t.id({ resolve: (e) => e.requestId }),
     resourceId: t.id({ resolve: (e) => e.resourceId }),
     kind: t.field({ type: BookingKindEnum, resolve: (e) => e.kind as BookingKind }),
     status: t.field({
@@ -105,32 +102,40 @@ function requestFields<P extends BookingUpdateEvent>(
       description: "The fabrique whose network owns the resource",
       resolve: (e) => e.ownerFabriqueId,
     }),
+    requesterNodeId: t.id({
+      description: "The node that asked",
+      resolve: (e) => e.requesterNodeId,
+    }),
+    ownerNodeId: t.id({
+      description: "The node that owns the resource and decides",
+      resolve: (e) => e.ownerNodeId,
+    }),
     loan: t.field({ type: LoanStateRef, nullable: true, resolve: (e) => e.loan }),
-    updatedAt: t.field({ type: "DateTime", resolve: (e) => new Date(e.updatedAt) }),
-  };
-}
-
-const BookingUpdateRef = builder.objectRef<BookingUpdateEvent>("BookingUpdate").implement({
-  description: "A booking request created, withdrawn or decided.",
-  fields: (t) => requestFields(t),
-});
-
-const BookingRequestRef = builder.objectRef<BookingRequestView>("BookingRequest").implement({
-  description:
-    "A request from one node for another node's resource, and the owner's answer (same id).",
-  fields: (t) => ({
-    ...requestFields(t),
     cancelled: t.exposeBoolean("cancelled", { description: "Withdrawn by the requester" }),
     bookingId: t.exposeID("bookingId", {
       nullable: true,
       description: "The booking the owner made of it (CONFIRMED)",
     }),
-    requestedAt: t.field({ type: "DateTime", resolve: (r) => new Date(r.requestedAt) }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the requester made it",
+      resolve: (r) => new Date(r.requestedAt),
+    }),
     decidedAt: t.field({
       type: "DateTime",
       nullable: true,
       resolve: (r) => instant(r.decidedAt),
     }),
+    updatedAt: t.field({ type: "DateTime", resolve: (e) => new Date(e.updatedAt) }),
+  }),
+});
+
+const BookingUpdateRef = builder.objectRef<BookingUpdateEvent>("BookingUpdate").implement({
+  description:
+    "A booking request created, withdrawn or decided (the hub relays requests, not bookings: `request` is always set here).",
+  fields: (t) => ({
+    resourceId: t.id({ resolve: (e) => e.resourceId }),
+    request: t.field({ type: BookingRequestRef, nullable: true, resolve: (e) => e }),
   }),
 });
 
@@ -138,11 +143,11 @@ const AvailabilityChangeRef = builder
   .objectRef<AvailabilityChangedEvent>("ResourceAvailabilityChange")
   .implement({
     description:
-      "A resource's availability changed over [from, to); both null when its windows, closures or status changed (any time).",
+      "A resource's availability changed over [startsAt, endsAt): a booking or loan of it. Both null when the change is not limited to a range: its windows, closures or status changed, or it moved to another node.",
     fields: (t) => ({
       resourceId: t.exposeID("resourceId"),
-      from: t.field({ type: "DateTime", nullable: true, resolve: (e) => instant(e.from) }),
-      to: t.field({ type: "DateTime", nullable: true, resolve: (e) => instant(e.to) }),
+      startsAt: t.field({ type: "DateTime", nullable: true, resolve: (e) => instant(e.from) }),
+      endsAt: t.field({ type: "DateTime", nullable: true, resolve: (e) => instant(e.to) }),
       updatedAt: t.field({ type: "DateTime", resolve: (e) => new Date(e.updatedAt) }),
     }),
   });

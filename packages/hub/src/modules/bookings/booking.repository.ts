@@ -163,6 +163,8 @@ type RequestView = {
   ends_at: Date;
   for_member_id: string | null;
   for_space_id: string | null;
+  requester_node_id: string;
+  owner_node_id: string;
   requester_fabrique_id: string | null;
   owner_fabrique_id: string | null;
   requested_at: Date;
@@ -171,12 +173,7 @@ type RequestView = {
 };
 
 /** A booking request as both teams see it; instants as ISO strings (it crosses Redis). */
-export type BookingRequestView = BookingUpdateEvent & {
-  cancelled: boolean;
-  bookingId: string | null;
-  requestedAt: string;
-  decidedAt: string | null;
-};
+export type BookingRequestView = BookingUpdateEvent;
 
 /**
  * Requests matching `where` (on `q`, the booking_request row) with the fabriques of both
@@ -184,7 +181,8 @@ export type BookingRequestView = BookingUpdateEvent & {
  * space or member it is for); the owner's is the network of the resource's host space.
  */
 const requestView = (where: string) => `
-  SELECT q.id, q.resource_id, q.kind, q.status, q.cancelled, q.reason, q.reason_code,
+  SELECT q.id, q.resource_id, q.requester_node_id, q.owner_node_id, q.kind, q.status,
+         q.cancelled, q.reason, q.reason_code,
          q.booking_id, q.loan, q.starts_at AT TIME ZONE 'UTC' AS starts_at,
          q.ends_at AT TIME ZONE 'UTC' AS ends_at, q.for_member_id, q.for_space_id,
          coalesce(rn.fabrique_id, fs.fabrique_id, fs.id, hs.fabrique_id, hs.id) AS requester_fabrique_id,
@@ -206,6 +204,8 @@ function toView(r: RequestView): BookingRequestView {
   return {
     requestId: r.id,
     resourceId: r.resource_id,
+    requesterNodeId: r.requester_node_id,
+    ownerNodeId: r.owner_node_id,
     kind: r.kind,
     status: r.status,
     cancelled: r.cancelled,

@@ -573,17 +573,17 @@ export function registerBookingTests(backend: Backend) {
 
         // Requests follow the fabrique's new node: its team still sees them, and its
         // decision is accepted.
-        const list = "query { bookingRequests { edges { node { requestId ownerFabriqueId } } } }";
+        const list = "query { bookingRequests { edges { node { id ownerFabriqueId } } } }";
         const seen = await t.gql<{
           bookingRequests: { edges: { node: Record<string, unknown> }[] };
         }>(list, {}, await t.adminToken(a.fabriqueId));
         expect(
           seen.data?.bookingRequests.edges
             .map((e) => e.node)
-            .sort((x, y) => String(x.requestId).localeCompare(String(y.requestId))),
+            .sort((x, y) => String(x.id).localeCompare(String(y.id))),
         ).toEqual(
-          ["Q0", "Q1", "Q2", "Q3"].map((requestId) => ({
-            requestId,
+          ["Q0", "Q1", "Q2", "Q3"].map((id) => ({
+            id,
             ownerFabriqueId: a.fabriqueId,
           })),
         );
@@ -609,7 +609,8 @@ export function registerBookingTests(backend: Backend) {
         await a.push([a.event("BOOKING_DECISION", "Q2", decision("R1", "DECLINED"))]);
         const list = `query($s: BookingRequestStatus, $first: Int, $after: String) {
           bookingRequests(status: $s, first: $first, after: $after) {
-            edges { cursor node { requestId status requesterFabriqueId ownerFabriqueId forMemberId reasonCode } }
+            edges { cursor node { id status requesterFabriqueId ownerFabriqueId requesterNodeId
+              ownerNodeId forMemberId reasonCode createdAt } }
             pageInfo { hasNextPage endCursor } } }`;
         type List = {
           bookingRequests: {
@@ -620,15 +621,18 @@ export function registerBookingTests(backend: Backend) {
         const ownerView = await t.gql<List>(list, {}, await t.adminToken(a.fabriqueId));
         expect(ownerView.data?.bookingRequests.edges.map((e) => e.node)).toEqual([
           {
-            requestId: "Q2",
+            id: "Q2",
             status: "DECLINED",
             requesterFabriqueId: c.fabriqueId,
             ownerFabriqueId: a.fabriqueId,
+            requesterNodeId: c.nodeId,
+            ownerNodeId: a.nodeId,
             forMemberId: "MC",
             reasonCode: "SLOT_TAKEN",
+            createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           },
           expect.objectContaining({
-            requestId: "Q1",
+            id: "Q1",
             status: "PENDING",
             requesterFabriqueId: b.fabriqueId,
           }),
@@ -640,17 +644,15 @@ export function registerBookingTests(backend: Backend) {
           { first: 1, after: page1.data?.bookingRequests.pageInfo.endCursor },
           await t.adminToken(a.fabriqueId),
         );
-        expect(page2.data?.bookingRequests.edges.map((e) => e.node.requestId)).toEqual(["Q1"]);
+        expect(page2.data?.bookingRequests.edges.map((e) => e.node.id)).toEqual(["Q1"]);
         const pending = await t.gql<List>(list, { s: "PENDING" }, await t.adminToken(a.fabriqueId));
-        expect(pending.data?.bookingRequests.edges.map((e) => e.node.requestId)).toEqual(["Q1"]);
+        expect(pending.data?.bookingRequests.edges.map((e) => e.node.id)).toEqual(["Q1"]);
         const requesterView = await t.gql<List>(list, {}, await t.adminToken(b.fabriqueId));
-        expect(requesterView.data?.bookingRequests.edges.map((e) => e.node.requestId)).toEqual([
-          "Q1",
-        ]);
+        expect(requesterView.data?.bookingRequests.edges.map((e) => e.node.id)).toEqual(["Q1"]);
 
-        const one = "query($id: ID!) { bookingRequest(id: $id) { requestId status } }";
+        const one = "query($id: ID!) { bookingRequest(id: $id) { id status } }";
         const mine = await t.gql(one, { id: "Q1" }, await t.adminToken(b.fabriqueId));
-        expect(mine.data).toEqual({ bookingRequest: { requestId: "Q1", status: "PENDING" } });
+        expect(mine.data).toEqual({ bookingRequest: { id: "Q1", status: "PENDING" } });
         const notMine = await t.gql(one, { id: "Q1" }, await t.adminToken(c.fabriqueId));
         expect(notMine.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
         const forNation = await t.gql(list, {}, national);
@@ -696,9 +698,9 @@ export function registerBookingTests(backend: Backend) {
         }
       }
 
-      const BOOKING_UPDATED = `subscription { bookingUpdated {
-        requestId resourceId kind status reason reasonCode startsAt endsAt forMemberId
-        requesterFabriqueId ownerFabriqueId loan { status holderSpaceId } updatedAt } }`;
+      const BOOKING_UPDATED = `subscription { bookingUpdated { resourceId request {
+        id resourceId kind status reason reasonCode startsAt endsAt forMemberId
+        requesterFabriqueId ownerFabriqueId loan { status holderSpaceId } updatedAt } } }`;
 
       it("tells both sides' teams of a request and its decision, the nation without member, and nobody else", async () => {
         await network();
@@ -727,11 +729,17 @@ export function registerBookingTests(backend: Backend) {
         );
         await Promise.all([owner, requester, third, nation, node].map((s) => s.close()));
 
+        // The agents' shape: the update names its resource and carries the request.
+        for (const d of requester.received.data) {
+          expect(d.bookingUpdated?.resourceId).toBe("R1");
+        }
         const updates = (s: { received: Received }) =>
-          s.received.data.map((d) => d.bookingUpdated as Record<string, unknown>);
+          s.received.data.map(
+            (d) => (d.bookingUpdated as { request: Record<string, unknown> }).request,
+          );
         expect(updates(requester)).toEqual([
           {
-            requestId: "Q1",
+            id: "Q1",
             resourceId: "R1",
             kind: "BOOKING",
             status: "PENDING",
@@ -745,15 +753,15 @@ export function registerBookingTests(backend: Backend) {
             loan: null,
             updatedAt: expect.any(String),
           },
-          expect.objectContaining({ requestId: "Q1", status: "CONFIRMED", forMemberId: "MB" }),
+          expect.objectContaining({ id: "Q1", status: "CONFIRMED", forMemberId: "MB" }),
         ]);
-        expect(updates(owner).map((u) => [u.requestId, u.status])).toEqual([
+        expect(updates(owner).map((u) => [u.id, u.status])).toEqual([
           ["Q1", "PENDING"],
           ["Q1", "CONFIRMED"],
           ["Q9", "PENDING"],
         ]);
-        expect(updates(third).map((u) => u.requestId)).toEqual(["Q9"]);
-        expect(updates(nation).map((u) => [u.requestId, u.forMemberId])).toEqual([
+        expect(updates(third).map((u) => u.id)).toEqual(["Q9"]);
+        expect(updates(nation).map((u) => [u.id, u.forMemberId])).toEqual([
           ["Q1", null],
           ["Q1", null],
           ["Q9", null],
@@ -766,7 +774,7 @@ export function registerBookingTests(backend: Backend) {
         await network();
         await a.push([a.event("RESOURCE", "RL", resource("SA", "LOCAL", "Salle"))]);
         const wsUrl = await wsEndpoint();
-        const query = `subscription($r: ID) { resourceAvailabilityChanged(resourceId: $r) { resourceId from to updatedAt } }`;
+        const query = `subscription($r: ID) { resourceAvailabilityChanged(resourceId: $r) { resourceId startsAt endsAt updatedAt } }`;
         const all = await listen(wsUrl, await t.adminToken(b.fabriqueId), query);
         const one = await listen(wsUrl, await t.adminToken(b.fabriqueId), query, { r: "RN" });
         const nation = await listen(wsUrl, national, query);
@@ -789,8 +797,13 @@ export function registerBookingTests(backend: Backend) {
         const changes = (s: { received: Received }) =>
           s.received.data.map((d) => d.resourceAvailabilityChanged as Record<string, unknown>);
         expect(changes(all)).toEqual([
-          { resourceId: "R1", from: SLOT.startsAt, to: SLOT.endsAt, updatedAt: expect.any(String) },
-          { resourceId: "RN", from: null, to: null, updatedAt: expect.any(String) },
+          {
+            resourceId: "R1",
+            startsAt: SLOT.startsAt,
+            endsAt: SLOT.endsAt,
+            updatedAt: expect.any(String),
+          },
+          { resourceId: "RN", startsAt: null, endsAt: null, updatedAt: expect.any(String) },
         ]);
         expect(changes(one).map((e) => e.resourceId)).toEqual(["RN"]);
         expect(changes(nation).map((e) => e.resourceId)).toEqual(["RN"]);

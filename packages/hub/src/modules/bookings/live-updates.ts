@@ -1,11 +1,7 @@
 import type { AvailabilityChangedEvent, BookingUpdateEvent } from "../../realtime/pubsub.ts";
 import type { Sql } from "../sync/change-log.repository.ts";
 import type { AvailabilityRange, Consequence } from "../sync/push-handlers.ts";
-import {
-  type BookingRequestView,
-  bookingRequestViews,
-  resourceAudience,
-} from "./booking.repository.ts";
+import { bookingRequestViews, resourceAudience } from "./booking.repository.ts";
 
 /**
  * The live updates a push makes, read in its transaction and published after its commit:
@@ -16,25 +12,6 @@ export type LiveUpdates = {
   bookings: BookingUpdateEvent[];
   availability: AvailabilityChangedEvent[];
 };
-
-export function bookingUpdateOf(view: BookingRequestView): BookingUpdateEvent {
-  return {
-    requestId: view.requestId,
-    resourceId: view.resourceId,
-    kind: view.kind,
-    status: view.status,
-    reason: view.reason,
-    reasonCode: view.reasonCode,
-    startsAt: view.startsAt,
-    endsAt: view.endsAt,
-    forMemberId: view.forMemberId,
-    forSpaceId: view.forSpaceId,
-    requesterFabriqueId: view.requesterFabriqueId,
-    ownerFabriqueId: view.ownerFabriqueId,
-    loan: view.loan,
-    updatedAt: view.updatedAt,
-  };
-}
 
 /** Merges ranges per resource: the smallest range covering them all (null: any time). */
 function mergeRanges(ranges: AvailabilityRange[]): Map<string, AvailabilityRange> {
@@ -64,7 +41,7 @@ export async function collectLiveUpdates(
     ...new Set(consequences.flatMap((c) => (c.bookingRequestId ? [c.bookingRequestId] : []))),
   ];
   const ranges = mergeRanges(consequences.flatMap((c) => c.availability ?? []));
-  const bookings = (await bookingRequestViews(sql, requestIds)).map(bookingUpdateOf);
+  const bookings = await bookingRequestViews(sql, requestIds);
   const updatedAt = new Date().toISOString();
   const availability = (await resourceAudience(sql, [...ranges.keys()])).flatMap((resource) => {
     const range = ranges.get(resource.id);
