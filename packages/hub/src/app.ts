@@ -12,7 +12,7 @@ import {
   withTokenFromFragment,
 } from "@maillage/schema";
 import { migrate, pendingMigrations } from "@maillage/storage";
-import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { decodeJwt } from "jose";
@@ -252,6 +252,9 @@ export async function createHub(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Every error the socket sends, a subscription's stream failing midway included, is
+      // masked as over HTTP: a documented code, no internals.
+      onError: (_ctx, _id, _payload, errors) => errors.map(socketError),
       onConnect: async (ctx) => {
         const token = ctx.connectionParams?.authToken;
         try {
@@ -277,6 +280,15 @@ export async function createHub(
           document = enveloped.parse(payload.query);
         } catch (error) {
           return [socketError(withDefaultCode(error, "GRAPHQL_PARSE_FAILED"))];
+        }
+        if (!getOperationAST(document, payload.operationName ?? undefined)) {
+          return [
+            socketError(
+              new GraphQLError("Could not determine what operation to execute.", {
+                extensions: { code: "BAD_REQUEST" },
+              }),
+            ),
+          ];
         }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0)

@@ -296,9 +296,12 @@ describe("limits and errors over graphql-ws", () => {
     expect(closes).toEqual([]);
   });
 
-  it("codes parse and validation errors as over HTTP", async () => {
+  it("codes parse, validation and operation errors as over HTTP", async () => {
     expect(codeOf(await run("{ fabriques { id "))).toEqual(["GRAPHQL_PARSE_FAILED"]);
     expect(codeOf(await run("{ fabriquez { id } }"))).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(codeOf(await run("query A { fabriques { id } } query B { fabriques { id } }"))).toEqual([
+      "BAD_REQUEST",
+    ]);
   });
 
   it("closes a socket whose message is over GRAPHQL_MAX_BODY_BYTES (1009)", async () => {
