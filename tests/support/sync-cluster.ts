@@ -13,7 +13,6 @@ import {
   issueAgentToken,
   loadAgentConfig,
 } from "@maillage/node-agent";
-import { normaliseId } from "@maillage/schema";
 import { openSqlStore } from "@maillage/storage";
 import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { pino } from "pino";
@@ -102,10 +101,6 @@ async function throwawayStorage(backend: Backend, prefix: string) {
     },
   };
 }
-
-/** The old Relay global form "base64(Space:<id>)", which inputs still accept, and back. */
-export const globalSpaceId = (id: string) => Buffer.from(`Space:${id}`).toString("base64");
-export const rawSpaceId = (id: string) => normaliseId(id, "Space");
 
 // ------------------------------------------------------------------------------------- hub
 
@@ -211,7 +206,7 @@ export async function startClusterHub(backend: Backend): Promise<ClusterHub> {
         );
         const globalId = r.data?.createFabrique.id;
         if (!globalId) throw new Error(`createFabrique: ${JSON.stringify(r.errors)}`);
-        return { id: rawSpaceId(globalId), globalId: globalSpaceId(rawSpaceId(globalId)) };
+        return { id: globalId, globalId };
       },
       async stop() {
         const hub = current;

@@ -4,12 +4,10 @@ import {
   agentRecords,
   type Backend,
   type ClusterHub,
-  globalSpaceId,
   hubLogOf,
   hubNetwork,
   hubOwnedBy,
   Resources,
-  rawSpaceId,
   recordHubCalls,
   settle,
   startClusterAgent,
@@ -44,7 +42,7 @@ export function registerAgentHubTests(backend: Backend) {
         hubAdmin,
       );
       expect(registered.errors).toBeUndefined();
-      const satelliteId = rawSpaceId(registered.data?.createSatellite.id as string);
+      const satelliteId = registered.data?.createSatellite.id as string;
 
       const a = resources.add(await startClusterAgent(hub, { name: "A", backend, fabrique }));
       const api = agentApi(a);
@@ -68,14 +66,10 @@ export function registerAgentHubTests(backend: Backend) {
       const refusals = await Promise.all([
         hub.gql(
           "mutation($id: ID!, $i: UpdateSpaceInput!) { updateSpace(id: $id, input: $i) { id } }",
-          { id: globalSpaceId(satelliteId), i: { name: "Renommée au hub" } },
+          { id: satelliteId, i: { name: "Renommée au hub" } },
           hubAdmin,
         ),
-        hub.gql(
-          "mutation($id: ID!) { closeSpace(id: $id) { id } }",
-          { id: globalSpaceId(satelliteId) },
-          hubAdmin,
-        ),
+        hub.gql("mutation($id: ID!) { closeSpace(id: $id) { id } }", { id: satelliteId }, hubAdmin),
         hub.gql(
           "mutation($f: ID!, $i: CreateSpaceInput!) { createSatellite(fabriqueId: $f, input: $i) { id } }",
           { f: fabrique.globalId, i: { name: "Nouvelle au hub", communeCode: "07019" } },

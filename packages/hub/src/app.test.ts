@@ -59,7 +59,7 @@ beforeAll(async () => {
   });
   const [a, b] = fabriques.map((f) => ({
     id: f.id,
-    gid: Buffer.from(`Space:${f.id}`).toString("base64"),
+    gid: f.id,
   }));
   if (!a || !b) throw new Error("the demo network has fewer than two fabriques");
   fabriqueA = a;

@@ -68,8 +68,12 @@ export {
   UpdateSpaceInput,
 } from "./domain/space.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
-export { normaliseId, type ParsedId, parseId, requireId, ULID_PATTERN } from "./ids.ts";
 export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
+export {
+  DATE_TIME_DESCRIPTION,
+  parseDateTime,
+  serializeDateTime,
+} from "./graphql-scalars.ts";
 export {
   escapeHtml,
   GRAPHIQL_TOKEN_SCRIPT,
@@ -79,6 +83,7 @@ export {
   renderLandingPage,
   withTokenFromFragment,
 } from "./http/pages.ts";
+export { type ParsedId, parseId, requireId, ULID_PATTERN } from "./ids.ts";
 export {
   checkGraphQLLimits,
   DEFAULT_GRAPHQL_LIMITS,

@@ -1,18 +1,11 @@
+import { DATE_TIME_DESCRIPTION, parseDateTime, serializeDateTime } from "@maillage/schema";
 import { GraphQLError, Kind } from "graphql";
 import { builder } from "./builder.ts";
 
 builder.scalarType("DateTime", {
-  description: "An instant, as an ISO 8601 string in UTC.",
-  serialize: (value) => (value as Date).toISOString(),
-  parseValue: (value) => {
-    const date = typeof value === "string" ? new Date(value) : Number.NaN;
-    if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-      throw new GraphQLError("DateTime must be an ISO 8601 string", {
-        extensions: { code: "BAD_USER_INPUT" },
-      });
-    }
-    return date;
-  },
+  description: DATE_TIME_DESCRIPTION,
+  serialize: serializeDateTime,
+  parseValue: parseDateTime,
 });
 
 builder.scalarType("JSON", {

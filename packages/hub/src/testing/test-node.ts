@@ -1,4 +1,4 @@
-import { type EntityName, normaliseId, SCHEMA_VERSION } from "@maillage/schema";
+import { type EntityName, SCHEMA_VERSION } from "@maillage/schema";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { ulid } from "ulid";
 import type { TestHub } from "./fixture.ts";
@@ -76,7 +76,7 @@ export async function enrolTestNode(
     { c: code.data?.createEnrolmentCode.code, k: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } },
   );
   const nodeId = enrolled.data?.enrolNode.nodeId as string;
-  const fabriqueId = normaliseId(fabriqueGlobalId, "Space");
+  const fabriqueId = fabriqueGlobalId;
   let seq = 0;
   const node: TestNode = {
     nodeId,

@@ -3,7 +3,6 @@ import {
   type ErrorCode,
   ErrorCodes,
   MaillageError,
-  normaliseId,
   PullResult,
   PushResult,
   SyncOperations,
@@ -107,9 +106,13 @@ function webSocketEndpoint(graphqlUrl: string): string {
   return url.toString();
 }
 
-/** The hub answers raw ids; one that predates them answered base64("Space:<id>"). */
+/**
+ * The hub answers raw ids, as the agents do; one that predates that convention answered a
+ * Relay global id, base64("Space:<id>"), read here as the raw id it names.
+ */
 export function rawSpaceId(id: string): string {
-  return normaliseId(id, "Space");
+  const legacy = /^Space:([\x21-\x7e]{1,64})$/.exec(Buffer.from(id, "base64").toString("latin1"));
+  return legacy?.[1] ?? id;
 }
 
 function unreachable(message: string, cause?: unknown): MaillageError {

@@ -246,7 +246,7 @@ builder.queryFields((t) => ({
         fabrique:
           args.filter?.fabrique == null
             ? undefined
-            : requireId(String(args.filter.fabrique), "filter.fabrique", "Space"),
+            : requireId(String(args.filter.fabrique), "filter.fabrique"),
       }),
   }),
 }));

@@ -156,12 +156,12 @@ builder.mutationFields((t) => ({
     },
     authScopes: (_parent, args) => ({
       national: true,
-      fabriqueAdmin: requireId(String(args.fabriqueId), "fabriqueId", "Space"),
+      fabriqueAdmin: requireId(String(args.fabriqueId), "fabriqueId"),
     }),
     resolve: (_parent, args, ctx) =>
       ctx.enrolmentService.createCode(
         viewerOf(ctx),
-        requireId(String(args.fabriqueId), "fabriqueId", "Space"),
+        requireId(String(args.fabriqueId), "fabriqueId"),
         args.ttlHours ?? undefined,
       ),
   }),

@@ -254,7 +254,7 @@ builder.queryFields((t) => ({
     description: "A resource visible to the caller; NOT_FOUND otherwise.",
     args: { id: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) =>
-      resourcesOf(ctx).resource(requireId(String(args.id), "id", "Resource")),
+      resourcesOf(ctx).resource(requireId(String(args.id), "id")),
   }),
   resources: t.connection(
     {
@@ -317,7 +317,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_parent, args, ctx) =>
       resourcesOf(ctx).availability(
-        requireId(String(args.resourceId), "resourceId", "Resource"),
+        requireId(String(args.resourceId), "resourceId"),
         args.from,
         args.to,
       ),

@@ -104,7 +104,7 @@ export async function insertBookings(
   );
 }
 
-const globalId = (id: string) => Buffer.from(`Resource:${id}`).toString("base64");
+const globalId = (id: string) => id;
 
 // The week of the autumn clock change: Paris is UTC+2 until Sunday 26 October 2025, 03:00.
 const WEEK = { from: "2025-10-20T00:00:00+02:00", to: "2025-10-27T00:00:00+01:00" };

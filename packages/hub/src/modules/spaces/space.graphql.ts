@@ -226,7 +226,7 @@ builder.queryFields((t) => ({
     authScopes: readers,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _parent, args, ctx) => {
-      const id = parseId(String(args.id), "Space");
+      const id = parseId(String(args.id));
       if (!id.ok) return null;
       const space = await ctx.prisma.space.findUnique({ ...query, where: { id: id.id } });
       return space && canSeeSpace(ctx.viewer, space) ? space : null;
@@ -270,7 +270,7 @@ function spaceWhere(
 ) {
   const f = filter ?? {};
   const fabrique =
-    f.fabrique == null ? null : requireId(String(f.fabrique), "filter.fabrique", "Space");
+    f.fabrique == null ? null : requireId(String(f.fabrique), "filter.fabrique");
   return {
     AND: [
       visibleSpaces(viewer),
@@ -375,7 +375,7 @@ builder.mutationFields((t) => ({
     type: "Space",
     description: "Registers a satellite in a fabrique's network; for that fabrique's team.",
     authScopes: (_parent, args) => ({
-      fabriqueAdmin: requireId(String(args.fabriqueId), "fabriqueId", "Space"),
+      fabriqueAdmin: requireId(String(args.fabriqueId), "fabriqueId"),
     }),
     args: {
       fabriqueId: t.arg.id({ required: true }),
@@ -384,7 +384,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _parent, args, ctx) => {
       const created = await ctx.spaceService.createSatellite(
         viewerOf(ctx),
-        requireId(String(args.fabriqueId), "fabriqueId", "Space"),
+        requireId(String(args.fabriqueId), "fabriqueId"),
         withoutNulls(args.input),
       );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: created.id } });
@@ -400,7 +400,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _parent, args, ctx) => {
       const updated = await ctx.spaceService.updateSpace(
         viewerOf(ctx),
-        requireId(String(args.id), "id", "Space"),
+        requireId(String(args.id), "id"),
         withoutNulls(args.input),
       );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: updated.id } });
@@ -413,7 +413,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _parent, args, ctx) => {
       const closed = await ctx.spaceService.closeSpace(
         viewerOf(ctx),
-        requireId(String(args.id), "id", "Space"),
+        requireId(String(args.id), "id"),
       );
       return ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: closed.id } });
     },
