@@ -7,6 +7,7 @@ import { ErrorCodes } from "@maillage/schema";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import hubPackage from "../../packages/hub/package.json" with { type: "json" };
+import { signHubToken } from "../../packages/hub/src/auth/tokens.ts";
 import agentPackage from "../../packages/node-agent/package.json" with { type: "json" };
 
 /**
@@ -172,6 +173,30 @@ describe.each(servers)("$name", (server) => {
     const html = await (await server.get("/errors")).text();
     for (const code of Object.keys(ErrorCodes)) expect(html).toContain(`<code>${code}</code>`);
   });
+});
+
+it("the hub's GraphiQL subscribes over server-sent events, which carry its Authorization header", async () => {
+  const html = await (await servers[0]?.get("/graphql"))?.text();
+  expect(html).toContain('"subscriptionsProtocol":"SSE"');
+  const subscribe = async (headers: Record<string, string>) => {
+    const controller = new AbortController();
+    const response = await fetch(new URL("/graphql", hubUrl), {
+      method: "POST",
+      signal: controller.signal,
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...headers },
+      body: JSON.stringify({ query: "subscription { networkEvents { __typename } }" }),
+    });
+    const reader = response.body?.getReader();
+    const first = await reader?.read();
+    controller.abort();
+    return { status: response.status, first: new TextDecoder().decode(first?.value) };
+  };
+  const token = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "1h");
+  const signedIn = await subscribe({ authorization: `Bearer ${token}` });
+  expect(signedIn.status).toBe(200);
+  expect(signedIn.first).not.toContain("UNAUTHENTICATED");
+  const anonymous = await subscribe({});
+  expect(anonymous.first).toContain("UNAUTHENTICATED");
 });
 
 it("the agent's landing page names its fabrique and node, escaped", async () => {

@@ -141,7 +141,10 @@ export async function createHub(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: { title: "Maillage hub", subscriptionsProtocol: "WS" },
+    // GraphiQL subscribes over server-sent events: they carry the Authorization header of its
+    // headers editor (yoga's GraphiQL sends no headers over graphql-ws, so a subscription
+    // there would always be anonymous). Programs keep graphql-ws.
+    graphiql: { title: "Maillage hub", subscriptionsProtocol: "SSE" },
     // GraphiQL from the package, not a CDN (works offline), rendered once; `#token=` opens it
     // authenticated.
     renderGraphiQL: (options) => {
