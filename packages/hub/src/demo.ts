@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { parisWallClock } from "@maillage/schema";
-import { openSqlStore } from "@maillage/storage";
 import type { Hub } from "./app.ts";
 import { DEMO_NETWORK } from "./seed/demo-network.ts";
 import { type SeedResult, seedNetwork } from "./seed/generate.ts";
@@ -101,7 +101,9 @@ export type DemoStorage = {
  * spends most of a store's first opening initialising its cluster (initdb: 3 to 9 s here,
  * against about a second to open an existing one). So the demo initialises one cluster, in
  * the hub's data directory, closes it, and copies it to the agents' directories before anyone
- * migrates it: each store then opens as an existing cluster and applies its own migrations.
+ * migrates it: each store then opens as an existing cluster (@maillage/storage opens it with
+ * its extensions) and applies its own migrations. initdb skips its final fsync of every file
+ * (`--no-sync`, as for test clusters): a first start that crashes is simply started over.
  */
 export async function prepareDemoStorage(hubDataDir: string): Promise<DemoStorage> {
   const cluster = path.join(hubDataDir, CLUSTER_DIR);
@@ -110,8 +112,9 @@ export async function prepareDemoStorage(hubDataDir: string): Promise<DemoStorag
     .then(() => true)
     .catch(() => false);
   if (!exists) {
-    const store = await openSqlStore({ databaseUrl: undefined, dataDir: hubDataDir });
-    await store.close();
+    await fs.mkdir(cluster, { recursive: true });
+    const pglite = await PGlite.create(cluster, { initDbStartParams: ["--no-sync"] });
+    await pglite.close();
   }
   return {
     created: !exists,
