@@ -140,6 +140,26 @@ async function main(unlimited: boolean) {
       console.log(`refused, ${label.padEnd(28)} ${ROUNDS} calls: ${summary(samples)}`);
     }
 
+    // CPU time per refusal, in process (no socket, no client): what a refusal costs the hub
+    // whatever the machine's load.
+    for (const n of [500, 2000]) {
+      const body = JSON.stringify({ query: aliases(n) });
+      const calls = 500;
+      const before = process.cpuUsage();
+      for (let i = 0; i < calls; i++) {
+        const response = await hub.fetch("http://hub.bench/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body,
+        });
+        await response.text();
+      }
+      const used = process.cpuUsage(before);
+      console.log(
+        `CPU per refusal of ${String(n).padEnd(4)} aliases, in process, ${calls} calls: ${((used.user + used.system) / 1000 / calls).toFixed(2)} ms`,
+      );
+    }
+
     const alone: number[] = [];
     for (let i = 0; i < ROUNDS; i++) alone.push(await timed(TINY, null));
     console.log(`tiny query alone${" ".repeat(24)} ${ROUNDS} calls: ${summary(alone)}`);
