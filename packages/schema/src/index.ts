@@ -10,8 +10,11 @@ export {
   ActivityCounts,
   ActivityDate,
   ActivityPayload,
+  activityDateProblem,
   activityEntityId,
   isFutureDate,
+  localDate,
+  timeZoneOfCommune,
 } from "./domain/activity.ts";
 export {
   type Commune,

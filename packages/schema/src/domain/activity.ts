@@ -37,3 +37,51 @@ export function isFutureDate(date: string, now = new Date()): boolean {
   const latestToday = new Date(now.getTime() + 12 * 3600_000).toISOString().slice(0, 10);
   return date > latestToday;
 }
+
+/**
+ * The time zone of a French commune, by its INSEE code: Europe/Paris for metropolitan France
+ * and Corsica, each overseas department's and collectivity's own zone otherwise.
+ */
+const OVERSEAS_ZONES: Record<string, string> = {
+  "971": "America/Guadeloupe",
+  "972": "America/Martinique",
+  "973": "America/Cayenne",
+  "974": "Indian/Reunion",
+  "975": "America/Miquelon",
+  "976": "Indian/Mayotte",
+  "977": "America/St_Barthelemy",
+  "978": "America/Marigot",
+  "986": "Pacific/Wallis",
+  "987": "Pacific/Tahiti",
+  "988": "Pacific/Noumea",
+};
+
+export function timeZoneOfCommune(communeCode: string): string {
+  return OVERSEAS_ZONES[communeCode.slice(0, 3)] ?? "Europe/Paris";
+}
+
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDate(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(instant);
+}
+
+/**
+ * Why a space may not report activity for `date`, or null when it may. "Today" is the space's
+ * own local date (timeZoneOfCommune): a report dated tomorrow there is refused, whatever the
+ * server's clock zone.
+ */
+export function activityDateProblem(
+  date: string,
+  space: { communeCode: string },
+  now: Date,
+): string | null {
+  const zone = timeZoneOfCommune(space.communeCode);
+  const today = localDate(now, zone);
+  if (date > today) return `${date} is in the future (today is ${today} at the space, ${zone})`;
+  return null;
+}

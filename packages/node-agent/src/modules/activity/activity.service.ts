@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   ActivityDate,
   ActivityPayload,
+  activityDateProblem,
   activityEntityId,
   isFutureDate,
   MaillageError,
@@ -129,7 +130,15 @@ export function createActivityService(deps: {
     if (problem) throw problem;
   }
 
+  /** Why the space may not report for `date`: after its own local today. */
+  async function dateProblem(db: SqlSession, spaceId: string, date: string) {
+    const space = await spaceRepository.find(db, spaceId);
+    // The fabrique itself may be missing from its own table: its zone is then metropolitan.
+    return activityDateProblem(date, { communeCode: space?.communeCode ?? "" }, now());
+  }
+
   function assertNotFuture(date: string) {
+    // A first, zone-free bound (the easternmost French zone); dateProblem is the exact one.
     if (isFutureDate(date, now())) {
       throw new MaillageError("BAD_USER_INPUT", `date: ${date} is in the future`, {
         field: "date",
@@ -194,6 +203,10 @@ export function createActivityService(deps: {
           }
         }
         await assertSpace(tx, input.spaceId, { open: true });
+        const problem = await dateProblem(tx, input.spaceId, input.date);
+        if (problem) {
+          throw new MaillageError("BAD_USER_INPUT", `date: ${problem}`, { field: "date" });
+        }
         const { report } = await saveReport(tx, changes, input);
         if (input.idempotencyKey !== undefined) {
           await activityRepository.recordRequest(tx, {
@@ -264,7 +277,10 @@ export function createActivityService(deps: {
           const problem = problems.get(row.spaceId);
           if (problem) {
             errors.push({ line: row.line, field: "space_id", message: problem.message });
+            continue;
           }
+          const dated = await dateProblem(tx, row.spaceId, row.date);
+          if (dated) errors.push({ line: row.line, field: "date", message: dated });
         }
         if (errors.length > 0) fail(errors);
         // A later line for the same space and day wins.
