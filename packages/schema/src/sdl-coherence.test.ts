@@ -99,8 +99,6 @@ const PENDING: Record<string, string> = {
   "hub: TimeSlot.to": "hub: TimeSlot's rename, above (convention 3).",
   "hub: SpaceFilter.fabrique":
     "hub: SpaceFilter.fabrique holds an id: fabriqueId (modules/spaces/space.graphql.ts).",
-  "hub: NetworkHealthFilter.fabrique":
-    "hub: NetworkHealthFilter.fabrique holds an id: fabriqueId (modules/health/health.graphql.ts).",
 };
 
 type Sdl = { name: "hub" | "agent"; schema: GraphQLSchema };

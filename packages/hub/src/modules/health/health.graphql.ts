@@ -227,7 +227,7 @@ const HealthFilterInput = builder.inputType("NetworkHealthFilter", {
   fields: (t) => ({
     region: t.string({ description: "INSEE region code" }),
     department: t.string({ description: "INSEE department code" }),
-    fabrique: t.id({ description: "a fabrique's territory (itself and its satellites)" }),
+    fabriqueId: t.id({ description: "a fabrique's territory (itself and its satellites)" }),
     from: t.string({ description: "first day, YYYY-MM-DD (default: 29 days before `to`)" }),
     to: t.string({ description: "last day, YYYY-MM-DD (default: today)" }),
   }),
@@ -240,13 +240,13 @@ builder.queryFields((t) => ({
     description:
       "Coverage, liveness, activity and mutualisation of the network (NATIONAL), or of the caller's territory (FABRIQUE_ADMIN). Aggregates only, from rollups.",
     args: { filter: t.arg({ type: HealthFilterInput }) },
-    resolve: (_parent, args, ctx) =>
-      ctx.healthService.networkHealth(viewerOf(ctx), {
-        ...args.filter,
+    resolve: (_parent, args, ctx) => {
+      const { fabriqueId, ...filter } = args.filter ?? {};
+      return ctx.healthService.networkHealth(viewerOf(ctx), {
+        ...filter,
         fabrique:
-          args.filter?.fabrique == null
-            ? undefined
-            : requireId(String(args.filter.fabrique), "filter.fabrique"),
-      }),
+          fabriqueId == null ? undefined : requireId(String(fabriqueId), "filter.fabriqueId"),
+      });
+    },
   }),
 }));

@@ -170,7 +170,7 @@ export function registerHealthTests(backend: Backend) {
         national,
       );
       const other = await health(
-        { fabrique: f.data?.createFabrique.id },
+        { fabriqueId: f.data?.createFabrique.id },
         await t.adminToken(a.fabriqueId),
       );
       expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
@@ -517,7 +517,7 @@ export function registerHealthTests(backend: Backend) {
         },
       });
       const other = await ask(
-        { fabrique: f.data?.createFabrique.id },
+        { fabriqueId: f.data?.createFabrique.id },
         await t.adminToken(a.fabriqueId),
       );
       expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
