@@ -137,6 +137,13 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
   if (!Number.isInteger(days) || days < 1 || days > 3660) {
     throw new RangeError("days: an integer from 1 to 3660");
   }
+  const weeksBefore = options.bookedWeeksBefore;
+  if (
+    weeksBefore !== undefined &&
+    (!Number.isInteger(weeksBefore) || weeksBefore < 1 || weeksBefore > 523)
+  ) {
+    throw new RangeError("bookedWeeksBefore: an integer from 1 to 523");
+  }
   const until = options.until ?? isoDay(Date.now());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || Number.isNaN(Date.parse(until))) {
     throw new RangeError("until: a date YYYY-MM-DD");
@@ -165,7 +172,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
   const shared = planResources(plan, {
     seed: options.seed ?? 1,
     until,
-    weeksBefore: options.bookedWeeksBefore,
+    weeksBefore,
     withNode,
   });
 
