@@ -60,9 +60,13 @@ function summary(times: number[]): string {
 }
 
 /** Runs the CLI once to completion; throws on a non-zero exit. Returns the wall-clock ms. */
-function timeCommand(args: string[], env: Record<string, string> = {}): number {
+function timeCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  bin: string[] = [BIN],
+): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [...bin, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     encoding: "utf8",
@@ -176,6 +180,10 @@ async function main() {
       `hub start, fresh data dir, to /ready: ${(first / 1000).toFixed(3)} s (not counted)`,
     );
     await writeAgentFiles(agentDir);
+
+    // What Node itself costs to start on this machine now: the floor of every figure below.
+    const bare = Array.from({ length: RUNS }, () => timeCommand([], {}, ["-e", "0"]));
+    console.log(`node -e 0  : ${summary(bare)}`);
 
     const hubToken = ["hub", "token", "--role", "NATIONAL", "--data-dir", hubDir];
     const agentToken = ["agent", "token", "--role", "FABRIQUE_ADMIN", "--data-dir", agentDir];
