@@ -217,7 +217,7 @@ export async function createHub(
       "The national hub of the Maillage network: the registry of every fabrique and satellite, the log the fabriques' node agents sync through, and the network's health for the national body.",
     version: hubPackage.version,
     facts: [
-      ["GraphQL", "POST /graphql; subscriptions over graphql-ws on /graphql"],
+      ["GraphQL", "POST /graphql; subscriptions over graphql-ws or server-sent events on /graphql"],
       ["public keys", "/.well-known/jwks.json"],
     ],
   });
