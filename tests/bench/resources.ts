@@ -5,7 +5,7 @@
 // HTTP, a search with availability for the coming week and each resource's free slots:
 //
 //   resources(filter: { availableFrom, availableTo: +7 days, … }, first: 50) {
-//     edges { node { name freeSlots(from, to) { from to } } } }
+//     edges { node { name freeSlots(from, to) { startsAt endsAt } } } }
 //
 // nationwide, by region, by category and near a commune, as a fabrique's team
 // (FABRIQUE_ADMIN: NETWORK and NATIONAL resources, and its own LOCAL ones) and as the
@@ -29,7 +29,7 @@ const WARMUP = 10;
 const GOAL_P95_MS = 100;
 const QUERY = `query Search($filter: ResourceFilter, $from: DateTime!, $to: DateTime!) {
   resources(filter: $filter, first: 50) {
-    edges { node { name freeSlots(from: $from, to: $to) { from to } } } } }`;
+    edges { node { name freeSlots(from: $from, to: $to) { startsAt endsAt } } } } }`;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;

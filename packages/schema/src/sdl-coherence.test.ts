@@ -90,17 +90,7 @@ const ALLOW_LIST: Record<string, string> = {
  * resources GraphQL files). Not exceptions: remove each entry with its fix (the test fails on
  * an entry that no longer matches anything).
  */
-const PENDING: Record<string, string> = {
-  "Resource.ownerNodeId":
-    "hub: Resource.ownerNodeId is String!, to become ID! like every other node id (modules/resources/resource.graphql.ts).",
-  "TimeSlot.from/startsAt":
-    "hub: TimeSlot { from to } to become { startsAt endsAt } (a free period), like the agent's (modules/resources/resource.graphql.ts).",
-  "TimeSlot.to/endsAt": "hub: the other half of TimeSlot's rename, above.",
-  "hub: TimeSlot.from": "hub: TimeSlot's rename, above (convention 3).",
-  "hub: TimeSlot.to": "hub: TimeSlot's rename, above (convention 3).",
-  "hub: SpaceFilter.fabrique":
-    "hub: SpaceFilter.fabrique holds an id: fabriqueId (modules/spaces/space.graphql.ts).",
-};
+const PENDING: Record<string, string> = {};
 
 type Sdl = { name: "hub" | "agent"; schema: GraphQLSchema };
 

@@ -67,10 +67,10 @@ const ProximityEnum = builder.enumType("Proximity", {
 });
 
 export const TimeSlotRef = builder.objectRef<Interval>("TimeSlot").implement({
-  description: "A free period [from, to).",
+  description: "A free period [startsAt, endsAt).",
   fields: (t) => ({
-    from: t.expose("from", { type: "DateTime" }),
-    to: t.expose("to", { type: "DateTime" }),
+    startsAt: t.field({ type: "DateTime", resolve: (s) => s.from }),
+    endsAt: t.field({ type: "DateTime", resolve: (s) => s.to }),
     minutes: t.int({
       resolve: (s) => Math.round((s.to.getTime() - s.from.getTime()) / 60_000),
     }),
@@ -157,7 +157,7 @@ export const ResourceRef = builder.node(builder.objectRef<ResourceRow>("Resource
     }),
     windows: t.field({ type: [AvailabilityWindowRef], resolve: (r) => r.windows }),
     closures: t.field({ type: [ClosureRef], resolve: (r) => r.closures }),
-    ownerNodeId: t.exposeString("ownerNodeId", {
+    ownerNodeId: t.exposeID("ownerNodeId", {
       description: "The node agent that owns it (the only writer)",
     }),
     location: t.field({ type: ResourceLocationRef, resolve: (r) => r }),
@@ -253,8 +253,7 @@ builder.queryFields((t) => ({
     authScopes: readers,
     description: "A resource visible to the caller; NOT_FOUND otherwise.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_parent, args, ctx) =>
-      resourcesOf(ctx).resource(requireId(String(args.id), "id")),
+    resolve: (_parent, args, ctx) => resourcesOf(ctx).resource(requireId(String(args.id), "id")),
   }),
   resources: t.connection(
     {

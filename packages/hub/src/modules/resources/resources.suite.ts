@@ -342,9 +342,9 @@ export function registerResourceTests(backend: Backend) {
     });
 
     it("computes free slots as windows minus bookings across the clock change", async () => {
-      const r = await t.gql<{ resourceAvailability: { from: string; to: string }[] }>(
+      const r = await t.gql<{ resourceAvailability: { startsAt: string; endsAt: string }[] }>(
         `query($id: ID!, $from: DateTime!, $to: DateTime!) {
-          resourceAvailability(resourceId: $id, from: $from, to: $to) { from to } }`,
+          resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt endsAt } }`,
         {
           id: globalId("room"),
           from: "2025-10-25T00:00:00+02:00",
@@ -355,27 +355,27 @@ export function registerResourceTests(backend: Backend) {
       expect(r.errors).toBeUndefined();
       expect(r.data?.resourceAvailability).toEqual([
         // Saturday 09:00–18:00, UTC+2 (the cancelled booking does not count).
-        { from: "2025-10-25T07:00:00.000Z", to: "2025-10-25T16:00:00.000Z" },
+        { startsAt: "2025-10-25T07:00:00.000Z", endsAt: "2025-10-25T16:00:00.000Z" },
         // Sunday, UTC+1: 09:00–10:00 and 12:00–18:00 around the booking.
-        { from: "2025-10-26T08:00:00.000Z", to: "2025-10-26T09:00:00.000Z" },
-        { from: "2025-10-26T11:00:00.000Z", to: "2025-10-26T17:00:00.000Z" },
+        { startsAt: "2025-10-26T08:00:00.000Z", endsAt: "2025-10-26T09:00:00.000Z" },
+        { startsAt: "2025-10-26T11:00:00.000Z", endsAt: "2025-10-26T17:00:00.000Z" },
         // Monday 09:00–18:00, UTC+1.
-        { from: "2025-10-27T08:00:00.000Z", to: "2025-10-27T17:00:00.000Z" },
+        { startsAt: "2025-10-27T08:00:00.000Z", endsAt: "2025-10-27T17:00:00.000Z" },
       ]);
     });
 
     it("has no slot on a closure day", async () => {
-      const r = await t.gql<{ resource: { freeSlots: { from: string; to: string }[] } }>(
+      const r = await t.gql<{ resource: { freeSlots: { startsAt: string; endsAt: string }[] } }>(
         `query($id: ID!) { resource(id: $id) {
-          freeSlots(from: "2025-10-21T00:00:00+02:00", to: "2025-10-24T00:00:00+02:00") { from to } } }`,
+          freeSlots(from: "2025-10-21T00:00:00+02:00", to: "2025-10-24T00:00:00+02:00") { startsAt endsAt } } }`,
         { id: globalId("laser") },
         adminA,
       );
       expect(r.errors).toBeUndefined();
       // Tuesday and Thursday; Wednesday 22 is a closure.
       expect(r.data?.resource.freeSlots).toEqual([
-        { from: "2025-10-21T07:00:00.000Z", to: "2025-10-21T16:00:00.000Z" },
-        { from: "2025-10-23T07:00:00.000Z", to: "2025-10-23T16:00:00.000Z" },
+        { startsAt: "2025-10-21T07:00:00.000Z", endsAt: "2025-10-21T16:00:00.000Z" },
+        { startsAt: "2025-10-23T07:00:00.000Z", endsAt: "2025-10-23T16:00:00.000Z" },
       ]);
     });
 
@@ -414,7 +414,7 @@ export function registerResourceTests(backend: Backend) {
       const anonymous = await search({}, "");
       expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       const hidden = await t.gql(
-        `query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from } }`,
+        `query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt } }`,
         { id: globalId("kit"), ...WEEK },
         adminA,
       );
@@ -424,7 +424,7 @@ export function registerResourceTests(backend: Backend) {
     it("refuses bad ranges with BAD_USER_INPUT naming the field", async () => {
       const availability = (from: string, to: string) =>
         t.gql(
-          `query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { from } }`,
+          `query($id: ID!, $from: DateTime!, $to: DateTime!) { resourceAvailability(resourceId: $id, from: $from, to: $to) { startsAt } }`,
           { id: globalId("room"), from, to },
           adminA,
         );
@@ -499,7 +499,7 @@ export function registerResourceTests(backend: Backend) {
       const r = await t.gql<Page & { resources: { edges: { node: { freeSlots: unknown[] } }[] } }>(
         `query($first: Int, $filter: ResourceFilter) { resources(first: $first, filter: $filter) {
           edges { node { name location { communeName } space { name }
-            freeSlots(from: "2025-10-20T00:00:00+02:00", to: "2025-10-27T00:00:00+01:00") { from to } } } } }`,
+            freeSlots(from: "2025-10-20T00:00:00+02:00", to: "2025-10-27T00:00:00+01:00") { startsAt endsAt } } } } }`,
         { first, filter: withRange ? { availableFrom: WEEK.from, availableTo: WEEK.to } : {} },
         token,
       );

@@ -113,7 +113,7 @@ export function registerRegistryTests(backend: Backend) {
       expect(await names({ region: "75" })).toEqual(["B1", "Fabrique B"]);
       expect(await names({ department: "07" })).toEqual(["A1", "A2", "Fabrique A"]);
       expect(await names({ rural: true })).toEqual(["A2", "B1"]);
-      expect(await names({ fabrique: a.id, kind: "SATELLITE" })).toEqual(["A1", "A2"]);
+      expect(await names({ fabriqueId: a.id, kind: "SATELLITE" })).toEqual(["A1", "A2"]);
 
       const seen: string[] = [];
       let after: string | null = null;

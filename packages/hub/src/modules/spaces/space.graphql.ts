@@ -152,7 +152,7 @@ const SpaceFilter = builder.inputType("SpaceFilter", {
     region: t.string({ description: "INSEE region code, e.g. 84" }),
     department: t.string({ description: "INSEE department code, e.g. 07" }),
     rural: t.boolean(),
-    fabrique: t.id({ description: "Spaces of this fabrique's network (itself included)" }),
+    fabriqueId: t.id({ description: "Spaces of this fabrique's network (itself included)" }),
   }),
 });
 
@@ -263,14 +263,14 @@ function spaceWhere(
         region?: string | null;
         department?: string | null;
         rural?: boolean | null;
-        fabrique?: string | number | null;
+        fabriqueId?: string | number | null;
       }
     | null
     | undefined,
 ) {
   const f = filter ?? {};
   const fabrique =
-    f.fabrique == null ? null : requireId(String(f.fabrique), "filter.fabrique");
+    f.fabriqueId == null ? null : requireId(String(f.fabriqueId), "filter.fabriqueId");
   return {
     AND: [
       visibleSpaces(viewer),
