@@ -62,14 +62,11 @@ describe("GraphQL limits (GraphQL Armor)", () => {
 
   it("stops the parser at the token limit: 2,000 aliases are not even parsed whole", () => {
     const huge = aliases(2000);
-    const started = performance.now();
+    // The parser itself stops at token 3,001 of about 20,000 (timings: npm run bench:limits).
     expect(() => parseWithinLimits(huge, DEFAULT_GRAPHQL_LIMITS)).toThrow(/Token limit of 3000/);
-    const elapsed = performance.now() - started;
     expect(refusal(checkGraphQLLimits(schema, huge))).toEqual([
       { code: "QUERY_TOO_COMPLEX", limit: "tokens", max: DEFAULT_GRAPHQL_LIMITS.maxTokens },
     ]);
-    // It stops at token 3,001 of about 20,000: a millisecond or two.
-    expect(elapsed).toBeLessThan(50);
   });
 
   it("reads its overrides from the environment, defaults otherwise", () => {
