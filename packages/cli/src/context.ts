@@ -68,7 +68,6 @@ export type AgentClientApi = {
   /** The roles of the agent's own API (`maillage agent token --role`). */
   AgentRole: { readonly options: readonly AgentRole[] };
   readNodeIdentity: AgentClientModule["readNodeIdentity"];
-  identityFilePath: AgentClientModule["identityFilePath"];
   issueAgentToken: AgentClientModule["issueAgentToken"];
   fetchAgentStatus: AgentClientModule["fetchAgentStatus"];
   AgentNotRunningError: AgentClientModule["AgentNotRunningError"];

@@ -322,7 +322,6 @@ export function fakeAgentApi(
     },
     readNodeIdentity: async (dataDir: string) =>
       enrolled.has(dataDir) ? identityOf(dataDir) : undefined,
-    identityFilePath: (dataDir: string) => `${dataDir}/node.json`,
     issueAgentToken: async (request: { dataDir: string } & Record<string, unknown>) => {
       calls.tokens.push(request);
       if (!enrolled.has(request.dataDir)) {
