@@ -306,6 +306,8 @@ export type ClusterAgentOptions = {
   communeCode?: string;
   /** Start at once (default true). */
   start?: boolean;
+  /** The agent's clock (default: the real one). */
+  now?: () => Date;
 };
 
 /** Enrols a new agent with the hub (one-time code, Ed25519 key) and starts it. */
@@ -374,6 +376,7 @@ export async function startClusterAgent(
           logger: silent,
           fetch: options.fetch,
           webSocketImpl: sockets.impl,
+          now: options.now,
         });
         current = agent;
         if (startSync) await agent.start();

@@ -26,13 +26,20 @@ afterAll(async () => {
 const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 it("carries reports from the agent to the hub's rollups, revisions and re-sends counted once", async () => {
+  // The satellite joins the network a week ago (its ULID says so): it reports the days since.
+  let joining = true;
   const agent = resources.add(
-    await startClusterAgent(hub, { name: "Vivarais", backend: "pglite" }),
+    await startClusterAgent(hub, {
+      name: "Vivarais",
+      backend: "pglite",
+      now: () => (joining ? new Date(Date.now() - 7 * 86_400_000) : new Date()),
+    }),
   );
   const satellite = await agentApi(agent).createSatellite({
     name: "La Grange",
     communeCode: "07107",
   });
+  joining = false;
   const report = (visitors: number, key: string) =>
     agent.gql(`mutation($i: ReportActivityInput!) { reportActivity(input: $i) { date } }`, {
       i: {

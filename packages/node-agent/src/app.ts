@@ -127,9 +127,15 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       writer,
       geography,
       fabriqueId: identity.fabriqueId,
+      now: deps.now,
     }),
     members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
-    activity: createActivityService({ store, writer, fabriqueId: identity.fabriqueId }),
+    activity: createActivityService({
+      store,
+      writer,
+      fabriqueId: identity.fabriqueId,
+      now: deps.now,
+    }),
     resources: createResourceService({
       store,
       writer,

@@ -15,6 +15,7 @@ export {
   isFutureDate,
   localDate,
   timeZoneOfCommune,
+  ulidTime,
 } from "./domain/activity.ts";
 export {
   type Commune,

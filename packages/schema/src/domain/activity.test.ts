@@ -1,8 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { activityDateProblem, localDate, timeZoneOfCommune } from "./activity.ts";
+import { activityDateProblem, localDate, timeZoneOfCommune, ulidTime } from "./activity.ts";
 
-const privas = { communeCode: "07186" };
-const saintDenis = { communeCode: "97411" };
+/** A ULID made at `iso` (random part fixed). */
+function ulidAt(iso: string): string {
+  const chars = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  let ms = new Date(iso).getTime();
+  let time = "";
+  for (let i = 0; i < 10; i++) {
+    time = chars.charAt(ms % 32) + time;
+    ms = Math.floor(ms / 32);
+  }
+  return `${time}${"A".repeat(16)}`;
+}
+
+const privas = { id: ulidAt("2026-03-01T08:00:00Z"), communeCode: "07186" };
+const saintDenis = { id: ulidAt("2026-03-01T08:00:00Z"), communeCode: "97411" };
 
 describe("an activity report's date", () => {
   it("finds each commune's zone, overseas included", () => {
@@ -23,5 +35,15 @@ describe("an activity report's date", () => {
     const evening = new Date("2026-12-06T21:00:00Z");
     expect(activityDateProblem("2026-12-07", privas, evening)).toMatch(/future/);
     expect(activityDateProblem("2026-12-07", saintDenis, evening)).toBeNull();
+  });
+
+  it("refuses a day before the space joined the network", () => {
+    const now = new Date("2026-12-06T12:00:00Z");
+    expect(ulidTime(privas.id)?.toISOString()).toBe("2026-03-01T08:00:00.000Z");
+    expect(activityDateProblem("1990-01-01", privas, now)).toMatch(/before the space joined/);
+    expect(activityDateProblem("2026-02-28", privas, now)).toMatch(/before the space joined/);
+    expect(activityDateProblem("2026-03-01", privas, now)).toBeNull();
+    // Ids that are not ULIDs (older fixtures) carry no registration time: no lower bound.
+    expect(activityDateProblem("1990-01-01", { id: "FA", communeCode: "07186" }, now)).toBeNull();
   });
 });

@@ -70,18 +70,36 @@ export function localDate(instant: Date, timeZone: string): string {
   }).format(instant);
 }
 
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** When a ULID was made (its first 10 characters), or null for an id that is not a ULID. */
+export function ulidTime(id: string): Date | null {
+  if (!/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/.test(id)) return null;
+  let ms = 0;
+  for (const char of id.slice(0, 10)) ms = ms * 32 + CROCKFORD.indexOf(char);
+  return new Date(ms);
+}
+
 /**
- * Why a space may not report activity for `date`, or null when it may. "Today" is the space's
- * own local date (timeZoneOfCommune): a report dated tomorrow there is refused, whatever the
- * server's clock zone.
+ * Why a space may not report activity for `date`, or null when it may.
+ * - "Today" is the space's own local date (timeZoneOfCommune): a report dated tomorrow there
+ *   is refused, whatever the server's clock zone.
+ * - A day before the space joined the network is refused: the network's statistics describe
+ *   the network, and a place counts from the day it was registered (the time its id, a ULID,
+ *   was made, in its own zone). Ids that are not ULIDs (older fixtures) set no such bound.
  */
 export function activityDateProblem(
   date: string,
-  space: { communeCode: string },
+  space: { id: string; communeCode: string },
   now: Date,
 ): string | null {
   const zone = timeZoneOfCommune(space.communeCode);
   const today = localDate(now, zone);
   if (date > today) return `${date} is in the future (today is ${today} at the space, ${zone})`;
+  const registered = ulidTime(space.id);
+  const firstDay = registered && localDate(registered, zone);
+  if (firstDay && date < firstDay) {
+    return `${date} is before the space joined the network (registered on ${firstDay})`;
+  }
   return null;
 }

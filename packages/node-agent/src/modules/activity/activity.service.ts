@@ -130,11 +130,11 @@ export function createActivityService(deps: {
     if (problem) throw problem;
   }
 
-  /** Why the space may not report for `date`: after its own local today. */
+  /** Why the space may not report for `date`: after its local today, before it joined. */
   async function dateProblem(db: SqlSession, spaceId: string, date: string) {
     const space = await spaceRepository.find(db, spaceId);
     // The fabrique itself may be missing from its own table: its zone is then metropolitan.
-    return activityDateProblem(date, { communeCode: space?.communeCode ?? "" }, now());
+    return activityDateProblem(date, { id: spaceId, communeCode: space?.communeCode ?? "" }, now());
   }
 
   function assertNotFuture(date: string) {

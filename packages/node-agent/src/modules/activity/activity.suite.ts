@@ -1,3 +1,4 @@
+import { localDate } from "@maillage/schema";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { outboxRepository } from "../../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
@@ -12,9 +13,12 @@ export function registerActivityTests(backend: Backend) {
   describe(`activity (${backend})`, () => {
     let t: TestAgent;
     let admin: string;
+    // Satellites join the network on 1 January 2025 (their ULIDs say so); reports come later.
+    const JOINED = new Date("2025-01-01T09:00:00Z");
+    let joining = false;
 
     beforeAll(async () => {
-      t = await startTestAgent(backend);
+      t = await startTestAgent(backend, { now: () => (joining ? JOINED : new Date()) });
       admin = await t.admin();
     });
     afterAll(() => t?.close());
@@ -27,11 +31,16 @@ export function registerActivityTests(backend: Backend) {
       (await outboxRepository.list(t.agent.store)).filter((e) => e.entity === "ACTIVITY");
 
     async function createSatellite(name: string) {
-      const r = await t.gql<{ createSatellite: { id: string } }>(
-        "mutation($input: CreateSpaceInput!) { createSatellite(input: $input) { id } }",
-        { input: { name, communeCode: "07186" } },
-        admin,
-      );
+      joining = true;
+      const r = await t
+        .gql<{ createSatellite: { id: string } }>(
+          "mutation($input: CreateSpaceInput!) { createSatellite(input: $input) { id } }",
+          { input: { name, communeCode: "07186" } },
+          admin,
+        )
+        .finally(() => {
+          joining = false;
+        });
       expect(r.errors).toBeUndefined();
       return r.data?.createSatellite.id as string;
     }
@@ -135,6 +144,14 @@ export function registerActivityTests(backend: Backend) {
 
       const tomorrow = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
       expect(codes(await report(day(id, tomorrow)))).toEqual(["BAD_USER_INPUT"]);
+      // Before the satellite joined the network (1 January 2025): 1990, and the day before.
+      for (const date of ["1990-06-01", "2024-12-31"]) {
+        const early = await report(day(id, date));
+        expect(early.errors?.[0]?.extensions).toMatchObject({
+          code: "BAD_USER_INPUT",
+          field: "date",
+        });
+      }
       expect(codes(await report({ ...day(id), visitors: -1 }))).toEqual(["BAD_USER_INPUT"]);
       expect(codes(await report({ ...day(id), events: 5000 }))).toEqual(["BAD_USER_INPUT"]);
       expect(codes(await report({ ...day(id), openHours: 25 }))).toEqual(["BAD_USER_INPUT"]);
@@ -146,8 +163,9 @@ export function registerActivityTests(backend: Backend) {
       expect((await outboxRepository.list(t.agent.store)).length).toBe(before);
       expect(await stored(id)).toEqual([]);
       expect(await stored(closed)).toEqual([]);
-      // The fabrique reports for itself too.
-      expect((await report(day(t.fabrique.id))).errors).toBeUndefined();
+      // The fabrique reports for itself too (it joined the network when the test began).
+      const today = localDate(new Date(), "Europe/Paris");
+      expect((await report(day(t.fabrique.id, today))).errors).toBeUndefined();
     });
 
     it("limits a satellite's token to its own space", async () => {
@@ -244,6 +262,20 @@ export function registerActivityTests(backend: Backend) {
         },
       ]);
       expect(await activityEvents()).toHaveLength(3);
+    });
+
+    it("refuses in a CSV file a day before the space joined the network, naming the line", async () => {
+      const a = await createSatellite("Le Bercail");
+      const csv = [
+        "space_id,date,visitors,events,participants,open_hours",
+        `${a},2025-01-02,12,1,8,6`,
+        `${a},2024-12-31,3,0,0,2`,
+      ].join("\n");
+      const r = await importCsv(csv);
+      expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+      const errors = r.errors?.[0]?.extensions?.errors as { line: number; field: string }[];
+      expect(errors.map((e) => [e.line, e.field])).toEqual([[3, "date"]]);
+      expect(await stored(a)).toEqual([]);
     });
 
     it("reports every bad line of a CSV file with its number and writes nothing", async () => {

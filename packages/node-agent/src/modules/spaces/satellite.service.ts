@@ -36,8 +36,11 @@ export function createSatelliteService(deps: {
   writer: LocalWriter;
   geography: Geography;
   fabriqueId: string;
+  /** The clock (tests set it); a satellite's id, a ULID, records when it joined the network. */
+  now?: () => Date;
 }) {
   const { store, writer, geography, fabriqueId } = deps;
+  const now = deps.now ?? (() => new Date());
 
   async function loadVisible(db: SqlSession, viewer: Viewer, id: string): Promise<SpaceRecord> {
     const space = await spaceRepository.find(db, id);
@@ -106,7 +109,7 @@ export function createSatelliteService(deps: {
           throw new MaillageError("SPACE_CLOSED", "the fabrique is closed", { fabriqueId });
         }
         await assertNameFree(tx, input.name);
-        const id = ulid();
+        const id = ulid(now().getTime());
         const space = await save(tx, id, {
           kind: "SATELLITE",
           fabriqueId,
