@@ -25,10 +25,14 @@ describe("demo", () => {
     expect(calls.tokens).toEqual([
       { config: expect.any(Object), claims: { role: "NATIONAL" }, ttl: "12h" },
     ]);
+    // `hub report` and `hub token` find the demo's hub through its run file, while it runs.
+    const dataDir = (calls.createHub[0] as { dataDir: string }).dataDir;
+    expect(await api.readHubRun(dataDir)).toMatchObject({ url: "http://127.0.0.1:4321" });
 
     io.stop();
     expect(await exit).toBe(0);
     expect(calls.stopped).toBe(1);
+    expect(await api.readHubRun(dataDir)).toBeUndefined();
   });
 
   it("says so when it reuses existing data", async () => {

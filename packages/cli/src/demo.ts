@@ -189,7 +189,11 @@ type DemoServices = {
   stop(): Promise<void>;
 };
 
-function demoServices(hub: HubLifecycle, stores: DemoStores): DemoServices {
+function demoServices(
+  hub: HubLifecycle,
+  stores: DemoStores,
+  removeRunFile: () => Promise<void>,
+): DemoServices {
   const agents: AgentLifecycle[] = [];
   return {
     hub,
@@ -197,6 +201,8 @@ function demoServices(hub: HubLifecycle, stores: DemoStores): DemoServices {
     stores,
     async stop() {
       const stopped = await Promise.allSettled(agents.map((agent) => agent.stop()));
+      // As `hub start` does: the run file goes before the hub, so nobody is sent to it leaving.
+      await removeRunFile().catch(() => {});
       await hub.stop();
       const failed = stopped.find((result) => result.status === "rejected");
       if (failed) throw failed.reason;
@@ -493,12 +499,16 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
     "the agents and the hub",
     async () => {
       const stores = await prepareDemoStores(hubApi, agentApi, config, agentDirs);
-      return demoServices(await hubApi.createHub(config), stores);
+      return demoServices(await hubApi.createHub(config), stores, () =>
+        hubApi.removeHubRunFile(config.dataDir),
+      );
     },
     async (demo) => {
       // History for every fabrique; nodes (replaced by the agents below) for those with agents.
       const seed = await hubApi.seedDemoNetwork(demo.hub, { nodes: DEMO_AGENT_COUNT });
       const { url } = await demo.hub.start();
+      // `hub report` and `hub token` find the demo's hub as they find one `hub start` runs.
+      await hubApi.writeHubRunFile(config.dataDir, url);
       const token = await hubApi.issueHubToken(
         demo.hub.config,
         { role: "NATIONAL" },
