@@ -71,10 +71,10 @@ describe("hub token --fabrique, with the hub running", () => {
     expect(decodeJwt(result.stdout.trim())).toMatchObject({ role: "FABRIQUE_ADMIN", fabriqueId });
   });
 
-  it("normalises the older global form to the raw id", async () => {
+  it("refuses the base64 Relay global form: ids have one form, the raw one", async () => {
     const result = await token(Buffer.from(`Space:${fabriqueId}`).toString("base64"));
-    expect(result.code).toBe(0);
-    expect(decodeJwt(result.stdout.trim()).fabriqueId).toBe(fabriqueId);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
   });
 
   it("refuses a satellite (NOT_A_FABRIQUE) and an id the hub does not know (NOT_FOUND)", async () => {
