@@ -3,7 +3,6 @@ import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { subscribeLatest } from "../../realtime/pubsub.ts";
-import { SpaceRef } from "../spaces/space.graphql.ts";
 import { type Liveness, livenessOf, ONLINE_WITHIN_MS, STALE_WITHIN_MS } from "./liveness.ts";
 
 /** The same thresholds as livenessOf, as a query filter. */

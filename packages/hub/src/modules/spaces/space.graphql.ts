@@ -1,4 +1,4 @@
-import { MaillageError, parseId, requireId } from "@maillage/schema";
+import { parseId, requireId } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
