@@ -143,6 +143,25 @@ describe("bearer tokens over HTTP", () => {
     expect(body.data).toEqual({ spaces: { totalCount: total } });
   });
 
+  it("refuses a DateTime without an offset with BAD_USER_INPUT naming the field or variable", async () => {
+    const token = await national();
+    const literal = await post(
+      'query { resourceAvailability(resourceId: "r", from: "2026-12-15T10:00:00", to: "2026-12-16T00:00:00Z") { startsAt } }',
+      { token },
+    );
+    expect(literal.body.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "from",
+    });
+    expect(literal.body.errors?.[0]?.message).toMatch(/^from: DateTime needs an explicit offset/);
+    const variable = await post(
+      'query($to: DateTime!) { resourceAvailability(resourceId: "r", from: "2026-12-15T10:00:00Z", to: $to) { startsAt } }',
+      { token, variables: { to: "2026-12-16T00:00:00" } },
+    );
+    expect(codeOf(variable.body)).toBe("BAD_USER_INPUT");
+    expect(variable.body.errors?.[0]?.message).toMatch(/^Variable "\$to" got invalid value/);
+  });
+
   it("a FABRIQUE_ADMIN counts only its own network and may not register fabriques", async () => {
     const token = await admin(fabriqueA.id);
     const own = await hub.services.prisma.space.count({

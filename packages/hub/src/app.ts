@@ -8,6 +8,7 @@ import {
   MaillageError,
   renderErrorCodesPage,
   renderLandingPage,
+  useInputFieldNames,
   withDefaultCode,
   withTokenFromFragment,
 } from "@maillage/schema";
@@ -155,7 +156,11 @@ export async function createHub(
     maskedErrors: { maskError },
     maxRequestBodySize: config.graphqlLimits.maxBodyBytes,
     // The limits first: they refuse at parse and validation, before any resolver.
-    plugins: [...graphqlLimitPlugins(config.graphqlLimits), useRequestLog(logger)],
+    plugins: [
+      ...graphqlLimitPlugins(config.graphqlLimits),
+      useInputFieldNames(),
+      useRequestLog(logger),
+    ],
     context: async ({ request, wsViewer }) => {
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
       const header = request.headers.get("authorization");

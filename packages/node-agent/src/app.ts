@@ -10,6 +10,7 @@ import {
   MaillageError,
   renderErrorCodesPage,
   renderLandingPage,
+  useInputFieldNames,
   withTokenFromFragment,
 } from "@maillage/schema";
 import { pendingMigrations, type SqlStore } from "@maillage/storage";
@@ -264,7 +265,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     maskedErrors: { maskError: createErrorMasker(logger) },
     maxRequestBodySize: limits.maxBodyBytes,
     // The limits refuse at parse and validation, before any resolver.
-    plugins: [endpoints, ...graphqlLimitPlugins(limits)],
+    plugins: [endpoints, ...graphqlLimitPlugins(limits), useInputFieldNames()],
     context: async ({ request }) => {
       try {
         return { ...services, viewer: await viewerFrom(request.headers.get("authorization")) };

@@ -75,8 +75,11 @@ export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
 export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
 export {
   DATE_TIME_DESCRIPTION,
+  nameInputFields,
   parseDateTime,
+  parseDateTimeLiteral,
   serializeDateTime,
+  useInputFieldNames,
 } from "./graphql-scalars.ts";
 export {
   escapeHtml,

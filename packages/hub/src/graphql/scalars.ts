@@ -1,4 +1,9 @@
-import { DATE_TIME_DESCRIPTION, parseDateTime, serializeDateTime } from "@maillage/schema";
+import {
+  DATE_TIME_DESCRIPTION,
+  parseDateTime,
+  parseDateTimeLiteral,
+  serializeDateTime,
+} from "@maillage/schema";
 import { GraphQLError, Kind } from "graphql";
 import { builder } from "./builder.ts";
 
@@ -6,6 +11,7 @@ builder.scalarType("DateTime", {
   description: DATE_TIME_DESCRIPTION,
   serialize: serializeDateTime,
   parseValue: parseDateTime,
+  parseLiteral: parseDateTimeLiteral,
 });
 
 builder.scalarType("JSON", {
