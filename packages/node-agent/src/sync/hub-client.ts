@@ -106,15 +106,6 @@ function webSocketEndpoint(graphqlUrl: string): string {
   return url.toString();
 }
 
-/**
- * The hub answers raw ids, as the agents do; one that predates that convention answered a
- * Relay global id, base64("Space:<id>"), read here as the raw id it names.
- */
-export function rawSpaceId(id: string): string {
-  const legacy = /^Space:([\x21-\x7e]{1,64})$/.exec(Buffer.from(id, "base64").toString("latin1"));
-  return legacy?.[1] ?? id;
-}
-
 function unreachable(message: string, cause?: unknown): MaillageError {
   return new MaillageError("HUB_UNREACHABLE", message, undefined, { cause });
 }
@@ -199,8 +190,7 @@ export function createHubClient(transport: HubTransport): HubClient {
         { code, publicKey },
         { field: "enrolNode" },
       );
-      const enrolment = parseAnswer(EnrolmentAnswer, data, "enrolNode");
-      return { ...enrolment, fabriqueId: rawSpaceId(enrolment.fabriqueId) };
+      return parseAnswer(EnrolmentAnswer, data, "enrolNode");
     },
 
     async pushChanges(token, push, signal) {

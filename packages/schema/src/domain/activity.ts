@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ULID_PATTERN } from "../ids.ts";
 
 /**
  * A satellite's (or fabrique's) activity for one day: what the national body's health view is
@@ -74,7 +75,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /** When a ULID was made (its first 10 characters), or null for an id that is not a ULID. */
 export function ulidTime(id: string): Date | null {
-  if (!/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/.test(id)) return null;
+  if (!ULID_PATTERN.test(id)) return null;
   let ms = 0;
   for (const char of id.slice(0, 10)) ms = ms * 32 + CROCKFORD.indexOf(char);
   return new Date(ms);

@@ -130,11 +130,13 @@ export function createActivityService(deps: {
     if (problem) throw problem;
   }
 
-  /** Why the space may not report for `date`: after its local today, before it joined. */
-  async function dateProblem(db: SqlSession, spaceId: string, date: string) {
+  /**
+   * Which day rule applies to a space: its zone and registration. The fabrique itself may be
+   * missing from its own table: its zone is then metropolitan.
+   */
+  async function dayRuleOf(db: SqlSession, spaceId: string) {
     const space = await spaceRepository.find(db, spaceId);
-    // The fabrique itself may be missing from its own table: its zone is then metropolitan.
-    return activityDateProblem(date, { id: spaceId, communeCode: space?.communeCode ?? "" }, now());
+    return { id: spaceId, communeCode: space?.communeCode ?? "" };
   }
 
   function assertNotFuture(date: string) {
@@ -203,7 +205,7 @@ export function createActivityService(deps: {
           }
         }
         await assertSpace(tx, input.spaceId, { open: true });
-        const problem = await dateProblem(tx, input.spaceId, input.date);
+        const problem = activityDateProblem(input.date, await dayRuleOf(tx, input.spaceId), now());
         if (problem) {
           throw new MaillageError("BAD_USER_INPUT", `date: ${problem}`, { field: "date" });
         }
@@ -269,9 +271,12 @@ export function createActivityService(deps: {
       }
       if (errors.length > 0) fail(errors);
       return writer.write(async (tx, changes) => {
+        // One look at each space of the file, not one per line.
         const problems = new Map<string, MaillageError | null>();
+        const dayRules = new Map<string, { id: string; communeCode: string }>();
         for (const spaceId of new Set(rows.map((r) => r.spaceId))) {
           problems.set(spaceId, await problemOfSpace(tx, spaceId, { open: true }));
+          dayRules.set(spaceId, await dayRuleOf(tx, spaceId));
         }
         for (const row of rows) {
           const problem = problems.get(row.spaceId);
@@ -279,7 +284,8 @@ export function createActivityService(deps: {
             errors.push({ line: row.line, field: "space_id", message: problem.message });
             continue;
           }
-          const dated = await dateProblem(tx, row.spaceId, row.date);
+          const rule = dayRules.get(row.spaceId) ?? { id: row.spaceId, communeCode: "" };
+          const dated = activityDateProblem(row.date, rule, now());
           if (dated) errors.push({ line: row.line, field: "date", message: dated });
         }
         if (errors.length > 0) fail(errors);
