@@ -43,6 +43,17 @@ export const ErrorCodes = {
     "The resource's sharing scope does not open it to this node or network (LOCAL resources stay in their network).",
   RESOURCE_ON_LOAN:
     "The resource is away on loan (checked out and not returned, or its loan covers the slot).",
+  PREREQUISITE_MISSING:
+    "The member does not hold a prerequisite credential of the training (or holds it expired at its start); `credential` names it.",
+  ENROLMENT_CLOSED:
+    "The training takes no more enrolments: it has started, ended or been cancelled.",
+  ALREADY_ENROLLED:
+    "The member already has a place in this training (enrolled, waitlisted, offered or pending).",
+  TRAINING_NOT_SHARED:
+    "The training is LOCAL to another fabrique's network: only that network's members enrol.",
+  OFFER_EXPIRED: "The seat offered from the waitlist was not taken in time and passed to the next.",
+  UNKNOWN_CREDENTIAL_TYPE:
+    "A credential type that is neither documented nor granted by a training this node knows.",
   INVALID_TRANSITION:
     "The record is not in a state that allows this (a request already decided, a loan not checked out…); `status` says where it stands.",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",

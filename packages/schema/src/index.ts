@@ -71,6 +71,27 @@ export {
   SpaceStatus,
   UpdateSpaceInput,
 } from "./domain/space.ts";
+export {
+  CREDENTIAL_TYPES,
+  CredentialSlug,
+  ENROLMENT_REASON_CODES,
+  ENROLMENT_STATUSES,
+  EnrolmentPayload,
+  EnrolmentRequestPayload,
+  type EnrolmentStatus,
+  holdsSeat,
+  hoursDelivered,
+  IdentityHash,
+  seatsLeft,
+  TRAINING_CANCEL_REASONS,
+  TRAINING_STATUSES,
+  TRAINING_TOPICS,
+  TrainingGrant,
+  TrainingPayload,
+  TrainingSeats,
+  type TrainingStatus,
+  type TrainingTopic,
+} from "./domain/training.ts";
 export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
 export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
 export {
@@ -109,9 +130,11 @@ export {
   ENTITY_PAYLOADS,
   EntityName,
   MemberPayload,
+  NodeKeyPayload,
   parseChangeEvent,
   SCHEMA_VERSION,
   SpacePayload,
+  StatusListPayload,
 } from "./sync/change-event.ts";
 export {
   MAX_PULL_LIMIT,

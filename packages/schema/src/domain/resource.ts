@@ -248,8 +248,8 @@ export type BookingDecisionPayload = z.infer<typeof BookingDecisionPayload>;
 export const CredentialType = z.string().trim().min(1).max(200);
 
 /**
- * A credential a member holds (entity CREDENTIAL, owned by the member's home node; entityId =
- * the credential id), replicated network-wide by pseudonymous member id so that any owner can
+ * A credential a member holds (entity CREDENTIAL, owned by the node that issued it: the member's
+ * home node, or a training's organiser; entityId = the credential id), replicated network-wide by pseudonymous member id so that any owner can
  * check it before a booking. DELETE revokes it.
  */
 export const CredentialPayload = z
@@ -259,6 +259,16 @@ export const CredentialPayload = z
     issuedAt: Instant,
     /** After this instant it no longer counts; null: it does not expire. */
     expiresAt: Instant.nullable(),
+    /**
+     * The training whose attendance issued it (then owned by the training's organiser node,
+     * which may be another network's than the member's home); null: granted by the home team.
+     */
+    trainingId: Id.nullable().default(null),
+    /**
+     * The credential as an Open Badges 3.0 OpenBadgeCredential (VC-JWT, EdDSA), signed by the
+     * issuing node's key; null for credentials issued before signing existed.
+     */
+    vc: z.string().max(20_000).nullable().default(null),
   })
   .strict();
 export type CredentialPayload = z.infer<typeof CredentialPayload>;

@@ -8,6 +8,7 @@ import {
   ResourcePayload,
 } from "../domain/resource.ts";
 import { CommuneCode, OpeningHours, Services, SpaceName, SpaceStatus } from "../domain/space.ts";
+import { EnrolmentPayload, EnrolmentRequestPayload, TrainingPayload } from "../domain/training.ts";
 
 /**
  * The sync envelope: one change a node made to a record it owns, as it travels
@@ -46,6 +47,32 @@ export type SpacePayload = z.infer<typeof SpacePayload>;
 export const MemberPayload = z.object({ homeSpaceId: z.string().min(1) }).strict();
 export type MemberPayload = z.infer<typeof MemberPayload>;
 
+/**
+ * A node's public signing key as the hub publishes it (entity NODE_KEY, the hub's own record:
+ * entityId = the node id; sent to every node). Anyone verifies offline what a node signed (its
+ * Open Badges credentials, its status lists, members' passes) with it. DELETE: the node was
+ * replaced or removed; what it signed before no longer verifies.
+ */
+export const NodeKeyPayload = z
+  .object({
+    fabriqueId: z.string().min(1),
+    publicJwk: z
+      .object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string().min(1) })
+      .strict(),
+  })
+  .strict();
+export type NodeKeyPayload = z.infer<typeof NodeKeyPayload>;
+
+/**
+ * A node's credential status list (entity STATUS_LIST, owned by the issuing node; entityId =
+ * the node id; sent to every node): a W3C Bitstring Status List credential (VC-JWT, EdDSA)
+ * signed by the node, where the bit of a revoked credential is set.
+ */
+export const StatusListPayload = z
+  .object({ vc: z.string().min(1).max(200_000), updatedAt: z.iso.datetime({ offset: true }) })
+  .strict();
+export type StatusListPayload = z.infer<typeof StatusListPayload>;
+
 export const ENTITY_PAYLOADS = {
   SPACE: SpacePayload,
   MEMBER: MemberPayload,
@@ -59,8 +86,18 @@ export const ENTITY_PAYLOADS = {
   BOOKING_REQUEST: BookingRequestPayload,
   /** Owned by the resource's node (entityId = the request's); routed to the requester only. */
   BOOKING_DECISION: BookingDecisionPayload,
-  /** Owned by the member's home node; sent to every node (credential gates). DELETE revokes. */
+  /** Owned by the issuing node; sent to every node (credential gates). DELETE revokes. */
   CREDENTIAL: CredentialPayload,
+  /** Owned by the organiser's node; sent to every node while NETWORK or NATIONAL. */
+  TRAINING: TrainingPayload,
+  /** Owned by the member's home node; routed by the hub to the training's organiser only. */
+  ENROLMENT_REQUEST: EnrolmentRequestPayload,
+  /** Owned by the organiser's node; kept at the hub, routed to the member's home node only. */
+  ENROLMENT: EnrolmentPayload,
+  /** The hub's record of a node's public key; sent to every node. */
+  NODE_KEY: NodeKeyPayload,
+  /** Owned by the issuing node; sent to every node. */
+  STATUS_LIST: StatusListPayload,
 } as const;
 
 export const EntityName = z.enum([
@@ -72,6 +109,11 @@ export const EntityName = z.enum([
   "BOOKING_REQUEST",
   "BOOKING_DECISION",
   "CREDENTIAL",
+  "TRAINING",
+  "ENROLMENT_REQUEST",
+  "ENROLMENT",
+  "NODE_KEY",
+  "STATUS_LIST",
 ]);
 export type EntityName = z.infer<typeof EntityName>;
 

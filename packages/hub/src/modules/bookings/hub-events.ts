@@ -114,6 +114,8 @@ export async function credentialsOfNetwork(
     type: r.type,
     issuedAt: iso(r.issuedAt),
     expiresAt: r.expiresAt === null ? null : iso(r.expiresAt),
+    trainingId: null,
+    vc: null,
   }));
 }
 

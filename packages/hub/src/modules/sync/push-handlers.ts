@@ -142,6 +142,11 @@ export const APPLY_ORDER: readonly EntityName[] = [
   "CREDENTIAL",
   "BOOKING_REQUEST",
   "BOOKING_DECISION",
+  "TRAINING",
+  "ENROLMENT_REQUEST",
+  "ENROLMENT",
+  "NODE_KEY",
+  "STATUS_LIST",
 ];
 
 /** The common rule: a record that exists is written by its owner only. */

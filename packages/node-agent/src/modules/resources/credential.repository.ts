@@ -40,6 +40,8 @@ export function credentialPayloadOf(c: CredentialRecord): CredentialPayload {
     type: c.type,
     issuedAt: c.issuedAt.toISOString(),
     expiresAt: c.expiresAt?.toISOString() ?? null,
+    trainingId: null,
+    vc: null,
   };
 }
 
