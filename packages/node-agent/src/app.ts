@@ -28,6 +28,7 @@ import { createActivityService } from "./modules/activity/activity.service.ts";
 import { createBookingRequestService } from "./modules/bookings/booking-request.service.ts";
 import { handleCalendarRequest } from "./modules/calendar/calendar.http.ts";
 import { createCalendarService } from "./modules/calendar/calendar.service.ts";
+import { createCredentialIssuer } from "./modules/credentials/issuer.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
 import { createCredentialService } from "./modules/resources/credential.service.ts";
 import type { Publication } from "./modules/resources/live.ts";
@@ -119,6 +120,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     onCommitted: () => sync.wake(),
   });
   const geography = loadGeography();
+  const credentialIssuer = createCredentialIssuer({ nodeId: identity.nodeId });
   const services: AppServices = {
     identity,
     store,
@@ -154,7 +156,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       logger,
       now: deps.now,
     }),
-    credentials: createCredentialService({ store, writer, now: deps.now }),
+    credentials: createCredentialService({
+      store,
+      writer,
+      issuer: credentialIssuer,
+      now: deps.now,
+    }),
+    credentialIssuer,
     pubsub,
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };

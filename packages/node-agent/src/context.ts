@@ -4,6 +4,7 @@ import type { NodeIdentity } from "./identity/identity.ts";
 import type { AgentViewer } from "./identity/tokens.ts";
 import type { ActivityService } from "./modules/activity/activity.service.ts";
 import type { BookingRequestService } from "./modules/bookings/booking-request.service.ts";
+import type { CredentialIssuer } from "./modules/credentials/issuer.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
 import type { CredentialService } from "./modules/resources/credential.service.ts";
 import type { ResourcePubSub } from "./modules/resources/live.ts";
@@ -26,6 +27,8 @@ export type Context = {
   resources: ResourceService;
   bookingRequests: BookingRequestService;
   credentials: CredentialService;
+  /** Issues and revokes this node's credentials (grants, training attendance): issuer.ts. */
+  credentialIssuer: CredentialIssuer;
   /** The agent's one pub/sub for live updates (bookingUpdated, resourceAvailabilityChanged). */
   pubsub: ResourcePubSub;
   sync: SyncService;

@@ -8,6 +8,10 @@ export type CredentialRecord = {
   type: string;
   issuedAt: Date;
   expiresAt: Date | null;
+  /** The training whose attendance issued it (owned by its organiser); null: the home team's. */
+  trainingId: string | null;
+  /** The signed Open Badges 3.0 credential (VC-JWT); null for those issued before signing. */
+  vc: string | null;
   owned: boolean;
 };
 
@@ -17,10 +21,12 @@ type Row = {
   type: string;
   issued_at: Date;
   expires_at: Date | null;
+  training_id: string | null;
+  vc: string | null;
   owned: boolean;
 };
 
-const COLUMNS = "id, member_id, type, issued_at, expires_at, owned";
+const COLUMNS = "id, member_id, type, issued_at, expires_at, training_id, vc, owned";
 
 function toRecord(row: Row): CredentialRecord {
   return {
@@ -29,6 +35,8 @@ function toRecord(row: Row): CredentialRecord {
     type: row.type,
     issuedAt: new Date(row.issued_at),
     expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    trainingId: row.training_id,
+    vc: row.vc,
     owned: row.owned,
   };
 }
@@ -40,8 +48,8 @@ export function credentialPayloadOf(c: CredentialRecord): CredentialPayload {
     type: c.type,
     issuedAt: c.issuedAt.toISOString(),
     expiresAt: c.expiresAt?.toISOString() ?? null,
-    trainingId: null,
-    vc: null,
+    trainingId: c.trainingId,
+    vc: c.vc,
   };
 }
 
@@ -63,9 +71,17 @@ export const credentialRepository = {
 
   async insertOwned(db: SqlSession, c: Omit<CredentialRecord, "owned">): Promise<CredentialRecord> {
     const rows = await db.query<Row>(
-      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owned)
-       VALUES ($1, $2, $3, $4, $5, TRUE) RETURNING ${COLUMNS}`,
-      [c.id, c.memberId, c.type, c.issuedAt.toISOString(), c.expiresAt?.toISOString() ?? null],
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, training_id, vc, owned)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE) RETURNING ${COLUMNS}`,
+      [
+        c.id,
+        c.memberId,
+        c.type,
+        c.issuedAt.toISOString(),
+        c.expiresAt?.toISOString() ?? null,
+        c.trainingId,
+        c.vc,
+      ],
     );
     return toRecord(rows[0] as Row);
   },
@@ -80,13 +96,14 @@ export const credentialRepository = {
   /** A replica from the member's home node; a credential granted here is kept. */
   async upsertReplica(db: SqlSession, id: string, state: CredentialPayload): Promise<boolean> {
     const rows = await db.query(
-      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owned)
-       VALUES ($1, $2, $3, $4, $5, FALSE)
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, training_id, vc, owned)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE)
        ON CONFLICT (id) DO UPDATE SET member_id = EXCLUDED.member_id, type = EXCLUDED.type,
-         issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at, updated_at = now()
+         issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at,
+         training_id = EXCLUDED.training_id, vc = EXCLUDED.vc, updated_at = now()
        WHERE NOT credential.owned
        RETURNING id`,
-      [id, state.memberId, state.type, state.issuedAt, state.expiresAt],
+      [id, state.memberId, state.type, state.issuedAt, state.expiresAt, state.trainingId, state.vc],
     );
     return rows.length > 0;
   },
@@ -97,14 +114,14 @@ export const credentialRepository = {
    */
   async adoptHandover(db: SqlSession, id: string, state: CredentialPayload): Promise<boolean> {
     const rows = await db.query(
-      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owned)
-       VALUES ($1, $2, $3, $4, $5, TRUE)
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, training_id, vc, owned)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)
        ON CONFLICT (id) DO UPDATE SET member_id = EXCLUDED.member_id, type = EXCLUDED.type,
-         issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at, owned = TRUE,
-         updated_at = now()
+         issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at,
+         training_id = EXCLUDED.training_id, vc = EXCLUDED.vc, owned = TRUE, updated_at = now()
        WHERE NOT credential.owned
        RETURNING id`,
-      [id, state.memberId, state.type, state.issuedAt, state.expiresAt],
+      [id, state.memberId, state.type, state.issuedAt, state.expiresAt, state.trainingId, state.vc],
     );
     return rows.length > 0;
   },

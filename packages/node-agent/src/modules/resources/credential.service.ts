@@ -1,21 +1,18 @@
 import { CredentialType, MaillageError, parseInput } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
-import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { LocalWriter } from "../../outbox/local-writer.ts";
+import type { CredentialIssuer } from "../credentials/issuer.ts";
 import { memberRepository } from "../members/member.repository.ts";
-import {
-  type CredentialRecord,
-  credentialPayloadOf,
-  credentialRepository,
-} from "./credential.repository.ts";
+import { type CredentialRecord, credentialRepository } from "./credential.repository.ts";
 
 /**
  * Credentials (issue 5, point 6): the fabrique's team grants them to members homed in this
  * network (NOT_FOUND for an unknown member, FORBIDDEN for another network's: their home node
- * grants them) and revokes them; each grant sends a CREDENTIAL event, each revocation a DELETE,
- * so every owner can check them before a booking. Credentials of other networks' members arrive
+ * grants them) and revokes them, through the node's issuer (credentials/issuer.ts: the signed
+ * Open Badges credential, its status entry, the CREDENTIAL event or its DELETE), so every owner
+ * can check them before a booking. Credentials of other networks' members arrive
  * by the pull and are only read here (revoking one is FORBIDDEN).
  */
 export type CredentialService = ReturnType<typeof createCredentialService>;
@@ -37,9 +34,10 @@ function assertTeam(viewer: Viewer) {
 export function createCredentialService(deps: {
   store: SqlStore;
   writer: LocalWriter;
+  issuer: CredentialIssuer;
   now?: (() => Date) | undefined;
 }) {
-  const { store, writer } = deps;
+  const { store, writer, issuer } = deps;
   const now = deps.now ?? (() => new Date());
 
   return {
@@ -74,39 +72,21 @@ export function createCredentialService(deps: {
             { field: "memberId" },
           );
         }
-        const credential = await credentialRepository.insertOwned(tx, {
-          id: ulid(),
+        return issuer.issue(tx, changes, {
           memberId: member.id,
           type: input.type,
           issuedAt,
           expiresAt: input.expiresAt ?? null,
+          trainingId: null,
+          identityHash: await issuer.identityHashOf(tx, member.id),
+          achievement: { name: input.type, description: null },
         });
-        await changes.append({
-          entity: "CREDENTIAL",
-          entityId: credential.id,
-          op: "UPSERT",
-          payload: credentialPayloadOf(credential),
-        });
-        return credential;
       });
     },
 
     async revoke(viewer: Viewer, id: string): Promise<CredentialRecord> {
       assertTeam(viewer);
-      return writer.write(async (tx, changes) => {
-        const credential = await credentialRepository.find(tx, id);
-        if (!credential) throw new MaillageError("NOT_FOUND", `no credential ${id}`, { id });
-        if (!credential.owned) {
-          throw new MaillageError(
-            "FORBIDDEN",
-            "this credential was granted by the member's home node: it is revoked there",
-            { id },
-          );
-        }
-        await credentialRepository.deleteOwned(tx, id);
-        await changes.append({ entity: "CREDENTIAL", entityId: id, op: "DELETE", payload: null });
-        return credential;
-      });
+      return writer.write((tx, changes) => issuer.revoke(tx, changes, id));
     },
   };
 }
