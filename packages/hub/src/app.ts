@@ -28,6 +28,7 @@ import type { HubConfig } from "./env.ts";
 import { schema } from "./graphql/schema.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
+import { usePortableCredentialRoutes } from "./modules/credentials/credentials.http.ts";
 import { createHealthService } from "./modules/health/health.service.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
@@ -157,6 +158,8 @@ export async function createHub(
     maxRequestBodySize: config.graphqlLimits.maxBodyBytes,
     // The limits first: they refuse at parse and validation, before any resolver.
     plugins: [
+      // /.well-known/nodes.jwks.json and /credentials/status/<nodeId>, before GraphQL.
+      usePortableCredentialRoutes(db.store),
       ...graphqlLimitPlugins(config.graphqlLimits),
       useInputFieldNames(),
       useRequestLog(logger),
@@ -224,6 +227,8 @@ export async function createHub(
     facts: [
       ["GraphQL", "POST /graphql; subscriptions over graphql-ws or server-sent events on /graphql"],
       ["public keys", "/.well-known/jwks.json"],
+      ["node keys (Open Badges)", "/.well-known/nodes.jwks.json"],
+      ["status lists", "/credentials/status/<nodeId>"],
     ],
   });
   const errorCodesPage = renderErrorCodesPage("Maillage hub");

@@ -28,7 +28,9 @@ import { createActivityService } from "./modules/activity/activity.service.ts";
 import { createBookingRequestService } from "./modules/bookings/booking-request.service.ts";
 import { handleCalendarRequest } from "./modules/calendar/calendar.http.ts";
 import { createCalendarService } from "./modules/calendar/calendar.service.ts";
+import { handleCredentialsRequest } from "./modules/credentials/credentials.http.ts";
 import { createCredentialIssuer } from "./modules/credentials/issuer.ts";
+import { createPortableCredentialService } from "./modules/credentials/portable-credentials.service.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
 import { createCredentialService } from "./modules/resources/credential.service.ts";
 import type { Publication } from "./modules/resources/live.ts";
@@ -120,7 +122,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     onCommitted: () => sync.wake(),
   });
   const geography = loadGeography();
-  const credentialIssuer = createCredentialIssuer({ nodeId: identity.nodeId });
+  const credentialIssuer = createCredentialIssuer({
+    nodeId: identity.nodeId,
+    issuerName: identity.fabriqueName,
+    key,
+    hubUrl: config.hubUrl ?? identity.hubUrl,
+    now: deps.now,
+  });
   const services: AppServices = {
     identity,
     store,
@@ -163,6 +171,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       now: deps.now,
     }),
     credentialIssuer,
+    portableCredentials: createPortableCredentialService({ store }),
     pubsub,
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };
@@ -213,6 +222,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     async onRequest({ request, url, endResponse }) {
       const feed = await handleCalendarRequest(request, { calendar });
       if (feed) return endResponse(feed);
+      const published = await handleCredentialsRequest(request, {
+        portable: services.portableCredentials,
+      });
+      if (published) return endResponse(published);
       if (request.method !== "GET") return;
       if (url.pathname === "/") return endResponse(htmlResponse(landingPage));
       if (url.pathname === "/errors") return endResponse(htmlResponse(errorCodesPage));

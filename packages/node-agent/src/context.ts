@@ -5,6 +5,7 @@ import type { AgentViewer } from "./identity/tokens.ts";
 import type { ActivityService } from "./modules/activity/activity.service.ts";
 import type { BookingRequestService } from "./modules/bookings/booking-request.service.ts";
 import type { CredentialIssuer } from "./modules/credentials/issuer.ts";
+import type { PortableCredentialService } from "./modules/credentials/portable-credentials.service.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
 import type { CredentialService } from "./modules/resources/credential.service.ts";
 import type { ResourcePubSub } from "./modules/resources/live.ts";
@@ -29,6 +30,8 @@ export type Context = {
   credentials: CredentialService;
   /** Issues and revokes this node's credentials (grants, training attendance): issuer.ts. */
   credentialIssuer: CredentialIssuer;
+  /** Node keys (JWKS), status lists and Open Badges exports, offline. */
+  portableCredentials: PortableCredentialService;
   /** The agent's one pub/sub for live updates (bookingUpdated, resourceAvailabilityChanged). */
   pubsub: ResourcePubSub;
   sync: SyncService;

@@ -13,9 +13,9 @@ ALTER TABLE member ADD CONSTRAINT member_identity_salt_at_home CHECK (owned OR i
 ALTER TABLE credential ADD COLUMN training_id TEXT, ADD COLUMN vc TEXT;
 
 -- 3. This node's status list (W3C Bitstring Status List v1.0): one index per credential it
---    issued, drawn at random among the free ones (§6.4 "Group privacy"), never reused; a
+--    issued, drawn at random among the free ones ("Group Privacy"), never reused; a
 --    revoked credential keeps its row with revoked_at set (its bit is 1). list_length: the
---    bitstring's length in bits when the index was drawn (at least 131,072: §4.3's 16 KB).
+--    bitstring's length in bits when the index was drawn (at least 131,072: 16 KB).
 CREATE TABLE credential_status (
     status_index  INTEGER PRIMARY KEY CHECK (status_index >= 0),
     credential_id TEXT NOT NULL UNIQUE,

@@ -11,6 +11,7 @@ import "../modules/resources/resource.graphql.ts";
 import "../modules/calendar/calendar.graphql.ts";
 import "../modules/bookings/booking-request.graphql.ts";
 import "../modules/resources/credential.graphql.ts";
+import "../modules/credentials/credentials.graphql.ts";
 import "../modules/resources/live.graphql.ts";
 
 builder.queryType({});

@@ -7,6 +7,11 @@ import {
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import type { z } from "zod";
+import {
+  applyCredentialsEvent,
+  CREDENTIAL_ENTITIES,
+  type CredentialsAppliedAs,
+} from "../modules/credentials/credentials-sync.ts";
 import { applyMemberEvent } from "../modules/members/member-sync.ts";
 import { type Publication, Publications } from "../modules/resources/live.ts";
 import {
@@ -27,7 +32,8 @@ export type AppliedAs =
   | "own-echo"
   | "not-ours"
   | "not-needed"
-  | ResourceAppliedAs;
+  | ResourceAppliedAs
+  | CredentialsAppliedAs;
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
@@ -82,6 +88,10 @@ export async function applyPulledEvent(
   // Shared resources: replicas, requests addressed to this owner, decisions for this requester.
   if (RESOURCE_ENTITIES.has(event.entity)) {
     return applyResourceEvent(tx, nodeId, event, pubs, (error) => onSkipped?.(error, event));
+  }
+  // The network's node keys and status lists (portable credentials).
+  if (CREDENTIAL_ENTITIES.has(event.entity)) {
+    return applyCredentialsEvent(tx, event, (error) => onSkipped?.(error, event));
   }
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
   if (event.entity === "SPACE") {

@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { resourceHandoverEntries } from "../bookings/hub-events.ts";
+import { deleteStatusList } from "../credentials/credentials.repository.ts";
+import { nodeKeyDeletion, nodeKeyEntry } from "../credentials/node-key-events.ts";
 import type { SpaceService } from "../spaces/space.service.ts";
 import { hubSpaceEvent, memberHandoverEvent } from "../spaces/space-events.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
@@ -185,7 +187,12 @@ export function createEnrolmentService(deps: {
         // its members' credentials, handed over; its shared resources re-announced to the
         // other nodes with the new node as their origin (hub-events.ts).
         const sql = prismaSql(tx);
+        // The network's key list first: the node replaced (its key, and what it signed, no
+        // longer verify; its status list goes), then the new node's key, to every node.
+        if (previous) await deleteStatusList(sql, previous.id);
         await appendToLog(sql, [
+          ...(previous ? [nodeKeyDeletion(previous.id)] : []),
+          nodeKeyEntry({ id: node.id, fabriqueId: fabrique.id, publicKey: input.publicKey }),
           ...satellites.map((space) => hubSpaceEvent(space, node.id)),
           ...members.map((member) => memberHandoverEvent(member, node.id)),
           ...(previous ? await resourceHandoverEntries(sql, node.id, fabrique.id) : []),

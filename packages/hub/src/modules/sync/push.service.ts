@@ -19,6 +19,7 @@ import { bookingHandler } from "../bookings/booking-sync.ts";
 import { futureBookings, hubEntry } from "../bookings/hub-events.ts";
 import { collectLiveUpdates, type LiveUpdates } from "../bookings/live-updates.ts";
 import { bookingDecisionHandler, bookingRequestHandler } from "../bookings/request-sync.ts";
+import { nodeKeyHandler, statusListHandler } from "../credentials/status-list-sync.ts";
 import { activityArrival, announce, nodeStatusEvent, spaceEvent } from "../health/announce.ts";
 import { memberHandler } from "../members/member-sync.ts";
 import { credentialHandler } from "../resources/credential-sync.ts";
@@ -88,8 +89,8 @@ export function createPushService(deps: {
     TRAINING: notAcceptedYet,
     ENROLMENT_REQUEST: notAcceptedYet,
     ENROLMENT: notAcceptedYet,
-    NODE_KEY: notAcceptedYet,
-    STATUS_LIST: notAcceptedYet,
+    NODE_KEY: nodeKeyHandler,
+    STATUS_LIST: statusListHandler,
   };
 
   function reject(seq: number, code: string, message: string): PushRejection {

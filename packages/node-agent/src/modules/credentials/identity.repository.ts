@@ -18,6 +18,19 @@ export const identityRepository = {
     return row && { displayName: row.display_name, salt: row.identity_salt };
   },
 
+  /** A member homed here, with its name and salt (read only). */
+  async findHomeMember(
+    db: SqlSession,
+    memberId: string,
+  ): Promise<{ displayName: string | null; salt: string | null } | undefined> {
+    const rows = await db.query<{ display_name: string | null; identity_salt: string | null }>(
+      "SELECT display_name, identity_salt FROM member WHERE id = $1 AND owned",
+      [memberId],
+    );
+    const row = rows[0];
+    return row && { displayName: row.display_name, salt: row.identity_salt };
+  },
+
   /** Sets the salt once; answers the one stored (another transaction may have set it first). */
   async setSalt(db: SqlSession, memberId: string, salt: string): Promise<string> {
     const rows = await db.query<{ identity_salt: string }>(

@@ -1,22 +1,32 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 import { CredentialType, MaillageError, parseInput } from "@maillage/schema";
 import type { SqlSession } from "@maillage/storage";
 import { ulid } from "ulid";
 import { z } from "zod";
+import type { NodeKey } from "../../identity/keys.ts";
 import type { ChangeLog } from "../../outbox/local-writer.ts";
 import {
   type CredentialRecord,
   credentialPayloadOf,
   credentialRepository,
 } from "../resources/credential.repository.ts";
+import { credentialStatusRepository } from "./credential-status.repository.ts";
 import { identityRepository } from "./identity.repository.ts";
+import { openBadgeCredential, signVcJwt, statusListUrlOf } from "./open-badge.ts";
+import { listLength, signStatusList } from "./status-list.ts";
 
 /**
  * The one road by which this node issues and revokes credentials: the home team's grants
- * (credential.service.ts) and a training's attendance (the trainings module) both come here.
- * `issue` writes the owned credential row (for a member of ANY network: a training's organiser
- * issues to other networks' members too) and appends its CREDENTIAL event, in the caller's
- * transaction; `revoke` deletes it and appends the DELETE. Authorisation is the caller's.
+ * (credential.service.ts) and a training's attendance (the trainings module) both come here,
+ * in the caller's transaction (a LocalWriter's: the local-write lock is held). Authorisation
+ * is the caller's.
+ * - `issue` draws the credential's index in this node's status list, signs its Open Badges 3.0
+ *   credential (open-badge.ts) with the node's key, writes the owned row (for a member of ANY
+ *   network: a training's organiser issues to other networks' members too) and appends its
+ *   CREDENTIAL event, whose `vc` carries the signed credential to every node. The first issue,
+ *   and any that makes the list longer, signs and sends the status list (STATUS_LIST).
+ * - `revoke` deletes the row, appends the DELETE, sets the credential's bit, and signs and sends
+ *   the status list again: a verifier holding an exported copy sees it revoked.
  */
 export type CredentialIssuer = ReturnType<typeof createCredentialIssuer>;
 
@@ -66,8 +76,9 @@ export function normaliseName(name: string): string {
 }
 
 /**
- * Open Badges 3.0 §B.1.x IdentityHash: "sha256$" + the lower-case hex SHA-256 of the identifier
- * followed by the salt, both UTF-8.
+ * Open Badges 3.0 IdentityObject.identityHash (type IdentityHash): "sha256$" + the lower-case
+ * hex SHA-256 of the identifier followed by the salt ("Identifiers and salts MUST be encoded in
+ * UTF-8 prior to hashing"). The salt goes in the member's export only (IdentityObject.salt).
  */
 export function identityHash(name: string, salt: string): string {
   return `sha256$${createHash("sha256")
@@ -75,19 +86,89 @@ export function identityHash(name: string, salt: string): string {
     .digest("hex")}`;
 }
 
-export function createCredentialIssuer(_deps: { nodeId: string }) {
+export function createCredentialIssuer(deps: {
+  nodeId: string;
+  /** The fabrique's name: the issuer Profile's `name`. */
+  issuerName: string;
+  key: NodeKey;
+  /** The hub's base URL: status lists are published there (`/credentials/status/<nodeId>`). */
+  hubUrl: string;
+  now?: (() => Date) | undefined;
+}) {
+  const { nodeId, key } = deps;
+  const now = deps.now ?? (() => new Date());
+  const listUrl = statusListUrlOf(deps.hubUrl, nodeId);
+  const signer = { nodeId, privateKey: key.privateKey };
+
+  /** A free index at random in the list as long as it must be with one more entry. */
+  async function drawIndex(tx: SqlSession, credentialId: string) {
+    const before = await credentialStatusRepository.countEntries(tx);
+    const length = listLength(before + 1);
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const index = randomInt(length);
+      if (await credentialStatusRepository.claimIndex(tx, index, credentialId)) {
+        return { index, grew: length !== listLength(before) };
+      }
+    }
+    // At most half the list is used: 64 misses in a row has odds below 2^-64.
+    throw new Error("no free status list index found");
+  }
+
+  /** Signs this node's status list as it stands, stores it, and sends it (STATUS_LIST). */
+  async function publishStatusList(tx: SqlSession, changes: ChangeLog): Promise<void> {
+    const at = now();
+    const vc = await signStatusList({
+      nodeId,
+      privateKey: key.privateKey,
+      listUrl,
+      length: listLength(await credentialStatusRepository.countEntries(tx)),
+      revoked: await credentialStatusRepository.revokedIndexes(tx),
+      at,
+    });
+    await credentialStatusRepository.saveOwnList(tx, nodeId, vc, at);
+    await changes.append({
+      entity: "STATUS_LIST",
+      entityId: nodeId,
+      op: "UPSERT",
+      payload: { vc, updatedAt: at.toISOString() },
+    });
+  }
+
   return {
-    /** Writes the owned credential and appends its CREDENTIAL event (caller's transaction). */
+    /** This node's status list URL (what its credentials' credentialStatus names). */
+    statusListUrl: listUrl,
+
+    /**
+     * Issues a credential: status index, signed Open Badges credential, owned row, CREDENTIAL
+     * event (and STATUS_LIST when the list is new or grew), in the caller's transaction.
+     */
     async issue(tx: SqlSession, changes: ChangeLog, raw: IssueInput): Promise<CredentialRecord> {
       const input = parseInput(IssueInputSchema, raw);
+      const id = ulid();
+      const { index, grew } = await drawIndex(tx, id);
+      const vc = await signVcJwt(
+        openBadgeCredential({
+          credentialId: id,
+          issuer: { nodeId, name: deps.issuerName },
+          memberId: input.memberId,
+          type: input.type,
+          issuedAt: input.issuedAt,
+          expiresAt: input.expiresAt,
+          trainingId: input.trainingId,
+          identityHash: input.identityHash,
+          achievement: input.achievement,
+          status: { listUrl, index },
+        }),
+        signer,
+      );
       const credential = await credentialRepository.insertOwned(tx, {
-        id: ulid(),
+        id,
         memberId: input.memberId,
         type: input.type,
         issuedAt: input.issuedAt,
         expiresAt: input.expiresAt,
         trainingId: input.trainingId,
-        vc: null,
+        vc,
       });
       await changes.append({
         entity: "CREDENTIAL",
@@ -95,6 +176,9 @@ export function createCredentialIssuer(_deps: { nodeId: string }) {
         op: "UPSERT",
         payload: credentialPayloadOf(credential),
       });
+      if (grew || !(await credentialStatusRepository.findList(tx, nodeId))) {
+        await publishStatusList(tx, changes);
+      }
       return credential;
     },
 
@@ -125,6 +209,9 @@ export function createCredentialIssuer(_deps: { nodeId: string }) {
         op: "DELETE",
         payload: null,
       });
+      // Its bit set, the list re-signed and sent; one issued before lists existed has none.
+      const index = await credentialStatusRepository.markRevoked(tx, credentialId, now());
+      if (index !== undefined) await publishStatusList(tx, changes);
       return credential;
     },
 
