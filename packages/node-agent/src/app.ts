@@ -38,6 +38,9 @@ import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/res
 import { createResourceService } from "./modules/resources/resource.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
+import { createEnrolmentService } from "./modules/trainings/enrolment.service.ts";
+import { bringsEnrolmentWork } from "./modules/trainings/live.ts";
+import { createTrainingService } from "./modules/trainings/training.service.ts";
 import { createLocalWriter } from "./outbox/local-writer.ts";
 import { agentMigrations } from "./store/migrations.ts";
 import { openAgentStore } from "./store/store.ts";
@@ -104,6 +107,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     publishAll(pubsub, publications);
     // Deciding takes the local write lock per request: only when the pull brought some.
     if (bringsDecisions(publications)) await services.bookingRequests.decidePending();
+    // Enrolment requests, withdrawals and acceptances addressed to this organiser.
+    if (bringsEnrolmentWork(publications)) await services.enrolments.decidePending();
   };
   const sync = createSyncEngine({
     store,
@@ -171,6 +176,24 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       now: deps.now,
     }),
     credentialIssuer,
+    trainings: createTrainingService({
+      store,
+      writer,
+      pubsub,
+      geography,
+      fabriqueId: identity.fabriqueId,
+      now: deps.now,
+      // A new decision deadline: the sweeper's timer follows.
+      onScheduled: () => services.enrolments.rearm(),
+    }),
+    enrolments: createEnrolmentService({
+      store,
+      writer,
+      pubsub,
+      issuer: credentialIssuer,
+      logger,
+      now: deps.now,
+    }),
     portableCredentials: createPortableCredentialService({ store }),
     pubsub,
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
@@ -324,6 +347,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
             logger.error({ err }, "deciding pending booking requests failed"),
           );
       await decide();
+      // Trainings: the requests pulled before a crash are answered, then what fell due while
+      // the agent was down (decision deadlines, offers) is settled, and every minute after.
+      const settleTrainings = async () => {
+        await services.enrolments
+          .decidePending()
+          .catch((err: unknown) => logger.error({ err }, "answering enrolment requests failed"));
+        await services.enrolments
+          .sweep()
+          .catch((err: unknown) => logger.error({ err }, "sweeping trainings failed"));
+      };
+      await settleTrainings();
       const port = await new Promise<number>((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -335,7 +369,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       const url = `http://${host}:${port}`;
       await writeRunFile(config.dataDir, url);
       logger.info({ url, nodeId: identity.nodeId }, "node agent listening");
-      decider = setInterval(decide, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
+      decider = setInterval(() => {
+        void decide();
+        void settleTrainings();
+      }, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
       decider.unref();
       sync.start();
       return { url, port };
@@ -352,6 +389,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       }
       // A decision going on ends before the store closes (none starts after this).
       await services.bookingRequests.close();
+      await services.enrolments.close();
       await store.close();
     },
   };

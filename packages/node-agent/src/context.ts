@@ -12,6 +12,8 @@ import type { ResourcePubSub } from "./modules/resources/live.ts";
 import type { ResourceService } from "./modules/resources/resource.service.ts";
 import type { SatelliteService } from "./modules/spaces/satellite.service.ts";
 import type { SyncService } from "./modules/sync/sync.service.ts";
+import type { EnrolmentService } from "./modules/trainings/enrolment.service.ts";
+import type { TrainingService } from "./modules/trainings/training.service.ts";
 
 /** Who is calling the agent's API: the verified claims of its bearer token, or null. */
 export type Viewer = AgentViewer;
@@ -32,7 +34,14 @@ export type Context = {
   credentialIssuer: CredentialIssuer;
   /** Node keys (JWKS), status lists and Open Badges exports, offline. */
   portableCredentials: PortableCredentialService;
-  /** The agent's one pub/sub for live updates (bookingUpdated, resourceAvailabilityChanged). */
+  /** Trainings organised here and discovery of the network's (trainings module). */
+  trainings: TrainingService;
+  /** Enrolments at home and at the organiser: the decider, the sweeper, attendance. */
+  enrolments: EnrolmentService;
+  /**
+   * The agent's one pub/sub for live updates (bookingUpdated, resourceAvailabilityChanged,
+   * enrolmentUpdated, trainingSeatsChanged).
+   */
   pubsub: ResourcePubSub;
   sync: SyncService;
 };

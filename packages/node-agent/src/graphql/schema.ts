@@ -13,6 +13,8 @@ import "../modules/bookings/booking-request.graphql.ts";
 import "../modules/resources/credential.graphql.ts";
 import "../modules/credentials/credentials.graphql.ts";
 import "../modules/resources/live.graphql.ts";
+import "../modules/trainings/training.graphql.ts";
+import "../modules/trainings/enrolment.graphql.ts";
 
 builder.queryType({});
 builder.mutationType({});

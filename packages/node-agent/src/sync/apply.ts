@@ -20,6 +20,11 @@ import {
   type ResourceAppliedAs,
 } from "../modules/resources/replication.ts";
 import { applySpaceEvent } from "../modules/spaces/space-sync.ts";
+import {
+  applyTrainingEvent,
+  TRAINING_ENTITIES,
+  type TrainingAppliedAs,
+} from "../modules/trainings/training-sync.ts";
 import { outboxRepository } from "../outbox/outbox.repository.ts";
 import { syncStateRepository } from "./sync-state.repository.ts";
 
@@ -33,7 +38,8 @@ export type AppliedAs =
   | "not-ours"
   | "not-needed"
   | ResourceAppliedAs
-  | CredentialsAppliedAs;
+  | CredentialsAppliedAs
+  | TrainingAppliedAs;
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
@@ -92,6 +98,10 @@ export async function applyPulledEvent(
   // The network's node keys and status lists (portable credentials).
   if (CREDENTIAL_ENTITIES.has(event.entity)) {
     return applyCredentialsEvent(tx, event, (error) => onSkipped?.(error, event));
+  }
+  // Trainings: replicas, requests addressed to this organiser, answers for this member's home.
+  if (TRAINING_ENTITIES.has(event.entity)) {
+    return applyTrainingEvent(tx, event, pubs, (error) => onSkipped?.(error, event));
   }
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
   if (event.entity === "SPACE") {

@@ -5,7 +5,7 @@ export const maintenanceRepository = {
   async truncateAll(db: SqlSession): Promise<void> {
     await db.exec(
       `TRUNCATE space, member, outbox, activity_report, activity_request, booking, resource,
-        booking_replica, booking_request, credential, calendar_feed,
+        booking_replica, booking_request, credential, calendar_feed, training, enrolment,
         credential_status, status_list, node_key`,
     );
     await db.exec(

@@ -2,6 +2,7 @@ import { MaillageError } from "@maillage/schema";
 import { createPubSub } from "graphql-yoga";
 import type { Viewer } from "../../context.ts";
 import type { BookingRequestRecord } from "../bookings/booking-request.repository.ts";
+import type { TrainingPublication, TrainingTopics } from "../trainings/live.ts";
 import type { BookingRecord } from "./resource.repository.ts";
 
 /**
@@ -32,7 +33,7 @@ export type AvailabilityChange = {
 export type ResourceTopics = {
   bookingUpdated: [BookingUpdate];
   resourceAvailabilityChanged: [AvailabilityChange];
-};
+} & TrainingTopics;
 
 export function createResourcePubSub() {
   return createPubSub<ResourceTopics>();
@@ -41,7 +42,8 @@ export type ResourcePubSub = ReturnType<typeof createResourcePubSub>;
 
 export type Publication =
   | { topic: "bookingUpdated"; update: BookingUpdate }
-  | { topic: "resourceAvailabilityChanged"; change: AvailabilityChange };
+  | { topic: "resourceAvailabilityChanged"; change: AvailabilityChange }
+  | TrainingPublication;
 
 /** Collects what a transaction changed, to publish once it has committed. */
 export class Publications {
@@ -89,7 +91,10 @@ export function bringsDecisions(items: readonly Publication[]): boolean {
 export function publishAll(pubsub: ResourcePubSub, items: readonly Publication[]): void {
   for (const item of items) {
     if (item.topic === "bookingUpdated") pubsub.publish("bookingUpdated", item.update);
-    else pubsub.publish("resourceAvailabilityChanged", item.change);
+    else if (item.topic === "resourceAvailabilityChanged") {
+      pubsub.publish("resourceAvailabilityChanged", item.change);
+    } else if (item.topic === "enrolmentUpdated") pubsub.publish("enrolmentUpdated", item.update);
+    else pubsub.publish("trainingSeatsChanged", item.training);
   }
 }
 

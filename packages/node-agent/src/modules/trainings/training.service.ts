@@ -1,0 +1,527 @@
+import {
+  CREDENTIAL_TYPES,
+  CredentialSlug,
+  CredentialType,
+  type Geography,
+  IsoDate,
+  MaillageError,
+  parisInstant,
+  parseInput,
+  SHARING_SCOPES,
+  TRAINING_TOPICS,
+} from "@maillage/schema";
+import type { SqlSession, SqlStore } from "@maillage/storage";
+import { ulid } from "ulid";
+import { z } from "zod";
+import type { Viewer } from "../../context.ts";
+import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
+import { Publications, publishAll, type ResourcePubSub } from "../resources/live.ts";
+import { assertNetworkSpace } from "../resources/rules.ts";
+import { spaceRepository } from "../spaces/space.repository.ts";
+import {
+  cancelPlaces,
+  finish,
+  promote,
+  sendTraining,
+  type TrainingWrite,
+  trainingWrite,
+} from "./organiser.ts";
+import { weeklyOccurrences } from "./series.ts";
+import {
+  type TrainingFields,
+  type TrainingRecord,
+  type TrainingStatisticsRow,
+  trainingRepository,
+} from "./training.repository.ts";
+
+/**
+ * Trainings at their organiser (issue 10, point 1), and discovery at every agent (point 7).
+ *
+ * - `create` / `update` / `cancel`: the fabrique's team for any space of its network as
+ *   organiser; a satellite for trainings it organises itself (spaceId = its own space). The
+ *   venue is any space this agent knows (its network's, or another network's replicated here),
+ *   or none for an online training (onlineUrl). Every change sends a TRAINING event (kept at
+ *   the hub; sent on to every node while NETWORK or NATIONAL, or when it just went back to
+ *   LOCAL, so that replicas are dropped). A weekly series creates one training per session
+ *   (series.ts), all sharing the first's id as seriesId; an update changes one session.
+ * - Bad input is refused before anything is written, with documented codes: BAD_USER_INPUT
+ *   naming the field (capacity < 1, minimum > capacity, endsAt not after startsAt, a minimum
+ *   without decisionAt, decisionAt after startsAt, startsAt or decisionAt in the past at
+ *   creation, a grants.type that is not a slug, both or neither of venueSpaceId and onlineUrl,
+ *   capacity below the seats already taken), NOT_FOUND (field venueSpaceId: a venue unknown
+ *   here; spaceId: an organiser unknown), UNKNOWN_CREDENTIAL_TYPE (field prerequisites: a type
+ *   neither documented nor granted by a training known here), FORBIDDEN (a space of another
+ *   network, another satellite's training), INVALID_TRANSITION (a cancelled training).
+ * - Cancelling ends every live place (ENROLLED, WAITLISTED, OFFERED, PENDING) with reasonCode
+ *   CANCELLED_BY_ORGANISER, each member's home node told by its ENROLMENT event. Raising the
+ *   capacity promotes the first in line at once.
+ */
+export type TrainingService = ReturnType<typeof createTrainingService>;
+
+const Id = z.string().trim().min(1).max(64);
+const Count = z.number().int().min(1).max(10_000);
+
+const GrantInput = z
+  .object({
+    type: CredentialSlug,
+    validityDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 50)
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
+const TrainingShape = z
+  .object({
+    spaceId: Id,
+    title: z.string().trim().min(1, "required").max(200),
+    topic: z.enum(TRAINING_TOPICS),
+    tags: z.array(z.string().trim().toLowerCase().min(1).max(40)).max(20).default([]),
+    description: z.string().trim().max(4000).nullable().default(null),
+    venueSpaceId: Id.nullable().default(null),
+    onlineUrl: z
+      .url({ protocol: /^https?$/, error: "an http(s) URL" })
+      .max(2000)
+      .nullable()
+      .default(null),
+    startsAt: z.date(),
+    endsAt: z.date(),
+    capacity: Count,
+    minimum: z.number().int().min(0).max(10_000).default(0),
+    decisionAt: z.date().nullable().default(null),
+    scope: z.enum(SHARING_SCOPES).default("LOCAL"),
+    prerequisites: z.array(CredentialType).max(20).default([]),
+    grants: GrantInput.nullable().default(null),
+    trainerName: z.string().trim().min(1).max(200).nullable().default(null),
+    cancelDeadlineMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 366)
+      .default(0),
+    offerHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
+/** The checks every training meets, at creation and after a change. */
+const TrainingInput = TrainingShape.refine((t) => t.startsAt.getTime() < t.endsAt.getTime(), {
+  path: ["endsAt"],
+  message: "must be after startsAt",
+})
+  .refine((t) => (t.venueSpaceId === null) !== (t.onlineUrl === null), {
+    path: ["venueSpaceId"],
+    message: "give exactly one of venueSpaceId (a place) and onlineUrl (online)",
+  })
+  .refine((t) => t.minimum <= t.capacity, {
+    path: ["minimum"],
+    message: "must not be more than capacity",
+  })
+  .refine((t) => t.minimum === 0 || t.decisionAt !== null, {
+    path: ["decisionAt"],
+    message: "a minimum needs a decision deadline",
+  })
+  .refine((t) => t.decisionAt === null || t.decisionAt.getTime() <= t.startsAt.getTime(), {
+    path: ["decisionAt"],
+    message: "must not be after startsAt",
+  })
+  .transform((t): TrainingFields => ({ ...t, tags: [...new Set(t.tags)] }));
+
+/** A weekly series: the RRULE subset and the last day (Europe/Paris date, included). */
+const SeriesInput = z
+  .object({
+    series: z
+      .object({ rrule: z.string().trim().min(1), until: IsoDate })
+      .strict()
+      .nullish(),
+  })
+  .loose();
+
+const Changes = TrainingShape.partial().strict();
+
+const FilterInput = z
+  .object({
+    topic: z.enum(TRAINING_TOPICS).nullish(),
+    tag: z.string().trim().toLowerCase().min(1).max(40).nullish(),
+    region: z.string().trim().min(1).max(3).nullish(),
+    department: z.string().trim().min(1).max(3).nullish(),
+    from: z.date().nullish(),
+    to: z.date().nullish(),
+    online: z.boolean().nullish(),
+    hasSeats: z.boolean().nullish(),
+    credential: CredentialType.nullish(),
+  })
+  .strict();
+
+/** At most this many trainings per discovery answer (the earliest first). */
+export const TRAININGS_MAX = 500;
+
+/** The statistics export's columns (one line per session, by start). */
+export const TRAINING_CSV_COLUMNS = [
+  "training_id",
+  "series_id",
+  "starts_at",
+  "ends_at",
+  "title",
+  "topic",
+  "space_id",
+  "venue_space_id",
+  "online",
+  "scope",
+  "status",
+  "cancel_reason_code",
+  "capacity",
+  "seats_filled",
+  "waitlisted",
+  "waitlist_pressure",
+  "attended",
+  "no_show",
+  "attendance_rate",
+  "no_show_rate",
+  "hours_delivered",
+  "credentials_issued",
+  "cross_node_enrolments",
+  "cancelled_enrolments",
+] as const;
+
+/** The longest range the statistics export covers, in days. */
+export const TRAINING_CSV_MAX_DAYS = 3 * 366;
+
+function csvField(value: string | number | null): string {
+  if (value === null) return "";
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+const ratio = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
+
+/** One CSV line of a session's figures (cancelled places never count as filled). */
+function statisticsLine(t: TrainingStatisticsRow): string {
+  const hours = ((t.endsAt.getTime() - t.startsAt.getTime()) / 3_600_000) * t.seats.attended;
+  const marked = t.seats.attended + t.seats.noShow;
+  return [
+    t.id,
+    t.seriesId,
+    t.startsAt.toISOString(),
+    t.endsAt.toISOString(),
+    t.title,
+    t.topic,
+    t.spaceId,
+    t.venueSpaceId,
+    t.onlineUrl === null ? "false" : "true",
+    t.scope,
+    t.status,
+    t.cancelReasonCode,
+    t.capacity,
+    t.status === "CANCELLED" ? 0 : t.seats.taken,
+    t.seats.waitlisted,
+    ratio(t.seats.waitlisted, t.capacity),
+    t.seats.attended,
+    t.seats.noShow,
+    ratio(t.seats.attended, marked),
+    ratio(t.seats.noShow, marked),
+    Math.round(hours * 100) / 100,
+    t.credentialsIssued,
+    t.crossNode,
+    t.cancelled,
+  ]
+    .map(csvField)
+    .join(",");
+}
+
+export function createTrainingService(deps: {
+  store: SqlStore;
+  writer: LocalWriter;
+  pubsub: ResourcePubSub;
+  geography: Geography;
+  fabriqueId: string;
+  now?: (() => Date) | undefined;
+  /** After a write that may set a decision deadline or an offer (the sweeper's timer). */
+  onScheduled?: (() => void) | undefined;
+}) {
+  const { store, writer, pubsub, geography, fabriqueId } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function writeTrainings<T>(fn: (w: TrainingWrite) => Promise<T>): Promise<T> {
+    const pubs = new Publications();
+    const result = await writer.write(async (tx: SqlSession, changes: ChangeLog) => {
+      const w = trainingWrite(tx, changes, pubs, now());
+      const value = await fn(w);
+      await finish(w);
+      return value;
+    });
+    publishAll(pubsub, pubs.items);
+    deps.onScheduled?.();
+    return result;
+  }
+
+  /** The caller organises at this space: the team any of its network's, a satellite its own. */
+  async function assertOrganiser(db: SqlSession, viewer: Viewer, spaceId: string) {
+    if (viewer.role === "SATELLITE" && viewer.spaceId !== spaceId) {
+      throw new MaillageError("FORBIDDEN", "a satellite organises trainings at its own space", {
+        field: "spaceId",
+      });
+    }
+    if (viewer.role !== "FABRIQUE_ADMIN" && viewer.role !== "SATELLITE") {
+      throw new MaillageError(
+        "FORBIDDEN",
+        "the fabrique's team or a satellite organises trainings",
+      );
+    }
+    await assertNetworkSpace(db, fabriqueId, spaceId, {
+      forbidden: "the organiser is a space of this fabrique's network",
+      details: { field: "spaceId" },
+    });
+  }
+
+  /** A venue this agent knows (any network's space), open. */
+  async function assertVenue(db: SqlSession, venueSpaceId: string | null) {
+    if (venueSpaceId === null || venueSpaceId === fabriqueId) return;
+    const space = await spaceRepository.find(db, venueSpaceId);
+    if (!space) {
+      throw new MaillageError("NOT_FOUND", `no space ${venueSpaceId}`, { field: "venueSpaceId" });
+    }
+    if (space.status === "CLOSED") {
+      throw new MaillageError("SPACE_CLOSED", "the venue is closed", { field: "venueSpaceId" });
+    }
+  }
+
+  /** UNKNOWN_CREDENTIAL_TYPE: a prerequisite neither documented nor granted by a known training. */
+  async function assertKnownTypes(db: SqlSession, fields: TrainingFields) {
+    const documented = new Set<string>(CREDENTIAL_TYPES);
+    const unknown = fields.prerequisites.filter((p) => !documented.has(p));
+    if (unknown.length === 0) return;
+    const granted = await trainingRepository.grantedTypes(db, unknown);
+    const missing = unknown.find((p) => !granted.has(p) && p !== fields.grants?.type);
+    if (missing !== undefined) {
+      throw new MaillageError(
+        "UNKNOWN_CREDENTIAL_TYPE",
+        `prerequisites: "${missing}" is neither a documented credential type nor granted by a training this node knows`,
+        { field: "prerequisites", credential: missing },
+      );
+    }
+  }
+
+  /** A training organised here, visible to the caller as its organiser; locked. */
+  async function organisedTraining(
+    db: SqlSession,
+    viewer: Viewer,
+    id: string,
+  ): Promise<TrainingRecord> {
+    const training = await trainingRepository.findForUpdate(db, id);
+    if (!training || !(training.owned || training.scope !== "LOCAL")) {
+      throw new MaillageError("NOT_FOUND", `no training ${id}`, { id });
+    }
+    if (!training.owned) {
+      throw new MaillageError(
+        "FORBIDDEN",
+        "this training is organised by another node: it is changed there",
+        { id },
+      );
+    }
+    if (
+      viewer.role === "MEMBER" ||
+      (viewer.role === "SATELLITE" && training.spaceId !== viewer.spaceId)
+    ) {
+      throw new MaillageError("FORBIDDEN", "only the training's organiser changes it", { id });
+    }
+    return training;
+  }
+
+  /** Whether the training is held in the region / department asked (by its venue's commune). */
+  async function inPlace(
+    db: SqlSession,
+    training: TrainingRecord,
+    region: string | null,
+    department: string | null,
+  ): Promise<boolean> {
+    if (region === null && department === null) return true;
+    if (training.venueSpaceId === null) return false;
+    const space = await spaceRepository.find(db, training.venueSpaceId);
+    const commune = space ? geography.commune(space.communeCode) : undefined;
+    if (!commune) return false;
+    return (
+      (region === null || commune.regionCode === region) &&
+      (department === null || commune.departmentCode === department)
+    );
+  }
+
+  return {
+    /**
+     * Creates a training, or the sessions of a weekly series (by start), in one transaction.
+     */
+    async create(viewer: Viewer, raw: unknown): Promise<TrainingRecord[]> {
+      const { series: _series, ...training } = (raw ?? {}) as Record<string, unknown>;
+      const input = parseInput(SeriesInput, raw ?? {});
+      const fields = parseInput(TrainingInput, training);
+      const at = now();
+      if (fields.startsAt.getTime() <= at.getTime()) {
+        throw new MaillageError("BAD_USER_INPUT", "startsAt: must be in the future", {
+          field: "startsAt",
+        });
+      }
+      if (fields.decisionAt !== null && fields.decisionAt.getTime() <= at.getTime()) {
+        throw new MaillageError("BAD_USER_INPUT", "decisionAt: must be in the future", {
+          field: "decisionAt",
+        });
+      }
+      const sessions = input.series
+        ? weeklyOccurrences(fields, input.series)
+        : [{ startsAt: fields.startsAt, endsAt: fields.endsAt, decisionAt: fields.decisionAt }];
+      return writeTrainings(async (w) => {
+        await assertOrganiser(w.tx, viewer, fields.spaceId);
+        await assertVenue(w.tx, fields.venueSpaceId);
+        await assertKnownTypes(w.tx, fields);
+        const created: TrainingRecord[] = [];
+        const seriesId = input.series ? ulid() : null;
+        for (const [index, session] of sessions.entries()) {
+          const id = index === 0 && seriesId !== null ? seriesId : ulid();
+          await trainingRepository.insertOwned(w.tx, id, { ...fields, ...session }, seriesId);
+          created.push(await sendTraining(w, id));
+        }
+        return created;
+      });
+    },
+
+    /** Changes one training (the fields given; null clears a clearable one). */
+    async update(viewer: Viewer, id: string, raw: unknown): Promise<TrainingRecord> {
+      // Only the fields given: the shape's defaults are for creation.
+      const given = (raw ?? {}) as Record<string, unknown>;
+      const changes = Object.fromEntries(
+        Object.entries(parseInput(Changes, given)).filter(([key]) => key in given),
+      ) as z.output<typeof Changes>;
+      return writeTrainings(async (w) => {
+        const current = await organisedTraining(w.tx, viewer, id);
+        if (current.status === "CANCELLED") {
+          throw new MaillageError("INVALID_TRANSITION", "the training was cancelled", {
+            status: "CANCELLED",
+          });
+        }
+        const {
+          id: _id,
+          owned: _o,
+          ownerNodeId: _n,
+          seriesId: _s,
+          status: _st,
+          cancelReasonCode: _c,
+          seats,
+          createdAt: _ca,
+          updatedAt: _ua,
+          ...fields
+        } = current;
+        // Switching between a place and online: naming one clears the other.
+        const place =
+          changes.venueSpaceId != null
+            ? { onlineUrl: null }
+            : changes.onlineUrl != null
+              ? { venueSpaceId: null }
+              : {};
+        const next = parseInput(TrainingInput, { ...fields, ...place, ...changes });
+        if (next.capacity < seats.taken) {
+          throw new MaillageError(
+            "BAD_USER_INPUT",
+            `capacity: ${seats.taken} seats are taken already (remove places first)`,
+            { field: "capacity", taken: seats.taken },
+          );
+        }
+        if (next.spaceId !== current.spaceId) await assertOrganiser(w.tx, viewer, next.spaceId);
+        if (next.venueSpaceId !== current.venueSpaceId) await assertVenue(w.tx, next.venueSpaceId);
+        await assertKnownTypes(w.tx, next);
+        await trainingRepository.updateOwned(w.tx, id, next);
+        // More seats: the first in line take them at once.
+        if (next.capacity > current.capacity) await promote(w, id);
+        return sendTraining(w, id);
+      });
+    },
+
+    /** Cancels a training and every live place in it (CANCELLED_BY_ORGANISER). */
+    async cancel(viewer: Viewer, id: string): Promise<TrainingRecord> {
+      return writeTrainings(async (w) => {
+        const current = await organisedTraining(w.tx, viewer, id);
+        const cancelled = await trainingRepository.cancel(w.tx, id, "CANCELLED_BY_ORGANISER");
+        if (!cancelled) {
+          throw new MaillageError("INVALID_TRANSITION", "the training is already cancelled", {
+            status: current.status,
+          });
+        }
+        await cancelPlaces(w, cancelled, "CANCELLED_BY_ORGANISER");
+        return sendTraining(w, id);
+      });
+    },
+
+    /** A training known here (this node's, or a NETWORK/NATIONAL replica), or undefined. */
+    async find(id: string): Promise<TrainingRecord | undefined> {
+      const training = await trainingRepository.find(store, id);
+      return training && (training.owned || training.scope !== "LOCAL") ? training : undefined;
+    },
+
+    /**
+     * Discovery, offline too: this node's trainings (every scope) and the NETWORK and NATIONAL
+     * ones replicated here, by start, at most TRAININGS_MAX. `from`/`to` keep the trainings
+     * running in the range; region and department are the venue's (an online training has
+     * none); hasSeats: scheduled with seats left; credential: granting this type.
+     */
+    async search(raw: unknown): Promise<TrainingRecord[]> {
+      const f = parseInput(FilterInput, raw ?? {});
+      const found = await trainingRepository.search(store, {
+        topic: f.topic ?? null,
+        tag: f.tag ?? null,
+        from: f.from ?? null,
+        to: f.to ?? null,
+        online: f.online ?? null,
+        hasSeats: f.hasSeats ?? null,
+        credential: f.credential ?? null,
+        limit: f.region || f.department ? 10_000 : TRAININGS_MAX,
+      });
+      const region = f.region ?? null;
+      const department = f.department ?? null;
+      if (region === null && department === null) return found;
+      const kept: TrainingRecord[] = [];
+      for (const training of found) {
+        if (await inPlace(store, training, region, department)) kept.push(training);
+        if (kept.length === TRAININGS_MAX) break;
+      }
+      return kept;
+    },
+
+    /**
+     * The statistics of this node's trainings as CSV, one line per session starting from `from`
+     * to `to` (YYYY-MM-DD, Europe/Paris dates, both included: by session date, never by
+     * sign-up date). Filled seats exclude cancellations; rates over the places marked. The
+     * fabrique's team only.
+     */
+    async statisticsCsv(viewer: Viewer, raw: unknown): Promise<string> {
+      if (viewer.role !== "FABRIQUE_ADMIN") {
+        throw new MaillageError("FORBIDDEN", "the training statistics are the fabrique team's");
+      }
+      const range = parseInput(
+        z
+          .object({ from: IsoDate, to: IsoDate })
+          .strict()
+          .refine((r) => r.from <= r.to, { path: ["to"], message: "must not be before from" })
+          .refine(
+            (r) => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 <= TRAINING_CSV_MAX_DAYS,
+            { path: ["to"], message: `at most ${TRAINING_CSV_MAX_DAYS} days after from` },
+          ),
+        raw,
+      );
+      const end = new Date(Date.parse(`${range.to}T00:00:00Z`) + 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      const rows = await trainingRepository.statistics(
+        store,
+        parisInstant(range.from, 0),
+        parisInstant(end, 0),
+      );
+      return `${[TRAINING_CSV_COLUMNS.join(","), ...rows.map(statisticsLine)].join("\r\n")}\r\n`;
+    },
+  };
+}

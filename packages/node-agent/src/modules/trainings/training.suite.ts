@@ -1,0 +1,461 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type OutboxEntry, outboxRepository } from "../../outbox/outbox.repository.ts";
+import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { enrolmentRepository } from "./enrolment.repository.ts";
+import { trainingRepository } from "./training.repository.ts";
+
+/**
+ * Trainings at their organiser, on every storage backend (training.test.ts: PGlite,
+ * training.integration.test.ts: PostgreSQL): creation, weekly series on the Paris wall clock,
+ * refusals that write nothing, local enrolment with the store enforcing capacity (30 at once
+ * for 10 seats), the waitlist and its promotions, offers that expire, the cancel deadline.
+ */
+export function registerTrainingTests(backend: Backend) {
+  describe(`trainings (${backend})`, () => {
+    let t: TestAgent;
+    let admin: string;
+    /** The agent's clock runs this many ms ahead (deadlines, offers). */
+    let shift = 0;
+
+    beforeAll(async () => {
+      t = await startTestAgent(backend, { now: () => new Date(Date.now() + shift) });
+      admin = await t.admin();
+    });
+    afterAll(() => t?.close());
+
+    const HOUR = 3_600_000;
+    let base = 0;
+    beforeEach(async () => {
+      await t.reset();
+      shift = 0;
+      base = Math.ceil(Date.now() / HOUR) * HOUR;
+    });
+    /** A whole hour, `hours` from now (fixed per test). */
+    const at = (hours: number) => new Date(base + hours * HOUR).toISOString();
+
+    type Errors = { errors?: { extensions?: Record<string, unknown> & { code?: string } }[] };
+    const codes = (r: Errors) => r.errors?.map((e) => e.extensions?.code);
+    const fields = (r: Errors) => r.errors?.map((e) => e.extensions?.field);
+    const TRAINING = `id title topic tags spaceId venueSpaceId onlineUrl online startsAt endsAt seriesId
+      capacity minimum decisionAt scope prerequisites grants { type validityDays } trainerName
+      cancelDeadlineMinutes offerHours status cancelReasonCode owned
+      seats { capacity taken left waitlisted attended noShow }`;
+    const ENROLMENT =
+      "id trainingId memberId status position offerExpiresAt reasonCode credentialId";
+    type Enrolment = {
+      id: string;
+      status: string;
+      position: number | null;
+      offerExpiresAt: string | null;
+      reasonCode: string | null;
+      memberId: string;
+    };
+
+    async function ok<T>(promise: Promise<{ data?: T | null } & Errors>): Promise<T> {
+      const r = await promise;
+      expect(r.errors).toBeUndefined();
+      return r.data as T;
+    }
+
+    function createTraining(input: Record<string, unknown> = {}, token = admin) {
+      return t.gql<{ createTraining: (Record<string, unknown> & { id: string })[] }>(
+        `mutation($input: CreateTrainingInput!) { createTraining(input: $input) { ${TRAINING} } }`,
+        {
+          input: {
+            spaceId: t.fabrique.id,
+            title: "Sécurité découpeuse laser",
+            topic: "MACHINE_SAFETY",
+            venueSpaceId: t.fabrique.id,
+            startsAt: at(48),
+            endsAt: at(50),
+            capacity: 10,
+            ...input,
+          },
+        },
+        token,
+      );
+    }
+
+    async function training(input: Record<string, unknown> = {}) {
+      const data = await ok(createTraining(input));
+      return data.createTraining[0] as Record<string, unknown> & { id: string };
+    }
+
+    async function registerMembers(count: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const data = await ok(
+          t.gql<{ registerMember: { id: string } }>(
+            `mutation($home: ID!, $name: String!) { registerMember(homeSpaceId: $home, displayName: $name) { id } }`,
+            { home: t.fabrique.id, name: `Membre ${i + 1}` },
+            admin,
+          ),
+        );
+        ids.push(data.registerMember.id);
+      }
+      return ids;
+    }
+
+    function enrol(trainingId: string, memberId: string, token = admin) {
+      return t.gql<{ enrol: Enrolment }>(
+        `mutation($t: ID!, $m: ID!) { enrol(trainingId: $t, memberId: $m) { ${ENROLMENT} } }`,
+        { t: trainingId, m: memberId },
+        token,
+      );
+    }
+
+    function cancel(id: string, token = admin) {
+      return t.gql<{ cancelEnrolment: Enrolment }>(
+        `mutation($id: ID!) { cancelEnrolment(id: $id) { ${ENROLMENT} } }`,
+        { id },
+        token,
+      );
+    }
+
+    async function places(trainingId: string): Promise<Enrolment[]> {
+      const data = await ok(
+        t.gql<{ enrolments: Enrolment[] }>(
+          `query($t: ID!) { enrolments(trainingId: $t) { ${ENROLMENT} } }`,
+          { t: trainingId },
+          admin,
+        ),
+      );
+      return data.enrolments;
+    }
+
+    const outbox = (): Promise<OutboxEntry[]> => outboxRepository.list(t.agent.store);
+    const eventsOf = async (entity: string) => (await outbox()).filter((e) => e.entity === entity);
+
+    it("creates a training, sends it, changes and cancels it", async () => {
+      const created = await training({
+        tags: ["Laser", "laser", "sécurité"],
+        scope: "NETWORK",
+        grants: { type: "laser-safety", validityDays: 365 },
+        prerequisites: ["first-aid"],
+        trainerName: "Ada Martin",
+        cancelDeadlineMinutes: 1440,
+      });
+      expect(created).toMatchObject({
+        tags: ["laser", "sécurité"],
+        online: false,
+        seriesId: null,
+        scope: "NETWORK",
+        status: "SCHEDULED",
+        owned: true,
+        grants: { type: "laser-safety", validityDays: 365 },
+        seats: { capacity: 10, taken: 0, left: 10, waitlisted: 0, attended: 0, noShow: 0 },
+      });
+      const [sent] = await eventsOf("TRAINING");
+      expect(sent?.entityId).toBe(created.id);
+      expect(sent?.payload).toMatchObject({
+        spaceId: t.fabrique.id,
+        trainerName: "Ada Martin",
+        seats: { taken: 0, waitlisted: 0, attended: 0, noShow: 0 },
+      });
+
+      const updated = await ok(
+        t.gql<{ updateTraining: Record<string, unknown> }>(
+          `mutation($id: ID!) { updateTraining(id: $id, input: { onlineUrl: "https://visio.example/laser", capacity: 12, trainerName: null }) { ${TRAINING} } }`,
+          { id: created.id },
+          admin,
+        ),
+      );
+      expect(updated.updateTraining).toMatchObject({
+        venueSpaceId: null,
+        online: true,
+        capacity: 12,
+        trainerName: null,
+        cancelDeadlineMinutes: 1440,
+      });
+      const cancelled = await ok(
+        t.gql<{ cancelTraining: Record<string, unknown> }>(
+          "mutation($id: ID!) { cancelTraining(id: $id) { status cancelReasonCode } }",
+          { id: created.id },
+          admin,
+        ),
+      );
+      expect(cancelled.cancelTraining).toEqual({
+        status: "CANCELLED",
+        cancelReasonCode: "CANCELLED_BY_ORGANISER",
+      });
+      const again = await t.gql(
+        "mutation($id: ID!) { cancelTraining(id: $id) { status } }",
+        { id: created.id },
+        admin,
+      );
+      expect(codes(again)).toEqual(["INVALID_TRANSITION"]);
+      expect((await eventsOf("TRAINING")).map((e) => e.entityId)).toEqual([
+        created.id,
+        created.id,
+        created.id,
+      ]);
+    });
+
+    it("creates a weekly series at the same Paris wall-clock time across the change of hour", async () => {
+      // Tuesdays and Thursdays 18:00–20:00 Paris, from a Tuesday before the end of October's
+      // DST to the next weeks (UTC+2 then UTC+1): 18:00 stays 18:00 on the wall clock.
+      const year = new Date(base).getUTCFullYear() + 1;
+      const lastSunday = (() => {
+        const d = new Date(Date.UTC(year, 9, 31));
+        d.setUTCDate(31 - d.getUTCDay());
+        return d;
+      })();
+      const tuesdayBefore = new Date(lastSunday.getTime() - 5 * 86_400_000); // a Tuesday
+      const day = tuesdayBefore.toISOString().slice(0, 10);
+      const until = new Date(lastSunday.getTime() + 8 * 86_400_000).toISOString().slice(0, 10);
+      const data = await ok(
+        createTraining({
+          startsAt: `${day}T18:00:00+02:00`,
+          endsAt: `${day}T20:00:00+02:00`,
+          minimum: 3,
+          decisionAt: `${day}T08:00:00+02:00`,
+          series: { rrule: "FREQ=WEEKLY;BYDAY=TU,TH", until },
+        }),
+      );
+      const sessions = data.createTraining as {
+        id: string;
+        startsAt: string;
+        endsAt: string;
+        seriesId: string;
+        decisionAt: string;
+      }[];
+      expect(sessions.map((s) => s.startsAt)).toEqual([
+        new Date(`${day}T16:00:00Z`).toISOString(),
+        new Date(Date.parse(`${day}T16:00:00Z`) + 2 * 86_400_000).toISOString(),
+        // After the change of hour: 18:00 Paris is 17:00 UTC.
+        new Date(Date.parse(`${day}T17:00:00Z`) + 7 * 86_400_000).toISOString(),
+        new Date(Date.parse(`${day}T17:00:00Z`) + 9 * 86_400_000).toISOString(),
+      ]);
+      expect(sessions.map((s) => (Date.parse(s.endsAt) - Date.parse(s.startsAt)) / HOUR)).toEqual([
+        2, 2, 2, 2,
+      ]);
+      expect(new Set(sessions.map((s) => s.seriesId))).toEqual(new Set([sessions[0]?.id]));
+      expect(
+        sessions.map((s) => (Date.parse(s.startsAt) - Date.parse(s.decisionAt)) / HOUR),
+      ).toEqual([10, 10, 10, 10]);
+      // A day outside the rule, or more than 52 sessions: refused, nothing written.
+      const wrongDay = await createTraining({
+        startsAt: `${day}T18:00:00+02:00`,
+        endsAt: `${day}T20:00:00+02:00`,
+        series: { rrule: "FREQ=WEEKLY;BYDAY=WE", until },
+      });
+      expect(codes(wrongDay)).toEqual(["BAD_USER_INPUT"]);
+      expect(fields(wrongDay)).toEqual(["series.rrule"]);
+      const tooMany = await createTraining({
+        startsAt: `${day}T18:00:00+02:00`,
+        endsAt: `${day}T20:00:00+02:00`,
+        series: { rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", until: `${year + 1}-12-31` },
+      });
+      expect(fields(tooMany)).toEqual(["series.until"]);
+      expect(await eventsOf("TRAINING")).toHaveLength(4);
+    });
+
+    it("refuses bad input with documented codes and writes nothing", async () => {
+      const refusals: [Record<string, unknown>, string, string][] = [
+        [{ capacity: 0 }, "BAD_USER_INPUT", "capacity"],
+        [{ capacity: -3 }, "BAD_USER_INPUT", "capacity"],
+        [{ endsAt: at(47) }, "BAD_USER_INPUT", "endsAt"],
+        [{ minimum: 11, decisionAt: at(24) }, "BAD_USER_INPUT", "minimum"],
+        [{ minimum: 2 }, "BAD_USER_INPUT", "decisionAt"],
+        [{ minimum: 2, decisionAt: at(49) }, "BAD_USER_INPUT", "decisionAt"],
+        [{ startsAt: at(-2), endsAt: at(-1) }, "BAD_USER_INPUT", "startsAt"],
+        [{ venueSpaceId: "01JUNKNOWNSPACE0000000000" }, "NOT_FOUND", "venueSpaceId"],
+        [{ onlineUrl: "https://visio.example/x" }, "BAD_USER_INPUT", "venueSpaceId"],
+        [{ prerequisites: ["unheard-of"] }, "UNKNOWN_CREDENTIAL_TYPE", "prerequisites"],
+        [{ grants: { type: "Laser Safety" } }, "BAD_USER_INPUT", "grants.type"],
+      ];
+      for (const [input, code, field] of refusals) {
+        const r = await createTraining(input);
+        expect([input, codes(r), fields(r)]).toEqual([input, [code], [field]]);
+      }
+      expect(
+        await trainingRepository.search(t.agent.store, {
+          topic: null,
+          tag: null,
+          from: null,
+          to: null,
+          online: null,
+          hasSeats: null,
+          credential: null,
+          limit: 10,
+        }),
+      ).toEqual([]);
+      expect(await outbox()).toEqual([]);
+      // A type granted by a training known here may be a prerequisite.
+      await training({ grants: { type: "bike-repair", validityDays: null } });
+      await training({ prerequisites: ["bike-repair"] });
+      // Members and satellites do not organise; a satellite organises at its own space only.
+      const member = await t.token({ role: "MEMBER", memberId: "M1" });
+      expect(codes(await createTraining({}, member))).toEqual(["FORBIDDEN"]);
+      const satellite = await t.token({ role: "SATELLITE", spaceId: "S1" });
+      expect(codes(await createTraining({}, satellite))).toEqual(["FORBIDDEN"]);
+    });
+
+    it("takes exactly the seats there are under 30 concurrent enrolments, the rest waitlisted in order", async () => {
+      const { id } = await training({ capacity: 10 });
+      const members = await registerMembers(30);
+      const answers = await Promise.all(members.map((m) => enrol(id, m)));
+      for (const r of answers) expect(r.errors).toBeUndefined();
+      const enrolled = answers.filter((r) => r.data?.enrol.status === "ENROLLED");
+      const waitlisted = answers
+        .map((r) => r.data?.enrol)
+        .filter((e): e is Enrolment => e?.status === "WAITLISTED");
+      expect(enrolled).toHaveLength(10);
+      expect(waitlisted.map((e) => e.position).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      const stored = await trainingRepository.find(t.agent.store, id);
+      expect(stored?.seats).toEqual({ taken: 10, waitlisted: 20, attended: 0, noShow: 0 });
+      // The store itself refuses an eleventh seat.
+      await expect(
+        t.agent.store.query("UPDATE training SET taken = capacity + 1 WHERE id = $1", [id]),
+      ).rejects.toThrow(/training_capacity/);
+      // Every place travelled (no person in it), and the training's seats with them.
+      const sent = await eventsOf("ENROLMENT");
+      expect(sent).toHaveLength(30);
+      expect(Object.keys(sent[0]?.payload as object).sort()).toEqual(
+        [
+          "credentialId",
+          "memberId",
+          "offerExpiresAt",
+          "position",
+          "reason",
+          "reasonCode",
+          "requestedAt",
+          "status",
+          "trainingId",
+          "updatedAt",
+        ].sort(),
+      );
+      // One member, one place.
+      const twice = await enrol(id, members[0] as string);
+      expect(codes(twice)).toEqual(["ALREADY_ENROLLED"]);
+    });
+
+    it("promotes the first in line when a seat is freed, and moves the line up", async () => {
+      const { id } = await training({ capacity: 2 });
+      const [a, b, c, d] = await registerMembers(4);
+      const ea = (await ok(enrol(id, a as string))).enrol;
+      await ok(enrol(id, b as string));
+      const ec = (await ok(enrol(id, c as string))).enrol;
+      const ed = (await ok(enrol(id, d as string))).enrol;
+      expect([ec.position, ed.position]).toEqual([1, 2]);
+      const before = (await outbox()).length;
+      const left = (await ok(cancel(ea.id))).cancelEnrolment;
+      expect(left).toMatchObject({ status: "CANCELLED", reasonCode: "CANCELLED_BY_MEMBER" });
+      const now = await places(id);
+      expect(now.find((e) => e.id === ec.id)).toMatchObject({ status: "ENROLLED", position: null });
+      expect(now.find((e) => e.id === ed.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+      // Sent: the cancellation, the promotion, the new position, and the training's seats once.
+      const sent = (await outbox()).slice(before);
+      expect(sent.map((e) => [e.entity, e.entityId])).toEqual([
+        ["ENROLMENT", ea.id],
+        ["ENROLMENT", ec.id],
+        ["ENROLMENT", ed.id],
+        ["TRAINING", id],
+      ]);
+      expect(sent.at(-1)?.payload).toMatchObject({ seats: { taken: 2, waitlisted: 1 } });
+      // Raising the capacity takes the next one in at once.
+      await ok(
+        t.gql(
+          "mutation($id: ID!) { updateTraining(id: $id, input: { capacity: 3 }) { id } }",
+          { id },
+          admin,
+        ),
+      );
+      expect((await places(id)).find((e) => e.id === ed.id)?.status).toBe("ENROLLED");
+      // Lowering it below the seats taken is refused.
+      const lower = await t.gql(
+        "mutation($id: ID!) { updateTraining(id: $id, input: { capacity: 2 }) { id } }",
+        { id },
+        admin,
+      );
+      expect(codes(lower)).toEqual(["BAD_USER_INPUT"]);
+    });
+
+    it("offers a freed seat for offerHours; an offer not taken passes to the next", async () => {
+      const { id } = await training({ capacity: 1, offerHours: 2 });
+      const [a, b, c] = await registerMembers(3);
+      const ea = (await ok(enrol(id, a as string))).enrol;
+      const eb = (await ok(enrol(id, b as string))).enrol;
+      const ec = (await ok(enrol(id, c as string))).enrol;
+      await ok(cancel(ea.id));
+      let now = await places(id);
+      const offer = now.find((e) => e.id === eb.id);
+      expect(offer?.status).toBe("OFFERED");
+      expect(Date.parse(offer?.offerExpiresAt ?? "") - Date.now()).toBeGreaterThan(1.9 * HOUR);
+      expect(now.find((e) => e.id === ec.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+      // Three hours later the offer has expired: accepting is refused, the sweeper passes it on.
+      shift = 3 * HOUR;
+      const member = await t.token({ role: "MEMBER", memberId: b as string });
+      const late = await t.gql(
+        "mutation($id: ID!) { acceptEnrolmentOffer(id: $id) { status } }",
+        { id: eb.id },
+        member,
+      );
+      expect(codes(late)).toEqual(["OFFER_EXPIRED"]);
+      expect(await t.agent.services.enrolments.sweep()).toBe(1);
+      now = await places(id);
+      expect(now.find((e) => e.id === eb.id)).toMatchObject({
+        status: "CANCELLED",
+        reasonCode: "OFFER_EXPIRED",
+      });
+      expect(now.find((e) => e.id === ec.id)?.status).toBe("OFFERED");
+      // The next one accepts in time: ENROLLED.
+      const accepted = await ok(
+        t.gql<{ acceptEnrolmentOffer: Enrolment }>(
+          "mutation($id: ID!) { acceptEnrolmentOffer(id: $id) { status offerExpiresAt } }",
+          { id: ec.id },
+          await t.token({ role: "MEMBER", memberId: c as string }),
+        ),
+      );
+      expect(accepted.acceptEnrolmentOffer).toEqual({ status: "ENROLLED", offerExpiresAt: null });
+      expect((await trainingRepository.find(t.agent.store, id))?.seats.taken).toBe(1);
+    });
+
+    it("lets a member cancel until the cancellation deadline; who may enrol whom", async () => {
+      const { id } = await training({ cancelDeadlineMinutes: 24 * 60 });
+      const [a, b] = await registerMembers(2);
+      const member = await t.token({ role: "MEMBER", memberId: a as string });
+      const ea = (await ok(enrol(id, a as string, member))).enrol;
+      // A member enrols itself only; another's enrolment is unknown to it.
+      expect(codes(await enrol(id, b as string, member))).toEqual(["NOT_FOUND"]);
+      const eb = (await ok(enrol(id, b as string))).enrol;
+      expect(codes(await cancel(eb.id, member))).toEqual(["NOT_FOUND"]);
+      // 47 hours later the training starts within a day: too late to give the seat back.
+      shift = 47 * HOUR;
+      const late = await cancel(ea.id, member);
+      expect(codes(late)).toEqual(["CANCEL_DEADLINE_PASSED"]);
+      expect((await enrolmentRepository.find(t.agent.store, ea.id))?.status).toBe("ENROLLED");
+      // Started: closed to new enrolments.
+      shift = 49 * HOUR;
+      const [c] = await registerMembers(1);
+      expect(codes(await enrol(id, c as string))).toEqual(["ENROLMENT_CLOSED"]);
+    });
+
+    it("refuses a member without a valid prerequisite credential", async () => {
+      const { id } = await training({ prerequisites: ["laser-safety"] });
+      const [a] = await registerMembers(1);
+      const refused = await enrol(id, a as string);
+      expect(codes(refused)).toEqual(["PREREQUISITE_MISSING"]);
+      expect(refused.errors?.[0]?.extensions?.credential).toBe("laser-safety");
+      // Expiring before the training starts does not count.
+      await ok(
+        t.gql(
+          `mutation($m: ID!, $e: DateTime) { grantCredential(memberId: $m, type: "laser-safety", expiresAt: $e) { id } }`,
+          { m: a, e: at(30) },
+          admin,
+        ),
+      );
+      expect(codes(await enrol(id, a as string))).toEqual(["PREREQUISITE_MISSING"]);
+      await ok(
+        t.gql(
+          `mutation($m: ID!) { grantCredential(memberId: $m, type: "laser-safety") { id } }`,
+          { m: a },
+          admin,
+        ),
+      );
+      expect((await ok(enrol(id, a as string))).enrol.status).toBe("ENROLLED");
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { registerTrainingTests } from "./training.suite.ts";
+
+registerTrainingTests("pglite");
