@@ -1,0 +1,507 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createAgent } from "../../app.ts";
+import { outboxRepository } from "../../outbox/outbox.repository.ts";
+import { startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { credentialRepository } from "../resources/credential.repository.ts";
+import { enrolmentRepository } from "./enrolment.repository.ts";
+import { trainingRepository } from "./training.repository.ts";
+
+/**
+ * Trainings across nodes at the agents: two agents enrolled with one fake hub, `organiser`
+ * (its trainings) and `home` (its members enrol in them), driven by explicit pushes and pulls:
+ * replicas and discovery, a remote enrolment with either side offline, a withdrawal promoting
+ * another node's member, a decision the organiser alone can make, attendance issuing a
+ * credential that gates a booking elsewhere, and the sweeper surviving a restart.
+ */
+describe("trainings across nodes", () => {
+  let organiser: TestAgent;
+  let home: TestAgent;
+  let organiserAdmin: string;
+  let homeAdmin: string;
+  /** The organiser's clock runs this many ms ahead (attendance after the start). */
+  let shift = 0;
+
+  beforeAll(async () => {
+    organiser = await startTestAgent("pglite", { now: () => new Date(Date.now() + shift) });
+    home = await startTestAgent("pglite", {
+      sharedHubOf: organiser,
+      fabriqueName: "La Quincaillerie",
+    });
+    organiserAdmin = await organiser.admin();
+    homeAdmin = await home.admin();
+  });
+  afterAll(async () => {
+    await home?.close();
+    await organiser?.close();
+  });
+
+  const HOUR = 3_600_000;
+  let base = 0;
+  beforeEach(async () => {
+    await organiser.reset();
+    await home.reset();
+    shift = 0;
+    base = Math.ceil(Date.now() / HOUR) * HOUR;
+  });
+  const at = (hours: number) => new Date(base + hours * HOUR).toISOString();
+
+  type Errors = { errors?: { extensions?: Record<string, unknown> & { code?: string } }[] };
+  const codes = (r: Errors) => r.errors?.map((e) => e.extensions?.code);
+  const ENROLMENT = "id trainingId memberId status position offerExpiresAt reasonCode credentialId";
+  type Enrolment = {
+    id: string;
+    status: string;
+    position: number | null;
+    reasonCode: string | null;
+    credentialId: string | null;
+  };
+
+  async function ok<T>(promise: Promise<{ data?: T | null } & Errors>): Promise<T> {
+    const r = await promise;
+    expect(r.errors).toBeUndefined();
+    return r.data as T;
+  }
+  async function push(t: TestAgent) {
+    expect((await t.agent.sync.flush()).kind).toBe("idle");
+  }
+  async function pull(t: TestAgent) {
+    expect((await t.agent.sync.pullNow()).kind).toBe("caught-up");
+  }
+  /** home → hub → organiser (decides) → hub → home. */
+  async function roundTrip() {
+    await push(home);
+    await pull(organiser);
+    await push(organiser);
+    await pull(home);
+  }
+
+  async function createTraining(input: Record<string, unknown> = {}) {
+    const data = await ok(
+      organiser.gql<{ createTraining: { id: string }[] }>(
+        "mutation($input: CreateTrainingInput!) { createTraining(input: $input) { id } }",
+        {
+          input: {
+            spaceId: organiser.fabrique.id,
+            title: "Sécurité découpeuse laser",
+            topic: "MACHINE_SAFETY",
+            venueSpaceId: organiser.fabrique.id,
+            startsAt: at(48),
+            endsAt: at(50),
+            capacity: 10,
+            scope: "NETWORK",
+            ...input,
+          },
+        },
+        organiserAdmin,
+      ),
+    );
+    const id = data.createTraining[0]?.id as string;
+    await push(organiser);
+    await pull(home);
+    return id;
+  }
+
+  async function members(t: TestAgent, names: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of names) {
+      const data = await ok(
+        t.gql<{ registerMember: { id: string } }>(
+          `mutation($home: ID!, $name: String!) { registerMember(homeSpaceId: $home, displayName: $name) { id } }`,
+          { home: t.fabrique.id, name },
+          t === home ? homeAdmin : organiserAdmin,
+        ),
+      );
+      ids.push(data.registerMember.id);
+    }
+    return ids;
+  }
+
+  function enrol(t: TestAgent, trainingId: string, memberId: string, token: string) {
+    return t.gql<{ enrol: Enrolment }>(
+      `mutation($t: ID!, $m: ID!) { enrol(trainingId: $t, memberId: $m) { ${ENROLMENT} } }`,
+      { t: trainingId, m: memberId },
+      token,
+    );
+  }
+
+  async function seen(t: TestAgent, id: string) {
+    return enrolmentRepository.find(t.agent.store, id);
+  }
+
+  /** Subscribes over server-sent events; `stop` ends it and returns what came. */
+  async function subscribe(t: TestAgent, query: string, token: string) {
+    const response = await t.agent.fetch("http://agent.test/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ query }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const items: unknown[] = [];
+    let buffer = "";
+    const done = (async () => {
+      const decoder = new TextDecoder();
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) return;
+        buffer += decoder.decode(chunk.value);
+        let cut = buffer.indexOf("\n\n");
+        while (cut >= 0) {
+          const frame = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = frame
+            .split("\n")
+            .filter((l) => l.startsWith("data:"))
+            .map((l) => l.slice(5))
+            .join("");
+          if (data) items.push(JSON.parse(data));
+          cut = buffer.indexOf("\n\n");
+        }
+      }
+    })().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    return {
+      items,
+      stop: async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        await reader.cancel();
+        await done;
+        return items;
+      },
+    };
+  }
+
+  it("replicates NETWORK trainings for discovery, offline too, and drops one gone LOCAL", async () => {
+    const satellite = await ok(
+      organiser.gql<{ createSatellite: { id: string } }>(
+        `mutation { createSatellite(input: { name: "Le Bercail", communeCode: "07186" }) { id } }`,
+        {},
+        organiserAdmin,
+      ),
+    );
+    const shared = await createTraining({
+      venueSpaceId: satellite.createSatellite.id,
+      tags: ["laser"],
+    });
+    const online = await createTraining({
+      venueSpaceId: null,
+      onlineUrl: "https://visio.example/mediation",
+      topic: "DIGITAL_MEDIATION",
+      scope: "NATIONAL",
+    });
+    const local = await createTraining({ scope: "LOCAL" });
+    home.hub.down = true;
+    const member = await home.token({ role: "MEMBER", memberId: "M-any" });
+    const list = async (filter: Record<string, unknown>) =>
+      (
+        await ok(
+          home.gql<{ trainings: { id: string; owned: boolean; ownerNodeId: string }[] }>(
+            "query($f: TrainingFilter) { trainings(filter: $f) { id owned ownerNodeId } }",
+            { f: filter },
+            member,
+          ),
+        )
+      ).trainings;
+    expect((await list({})).map((tr) => tr.id)).toEqual([shared, online]);
+    expect((await list({}))[0]).toMatchObject({
+      owned: false,
+      ownerNodeId: organiser.credentials.identity.nodeId,
+    });
+    expect((await list({ department: "07" })).map((tr) => tr.id)).toEqual([shared]);
+    expect((await list({ region: "84", tag: "laser" })).map((tr) => tr.id)).toEqual([shared]);
+    expect((await list({ online: true })).map((tr) => tr.id)).toEqual([online]);
+    expect((await list({ topic: "DIGITAL_MEDIATION", hasSeats: true })).map((tr) => tr.id)).toEqual(
+      [online],
+    );
+    // Another network's LOCAL training is unknown here.
+    const unknown = await home.gql<{ training: unknown }>(
+      "query($id: ID!) { training(id: $id) { id } }",
+      { id: local },
+      member,
+    );
+    expect(unknown.data?.training).toBeNull();
+    home.hub.down = false;
+    // Back to LOCAL: the replica goes.
+    await ok(
+      organiser.gql(
+        "mutation($id: ID!) { updateTraining(id: $id, input: { scope: LOCAL }) { id } }",
+        { id: shared },
+        organiserAdmin,
+      ),
+    );
+    await push(organiser);
+    await pull(home);
+    expect(await trainingRepository.find(home.agent.store, shared)).toBeUndefined();
+    expect((await list({})).map((tr) => tr.id)).toEqual([online]);
+  });
+
+  it("enrols another node's member: PENDING while the organiser is offline, decided when it is back, delivered to a requester that was offline", async () => {
+    const trainingId = await createTraining({ capacity: 1 });
+    const [camille, dominique] = await members(home, ["Camille Durand", "Dominique Petit"]);
+    const member = await home.token({ role: "MEMBER", memberId: camille as string });
+    const live = await subscribe(
+      home,
+      `subscription { enrolmentUpdated { id status position } }`,
+      member,
+    );
+    // The organiser is offline: the request waits at the hub, PENDING at home.
+    const made = (await ok(enrol(home, trainingId, camille as string, member))).enrol;
+    expect(made.status).toBe("PENDING");
+    const [request] = (await outboxRepository.list(home.agent.store)).filter(
+      (e) => e.entity === "ENROLMENT_REQUEST",
+    );
+    expect(request?.payload).toMatchObject({
+      trainingId,
+      memberId: camille,
+      acceptOffer: false,
+      cancelled: false,
+    });
+    expect((request?.payload as { identityHash: string }).identityHash).toMatch(
+      /^sha256\$[0-9a-f]{64}$/,
+    );
+    // Nothing personal travels.
+    expect(JSON.stringify(await outboxRepository.list(home.agent.store))).not.toMatch(
+      /Camille|Durand/,
+    );
+    await push(home);
+    const second = (await ok(enrol(home, trainingId, dominique as string, homeAdmin))).enrol;
+    await push(home);
+    expect((await seen(home, made.id))?.status).toBe("PENDING");
+
+    // The organiser comes back and decides; the requester is offline meanwhile.
+    await pull(organiser);
+    expect((await seen(organiser, made.id))?.status).toBe("ENROLLED");
+    expect(await seen(organiser, second.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+    await push(organiser);
+    expect((await seen(home, made.id))?.status).toBe("PENDING");
+    // Back online, the decision arrives, live too.
+    await pull(home);
+    expect((await seen(home, made.id))?.status).toBe("ENROLLED");
+    expect(await seen(home, second.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+    const mine = await ok(
+      home.gql<{
+        myEnrolments: {
+          id: string;
+          status: string;
+          training: { seats: { taken: number; waitlisted: number } };
+        }[];
+      }>("{ myEnrolments { id status training { seats { taken waitlisted } } } }", {}, member),
+    );
+    expect(mine.myEnrolments).toEqual([
+      { id: made.id, status: "ENROLLED", training: { seats: { taken: 1, waitlisted: 1 } } },
+    ]);
+    expect(await live.stop()).toEqual([
+      { data: { enrolmentUpdated: { id: made.id, status: "PENDING", position: null } } },
+      { data: { enrolmentUpdated: { id: made.id, status: "ENROLLED", position: null } } },
+    ]);
+  });
+
+  it("a withdrawal at home frees the seat at the organiser, which promotes position 1 of another node, and that node hears it", async () => {
+    const trainingId = await createTraining({ capacity: 1, cancelDeadlineMinutes: 60 });
+    const [first, next] = await members(home, ["Alix", "Basile"]);
+    const a = (await ok(enrol(home, trainingId, first as string, homeAdmin))).enrol;
+    await roundTrip();
+    const b = (await ok(enrol(home, trainingId, next as string, homeAdmin))).enrol;
+    await roundTrip();
+    expect(await seen(home, b.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+    const nextToken = await home.token({ role: "MEMBER", memberId: next as string });
+    const live = await subscribe(
+      home,
+      "subscription { enrolmentUpdated { id status } }",
+      nextToken,
+    );
+    const withdrawn = await ok(
+      home.gql<{ cancelEnrolment: Enrolment }>(
+        `mutation($id: ID!) { cancelEnrolment(id: $id) { ${ENROLMENT} } }`,
+        { id: a.id },
+        homeAdmin,
+      ),
+    );
+    expect(withdrawn.cancelEnrolment).toMatchObject({
+      status: "CANCELLED",
+      reasonCode: "CANCELLED_BY_MEMBER",
+    });
+    await roundTrip();
+    expect(await seen(organiser, a.id)).toMatchObject({ status: "CANCELLED" });
+    expect(await seen(organiser, b.id)).toMatchObject({ status: "ENROLLED", position: null });
+    expect(await seen(home, b.id)).toMatchObject({ status: "ENROLLED", position: null });
+    expect(await live.stop()).toEqual([
+      { data: { enrolmentUpdated: { id: b.id, status: "ENROLLED" } } },
+    ]);
+    // The training's seats followed to the replica.
+    expect((await trainingRepository.find(home.agent.store, trainingId))?.seats).toEqual({
+      taken: 1,
+      waitlisted: 0,
+      attended: 0,
+      noShow: 0,
+    });
+  });
+
+  it("the organiser declines what only it can decide, with the documented code", async () => {
+    const trainingId = await createTraining();
+    const [camille] = await members(home, ["Camille"]);
+    const made = (await ok(enrol(home, trainingId, camille as string, homeAdmin))).enrol;
+    // Gone LOCAL while the request travelled: another network's members are declined.
+    await ok(
+      organiser.gql(
+        "mutation($id: ID!) { updateTraining(id: $id, input: { scope: LOCAL }) { id } }",
+        { id: trainingId },
+        organiserAdmin,
+      ),
+    );
+    await roundTrip();
+    expect(await seen(home, made.id)).toMatchObject({
+      status: "DECLINED",
+      reasonCode: "TRAINING_NOT_SHARED",
+    });
+    // A replica at home cannot be changed there; the organiser's members are not enrolled from here.
+    const foreign = await ok(
+      organiser.gql<{ registerMember: { id: string } }>(
+        `mutation($h: ID!) { registerMember(homeSpaceId: $h, displayName: "Eli") { id } }`,
+        { h: organiser.fabrique.id },
+        organiserAdmin,
+      ),
+    );
+    const other = await createTraining();
+    await push(organiser);
+    await pull(home);
+    expect(codes(await enrol(home, other, foreign.registerMember.id, homeAdmin))).toEqual([
+      "FORBIDDEN",
+    ]);
+    expect(
+      codes(
+        await home.gql(
+          "mutation($id: ID!) { cancelTraining(id: $id) { id } }",
+          { id: other },
+          homeAdmin,
+        ),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+  });
+
+  it("attendance recorded offline issues the credential, which reaches the member's home and gates a booking there", async () => {
+    const trainingId = await createTraining({
+      grants: { type: "laser-safety", validityDays: 365 },
+    });
+    const [camille] = await members(home, ["Camille"]);
+    const made = (await ok(enrol(home, trainingId, camille as string, homeAdmin))).enrol;
+    await roundTrip();
+    const laser = await ok(
+      home.gql<{ createResource: { id: string } }>(
+        `mutation($s: ID!) { createResource(input: { spaceId: $s, name: "Laser", category: MACHINE,
+           requiredCredential: "laser-safety", rules: { minMinutes: 30, maxMinutes: 240 } }) { id } }`,
+        { s: home.fabrique.id },
+        homeAdmin,
+      ),
+    );
+    const book = () =>
+      home.gql(
+        `mutation($r: ID!, $m: ID!, $s: DateTime!, $e: DateTime!) {
+           book(resourceId: $r, startsAt: $s, endsAt: $e, forMemberId: $m) { id } }`,
+        { r: laser.createResource.id, m: camille, s: at(100), e: at(101) },
+        homeAdmin,
+      );
+    expect(codes(await book())).toEqual(["CREDENTIAL_REQUIRED"]);
+
+    const attend = (status: string) =>
+      organiser.gql<{ markAttendance: Enrolment }>(
+        `mutation($id: ID!, $s: AttendanceStatus!) { markAttendance(id: $id, status: $s) { ${ENROLMENT} } }`,
+        { id: made.id, s: status },
+        organiserAdmin,
+      );
+    const early = await attend("ATTENDED");
+    expect(early.errors?.[0]?.extensions).toMatchObject({
+      code: "INVALID_TRANSITION",
+      reason: "NOT_STARTED",
+    });
+    // During the training, the hub unreachable: recorded all the same.
+    shift = 49 * HOUR;
+    organiser.hub.down = true;
+    const attended = (await ok(attend("ATTENDED"))).markAttendance;
+    expect(attended.status).toBe("ATTENDED");
+    expect(attended.credentialId).not.toBeNull();
+    const issued = await credentialRepository.find(
+      organiser.agent.store,
+      attended.credentialId as string,
+    );
+    expect(issued).toMatchObject({ memberId: camille, type: "laser-safety", owned: true });
+    expect(
+      Math.round(
+        ((issued?.expiresAt?.getTime() ?? 0) - (issued?.issuedAt.getTime() ?? 0)) / 86_400_000,
+      ),
+    ).toBe(365);
+    // The place goes before the credential (the hub accepts it once it holds the attendance).
+    const order = (await outboxRepository.list(organiser.agent.store))
+      .filter((e) => e.entity === "ENROLMENT" || e.entity === "CREDENTIAL")
+      .slice(-3)
+      .map((e) => e.entity);
+    expect(order).toEqual(["ENROLMENT", "CREDENTIAL", "ENROLMENT"]);
+    organiser.hub.down = false;
+    await push(organiser);
+    await pull(home);
+    expect(await seen(home, made.id)).toMatchObject({
+      status: "ATTENDED",
+      credentialId: attended.credentialId,
+    });
+    expect(
+      await credentialRepository.find(home.agent.store, attended.credentialId as string),
+    ).toMatchObject({
+      memberId: camille,
+      owned: false,
+    });
+    expect((await book()).errors).toBeUndefined();
+
+    // Corrected to NO_SHOW: the credential is revoked everywhere.
+    const corrected = (await ok(attend("NO_SHOW"))).markAttendance;
+    expect(corrected).toMatchObject({ status: "NO_SHOW", credentialId: null });
+    await push(organiser);
+    await pull(home);
+    expect(
+      await credentialRepository.find(home.agent.store, attended.credentialId as string),
+    ).toBeUndefined();
+    expect((await trainingRepository.find(home.agent.store, trainingId))?.seats).toMatchObject({
+      attended: 0,
+      noShow: 1,
+    });
+  });
+
+  it("cancels under its minimum at the decision deadline after a restart just before it, and every enrolled node is told", async () => {
+    const decisionAt = new Date(Date.now() + 1500).toISOString();
+    const trainingId = await createTraining({ minimum: 3, decisionAt });
+    const [camille, dominique] = await members(home, ["Camille", "Dominique"]);
+    const a = (await ok(enrol(home, trainingId, camille as string, homeAdmin))).enrol;
+    const b = (await ok(enrol(home, trainingId, dominique as string, homeAdmin))).enrol;
+    await roundTrip();
+    expect((await seen(home, b.id))?.status).toBe("ENROLLED");
+    // The organiser stops before the deadline and comes back after it: the store says what is due.
+    await organiser.agent.stop();
+    await new Promise((r) => setTimeout(r, Date.parse(decisionAt) - Date.now() + 100));
+    const again = await createAgent(organiser.agent.config, {
+      fetch: organiser.hub.fetch,
+      now: () => new Date(Date.now() + shift),
+    });
+    try {
+      await again.start();
+      expect(await trainingRepository.find(again.store, trainingId)).toMatchObject({
+        status: "CANCELLED",
+        cancelReasonCode: "MINIMUM_NOT_REACHED",
+      });
+      expect((await again.sync.flush()).kind).toBe("idle");
+      await pull(home);
+      for (const id of [a.id, b.id]) {
+        expect(await seen(home, id)).toMatchObject({
+          status: "CANCELLED",
+          reasonCode: "MINIMUM_NOT_REACHED",
+        });
+      }
+      expect((await trainingRepository.find(home.agent.store, trainingId))?.status).toBe(
+        "CANCELLED",
+      );
+    } finally {
+      await again.stop();
+    }
+  });
+});
