@@ -338,6 +338,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       await services.resources
         .publishUnpublished()
         .catch((err: unknown) => logger.error({ err }, "publishing resources failed"));
+      // Owned credentials this node has not signed (granted before signing existed, handed
+      // over from the node it replaced) are signed now, and every minute after.
+      const signCredentials = () =>
+        services.credentials
+          .signUnsigned()
+          .catch((err: unknown) => logger.error({ err }, "signing credentials failed"));
+      await signCredentials();
       // Requests pulled before a crash and not decided yet are decided now, and every minute
       // after (a safety net: a pull bringing requests decides them at once).
       const decide = () =>
@@ -372,6 +379,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       decider = setInterval(() => {
         void decide();
         void settleTrainings();
+        void signCredentials();
       }, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
       decider.unref();
       sync.start();

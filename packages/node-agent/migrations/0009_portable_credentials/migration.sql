@@ -10,7 +10,11 @@ ALTER TABLE member ADD CONSTRAINT member_identity_salt_at_home CHECK (owned OR i
 
 -- 2. Credentials carry the training whose attendance issued them (null: granted by the home
 --    team) and their signed OpenBadgeCredential (a VC-JWT; null for those issued before).
-ALTER TABLE credential ADD COLUMN training_id TEXT, ADD COLUMN vc TEXT;
+--    signed_by: for one this node owns, the node whose key signed its vc; an owned credential
+--    not signed by this node (granted before signing existed, or handed over from the node this
+--    one replaced, whose key is withdrawn) is signed again at start (credential.service.ts).
+ALTER TABLE credential ADD COLUMN training_id TEXT, ADD COLUMN vc TEXT, ADD COLUMN signed_by TEXT;
+CREATE INDEX credential_to_sign_idx ON credential (id) WHERE owned AND signed_by IS NULL;
 
 -- 3. This node's status list (W3C Bitstring Status List v1.0): one index per credential it
 --    issued, drawn at random among the free ones ("Group Privacy"), never reused; a

@@ -25,6 +25,15 @@ export const credentialStatusRepository = {
     return rows.length > 0;
   },
 
+  /** A credential's index, if it has one. */
+  async indexOf(db: SqlSession, credentialId: string): Promise<number | undefined> {
+    const rows = await db.query<{ status_index: number }>(
+      "SELECT status_index FROM credential_status WHERE credential_id = $1",
+      [credentialId],
+    );
+    return rows[0]?.status_index;
+  },
+
   async countEntries(db: SqlSession): Promise<number> {
     const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM credential_status");
     return rows[0]?.n ?? 0;

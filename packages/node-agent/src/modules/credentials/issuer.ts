@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { CredentialType, MaillageError, parseInput } from "@maillage/schema";
 import type { SqlSession } from "@maillage/storage";
+import { decodeJwt } from "jose";
 import { ulid } from "ulid";
 import { z } from "zod";
 import type { NodeKey } from "../../identity/keys.ts";
@@ -86,6 +87,33 @@ export function identityHash(name: string, salt: string): string {
     .digest("hex")}`;
 }
 
+/** What a previous signature said of the member's hashed name and of the achievement. */
+function previousClaims(vc: string | null): {
+  identityHash: string | null;
+  achievement: IssueInput["achievement"] | null;
+} {
+  if (vc === null) return { identityHash: null, achievement: null };
+  try {
+    const subject = decodeJwt(vc).credentialSubject as
+      | {
+          identifier?: { identityType?: string; identityHash?: string }[];
+          achievement?: { name?: string; description?: string };
+        }
+      | undefined;
+    const hash = subject?.identifier?.find((i) => i.identityType === "name")?.identityHash;
+    const a = subject?.achievement;
+    return {
+      identityHash: hash && /^sha256\$[0-9a-f]{64}$/.test(hash) ? hash : null,
+      achievement:
+        typeof a?.name === "string"
+          ? { name: a.name, description: typeof a.description === "string" ? a.description : null }
+          : null,
+    };
+  } catch {
+    return { identityHash: null, achievement: null };
+  }
+}
+
 export function createCredentialIssuer(deps: {
   nodeId: string;
   /** The fabrique's name: the issuer Profile's `name`. */
@@ -134,6 +162,52 @@ export function createCredentialIssuer(deps: {
     });
   }
 
+  /**
+   * The member's hashed name (Open Badges IdentityHash), at its home node: made with a salt
+   * kept here only (created the first time). Null when the member has no name. NOT_FOUND
+   * for a member not homed here: only the home node knows a name.
+   */
+  async function identityHashOf(tx: SqlSession, memberId: string): Promise<string | null> {
+    const member = await identityRepository.findHomeMemberForUpdate(tx, memberId);
+    if (!member) {
+      throw new MaillageError("NOT_FOUND", `no member ${memberId} homed here`, {
+        field: "memberId",
+      });
+    }
+    if (member.displayName === null || normaliseName(member.displayName) === "") return null;
+    const salt =
+      member.salt ??
+      (await identityRepository.setSalt(tx, memberId, randomBytes(16).toString("hex")));
+    return identityHash(member.displayName, salt);
+  }
+
+  /** Its status entry (an index drawn, or the one it has) and its signed credential. */
+  async function sign(
+    tx: SqlSession,
+    credentialId: string,
+    facts: Omit<IssueInput, "achievement"> & { achievement: IssueInput["achievement"] },
+  ): Promise<{ vc: string; grew: boolean }> {
+    const existing = await credentialStatusRepository.indexOf(tx, credentialId);
+    const { index, grew } =
+      existing === undefined ? await drawIndex(tx, credentialId) : { index: existing, grew: false };
+    const vc = await signVcJwt(
+      openBadgeCredential({
+        credentialId,
+        issuer: { nodeId, name: deps.issuerName },
+        memberId: facts.memberId,
+        type: facts.type,
+        issuedAt: facts.issuedAt,
+        expiresAt: facts.expiresAt,
+        trainingId: facts.trainingId,
+        identityHash: facts.identityHash,
+        achievement: facts.achievement,
+        status: { listUrl, index },
+      }),
+      signer,
+    );
+    return { vc, grew };
+  }
+
   return {
     /** This node's status list URL (what its credentials' credentialStatus names). */
     statusListUrl: listUrl,
@@ -145,31 +219,20 @@ export function createCredentialIssuer(deps: {
     async issue(tx: SqlSession, changes: ChangeLog, raw: IssueInput): Promise<CredentialRecord> {
       const input = parseInput(IssueInputSchema, raw);
       const id = ulid();
-      const { index, grew } = await drawIndex(tx, id);
-      const vc = await signVcJwt(
-        openBadgeCredential({
-          credentialId: id,
-          issuer: { nodeId, name: deps.issuerName },
+      const { vc, grew } = await sign(tx, id, input);
+      const credential = await credentialRepository.insertOwned(
+        tx,
+        {
+          id,
           memberId: input.memberId,
           type: input.type,
           issuedAt: input.issuedAt,
           expiresAt: input.expiresAt,
           trainingId: input.trainingId,
-          identityHash: input.identityHash,
-          achievement: input.achievement,
-          status: { listUrl, index },
-        }),
-        signer,
+          vc,
+        },
+        nodeId,
       );
-      const credential = await credentialRepository.insertOwned(tx, {
-        id,
-        memberId: input.memberId,
-        type: input.type,
-        issuedAt: input.issuedAt,
-        expiresAt: input.expiresAt,
-        trainingId: input.trainingId,
-        vc,
-      });
       await changes.append({
         entity: "CREDENTIAL",
         entityId: credential.id,
@@ -180,6 +243,43 @@ export function createCredentialIssuer(deps: {
         await publishStatusList(tx, changes);
       }
       return credential;
+    },
+
+    /**
+     * Signs again an owned credential this node has not signed: granted before signing
+     * existed, or handed over from the node this one replaced (that node's key is withdrawn,
+     * so its signature no longer verifies). What the old signature said of the member's hashed
+     * name and of the achievement is kept; a member homed here gets its hash made here.
+     * Sends the CREDENTIAL again (its new vc) and, if needed, the status list.
+     */
+    async signAgain(
+      tx: SqlSession,
+      changes: ChangeLog,
+      credential: CredentialRecord,
+    ): Promise<CredentialRecord> {
+      const previous = previousClaims(credential.vc);
+      const home = await identityRepository.findHomeMember(tx, credential.memberId);
+      const { vc, grew } = await sign(tx, credential.id, {
+        memberId: credential.memberId,
+        type: credential.type,
+        issuedAt: credential.issuedAt,
+        expiresAt: credential.expiresAt,
+        trainingId: credential.trainingId,
+        identityHash: home ? await identityHashOf(tx, credential.memberId) : previous.identityHash,
+        achievement: previous.achievement ?? { name: credential.type, description: null },
+      });
+      await credentialRepository.setSignature(tx, credential.id, vc, nodeId);
+      const signed = { ...credential, vc };
+      await changes.append({
+        entity: "CREDENTIAL",
+        entityId: credential.id,
+        op: "UPSERT",
+        payload: credentialPayloadOf(signed),
+      });
+      if (grew || !(await credentialStatusRepository.findList(tx, nodeId))) {
+        await publishStatusList(tx, changes);
+      }
+      return signed;
     },
 
     /**
@@ -215,23 +315,6 @@ export function createCredentialIssuer(deps: {
       return credential;
     },
 
-    /**
-     * The member's hashed name (Open Badges IdentityHash), at its home node: made with a salt
-     * kept here only (created the first time). Null when the member has no name. NOT_FOUND
-     * for a member not homed here: only the home node knows a name.
-     */
-    async identityHashOf(tx: SqlSession, memberId: string): Promise<string | null> {
-      const member = await identityRepository.findHomeMemberForUpdate(tx, memberId);
-      if (!member) {
-        throw new MaillageError("NOT_FOUND", `no member ${memberId} homed here`, {
-          field: "memberId",
-        });
-      }
-      if (member.displayName === null || normaliseName(member.displayName) === "") return null;
-      const salt =
-        member.salt ??
-        (await identityRepository.setSalt(tx, memberId, randomBytes(16).toString("hex")));
-      return identityHash(member.displayName, salt);
-    },
+    identityHashOf,
   };
 }

@@ -69,10 +69,16 @@ export const credentialRepository = {
     return rows.map(toRecord);
   },
 
-  async insertOwned(db: SqlSession, c: Omit<CredentialRecord, "owned">): Promise<CredentialRecord> {
+  /** A credential this node issues; `signedBy`: the node whose key signed its vc. */
+  async insertOwned(
+    db: SqlSession,
+    c: Omit<CredentialRecord, "owned">,
+    signedBy: string,
+  ): Promise<CredentialRecord> {
     const rows = await db.query<Row>(
-      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, training_id, vc, owned)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE) RETURNING ${COLUMNS}`,
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, training_id, vc, owned,
+                               signed_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) RETURNING ${COLUMNS}`,
       [
         c.id,
         c.memberId,
@@ -81,9 +87,31 @@ export const credentialRepository = {
         c.expiresAt?.toISOString() ?? null,
         c.trainingId,
         c.vc,
+        signedBy,
       ],
     );
     return toRecord(rows[0] as Row);
+  },
+
+  /**
+   * Owned credentials this node has not signed (granted before signing existed, or handed
+   * over from the node it replaced): `signed_by` is null for those (set only when this node
+   * signs; a handover clears it).
+   */
+  async ownedUnsigned(db: SqlSession, limit: number): Promise<CredentialRecord[]> {
+    const rows = await db.query<Row>(
+      `SELECT ${COLUMNS} FROM credential WHERE owned AND signed_by IS NULL
+       ORDER BY id LIMIT $1 FOR UPDATE`,
+      [limit],
+    );
+    return rows.map(toRecord);
+  },
+
+  async setSignature(db: SqlSession, id: string, vc: string, signedBy: string): Promise<void> {
+    await db.query(
+      "UPDATE credential SET vc = $2, signed_by = $3, updated_at = now() WHERE id = $1 AND owned",
+      [id, vc, signedBy],
+    );
   },
 
   async deleteOwned(db: SqlSession, id: string): Promise<boolean> {
@@ -118,7 +146,8 @@ export const credentialRepository = {
        VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)
        ON CONFLICT (id) DO UPDATE SET member_id = EXCLUDED.member_id, type = EXCLUDED.type,
          issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at,
-         training_id = EXCLUDED.training_id, vc = EXCLUDED.vc, owned = TRUE, updated_at = now()
+         training_id = EXCLUDED.training_id, vc = EXCLUDED.vc, owned = TRUE, signed_by = NULL,
+         updated_at = now()
        WHERE NOT credential.owned
        RETURNING id`,
       [id, state.memberId, state.type, state.issuedAt, state.expiresAt, state.trainingId, state.vc],

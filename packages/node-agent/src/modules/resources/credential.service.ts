@@ -84,6 +84,24 @@ export function createCredentialService(deps: {
       });
     },
 
+    /**
+     * Signs the owned credentials this node has not signed (granted before signing existed,
+     * or handed over from the node it replaced), a batch per transaction; how many. Runs at
+     * start and with the decider's minute.
+     */
+    async signUnsigned(batch = 50): Promise<number> {
+      let signed = 0;
+      for (;;) {
+        const done = await writer.write(async (tx, changes) => {
+          const pending = await credentialRepository.ownedUnsigned(tx, batch);
+          for (const credential of pending) await issuer.signAgain(tx, changes, credential);
+          return pending.length;
+        });
+        signed += done;
+        if (done < batch) return signed;
+      }
+    },
+
     async revoke(viewer: Viewer, id: string): Promise<CredentialRecord> {
       assertTeam(viewer);
       return writer.write((tx, changes) => issuer.revoke(tx, changes, id));
