@@ -71,7 +71,8 @@ export async function startTestHub(
     async reset() {
       await hub.db.prisma.$executeRawUnsafe(
         `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, change_log, enrolment_code,
-           booking_request, booking, credential, status_list, resource, member, node, space
+           booking_request, booking, credential, status_list, training_rollup, enrolment, enrolment_request,
+           training, resource, member, node, space
          RESTART IDENTITY CASCADE`,
       );
     },

@@ -534,7 +534,11 @@ export function registerBookingTests(backend: Backend) {
         expect(payloadOf("RESOURCE", "R1")).toEqual(resource("SA"));
         expect(payloadOf("RESOURCE", "RL")).toEqual(resource("SA", "LOCAL", "Salle"));
         expect(payloadOf("BOOKING", "K1")).toEqual(booking("R1"));
-        expect(payloadOf("CREDENTIAL", "C1")).toEqual(credential);
+        expect(payloadOf("CREDENTIAL", "C1")).toEqual({
+          ...credential,
+          trainingId: null,
+          vc: null,
+        });
         // The requests still waiting for A's decision or answered by a handed-over booking are
         // routed again, to the new node, after those bookings, as their requesters sent them
         // (the withdrawal included); not Q0, whose slot is past.

@@ -86,10 +86,15 @@ export async function futureBookings(
   }));
 }
 
-/** The credentials of the members homed in a fabrique's network (as CREDENTIAL payloads). */
+/**
+ * The credentials a re-enrolled node takes over (as CREDENTIAL payloads): those of the members
+ * homed in its fabrique's network but the ones another node's training issued (their issuer
+ * keeps them), and those its own trainings issued to any network's members.
+ */
 export async function credentialsOfNetwork(
   sql: Sql,
   fabriqueId: string,
+  nodeId: string,
 ): Promise<CredentialRecord[]> {
   const rows = await sql.query<{
     id: string;
@@ -97,16 +102,21 @@ export async function credentialsOfNetwork(
     type: string;
     issuedAt: Timestamp;
     expiresAt: Timestamp | null;
+    trainingId: string | null;
+    vc: string | null;
   }>(
     `SELECT c.id, c.member_id AS "memberId", c.type,
             c.issued_at AT TIME ZONE 'UTC' AS "issuedAt",
-            c.expires_at AT TIME ZONE 'UTC' AS "expiresAt"
+            c.expires_at AT TIME ZONE 'UTC' AS "expiresAt",
+            c.training_id AS "trainingId", c.vc
      FROM credential c
      JOIN member m ON m.id = c.member_id
      JOIN space s ON s.id = m.home_space_id
-     WHERE s.id = $1 OR s.fabrique_id = $1
+     WHERE ((s.id = $1 OR s.fabrique_id = $1)
+            AND (c.training_id IS NULL OR c.owner_node_id = $2))
+        OR c.owner_node_id = $2
      ORDER BY c.id`,
-    [fabriqueId],
+    [fabriqueId, nodeId],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -114,8 +124,8 @@ export async function credentialsOfNetwork(
     type: r.type,
     issuedAt: iso(r.issuedAt),
     expiresAt: r.expiresAt === null ? null : iso(r.expiresAt),
-    trainingId: null,
-    vc: null,
+    trainingId: r.trainingId,
+    vc: r.vc,
   }));
 }
 
@@ -204,7 +214,7 @@ export async function resourceHandoverEntries(
 ): Promise<LogEntry[]> {
   const resources = await resourcesOwnedBy(sql, nodeId);
   const bookings = await futureBookings(sql, { ownerNodeId: nodeId });
-  const credentials = await credentialsOfNetwork(sql, fabriqueId);
+  const credentials = await credentialsOfNetwork(sql, fabriqueId, nodeId);
   const requests = await pendingOrUpcomingRequestsTo(sql, nodeId);
   const handover = { originNodeId: null, targetNodeId: nodeId };
   return [

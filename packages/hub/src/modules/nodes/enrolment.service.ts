@@ -170,6 +170,12 @@ export function createEnrolmentService(deps: {
             "UPDATE credential SET owner_node_id = $2 WHERE owner_node_id = $1",
             "UPDATE booking_request SET owner_node_id = $2 WHERE owner_node_id = $1",
             "UPDATE booking_request SET requester_node_id = $2 WHERE requester_node_id = $1",
+            // Trainings, their enrolments and members' enrolment requests likewise.
+            "UPDATE training SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE enrolment SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE enrolment SET member_node_id = $2 WHERE member_node_id = $1",
+            "UPDATE enrolment_request SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE enrolment_request SET requester_node_id = $2 WHERE requester_node_id = $1",
           ]) {
             await tx.$executeRawUnsafe(sql, previous.id, node.id);
           }

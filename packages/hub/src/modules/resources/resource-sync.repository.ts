@@ -80,14 +80,15 @@ export async function upsertCredentials(
 ): Promise<void> {
   if (rows.length === 0) return;
   await sql.query(
-    `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owner_node_id)
+    `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owner_node_id,
+                             training_id, vc)
      SELECT r.id, r."memberId", r.type, r."issuedAt"::timestamptz AT TIME ZONE 'UTC',
-            r."expiresAt"::timestamptz AT TIME ZONE 'UTC', $2
+            r."expiresAt"::timestamptz AT TIME ZONE 'UTC', $2, r."trainingId", r.vc
      FROM jsonb_to_recordset($1::jsonb) AS r(id text, "memberId" text, type text,
-       "issuedAt" text, "expiresAt" text)
+       "issuedAt" text, "expiresAt" text, "trainingId" text, vc text)
      ON CONFLICT (id) DO UPDATE SET
        member_id = EXCLUDED.member_id, type = EXCLUDED.type, issued_at = EXCLUDED.issued_at,
-       expires_at = EXCLUDED.expires_at
+       expires_at = EXCLUDED.expires_at, training_id = EXCLUDED.training_id, vc = EXCLUDED.vc
      WHERE credential.owner_node_id = EXCLUDED.owner_node_id`,
     [JSON.stringify(rows.map((r) => ({ id: r.id, ...r.credential }))), nodeId],
   );

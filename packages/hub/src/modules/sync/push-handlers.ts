@@ -50,6 +50,33 @@ export type RequestRow = {
   cancelled: boolean;
 };
 
+export type TrainingRow = {
+  id: string;
+  owner_node_id: string;
+  space_id: string;
+  scope: string;
+};
+
+export type EnrolmentRequestRow = {
+  id: string;
+  requester_node_id: string;
+  owner_node_id: string;
+  training_id: string;
+  member_id: string;
+  cancelled: boolean;
+};
+
+export type EnrolmentRow = {
+  id: string;
+  owner_node_id: string;
+  training_id: string;
+  member_id: string;
+  status: string;
+};
+
+/** "<trainingId>|<memberId>": a member's place in a training (the credential check). */
+export const attendanceKey = (trainingId: string, memberId: string) => `${trainingId}|${memberId}`;
+
 /** The hub's rows for what a batch touches, updated as its events are accepted in order. */
 export type Known = {
   spaces: Map<string, OwnedRow>;
@@ -60,6 +87,15 @@ export type Known = {
   bookings: Map<string, BookingRow>;
   requests: Map<string, RequestRow>;
   credentials: Map<string, OwnedRow>;
+  trainings: Map<string, TrainingRow>;
+  enrolmentRequests: Map<string, EnrolmentRequestRow>;
+  enrolments: Map<string, EnrolmentRow>;
+  /**
+   * Attendance keys (attendanceKey) of ATTENDED enrolments: held at the hub, accepted earlier
+   * in the batch, or carried by an ENROLMENT event anywhere in the batch (a credential and the
+   * attendance that issued it may come in either order).
+   */
+  attendances: Set<string>;
 };
 
 /** The rows a batch needs read before its events are checked. */
@@ -71,6 +107,13 @@ export type Wanted = {
   bookings: Set<string>;
   requests: Set<string>;
   credentials: Set<string>;
+  trainings: Set<string>;
+  enrolmentRequests: Set<string>;
+  enrolments: Set<string>;
+  /** Attendance keys whose ATTENDED enrolment the hub may hold. */
+  attendances: Set<string>;
+  /** Attendance keys an ENROLMENT event of the batch marks ATTENDED. */
+  attendedInBatch: Set<string>;
 };
 
 export function emptyWanted(): Wanted {
@@ -82,6 +125,11 @@ export function emptyWanted(): Wanted {
     bookings: new Set(),
     requests: new Set(),
     credentials: new Set(),
+    trainings: new Set(),
+    enrolmentRequests: new Set(),
+    enrolments: new Set(),
+    attendances: new Set(),
+    attendedInBatch: new Set(),
   };
 }
 
@@ -93,7 +141,10 @@ export function emptyWanted(): Wanted {
  * - SPACE, MEMBER, ACTIVITY, CREDENTIAL: every node but the origin (target NULL);
  * - RESOURCE, BOOKING: every node while the resource is shared (NETWORK, NATIONAL) or was
  *   until this change; a LOCAL resource's events stay at the hub (resource-sync.ts);
- * - BOOKING_REQUEST: the resource's owner only; BOOKING_DECISION: the requester only.
+ * - BOOKING_REQUEST: the resource's owner only; BOOKING_DECISION: the requester only;
+ * - TRAINING: like RESOURCE (trainings/training-sync.ts); ENROLMENT_REQUEST: the training's
+ *   organiser only; ENROLMENT: the member's home node only (it stays at the hub when that is
+ *   the organiser itself).
  * "Stays at the hub" is written as target = the origin node: readLogFor serves it only to the
  * origin, whose agent ignores its own echoes (originNodeId === its id, first thing).
  */
@@ -109,6 +160,10 @@ export type Consequence = {
    * hub) are re-announced to every node right after it, as the batch leaves them.
    */
   reannounceSlotsOf?: string;
+  /** A training whose state (seats included) changed: trainingSeatsChanged follows. */
+  trainingId?: string;
+  /** An enrolment the organiser wrote: enrolmentUpdated follows. */
+  enrolmentId?: string;
 };
 
 export type AvailabilityRange = { resourceId: string; from: string | null; to: string | null };

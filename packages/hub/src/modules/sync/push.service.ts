@@ -26,15 +26,19 @@ import { credentialHandler } from "../resources/credential-sync.ts";
 import * as resourceSyncRepo from "../resources/resource-sync.repository.ts";
 import { resourceHandler } from "../resources/resource-sync.ts";
 import { spaceHandler } from "../spaces/space-sync.ts";
+import * as trainingSyncRepo from "../trainings/training-sync.repository.ts";
+import {
+  enrolmentHandler,
+  enrolmentRequestHandler,
+  trainingHandler,
+} from "../trainings/training-sync.ts";
 import { appendToLog, type LogEntry } from "./change-log.repository.ts";
 import {
   APPLY_ORDER,
   type Consequence,
-  type EntityHandler,
   type EntityHandlers,
   emptyWanted,
   type Known,
-  refuse,
   type Wanted,
 } from "./push-handlers.ts";
 import * as repo from "./sync.repository.ts";
@@ -54,15 +58,6 @@ import * as repo from "./sync.repository.ts";
 export type PushService = ReturnType<typeof createPushService>;
 
 type Accepted = { event: ChangeEvent; consequence: Consequence };
-
-/** Entities of the contract this hub does not take from nodes yet (being built: issue 10). */
-const notAcceptedYet: EntityHandler = {
-  want() {},
-  check: (_node, event) =>
-    refuse("INVALID_EVENT", `${event.entity} events are not accepted by this hub yet`),
-  accept: () => ({ targetNodeId: null }),
-  async apply() {},
-};
 
 export function createPushService(deps: {
   store: SqlStore;
@@ -86,9 +81,9 @@ export function createPushService(deps: {
     BOOKING_REQUEST: bookingRequestHandler,
     BOOKING_DECISION: bookingDecisionHandler,
     CREDENTIAL: credentialHandler,
-    TRAINING: notAcceptedYet,
-    ENROLMENT_REQUEST: notAcceptedYet,
-    ENROLMENT: notAcceptedYet,
+    TRAINING: trainingHandler,
+    ENROLMENT_REQUEST: enrolmentRequestHandler,
+    ENROLMENT: enrolmentHandler,
     NODE_KEY: nodeKeyHandler,
     STATUS_LIST: statusListHandler,
   };
@@ -117,6 +112,15 @@ export function createPushService(deps: {
       bookings: byId(await bookingRepo.bookingsByIds(session, [...wanted.bookings])),
       requests: byId(await bookingRepo.requestsByIds(session, [...wanted.requests])),
       credentials: byId(await resourceSyncRepo.credentialsByIds(session, [...wanted.credentials])),
+      trainings: byId(await trainingSyncRepo.trainingsByIds(session, [...wanted.trainings])),
+      enrolmentRequests: byId(
+        await trainingSyncRepo.enrolmentRequestsByIds(session, [...wanted.enrolmentRequests]),
+      ),
+      enrolments: byId(await trainingSyncRepo.enrolmentsByIds(session, [...wanted.enrolments])),
+      attendances: new Set([
+        ...(await trainingSyncRepo.attendedOf(session, [...wanted.attendances])),
+        ...wanted.attendedInBatch,
+      ]),
     };
   }
 

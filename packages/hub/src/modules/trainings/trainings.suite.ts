@@ -1,0 +1,455 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import { contributionsSql } from "./training-rollup.repository.ts";
+
+const START = "2031-03-04T09:00:00.000Z";
+const END = "2031-03-04T12:00:00.000Z";
+
+export function training(spaceId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    spaceId,
+    title: "Sécurité de la découpeuse laser",
+    topic: "MACHINE_SAFETY",
+    tags: ["laser"],
+    description: null,
+    venueSpaceId: spaceId,
+    onlineUrl: null,
+    startsAt: START,
+    endsAt: END,
+    seriesId: null,
+    capacity: 9,
+    minimum: 0,
+    decisionAt: null,
+    scope: "NETWORK",
+    prerequisites: [],
+    grants: { type: "laser-safety", validityDays: 365 },
+    trainerName: "Camille Martin",
+    cancelDeadlineMinutes: 1440,
+    offerHours: null,
+    status: "SCHEDULED",
+    cancelReasonCode: null,
+    seats: { taken: 0, waitlisted: 0, attended: 0, noShow: 0 },
+    ...overrides,
+  };
+}
+
+export function enrolment(
+  trainingId: string,
+  memberId: string,
+  status = "ENROLLED",
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    trainingId,
+    memberId,
+    status,
+    position: null,
+    offerExpiresAt: null,
+    reasonCode: null,
+    reason: null,
+    credentialId: null,
+    requestedAt: "2031-02-01T08:00:00.000Z",
+    updatedAt: "2031-02-01T08:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export function enrolmentRequest(
+  trainingId: string,
+  memberId: string,
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    trainingId,
+    memberId,
+    identityHash: null,
+    acceptOffer: false,
+    cancelled: false,
+    ...overrides,
+  };
+}
+
+/** Trainings, enrolment requests and enrolments as nodes sync them, on every backend. */
+export function registerTrainingSyncTests(backend: Backend) {
+  describe(`trainings through sync (${backend})`, () => {
+    let t: TestHub;
+    let national: string;
+    let a: TestNode;
+    let b: TestNode;
+    let c: TestNode;
+
+    beforeAll(async () => {
+      t = await startTestHub(backend);
+      national = await t.nationalToken();
+    });
+    afterAll(() => t?.close());
+    beforeEach(async () => {
+      await t.reset();
+      const fabrique = async (name: string, communeCode: string) => {
+        const r = await t.gql<{ createFabrique: { id: string } }>(
+          "mutation($i: CreateSpaceInput!) { createFabrique(input: $i) { id } }",
+          { i: { name, communeCode } },
+          national,
+        );
+        return r.data?.createFabrique.id as string;
+      };
+      a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+      b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+      c = await enrolTestNode(t, await fabrique("Fabrique C", "07107"), national);
+    });
+
+    /** A's satellite SA and member MA; B's member MB; C's member MC. */
+    async function network() {
+      for (const r of [
+        await a.push([
+          a.satellite("SA", "L'atelier"),
+          a.event("MEMBER", "MA", { homeSpaceId: "SA" }),
+        ]),
+        await b.push([b.event("MEMBER", "MB", { homeSpaceId: b.fabriqueId })]),
+        await c.push([c.event("MEMBER", "MC", { homeSpaceId: c.fabriqueId })]),
+      ]) {
+        expect(r.data?.pushChanges.rejected).toBeNull();
+      }
+    }
+
+    /** The event at the seq the hub expects of its node: a refused event is never applied. */
+    async function again(node: TestNode, event: Record<string, unknown>) {
+      const rows = await t.hub.db.store.query<{ pushed_seq: number }>(
+        "SELECT pushed_seq FROM node WHERE id = $1",
+        [node.nodeId],
+      );
+      return { ...event, seq: (rows[0]?.pushed_seq ?? 0) + 1 };
+    }
+
+    async function routes(node: TestNode, entity: string) {
+      return (await node.pull("0", 1000)).events
+        .filter((e) => e.entity === entity)
+        .map((e) => [e.entityId, e.targetNodeId]);
+    }
+
+    async function expectRefused(node: TestNode, event: Record<string, unknown>, code: string) {
+      const r = await node.push([await again(node, event)]);
+      expect(r.data?.pushChanges).toMatchObject({ applied: 0, rejected: { code } });
+    }
+
+    it("stores every training, sends shared ones to every node, keeps LOCAL ones at the hub and announces a return to LOCAL once", async () => {
+      await network();
+      const pushed = await a.push([
+        a.event("TRAINING", "T1", training("SA")),
+        a.event("TRAINING", "TL", training(a.fabriqueId, { scope: "LOCAL", title: "Accueil" })),
+      ]);
+      expect(pushed.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+      expect(
+        await t.hub.db.store.query("SELECT id, scope, taken FROM training ORDER BY id"),
+      ).toEqual([
+        { id: "T1", scope: "NETWORK", taken: 0 },
+        { id: "TL", scope: "LOCAL", taken: 0 },
+      ]);
+      for (const other of [b, c]) expect(await routes(other, "TRAINING")).toEqual([["T1", null]]);
+      // At the hub all the same, addressed to its origin only (which ignores its echo).
+      expect(await routes(a, "TRAINING")).toEqual([["TL", a.nodeId]]);
+
+      // Back to LOCAL: told once, so that replicas drop it; afterwards it stays at the hub.
+      await a.push([
+        a.event("TRAINING", "T1", training("SA", { scope: "LOCAL" })),
+        a.event("TRAINING", "T1", training("SA", { scope: "LOCAL", capacity: 12 })),
+      ]);
+      await a.push([a.event("TRAINING", "T1", training("SA", { scope: "LOCAL", capacity: 14 }))]);
+      const seen = (await b.pull("0", 1000)).events
+        .filter((e) => e.entity === "TRAINING")
+        .map((e) => [e.entityId, e.payload.scope, e.targetNodeId]);
+      expect(seen).toEqual([
+        ["T1", "NETWORK", null],
+        ["T1", "LOCAL", null],
+      ]);
+      expect(
+        (
+          await t.hub.db.store.query<{ capacity: number }>(
+            "SELECT capacity FROM training WHERE id = 'T1'",
+          )
+        )[0],
+      ).toEqual({ capacity: 14 });
+    });
+
+    it("refuses trainings a node does not organise, and deleting one", async () => {
+      await network();
+      await a.push([a.event("TRAINING", "T1", training("SA"))]);
+      await expectRefused(b, b.event("TRAINING", "T2", training("SA")), "OWNERSHIP_VIOLATION");
+      await expectRefused(
+        b,
+        b.event("TRAINING", "T1", training(b.fabriqueId)),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(a, a.event("TRAINING", "T1", null, "DELETE"), "INVALID_EVENT");
+      await expectRefused(
+        a,
+        a.event("TRAINING", "T3", training("SA", { capacity: 0 })),
+        "INVALID_EVENT",
+      );
+      expect(await t.hub.db.store.query("SELECT id, owner_node_id FROM training")).toEqual([
+        { id: "T1", owner_node_id: a.nodeId },
+      ]);
+    });
+
+    it("routes an enrolment request to the organiser only, and the enrolment back to the member's home only", async () => {
+      await network();
+      await a.push([a.event("TRAINING", "T1", training("SA"))]);
+      const asked = await b.push([
+        b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB")),
+      ]);
+      expect(asked.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
+      expect(await routes(a, "ENROLMENT_REQUEST")).toEqual([["E1", a.nodeId]]);
+      expect(await routes(c, "ENROLMENT_REQUEST")).toEqual([]);
+
+      const decided = await a.push([
+        a.event("ENROLMENT", "E1", enrolment("T1", "MB")),
+        // A's own member, enrolled at A: kept at the hub, read by nobody else.
+        a.event("ENROLMENT", "E2", enrolment("T1", "MA")),
+      ]);
+      expect(decided.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+      expect(await routes(b, "ENROLMENT")).toEqual([["E1", b.nodeId]]);
+      expect(await routes(c, "ENROLMENT")).toEqual([]);
+      expect(await routes(a, "ENROLMENT")).toEqual([["E2", a.nodeId]]);
+      expect(
+        await t.hub.db.store.query("SELECT id, status, member_node_id FROM enrolment ORDER BY id"),
+      ).toEqual([
+        { id: "E1", status: "ENROLLED", member_node_id: b.nodeId },
+        { id: "E2", status: "ENROLLED", member_node_id: a.nodeId },
+      ]);
+
+      // Taking an offered seat and withdrawing travel the same road; terms never change.
+      const withdrawn = await b.push([
+        b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB", { cancelled: true })),
+      ]);
+      expect(withdrawn.data?.pushChanges.rejected).toBeNull();
+      expect(await routes(a, "ENROLMENT_REQUEST")).toEqual([
+        ["E1", a.nodeId],
+        ["E1", a.nodeId],
+      ]);
+      await expectRefused(
+        b,
+        b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB")),
+        "INVALID_TRANSITION",
+      );
+      await expectRefused(
+        b,
+        b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T2", "MB", { cancelled: true })),
+        "INVALID_EVENT",
+      );
+    });
+
+    it("refuses requests and enrolments a node may not send, applying nothing", async () => {
+      await network();
+      await a.push([
+        a.event("TRAINING", "T1", training("SA")),
+        a.event("TRAINING", "TL", training("SA", { scope: "LOCAL" })),
+      ]);
+      await b.push([b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB"))]);
+      const req = (id: string, trainingId: string, memberId: string) =>
+        b.event("ENROLMENT_REQUEST", id, enrolmentRequest(trainingId, memberId));
+      // Another node's member, an unknown training, a DELETE, another node's request.
+      await expectRefused(b, req("E2", "T1", "MC"), "OWNERSHIP_VIOLATION");
+      await expectRefused(b, req("E3", "NOPE", "MB"), "INVALID_EVENT");
+      await expectRefused(b, b.event("ENROLMENT_REQUEST", "E1", null, "DELETE"), "INVALID_EVENT");
+      await expectRefused(
+        c,
+        c.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MC")),
+        "OWNERSHIP_VIOLATION",
+      );
+      // Its own training: enrolled locally, never by request.
+      await expectRefused(
+        a,
+        a.event("ENROLMENT_REQUEST", "E4", enrolmentRequest("T1", "MA")),
+        "INVALID_EVENT",
+      );
+      // A LOCAL training of another network: the organiser's to decline (TRAINING_NOT_SHARED).
+      const local = await b.push([await again(b, req("E5", "TL", "MB"))]);
+      expect(local.data?.pushChanges.rejected).toBeNull();
+
+      // Enrolments: a member who asked nothing, another node's training, another's enrolment.
+      await expectRefused(
+        a,
+        a.event("ENROLMENT", "E9", enrolment("T1", "MC")),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(
+        a,
+        a.event("ENROLMENT", "E1", enrolment("T1", "MC")),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(
+        b,
+        b.event("ENROLMENT", "E1", enrolment("T1", "MB")),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(a, a.event("ENROLMENT", "E1", null, "DELETE"), "INVALID_EVENT");
+      expect(await t.hub.db.store.query("SELECT id FROM enrolment")).toEqual([]);
+      expect(await t.hub.db.store.query("SELECT id FROM enrolment_request ORDER BY id")).toEqual([
+        { id: "E1" },
+        { id: "E5" },
+      ]);
+    });
+
+    it("accepts a credential a training issued to another network's member who attended, in either order, and from nobody else", async () => {
+      await network();
+      await a.push([a.event("TRAINING", "T1", training("SA"))]);
+      await b.push([b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB"))]);
+      await c.push([c.event("ENROLMENT_REQUEST", "E2", enrolmentRequest("T1", "MC"))]);
+      await a.push([
+        a.event("ENROLMENT", "E1", enrolment("T1", "MB")),
+        a.event("ENROLMENT", "E2", enrolment("T1", "MC")),
+      ]);
+      const credential = (memberId: string, trainingId: string | null = "T1") => ({
+        memberId,
+        type: "laser-safety",
+        issuedAt: "2031-03-04T12:00:00.000Z",
+        expiresAt: "2032-03-04T12:00:00.000Z",
+        trainingId,
+        vc: "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
+      });
+      // Not attended (yet): refused.
+      await expectRefused(a, a.event("CREDENTIAL", "C1", credential("MB")), "OWNERSHIP_VIOLATION");
+      // Without its training: the member is not A's.
+      await expectRefused(
+        a,
+        a.event("CREDENTIAL", "C1", credential("MB", null)),
+        "OWNERSHIP_VIOLATION",
+      );
+      // The attendance first, or the credential first in the same push: both accepted.
+      const attended = await a.push([
+        await again(
+          a,
+          a.event("ENROLMENT", "E1", enrolment("T1", "MB", "ATTENDED", { credentialId: "C1" })),
+        ),
+      ]);
+      expect(attended.data?.pushChanges.rejected).toBeNull();
+      const first = await a.push([await again(a, a.event("CREDENTIAL", "C1", credential("MB")))]);
+      expect(first.data?.pushChanges.rejected).toBeNull();
+      const seq = (await again(a, {})).seq;
+      const both = await a.push([
+        { ...a.event("CREDENTIAL", "C2", credential("MC")), seq },
+        {
+          ...a.event("ENROLMENT", "E2", enrolment("T1", "MC", "ATTENDED", { credentialId: "C2" })),
+          seq: seq + 1,
+        },
+      ]);
+      expect(both.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+      // Another node cannot issue one for T1, nor revoke A's.
+      await expectRefused(b, b.event("CREDENTIAL", "C3", credential("MC")), "OWNERSHIP_VIOLATION");
+      await expectRefused(b, b.event("CREDENTIAL", "C1", null, "DELETE"), "OWNERSHIP_VIOLATION");
+      expect(
+        await t.hub.db.store.query(
+          "SELECT id, member_id, training_id, owner_node_id, vc IS NOT NULL AS signed FROM credential ORDER BY id",
+        ),
+      ).toEqual([
+        { id: "C1", member_id: "MB", training_id: "T1", owner_node_id: a.nodeId, signed: true },
+        { id: "C2", member_id: "MC", training_id: "T1", owner_node_id: a.nodeId, signed: true },
+      ]);
+      expect(await routes(c, "CREDENTIAL")).toEqual([
+        ["C1", null],
+        ["C2", null],
+      ]);
+      // The issuer revokes it.
+      const revoked = await a.push([await again(a, a.event("CREDENTIAL", "C1", null, "DELETE"))]);
+      expect(revoked.data?.pushChanges.rejected).toBeNull();
+      expect(await t.hub.db.prisma.credential.count()).toBe(1);
+    });
+
+    it("keeps the training rollup by deltas: cancellations excluded from seats filled, a moved session takes its enrolments along", async () => {
+      await network();
+      const rollup = async () =>
+        t.hub.db.store.query<{ row: string }>(
+          `SELECT concat_ws('|', scope, scope_id, to_char(day, 'YYYY-MM-DD'), topic, trainings,
+                            cancelled_trainings, seats_offered, seats_filled, cross_node, waitlisted,
+                            attended, no_show, attended_minutes, credentials, cancellations) AS row
+           FROM training_rollup ORDER BY scope, scope_id, day, topic`,
+        );
+      const recomputed = async () =>
+        t.hub.db.store.query<{ row: string }>(
+          `SELECT concat_ws('|', scope, scope_id, to_char(day, 'YYYY-MM-DD'), topic, trainings,
+                            cancelled_trainings, seats_offered, seats_filled, cross_node, waitlisted,
+                            attended, no_show, attended_minutes, credentials, cancellations) AS row
+           FROM (${contributionsSql("true")}) c
+           ORDER BY scope::"RollupScope", scope_id, day, topic`,
+        );
+      // 11 enrolments for 9 seats: 2 cancelled, 9 holding a seat (one of them B's member).
+      const members = Array.from({ length: 10 }, (_, i) => `M${i}`);
+      await a.push([
+        a.event(
+          "TRAINING",
+          "T1",
+          training("SA", { seats: { taken: 9, waitlisted: 0, attended: 0, noShow: 0 } }),
+        ),
+        ...members.map((m) => a.event("MEMBER", m, { homeSpaceId: "SA" })),
+      ]);
+      await b.push([b.event("ENROLMENT_REQUEST", "EB", enrolmentRequest("T1", "MB"))]);
+      const enrolled = await a.push([
+        ...members.map((m, i) =>
+          a.event(
+            "ENROLMENT",
+            `E${i}`,
+            i < 2
+              ? enrolment("T1", m, "CANCELLED", { reasonCode: "CANCELLED_BY_MEMBER" })
+              : enrolment("T1", m),
+          ),
+        ),
+        a.event("ENROLMENT", "EB", enrolment("T1", "MB")),
+      ]);
+      expect(enrolled.data?.pushChanges.rejected).toBeNull();
+      const day = "2031-03-04";
+      expect((await rollup()).filter((r) => r.row.startsWith("NATION"))).toEqual([
+        { row: `NATION|FR|${day}|MACHINE_SAFETY|1|0|9|9|1|0|0|0|0|0|2` },
+      ]);
+      // Attendance: 7 attended (3 hours each; 6 with a credential), 2 no-shows.
+      await a.push(
+        [...members.slice(2), "MB"].map((m, i) => {
+          const id = m === "MB" ? "EB" : `E${i + 2}`;
+          return a.event(
+            "ENROLMENT",
+            id,
+            enrolment("T1", m, i < 7 ? "ATTENDED" : "NO_SHOW", {
+              credentialId: i < 6 ? `C${i}` : null,
+            }),
+          );
+        }),
+      );
+      expect((await rollup()).filter((r) => r.row.startsWith("FABRIQUE"))).toEqual([
+        { row: `FABRIQUE|${a.fabriqueId}|${day}|MACHINE_SAFETY|1|0|9|9|1|0|7|2|1260|6|2` },
+      ]);
+      // The same state again changes nothing; moved to the next day and another topic, its
+      // enrolments follow; cancelled, its seats are no longer offered nor filled.
+      const before = await rollup();
+      await a.push([
+        a.event("ENROLMENT", "E2", enrolment("T1", "M2", "ATTENDED", { credentialId: "C0" })),
+      ]);
+      expect(await rollup()).toEqual(before);
+      await a.push([
+        a.event(
+          "TRAINING",
+          "T1",
+          training("SA", {
+            startsAt: "2031-03-05T09:00:00.000Z",
+            endsAt: "2031-03-05T12:00:00.000Z",
+            topic: "DIGITAL_FABRICATION",
+          }),
+        ),
+      ]);
+      expect((await rollup()).filter((r) => r.row.startsWith("REGION"))).toEqual([
+        { row: "REGION|84|2031-03-05|DIGITAL_FABRICATION|1|0|9|9|1|0|7|2|1260|6|2" },
+      ]);
+      await a.push([
+        a.event(
+          "TRAINING",
+          "T2",
+          training(a.fabriqueId, { status: "CANCELLED", cancelReasonCode: "MINIMUM_NOT_REACHED" }),
+        ),
+      ]);
+      expect((await rollup()).filter((r) => r.row.startsWith("NATION"))).toEqual([
+        { row: `NATION|FR|${day}|MACHINE_SAFETY|0|1|0|0|0|0|0|0|0|0|0` },
+        { row: "NATION|FR|2031-03-05|DIGITAL_FABRICATION|1|0|9|9|1|0|7|2|1260|6|2" },
+      ]);
+      expect(await rollup()).toEqual(await recomputed());
+    });
+  });
+}

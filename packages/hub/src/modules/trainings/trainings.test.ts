@@ -1,0 +1,3 @@
+import { registerTrainingSyncTests } from "./trainings.suite.ts";
+
+registerTrainingSyncTests("pglite");
