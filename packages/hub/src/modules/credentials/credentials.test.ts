@@ -183,7 +183,7 @@ describe("portable credentials at the hub", () => {
 
   it("writes NODE_KEY once, by migration 0009, for the nodes enrolled before it", async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-hub-0009-"));
-    const store = await openSqlStore({ dataDir });
+    const store = await openSqlStore({ dataDir, databaseUrl: undefined });
     try {
       const all = await hubMigrations();
       const before = { ...all, migrations: all.migrations.filter((m) => m.name < "0009") };
