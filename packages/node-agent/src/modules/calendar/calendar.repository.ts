@@ -1,6 +1,6 @@
 import type { SqlSession } from "@maillage/storage";
 
-export const CALENDAR_FEED_TARGETS = ["RESOURCE", "SPACE"] as const;
+export const CALENDAR_FEED_TARGETS = ["RESOURCE", "SPACE", "MEMBER"] as const;
 export type CalendarFeedTarget = (typeof CALENDAR_FEED_TARGETS)[number];
 
 /** A calendar feed as callers see it: never its secret, nor the secret's hash. */
@@ -9,7 +9,7 @@ export type CalendarFeedRecord = {
   target: CalendarFeedTarget;
   targetId: string;
   label: string | null;
-  createdByRole: "FABRIQUE_ADMIN" | "SATELLITE";
+  createdByRole: "FABRIQUE_ADMIN" | "SATELLITE" | "MEMBER";
   createdBySub: string;
   createdAt: Date;
   revokedAt: Date | null;
@@ -203,6 +203,17 @@ export const calendarRepository = {
           OR (f.target = 'RESOURCE' AND f.target_id IN (SELECT id FROM resource WHERE space_id = $1 AND owned))
        ORDER BY f.created_at DESC, f.id DESC`,
       [spaceId],
+    );
+    return rows.map(toFeed);
+  },
+
+  /** A member's own feeds, newest first. */
+  async listOfMember(db: SqlSession, memberId: string): Promise<CalendarFeedRecord[]> {
+    const rows = await db.query<FeedRow>(
+      `SELECT ${FEED_COLUMNS} FROM calendar_feed f
+       WHERE f.target = 'MEMBER' AND f.target_id = $1
+       ORDER BY f.created_at DESC, f.id DESC`,
+      [memberId],
     );
     return rows.map(toFeed);
   },

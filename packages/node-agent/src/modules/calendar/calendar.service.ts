@@ -4,6 +4,9 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
+import { memberRepository } from "../members/member.repository.ts";
+import { enrolmentRepository } from "../trainings/enrolment.repository.ts";
+import { type TrainingRecord, trainingRepository } from "../trainings/training.repository.ts";
 import {
   type CalendarBooking,
   type CalendarFeedRecord,
@@ -28,6 +31,11 @@ import { type CalendarEvent, renderCalendar } from "./ical.ts";
  *   bookings; a space's feed the bookings of the resources it hosts and those made for it.
  *   An event names the resource and, for a booking for a space, that space; a booking for a
  *   member says "Booked (member)" and nothing else about them.
+ * - Trainings (issue 10): a space's feed also lists the scheduled trainings held there (this
+ *   node's, and other nodes' NETWORK and NATIONAL ones known here), by title, never who
+ *   enrolled. A member may have a feed of their own enrolments (target MEMBER): the member
+ *   itself, its satellite or the team creates it; a place in line or one not answered yet is
+ *   TENTATIVE; the feed names the trainings only (no name of the member in it).
  */
 export type CalendarService = ReturnType<typeof createCalendarService>;
 
@@ -46,13 +54,23 @@ const CreateFeedInput = z
   .object({
     resourceId: Id.optional(),
     spaceId: Id.optional(),
+    memberId: Id.optional(),
     label: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
-  .refine((i) => (i.resourceId === undefined) !== (i.spaceId === undefined), {
-    path: ["resourceId"],
-    message: "give exactly one of resourceId and spaceId",
-  });
+  .refine(
+    (i) => [i.resourceId, i.spaceId, i.memberId].filter((x) => x !== undefined).length === 1,
+    { path: ["resourceId"], message: "give exactly one of resourceId, spaceId and memberId" },
+  );
+
+/** What a member's feed says of a training by the enrolment's status. */
+const TRAINING_EVENT_STATUS = {
+  ENROLLED: "CONFIRMED",
+  ATTENDED: "CONFIRMED",
+  OFFERED: "TENTATIVE",
+  WAITLISTED: "TENTATIVE",
+  PENDING: "TENTATIVE",
+} as const;
 
 /** The path of a feed, relative to the agent's base URL, secret included. */
 export function feedPath(feedId: string, token: string): string {
@@ -89,6 +107,15 @@ export function createCalendarService(deps: {
     target: CalendarFeedTarget,
     targetId: string,
   ): Promise<"OK" | "NOT_FOUND" | "FORBIDDEN"> {
+    if (target === "MEMBER") {
+      // A member homed here: the team, its own space's satellite, the member itself.
+      const member = await memberRepository.find(db, targetId);
+      if (!member?.owned) return "NOT_FOUND";
+      if (viewer.role === "FABRIQUE_ADMIN") return "OK";
+      if (viewer.role === "SATELLITE")
+        return member.homeSpaceId === viewer.spaceId ? "OK" : "FORBIDDEN";
+      return viewer.memberId === member.id ? "OK" : "FORBIDDEN";
+    }
     if (viewer.role !== "FABRIQUE_ADMIN" && viewer.role !== "SATELLITE") return "FORBIDDEN";
     if (target === "RESOURCE") {
       // Every resource stored here is this node's own.
@@ -124,9 +151,25 @@ export function createCalendarService(deps: {
     };
   }
 
+  function trainingEvent(
+    training: Pick<TrainingRecord, "id" | "title" | "startsAt" | "endsAt" | "createdAt">,
+    status: CalendarEvent["status"],
+    location: string | undefined,
+  ): CalendarEvent {
+    return {
+      uid: `${training.id}@maillage`,
+      start: training.startsAt,
+      end: training.endsAt,
+      summary: `Training: ${training.title}`,
+      created: training.createdAt,
+      status,
+      ...(location === undefined ? {} : { location }),
+    };
+  }
+
   return {
     /**
-     * A new feed of a resource or a space (exactly one), and its URL path with the secret:
+     * A new feed of a resource, a space or a member (exactly one), and its URL path with the secret:
      * shown this once, never stored.
      */
     async createFeed(
@@ -134,15 +177,21 @@ export function createCalendarService(deps: {
       raw: unknown,
     ): Promise<{ feed: CalendarFeedRecord; url: string }> {
       const input = parseInput(CreateFeedInput, raw);
-      const target: CalendarFeedTarget = input.resourceId === undefined ? "SPACE" : "RESOURCE";
-      const targetId = (input.resourceId ?? input.spaceId) as string;
-      if (viewer.role !== "FABRIQUE_ADMIN" && viewer.role !== "SATELLITE") {
+      const target: CalendarFeedTarget =
+        input.resourceId !== undefined
+          ? "RESOURCE"
+          : input.spaceId !== undefined
+            ? "SPACE"
+            : "MEMBER";
+      const targetId = (input.resourceId ?? input.spaceId ?? input.memberId) as string;
+      if (viewer.role !== "FABRIQUE_ADMIN" && viewer.role !== "SATELLITE" && target !== "MEMBER") {
         throw new MaillageError("FORBIDDEN", "calendar feeds are for the fabrique and satellites");
       }
       const token = random(SECRET_BYTES).toString("base64url");
       const feed = await store.transaction(async (tx) => {
         const rights = await rightsOn(tx, viewer, target, targetId);
-        const field = target === "RESOURCE" ? "resourceId" : "spaceId";
+        const field =
+          target === "RESOURCE" ? "resourceId" : target === "SPACE" ? "spaceId" : "memberId";
         if (rights === "NOT_FOUND") {
           throw new MaillageError("NOT_FOUND", `no ${target.toLowerCase()} ${targetId}`, {
             field,
@@ -151,7 +200,7 @@ export function createCalendarService(deps: {
         if (rights === "FORBIDDEN") {
           throw new MaillageError(
             "FORBIDDEN",
-            "a satellite makes feeds of its own space and of the resources it hosts; the fabrique's team of its network's",
+            "a satellite makes feeds of its own space, of the resources it hosts and of its members; a member of itself; the fabrique's team of its network's",
             { field },
           );
         }
@@ -170,9 +219,6 @@ export function createCalendarService(deps: {
 
     /** Revokes a feed for good: its URL answers 404 from now on. */
     async revokeFeed(viewer: Viewer, id: string): Promise<CalendarFeedRecord> {
-      if (viewer.role !== "FABRIQUE_ADMIN" && viewer.role !== "SATELLITE") {
-        throw new MaillageError("FORBIDDEN", "calendar feeds are for the fabrique and satellites");
-      }
       return store.transaction(async (tx) => {
         const feed = await calendarRepository.find(tx, id);
         // The fabrique's team manages every feed of this node, even one whose target is gone.
@@ -200,6 +246,9 @@ export function createCalendarService(deps: {
       if (viewer.role === "SATELLITE" && viewer.spaceId) {
         return calendarRepository.listOfSpace(store, viewer.spaceId);
       }
+      if (viewer.role === "MEMBER" && viewer.memberId) {
+        return calendarRepository.listOfMember(store, viewer.memberId);
+      }
       throw new MaillageError("FORBIDDEN", "calendar feeds are for the fabrique and satellites");
     },
 
@@ -214,11 +263,41 @@ export function createCalendarService(deps: {
       const tokenMatches = timingSafeEqual(given, expected);
       if (!feed || !tokenMatches || feed.revokedAt !== null) return null;
 
+      const at = now();
+      if (feed.target === "MEMBER") {
+        // The member's own trainings; an erased member's feed is gone.
+        const member = await memberRepository.find(store, feed.targetId);
+        if (!member?.owned) return null;
+        const since = new Date(at.getTime() - FEED_PAST_DAYS * 86_400_000);
+        const places = await enrolmentRepository.calendarOfMember(
+          store,
+          member.id,
+          since,
+          FEED_MAX_EVENTS,
+        );
+        return renderCalendar({
+          name: feed.label ?? `Trainings — ${fabriqueName}`,
+          description: "Trainings enrolled in, from Maillage",
+          stamp: at,
+          events: places.map((p) =>
+            trainingEvent(
+              {
+                id: p.trainingId,
+                title: p.title,
+                startsAt: p.startsAt,
+                endsAt: p.endsAt,
+                createdAt: p.createdAt,
+              },
+              TRAINING_EVENT_STATUS[p.status as keyof typeof TRAINING_EVENT_STATUS] ?? "TENTATIVE",
+              undefined,
+            ),
+          ),
+        });
+      }
       const isFabrique = feed.target === "SPACE" && feed.targetId === fabriqueId;
       const targetName = feed.targetName ?? (isFabrique ? fabriqueName : null);
       if (targetName === null) return null;
 
-      const at = now();
       const since = new Date(at.getTime() - FEED_PAST_DAYS * 86_400_000);
       const bookings =
         feed.target === "RESOURCE"
@@ -238,7 +317,18 @@ export function createCalendarService(deps: {
             ? `Bookings of ${defaultName}, from Maillage`
             : `Bookings at and for ${targetName}, from Maillage`,
         stamp: at,
-        events: bookings.map(eventOf),
+        events:
+          feed.target === "RESOURCE"
+            ? bookings.map(eventOf)
+            : [
+                ...bookings.map(eventOf),
+                // The trainings held at the space (scheduled ones), by title.
+                ...(await trainingRepository.atVenue(store, feed.targetId, since, FEED_MAX_EVENTS))
+                  .filter((tr) => tr.status === "SCHEDULED")
+                  .map((tr) => trainingEvent(tr, "CONFIRMED", targetName)),
+              ]
+                .sort((a, b) => a.start.getTime() - b.start.getTime())
+                .slice(0, FEED_MAX_EVENTS),
       });
     },
   };

@@ -18,6 +18,8 @@ export type CalendarEvent = {
   summary: string;
   location?: string;
   created?: Date;
+  /** RFC 5545 §3.8.1.11; default CONFIRMED (TENTATIVE: a place in line or not answered yet). */
+  status?: "CONFIRMED" | "TENTATIVE" | "CANCELLED";
 };
 
 export type Calendar = {
@@ -99,7 +101,7 @@ export function renderCalendar(calendar: Calendar): string {
       `DTEND:${formatUtc(event.end)}`,
       `SUMMARY:${escapeText(event.summary)}`,
       ...(event.location === undefined ? [] : [`LOCATION:${escapeText(event.location)}`]),
-      "STATUS:CONFIRMED",
+      `STATUS:${event.status ?? "CONFIRMED"}`,
       "TRANSP:OPAQUE",
       "END:VEVENT",
     );

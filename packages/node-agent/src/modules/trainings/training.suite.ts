@@ -457,5 +457,171 @@ export function registerTrainingTests(backend: Backend) {
       );
       expect((await ok(enrol(id, a as string))).enrol.status).toBe("ENROLLED");
     });
+
+    it("shows trainings in the venue's calendar feed and a member's enrolments in its own", async () => {
+      const held = await training({ title: "Initiation soudure" });
+      const [a, b] = await registerMembers(2);
+      const memberA = await t.token({ role: "MEMBER", memberId: a as string });
+      await ok(enrol(held.id, a as string, memberA));
+      const full = await training({
+        title: "Atelier complet",
+        capacity: 1,
+        startsAt: at(72),
+        endsAt: at(73),
+      });
+      await ok(enrol(full.id, b as string));
+      await ok(enrol(full.id, a as string));
+      const feed = async (target: Record<string, unknown>, token: string) => {
+        const created = await ok(
+          t.gql<{ createCalendarFeed: { url: string } }>(
+            "mutation($s: ID, $m: ID) { createCalendarFeed(spaceId: $s, memberId: $m) { url } }",
+            target,
+            token,
+          ),
+        );
+        const response = await t.agent.fetch(`http://agent.test${created.createCalendarFeed.url}`);
+        expect(response.status).toBe(200);
+        return response.text();
+      };
+      const venue = await feed({ s: t.fabrique.id }, admin);
+      expect(venue).toContain(`UID:${held.id}@maillage`);
+      expect(venue).toContain("SUMMARY:Training: Initiation soudure");
+      const own = await feed({ m: a }, memberA);
+      expect(own).toContain(`UID:${held.id}@maillage`);
+      expect(own).toMatch(new RegExp(`UID:${full.id}@maillage[\\s\\S]*STATUS:TENTATIVE`));
+      // No person in it, and another member's feed is not for this member to make.
+      expect(own).not.toMatch(/Membre/);
+      const other = await t.gql(
+        "mutation($m: ID) { createCalendarFeed(memberId: $m) { url } }",
+        { m: b },
+        memberA,
+      );
+      expect(codes(other)).toEqual(["FORBIDDEN"]);
+    });
+
+    it("exports statistics by session date, cancelled places never counted as filled", async () => {
+      // 11 enrolments for 9 seats, 2 of the enrolled cancel: 9 filled, none waitlisted.
+      const inRange = await training({ capacity: 9, startsAt: at(48), endsAt: at(51) });
+      const members = await registerMembers(11);
+      const placed = [];
+      for (const m of members) placed.push((await ok(enrol(inRange.id, m))).enrol);
+      await ok(cancel(placed[0]?.id as string));
+      await ok(cancel(placed[1]?.id as string));
+      const later = await training({ startsAt: at(24 * 40), endsAt: at(24 * 40 + 1) });
+      const day = (iso: string) =>
+        new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date(iso));
+      const csv = await ok(
+        t.gql<{ trainingStatisticsCsv: string }>(
+          "query($f: String!, $to: String!) { trainingStatisticsCsv(from: $f, to: $to) }",
+          { f: day(at(48)), to: day(at(48)) },
+          admin,
+        ),
+      );
+      const [header, ...lines] = csv.trainingStatisticsCsv.trim().split("\r\n");
+      const columns = (header ?? "").split(",");
+      expect(lines).toHaveLength(1);
+      const row = Object.fromEntries((lines[0] ?? "").split(",").map((v, i) => [columns[i], v]));
+      expect(row).toMatchObject({
+        training_id: inRange.id,
+        capacity: "9",
+        seats_filled: "9",
+        waitlisted: "0",
+        waitlist_pressure: "0",
+        cancelled_enrolments: "2",
+      });
+      expect(csv.trainingStatisticsCsv).not.toContain(later.id);
+      const member = await t.token({ role: "MEMBER", memberId: members[0] as string });
+      const refused = await t.gql(
+        `{ trainingStatisticsCsv(from: "2026-01-01", to: "2026-01-02") }`,
+        {},
+        member,
+      );
+      expect(codes(refused)).toEqual(["FORBIDDEN"]);
+    });
+
+    it("cancels under its minimum by the timer at the decision deadline, without a sweep called", async () => {
+      const decisionAt = new Date(Date.now() + 1200).toISOString();
+      const { id } = await training({ minimum: 2, decisionAt });
+      const [a] = await registerMembers(1);
+      const placed = (await ok(enrol(id, a as string))).enrol;
+      await new Promise((r) => setTimeout(r, Date.parse(decisionAt) - Date.now() + 400));
+      expect(await trainingRepository.find(t.agent.store, id)).toMatchObject({
+        status: "CANCELLED",
+        cancelReasonCode: "MINIMUM_NOT_REACHED",
+      });
+      expect(await enrolmentRepository.find(t.agent.store, placed.id)).toMatchObject({
+        status: "CANCELLED",
+        reasonCode: "MINIMUM_NOT_REACHED",
+      });
+    });
+
+    it("publishes seats and enrolments live, scoped by role", async () => {
+      const { id } = await training({ capacity: 1 });
+      const [a, b] = await registerMembers(2);
+      const subscribe = async (query: string, token: string) => {
+        const response = await t.agent.fetch("http://agent.test/graphql", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "text/event-stream",
+            authorization: `Bearer ${token}`,
+          },
+          body: JSON.stringify({ query }),
+        });
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        let text = "";
+        const done = (async () => {
+          const decoder = new TextDecoder();
+          for (;;) {
+            const chunk = await reader.read();
+            if (chunk.done) return;
+            text += decoder.decode(chunk.value);
+          }
+        })().catch(() => undefined);
+        return {
+          stop: async () => {
+            await reader.cancel();
+            await done;
+            return text
+              .split("\n\n")
+              .map((f) =>
+                f
+                  .split("\n")
+                  .filter((l) => l.startsWith("data:"))
+                  .map((l) => l.slice(5))
+                  .join(""),
+              )
+              .filter((d) => d !== "")
+              .map((d) => JSON.parse(d) as unknown);
+          },
+        };
+      };
+      const memberA = await t.token({ role: "MEMBER", memberId: a as string });
+      const satellite = await t.token({ role: "SATELLITE", spaceId: "01JSOMEOTHERSPACE000000000" });
+      const seats = await subscribe(
+        `subscription { trainingSeatsChanged(trainingId: "${id}") { id seats { taken waitlisted left } } }`,
+        memberA,
+      );
+      const mine = await subscribe(
+        "subscription { enrolmentUpdated { memberId status } }",
+        memberA,
+      );
+      const sat = await subscribe(
+        "subscription { enrolmentUpdated { memberId status } }",
+        satellite,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      await ok(enrol(id, a as string));
+      await ok(enrol(id, b as string));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await seats.stop()).toEqual([
+        { data: { trainingSeatsChanged: { id, seats: { taken: 1, waitlisted: 0, left: 0 } } } },
+        { data: { trainingSeatsChanged: { id, seats: { taken: 1, waitlisted: 1, left: 0 } } } },
+      ]);
+      expect(await mine.stop()).toEqual([
+        { data: { enrolmentUpdated: { memberId: a, status: "ENROLLED" } } },
+      ]);
+      expect(await sat.stop()).toEqual([]);
+    });
   });
 }
