@@ -64,6 +64,8 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
   let b: ClusterAgent;
   let member: string;
   let memberToken: string;
+  /** A's clock runs ahead of the real one by this much (attendance is marked from the start). */
+  let aheadAtA = 0;
 
   const hubFetch = { fetch: (url: string) => hub.hub.fetch(url) };
   const agentFetch = (agent: ClusterAgent) => ({ fetch: (url: string) => agent.agent.fetch(url) });
@@ -82,7 +84,13 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
 
   beforeAll(async () => {
     hub = await startClusterHub("pglite");
-    a = resources.add(await startClusterAgent(hub, { name: "A", backend: "pglite" }));
+    a = resources.add(
+      await startClusterAgent(hub, {
+        name: "A",
+        backend: "pglite",
+        now: () => new Date(Date.now() + aheadAtA),
+      }),
+    );
     b = resources.add(
       await startClusterAgent(hub, { name: "B", backend: "pglite", communeCode: "23096" }),
     );
@@ -305,5 +313,133 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
       [credentialId],
     );
     expect(replica?.vc).toMatch(/^ey/);
+  });
+
+  it("exports at B, with the name, a credential A issued for B's member at a training", async () => {
+    type Enrolment = { id: string; status: string; credentialId: string | null };
+    const okAt = async <T>(
+      agent: ClusterAgent,
+      query: string,
+      variables: Record<string, unknown>,
+    ) => {
+      const r = await agent.gql<T>(query, variables);
+      expect(r.errors).toBeUndefined();
+      return r.data as T;
+    };
+    const startsAt = new Date(Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000);
+    const created = await okAt<{ createTraining: { id: string }[] }>(
+      a,
+      "mutation($input: CreateTrainingInput!) { createTraining(input: $input) { id } }",
+      {
+        input: {
+          spaceId: a.fabriqueId,
+          venueSpaceId: a.fabriqueId,
+          title: "Découpe laser : sécurité",
+          description: "Deux heures sur la machine, avec son responsable",
+          topic: "MACHINE_SAFETY",
+          startsAt: startsAt.toISOString(),
+          endsAt: new Date(startsAt.getTime() + 2 * 3_600_000).toISOString(),
+          capacity: 8,
+          scope: "NETWORK",
+          grants: { type: "laser-safety", validityDays: 365 },
+        },
+      },
+    );
+    const trainingId = created.createTraining[0]?.id as string;
+    await settle(hub, [a, b]);
+    const enrolled = await okAt<{ enrol: Enrolment }>(
+      b,
+      "mutation($t: ID!, $m: ID!) { enrol(trainingId: $t, memberId: $m) { id status credentialId } }",
+      { t: trainingId, m: member },
+    );
+    expect(enrolled.enrol.status).toBe("PENDING");
+    await settle(hub, [a, b]);
+
+    // The session has started at A: A records the attendance, offline from the hub.
+    aheadAtA = 3 * 3_600_000;
+    await hub.stop();
+    let attended: Enrolment;
+    try {
+      attended = (
+        await okAt<{ markAttendance: Enrolment }>(
+          a,
+          "mutation($id: ID!) { markAttendance(id: $id, status: ATTENDED) { id status credentialId } }",
+          { id: enrolled.enrol.id },
+        )
+      ).markAttendance;
+    } finally {
+      await hub.start();
+    }
+    expect(attended.status).toBe("ATTENDED");
+    const credentialId = attended.credentialId as string;
+    expect(credentialId).toBeTruthy();
+    await settle(hub, [a, b]);
+
+    // At B, the member's home: the replica carries A's signature; the export adds the name.
+    const answer = await exportAt(b, credentialId, memberToken);
+    expect(answer.errors).toBeUndefined();
+    const exported = answer.data?.exportOpenBadge as Export;
+    expect(exported.issuerNodeId).toBe(a.nodeId);
+    const jwks = createLocalJWKSet(await jwksOf(agentFetch(b))); // B's own copy, offline-ready
+    const { payload } = await jwtVerify(exported.vcJwt, jwks, {
+      typ: "vc+jwt",
+      issuer: `urn:maillage:node:${a.nodeId}`,
+      subject: `urn:maillage:member:${member}`,
+      currentDate: new Date(Date.now() + aheadAtA), // issued at A's (moved) attendance time
+    });
+    expect(payload.issuer).toMatchObject({
+      id: `urn:maillage:node:${a.nodeId}`,
+      type: ["Profile"],
+      name: "Fabrique A",
+    });
+    expect(payload.name).toBe("Découpe laser : sécurité");
+    expect(typeof payload.exp).toBe("number"); // validUntil: attendance + 365 days
+    expect(new Date(payload.validUntil as string).getTime()).toBeGreaterThan(
+      Date.now() + aheadAtA + 364 * 86_400_000,
+    );
+    expect((payload.credentialSubject as { achievement: unknown }).achievement).toMatchObject({
+      id: "urn:maillage:achievement:laser-safety",
+      criteria: { narrative: expect.stringContaining(`urn:maillage:training:${trainingId}`) },
+    });
+    // The hash A signed is the one B made: B's name and salt prove it.
+    expect(exported.identity).toMatchObject({ name: NAME, matches: true });
+    const [identifier] = (payload.credentialSubject as { identifier: { identityHash: string }[] })
+      .identifier;
+    expect(identifier?.identityHash).toBe(
+      `sha256$${createHash("sha256").update(`${NAME}${exported.identity?.salt}`).digest("hex")}`,
+    );
+
+    // Back to NO_SHOW at A: revoked; A's list, re-signed, says so at the hub.
+    await okAt(a, "mutation($id: ID!) { markAttendance(id: $id, status: NO_SHOW) { id } }", {
+      id: enrolled.enrol.id,
+    });
+    await settle(hub, [a, b]);
+    const status = payload.credentialStatus as {
+      statusListCredential: string;
+      statusListIndex: string;
+    };
+    expect(status.statusListCredential).toBe(`${hub.url}/credentials/status/${a.nodeId}`);
+    const listJwt = await (
+      await get(hubFetch, new URL(status.statusListCredential).pathname)
+    ).text();
+    const list = await jwtVerify(listJwt, createLocalJWKSet(await jwksOf(hubFetch)));
+    const encoded = (list.payload.credentialSubject as { encodedList: string }).encodedList;
+    expect(bitOf(encoded, Number(status.statusListIndex))).toBe(1);
+
+    // Neither the hub nor A ever held the member's name.
+    for (const [where, query] of [
+      ["hub", hub.query.bind(hub)],
+      ["A", a.query.bind(a)],
+    ] as const) {
+      const tables = await query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+      );
+      for (const { tablename } of tables) {
+        const hits = await query(
+          `SELECT 1 FROM "${tablename}" t WHERE t::text ILIKE '%Lovelace%' LIMIT 1`,
+        );
+        expect(hits, `${where}: ${tablename}`).toHaveLength(0);
+      }
+    }
   });
 });

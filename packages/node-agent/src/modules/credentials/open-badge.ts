@@ -127,6 +127,7 @@ export function openBadgeCredential(f: OpenBadgeFacts): Record<string, unknown> 
 export async function signVcJwt(
   credential: Record<string, unknown>,
   signer: { nodeId: string; privateKey: CryptoKey },
+  options: { notBefore?: boolean } = {},
 ): Promise<string> {
   const issuer = credential.issuer as { id: string } | string;
   const validFrom = new Date(credential.validFrom as string);
@@ -135,8 +136,8 @@ export async function signVcJwt(
   let jwt = new SignJWT(credential)
     .setProtectedHeader({ alg: "EdDSA", kid: signer.nodeId, typ: VC_JWT_TYP, cty: VC_JWT_CTY })
     .setIssuer(typeof issuer === "string" ? issuer : issuer.id)
-    .setNotBefore(Math.floor(validFrom.getTime() / 1000))
     .setIssuedAt(Math.floor(validFrom.getTime() / 1000));
+  if (options.notBefore !== false) jwt = jwt.setNotBefore(Math.floor(validFrom.getTime() / 1000));
   if (typeof credential.id === "string") jwt = jwt.setJti(credential.id);
   if (subject) jwt = jwt.setSubject(subject);
   if (validUntil) jwt = jwt.setExpirationTime(Math.floor(validUntil.getTime() / 1000));

@@ -64,5 +64,11 @@ export async function signStatusList(args: {
       encodedList: await encodeStatusList(args.length, args.revoked),
     },
   };
-  return signVcJwt(credential, { nodeId: args.nodeId, privateKey: args.privateKey });
+  // No `nbf` (optional in VC-JOSE-COSE): a list signed by a node whose clock runs ahead must
+  // still be read at once, or a revocation would not count until the verifier's clock caught up.
+  return signVcJwt(
+    credential,
+    { nodeId: args.nodeId, privateKey: args.privateKey },
+    { notBefore: false },
+  );
 }
