@@ -111,6 +111,8 @@ export async function createHub(
       onLivenessChanged: announceLiveness,
       onBookingUpdated: (update) => pubsub.publish("booking:updated", update),
       onAvailabilityChanged: (change) => pubsub.publish("resource:availability", change),
+      onTrainingChanged: (training) => pubsub.publish("training:changed", training),
+      onEnrolmentUpdated: (enrolment) => pubsub.publish("enrolment:updated", enrolment),
     }),
     healthService: createHealthService({ store: db.store, geography }),
     pullService: createPullService({

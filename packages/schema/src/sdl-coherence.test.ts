@@ -77,6 +77,8 @@ const TYPE_SYNONYMS: readonly (readonly [string, string])[] = [
 const ALLOW_LIST: Record<string, string> = {
   "Query.resources":
     "Different questions under one name: the hub searches the whole network (filters, proximity, availability) and pages it with a Relay connection; an agent lists its own resources at one of its spaces (other nodes' ones: networkResources), a short local list.",
+  "Query.trainings":
+    "As Query.resources: the hub searches every visible training of the network (filters, proximity) and pages it with a Relay connection; an agent answers its network's trainings and the shared ones replicated to it, a local list it holds offline.",
   "Query.bookingRequests":
     "The hub pages every request of a fabrique's side, network-wide, with a Relay connection; an agent lists its own node's requests, a short local list, with their direction (OUTGOING/INCOMING) relative to itself.",
   "Mutation.createSatellite":

@@ -4,6 +4,7 @@ import { NodeAgentRef } from "../modules/nodes/node.graphql.ts";
 import { ResourceRef, resourcesOf } from "../modules/resources/resource.graphql.ts";
 import { SpaceRef } from "../modules/spaces/space.graphql.ts";
 import { canSeeSpace } from "../modules/spaces/visibility.ts";
+import { TrainingRef, trainingsOf } from "../modules/trainings/training.graphql.ts";
 import { builder } from "./builder.ts";
 
 /**
@@ -18,7 +19,7 @@ builder.queryField("node", (t) =>
     nullable: true,
     authScopes: { authenticated: true },
     description:
-      "The record with this id (a Space, NodeAgent or Resource), or null when the id is " +
+      "The record with this id (a Space, NodeAgent, Resource or Training), or null when the id is " +
       "malformed, unknown or not visible to the caller.",
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
@@ -43,10 +44,17 @@ builder.queryField("node", (t) =>
         return node;
       }
       if (ctx.viewer.role !== "NATIONAL" && ctx.viewer.role !== "FABRIQUE_ADMIN") return null;
-      const [resource] = await resourcesOf(ctx).visible([id]);
-      if (!resource) return null;
-      brandWithType(resource, ResourceRef);
-      return resource;
+      const [[resource], [training]] = await Promise.all([
+        resourcesOf(ctx).visible([id]),
+        trainingsOf(ctx).visible([id]),
+      ]);
+      if (resource) {
+        brandWithType(resource, ResourceRef);
+        return resource;
+      }
+      if (!training) return null;
+      brandWithType(training, TrainingRef);
+      return training;
     },
   }),
 );

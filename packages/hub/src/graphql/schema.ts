@@ -10,6 +10,7 @@ import "../modules/health/health.graphql.ts";
 import "../modules/health/network-feed.graphql.ts";
 import "../modules/resources/resource.graphql.ts";
 import "../modules/bookings/booking.graphql.ts";
+import "../modules/trainings/training.graphql.ts";
 import "./node-query.ts";
 
 builder.queryType({});

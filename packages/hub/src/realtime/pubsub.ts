@@ -65,6 +65,66 @@ export type AvailabilityChangedEvent = {
   networkId: string;
 };
 
+/**
+ * A training's state as discovery shows it, after a TRAINING event (its seats included).
+ * Instants are ISO strings (the event crosses Redis as JSON); `scope` and `networkId` (the
+ * organiser's fabrique) address it.
+ */
+export type TrainingChangedEvent = {
+  id: string;
+  ownerNodeId: string;
+  spaceId: string;
+  title: string;
+  topic: string;
+  tags: string[];
+  description: string | null;
+  venueSpaceId: string | null;
+  onlineUrl: string | null;
+  startsAt: string;
+  endsAt: string;
+  seriesId: string | null;
+  capacity: number;
+  minimum: number;
+  decisionAt: string | null;
+  scope: string;
+  prerequisites: string[];
+  grantsType: string | null;
+  grantsValidityDays: number | null;
+  trainerName: string | null;
+  cancelDeadlineMinutes: number;
+  offerHours: number | null;
+  status: string;
+  cancelReasonCode: string | null;
+  taken: number;
+  waitlisted: number;
+  attended: number;
+  noShow: number;
+  updatedAt: string;
+  networkId: string;
+  venueNetworkId: string | null;
+};
+
+/**
+ * An enrolment the organiser wrote (ENROLMENT), as the hub holds it. Carries the member's
+ * pseudonymous id: resolvers hide it from NATIONAL. `organiserNetworkId` (the training's
+ * fabrique) and `memberNetworkId` (the member's home fabrique) address it.
+ */
+export type EnrolmentUpdateEvent = {
+  id: string;
+  trainingId: string;
+  memberId: string;
+  status: string;
+  position: number | null;
+  offerExpiresAt: string | null;
+  reasonCode: string | null;
+  reason: string | null;
+  credentialId: string | null;
+  requestedAt: string;
+  updatedAt: string;
+  organiserNetworkId: string;
+  memberNetworkId: string | null;
+};
+
 export type HubPubSubTopics = {
   "space:changed": [SpaceChangedEvent];
   /** The hub's log grew: live pull followers look again. Carries nothing: the log is the truth. */
@@ -74,6 +134,8 @@ export type HubPubSubTopics = {
   "network:appended": [];
   "booking:updated": [BookingUpdateEvent];
   "resource:availability": [AvailabilityChangedEvent];
+  "training:changed": [TrainingChangedEvent];
+  "enrolment:updated": [EnrolmentUpdateEvent];
 };
 
 export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;

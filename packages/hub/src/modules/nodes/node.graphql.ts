@@ -126,10 +126,11 @@ const EnrolmentCodeRef = builder
     }),
   });
 
-const EnrolmentRef = builder
-  .objectRef<{ nodeId: string; fabriqueId: string; fabriqueName: string }>("Enrolment")
+const NodeEnrolmentRef = builder
+  .objectRef<{ nodeId: string; fabriqueId: string; fabriqueName: string }>("NodeEnrolment")
   .implement({
-    description: "What an enrolled agent needs to know: its node id and its fabrique.",
+    description:
+      "What an enrolled agent needs to know: its node id and its fabrique. (A member's place in a training is an Enrolment.)",
     fields: (t) => ({
       nodeId: t.exposeID("nodeId", { description: "The node's id, the `iss` of its tokens" }),
       fabriqueId: t.id({ resolve: (e) => e.fabriqueId }),
@@ -165,7 +166,7 @@ builder.mutationFields((t) => ({
       ),
   }),
   enrolNode: t.field({
-    type: EnrolmentRef,
+    type: NodeEnrolmentRef,
     description:
       "Called by a node agent with its one-time code and public key. Needs no token: the code is the credential.",
     args: {

@@ -194,7 +194,7 @@ export const ResourceRef = builder.node(builder.objectRef<ResourceRow>("Resource
   }),
 });
 
-const NearInput = builder.inputType("NearInput", {
+export const NearInput = builder.inputType("NearInput", {
   fields: (t) => ({
     communeCode: t.string({ required: true, description: "INSEE code of a current commune" }),
     within: t.field({

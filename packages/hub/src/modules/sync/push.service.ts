@@ -11,7 +11,12 @@ import {
   type SpacePayload,
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
-import type { AvailabilityChangedEvent, BookingUpdateEvent } from "../../realtime/pubsub.ts";
+import type {
+  AvailabilityChangedEvent,
+  BookingUpdateEvent,
+  EnrolmentUpdateEvent,
+  TrainingChangedEvent,
+} from "../../realtime/pubsub.ts";
 import { activityByKeys } from "../activity/activity.repository.ts";
 import { activityHandler } from "../activity/activity-sync.ts";
 import * as bookingRepo from "../bookings/booking.repository.ts";
@@ -26,6 +31,7 @@ import { credentialHandler } from "../resources/credential-sync.ts";
 import * as resourceSyncRepo from "../resources/resource-sync.repository.ts";
 import { resourceHandler } from "../resources/resource-sync.ts";
 import { spaceHandler } from "../spaces/space-sync.ts";
+import { collectTrainingUpdates, type TrainingLiveUpdates } from "../trainings/live-updates.ts";
 import * as trainingSyncRepo from "../trainings/training-sync.repository.ts";
 import {
   enrolmentHandler,
@@ -70,6 +76,10 @@ export function createPushService(deps: {
   onBookingUpdated: (update: BookingUpdateEvent) => void;
   /** A resource's availability changed: a booking of it, or its schedule (after commit). */
   onAvailabilityChanged: (change: AvailabilityChangedEvent) => void;
+  /** A training was written, its seats included (after commit). */
+  onTrainingChanged: (training: TrainingChangedEvent) => void;
+  /** An enrolment was written by its organiser (after commit). */
+  onEnrolmentUpdated: (enrolment: EnrolmentUpdateEvent) => void;
 }) {
   const { store, geography } = deps;
   const handlers: EntityHandlers = {
@@ -236,6 +246,7 @@ export function createPushService(deps: {
           fabriqueId: node.fabrique_id,
           spaces: [] as ChangeEvent[],
           live: { bookings: [], availability: [] } as LiveUpdates,
+          trainingLive: { trainings: [], enrolments: [] } as TrainingLiveUpdates,
         };
       }
 
@@ -292,10 +303,9 @@ export function createPushService(deps: {
         oldestPendingAt: report.oldestPendingAt,
       });
       await announcePush(session, node, accepted, existedBefore, previousLiveness);
-      const live = await collectLiveUpdates(
-        session,
-        accepted.map((a) => a.consequence),
-      );
+      const consequences = accepted.map((a) => a.consequence);
+      const live = await collectLiveUpdates(session, consequences);
+      const trainingLive = await collectTrainingUpdates(session, consequences);
       return {
         result: {
           appliedThrough: pushedSeq,
@@ -308,6 +318,7 @@ export function createPushService(deps: {
         fabriqueId,
         spaces: accepted.filter((a) => a.event.entity === "SPACE").map((a) => a.event),
         live,
+        trainingLive,
       };
     });
     if (outcome.result.applied > 0) deps.onLogAppended();
@@ -315,6 +326,8 @@ export function createPushService(deps: {
       deps.onSpaceChanged(event.entityId, outcome.fabriqueId, event.op);
     for (const update of outcome.live.bookings) deps.onBookingUpdated(update);
     for (const change of outcome.live.availability) deps.onAvailabilityChanged(change);
+    for (const training of outcome.trainingLive.trainings) deps.onTrainingChanged(training);
+    for (const enrolment of outcome.trainingLive.enrolments) deps.onEnrolmentUpdated(enrolment);
     if (outcome.previousLiveness !== "ONLINE") {
       deps.onLivenessChanged({
         nodeId,

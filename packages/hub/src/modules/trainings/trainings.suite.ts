@@ -356,6 +356,188 @@ export function registerTrainingSyncTests(backend: Backend) {
       expect(await t.hub.db.prisma.credential.count()).toBe(1);
     });
 
+    // ── Discovery ───────────────────────────────────────────────────────────────────────────
+
+    const TRAININGS = `query($filter: TrainingFilter, $first: Int, $after: String) {
+      trainings(filter: $filter, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { id title scope online venueSpaceId startsAt
+          seats { capacity taken left waitlisted } grants { type validityDays } space { id } } } } }`;
+    type Found = {
+      trainings: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        edges: { node: Record<string, unknown> & { id: string } }[];
+      };
+    };
+    const find = (filter: Record<string, unknown>, token: string, page = {}) =>
+      t.gql<Found>(TRAININGS, { filter, ...page }, token);
+    const ids = (r: { data?: Found | null }) => r.data?.trainings.edges.map((e) => e.node.id);
+
+    /** A's trainings (network, local, full, online, past, cancelled), B's national, C's local. */
+    async function catalogue() {
+      await network();
+      const at = (day: string) => ({
+        startsAt: `${day}T09:00:00.000Z`,
+        endsAt: `${day}T12:00:00.000Z`,
+      });
+      const full = { taken: 9, waitlisted: 3, attended: 0, noShow: 0 };
+      for (const r of [
+        await a.push([
+          a.event("TRAINING", "TA1", training("SA", at("2031-03-04"))),
+          a.event(
+            "TRAINING",
+            "TA2",
+            training(a.fabriqueId, { ...at("2031-03-05"), scope: "LOCAL" }),
+          ),
+          a.event(
+            "TRAINING",
+            "TA3",
+            training("SA", {
+              ...at("2031-03-06"),
+              seats: full,
+              topic: "WOODWORKING",
+              tags: ["bois"],
+            }),
+          ),
+          a.event(
+            "TRAINING",
+            "TA4",
+            training(a.fabriqueId, {
+              ...at("2031-03-07"),
+              venueSpaceId: null,
+              onlineUrl: "https://visio.example.org/laser",
+              grants: null,
+            }),
+          ),
+          a.event("TRAINING", "TA5", training("SA", at("2020-03-04"))),
+          a.event(
+            "TRAINING",
+            "TA6",
+            training("SA", {
+              ...at("2031-03-08"),
+              status: "CANCELLED",
+              cancelReasonCode: "CANCELLED_BY_ORGANISER",
+            }),
+          ),
+        ]),
+        await b.push([
+          b.event(
+            "TRAINING",
+            "TB1",
+            training(b.fabriqueId, { ...at("2031-03-05"), scope: "NATIONAL" }),
+          ),
+        ]),
+        await c.push([
+          c.event(
+            "TRAINING",
+            "TC1",
+            training(c.fabriqueId, { ...at("2031-03-05"), scope: "LOCAL" }),
+          ),
+        ]),
+      ]) {
+        expect(r.data?.pushChanges.rejected).toBeNull();
+      }
+    }
+
+    it("lists the trainings each caller may see, in start order, with seats left and waitlist length", async () => {
+      await catalogue();
+      const teamA = await t.adminToken(a.fabriqueId);
+      const own = await find({}, teamA);
+      expect(own.errors).toBeUndefined();
+      // Upcoming SCHEDULED ones: not the past one, nor the cancelled one, nor C's LOCAL one.
+      expect(ids(own)).toEqual(["TA1", "TA2", "TB1", "TA3", "TA4"]);
+      expect(own.data?.trainings.totalCount).toBe(5);
+      const byId = new Map(own.data?.trainings.edges.map((e) => [e.node.id, e.node]));
+      expect(byId.get("TA3")).toMatchObject({
+        seats: { capacity: 9, taken: 9, left: 0, waitlisted: 3 },
+        grants: { type: "laser-safety", validityDays: 365 },
+        online: false,
+        space: { id: "SA" },
+      });
+      expect(byId.get("TA4")).toMatchObject({ online: true, venueSpaceId: null, grants: null });
+      // B's team: the shared ones only, and not A's spaces.
+      const teamB = await find({}, await t.adminToken(b.fabriqueId));
+      expect(ids(teamB)).toEqual(["TA1", "TB1", "TA3", "TA4"]);
+      expect(teamB.data?.trainings.edges[0]?.node.space).toBeNull();
+      // The national body: the national offer.
+      expect(ids(await find({}, national))).toEqual(["TB1"]);
+      // One at a time, by id, for whoever may see it.
+      const ONE = `query($id: ID!) { training(id: $id) { id seats { left } }
+        node(id: $id) { id ... on Training { title } } }`;
+      const hidden = await t.gql<{ training: unknown; node: unknown }>(ONE, { id: "TC1" }, teamA);
+      expect(hidden.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect(hidden.data?.node).toBeNull();
+      const shown = await t.gql<{ node: { id: string; title: string } }>(ONE, { id: "TB1" }, teamA);
+      expect(shown.data).toMatchObject({ training: { id: "TB1" }, node: { id: "TB1" } });
+      expect((await t.gql(ONE, { id: "TA1" }, undefined)).errors?.[0]?.extensions?.code).toBe(
+        "UNAUTHENTICATED",
+      );
+    });
+
+    it("filters by topic, tag, place, dates, online, seats and credential, and pages forward", async () => {
+      await catalogue();
+      const team = await t.adminToken(a.fabriqueId);
+      const check = async (filter: Record<string, unknown>, expected: string[]) =>
+        expect(ids(await find(filter, team))).toEqual(expected);
+      await check({ topic: "WOODWORKING" }, ["TA3"]);
+      await check({ tag: "Bois" }, ["TA3"]);
+      await check({ hasSeats: true }, ["TA1", "TA2", "TB1", "TA4"]);
+      await check({ online: true }, ["TA4"]);
+      await check({ online: false, credential: "laser-safety" }, ["TA1", "TA2", "TB1", "TA3"]);
+      await check({ region: "75" }, ["TB1"]);
+      await check({ department: "07" }, ["TA1", "TA2", "TA3", "TA4"]);
+      await check({ from: "2031-03-05T00:00:00Z", to: "2031-03-06T00:00:00Z" }, ["TA2", "TB1"]);
+      await check({ from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z" }, ["TA5"]);
+      // Around Guéret (B's commune), within its region: B's first, then by start.
+      await check({ near: { communeCode: "23096", within: "REGION" } }, ["TB1"]);
+      await check({ near: { communeCode: "07186", within: "DEPARTMENT" } }, [
+        "TA2",
+        "TA4",
+        "TA1",
+        "TA3",
+      ]);
+
+      const first = await find({}, team, { first: 2 });
+      expect(ids(first)).toEqual(["TA1", "TA2"]);
+      expect(first.data?.trainings.pageInfo.hasNextPage).toBe(true);
+      const next = await find({}, team, {
+        first: 2,
+        after: first.data?.trainings.pageInfo.endCursor,
+      });
+      expect(ids(next)).toEqual(["TB1", "TA3"]);
+      const near = { near: { communeCode: "07186", within: "DEPARTMENT" } };
+      const nearFirst = await find(near, team, { first: 2 });
+      const nearNext = await find(near, team, {
+        first: 5,
+        after: nearFirst.data?.trainings.pageInfo.endCursor,
+      });
+      expect(ids(nearNext)).toEqual(["TA1", "TA3"]);
+      expect(nearNext.data?.trainings.pageInfo.hasNextPage).toBe(false);
+    });
+
+    it("refuses bad filters and pages with documented codes", async () => {
+      await catalogue();
+      const team = await t.adminToken(a.fabriqueId);
+      const code = async (filter: Record<string, unknown>, page = {}) => {
+        const r = await find(filter, team, page);
+        return [r.errors?.[0]?.extensions?.code, r.errors?.[0]?.extensions?.field];
+      };
+      expect(await code({ region: "99" })).toEqual(["BAD_USER_INPUT", "filter.region"]);
+      expect(await code({ department: "999" })).toEqual(["BAD_USER_INPUT", "filter.department"]);
+      expect(await code({ from: "2031-03-05T00:00:00Z", to: "2031-03-04T00:00:00Z" })).toEqual([
+        "BAD_USER_INPUT",
+        "filter.to",
+      ]);
+      expect(await code({}, { first: 501 })).toEqual(["BAD_USER_INPUT", "first"]);
+      expect(await code({}, { after: "not-a-cursor" })).toEqual(["BAD_USER_INPUT", "after"]);
+      expect((await code({ topic: "JUGGLING" }))[0]).toBe("BAD_USER_INPUT");
+      expect((await code({ near: { communeCode: "00000" } }))[0]).toBe("UNKNOWN_COMMUNE");
+      const backwards = await t.gql(`{ trainings(last: 2) { totalCount } }`, {}, team);
+      expect(backwards.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect((await find({}, await b.token())).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    });
+
     it("keeps the training rollup by deltas: cancellations excluded from seats filled, a moved session takes its enrolments along", async () => {
       await network();
       const rollup = async () =>
