@@ -61,7 +61,8 @@ import { type TrainingRecord, trainingRepository } from "./training.repository.t
  * - `sweep` (at start, every minute, and at the next due instant by a timer; its state is the
  *   store's, so it survives restarts): a training still under its minimum at its decision
  *   deadline is CANCELLED (MINIMUM_NOT_REACHED) and every place with it, each member's node
- *   told; an offer past its expiry is CANCELLED (OFFER_EXPIRED) and passes to the next.
+ *   told; one that met it is decided for good (places given back later do not cancel it); an
+ *   offer past its expiry is CANCELLED (OFFER_EXPIRED) and passes to the next.
  * - `markAttendance`: ATTENDED or NO_SHOW, from the start on (offline too: it travels later).
  *   ATTENDED with a granted credential issues it (credentials/issuer.ts; expiry = attendance +
  *   validityDays), to a member of any network; back to NO_SHOW revokes it.
@@ -350,7 +351,7 @@ export function createEnrolmentService(deps: {
   /** One pass of the sweeper: deadlines come, offers expired. How many things it changed. */
   async function sweepOnce(): Promise<number> {
     let changed = 0;
-    for (const id of await trainingRepository.underMinimumAt(store, now())) {
+    for (const id of await trainingRepository.decisionsDueAt(store, now())) {
       try {
         const done = await writeTrainings(async (w) => {
           const training = await trainingRepository.findForUpdate(w.tx, id);
@@ -358,9 +359,13 @@ export function createEnrolmentService(deps: {
             !training?.owned ||
             training.status !== "SCHEDULED" ||
             training.decisionAt === null ||
-            training.decisionAt.getTime() > w.at.getTime() ||
-            training.seats.taken >= training.minimum
+            training.decisionAt.getTime() > w.at.getTime()
           ) {
+            return false;
+          }
+          if (training.seats.taken >= training.minimum) {
+            // Met: decided for good (places given back later never cancel it).
+            await trainingRepository.markMinimumMet(w.tx, id, w.at);
             return false;
           }
           const cancelled = await trainingRepository.cancel(w.tx, id, "MINIMUM_NOT_REACHED");

@@ -244,7 +244,11 @@ export const trainingRepository = {
          venue_space_id = $7, online_url = $8, starts_at = $9, ends_at = $10, capacity = $11,
          minimum = $12, decision_at = $13, scope = $14, prerequisites = $15, grant_type = $16,
          grant_validity_days = $17, trainer_name = $18, cancel_deadline_minutes = $19,
-         offer_hours = $20, updated_at = now()
+         offer_hours = $20,
+         -- A new minimum or deadline: the minimum is decided again at the deadline.
+         minimum_met_at = CASE WHEN minimum = $12 AND decision_at IS NOT DISTINCT FROM $13
+           THEN minimum_met_at END,
+         updated_at = now()
        WHERE id = $1 AND owned RETURNING ${COLUMNS}`,
       [id, ...fieldParams(fields)],
     );
@@ -437,26 +441,36 @@ export const trainingRepository = {
   },
 
   /**
-   * The sweeper's due trainings: this node's SCHEDULED ones whose decision deadline has come
-   * and whose seats taken are below their minimum (ids).
+   * The sweeper's due decisions: this node's SCHEDULED trainings with a minimum whose decision
+   * deadline has come and which were not decided yet (ids).
    */
-  async underMinimumAt(db: SqlSession, at: Date): Promise<string[]> {
+  async decisionsDueAt(db: SqlSession, at: Date): Promise<string[]> {
     const rows = await db.query<{ id: string }>(
       `SELECT id FROM training
-       WHERE owned AND status = 'SCHEDULED' AND minimum > 0 AND decision_at <= $1
-         AND taken < minimum
+       WHERE owned AND status = 'SCHEDULED' AND minimum > 0 AND minimum_met_at IS NULL
+         AND decision_at <= $1
        ORDER BY decision_at, id`,
       [at.toISOString()],
     );
     return rows.map((r) => r.id);
   },
 
+  /** The minimum was met at the deadline: decided, for good. Whether it was still open. */
+  async markMinimumMet(db: SqlSession, id: string, at: Date): Promise<boolean> {
+    const rows = await db.query(
+      `UPDATE training SET minimum_met_at = $2
+       WHERE id = $1 AND owned AND minimum_met_at IS NULL RETURNING id`,
+      [id, at.toISOString()],
+    );
+    return rows.length > 0;
+  },
+
   /** The next decision deadline still to come (the sweeper's timer), or null. */
   async nextDecisionAfter(db: SqlSession, at: Date): Promise<Date | null> {
     const rows = await db.query<{ next: Date | null }>(
       `SELECT min(decision_at) AS next FROM training
-       WHERE owned AND status = 'SCHEDULED' AND minimum > 0 AND decision_at > $1
-         AND taken < minimum`,
+       WHERE owned AND status = 'SCHEDULED' AND minimum > 0 AND minimum_met_at IS NULL
+         AND decision_at > $1`,
       [at.toISOString()],
     );
     return dateOrNull(rows[0]?.next ?? null);

@@ -555,6 +555,25 @@ export function registerTrainingTests(backend: Backend) {
       });
     });
 
+    it("decides the minimum once, at the deadline: places given back later do not cancel it", async () => {
+      const { id } = await training({ minimum: 1, decisionAt: at(24) });
+      const [a] = await registerMembers(1);
+      const placed = (await ok(enrol(id, a as string))).enrol;
+      shift = 25 * HOUR;
+      expect(await t.agent.services.enrolments.sweep()).toBe(0);
+      await ok(cancel(placed.id));
+      expect(await t.agent.services.enrolments.sweep()).toBe(0);
+      expect((await trainingRepository.find(t.agent.store, id))?.status).toBe("SCHEDULED");
+      // Without a decision yet, the same training is cancelled at the deadline.
+      const other = await training({ minimum: 1, decisionAt: at(30) });
+      shift = 31 * HOUR;
+      expect(await t.agent.services.enrolments.sweep()).toBe(1);
+      expect(await trainingRepository.find(t.agent.store, other.id)).toMatchObject({
+        status: "CANCELLED",
+        cancelReasonCode: "MINIMUM_NOT_REACHED",
+      });
+    });
+
     it("publishes seats and enrolments live, scoped by role", async () => {
       const { id } = await training({ capacity: 1 });
       const [a, b] = await registerMembers(2);

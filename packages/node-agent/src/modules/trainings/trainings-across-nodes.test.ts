@@ -259,7 +259,7 @@ describe("trainings across nodes", () => {
       acceptOffer: false,
       cancelled: false,
     });
-    expect((request?.payload as { identityHash: string }).identityHash).toMatch(
+    expect((request?.payload as { identityHash?: string } | undefined)?.identityHash).toMatch(
       /^sha256\$[0-9a-f]{64}$/,
     );
     // Nothing personal travels.
@@ -337,6 +337,61 @@ describe("trainings across nodes", () => {
       waitlisted: 0,
       attended: 0,
       noShow: 0,
+    });
+  });
+
+  it("offers a seat freed by the organiser to another node's member, who accepts it at home; an offer let go passes on", async () => {
+    const trainingId = await createTraining({ capacity: 1, offerHours: 2 });
+    const [first, second, third] = await members(home, ["Alix", "Basile", "Chloé"]);
+    const placed: Enrolment[] = [];
+    for (const m of [first, second, third]) {
+      placed.push((await ok(enrol(home, trainingId, m as string, homeAdmin))).enrol);
+      await roundTrip();
+    }
+    const [a, b, c] = placed as [Enrolment, Enrolment, Enrolment];
+    // The organiser takes the first place back: the seat is offered to the first in line.
+    const removed = await ok(
+      organiser.gql<{ removeEnrolment: Enrolment }>(
+        `mutation($id: ID!) { removeEnrolment(id: $id, reason: "absent twice") { ${ENROLMENT} } }`,
+        { id: a.id },
+        organiserAdmin,
+      ),
+    );
+    expect(removed.removeEnrolment).toMatchObject({
+      status: "CANCELLED",
+      reasonCode: "CANCELLED_BY_ORGANISER",
+    });
+    await push(organiser);
+    await pull(home);
+    expect(await seen(home, a.id)).toMatchObject({ status: "CANCELLED", reason: "absent twice" });
+    expect((await seen(home, b.id))?.status).toBe("OFFERED");
+    expect(await seen(home, c.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+    // Accepted at home, in time: it travels, and the organiser answers ENROLLED.
+    const member = await home.token({ role: "MEMBER", memberId: second as string });
+    const accepted = await ok(
+      home.gql<{ acceptEnrolmentOffer: Enrolment }>(
+        `mutation($id: ID!) { acceptEnrolmentOffer(id: $id) { ${ENROLMENT} } }`,
+        { id: b.id },
+        member,
+      ),
+    );
+    expect(accepted.acceptEnrolmentOffer.status).toBe("OFFERED");
+    await roundTrip();
+    expect((await seen(organiser, b.id))?.status).toBe("ENROLLED");
+    expect((await seen(home, b.id))?.status).toBe("ENROLLED");
+    // That seat freed again: offered to the next, who lets it go; it expires at the organiser.
+    await ok(
+      home.gql("mutation($id: ID!) { cancelEnrolment(id: $id) { id } }", { id: b.id }, homeAdmin),
+    );
+    await roundTrip();
+    expect((await seen(home, c.id))?.status).toBe("OFFERED");
+    shift = 3 * HOUR;
+    expect(await organiser.agent.services.enrolments.sweep()).toBe(1);
+    await push(organiser);
+    await pull(home);
+    expect(await seen(home, c.id)).toMatchObject({
+      status: "CANCELLED",
+      reasonCode: "OFFER_EXPIRED",
     });
   });
 
