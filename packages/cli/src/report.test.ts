@@ -6,7 +6,7 @@ import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { main } from "./main.ts";
-import { HUB_REPORT, NETWORK_HEALTH_QUERY } from "./report.ts";
+import { HUB_REPORT, NETWORK_HEALTH_QUERY, TRAINING_REPORT_QUERY } from "./report.ts";
 import { FABRIQUE_CHECK_QUERY } from "./running-hub.ts";
 import { capturedIo, fakeContext, fakeHubApi, writeHubKeyFile } from "./test-support.ts";
 
@@ -174,6 +174,74 @@ describe("hub report", () => {
   });
 });
 
+describe("hub report --section training", () => {
+  const figures = (
+    trainings: number,
+    seatsFilled: number,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    trainings,
+    cancelledTrainings: 0,
+    seatsOffered: 9 * trainings,
+    seatsFilled,
+    fillRate: trainings === 0 ? null : 1,
+    waitlisted: 0,
+    waitlistPressure: trainings === 0 ? null : 0,
+    attended: 0,
+    noShow: 0,
+    attendanceRate: null,
+    noShowRate: null,
+    hoursDelivered: 0,
+    credentialsIssued: 0,
+    crossNodeEnrolments: 0,
+    crossNodeShare: 0,
+    cancellations: 0,
+    ...extra,
+  });
+  const TRAINING = {
+    scope: "NATION",
+    scopeId: "FR",
+    from: "2026-09-01",
+    to: "2026-09-30",
+    training: {
+      ...figures(1, 9, {
+        attended: 8,
+        noShow: 1,
+        attendanceRate: 0.889,
+        hoursDelivered: 24,
+        cancellations: 2,
+      }),
+      byTopic: [
+        { topic: "MACHINE_SAFETY", ...figures(1, 9, { attended: 8, hoursDelivered: 24 }) },
+        { topic: "FOOD", ...figures(0, 0) },
+      ],
+    },
+    regions: [{ code: "84", name: "Auvergne-Rhône-Alpes", training: figures(1, 9) }],
+  };
+
+  it("prints the sessions' figures by topic, region and in total, asking by session date", async () => {
+    const r = await run(["--section", "training", "--from", "2026-09-01", "--to", "2026-09-30"], {
+      data: { networkHealth: TRAINING },
+    });
+    expect(r.code).toBe(0);
+    expect(r.requests[0]?.body).toMatchObject({
+      query: TRAINING_REPORT_QUERY,
+      variables: { filter: { from: "2026-09-01", to: "2026-09-30" } },
+    });
+    expect(r.stdout.split("\n")).toEqual([
+      "group,code,name,from,to,trainings,cancelled_trainings,seats_offered,seats_filled,fill_rate,waitlisted,waitlist_pressure,attended,no_show,attendance_rate,no_show_rate,hours_delivered,credentials_issued,cross_node_enrolments,cross_node_share,cancellations",
+      "topic,MACHINE_SAFETY,MACHINE_SAFETY,2026-09-01,2026-09-30,1,0,9,9,1,0,0,8,0,,,24,0,0,0,0",
+      "topic,FOOD,FOOD,2026-09-01,2026-09-30,0,0,0,0,,0,,0,0,,,0,0,0,0,0",
+      "region,84,Auvergne-Rhône-Alpes,2026-09-01,2026-09-30,1,0,9,9,1,0,0,0,0,,,0,0,0,0,0",
+      "total,,Total,2026-09-01,2026-09-30,1,0,9,9,1,0,0,8,1,0.889,,24,0,0,0,2",
+      "",
+    ]);
+    const help = (await run(["--help"])).stdout.replaceAll(/\s+/g, " ");
+    for (const column of r.stdout.split("\n")[0]?.split(",") ?? []) expect(help).toContain(column);
+    expect((await run(["--section", "bookings"])).code).toBe(2);
+  });
+});
+
 describe("hub report, on a real data dir", () => {
   it("asks the hub that hub start recorded in the data dir, with a token signed by its key", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-report-"));
@@ -203,7 +271,7 @@ describe("the CLI's operations", () => {
   it("are valid against the hub's schema", async () => {
     const sdl = await fs.readFile(new URL("../../schema/hub.graphql", import.meta.url), "utf8");
     const schema = buildSchema(sdl);
-    for (const query of [NETWORK_HEALTH_QUERY, FABRIQUE_CHECK_QUERY]) {
+    for (const query of [NETWORK_HEALTH_QUERY, TRAINING_REPORT_QUERY, FABRIQUE_CHECK_QUERY]) {
       expect(validate(schema, parse(query)).map((e) => e.message)).toEqual([]);
     }
   });

@@ -8,9 +8,16 @@ import { loadConfig } from "./serve.ts";
 export const HUB_REPORT = {
   name: "hub report",
   summary:
-    "Print the network's health (coverage, liveness, activity, mutualisation) as CSV or JSON.",
-  synopsis: "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format csv|json] [options]",
+    "Print the network's health (coverage, liveness, activity, mutualisation) or its training figures as CSV or JSON.",
+  synopsis:
+    "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--section health|training] [--format csv|json] [options]",
   options: {
+    section: {
+      type: "string",
+      value: "<section>",
+      description:
+        "health (default) or training: the training sessions held from --from to --to, by session date",
+    },
     from: {
       type: "string",
       value: "<day>",
@@ -53,6 +60,15 @@ export const HUB_REPORT = {
       "participants, open_hours; mutualisation: shared_resources, bookings, booked_hours,",
       "cross_node_bookings, loans, utilisation (empty when nothing is open).",
     ].join("\n"),
+    [
+      "Training CSV (--section training): one row per topic, then per region, then the total of the",
+      "sessions starting from --from to --to (Europe/Paris days: the session's date, never the sign-up",
+      "date): group (topic, region or total), code, name, from, to, trainings, cancelled_trainings,",
+      "seats_offered, seats_filled (cancelled enrolments never count), fill_rate, waitlisted,",
+      "waitlist_pressure, attended, no_show, attendance_rate, no_show_rate, hours_delivered (attendees ×",
+      "length), credentials_issued, cross_node_enrolments, cross_node_share, cancellations. Rates are",
+      "empty when undefined.",
+    ].join("\n"),
   ],
 } as const satisfies CommandSpec;
 
@@ -71,6 +87,76 @@ export const NETWORK_HEALTH_QUERY = `query NetworkHealthReport($filter: NetworkH
   regions { code name visitors events participants openHours
             sharedResources bookings bookedHours crossNodeBookings loans utilisation
             coverage { fabriques satellites spaces activeSpaces silentSpaces communesCovered ruralSpaces ruralShare } } } }`;
+
+const TRAINING_FIGURES = `trainings cancelledTrainings seatsOffered seatsFilled fillRate waitlisted
+  waitlistPressure attended noShow attendanceRate noShowRate hoursDelivered credentialsIssued
+  crossNodeEnrolments crossNodeShare cancellations`;
+
+export const TRAINING_REPORT_QUERY = `query TrainingReport($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
+  scope scopeId from to
+  training { ${TRAINING_FIGURES} byTopic { topic ${TRAINING_FIGURES} } }
+  regions { code name training { ${TRAINING_FIGURES} } } } }`;
+
+/** The training figures of a topic, a region or the whole scope (networkHealth.training). */
+type TrainingFigures = Record<
+  | "trainings"
+  | "cancelledTrainings"
+  | "seatsOffered"
+  | "seatsFilled"
+  | "waitlisted"
+  | "attended"
+  | "noShow"
+  | "hoursDelivered"
+  | "credentialsIssued"
+  | "crossNodeEnrolments"
+  | "crossNodeShare"
+  | "cancellations",
+  number
+> &
+  Record<"fillRate" | "waitlistPressure" | "attendanceRate" | "noShowRate", number | null>;
+type TrainingReport = {
+  from: string;
+  to: string;
+  training: TrainingFigures & { byTopic: (TrainingFigures & { topic: string })[] };
+  regions: { code: string; name: string; training: TrainingFigures }[];
+};
+
+const TRAINING_COLUMNS: readonly (readonly [string, keyof TrainingFigures])[] = [
+  ["trainings", "trainings"],
+  ["cancelled_trainings", "cancelledTrainings"],
+  ["seats_offered", "seatsOffered"],
+  ["seats_filled", "seatsFilled"],
+  ["fill_rate", "fillRate"],
+  ["waitlisted", "waitlisted"],
+  ["waitlist_pressure", "waitlistPressure"],
+  ["attended", "attended"],
+  ["no_show", "noShow"],
+  ["attendance_rate", "attendanceRate"],
+  ["no_show_rate", "noShowRate"],
+  ["hours_delivered", "hoursDelivered"],
+  ["credentials_issued", "credentialsIssued"],
+  ["cross_node_enrolments", "crossNodeEnrolments"],
+  ["cross_node_share", "crossNodeShare"],
+  ["cancellations", "cancellations"],
+];
+
+/**
+ * The training CSV: one row per topic, then one per region (national scopes), then the total,
+ * all by session date (the hub's rollup day is the session's Europe/Paris start day).
+ */
+export function trainingCsv(report: TrainingReport): string {
+  const header = ["group", "code", "name", "from", "to", ...TRAINING_COLUMNS.map(([n]) => n)];
+  const line = (group: string, code: string, name: string, figures: TrainingFigures) =>
+    [group, code, name, report.from, report.to, ...TRAINING_COLUMNS.map(([, key]) => figures[key])]
+      .map(csvCell)
+      .join(",");
+  return `${[
+    header.join(","),
+    ...report.training.byTopic.map((t) => line("topic", t.topic, t.topic, t)),
+    ...report.regions.map((r) => line("region", r.code, r.name, r.training)),
+    line("total", "", "Total", report.training),
+  ].join("\n")}\n`;
+}
 
 type Coverage = Record<
   | "fabriques"
@@ -188,6 +274,9 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
   }
   const v = parsed.values;
   const format = v.format ?? "csv";
+  const section = v.section ?? "health";
+  if (section !== "health" && section !== "training")
+    throw new UsageError(`--section must be health or training, got "${section}"`);
   if (format !== "csv" && format !== "json")
     throw new UsageError(`--format must be csv or json, got "${format}"`);
   for (const flag of ["from", "to"] as const) {
@@ -209,13 +298,16 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
       ([, x]) => x !== undefined,
     ),
   );
-  let answer: GraphQLAnswer<{ networkHealth: Health }>;
+  let answer: GraphQLAnswer<{ networkHealth: Health & TrainingReport }>;
   try {
-    answer = await askHub<{ networkHealth: Health }>(
+    answer = await askHub<{ networkHealth: Health & TrainingReport }>(
       ctx,
       hub,
       token,
-      { query: NETWORK_HEALTH_QUERY, variables: { filter } },
+      {
+        query: section === "training" ? TRAINING_REPORT_QUERY : NETWORK_HEALTH_QUERY,
+        variables: { filter },
+      },
       120_000,
     );
   } catch (error) {
@@ -230,6 +322,7 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
     );
   }
   const health = answer.data.networkHealth;
-  ctx.stdout(format === "json" ? `${JSON.stringify(health, null, 2)}\n` : healthCsv(health));
+  const csv = section === "training" ? trainingCsv : healthCsv;
+  ctx.stdout(format === "json" ? `${JSON.stringify(health, null, 2)}\n` : csv(health));
   return 0;
 }

@@ -2,6 +2,7 @@ import { requireId } from "@maillage/schema";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { ResourceCategoryEnum, SharingScopeEnum } from "../resources/resource.graphql.ts";
+import { TrainingTopicEnum } from "../trainings/training.graphql.ts";
 import type { HealthService } from "./health.service.ts";
 
 /** `networkHealth`: what the national body sees of the mesh, at a glance. */
@@ -44,6 +45,90 @@ const DepartmentHealthRef = builder
     }),
   });
 
+type TrainingFigures = Health["training"]["previous"];
+
+const TrainingFiguresRef = builder.interfaceRef<TrainingFigures>("TrainingFigures").implement({
+  description:
+    "Training figures of a period, a topic or a region, by the sessions' Europe/Paris start day.",
+  fields: (t) => ({
+    trainings: t.exposeInt("trainings", { description: "SCHEDULED sessions" }),
+    cancelledTrainings: t.exposeInt("cancelledTrainings", { description: "cancelled sessions" }),
+    seatsOffered: t.exposeInt("seatsOffered", {
+      description: "capacity of the SCHEDULED sessions",
+    }),
+    seatsFilled: t.exposeInt("seatsFilled", {
+      description:
+        "enrolments holding a seat (ENROLLED, OFFERED, ATTENDED, NO_SHOW): cancelled and declined ones never count",
+    }),
+    fillRate: t.exposeFloat("fillRate", {
+      nullable: true,
+      description: "seatsFilled / seatsOffered, 0 to 1 (null without seats)",
+    }),
+    waitlisted: t.exposeInt("waitlisted", { description: "members still WAITLISTED" }),
+    waitlistPressure: t.exposeFloat("waitlistPressure", {
+      nullable: true,
+      description: "waitlisted / seatsOffered (null without seats)",
+    }),
+    attended: t.exposeInt("attended"),
+    noShow: t.exposeInt("noShow"),
+    attendanceRate: t.exposeFloat("attendanceRate", {
+      nullable: true,
+      description: "attended / (attended + noShow), 0 to 1 (null before attendance is marked)",
+    }),
+    noShowRate: t.exposeFloat("noShowRate", {
+      nullable: true,
+      description: "noShow / (attended + noShow), 0 to 1",
+    }),
+    hoursDelivered: t.exposeFloat("hoursDelivered", {
+      description: "attendees × each session's length, in hours",
+    }),
+    credentialsIssued: t.exposeInt("credentialsIssued", {
+      description: "attendances that issued the session's credential",
+    }),
+    crossNodeEnrolments: t.exposeInt("crossNodeEnrolments", {
+      description: "seats filled by members homed at another node than the organiser's",
+    }),
+    crossNodeShare: t.exposeFloat("crossNodeShare", {
+      description: "crossNodeEnrolments / seatsFilled, 0 to 1 (0 without seats filled)",
+    }),
+    cancellations: t.exposeInt("cancellations", {
+      description:
+        "enrolments cancelled (by the member, the organiser, the minimum, an expired offer)",
+    }),
+  }),
+});
+
+const TrainingTotalsRef = builder.objectRef<TrainingFigures>("TrainingTotals").implement({
+  description: "The training figures of one period (or one region).",
+  interfaces: [TrainingFiguresRef],
+  fields: () => ({}),
+});
+
+const TrainingTopicHealthRef = builder
+  .objectRef<Health["training"]["byTopic"][number]>("TrainingTopicHealth")
+  .implement({
+    description: "The training figures of one topic over the period.",
+    interfaces: [TrainingFiguresRef],
+    fields: (t) => ({
+      topic: t.field({ type: TrainingTopicEnum, resolve: (r) => r.topic }),
+    }),
+  });
+
+const TrainingHealthRef = builder.objectRef<Health["training"]>("TrainingHealth").implement({
+  description:
+    "Training sessions organised in the territory (by the organiser's space) starting in the period (Europe/Paris days: the session's date, never the sign-up date), from the training rollups. Trends in percent against the previous period of equal length (null when it had none).",
+  interfaces: [TrainingFiguresRef],
+  fields: (t) => ({
+    previous: t.field({ type: TrainingTotalsRef, resolve: (h) => h.previous }),
+    byTopic: t.field({ type: [TrainingTopicHealthRef], resolve: (h) => h.byTopic }),
+    trainingsTrend: t.exposeFloat("trainingsTrend", { nullable: true }),
+    seatsFilledTrend: t.exposeFloat("seatsFilledTrend", { nullable: true }),
+    hoursDeliveredTrend: t.exposeFloat("hoursDeliveredTrend", { nullable: true }),
+    credentialsIssuedTrend: t.exposeFloat("credentialsIssuedTrend", { nullable: true }),
+    attendanceRateTrend: t.exposeFloat("attendanceRateTrend", { nullable: true }),
+  }),
+});
+
 const RegionHealthRef = builder.objectRef<Health["regions"][number]>("RegionHealth").implement({
   description: "One row per region, for the dashboard's map and table.",
   fields: (t) => ({
@@ -66,6 +151,12 @@ const RegionHealthRef = builder.objectRef<Health["regions"][number]>("RegionHeal
       nullable: true,
       description:
         "booked / open time of the region's AVAILABLE resources (see MutualisationHealth); like bookings, only for a NATION or REGION scope",
+    }),
+    training: t.field({
+      type: TrainingTotalsRef,
+      description:
+        "the region's training figures; like the booking figures, only for a NATION or REGION scope (zeros otherwise)",
+      resolve: (r) => r.training,
     }),
     departments: t.field({ type: [DepartmentHealthRef], resolve: (r) => r.departments }),
   }),
@@ -219,6 +310,7 @@ const NetworkHealthRef = builder.objectRef<Health>("NetworkHealth").implement({
     liveness: t.field({ type: LivenessHealthRef, resolve: (h) => h.liveness }),
     activity: t.field({ type: ActivityHealthRef, resolve: (h) => h.activity }),
     mutualisation: t.field({ type: MutualisationHealthRef, resolve: (h) => h.mutualisation }),
+    training: t.field({ type: TrainingHealthRef, resolve: (h) => h.training }),
     regions: t.field({ type: [RegionHealthRef], resolve: (h) => h.regions }),
   }),
 });
@@ -238,7 +330,7 @@ builder.queryFields((t) => ({
     type: NetworkHealthRef,
     authScopes: { national: true, anyFabriqueAdmin: true },
     description:
-      "Coverage, liveness, activity and mutualisation of the network (NATIONAL), or of the caller's territory (FABRIQUE_ADMIN). Aggregates only, from rollups.",
+      "Coverage, liveness, activity, mutualisation and training of the network (NATIONAL), or of the caller's territory (FABRIQUE_ADMIN). Aggregates only, from rollups.",
     args: { filter: t.arg({ type: HealthFilterInput }) },
     resolve: (_parent, args, ctx) => {
       const { fabriqueId, ...filter } = args.filter ?? {};

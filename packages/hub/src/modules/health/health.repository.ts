@@ -240,3 +240,123 @@ export async function resourceCounts(sql: Sql, scope: Scope): Promise<ResourceCo
     scope.scope === "NATION" ? [] : [scope.scopeId],
   );
 }
+
+/** Sums of the training rollup (training_rollup.repository.ts), in its units. */
+export type TrainingTotals = {
+  trainings: number;
+  cancelledTrainings: number;
+  seatsOffered: number;
+  seatsFilled: number;
+  crossNode: number;
+  waitlisted: number;
+  attended: number;
+  noShow: number;
+  attendedMinutes: number;
+  credentials: number;
+  cancellations: number;
+};
+
+export const NO_TRAININGS: TrainingTotals = {
+  trainings: 0,
+  cancelledTrainings: 0,
+  seatsOffered: 0,
+  seatsFilled: 0,
+  crossNode: 0,
+  waitlisted: 0,
+  attended: 0,
+  noShow: 0,
+  attendedMinutes: 0,
+  credentials: 0,
+  cancellations: 0,
+};
+
+type TrainingTotalsRow = Record<
+  | "trainings"
+  | "cancelled_trainings"
+  | "seats_offered"
+  | "seats_filled"
+  | "cross_node"
+  | "waitlisted"
+  | "attended"
+  | "no_show"
+  | "attended_minutes"
+  | "credentials"
+  | "cancellations",
+  string | null
+>;
+
+function toTrainingTotals(row: TrainingTotalsRow | undefined): TrainingTotals {
+  const n = (value: string | null | undefined) => Number(value ?? 0);
+  return {
+    trainings: n(row?.trainings),
+    cancelledTrainings: n(row?.cancelled_trainings),
+    seatsOffered: n(row?.seats_offered),
+    seatsFilled: n(row?.seats_filled),
+    crossNode: n(row?.cross_node),
+    waitlisted: n(row?.waitlisted),
+    attended: n(row?.attended),
+    noShow: n(row?.no_show),
+    attendedMinutes: n(row?.attended_minutes),
+    credentials: n(row?.credentials),
+    cancellations: n(row?.cancellations),
+  };
+}
+
+const TRAINING_SUMS = [
+  "trainings",
+  "cancelled_trainings",
+  "seats_offered",
+  "seats_filled",
+  "cross_node",
+  "waitlisted",
+  "attended",
+  "no_show",
+  "attended_minutes",
+  "credentials",
+  "cancellations",
+]
+  .map((c) => `sum(${c})::text AS ${c}`)
+  .join(", ");
+
+/**
+ * The training rollup of one scope by topic, for the period [from, to] and the previous one
+ * [previousFrom, from − 1], in one statement (by primary key: scope, scope_id, day range).
+ * Days are the sessions' days (Europe/Paris), never the sign-up days.
+ */
+export async function trainingTotalsByTopic(
+  sql: Sql,
+  scope: Scope,
+  previousFrom: string,
+  from: string,
+  to: string,
+): Promise<{ current: Map<string, TrainingTotals>; previous: Map<string, TrainingTotals> }> {
+  const rows = await sql.query<TrainingTotalsRow & { topic: string; current: boolean }>(
+    `SELECT topic, day >= $4::date AS current, ${TRAINING_SUMS} FROM training_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND day BETWEEN $3::date AND $5::date
+     GROUP BY topic, day >= $4::date`,
+    [scope.scope, scope.scopeId, previousFrom, from, to],
+  );
+  const current = new Map<string, TrainingTotals>();
+  const previous = new Map<string, TrainingTotals>();
+  for (const row of rows) (row.current ? current : previous).set(row.topic, toTrainingTotals(row));
+  return { current, previous };
+}
+
+/** The training rollups of every region (or department) over [from, to], summed per region. */
+export async function trainingsBy(
+  sql: Sql,
+  level: "REGION" | "DEPARTMENT",
+  ids: string[],
+  from: string,
+  to: string,
+): Promise<Map<string, TrainingTotals>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<TrainingTotalsRow & { scope_id: string }>(
+    `SELECT scope_id, ${TRAINING_SUMS} FROM training_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[])
+       AND day BETWEEN $3::date AND $4::date
+     GROUP BY scope_id`,
+    [level, ids, from, to],
+  );
+  return new Map(rows.map((r) => [r.scope_id, toTrainingTotals(r)]));
+}

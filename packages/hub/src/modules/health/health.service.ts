@@ -3,6 +3,7 @@ import {
   MaillageError,
   RESOURCE_CATEGORIES,
   SHARING_SCOPES,
+  TRAINING_TOPICS,
 } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { Viewer } from "../../context.ts";
@@ -21,6 +22,14 @@ import * as repo from "./health.repository.ts";
  * windows; 24 × 7 without any) × days / 7 — an approximation that ignores closures and uses
  * today's resources for the previous period too; booked minutes count every booking of the
  * territory's resources, whatever their state now.
+ *
+ * Training counts the sessions ORGANISED in the territory (the organiser's space), on the
+ * Europe/Paris day they start — the session's date, never the sign-up date — from the training
+ * rollup (trainings/training-rollup.repository.ts): seats offered by SCHEDULED sessions and
+ * filled by enrolments holding a seat (cancelled and declined ones never count), attendance and
+ * no-show rates among those marked, hours delivered (attendees × length), credentials issued,
+ * waitlist pressure (waitlisted ÷ seats offered), and the share of seats taken by members of
+ * another node than the organiser's.
  */
 export type HealthService = ReturnType<typeof createHealthService>;
 
@@ -52,6 +61,40 @@ const round = (value: number, decimals: number) => {
   const f = 10 ** decimals;
   return Math.round(value * f) / f;
 };
+
+const ratio = (part: number, whole: number, decimals = 3) =>
+  whole === 0 ? null : round(part / whole, decimals);
+
+/** The training figures of a period (or of one topic, or one region), from rollup sums. */
+export function trainingFigures(totals: repo.TrainingTotals) {
+  const marked = totals.attended + totals.noShow;
+  return {
+    trainings: totals.trainings,
+    cancelledTrainings: totals.cancelledTrainings,
+    seatsOffered: totals.seatsOffered,
+    seatsFilled: totals.seatsFilled,
+    fillRate: ratio(totals.seatsFilled, totals.seatsOffered),
+    waitlisted: totals.waitlisted,
+    waitlistPressure: ratio(totals.waitlisted, totals.seatsOffered),
+    attended: totals.attended,
+    noShow: totals.noShow,
+    attendanceRate: ratio(totals.attended, marked),
+    noShowRate: ratio(totals.noShow, marked),
+    hoursDelivered: round(totals.attendedMinutes / 60, 2),
+    credentialsIssued: totals.credentials,
+    crossNodeEnrolments: totals.crossNode,
+    crossNodeShare: ratio(totals.crossNode, totals.seatsFilled) ?? 0,
+    cancellations: totals.cancellations,
+  };
+}
+
+function sumTrainings(rows: Iterable<repo.TrainingTotals>): repo.TrainingTotals {
+  const sum = { ...repo.NO_TRAININGS };
+  for (const row of rows) {
+    for (const key of Object.keys(sum) as (keyof repo.TrainingTotals)[]) sum[key] += row[key];
+  }
+  return sum;
+}
 
 /** Bookings of a period, and their share of the open time of `weeklyOpenMinutes` resources. */
 function bookingFigures(totals: repo.BookingTotals, weeklyOpenMinutes: number, days: number) {
@@ -123,25 +166,41 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
     const previousTo = shiftDays(from, -1);
     const previousFrom = shiftDays(previousTo, -(days - 1));
 
-    const [coverageRows, current, previous, nodes, bookings, previousBookings, resourceRows] =
-      await Promise.all([
-        repo.coverageByDepartment(store, scope, from, to),
-        repo.activityTotals(store, scope, from, to),
-        repo.activityTotals(store, scope, previousFrom, previousTo),
-        repo.nodesIn(store, scope),
-        repo.bookingTotals(store, scope, from, to),
-        repo.bookingTotals(store, scope, previousFrom, previousTo),
-        repo.resourceCounts(store, scope),
-      ]);
+    const [
+      coverageRows,
+      current,
+      previous,
+      nodes,
+      bookings,
+      previousBookings,
+      resourceRows,
+      trainingRows,
+    ] = await Promise.all([
+      repo.coverageByDepartment(store, scope, from, to),
+      repo.activityTotals(store, scope, from, to),
+      repo.activityTotals(store, scope, previousFrom, previousTo),
+      repo.nodesIn(store, scope),
+      repo.bookingTotals(store, scope, from, to),
+      repo.bookingTotals(store, scope, previousFrom, previousTo),
+      repo.resourceCounts(store, scope),
+      repo.trainingTotalsByTopic(store, scope, previousFrom, from, to),
+    ]);
     const regionCodes = [...new Set(coverageRows.map((r) => r.region_code))];
     // Per-region figures only make sense when the scope spans regions' whole territory.
     const perRegion = scope.scope === "NATION" || scope.scope === "REGION";
-    const [regionActivity, regionBookings] = perRegion
+    const [regionActivity, regionBookings, regionTrainings] = perRegion
       ? await Promise.all([
           repo.activityBy(store, "REGION", regionCodes, from, to),
           repo.bookingsBy(store, "REGION", regionCodes, from, to),
+          repo.trainingsBy(store, "REGION", regionCodes, from, to),
         ])
-      : [new Map<string, repo.Totals>(), new Map<string, repo.BookingTotals>()];
+      : [
+          new Map<string, repo.Totals>(),
+          new Map<string, repo.BookingTotals>(),
+          new Map<string, repo.TrainingTotals>(),
+        ];
+    const trainingNow = trainingFigures(sumTrainings(trainingRows.current.values()));
+    const trainingBefore = trainingFigures(sumTrainings(trainingRows.previous.values()));
 
     const sum = (rows: repo.SpaceCountRow[], key: keyof repo.SpaceCountRow) =>
       rows.reduce((n, r) => n + Number(r[key]), 0);
@@ -253,6 +312,25 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
         loansTrend: trend(figures.loans, previousFigures.loans),
         utilisationTrend: trend(figures.utilisation ?? 0, previousFigures.utilisation ?? 0),
       },
+      training: {
+        ...trainingNow,
+        previous: trainingBefore,
+        byTopic: TRAINING_TOPICS.map((topic) => ({
+          topic,
+          ...trainingFigures(trainingRows.current.get(topic) ?? repo.NO_TRAININGS),
+        })),
+        trainingsTrend: trend(trainingNow.trainings, trainingBefore.trainings),
+        seatsFilledTrend: trend(trainingNow.seatsFilled, trainingBefore.seatsFilled),
+        hoursDeliveredTrend: trend(trainingNow.hoursDelivered, trainingBefore.hoursDelivered),
+        credentialsIssuedTrend: trend(
+          trainingNow.credentialsIssued,
+          trainingBefore.credentialsIssued,
+        ),
+        attendanceRateTrend: trend(
+          trainingNow.attendanceRate ?? 0,
+          trainingBefore.attendanceRate ?? 0,
+        ),
+      },
       regions: regionCodes.map((code) => {
         const rows = coverageRows.filter((r) => r.region_code === code);
         const activity = regionActivity.get(code);
@@ -265,6 +343,7 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
           participants: activity?.participants ?? 0,
           openHours: activity?.openHours ?? 0,
           ...regionMutualisation(regionBookings.get(code), perRegion ? resourcesOf(code) : []),
+          training: trainingFigures(regionTrainings.get(code) ?? repo.NO_TRAININGS),
           departments: rows.map((r) => ({
             code: r.department_code,
             name: geography.department(r.department_code)?.name ?? r.department_code,

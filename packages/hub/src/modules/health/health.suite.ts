@@ -2,10 +2,13 @@ import { activityEntityId } from "@maillage/schema";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import type { Viewer } from "../../context.ts";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { contributionsSql } from "../mutualisation/booking-rollup.repository.ts";
 import { sweepLiveness } from "../nodes/liveness.ts";
+import { enrolment, enrolmentRequest, training } from "../trainings/trainings.suite.ts";
+import { createHealthService } from "./health.service.ts";
 
 /**
  * Activity reports and bookings through sync, their rollups, and networkHealth, on every
@@ -522,6 +525,178 @@ export function registerHealthTests(backend: Backend) {
       );
       expect(other.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       expect(other.data?.networkHealth ?? null).toBeNull();
+    });
+
+    // ── Training: the training rollup and its section of networkHealth ─────────────────────
+
+    it("answers training by session date from the rollups: 11 enrolments, 2 cancelled, 9 seats → 9 filled", async () => {
+      const f = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
+        {},
+        national,
+      );
+      const b = await enrolTestNode(t, f.data?.createFabrique.id as string, national);
+      /** A session of `hours` hours starting at 09:00 UTC `n` days ago. */
+      const session = (n: number, hours = 3) => {
+        const startsAt = new Date(`${daysAgo(n)}T09:00:00.000Z`);
+        return {
+          startsAt: startsAt.toISOString(),
+          endsAt: new Date(startsAt.getTime() + hours * 3_600_000).toISOString(),
+        };
+      };
+      const members = Array.from({ length: 10 }, (_, i) => `M${i}`);
+      await a.push([
+        ...members.map((m) => a.event("MEMBER", m, { homeSpaceId: "S1" })),
+        // In the period: 9 seats; signed up long before (sign-up dates do not matter).
+        a.event("TRAINING", "T1", training("S1", { ...session(3), capacity: 9 })),
+        // Also in the period, online, another topic, 2 hours, a waitlist of 1.
+        a.event(
+          "TRAINING",
+          "T2",
+          training(a.fabriqueId, {
+            ...session(5, 2),
+            topic: "DIGITAL_SKILLS",
+            capacity: 2,
+            venueSpaceId: null,
+            onlineUrl: "https://visio.example.org/t2",
+          }),
+        ),
+        // The previous period: one session, 4 attended.
+        a.event("TRAINING", "T0", training("S1", { ...session(40), capacity: 6 })),
+        // Cancelled in the period: no seats offered.
+        a.event(
+          "TRAINING",
+          "TX",
+          training("S2", {
+            ...session(4),
+            status: "CANCELLED",
+            cancelReasonCode: "MINIMUM_NOT_REACHED",
+          }),
+        ),
+        // After the period (signed up inside it): not counted.
+        a.event("TRAINING", "T9", training("S1", session(-10))),
+      ]);
+      await b.push([
+        b.event("MEMBER", "MB", { homeSpaceId: b.fabriqueId }),
+        b.event("ENROLMENT_REQUEST", "EB", enrolmentRequest("T1", "MB")),
+      ]);
+      const old = { requestedAt: `${daysAgo(60)}T08:00:00.000Z` };
+      const pushed = await a.push([
+        // T1: 11 enrolments, 2 cancelled; 6 attended (5 with a credential), 1 no-show, 2 enrolled.
+        ...members.map((m, i) =>
+          a.event(
+            "ENROLMENT",
+            `E${i}`,
+            enrolment(
+              "T1",
+              m,
+              i < 2 ? "CANCELLED" : i < 8 ? "ATTENDED" : i < 9 ? "NO_SHOW" : "ENROLLED",
+              {
+                ...old,
+                reasonCode: i < 2 ? "CANCELLED_BY_MEMBER" : null,
+                credentialId: i >= 2 && i < 7 ? `C${i}` : null,
+              },
+            ),
+          ),
+        ),
+        a.event("ENROLMENT", "EB", enrolment("T1", "MB", "ENROLLED", old)),
+        // T2: 2 attended, 1 waitlisted.
+        a.event("ENROLMENT", "F1", enrolment("T2", "M0", "ATTENDED")),
+        a.event("ENROLMENT", "F2", enrolment("T2", "M1", "ATTENDED")),
+        a.event("ENROLMENT", "F3", enrolment("T2", "M2", "WAITLISTED", { position: 1 })),
+        // T0: 4 attended; T9: 1 enrolled.
+        ...["M3", "M4", "M5", "M6"].map((m) =>
+          a.event("ENROLMENT", `G${m}`, enrolment("T0", m, "ATTENDED")),
+        ),
+        a.event(
+          "ENROLMENT",
+          "H1",
+          enrolment("T9", "M7", "ENROLLED", { requestedAt: `${today}T08:00:00.000Z` }),
+        ),
+      ]);
+      expect(pushed.data?.pushChanges.rejected).toBeNull();
+
+      const FIGURES = `trainings cancelledTrainings seatsOffered seatsFilled fillRate waitlisted
+        waitlistPressure attended noShow attendanceRate noShowRate hoursDelivered credentialsIssued
+        crossNodeEnrolments crossNodeShare cancellations`;
+      const TRAINING = `query($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
+        training { ${FIGURES} previous { trainings attended hoursDelivered }
+          byTopic { topic seatsFilled hoursDelivered }
+          trainingsTrend seatsFilledTrend hoursDeliveredTrend credentialsIssuedTrend attendanceRateTrend }
+        regions { code training { trainings seatsFilled hoursDelivered } } } }`;
+      type T = {
+        networkHealth: {
+          training: Record<string, unknown> & {
+            byTopic: { topic: string; seatsFilled: number; hoursDelivered: number }[];
+          };
+          regions: { code: string; training: Record<string, number> }[];
+        };
+      };
+      const r = await t.gql<T>(TRAINING, { filter: {} }, national);
+      expect(r.errors).toBeUndefined();
+      const section = r.data?.networkHealth.training;
+      expect(section).toMatchObject({
+        trainings: 2,
+        cancelledTrainings: 1,
+        seatsOffered: 11,
+        seatsFilled: 11, // T1: 9 of 11 enrolments (2 cancelled); T2: 2
+        fillRate: 1,
+        waitlisted: 1,
+        waitlistPressure: 0.091,
+        attended: 8,
+        noShow: 1,
+        attendanceRate: 0.889,
+        noShowRate: 0.111,
+        hoursDelivered: 6 * 3 + 2 * 2,
+        credentialsIssued: 5,
+        crossNodeEnrolments: 1,
+        crossNodeShare: 0.091,
+        cancellations: 2,
+        previous: { trainings: 1, attended: 4, hoursDelivered: 12 },
+        trainingsTrend: 100,
+        hoursDeliveredTrend: 83.3,
+      });
+      expect(section?.byTopic.filter((x) => x.seatsFilled > 0)).toEqual([
+        { topic: "MACHINE_SAFETY", seatsFilled: 9, hoursDelivered: 18 },
+        { topic: "DIGITAL_SKILLS", seatsFilled: 2, hoursDelivered: 4 },
+      ]);
+      expect(r.data?.networkHealth.regions).toEqual([
+        { code: "75", training: { trainings: 0, seatsFilled: 0, hoursDelivered: 0 } },
+        { code: "84", training: { trainings: 2, seatsFilled: 11, hoursDelivered: 22 } },
+      ]);
+      // The session's date decides: T9 counts in its own period only.
+      const later = await t.gql<T>(
+        TRAINING,
+        { filter: { from: daysAgo(-10), to: daysAgo(-10) } },
+        national,
+      );
+      expect(later.data?.networkHealth.training).toMatchObject({ trainings: 1, seatsFilled: 1 });
+      // A fabrique's team: its territory only (B organises nothing).
+      const team = await t.gql<T>(TRAINING, { filter: {} }, await t.adminToken(b.fabriqueId));
+      expect(team.data?.networkHealth.training).toMatchObject({ trainings: 0, seatsFilled: 0 });
+      const own = await t.gql<T>(TRAINING, { filter: {} }, await t.adminToken(a.fabriqueId));
+      expect(own.data?.networkHealth.training).toMatchObject({ trainings: 2, seatsFilled: 11 });
+    });
+
+    it("reads training figures from the rollup only, one statement each per call", async () => {
+      const statements: string[] = [];
+      const store = t.hub.db.store;
+      const counting = {
+        ...store,
+        query: <Row>(sql: string, params?: unknown[]) => {
+          statements.push(sql);
+          return store.query<Row>(sql, params);
+        },
+      };
+      const service = createHealthService({ store: counting, geography: t.hub.services.geography });
+      const answer = await service.networkHealth({ role: "NATIONAL" } as Viewer, {});
+      expect(answer.training.byTopic).toHaveLength(12);
+      const reads = (table: string) =>
+        statements.filter((q) => new RegExp(`\\b${table}\\b`).test(q));
+      // This period and the previous one in one statement; the regions' in another.
+      expect(reads("training_rollup")).toHaveLength(2);
+      expect(reads("training")).toEqual([]);
+      expect(reads("enrolment")).toEqual([]);
     });
 
     it("refuses bad filters", async () => {
