@@ -385,12 +385,23 @@ export function registerSyncTests(backend: Backend) {
           cursor = page.cursor;
           if (!page.hasMore) break;
         }
-        // Both fabriques (hub reference data) and A's satellites; never B's own change.
-        expect(seenByB).toEqual([a.fabriqueId, b.fabriqueId, "SA0", "SA1", "SA2", "SA3", "SA4"]);
+        // Both fabriques and both nodes' keys (hub reference data, NODE_KEY at each
+        // enrolment) and A's satellites; never B's own change.
+        expect(seenByB).toEqual([
+          a.fabriqueId,
+          a.nodeId,
+          b.fabriqueId,
+          b.nodeId,
+          "SA0",
+          "SA1",
+          "SA2",
+          "SA3",
+          "SA4",
+        ]);
         const caughtUp = await b.pull(cursor);
         expect(caughtUp).toMatchObject({ events: [], hasMore: false, cursor });
         const seenByA = (await a.pull("0")).events.map((e) => e.entityId);
-        expect(seenByA).toEqual([a.fabriqueId, b.fabriqueId, "SB"]);
+        expect(seenByA).toEqual([a.fabriqueId, a.nodeId, b.fabriqueId, b.nodeId, "SB"]);
       });
 
       it("keeps a stalled live follower from piling up wake-ups", async () => {
