@@ -135,6 +135,8 @@ export function createEnrolmentService(deps: {
   const { store, writer, pubsub, issuer } = deps;
   const now = deps.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
+  /** The timer being set (awaited by close: it reads the store). */
+  let arming: Promise<void> = Promise.resolve();
   let closed = false;
 
   async function writeTrainings<T>(fn: (w: TrainingWrite) => Promise<T>): Promise<T> {
@@ -435,7 +437,9 @@ export function createEnrolmentService(deps: {
 
   /** After a write that may have set a new deadline or offer: the timer follows. */
   function rearm(): void {
-    arm().catch((err: unknown) => deps.logger?.error({ err }, "arming the training timer failed"));
+    arming = arming
+      .then(arm)
+      .catch((err: unknown) => deps.logger?.error({ err }, "arming the training timer failed"));
   }
 
   return {
@@ -702,7 +706,8 @@ export function createEnrolmentService(deps: {
     async close(): Promise<void> {
       closed = true;
       clearTimeout(timer);
-      await Promise.allSettled([decider.close(), sweeper.close()]);
+      await Promise.allSettled([decider.close(), sweeper.close(), arming]);
+      clearTimeout(timer);
     },
   };
 }

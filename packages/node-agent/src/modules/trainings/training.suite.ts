@@ -555,6 +555,68 @@ export function registerTrainingTests(backend: Backend) {
       });
     });
 
+    it("lets a satellite organise at its own space only, and see its trainings' places and its members'", async () => {
+      const sat = await ok(
+        t.gql<{ createSatellite: { id: string } }>(
+          `mutation { createSatellite(input: { name: "Le Bercail", communeCode: "07186" }) { id } }`,
+          {},
+          admin,
+        ),
+      );
+      const satId = sat.createSatellite.id;
+      const satellite = await t.token({ role: "SATELLITE", spaceId: satId });
+      const own = (await ok(createTraining({ spaceId: satId, venueSpaceId: satId }, satellite)))
+        .createTraining[0] as { id: string };
+      expect(codes(await createTraining({}, satellite))).toEqual(["FORBIDDEN"]);
+      const fabriques = await training();
+      const change = (id: string) =>
+        t.gql(
+          "mutation($id: ID!) { updateTraining(id: $id, input: { capacity: 5 }) { id } }",
+          { id },
+          satellite,
+        );
+      expect((await change(own.id)).errors).toBeUndefined();
+      expect(codes(await change(fabriques.id))).toEqual(["FORBIDDEN"]);
+      const [a, b] = await registerMembers(2);
+      const inOwn = (await ok(enrol(own.id, a as string))).enrol;
+      const inOther = (await ok(enrol(fabriques.id, b as string))).enrol;
+      const seen = await ok(
+        t.gql<{ enrolments: { id: string }[] }>("{ enrolments { id } }", {}, satellite),
+      );
+      expect(seen.enrolments.map((e) => e.id)).toEqual([inOwn.id]);
+      // Attendance is its organiser's: not before the start, never another's training.
+      const attend = (id: string) =>
+        t.gql(
+          "mutation($id: ID!) { markAttendance(id: $id, status: ATTENDED) { id } }",
+          { id },
+          satellite,
+        );
+      expect((await attend(inOwn.id)).errors?.[0]?.extensions).toMatchObject({
+        code: "INVALID_TRANSITION",
+        reason: "NOT_STARTED",
+      });
+      expect(codes(await attend(inOther.id))).toEqual(["NOT_FOUND"]);
+      // A member sees its own places only.
+      const member = await t.token({ role: "MEMBER", memberId: a as string });
+      const mine = await ok(
+        t.gql<{ enrolments: { id: string }[] }>(
+          "query($m: ID) { enrolments(memberId: $m) { id } }",
+          { m: b },
+          member,
+        ),
+      );
+      expect(mine.enrolments).toEqual([]);
+      expect(
+        codes(
+          await t.gql(
+            "mutation($id: ID!) { markAttendance(id: $id, status: ATTENDED) { id } }",
+            { id: inOwn.id },
+            member,
+          ),
+        ),
+      ).toEqual(["FORBIDDEN"]);
+    });
+
     it("decides the minimum once, at the deadline: places given back later do not cancel it", async () => {
       const { id } = await training({ minimum: 1, decisionAt: at(24) });
       const [a] = await registerMembers(1);
