@@ -1,3 +1,4 @@
+/// <reference path="./bitstring.d.ts" />
 import { Bitstring } from "@digitalbazaar/bitstring";
 import type { CryptoKey } from "jose";
 import { issuerIdOf, signVcJwt, VC_CONTEXT_V2 } from "./open-badge.ts";
