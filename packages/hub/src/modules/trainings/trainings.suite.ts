@@ -1,4 +1,6 @@
+import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { contributionsSql } from "./training-rollup.repository.ts";
@@ -84,6 +86,12 @@ export function registerTrainingSyncTests(backend: Backend) {
       national = await t.nationalToken();
     });
     afterAll(() => t?.close());
+    let listening: Promise<{ url: string }> | undefined;
+    /** The hub's graphql-ws endpoint, listening from the first test that needs it. */
+    async function wsEndpoint() {
+      listening ??= t.hub.start();
+      return `${(await listening).url.replace("http", "ws")}/graphql`;
+    }
     beforeEach(async () => {
       await t.reset();
       const fabrique = async (name: string, communeCode: string) => {
@@ -536,6 +544,148 @@ export function registerTrainingSyncTests(backend: Backend) {
       const backwards = await t.gql(`{ trainings(last: 2) { totalCount } }`, {}, team);
       expect(backwards.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
       expect((await find({}, await b.token())).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    });
+
+    // ── Live ───────────────────────────────────────────────────────────────────────────────
+
+    type Received = { data: Record<string, Record<string, unknown>>[]; errors: unknown[] };
+
+    async function listen(url: string, token: string, query: string, variables = {}) {
+      const client = createClient({
+        url,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authToken: token },
+      });
+      const received: Received = { data: [], errors: [] };
+      client.subscribe<Record<string, Record<string, unknown>>>(
+        { query, variables },
+        {
+          next: (msg) => {
+            if (msg.data) received.data.push(msg.data);
+            if (msg.errors) received.errors.push(...msg.errors);
+          },
+          error: (error) => received.errors.push(error),
+          complete: () => {},
+        },
+      );
+      return { received, close: () => client.dispose() };
+    }
+
+    async function until(check: () => boolean, what: string) {
+      const deadline = Date.now() + 5000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+
+    const ENROLMENT_UPDATED = `subscription($trainingId: ID) { enrolmentUpdated(trainingId: $trainingId) {
+      id trainingId memberId status position reasonCode createdAt training { id } } }`;
+    const SEATS_CHANGED = `subscription($trainingId: ID) { trainingSeatsChanged(trainingId: $trainingId) {
+      id scope seats { capacity taken left waitlisted } } }`;
+
+    it("tells the organiser's and the member's teams of an enrolment, the nation without member, after commit, and nobody else", async () => {
+      await network();
+      await a.push([
+        a.event("TRAINING", "T1", training("SA")),
+        a.event("TRAINING", "TN", training("SA", { scope: "NATIONAL" })),
+      ]);
+      const url = await wsEndpoint();
+      const organiser = await listen(url, await t.adminToken(a.fabriqueId), ENROLMENT_UPDATED, {
+        trainingId: "T1",
+      });
+      const home = await listen(url, await t.adminToken(b.fabriqueId), ENROLMENT_UPDATED);
+      const third = await listen(url, await t.adminToken(c.fabriqueId), ENROLMENT_UPDATED);
+      const nation = await listen(url, national, ENROLMENT_UPDATED);
+      const node = await listen(url, await a.token(), ENROLMENT_UPDATED);
+      await new Promise((r) => setTimeout(r, 300));
+
+      await b.push([b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB"))]);
+      await a.push([
+        a.event("ENROLMENT", "E1", enrolment("T1", "MB", "WAITLISTED", { position: 1 })),
+        a.event("ENROLMENT", "E1", enrolment("T1", "MB", "ENROLLED")),
+        a.event("ENROLMENT", "E2", enrolment("T1", "MA")),
+        // Last, C's member in the national one: once C hears of it, it would have heard of E1.
+      ]);
+      await c.push([c.event("ENROLMENT_REQUEST", "E3", enrolmentRequest("TN", "MC"))]);
+      await a.push([a.event("ENROLMENT", "E3", enrolment("TN", "MC"))]);
+      await until(
+        () =>
+          organiser.received.data.length >= 2 &&
+          home.received.data.length >= 1 &&
+          third.received.data.length >= 1 &&
+          nation.received.data.length >= 3,
+        "enrolment updates",
+      );
+      await Promise.all([organiser, home, third, nation, node].map((s) => s.close()));
+      const seen = (s: { received: Received }) =>
+        s.received.data.map((d) => d.enrolmentUpdated as Record<string, unknown>);
+      // One per enrolment written by the push (its last state), after commit.
+      expect(seen(home)).toEqual([
+        {
+          id: "E1",
+          trainingId: "T1",
+          memberId: "MB",
+          status: "ENROLLED",
+          position: null,
+          reasonCode: null,
+          createdAt: "2031-02-01T08:00:00.000Z",
+          training: { id: "T1" },
+        },
+      ]);
+      expect(seen(organiser).map((e) => [e.id, e.memberId])).toEqual([
+        ["E1", "MB"],
+        ["E2", "MA"],
+      ]);
+      expect(seen(third).map((e) => [e.id, e.memberId])).toEqual([["E3", "MC"]]);
+      expect(seen(nation).map((e) => [e.id, e.memberId, e.training])).toEqual([
+        ["E1", null, null],
+        ["E2", null, null],
+        ["E3", null, { id: "TN" }],
+      ]);
+      expect(node.received.data).toEqual([]);
+      expect(JSON.stringify(node.received.errors)).toContain("FORBIDDEN");
+    });
+
+    it("tells whoever may see a training of its seats, and refuses to follow one hidden from the caller", async () => {
+      await network();
+      await a.push([
+        a.event("TRAINING", "T1", training("SA")),
+        a.event("TRAINING", "TL", training("SA", { scope: "LOCAL" })),
+      ]);
+      const url = await wsEndpoint();
+      const other = await listen(url, await t.adminToken(c.fabriqueId), SEATS_CHANGED, {
+        trainingId: "T1",
+      });
+      const own = await listen(url, await t.adminToken(a.fabriqueId), SEATS_CHANGED);
+      const hidden = await listen(url, await t.adminToken(c.fabriqueId), SEATS_CHANGED, {
+        trainingId: "TL",
+      });
+      const nation = await listen(url, national, SEATS_CHANGED, { trainingId: "T1" });
+      const anonymous = await listen(url, "", SEATS_CHANGED);
+      await new Promise((r) => setTimeout(r, 300));
+      const full = { taken: 9, waitlisted: 2, attended: 0, noShow: 0 };
+      await a.push([
+        a.event("TRAINING", "TL", training("SA", { scope: "LOCAL", seats: full })),
+        a.event("TRAINING", "T1", training("SA", { seats: full })),
+      ]);
+      await until(
+        () => own.received.data.length >= 2 && other.received.data.length >= 1,
+        "seat changes",
+      );
+      await Promise.all([other, own, hidden, nation, anonymous].map((s) => s.close()));
+      const seats = { capacity: 9, taken: 9, left: 0, waitlisted: 2 };
+      expect(other.received.data).toEqual([
+        { trainingSeatsChanged: { id: "T1", scope: "NETWORK", seats } },
+      ]);
+      expect(own.received.data.map((d) => d.trainingSeatsChanged?.id)).toEqual(["T1", "TL"]);
+      expect(hidden.received.data).toEqual([]);
+      expect(JSON.stringify(hidden.received.errors)).toContain("NOT_FOUND");
+      expect(nation.received.data).toEqual([]);
+      expect(JSON.stringify(nation.received.errors)).toContain("NOT_FOUND");
+      expect(anonymous.received.data).toEqual([]);
+      expect(JSON.stringify(anonymous.received.errors)).toContain("UNAUTHENTICATED");
     });
 
     it("keeps the training rollup by deltas: cancellations excluded from seats filled, a moved session takes its enrolments along", async () => {
