@@ -1,0 +1,3 @@
+import { registerHubCredentialTests } from "./credentials.suite.ts";
+
+registerHubCredentialTests("postgres");
