@@ -132,6 +132,11 @@ describe("demo, node agents", () => {
     expect(banner).toContain("export AGENT2_TOKEN=agent.header.payload");
     expect(banner).toContain("pulled from the hub: 2 satellites owned, outbox empty");
     expect(banner).toContain(`maillage agent status --data-dir ${dirB}`);
+    // The first agent's trainings, made once both agents run; the second's members ask for one.
+    expect(banner).toContain("Initiation à l'impression 3D: 4/4 places, 2 on the waitlist");
+    expect(banner).toContain(
+      "2 members of the second fabrique asked for the laser training from their own agent",
+    );
 
     io.stop("SIGTERM");
     expect(await exit).toBe(0);
@@ -151,6 +156,8 @@ describe("demo, node agents", () => {
     expect(agent.calls.init).toEqual([]);
     expect(agent.calls.createAgent.map((config) => config.dataDir)).toEqual(enrolled);
     expect(io.stdout()).toMatch(/Fabrique B\s+\S+\s+\(reused\)/);
+    // Its trainings were made at its first start: none again.
+    expect(io.stdout()).not.toContain("Trainings run by the first fabrique");
     io.stop();
     expect(await exit).toBe(0);
   });

@@ -5,6 +5,7 @@ import type { NodeIdentity, SyncStatus } from "@maillage/node-agent";
 import { loadAgentConfig } from "./agent.ts";
 import { CommandFailure, type CommandSpec, commandHelp, parseCommand } from "./args.ts";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
+import { type DemoTrainingsSummary, seedDemoTrainings, trainingLines } from "./demo-trainings.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
 export const DEMO = {
@@ -48,6 +49,8 @@ export type DemoAgentBanner = {
   enrolment: "enrolled" | "reused" | "replaced";
   /** The agent's sync once its first pull is done (or given up waiting), in a few words. */
   sync: string;
+  /** The running agent (for the demo's trainings, made once every agent runs). */
+  agent?: AgentLifecycle | undefined;
 };
 
 /** What the first start wrote before today (absent when the data was reused). */
@@ -71,6 +74,8 @@ export type DemoBanner = {
   agents: readonly DemoAgentBanner[];
   /** The demo's fabriques that run no node agent. */
   withoutAgent: readonly string[];
+  /** The trainings the first agent created at this start (absent when it was reused). */
+  trainings?: DemoTrainingsSummary | undefined;
 };
 
 /**
@@ -174,6 +179,7 @@ export function demoBanner(banner: DemoBanner): string {
     `      -H "authorization: Bearer $TOKEN" -d '${health}'`,
     "",
     ...agentLines(banner.agents),
+    ...trainingLines(banner.trainings),
     ...withoutAgentLines(banner.withoutAgent),
     "  Press Ctrl-C to stop.",
     "",
@@ -448,6 +454,7 @@ async function startDemoAgent(
     token,
     enrolment,
     sync: describeSync(status, owned),
+    agent,
   };
 }
 
@@ -523,9 +530,22 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
         token,
         hubIsNew: seed.seeded,
       });
+      // The first agent's trainings, once every agent runs: the second one's members ask for
+      // one of them from their own agent. Made at the first agent's enrolment only.
+      const [organiser, requester] = agents;
+      const trainings =
+        organiser?.agent !== undefined && organiser.enrolment !== "reused"
+          ? await seedDemoTrainings(
+              { agent: organiser.agent, token: organiser.token },
+              requester?.agent === undefined
+                ? undefined
+                : { agent: requester.agent, token: requester.token },
+            )
+          : undefined;
       return demoBanner({
         url,
         token,
+        trainings,
         ...seed,
         storage: describeStorage(demo.hub.config),
         agents,

@@ -222,6 +222,65 @@ export const FAKE_STATUS: SyncStatus = {
  * A stand-in for the node agent's API: records calls, never opens a database or a port.
  * `enrolled` lists the data dirs that already hold a node identity.
  */
+/**
+ * A demo agent's GraphQL endpoint, as far as the demo uses it: its satellites, members it
+ * registers, trainings it creates (seats taken up to capacity, then a waitlist) and enrolments.
+ */
+export function fakeAgentGraphQL() {
+  const trainings = new Map<
+    string,
+    { id: string; title: string; capacity: number; seats: { taken: number; waitlisted: number } }
+  >();
+  let next = 0;
+  return async (_input: unknown, init?: RequestInit): Promise<Response> => {
+    const { query, variables } = JSON.parse(String(init?.body)) as {
+      query: string;
+      variables?: Record<string, unknown>;
+    };
+    const operation = /^(?:query|mutation) (\w+)/.exec(query)?.[1] ?? "anonymous";
+    const vars = variables ?? {};
+    switch (operation) {
+      case "DemoMember":
+        next += 1;
+        return Response.json({ data: { registerMember: { id: `member-${next}` } } });
+      case "DemoTraining": {
+        const input = vars.i as { title: string; capacity: number };
+        next += 1;
+        const training = {
+          id: `training-${next}`,
+          title: input.title,
+          capacity: input.capacity,
+          seats: { taken: 0, waitlisted: 0 },
+        };
+        trainings.set(training.id, training);
+        return Response.json({ data: { createTraining: [training] } });
+      }
+      case "DemoEnrol": {
+        const training = trainings.get(String(vars.t));
+        if (!training) return Response.json({ errors: [{ message: "no training" }] });
+        const enrolled = training.seats.taken < training.capacity;
+        if (enrolled) training.seats.taken += 1;
+        else training.seats.waitlisted += 1;
+        return Response.json({
+          data: { enrol: { id: `e-${next}`, status: enrolled ? "ENROLLED" : "WAITLISTED" } },
+        });
+      }
+      case "DemoSeats":
+      case "DemoReplica":
+        return Response.json({ data: { training: trainings.get(String(vars.id)) ?? null } });
+      default:
+        return Response.json({
+          data: {
+            satellites: [
+              { id: "satellite-1", owned: true },
+              { id: "satellite-2", owned: true },
+            ],
+          },
+        });
+    }
+  };
+}
+
 export function fakeAgentApi(
   options: {
     enrolled?: string[];
@@ -232,6 +291,8 @@ export function fakeAgentApi(
   } = {},
 ) {
   const enrolled = new Set(options.enrolled ?? []);
+  // One network: what the first agent creates, the second finds (as the hub would relay it).
+  const agentGraphQL = fakeAgentGraphQL();
   const calls = {
     init: [] as InitAgentOptions[],
     createAgent: [] as AgentConfig[],
@@ -363,8 +424,7 @@ export function fakeAgentApi(
           options.events?.push(`stop agent ${path.basename(config.dataDir)}`);
         },
         sync: { status: async () => FAKE_STATUS },
-        fetch: async () =>
-          Response.json({ data: { satellites: [{ owned: true }, { owned: true }] } }),
+        fetch: agentGraphQL,
       };
     },
   } satisfies AgentApi;
