@@ -191,6 +191,15 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
     ]);
     expect(payload.type).toEqual(["VerifiableCredential", "OpenBadgeCredential"]);
     expect(payload.jti).toBe(`urn:maillage:credential:${credentialId}`);
+    // OB 3.0's claim mapping: nbf = validFrom, no iat; its JSON Schema named for validators.
+    expect(payload.nbf).toBe(Math.floor(new Date(payload.validFrom as string).getTime() / 1000));
+    expect(payload.iat).toBeUndefined();
+    expect(payload.credentialSchema).toEqual([
+      {
+        id: "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+        type: "1EdTechJsonSchemaValidator2019",
+      },
+    ]);
     const subject = payload.credentialSubject as Record<string, unknown>;
     expect(subject.id).toBe(`urn:maillage:member:${member}`);
     expect(payload.sub).toBe(subject.id);

@@ -23,6 +23,11 @@ export const OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.
 /** VC-JOSE-COSE §3.1.1: the media type of a VC secured as a JWT, and of its content. */
 export const VC_JWT_TYP = "vc+jwt";
 export const VC_JWT_CTY = "vc";
+/** OB 3.0's JSON Schema of an AchievementCredential, for verifiers that validate the shape. */
+export const OB3_CREDENTIAL_SCHEMA = {
+  id: "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+  type: "1EdTechJsonSchemaValidator2019",
+};
 
 export const issuerIdOf = (nodeId: string) => `urn:maillage:node:${nodeId}`;
 export const credentialUrnOf = (credentialId: string) => `urn:maillage:credential:${credentialId}`;
@@ -103,6 +108,7 @@ export function openBadgeCredential(f: OpenBadgeFacts): Record<string, unknown> 
             ],
           }),
     },
+    credentialSchema: [OB3_CREDENTIAL_SCHEMA],
     // Bitstring Status List v1.0 BitstringStatusListEntry (statusListIndex is a string).
     ...(f.status === null
       ? {}
@@ -121,13 +127,14 @@ export function openBadgeCredential(f: OpenBadgeFacts): Record<string, unknown> 
 /**
  * Signs a credential as a VC-JWT. The registered claims mirror the credential as OB 3.0's
  * "VC-JWT" proof format maps them (iss = issuer.id, jti = id, sub = credentialSubject.id,
- * nbf = validFrom, exp = validUntil), so that plain JWT libraries check validity; VC-JOSE-COSE
- * allows them alongside the credential's properties as long as they never conflict.
+ * nbf = validFrom, exp = validUntil; no iat), so that plain JWT libraries check validity;
+ * VC-JOSE-COSE allows them alongside the credential's properties as long as they never
+ * conflict. `notBefore: false` leaves nbf out, `issuedAt` adds iat (status lists).
  */
 export async function signVcJwt(
   credential: Record<string, unknown>,
   signer: { nodeId: string; privateKey: CryptoKey },
-  options: { notBefore?: boolean } = {},
+  options: { notBefore?: boolean; issuedAt?: boolean } = {},
 ): Promise<string> {
   const issuer = credential.issuer as { id: string } | string;
   const validFrom = new Date(credential.validFrom as string);
@@ -135,9 +142,10 @@ export async function signVcJwt(
   const subject = (credential.credentialSubject as { id?: string } | undefined)?.id;
   let jwt = new SignJWT(credential)
     .setProtectedHeader({ alg: "EdDSA", kid: signer.nodeId, typ: VC_JWT_TYP, cty: VC_JWT_CTY })
-    .setIssuer(typeof issuer === "string" ? issuer : issuer.id)
-    .setIssuedAt(Math.floor(validFrom.getTime() / 1000));
-  if (options.notBefore !== false) jwt = jwt.setNotBefore(Math.floor(validFrom.getTime() / 1000));
+    .setIssuer(typeof issuer === "string" ? issuer : issuer.id);
+  const seconds = Math.floor(validFrom.getTime() / 1000);
+  if (options.notBefore !== false) jwt = jwt.setNotBefore(seconds);
+  if (options.issuedAt) jwt = jwt.setIssuedAt(seconds);
   if (typeof credential.id === "string") jwt = jwt.setJti(credential.id);
   if (subject) jwt = jwt.setSubject(subject);
   if (validUntil) jwt = jwt.setExpirationTime(Math.floor(validUntil.getTime() / 1000));

@@ -66,10 +66,11 @@ export async function signStatusList(args: {
     },
   };
   // No `nbf` (optional in VC-JOSE-COSE): a list signed by a node whose clock runs ahead must
-  // still be read at once, or a revocation would not count until the verifier's clock caught up.
+  // still be read at once, or a revocation would not count until the verifier's clock caught
+  // up. `iat` says when it was signed.
   return signVcJwt(
     credential,
     { nodeId: args.nodeId, privateKey: args.privateKey },
-    { notBefore: false },
+    { notBefore: false, issuedAt: true },
   );
 }
