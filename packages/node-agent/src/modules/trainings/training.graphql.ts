@@ -10,7 +10,7 @@ import { SharingScopeEnum } from "../resources/resource.graphql.ts";
 import { SpaceRef, withoutNulls } from "../spaces/space.graphql.ts";
 import { SERIES_MAX_SESSIONS } from "./series.ts";
 import type { TrainingRecord } from "./training.repository.ts";
-import { TRAINING_CSV_COLUMNS, TRAININGS_MAX } from "./training.service.ts";
+import { PROXIMITY_TIERS, TRAINING_CSV_COLUMNS, TRAININGS_MAX } from "./training.service.ts";
 
 /** Trainings in GraphQL: see training.service.ts for the rules, docs/trainings.md for people. */
 
@@ -231,13 +231,37 @@ const UpdateTrainingInputRef = builder.inputType("UpdateTrainingInput", {
   }),
 });
 
+const ProximityEnum = builder.enumType("Proximity", { values: PROXIMITY_TIERS });
+
+const NearInputRef = builder.inputType("NearInput", {
+  fields: (t) => ({
+    communeCode: t.string({ required: true, description: "INSEE code of a current commune" }),
+    within: t.field({
+      type: ProximityEnum,
+      defaultValue: "DEPARTMENT",
+      description:
+        "How far: the commune, its EPCI, its department (default; with the EPCI's communes across the border) or its region (likewise).",
+    }),
+  }),
+});
+
 const TrainingFilterRef = builder.inputType("TrainingFilter", {
   fields: (t) => ({
     topic: t.field({ type: TrainingTopicEnum }),
     tag: t.string(),
-    region: t.string({ description: "INSEE region code of the venue, e.g. 84" }),
-    department: t.string({ description: "Department code of the venue, e.g. 07" }),
-    from: t.field({ type: "DateTime", description: "Running at or after this instant" }),
+    region: t.string({
+      description: "INSEE region code of the place (the venue, or the organiser when online)",
+    }),
+    department: t.string({ description: "Department code of the place, e.g. 07" }),
+    near: t.field({
+      type: NearInputRef,
+      description:
+        "Around a commune, ordered by the place's proximity (same commune, EPCI, department, region), then start",
+    }),
+    from: t.field({
+      type: "DateTime",
+      description: "Running at or after this instant (default: now)",
+    }),
     to: t.field({ type: "DateTime", description: "Starting before this instant" }),
     online: t.boolean(),
     hasSeats: t.boolean({ description: "Scheduled with seats left" }),
@@ -274,7 +298,13 @@ builder.queryFields((t) => ({
     description: `Trainings this agent knows, by start (at most ${TRAININGS_MAX}), offline too: this network's (every scope) and other nodes' NETWORK and NATIONAL ones replicated here. Any token of this agent.`,
     authScopes: { authenticated: true },
     args: { filter: t.arg({ type: TrainingFilterRef }) },
-    resolve: (_parent, args, ctx) => ctx.trainings.search(withoutNulls(args.filter ?? {})),
+    resolve: (_parent, args, ctx) => {
+      const { near, ...filter } = withoutNulls(args.filter ?? {});
+      return ctx.trainings.search({
+        ...filter,
+        ...(near ? { near: withoutNulls(near) } : {}),
+      });
+    },
   }),
   training: t.field({
     type: TrainingRef,

@@ -147,6 +147,9 @@ const SeriesInput = z
 
 const Changes = TrainingShape.partial().strict();
 
+/** How far `near` reaches, nearest first (as at the hub). */
+export const PROXIMITY_TIERS = ["COMMUNE", "EPCI", "DEPARTMENT", "REGION"] as const;
+
 const FilterInput = z
   .object({
     topic: z.enum(TRAINING_TOPICS).nullish(),
@@ -158,6 +161,13 @@ const FilterInput = z
     online: z.boolean().nullish(),
     hasSeats: z.boolean().nullish(),
     credential: CredentialType.nullish(),
+    near: z
+      .object({
+        communeCode: z.string().trim().min(1).max(10),
+        within: z.enum(PROXIMITY_TIERS).nullish(),
+      })
+      .strict()
+      .nullish(),
   })
   .strict();
 
@@ -336,22 +346,13 @@ export function createTrainingService(deps: {
     return training;
   }
 
-  /** Whether the training is held in the region / department asked (by its venue's commune). */
-  async function inPlace(
-    db: SqlSession,
-    training: TrainingRecord,
-    region: string | null,
-    department: string | null,
-  ): Promise<boolean> {
-    if (region === null && department === null) return true;
-    if (training.venueSpaceId === null) return false;
-    const space = await spaceRepository.find(db, training.venueSpaceId);
-    const commune = space ? geography.commune(space.communeCode) : undefined;
-    if (!commune) return false;
-    return (
-      (region === null || commune.regionCode === region) &&
-      (department === null || commune.departmentCode === department)
-    );
+  /**
+   * Where a training is, for the geographic filters: its venue's commune, or its organiser's
+   * when it is online (as at the hub); undefined when that space is not known here.
+   */
+  async function placeOf(db: SqlSession, training: TrainingRecord) {
+    const space = await spaceRepository.find(db, training.venueSpaceId ?? training.spaceId);
+    return space ? geography.commune(space.communeCode) : undefined;
   }
 
   return {
@@ -465,31 +466,78 @@ export function createTrainingService(deps: {
 
     /**
      * Discovery, offline too: this node's trainings (every scope) and the NETWORK and NATIONAL
-     * ones replicated here, by start, at most TRAININGS_MAX. `from`/`to` keep the trainings
-     * running in the range; region and department are the venue's (an online training has
-     * none); hasSeats: scheduled with seats left; credential: granting this type.
+     * ones replicated here, by start, at most TRAININGS_MAX, as the hub answers its own
+     * `trainings`: `from` (default now) and `to` keep the trainings running in the range;
+     * region, department and near are the place's (the venue, or the organiser when online;
+     * one not known here is left out), near nearest first (commune, EPCI, department, region;
+     * within a department or a region, the EPCI's communes across its border too); hasSeats:
+     * scheduled with seats left; credential: granting this type. BAD_USER_INPUT for an unknown
+     * region or department, UNKNOWN_COMMUNE for near's commune.
      */
     async search(raw: unknown): Promise<TrainingRecord[]> {
       const f = parseInput(FilterInput, raw ?? {});
+      if (f.region && !geography.region(f.region)) {
+        throw new MaillageError(
+          "BAD_USER_INPUT",
+          `filter.region: no French region has INSEE code ${f.region}`,
+          {
+            field: "filter.region",
+          },
+        );
+      }
+      if (f.department && !geography.department(f.department)) {
+        throw new MaillageError(
+          "BAD_USER_INPUT",
+          `filter.department: no French department has code ${f.department}`,
+          { field: "filter.department" },
+        );
+      }
+      const near = f.near ? geography.requireCommune(f.near.communeCode) : undefined;
+      const nearEpci = near
+        ? new Set(geography.epciOf(near.code)?.communeCodes ?? [near.code])
+        : undefined;
+      const maxTier = PROXIMITY_TIERS.indexOf(f.near?.within ?? "DEPARTMENT");
+      const geographic = Boolean(f.region || f.department || near);
       const found = await trainingRepository.search(store, {
         topic: f.topic ?? null,
         tag: f.tag ?? null,
-        from: f.from ?? null,
+        from: f.from ?? now(),
         to: f.to ?? null,
         online: f.online ?? null,
         hasSeats: f.hasSeats ?? null,
         credential: f.credential ?? null,
-        limit: f.region || f.department ? 10_000 : TRAININGS_MAX,
+        limit: geographic ? 10_000 : TRAININGS_MAX,
       });
-      const region = f.region ?? null;
-      const department = f.department ?? null;
-      if (region === null && department === null) return found;
-      const kept: TrainingRecord[] = [];
+      if (!geographic) return found;
+      const kept: { training: TrainingRecord; tier: number }[] = [];
       for (const training of found) {
-        if (await inPlace(store, training, region, department)) kept.push(training);
-        if (kept.length === TRAININGS_MAX) break;
+        const place = await placeOf(store, training);
+        if (!place) continue;
+        if (f.region && place.regionCode !== f.region) continue;
+        if (f.department && place.departmentCode !== f.department) continue;
+        let tier = 0;
+        if (near && nearEpci) {
+          const inEpci = nearEpci.has(place.code);
+          tier =
+            place.code === near.code
+              ? 0
+              : inEpci
+                ? 1
+                : place.departmentCode === near.departmentCode
+                  ? 2
+                  : place.regionCode === near.regionCode
+                    ? 3
+                    : 4;
+          // Within a department or region, the EPCI's communes across its border count too.
+          if (tier > maxTier && !(inEpci && maxTier >= 1)) continue;
+        }
+        kept.push({ training, tier });
       }
-      return kept;
+      // Nearest first, then by start (the store's order, kept by a stable sort).
+      return kept
+        .sort((a, b) => a.tier - b.tier)
+        .slice(0, TRAININGS_MAX)
+        .map((k) => k.training);
     },
 
     /**

@@ -213,6 +213,13 @@ describe("trainings across nodes", () => {
     expect((await list({ department: "07" })).map((tr) => tr.id)).toEqual([shared]);
     expect((await list({ region: "84", tag: "laser" })).map((tr) => tr.id)).toEqual([shared]);
     expect((await list({ online: true })).map((tr) => tr.id)).toEqual([online]);
+    // Around a commune: the place's proximity (the satellite's commune, here).
+    expect(
+      (await list({ near: { communeCode: "07186", within: "COMMUNE" } })).map((tr) => tr.id),
+    ).toEqual([shared]);
+    expect(await list({ near: { communeCode: "75056", within: "DEPARTMENT" } })).toEqual([]);
+    const badRegion = await home.gql(`{ trainings(filter: { region: "99" }) { id } }`, {}, member);
+    expect(codes(badRegion)).toEqual(["BAD_USER_INPUT"]);
     expect((await list({ topic: "DIGITAL_MEDIATION", hasSeats: true })).map((tr) => tr.id)).toEqual(
       [online],
     );
