@@ -36,7 +36,7 @@ export const ErrorCodes = {
     "The booking breaks the resource's rules (duration, lead time); `reason` says which.",
   RESOURCE_NOT_AVAILABLE: "The resource is in maintenance or retired.",
   CANCEL_DEADLINE_PASSED:
-    "The booking starts too soon to be cancelled (the resource's cancellation deadline).",
+    "The booking (or a training's seat) starts too soon to be cancelled (its cancellation deadline).",
   CREDENTIAL_REQUIRED:
     "The resource requires a credential the member does not hold (or holds expired); `credential` names it.",
   RESOURCE_NOT_SHARED:
