@@ -21,7 +21,18 @@ const CredentialRef = builder.objectRef<CredentialRecord>("Credential").implemen
       description: "After this instant it no longer counts; null: it does not expire",
     }),
     owned: t.exposeBoolean("owned", {
-      description: "Granted here (true) or by the member's home node (false)",
+      description:
+        "Issued here (true) or by another node: the member's home node, or a training's organiser (false)",
+    }),
+    trainingId: t.exposeID("trainingId", {
+      nullable: true,
+      description:
+        "The training whose attendance issued it (its organiser's node issued it); null: granted by a team",
+    }),
+    signed: t.boolean({
+      description:
+        "Whether it carries its issuer's signed Open Badges 3.0 credential (then exportOpenBadge gives it, at the member's home)",
+      resolve: (c) => c.vc !== null,
     }),
   }),
 });
