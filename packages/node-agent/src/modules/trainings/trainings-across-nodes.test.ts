@@ -528,6 +528,14 @@ describe("trainings across nodes", () => {
       attended: 0,
       noShow: 1,
     });
+    // Revoked, it no longer opens the resource.
+    const again = await home.gql(
+      `mutation($r: ID!, $m: ID!, $s: DateTime!, $e: DateTime!) {
+         book(resourceId: $r, startsAt: $s, endsAt: $e, forMemberId: $m) { id } }`,
+      { r: laser.createResource.id, m: camille, s: at(110), e: at(111) },
+      homeAdmin,
+    );
+    expect(codes(again)).toEqual(["CREDENTIAL_REQUIRED"]);
   });
 
   it("cancels under its minimum at the decision deadline after a restart just before it, and every enrolled node is told", async () => {
