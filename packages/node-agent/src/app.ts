@@ -236,6 +236,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       ["node", identity.nodeId],
       ["hub", config.hubUrl ?? identity.hubUrl],
       ["GraphQL", "POST /graphql; subscriptions as server-sent events on /graphql"],
+      ["node keys (Open Badges)", "/.well-known/nodes.jwks.json, replicated from the hub"],
+      ["status lists", "/credentials/status/<nodeId>, replicated from the hub"],
     ],
   });
   const errorCodesPage = renderErrorCodesPage("Maillage node agent");
