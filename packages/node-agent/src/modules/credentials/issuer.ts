@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
-import { CredentialType, MaillageError, parseInput } from "@maillage/schema";
+import { CredentialType, IdentityHash, MaillageError, parseInput } from "@maillage/schema";
 import type { SqlSession } from "@maillage/storage";
 import { decodeJwt } from "jose";
 import { ulid } from "ulid";
@@ -28,6 +28,9 @@ import { listLength, signStatusList } from "./status-list.ts";
  *   and any that makes the list longer, signs and sends the status list (STATUS_LIST).
  * - `revoke` deletes the row, appends the DELETE, sets the credential's bit, and signs and sends
  *   the status list again: a verifier holding an exported copy sees it revoked.
+ * - `signAgain` signs an owned credential this node did not sign (granted before signing
+ *   existed, or handed over from the node this one replaced) and sends it again.
+ * - `identityHashOf` (at the member's home only) the member's salted, hashed name.
  */
 export type CredentialIssuer = ReturnType<typeof createCredentialIssuer>;
 
@@ -51,10 +54,7 @@ const IssueInputSchema = z
     issuedAt: z.date(),
     expiresAt: z.date().nullable(),
     trainingId: Id.nullable(),
-    identityHash: z
-      .string()
-      .regex(/^sha256\$[0-9a-f]{64}$/)
-      .nullable(),
+    identityHash: IdentityHash.nullable(),
     achievement: z
       .object({
         name: z.string().trim().min(1).max(200),
@@ -103,7 +103,7 @@ function previousClaims(vc: string | null): {
     const hash = subject?.identifier?.find((i) => i.identityType === "name")?.identityHash;
     const a = subject?.achievement;
     return {
-      identityHash: hash && /^sha256\$[0-9a-f]{64}$/.test(hash) ? hash : null,
+      identityHash: IdentityHash.safeParse(hash).success ? (hash as string) : null,
       achievement:
         typeof a?.name === "string"
           ? { name: a.name, description: typeof a.description === "string" ? a.description : null }
