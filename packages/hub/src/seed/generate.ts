@@ -3,6 +3,7 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { contributionsSql } from "../modules/mutualisation/booking-rollup.repository.ts";
 import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
 import { appendToLog, type LogEntry } from "../modules/sync/change-log.repository.ts";
+import { contributionsSql as trainingContributionsSql } from "../modules/trainings/training-rollup.repository.ts";
 import { reportsOf } from "./activity.ts";
 import {
   DEMO_DAYS,
@@ -20,15 +21,23 @@ import {
   type PlannedResource,
   planResources,
 } from "./resources.ts";
+import {
+  type PlannedCredential,
+  type PlannedEnrolment,
+  type PlannedTraining,
+  planTrainings,
+} from "./trainings.ts";
 
 /**
  * `maillage seed`: writes a realistic network on real communes — fabriques, their satellites,
  * one node agent per fabrique, daily activity, and shared resources with their bookings, loans
- * and the other nodes' requests they answer (see resources.ts) — straight into the hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
+ * and the other nodes' requests they answer (see resources.ts), training sessions with their
+ * enrolments, waitlists, attendance and credentials (see trainings.ts) — straight into the
+ * hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
  * by GROUP BY, giving the same rows applying the reports one by one would (see
  * activity.repository.ts), and `space.last_activity_day` likewise; the bookings' daily rollup
  * and each resource's weekly open minutes the same way (booking-rollup.repository.ts,
- * open-minutes.ts).
+ * open-minutes.ts), and the training rollup too (training-rollup.repository.ts).
  *
  * What it does not write: members, and change-log entries unless asked (`announceSpaces`: the
  * spaces only, as registering them at the hub would). The nodes carry made-up keys: no real
@@ -36,7 +45,7 @@ import {
  * re-enrolment) and, with it, their records. It is data for demonstrations and benchmarks.
  */
 
-export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes" | "resources";
+export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes" | "resources" | "trainings";
 
 export type SeedOptions = {
   scale: SeedScale;
@@ -91,6 +100,11 @@ export type SeedResult = {
   crossNode?: number;
   /** Of those, the loans (kind LOAN). */
   loans?: number;
+  /** Training sessions written (owned by their organiser's node), cancelled ones included. */
+  trainings?: number;
+  /** Members' places in them (every status), and the credentials attendance issued. */
+  enrolments?: number;
+  credentials?: number;
   from: string;
   to: string;
   seconds: number;
@@ -112,6 +126,10 @@ const REPORT_CHUNK = 10_000;
 const SPACE_CHUNK = 2_000;
 /** What `force` empties: the network and everything about it. */
 const NETWORK_TABLES = [
+  "training_rollup",
+  "enrolment",
+  "enrolment_request",
+  "training",
   "booking_request",
   "credential",
   "booking",
@@ -175,6 +193,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     weeksBefore,
     withNode,
   });
+  const taught = planTrainings(plan, { seed: options.seed ?? 1, from, until, withNode });
 
   const counts = await store.transaction(async (sql) => {
     const [existing] = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM space");
@@ -193,6 +212,7 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     const rollups = await computeRollups(sql, progress);
     await insertNodes(sql, nodes, options.nodesHeardFrom ?? "recently", progress);
     await insertResources(sql, shared, progress);
+    await insertTrainings(sql, taught, progress);
     return { reports, rollups };
   });
 
@@ -206,6 +226,9 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     bookings: shared.bookings.length,
     crossNode: shared.requests.length,
     loans: shared.bookings.filter((b) => b.kind === "LOAN").length,
+    trainings: taught.trainings.length,
+    enrolments: taught.enrolments.length,
+    credentials: taught.credentials.length,
     from,
     to: until,
     seconds: Math.round((performance.now() - started) / 100) / 10,
@@ -581,6 +604,181 @@ async function insertResources(
      FROM (${contributionsSql("true")}) c`,
   );
   progress(total, total, "resources");
+}
+
+const TRAINING_CHUNK = 5_000;
+const ENROLMENT_CHUNK = 10_000;
+
+async function insertTrainings(
+  sql: SqlSession,
+  {
+    trainings,
+    enrolments,
+    requests,
+    credentials,
+  }: {
+    trainings: PlannedTraining[];
+    enrolments: PlannedEnrolment[];
+    requests: PlannedEnrolment[];
+    credentials: PlannedCredential[];
+  },
+  progress: NonNullable<SeedOptions["onProgress"]>,
+) {
+  const total = trainings.length + enrolments.length + requests.length + credentials.length;
+  let done = 0;
+  for (let i = 0; i < trainings.length; i += TRAINING_CHUNK) {
+    const chunk = trainings.slice(i, i + TRAINING_CHUNK);
+    await sql.query(
+      `INSERT INTO training (id, owner_node_id, space_id, title, topic, tags, description,
+                             venue_space_id, online_url, starts_at, ends_at, series_id, capacity,
+                             minimum, decision_at, scope, prerequisites, grants_type,
+                             grants_validity_days, trainer_name, cancel_deadline_minutes,
+                             offer_hours, status, cancel_reason_code, taken, waitlisted, attended,
+                             no_show, updated_at)
+       SELECT t.id, t.owner_node_id, t.space_id, t.title, t.topic,
+              ARRAY(SELECT jsonb_array_elements_text(t.tags)), t.description, t.venue_space_id,
+              t.online_url, t.starts_at, t.ends_at, t.series_id, t.capacity, t.minimum,
+              t.decision_at, t.scope, ARRAY(SELECT jsonb_array_elements_text(t.prerequisites)),
+              t.grants_type, t.grants_validity_days, t.trainer_name, t.cancel_deadline_minutes,
+              t.offer_hours, t.status, t.cancel_reason_code, t.taken, t.waitlisted, t.attended,
+              t.no_show, t.updated_at
+       FROM jsonb_to_recordset($1::jsonb) AS t(id text, owner_node_id text, space_id text,
+            title text, topic text, tags jsonb, description text, venue_space_id text,
+            online_url text, starts_at timestamp, ends_at timestamp, series_id text, capacity int,
+            minimum int, decision_at timestamp, scope text, prerequisites jsonb, grants_type text,
+            grants_validity_days int, trainer_name text, cancel_deadline_minutes int,
+            offer_hours int, status text, cancel_reason_code text, taken int, waitlisted int,
+            attended int, no_show int, updated_at timestamp)`,
+      [
+        JSON.stringify(
+          chunk.map((t) => ({
+            id: t.id,
+            owner_node_id: t.ownerNodeId,
+            space_id: t.spaceId,
+            title: t.title,
+            topic: t.topic,
+            tags: t.tags,
+            description: t.description,
+            venue_space_id: t.venueSpaceId,
+            online_url: t.onlineUrl,
+            starts_at: t.startsAt.toISOString(),
+            ends_at: t.endsAt.toISOString(),
+            series_id: t.seriesId,
+            capacity: t.capacity,
+            minimum: t.minimum,
+            decision_at: t.decisionAt?.toISOString() ?? null,
+            scope: t.scope,
+            prerequisites: t.prerequisites,
+            grants_type: t.grantsType,
+            grants_validity_days: t.grantsValidityDays,
+            trainer_name: t.trainerName,
+            cancel_deadline_minutes: t.cancelDeadlineMinutes,
+            offer_hours: t.offerHours,
+            status: t.status,
+            cancel_reason_code: t.cancelReasonCode,
+            taken: t.taken,
+            waitlisted: t.waitlisted,
+            attended: t.attended,
+            no_show: t.noShow,
+            updated_at: t.updatedAt.toISOString(),
+          })),
+        ),
+      ],
+    );
+    done += chunk.length;
+    progress(done, total, "trainings");
+  }
+  for (let i = 0; i < enrolments.length; i += ENROLMENT_CHUNK) {
+    const chunk = enrolments.slice(i, i + ENROLMENT_CHUNK);
+    await sql.query(
+      `INSERT INTO enrolment (id, training_id, owner_node_id, member_id, member_node_id, status,
+                              position, offer_expires_at, reason_code, reason, credential_id,
+                              requested_at, updated_at)
+       SELECT e.id, e.training_id, e.owner_node_id, e.member_id, e.member_node_id, e.status,
+              e.position, NULL, e.reason_code, NULL, e.credential_id, e.requested_at, e.updated_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::int[], $8::text[], $9::text[], $10::timestamp[], $11::timestamp[])
+            AS e(id, training_id, owner_node_id, member_id, member_node_id, status, position,
+                 reason_code, credential_id, requested_at, updated_at)`,
+      [
+        chunk.map((e) => e.id),
+        chunk.map((e) => e.trainingId),
+        chunk.map((e) => e.ownerNodeId),
+        chunk.map((e) => e.memberId),
+        chunk.map((e) => e.memberNodeId),
+        chunk.map((e) => e.status),
+        chunk.map((e) => e.position),
+        chunk.map((e) => e.reasonCode),
+        chunk.map((e) => e.credentialId),
+        chunk.map((e) => e.requestedAt.toISOString()),
+        chunk.map((e) => e.updatedAt.toISOString()),
+      ],
+    );
+    done += chunk.length;
+    progress(done, total, "trainings");
+  }
+  // The requests the other networks' members sent (same id as their place), never withdrawn
+  // by request: a member's cancellation is recorded on the place.
+  for (let i = 0; i < requests.length; i += ENROLMENT_CHUNK) {
+    const chunk = requests.slice(i, i + ENROLMENT_CHUNK);
+    await sql.query(
+      `INSERT INTO enrolment_request (id, requester_node_id, owner_node_id, training_id, member_id,
+                                      accept_offer, cancelled, requested_at, updated_at)
+       SELECT q.id, q.requester_node_id, q.owner_node_id, q.training_id, q.member_id, false,
+              q.status = 'CANCELLED' AND q.reason_code = 'CANCELLED_BY_MEMBER', q.requested_at,
+              q.requested_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::text[], $8::timestamp[])
+            AS q(id, requester_node_id, owner_node_id, training_id, member_id, status,
+                 reason_code, requested_at)`,
+      [
+        chunk.map((q) => q.id),
+        chunk.map((q) => q.memberNodeId),
+        chunk.map((q) => q.ownerNodeId),
+        chunk.map((q) => q.trainingId),
+        chunk.map((q) => q.memberId),
+        chunk.map((q) => q.status),
+        chunk.map((q) => q.reasonCode),
+        chunk.map((q) => q.requestedAt.toISOString()),
+      ],
+    );
+    done += chunk.length;
+    progress(done, total, "trainings");
+  }
+  for (let i = 0; i < credentials.length; i += ENROLMENT_CHUNK) {
+    const chunk = credentials.slice(i, i + ENROLMENT_CHUNK);
+    await sql.query(
+      `INSERT INTO credential (id, member_id, type, issued_at, expires_at, owner_node_id,
+                               training_id, vc)
+       SELECT c.id, c.member_id, c.type, c.issued_at, c.expires_at, c.owner_node_id,
+              c.training_id, NULL
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamp[], $5::timestamp[],
+                   $6::text[], $7::text[])
+            AS c(id, member_id, type, issued_at, expires_at, owner_node_id, training_id)`,
+      [
+        chunk.map((c) => c.id),
+        chunk.map((c) => c.memberId),
+        chunk.map((c) => c.type),
+        chunk.map((c) => c.issuedAt.toISOString()),
+        chunk.map((c) => c.expiresAt?.toISOString() ?? null),
+        chunk.map((c) => c.ownerNodeId),
+        chunk.map((c) => c.trainingId),
+      ],
+    );
+    done += chunk.length;
+    progress(done, total, "trainings");
+  }
+  // Their rollup by GROUP BY: the rows applying the events one by one would give.
+  await sql.exec(
+    `INSERT INTO training_rollup (scope, scope_id, day, topic, trainings, cancelled_trainings,
+                                  seats_offered, seats_filled, cross_node, waitlisted, attended,
+                                  no_show, attended_minutes, credentials, cancellations)
+     SELECT scope::"RollupScope", scope_id, day, topic, trainings, cancelled_trainings,
+            seats_offered, seats_filled, cross_node, waitlisted, attended, no_show,
+            attended_minutes, credentials, cancellations
+     FROM (${trainingContributionsSql("true")}) c`,
+  );
+  progress(total, total, "trainings");
 }
 
 /** `maillage seed`: seeds the storage of a hub built (not started) by the CLI. */

@@ -19,6 +19,8 @@ type Snapshot = {
   bookings: string[];
   requests: string[];
   bookingRollups: string[];
+  trainings: string[];
+  enrolments: string[];
 };
 
 async function snapshot(store: SqlStore): Promise<Snapshot> {
@@ -51,7 +53,20 @@ async function snapshot(store: SqlStore): Promise<Snapshot> {
                       cross_node, loans) AS row
      FROM booking_rollup ORDER BY scope, scope_id, day`,
   );
+  const trainings = await store.query<{ row: string }>(
+    `SELECT concat_ws('|', id, owner_node_id, space_id, venue_space_id, topic, scope, status,
+                      capacity, taken, waitlisted, attended, no_show,
+                      to_char(starts_at, 'YYYY-MM-DD HH24:MI')) AS row
+     FROM training ORDER BY id`,
+  );
+  const enrolments = await store.query<{ row: string }>(
+    `SELECT concat_ws('|', id, training_id, member_id, member_node_id, status, position,
+                      reason_code, credential_id) AS row
+     FROM enrolment ORDER BY id`,
+  );
   return {
+    trainings: trainings.map((r) => r.row),
+    enrolments: enrolments.map((r) => r.row),
     rollups: rollups.map((r) => r.row),
     lastDays: lastDays.map((r) => r.row),
     resources: resources.map((r) => r.row),
@@ -341,6 +356,7 @@ export function registerSeedTests(
       expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
       expect(firstSnapshot.bookings.length).toBeGreaterThan(0);
       expect(firstSnapshot.requests.length).toBeGreaterThan(0);
+      expect(firstSnapshot.enrolments.length).toBeGreaterThan(0);
       await seedNetwork(store, { ...options, seed: (options.seed ?? 1) + 1 });
       const other = await snapshot(store);
       expect(other.rollups).not.toEqual(firstSnapshot.rollups);
@@ -370,7 +386,14 @@ export function registerSeedTests(
         ...sizes.small,
         onProgress: (done, total, phase) => seen.set(phase, [done, total]),
       });
-      expect([...seen.keys()]).toEqual(["spaces", "reports", "rollups", "nodes", "resources"]);
+      expect([...seen.keys()]).toEqual([
+        "spaces",
+        "reports",
+        "rollups",
+        "nodes",
+        "resources",
+        "trainings",
+      ]);
       for (const [done, total] of seen.values()) expect(done).toBe(total);
     });
 
@@ -550,6 +573,103 @@ export function registerSeedTests(
       );
       for (const t of totals) expect(t.rollup, t.scope).toBe(t.table);
       expect(totals[0]?.rollup).not.toBe("0|0");
+    });
+
+    it("seeds trainings with enrolments, waitlists, attendance and credentials, as their organisers would have sent them", async () => {
+      const options = sizes.larger;
+      const result = await seedNetwork(store, options);
+      const now = `${options.until}T20:00:00Z`;
+      const [shape] = await store.query<Record<string, number>>(
+        `SELECT (SELECT count(*)::int FROM training) AS trainings,
+                (SELECT count(*)::int FROM enrolment) AS enrolments,
+                (SELECT count(*)::int FROM credential WHERE training_id IS NOT NULL) AS credentials,
+                (SELECT count(*)::int FROM training WHERE starts_at > $1::timestamp) AS ahead,
+                (SELECT count(*)::int FROM training WHERE series_id IS NOT NULL) AS in_series,
+                (SELECT count(*)::int FROM training WHERE venue_space_id IS NULL) AS online,
+                (SELECT count(*)::int FROM training WHERE cancel_reason_code = 'MINIMUM_NOT_REACHED') AS under_minimum,
+                (SELECT count(*)::int FROM enrolment WHERE status = 'WAITLISTED') AS waitlisted,
+                (SELECT count(*)::int FROM enrolment WHERE status = 'NO_SHOW') AS no_shows,
+                (SELECT count(*)::int FROM enrolment WHERE reason_code = 'CANCELLED_BY_MEMBER') AS withdrawn,
+                (SELECT count(*)::int FROM enrolment e JOIN training t ON t.id = e.training_id
+                 WHERE e.member_node_id <> t.owner_node_id) AS cross_node,
+                -- The organiser's counts are its places'; never more taken than seats.
+                (SELECT count(*)::int FROM training t
+                 WHERE t.taken > t.capacity OR (t.taken, t.waitlisted, t.attended, t.no_show) <> (
+                   SELECT count(*) FILTER (WHERE e.status IN ('ENROLLED', 'OFFERED', 'ATTENDED', 'NO_SHOW')),
+                          count(*) FILTER (WHERE e.status = 'WAITLISTED'),
+                          count(*) FILTER (WHERE e.status = 'ATTENDED'),
+                          count(*) FILTER (WHERE e.status = 'NO_SHOW')
+                   FROM enrolment e WHERE e.training_id = t.id)) AS bad_counts,
+                -- Waiting lists in order: positions 1..n.
+                (SELECT count(*)::int FROM (
+                   SELECT training_id, max(position) AS top, count(*) AS n, count(DISTINCT position) AS d
+                   FROM enrolment WHERE status = 'WAITLISTED' GROUP BY training_id) w
+                 WHERE w.top <> w.n OR w.d <> w.n) AS bad_positions,
+                -- Marked after the session, never before; nothing left ENROLLED after it.
+                (SELECT count(*)::int FROM enrolment e JOIN training t ON t.id = e.training_id
+                 WHERE (e.status IN ('ATTENDED', 'NO_SHOW') AND t.ends_at > $1::timestamp)
+                    OR (e.status = 'ENROLLED' AND t.ends_at <= $1::timestamp)
+                    OR (t.status = 'CANCELLED' AND e.status <> 'CANCELLED')) AS bad_statuses,
+                -- A place of another network's member answers its request; LOCAL ones have none.
+                (SELECT count(*)::int FROM enrolment e JOIN training t ON t.id = e.training_id
+                 LEFT JOIN enrolment_request q ON q.id = e.id
+                 WHERE e.member_node_id <> t.owner_node_id AND (t.scope = 'LOCAL' OR q.id IS NULL
+                   OR q.requester_node_id <> e.member_node_id OR q.owner_node_id <> t.owner_node_id
+                   OR q.training_id <> t.id OR q.member_id <> e.member_id)) AS bad_requests,
+                -- Attending a session that grants a credential issued it, by the organiser.
+                (SELECT count(*)::int FROM enrolment e JOIN training t ON t.id = e.training_id
+                 LEFT JOIN credential c ON c.id = e.credential_id
+                 WHERE (e.status = 'ATTENDED' AND t.grants_type IS NOT NULL) <> (c.id IS NOT NULL)
+                    OR c.type <> t.grants_type OR c.owner_node_id <> t.owner_node_id
+                    OR c.member_id <> e.member_id OR c.training_id <> t.id
+                    OR c.expires_at IS DISTINCT FROM c.issued_at + t.grants_validity_days * interval '1 day')
+                  AS bad_credentials`,
+        [now],
+      );
+      expect(shape).toMatchObject({
+        trainings: result.trainings,
+        enrolments: result.enrolments,
+        credentials: result.credentials,
+        bad_counts: 0,
+        bad_positions: 0,
+        bad_statuses: 0,
+        bad_requests: 0,
+        bad_credentials: 0,
+      });
+      // About one session a week per network over 120 days and 8 weeks ahead, and all the rest.
+      expect(shape?.trainings).toBeGreaterThan(6 * 17 * 0.5);
+      for (const some of [
+        "ahead",
+        "in_series",
+        "online",
+        "under_minimum",
+        "waitlisted",
+        "no_shows",
+        "withdrawn",
+        "cross_node",
+        "credentials",
+      ]) {
+        expect(shape?.[some], some).toBeGreaterThan(0);
+      }
+      // The rollup holds the tables' totals, counted here another way.
+      const [totals] = await store.query<{ rollup: string; table: string }>(
+        `SELECT (SELECT concat_ws('|', sum(trainings), sum(cancelled_trainings), sum(seats_offered),
+                                  sum(seats_filled), sum(waitlisted), sum(attended), sum(no_show),
+                                  sum(credentials), sum(attended_minutes))
+                 FROM training_rollup WHERE scope = 'NATION') AS rollup,
+                (SELECT concat_ws('|',
+                   count(*) FILTER (WHERE status = 'SCHEDULED'), count(*) FILTER (WHERE status = 'CANCELLED'),
+                   sum(capacity) FILTER (WHERE status = 'SCHEDULED'),
+                   sum(taken) FILTER (WHERE status = 'SCHEDULED'),
+                   sum(waitlisted) FILTER (WHERE status = 'SCHEDULED'),
+                   sum(attended) FILTER (WHERE status = 'SCHEDULED'),
+                   sum(no_show) FILTER (WHERE status = 'SCHEDULED'),
+                   (SELECT count(*) FROM credential WHERE training_id IS NOT NULL),
+                   (sum(attended * floor(extract(epoch FROM ends_at - starts_at) / 60))
+                     FILTER (WHERE status = 'SCHEDULED'))::bigint)
+                 FROM training) AS table`,
+      );
+      expect(totals?.rollup).toBe(totals?.table);
     });
   });
 }
