@@ -161,7 +161,7 @@ describe("trainings across nodes, end to end", () => {
         expect(await atB(waiting.id)).toMatchObject({ status: "ENROLLED", position: null }),
       WAIT,
     );
-    expect(heard).toContain(`${waiting.id}:ENROLLED`);
+    await vi.waitFor(() => expect(heard).toContain(`${waiting.id}:ENROLLED`), WAIT);
     await live.return?.();
     await listening;
     expect(await atHub(made.id)).toBe("CANCELLED");

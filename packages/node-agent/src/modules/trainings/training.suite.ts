@@ -700,10 +700,10 @@ export function registerTrainingTests(backend: Backend) {
         "subscription { enrolmentUpdated { memberId status } }",
         satellite,
       );
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
       await ok(enrol(id, a as string));
       await ok(enrol(id, b as string));
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
       expect(await seats.stop()).toEqual([
         { data: { trainingSeatsChanged: { id, seats: { taken: 1, waitlisted: 0, left: 0 } } } },
         { data: { trainingSeatsChanged: { id, seats: { taken: 1, waitlisted: 1, left: 0 } } } },

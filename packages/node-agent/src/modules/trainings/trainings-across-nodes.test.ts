@@ -162,11 +162,11 @@ describe("trainings across nodes", () => {
         }
       }
     })().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
     return {
       items,
       stop: async () => {
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 300));
         await reader.cancel();
         await done;
         return items;
