@@ -199,6 +199,7 @@ export const TRAINING_CSV_COLUMNS = [
   "hours_delivered",
   "credentials_issued",
   "cross_node_enrolments",
+  "cross_node_share",
   "cancelled_enrolments",
 ] as const;
 
@@ -217,6 +218,7 @@ const ratio = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1
 function statisticsLine(t: TrainingStatisticsRow): string {
   const hours = ((t.endsAt.getTime() - t.startsAt.getTime()) / 3_600_000) * t.seats.attended;
   const marked = t.seats.attended + t.seats.noShow;
+  const filled = t.status === "CANCELLED" ? 0 : t.seats.taken;
   return [
     t.id,
     t.seriesId,
@@ -231,7 +233,7 @@ function statisticsLine(t: TrainingStatisticsRow): string {
     t.status,
     t.cancelReasonCode,
     t.capacity,
-    t.status === "CANCELLED" ? 0 : t.seats.taken,
+    filled,
     t.seats.waitlisted,
     ratio(t.seats.waitlisted, t.capacity),
     t.seats.attended,
@@ -241,6 +243,7 @@ function statisticsLine(t: TrainingStatisticsRow): string {
     Math.round(hours * 100) / 100,
     t.credentialsIssued,
     t.crossNode,
+    ratio(t.crossNode, filled),
     t.cancelled,
   ]
     .map(csvField)

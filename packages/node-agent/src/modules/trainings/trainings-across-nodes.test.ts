@@ -338,6 +338,27 @@ describe("trainings across nodes", () => {
     expect(await live.stop()).toEqual([
       { data: { enrolmentUpdated: { id: b.id, status: "ENROLLED" } } },
     ]);
+    // The organiser's statistics count it as a cross-node place, the withdrawal apart.
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(
+      new Date(at(48)),
+    );
+    const csv = await ok(
+      organiser.gql<{ trainingStatisticsCsv: string }>(
+        "query($d: String!) { trainingStatisticsCsv(from: $d, to: $d) }",
+        { d: day },
+        organiserAdmin,
+      ),
+    );
+    const [header, line] = csv.trainingStatisticsCsv.trim().split("\r\n");
+    const columns = (header ?? "").split(",");
+    const row = Object.fromEntries((line ?? "").split(",").map((v, i) => [columns[i], v]));
+    expect(row).toMatchObject({
+      training_id: trainingId,
+      seats_filled: "1",
+      cross_node_enrolments: "1",
+      cross_node_share: "1",
+      cancelled_enrolments: "1",
+    });
     // The training's seats followed to the replica.
     expect((await trainingRepository.find(home.agent.store, trainingId))?.seats).toEqual({
       taken: 1,
