@@ -27,6 +27,11 @@ export type TestNode = {
     status: number;
   }>;
   pull(after: string, limit?: number): Promise<PullAnswer>;
+  /**
+   * A credential's `vc` as an agent signs it (a VC-JWT of an OpenBadgeCredential, kid = this
+   * node, with the node's key), reduced to what the hub checks.
+   */
+  openBadge(credentialId: string, memberId: string): Promise<string>;
 };
 
 export type TestEvent = Record<string, unknown> & { seq: number };
@@ -115,6 +120,13 @@ export async function enrolTestNode(
         status,
       });
     },
+    openBadge: (credentialId, memberId) =>
+      new SignJWT({ type: ["VerifiableCredential", "OpenBadgeCredential"] })
+        .setProtectedHeader({ alg: "EdDSA", kid: nodeId, typ: "vc+jwt", cty: "vc" })
+        .setIssuer(`urn:maillage:node:${nodeId}`)
+        .setJti(`urn:maillage:credential:${credentialId}`)
+        .setSubject(`urn:maillage:member:${memberId}`)
+        .sign(privateKey),
     async push(events, pending = 0) {
       return t.gql(PUSH, { events, pending }, await node.token());
     },

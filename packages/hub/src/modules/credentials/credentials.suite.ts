@@ -184,6 +184,45 @@ export function registerHubCredentialTests(backend: Backend) {
       ]);
     });
 
+    it("takes a credential's signed OB3 credential only if it is that record's, signed by the pusher", async () => {
+      const node = await enrolTestNode(t, await createFabrique("Fabrique S"), national);
+      const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+      const member = node.event("MEMBER", "M1", { homeSpaceId: node.fabriqueId });
+      expect((await node.push([member])).data?.pushChanges.applied).toBe(1);
+      const vcOf = (claims: { jti: string; sub: string; kid: string }) =>
+        new SignJWT({ type: ["VerifiableCredential", "OpenBadgeCredential"] })
+          .setProtectedHeader({ alg: "EdDSA", kid: claims.kid, typ: "vc+jwt", cty: "vc" })
+          .setJti(claims.jti)
+          .setSubject(claims.sub)
+          .sign(privateKey);
+      const credential = async (claims: Partial<{ jti: string; sub: string; kid: string }>) => ({
+        memberId: "M1",
+        type: "first-aid",
+        issuedAt: "2026-12-01T10:00:00.000Z",
+        expiresAt: null,
+        trainingId: null,
+        vc: await vcOf({
+          jti: "urn:maillage:credential:C1",
+          sub: "urn:maillage:member:M1",
+          kid: node.nodeId,
+          ...claims,
+        }),
+      });
+      const pushAt = async (seq: number, payload: unknown) =>
+        (await node.push([{ ...node.event("CREDENTIAL", "C1", payload), seq }])).data?.pushChanges;
+      for (const wrong of [
+        { jti: "urn:maillage:credential:C0" },
+        { sub: "urn:maillage:member:M0" },
+        { kid: "another-node" },
+      ]) {
+        expect((await pushAt(2, await credential(wrong)))?.rejected?.code).toBe("INVALID_EVENT");
+      }
+      expect(
+        (await pushAt(2, { ...(await credential({})), vc: "not-a-jws" }))?.rejected?.code,
+      ).toBe("INVALID_EVENT");
+      expect(await pushAt(2, await credential({}))).toMatchObject({ applied: 1, rejected: null });
+    });
+
     it("writes NODE_KEY once, by migration 0009, for the nodes enrolled before it", async () => {
       const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-hub-0009-"));
       const database = backend === "postgres" ? await createThrowawayDatabase() : undefined;

@@ -1,11 +1,15 @@
-import type { CredentialPayload } from "@maillage/schema";
+import type { ChangeEvent, CredentialPayload } from "@maillage/schema";
+import { checkSignedCredential } from "../credentials/signed-credential.ts";
 import {
   attendanceKey,
   type EntityHandler,
+  type Known,
   OK,
   ownedElsewhere,
   refuse,
+  type Verdict,
 } from "../sync/push-handlers.ts";
+import type { NodeSyncRow } from "../sync/sync.repository.ts";
 import * as repo from "./resource-sync.repository.ts";
 
 /**
@@ -30,26 +34,10 @@ export const credentialHandler: EntityHandler = {
     }
   },
   check(node, event, known) {
-    const owned = ownedElsewhere(known.credentials.get(event.entityId), node, event);
-    if (owned) return owned;
-    if (event.op === "DELETE") return OK;
-    const { memberId, trainingId } = event.payload as CredentialPayload;
-    if (known.members.get(memberId)?.owner_node_id === node.id) return OK;
-    if (trainingId === null) {
-      return refuse("OWNERSHIP_VIOLATION", `member ${memberId} does not belong to node ${node.id}`);
-    }
-    if (known.trainings.get(trainingId)?.owner_node_id !== node.id) {
-      return refuse(
-        "OWNERSHIP_VIOLATION",
-        `training ${trainingId} is not organised by node ${node.id}`,
-      );
-    }
-    return known.attendances.has(attendanceKey(trainingId, memberId))
-      ? OK
-      : refuse(
-          "OWNERSHIP_VIOLATION",
-          `member ${memberId} did not attend training ${trainingId}, as the hub holds it`,
-        );
+    const verdict = ownership(node, event, known);
+    if (!verdict.ok || event.op === "DELETE") return verdict;
+    // Its signed Open Badges credential, if any, must be this record's, signed by the pusher.
+    return checkSignedCredential(node, event) ?? OK;
   },
   accept(node, event, known) {
     if (event.op === "DELETE") known.credentials.delete(event.entityId);
@@ -77,3 +65,27 @@ export const credentialHandler: EntityHandler = {
     );
   },
 };
+
+/** Who may write this credential (see above). */
+function ownership(node: NodeSyncRow, event: ChangeEvent, known: Known): Verdict {
+  const owned = ownedElsewhere(known.credentials.get(event.entityId), node, event);
+  if (owned) return owned;
+  if (event.op === "DELETE") return OK;
+  const { memberId, trainingId } = event.payload as CredentialPayload;
+  if (known.members.get(memberId)?.owner_node_id === node.id) return OK;
+  if (trainingId === null) {
+    return refuse("OWNERSHIP_VIOLATION", `member ${memberId} does not belong to node ${node.id}`);
+  }
+  if (known.trainings.get(trainingId)?.owner_node_id !== node.id) {
+    return refuse(
+      "OWNERSHIP_VIOLATION",
+      `training ${trainingId} is not organised by node ${node.id}`,
+    );
+  }
+  return known.attendances.has(attendanceKey(trainingId, memberId))
+    ? OK
+    : refuse(
+        "OWNERSHIP_VIOLATION",
+        `member ${memberId} did not attend training ${trainingId}, as the hub holds it`,
+      );
+}

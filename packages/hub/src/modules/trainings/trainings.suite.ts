@@ -308,13 +308,17 @@ export function registerTrainingSyncTests(backend: Backend) {
         a.event("ENROLMENT", "E1", enrolment("T1", "MB")),
         a.event("ENROLMENT", "E2", enrolment("T1", "MC")),
       ]);
+      const vcs: Record<string, string> = {
+        MB: await a.openBadge("C1", "MB"),
+        MC: await a.openBadge("C2", "MC"),
+      };
       const credential = (memberId: string, trainingId: string | null = "T1") => ({
         memberId,
         type: "laser-safety",
         issuedAt: "2031-03-04T12:00:00.000Z",
         expiresAt: "2032-03-04T12:00:00.000Z",
         trainingId,
-        vc: "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
+        vc: vcs[memberId] ?? null,
       });
       // Not attended (yet): refused.
       await expectRefused(a, a.event("CREDENTIAL", "C1", credential("MB")), "OWNERSHIP_VIOLATION");
