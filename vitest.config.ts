@@ -23,6 +23,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default", "./tests/support/summary-reporter.ts"],
+    // Embedded stores start as copies of one migrated PGlite per run instead of each running
+    // initdb and the migrations (seedPgliteStore in @maillage/storage/testing).
+    globalSetup: ["./tests/support/pglite-templates.ts"],
     projects: [
       {
         extends: true,

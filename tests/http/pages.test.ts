@@ -4,10 +4,12 @@ import path from "node:path";
 import { createHub, type Hub, loadHubConfig } from "@maillage/hub";
 import { startTestAgent, type TestAgent } from "@maillage/node-agent/testing";
 import { ErrorCodes } from "@maillage/schema";
+import { seedPgliteStore } from "@maillage/storage/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import hubPackage from "../../packages/hub/package.json" with { type: "json" };
 import { signHubToken } from "../../packages/hub/src/auth/tokens.ts";
+import { hubMigrations } from "../../packages/hub/src/migrate.ts";
 import agentPackage from "../../packages/node-agent/package.json" with { type: "json" };
 
 /**
@@ -23,6 +25,7 @@ let agent: TestAgent;
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-pages-"));
+  await seedPgliteStore(path.join(root, "hub"), await hubMigrations());
   const config = loadHubConfig({}, { dataDir: path.join(root, "hub"), port: 0 });
   hub = await createHub(config, { logger: pino({ level: "silent" }) });
   hubUrl = (await hub.start()).url;

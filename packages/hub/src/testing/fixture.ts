@@ -1,11 +1,12 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createThrowawayDatabase } from "@maillage/storage/testing";
+import { createThrowawayDatabase, seedPgliteStore } from "@maillage/storage/testing";
 import { pino } from "pino";
 import { createHub, type Hub } from "../app.ts";
 import { signHubToken } from "../auth/tokens.ts";
 import { loadHubConfig } from "../env.ts";
+import { hubMigrations } from "../migrate.ts";
 
 export type Backend = "pglite" | "postgres";
 
@@ -48,6 +49,8 @@ export async function startTestHub(
     const created = await createThrowawayDatabase();
     databaseUrl = created.url;
     dropDatabase = created.drop;
+  } else {
+    await seedPgliteStore(dataDir, await hubMigrations());
   }
   const config = loadHubConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent" });
   const logger = pino({ level: options.silent === false ? "info" : "silent" });

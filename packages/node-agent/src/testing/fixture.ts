@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createThrowawayDatabase } from "@maillage/storage/testing";
+import { createThrowawayDatabase, seedPgliteStore } from "@maillage/storage/testing";
 import { SignJWT } from "jose";
 import { pino } from "pino";
 import { ulid } from "ulid";
@@ -11,6 +11,7 @@ import { type AgentConfig, DEFAULT_SYNC_SETTINGS, loadAgentConfig } from "../env
 import { loadNodeCredentials, type NodeCredentials } from "../identity/identity.ts";
 import { initAgent } from "../identity/init.ts";
 import { type AgentTokenRequest, signAgentToken } from "../identity/tokens.ts";
+import { agentMigrations } from "../store/migrations.ts";
 import { createSyncEngine, type SyncEngine } from "../sync/engine.ts";
 import { createHubClient } from "../sync/hub-client.ts";
 import { createFakeHub, type FakeHub } from "./fake-hub.ts";
@@ -102,6 +103,7 @@ export async function startTestAgent(
   }
   const fabrique = { id: ulid(), name: options.fabriqueName ?? "Fabrique des Boutières" };
   await initAgent({ dataDir, hubUrl, code: hub.createCode(fabrique), fetch: hub.fetch });
+  if (backend === "pglite") await seedPgliteStore(dataDir, await agentMigrations());
   const credentials = await loadNodeCredentials(dataDir);
   const logger = pino({ level: options.logLevel ?? "silent" });
   const sync = { ...TEST_SYNC_SETTINGS, ...options.sync };
