@@ -201,6 +201,49 @@ describe("portable credentials at an agent", () => {
     ).rejects.toThrow();
   });
 
+  it("exports a member's credential only with the signed credential of that very record", async () => {
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const sign = (credentialId: string, memberId: string) =>
+      signVcJwt(
+        openBadgeCredential({
+          credentialId,
+          issuer: { nodeId: "another-node", name: "Ailleurs" },
+          memberId,
+          type: "first-aid",
+          issuedAt: new Date("2026-11-01T10:00:00Z"),
+          expiresAt: null,
+          trainingId: null,
+          identityHash: null,
+          achievement: { name: "Premiers secours", description: null },
+          status: null,
+        }),
+        { nodeId: "another-node", privateKey },
+      );
+    const [right, wrong] = [ulid(), ulid()];
+    for (const [id, vc] of [
+      [right, await sign(right, member)],
+      [wrong, await sign(wrong, "someone-else")],
+    ]) {
+      await sql(
+        `INSERT INTO credential (id, member_id, type, issued_at, owned, vc)
+         VALUES ($1, $2, 'first-aid', now(), FALSE, $3)`,
+        [id, member, vc],
+      );
+    }
+    const memberToken = await t.token({ role: "MEMBER", memberId: member });
+    const exportOf = (id: string) =>
+      t.gql<{ exportOpenBadge: { issuerNodeId: string; identity: unknown } }>(
+        "query($id: ID!) { exportOpenBadge(credentialId: $id) { issuerNodeId identity { name } } }",
+        { id },
+        memberToken,
+      );
+    const ok = await exportOf(right);
+    expect(ok.errors).toBeUndefined();
+    // Issued elsewhere with no hashed name in it: nothing of the name is added.
+    expect(ok.data?.exportOpenBadge).toEqual({ issuerNodeId: "another-node", identity: null });
+    expect((await exportOf(wrong)).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
   it("keeps a status list at least 16 KB long, doubling it while more than half is used", () => {
     expect(listLength(0)).toBe(MIN_LIST_BITS);
     expect(listLength(MIN_LIST_BITS / 2)).toBe(MIN_LIST_BITS);

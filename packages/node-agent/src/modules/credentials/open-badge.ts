@@ -34,8 +34,6 @@ export const credentialUrnOf = (credentialId: string) => `urn:maillage:credentia
 export const memberUrnOf = (memberId: string) => `urn:maillage:member:${memberId}`;
 export const achievementIdOf = (type: string) => `urn:maillage:achievement:${type}`;
 export const trainingUrnOf = (trainingId: string) => `urn:maillage:training:${trainingId}`;
-export const memberIdOfUrn = (urn: string) =>
-  urn.startsWith("urn:maillage:member:") ? urn.slice("urn:maillage:member:".length) : null;
 
 /** Where a node's status list is published (the hub; every agent serves the same path). */
 export function statusListUrlOf(hubUrl: string, nodeId: string): string {

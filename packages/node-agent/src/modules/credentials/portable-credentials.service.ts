@@ -6,6 +6,7 @@ import { credentialRepository } from "../resources/credential.repository.ts";
 import { credentialStatusRepository } from "./credential-status.repository.ts";
 import { identityRepository } from "./identity.repository.ts";
 import { identityHash, normaliseName } from "./issuer.ts";
+import { credentialUrnOf, memberUrnOf } from "./open-badge.ts";
 
 /**
  * Portable credentials at an agent, offline too:
@@ -109,6 +110,17 @@ export function createPortableCredentialService(deps: { store: SqlStore }) {
       }
       const claims = decodeJwt(credential.vc);
       const { kid } = decodeProtectedHeader(credential.vc);
+      // Only the credential of this very record and member (the hub checks it too).
+      if (
+        claims.jti !== credentialUrnOf(credentialId) ||
+        claims.sub !== memberUrnOf(credential.memberId)
+      ) {
+        throw new MaillageError(
+          "NOT_FOUND",
+          `credential ${credentialId}: its signed credential names another record`,
+          { id: credentialId, field: "vc" },
+        );
+      }
       const document = Object.fromEntries(
         Object.entries(claims).filter(([name]) => !REGISTERED.has(name)),
       );
