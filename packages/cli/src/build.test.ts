@@ -4,6 +4,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hubMigrations } from "../../hub/src/migrate.ts";
+import { seedPgliteStore } from "../../storage/src/testing.ts";
 import { buildCli } from "../build.mjs";
 import { hubSigningKeysJson, writeHubKeyFile } from "./test-support.ts";
 
@@ -104,6 +106,7 @@ describe("the compiled CLI", () => {
     timeout: 120_000,
   }, async () => {
     const dataDir = path.join(root, "started");
+    await seedPgliteStore(dataDir, await hubMigrations());
     const child = spawn(
       process.execPath,
       [

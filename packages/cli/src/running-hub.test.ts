@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hubMigrations } from "../../hub/src/migrate.ts";
+import { seedPgliteStore } from "../../storage/src/testing.ts";
 import type { HubLifecycle } from "./context.ts";
 import { main } from "./main.ts";
 import { capturedIo } from "./test-support.ts";
@@ -17,6 +19,7 @@ let satelliteId: string;
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-running-hub-"));
+  await seedPgliteStore(dataDir, await hubMigrations());
   const { createHub, loadHubConfig } = await import("@maillage/hub");
   const client = await import("@maillage/hub/client");
   const config = loadHubConfig({}, { dataDir, port: 0, logLevel: "silent" });

@@ -20,6 +20,7 @@ import { removeSigningKey, rotateSigningKey } from "./auth/keys.ts";
 import { issueHubToken, signHubToken } from "./auth/tokens.ts";
 import { seedDemoNetwork } from "./demo.ts";
 import { loadHubConfig } from "./env.ts";
+import { seedHubStore } from "./testing/fixture.ts";
 
 /**
  * The hub's endpoints over a real socket: probes, JWKS, bearer tokens on HTTP, graphql-ws
@@ -42,6 +43,7 @@ let fabriqueB: { id: string; gid: string };
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-app-"));
+  await seedHubStore(path.join(root, "hub"));
   const config = loadHubConfig({}, { dataDir: path.join(root, "hub"), port: 0, logLevel: "info" });
   const destination = new Writable({
     write(chunk, _encoding, callback) {

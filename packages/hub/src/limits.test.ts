@@ -9,6 +9,7 @@ import { WebSocket } from "ws";
 import { createHub, type Hub } from "./app.ts";
 import { signHubToken } from "./auth/tokens.ts";
 import { loadHubConfig } from "./env.ts";
+import { seedHubStore } from "./testing/fixture.ts";
 
 /**
  * What the hub refuses before anything runs (GraphQL Armor's limits, the body size), over
@@ -31,6 +32,7 @@ let queries = 0;
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-limits-"));
+  await seedHubStore(path.join(root, "hub"));
   const config = loadHubConfig(
     { GRAPHQL_MAX_BODY_BYTES: String(BODY_LIMIT) },
     { dataDir: path.join(root, "hub"), port: 0, logLevel: "silent" },

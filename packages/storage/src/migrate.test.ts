@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, pendingMigrations } from "./migrate.ts";
 import { DataDirInUseError, openSqlStore } from "./sql.ts";
+import { seedPgliteStore } from "./testing.ts";
 
 const SET = {
   lockKey: 42,
@@ -21,9 +22,11 @@ describe("SQL store and migration runner (PGlite)", () => {
   afterEach(async () => {
     for (const dir of dirs.splice(0)) await fs.rm(dir, { recursive: true, force: true });
   });
-  async function tempDir() {
+  /** A data dir; `seeded`: holding an empty database already (a copy of the run's template). */
+  async function tempDir(seeded = false) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-store-"));
     dirs.push(dir);
+    if (seeded) await seedPgliteStore(dir);
     return dir;
   }
 
@@ -45,7 +48,7 @@ describe("SQL store and migration runner (PGlite)", () => {
   });
 
   it("rolls a failing migration back whole and does not record it", async () => {
-    const store = await openSqlStore({ databaseUrl: undefined, dataDir: await tempDir() });
+    const store = await openSqlStore({ databaseUrl: undefined, dataDir: await tempDir(true) });
     const broken = {
       lockKey: 42,
       migrations: [
@@ -63,7 +66,7 @@ describe("SQL store and migration runner (PGlite)", () => {
   });
 
   it("rolls a transaction back when its function throws", async () => {
-    const store = await openSqlStore({ databaseUrl: undefined, dataDir: await tempDir() });
+    const store = await openSqlStore({ databaseUrl: undefined, dataDir: await tempDir(true) });
     await migrate(store, SET);
     await expect(
       store.transaction(async (tx) => {
@@ -76,7 +79,7 @@ describe("SQL store and migration runner (PGlite)", () => {
   });
 
   it("refuses a data directory another live process holds, with a clear error", async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir(true);
     const lockDir = path.join(dataDir, "pgdata");
     await fs.mkdir(lockDir, { recursive: true });
     // PID 1 is always alive: another process holds the directory.

@@ -19,6 +19,14 @@ export type GraphQLResponse<T = Record<string, unknown>> = {
   }[];
 };
 
+/**
+ * Seeds `<dataDir>/pgdata` from the test run's migrated hub template (seedPgliteStore), for a
+ * test that builds its hub with createHub itself; false outside vitest (nothing done).
+ */
+export async function seedHubStore(dataDir: string): Promise<boolean> {
+  return seedPgliteStore(dataDir, await hubMigrations());
+}
+
 export type TestHub = {
   hub: Hub;
   /** Runs an operation in process (yoga.fetch); `token` becomes the bearer token. */
@@ -50,7 +58,7 @@ export async function startTestHub(
     databaseUrl = created.url;
     dropDatabase = created.drop;
   } else {
-    await seedPgliteStore(dataDir, await hubMigrations());
+    await seedHubStore(dataDir);
   }
   const config = loadHubConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent" });
   const logger = pino({ level: options.silent === false ? "info" : "silent" });
