@@ -86,8 +86,8 @@ const COLUMNS = `t.id, t.owner_node_id AS "ownerNodeId", t.space_id AS "spaceId"
   t.waitlisted, t.attended, t.no_show AS "noShow", t.updated_at AT TIME ZONE 'UTC' AS "updatedAt",
   coalesce(s.fabrique_id, s.id) AS "networkId",
   CASE WHEN v.id IS NULL THEN NULL ELSE coalesce(v.fabrique_id, v.id) END AS "venueNetworkId"`;
-const FROM = `training t JOIN space s ON s.id = t.space_id
-  LEFT JOIN space v ON v.id = t.venue_space_id`;
+const ORGANISER = "training t JOIN space s ON s.id = t.space_id";
+const FROM = `${ORGANISER} LEFT JOIN space v ON v.id = t.venue_space_id`;
 /** The place's columns: the venue's, or the organiser's for an online training. */
 const place = (column: string) => `coalesce(v.${column}, s.${column})`;
 
@@ -113,9 +113,19 @@ function audienceSql(audience: TrainingAudience, p: Params): string {
   return `(t.scope <> 'LOCAL' OR coalesce(s.fabrique_id, s.id) = ${p.add(audience.fabriqueId)})`;
 }
 
-function whereSql(c: TrainingCriteria, p: Params): string {
+/** Whether the criteria need the venue's row (place filters); counting without them skips it. */
+const needsVenue = (c: TrainingCriteria) => Boolean(c.region || c.department || c.near);
+
+function whereSql(c: TrainingCriteria, p: Params, after?: TrainingCursor): string {
   const where = [audienceSql(c.audience, p), `s.status = 'OPEN'`, `t.status = 'SCHEDULED'`];
-  where.push(`t.starts_at >= ${instant(p, c.from)}`);
+  // After a cursor in start order, the row comparison alone bounds the (starts_at, id) index
+  // scan: with `from` beside it the planner multiplies two overlapping ranges' selectivities,
+  // expects a handful of rows, and sorts them all instead of walking the index.
+  if (after && Date.parse(after.startsAt) >= c.from.getTime()) {
+    where.push(`(t.starts_at, t.id) > (${instant(p, after.startsAt)}, ${p.add(after.id)})`);
+  } else {
+    where.push(`t.starts_at >= ${instant(p, c.from)}`);
+  }
   if (c.to) where.push(`t.starts_at < ${instant(p, c.to)}`);
   if (c.topic) where.push(`t.topic = ${p.add(c.topic)}`);
   if (c.tag) where.push(`${p.add(c.tag)} = ANY(t.tags)`);
@@ -163,12 +173,9 @@ export function createTrainingRepository(prisma: PrismaClient) {
     ): Promise<TrainingRow[]> {
       const p = params();
       if (!criteria.near) {
-        const where = whereSql(criteria, p);
-        const keyset = after
-          ? `AND (t.starts_at, t.id) > (${instant(p, after.startsAt)}, ${p.add(after.id)})`
-          : "";
+        const where = whereSql(criteria, p, after ?? undefined);
         return query<TrainingRow>(
-          `SELECT ${COLUMNS}, 0 AS tier FROM ${FROM} WHERE ${where} ${keyset}
+          `SELECT ${COLUMNS}, 0 AS tier FROM ${FROM} WHERE ${where}
            ORDER BY t.starts_at, t.id LIMIT ${p.add(limit, "::int")}`,
           p.values,
         );
@@ -187,8 +194,9 @@ export function createTrainingRepository(prisma: PrismaClient) {
 
     async count(criteria: TrainingCriteria): Promise<number> {
       const p = params();
+      const from = needsVenue(criteria) ? FROM : ORGANISER;
       const [row] = await query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${FROM} WHERE ${whereSql(criteria, p)}`,
+        `SELECT count(*)::int AS n FROM ${from} WHERE ${whereSql(criteria, p)}`,
         p.values,
       );
       return row?.n ?? 0;
