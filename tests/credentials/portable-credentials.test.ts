@@ -1,4 +1,9 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { issueAgentToken } from "@maillage/node-agent";
 import { base64url, createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from "jose";
@@ -20,6 +25,24 @@ import {
  */
 
 const NAME = "Ada Lovelace-Martin";
+
+/** examples/verify-open-badge, run as a reader would (tsx), on a VC-JWT saved to a file. */
+async function runVerifyExample(vcJwt: string, args: string[] = []) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-badge-"));
+  const file = path.join(dir, "badge.jwt");
+  await fs.writeFile(file, vcJwt);
+  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+  const script = new URL("../../examples/verify-open-badge/verify.ts", import.meta.url).pathname;
+  try {
+    return await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(process.execPath, [tsx, script, file, ...args], (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` }),
+      );
+    });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
 
 type Export = {
   credentialId: string;
@@ -250,6 +273,15 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
       return bitOf(listSubject.encodedList as string, index);
     };
     expect(await listAt(hubFetch)).toBe(0);
+    const example = await runVerifyExample(exported.vcJwt, [
+      "--name",
+      exported.identity?.name as string,
+      "--salt",
+      exported.identity?.salt as string,
+    ]);
+    expect(example.out).toContain("name matches the credential");
+    expect(example.out).toContain("not revoked");
+    expect(example.code).toBe(0);
 
     // Tampered: the same signature over another payload, or another key under B's kid.
     const [header, body, signature] = exported.vcJwt.split(".");
@@ -268,6 +300,9 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
     expect(revoked.errors).toBeUndefined();
     await settle(hub, [a, b]);
     expect(await listAt(hubFetch)).toBe(1);
+    const afterRevocation = await runVerifyExample(exported.vcJwt);
+    expect(afterRevocation.out).toContain("REVOKED by its issuer");
+    expect(afterRevocation.code).toBe(1);
     await hub.stop();
     try {
       expect(await listAt(agentFetch(a))).toBe(1);
