@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { type MigrationSet, migrate } from "./migrate.ts";
 import { openSqlStore } from "./sql.ts";
@@ -64,13 +66,23 @@ export async function seedPgliteStore(
 ): Promise<boolean> {
   const root = process.env[PGLITE_TEMPLATES_ENV];
   if (!root) return false;
-  const source = await pgliteTemplate(root, migrations);
-  await fs.cp(source, path.join(dataDir, "pgdata"), {
-    recursive: true,
-    errorOnExist: true,
-    force: false,
-  });
+  await copyDataDir(await pgliteTemplate(root, migrations), path.join(dataDir, "pgdata"));
   return true;
+}
+
+/**
+ * Copies a data directory (about a thousand files) to `to`, which must not exist: `cp -R`
+ * takes a tenth of the time and CPU of fs.cp here; fs.cp where there is no `cp`.
+ */
+async function copyDataDir(from: string, to: string): Promise<void> {
+  if (await exists(to)) throw new Error(`${to} exists already: a store is seeded once`);
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  try {
+    await promisify(execFile)("cp", ["-R", from, to]);
+  } catch {
+    await fs.rm(to, { recursive: true, force: true });
+    await fs.cp(from, to, { recursive: true });
+  }
 }
 
 function templateKey(migrations: MigrationSet | undefined): string {
@@ -125,9 +137,7 @@ async function buildOrAwaitTemplate(
       await fs.rm(work, { recursive: true, force: true });
       // A migrated template starts from the empty one: one initdb per run.
       if (migrations) {
-        await fs.cp(await pgliteTemplate(root, undefined), path.join(work, "pgdata"), {
-          recursive: true,
-        });
+        await copyDataDir(await pgliteTemplate(root, undefined), path.join(work, "pgdata"));
       }
       const store = await openSqlStore({ databaseUrl: undefined, dataDir: work });
       try {
