@@ -634,21 +634,25 @@ async function insertTrainings(
                              minimum, decision_at, scope, prerequisites, grants_type,
                              grants_validity_days, trainer_name, cancel_deadline_minutes,
                              offer_hours, status, cancel_reason_code, taken, waitlisted, attended,
-                             no_show, updated_at)
+                             no_show, updated_at, network_id, venue_network_id, place_commune_code,
+                             place_department_code, place_region_code)
        SELECT t.id, t.owner_node_id, t.space_id, t.title, t.topic,
               ARRAY(SELECT jsonb_array_elements_text(t.tags)), t.description, t.venue_space_id,
               t.online_url, t.starts_at, t.ends_at, t.series_id, t.capacity, t.minimum,
               t.decision_at, t.scope, ARRAY(SELECT jsonb_array_elements_text(t.prerequisites)),
               t.grants_type, t.grants_validity_days, t.trainer_name, t.cancel_deadline_minutes,
               t.offer_hours, t.status, t.cancel_reason_code, t.taken, t.waitlisted, t.attended,
-              t.no_show, t.updated_at
+              t.no_show, t.updated_at, coalesce(s.fabrique_id, s.id), coalesce(v.fabrique_id, v.id),
+              coalesce(v.commune_code, s.commune_code),
+              coalesce(v.department_code, s.department_code), coalesce(v.region_code, s.region_code)
        FROM jsonb_to_recordset($1::jsonb) AS t(id text, owner_node_id text, space_id text,
             title text, topic text, tags jsonb, description text, venue_space_id text,
             online_url text, starts_at timestamp, ends_at timestamp, series_id text, capacity int,
             minimum int, decision_at timestamp, scope text, prerequisites jsonb, grants_type text,
             grants_validity_days int, trainer_name text, cancel_deadline_minutes int,
             offer_hours int, status text, cancel_reason_code text, taken int, waitlisted int,
-            attended int, no_show int, updated_at timestamp)`,
+            attended int, no_show int, updated_at timestamp)
+       JOIN space s ON s.id = t.space_id LEFT JOIN space v ON v.id = t.venue_space_id`,
       [
         JSON.stringify(
           chunk.map((t) => ({

@@ -60,7 +60,11 @@ export async function attendedOf(sql: Sql, keys: string[]): Promise<Set<string>>
   return new Set(rows.map((r) => attendanceKey(r.training_id, r.member_id)));
 }
 
-/** Inserts or replaces trainings (each id at most once per call), their owner's only. */
+/**
+ * Inserts or replaces trainings (each id at most once per call), their owner's only, with the
+ * organiser's network and the place discovery finds them by (the venue's, or the organiser's
+ * when online or the venue is unknown here), read from the spaces as they are written.
+ */
 export async function upsertTrainings(
   sql: Sql,
   nodeId: string,
@@ -73,7 +77,8 @@ export async function upsertTrainings(
                            minimum, decision_at, scope, prerequisites, grants_type,
                            grants_validity_days, trainer_name, cancel_deadline_minutes,
                            offer_hours, status, cancel_reason_code, taken, waitlisted, attended,
-                           no_show, updated_at)
+                           no_show, updated_at, network_id, venue_network_id, place_commune_code,
+                           place_department_code, place_region_code)
      SELECT r.id, $2, r."spaceId", r.title, r.topic,
             ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.description, r."venueSpaceId",
             r."onlineUrl", r."startsAt"::timestamptz AT TIME ZONE 'UTC',
@@ -83,12 +88,17 @@ export async function upsertTrainings(
             (r.grants->>'validityDays')::int, r."trainerName", r."cancelDeadlineMinutes",
             r."offerHours", r.status, r."cancelReasonCode", (r.seats->>'taken')::int,
             (r.seats->>'waitlisted')::int, (r.seats->>'attended')::int,
-            (r.seats->>'noShow')::int, now() AT TIME ZONE 'UTC'
+            (r.seats->>'noShow')::int, now() AT TIME ZONE 'UTC',
+            coalesce(s.fabrique_id, s.id), coalesce(v.fabrique_id, v.id),
+            coalesce(v.commune_code, s.commune_code), coalesce(v.department_code, s.department_code),
+            coalesce(v.region_code, s.region_code)
      FROM jsonb_to_recordset($1::jsonb) AS r(id text, "spaceId" text, title text, topic text,
        tags jsonb, description text, "venueSpaceId" text, "onlineUrl" text, "startsAt" text,
        "endsAt" text, "seriesId" text, capacity int, minimum int, "decisionAt" text, scope text,
        prerequisites jsonb, grants jsonb, "trainerName" text, "cancelDeadlineMinutes" int,
        "offerHours" int, status text, "cancelReasonCode" text, seats jsonb)
+     JOIN space s ON s.id = r."spaceId"
+     LEFT JOIN space v ON v.id = r."venueSpaceId"
      ON CONFLICT (id) DO UPDATE SET
        space_id = EXCLUDED.space_id, title = EXCLUDED.title, topic = EXCLUDED.topic,
        tags = EXCLUDED.tags, description = EXCLUDED.description,
@@ -103,7 +113,11 @@ export async function upsertTrainings(
        offer_hours = EXCLUDED.offer_hours, status = EXCLUDED.status,
        cancel_reason_code = EXCLUDED.cancel_reason_code, taken = EXCLUDED.taken,
        waitlisted = EXCLUDED.waitlisted, attended = EXCLUDED.attended,
-       no_show = EXCLUDED.no_show, updated_at = EXCLUDED.updated_at
+       no_show = EXCLUDED.no_show, updated_at = EXCLUDED.updated_at,
+       network_id = EXCLUDED.network_id, venue_network_id = EXCLUDED.venue_network_id,
+       place_commune_code = EXCLUDED.place_commune_code,
+       place_department_code = EXCLUDED.place_department_code,
+       place_region_code = EXCLUDED.place_region_code
      WHERE training.owner_node_id = EXCLUDED.owner_node_id`,
     [JSON.stringify(rows.map((r) => ({ id: r.id, ...r.training }))), nodeId],
   );

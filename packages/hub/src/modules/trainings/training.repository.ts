@@ -10,7 +10,10 @@ import type { Sql } from "../sync/change-log.repository.ts";
  * not expressible in Prisma's query API.
  *
  * A training's place is its venue, or its organiser's space for an online one: filters by
- * region, department and proximity, and the order by proximity, use it.
+ * region, department and proximity, and the order by proximity, use it. The place and the
+ * organiser's network are kept on the training when it is written (training-sync.repository.ts),
+ * so discovery reads the training table alone (and the few closed spaces); a venue space that
+ * moves commune counts at its new place from its trainings' next write.
  */
 
 /** A training as discovery shows it, with its organiser's network and its place. */
@@ -84,12 +87,10 @@ const COLUMNS = `t.id, t.owner_node_id AS "ownerNodeId", t.space_id AS "spaceId"
   t.trainer_name AS "trainerName", t.cancel_deadline_minutes AS "cancelDeadlineMinutes",
   t.offer_hours AS "offerHours", t.status, t.cancel_reason_code AS "cancelReasonCode", t.taken,
   t.waitlisted, t.attended, t.no_show AS "noShow", t.updated_at AT TIME ZONE 'UTC' AS "updatedAt",
-  coalesce(s.fabrique_id, s.id) AS "networkId",
-  CASE WHEN v.id IS NULL THEN NULL ELSE coalesce(v.fabrique_id, v.id) END AS "venueNetworkId"`;
-const ORGANISER = "training t JOIN space s ON s.id = t.space_id";
-const FROM = `${ORGANISER} LEFT JOIN space v ON v.id = t.venue_space_id`;
+  t.network_id AS "networkId", t.venue_network_id AS "venueNetworkId"`;
+const FROM = "training t";
 /** The place's columns: the venue's, or the organiser's for an online training. */
-const place = (column: string) => `coalesce(v.${column}, s.${column})`;
+const place = (column: string) => `t.place_${column}`;
 
 /** Collects positional parameters while a statement is written. */
 function params() {
@@ -110,14 +111,14 @@ const instant = (p: Params, value: Date | string) =>
 
 function audienceSql(audience: TrainingAudience, p: Params): string {
   if (audience.kind === "national") return `t.scope = 'NATIONAL'`;
-  return `(t.scope <> 'LOCAL' OR coalesce(s.fabrique_id, s.id) = ${p.add(audience.fabriqueId)})`;
+  return `(t.scope <> 'LOCAL' OR t.network_id = ${p.add(audience.fabriqueId)})`;
 }
 
-/** Whether the criteria need the venue's row (place filters); counting without them skips it. */
-const needsVenue = (c: TrainingCriteria) => Boolean(c.region || c.department || c.near);
+/** The organiser is open: the few closed spaces come from their index (space_status_idx). */
+const ORGANISER_OPEN = `t.space_id NOT IN (SELECT c.id FROM space c WHERE c.status = 'CLOSED')`;
 
 function whereSql(c: TrainingCriteria, p: Params, after?: TrainingCursor): string {
-  const where = [audienceSql(c.audience, p), `s.status = 'OPEN'`, `t.status = 'SCHEDULED'`];
+  const where = [audienceSql(c.audience, p), `t.status = 'SCHEDULED'`, ORGANISER_OPEN];
   // After a cursor in start order, the row comparison alone bounds the (starts_at, id) index
   // scan: with `from` beside it the planner multiplies two overlapping ranges' selectivities,
   // expects a handful of rows, and sorts them all instead of walking the index.
@@ -194,9 +195,8 @@ export function createTrainingRepository(prisma: PrismaClient) {
 
     async count(criteria: TrainingCriteria): Promise<number> {
       const p = params();
-      const from = needsVenue(criteria) ? FROM : ORGANISER;
       const [row] = await query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${from} WHERE ${whereSql(criteria, p)}`,
+        `SELECT count(*)::int AS n FROM ${FROM} WHERE ${whereSql(criteria, p)}`,
         p.values,
       );
       return row?.n ?? 0;

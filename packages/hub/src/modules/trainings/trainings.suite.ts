@@ -485,6 +485,11 @@ export function registerTrainingSyncTests(backend: Backend) {
       expect((await t.gql(ONE, { id: "TA1" }, undefined)).errors?.[0]?.extensions?.code).toBe(
         "UNAUTHENTICATED",
       );
+      // A closed organiser's sessions are no longer listed.
+      await a.push([a.satellite("SA", "L'atelier", "07019", "CLOSED")]);
+      const closed = await find({}, teamA);
+      expect(ids(closed)).toEqual(["TA2", "TB1", "TA4"]);
+      expect(closed.data?.trainings.totalCount).toBe(3);
     });
 
     it("filters by topic, tag, place, dates, online, seats and credential, and pages forward", async () => {

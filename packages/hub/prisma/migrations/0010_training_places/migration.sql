@@ -1,0 +1,34 @@
+-- Training discovery without joining spaces per session: each training keeps its organiser's
+-- network, its venue's network and the place it is found by (the venue's commune, department
+-- and region, or the organiser's when online or the venue is unknown), written with it; and
+-- an index of spaces by status, so that leaving out what closed spaces organise reads only them.
+-- AlterTable
+ALTER TABLE "training" ADD COLUMN     "network_id" TEXT,
+ADD COLUMN     "place_commune_code" TEXT,
+ADD COLUMN     "place_department_code" TEXT,
+ADD COLUMN     "place_region_code" TEXT,
+ADD COLUMN     "venue_network_id" TEXT;
+
+-- Backfill from the spaces the hub holds.
+UPDATE "training" t SET
+  "network_id" = coalesce(s."fabrique_id", s."id"),
+  "place_commune_code" = s."commune_code",
+  "place_department_code" = s."department_code",
+  "place_region_code" = s."region_code"
+FROM "space" s
+WHERE s."id" = t."space_id";
+UPDATE "training" t SET
+  "venue_network_id" = coalesce(v."fabrique_id", v."id"),
+  "place_commune_code" = v."commune_code",
+  "place_department_code" = v."department_code",
+  "place_region_code" = v."region_code"
+FROM "space" v
+WHERE v."id" = t."venue_space_id";
+
+ALTER TABLE "training" ALTER COLUMN "network_id" SET NOT NULL,
+ALTER COLUMN "place_commune_code" SET NOT NULL,
+ALTER COLUMN "place_department_code" SET NOT NULL,
+ALTER COLUMN "place_region_code" SET NOT NULL;
+
+-- CreateIndex
+CREATE INDEX "space_status_idx" ON "space"("status");
