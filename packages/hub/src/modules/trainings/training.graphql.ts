@@ -3,6 +3,7 @@ import {
   type EnrolmentStatus,
   MaillageError,
   requireId,
+  type SharingScope,
   TRAINING_STATUSES,
   TRAINING_TOPICS,
   type TrainingStatus,
@@ -145,7 +146,7 @@ export const TrainingRef = builder.node(builder.objectRef<TrainingRow>("Training
       description: "Below this many seats taken at decisionAt, it is cancelled automatically",
     }),
     decisionAt: t.expose("decisionAt", { type: "DateTime", nullable: true }),
-    scope: t.field({ type: SharingScopeEnum, resolve: (r) => r.scope as "LOCAL" }),
+    scope: t.field({ type: SharingScopeEnum, resolve: (r) => r.scope as SharingScope }),
     prerequisites: t.exposeStringList("prerequisites", {
       description: "Credential types a member must hold, valid at the start, to enrol",
     }),
