@@ -368,6 +368,46 @@ export function registerTrainingSyncTests(backend: Backend) {
       expect(await t.hub.db.prisma.credential.count()).toBe(1);
     });
 
+    it("hands a replaced node's trainings, enrolments and members' requests to the new node", async () => {
+      await network();
+      await a.push([a.event("TRAINING", "T1", training("SA"))]);
+      await b.push([b.event("ENROLMENT_REQUEST", "E1", enrolmentRequest("T1", "MB"))]);
+      await a.push([
+        a.event("ENROLMENT", "E1", enrolment("T1", "MB", "WAITLISTED", { position: 1 })),
+      ]);
+      await c.push([c.event("TRAINING", "TC", training(c.fabriqueId))]);
+      await a.push([a.event("ENROLMENT_REQUEST", "E2", enrolmentRequest("TC", "MA"))]);
+
+      const replacement = await enrolTestNode(t, a.fabriqueId, national);
+      // The new node writes them; the old one no longer can (revoked), nor can anyone else.
+      const updated = await replacement.push([
+        replacement.event("TRAINING", "T1", training("SA", { capacity: 12 })),
+        replacement.event("ENROLMENT", "E1", enrolment("T1", "MB")),
+        replacement.event(
+          "ENROLMENT_REQUEST",
+          "E2",
+          enrolmentRequest("TC", "MA", { cancelled: true }),
+        ),
+      ]);
+      expect(updated.data?.pushChanges).toMatchObject({ applied: 3, rejected: null });
+      expect(
+        (await a.push([a.event("TRAINING", "T1", training("SA"))])).errors?.[0]?.extensions?.code,
+      ).toBe("UNAUTHENTICATED");
+      // B's requests and C's answers now go to the new node.
+      await c.push([
+        c.event(
+          "ENROLMENT",
+          "E2",
+          enrolment("TC", "MA", "CANCELLED", { reasonCode: "CANCELLED_BY_MEMBER" }),
+        ),
+      ]);
+      expect(await routes(replacement, "ENROLMENT")).toEqual([["E2", replacement.nodeId]]);
+      expect(await routes(b, "ENROLMENT")).toEqual([
+        ["E1", b.nodeId],
+        ["E1", b.nodeId],
+      ]);
+    });
+
     // ── Discovery ───────────────────────────────────────────────────────────────────────────
 
     const TRAININGS = `query($filter: TrainingFilter, $first: Int, $after: String) {
