@@ -54,6 +54,12 @@ export const ErrorCodes = {
   OFFER_EXPIRED: "The seat offered from the waitlist was not taken in time and passed to the next.",
   UNKNOWN_CREDENTIAL_TYPE:
     "A credential type that is neither documented nor granted by a training this node knows.",
+  PASS_INVALID:
+    "The pass cannot be read, or its signature or a disclosure does not verify (forged or tampered).",
+  PASS_UNKNOWN_ISSUER:
+    "The pass was not signed by a node of this network (another network's, or a node no longer in it).",
+  PASS_EXPIRED: "The pass is past its validity: the member renews it at home.",
+  PASS_REVOKED: "The pass was revoked (lost, member left or erased, or replaced by a newer one).",
   INVALID_TRANSITION:
     "The record is not in a state that allows this (a request already decided, a loan not checked out…); `status` says where it stands.",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",

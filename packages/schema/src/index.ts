@@ -26,6 +26,22 @@ export {
   RURAL_POPULATION_THRESHOLD,
 } from "./domain/geography.ts";
 export {
+  CHECK_IN_METHODS,
+  type CheckInMethod,
+  CONSENT_FIELDS,
+  type ConsentField,
+  MOBILITY_SUPPRESSION_THRESHOLD,
+  PASS_REVOCATION_REASONS,
+  PASS_STATUSES,
+  PassPayload,
+  type PassRevocationReason,
+  type PassStatus,
+  ShortCodeHash,
+  TariffPayload,
+  tariffEntityId,
+  VisitPayload,
+} from "./domain/mobility.ts";
+export {
   AVAILABILITY_ZONE,
   AvailabilityWindow,
   BOOKING_KINDS,

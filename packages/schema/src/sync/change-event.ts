@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ActivityPayload } from "../domain/activity.ts";
+import { PassPayload, TariffPayload, VisitPayload } from "../domain/mobility.ts";
 import {
   BookingDecisionPayload,
   BookingPayload,
@@ -98,6 +99,12 @@ export const ENTITY_PAYLOADS = {
   NODE_KEY: NodeKeyPayload,
   /** Owned by the issuing node; sent to every node. */
   STATUS_LIST: StatusListPayload,
+  /** Owned by the member's home node; sent to every node (offline checks: revoked, short code). */
+  PASS: PassPayload,
+  /** Owned by the visited space's node; kept at the hub, routed to the member's home node only. */
+  VISIT: VisitPayload,
+  /** Owned by the space's node (entityId = <spaceId>:<validFrom>); sent to every node. */
+  TARIFF: TariffPayload,
 } as const;
 
 export const EntityName = z.enum([
@@ -114,6 +121,9 @@ export const EntityName = z.enum([
   "ENROLMENT",
   "NODE_KEY",
   "STATUS_LIST",
+  "PASS",
+  "VISIT",
+  "TARIFF",
 ]);
 export type EntityName = z.infer<typeof EntityName>;
 

@@ -202,6 +202,9 @@ export const APPLY_ORDER: readonly EntityName[] = [
   "ENROLMENT",
   "NODE_KEY",
   "STATUS_LIST",
+  "PASS",
+  "TARIFF",
+  "VISIT",
 ];
 
 /** The common rule: a record that exists is written by its owner only. */
