@@ -656,7 +656,7 @@ export function registerSeedTests(
         `SELECT (SELECT concat_ws('|', sum(trainings), sum(cancelled_trainings), sum(seats_offered),
                                   sum(seats_filled), sum(waitlisted), sum(attended), sum(no_show),
                                   sum(credentials), sum(attended_minutes))
-                 FROM training_rollup WHERE scope = 'NATION') AS rollup,
+                 FROM training_rollup WHERE scope = 'NATION' AND topic = '*') AS rollup,
                 (SELECT concat_ws('|',
                    count(*) FILTER (WHERE status = 'SCHEDULED'), count(*) FILTER (WHERE status = 'CANCELLED'),
                    sum(capacity) FILTER (WHERE status = 'SCHEDULED'),

@@ -1,4 +1,5 @@
 import type { Sql } from "../sync/change-log.repository.ts";
+import { ALL_TOPICS } from "../trainings/training-rollup.repository.ts";
 
 /**
  * The SQL of network health: rollups for activity and bookings, the registry, resources and
@@ -319,9 +320,10 @@ const TRAINING_SUMS = [
   .join(", ");
 
 /**
- * The training rollup of one scope by topic, for the period [from, to] and the previous one
- * [previousFrom, from − 1], in one statement (by primary key: scope, scope_id, day range).
- * Days are the sessions' days (Europe/Paris), never the sign-up days.
+ * The training rollup of one scope: the totals (rows of every topic, ALL_TOPICS) of the period
+ * [from, to] and of the previous one [previousFrom, from − 1], and the period's figures by
+ * topic, in one statement (by primary key: scope, scope_id, day range). Days are the sessions'
+ * days (Europe/Paris), never the sign-up days.
  */
 export async function trainingTotalsByTopic(
   sql: Sql,
@@ -329,20 +331,30 @@ export async function trainingTotalsByTopic(
   previousFrom: string,
   from: string,
   to: string,
-): Promise<{ current: Map<string, TrainingTotals>; previous: Map<string, TrainingTotals> }> {
+): Promise<{
+  current: TrainingTotals;
+  previous: TrainingTotals;
+  byTopic: Map<string, TrainingTotals>;
+}> {
   const rows = await sql.query<TrainingTotalsRow & { topic: string; current: boolean }>(
     `SELECT topic, day >= $4::date AS current, ${TRAINING_SUMS} FROM training_rollup
      WHERE scope = $1::"RollupScope" AND scope_id = $2 AND day BETWEEN $3::date AND $5::date
+       AND (topic = $6 OR day >= $4::date)
      GROUP BY topic, day >= $4::date`,
-    [scope.scope, scope.scopeId, previousFrom, from, to],
+    [scope.scope, scope.scopeId, previousFrom, from, to, ALL_TOPICS],
   );
-  const current = new Map<string, TrainingTotals>();
-  const previous = new Map<string, TrainingTotals>();
-  for (const row of rows) (row.current ? current : previous).set(row.topic, toTrainingTotals(row));
-  return { current, previous };
+  const byTopic = new Map<string, TrainingTotals>();
+  let current = NO_TRAININGS;
+  let previous = NO_TRAININGS;
+  for (const row of rows) {
+    if (row.topic !== ALL_TOPICS) byTopic.set(row.topic, toTrainingTotals(row));
+    else if (row.current) current = toTrainingTotals(row);
+    else previous = toTrainingTotals(row);
+  }
+  return { current, previous, byTopic };
 }
 
-/** The training rollups of every region (or department) over [from, to], summed per region. */
+/** The training totals of every region (or department) over [from, to], per region. */
 export async function trainingsBy(
   sql: Sql,
   level: "REGION" | "DEPARTMENT",
@@ -353,10 +365,10 @@ export async function trainingsBy(
   if (ids.length === 0) return new Map();
   const rows = await sql.query<TrainingTotalsRow & { scope_id: string }>(
     `SELECT scope_id, ${TRAINING_SUMS} FROM training_rollup
-     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[])
+     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[]) AND topic = $5
        AND day BETWEEN $3::date AND $4::date
      GROUP BY scope_id`,
-    [level, ids, from, to],
+    [level, ids, from, to, ALL_TOPICS],
   );
   return new Map(rows.map((r) => [r.scope_id, toTrainingTotals(r)]));
 }

@@ -88,14 +88,6 @@ export function trainingFigures(totals: repo.TrainingTotals) {
   };
 }
 
-function sumTrainings(rows: Iterable<repo.TrainingTotals>): repo.TrainingTotals {
-  const sum = { ...repo.NO_TRAININGS };
-  for (const row of rows) {
-    for (const key of Object.keys(sum) as (keyof repo.TrainingTotals)[]) sum[key] += row[key];
-  }
-  return sum;
-}
-
 /** Bookings of a period, and their share of the open time of `weeklyOpenMinutes` resources. */
 function bookingFigures(totals: repo.BookingTotals, weeklyOpenMinutes: number, days: number) {
   const openMinutes = (weeklyOpenMinutes * days) / 7;
@@ -199,8 +191,8 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
           new Map<string, repo.BookingTotals>(),
           new Map<string, repo.TrainingTotals>(),
         ];
-    const trainingNow = trainingFigures(sumTrainings(trainingRows.current.values()));
-    const trainingBefore = trainingFigures(sumTrainings(trainingRows.previous.values()));
+    const trainingNow = trainingFigures(trainingRows.current);
+    const trainingBefore = trainingFigures(trainingRows.previous);
 
     const sum = (rows: repo.SpaceCountRow[], key: keyof repo.SpaceCountRow) =>
       rows.reduce((n, r) => n + Number(r[key]), 0);
@@ -317,7 +309,7 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
         previous: trainingBefore,
         byTopic: TRAINING_TOPICS.map((topic) => ({
           topic,
-          ...trainingFigures(trainingRows.current.get(topic) ?? repo.NO_TRAININGS),
+          ...trainingFigures(trainingRows.byTopic.get(topic) ?? repo.NO_TRAININGS),
         })),
         trainingsTrend: trend(trainingNow.trainings, trainingBefore.trainings),
         seatsFilledTrend: trend(trainingNow.seatsFilled, trainingBefore.seatsFilled),

@@ -4,7 +4,8 @@ import type { Sql } from "../sync/change-log.repository.ts";
 /**
  * The daily training rollup (training_rollup), per scope — the nation, the region, department
  * and fabrique territory of the ORGANISER's space — Europe/Paris day of the SESSION's start, and
- * topic. A training counts as a SCHEDULED session (with its capacity as seats offered) or a
+ * topic, and the same per scope and day over every topic (topic "*", ALL_TOPICS: what totals
+ * and per-region figures read, one row a day). A training counts as a SCHEDULED session (with its capacity as seats offered) or a
  * cancelled one; its enrolments count by their status as the hub last heard it from the
  * organiser: seats filled (holding a seat: ENROLLED, OFFERED, ATTENDED, NO_SHOW — a cancelled
  * or declined one never), cross-node ones among them, waitlisted, attended, no-shows, attended
@@ -51,12 +52,19 @@ const COUNTS = [
 ] as const;
 
 /**
+ * The topic of the rows that sum every topic of their scope and day: totals and per-region
+ * figures read these (one row a day), only the per-topic figures read the others.
+ */
+export const ALL_TOPICS = "*";
+
+/**
  * Rollup rows of the trainings matching `where` (on `t`, the training row), grouped per scope,
- * day and topic, as SQL. Columns: scope, scope_id, day (date), topic, then COUNTS.
+ * day and topic, and per scope and day over every topic (topic ALL_TOPICS), as SQL. Columns:
+ * scope, scope_id, day (date), topic, then COUNTS.
  */
 export function contributionsSql(where: string): string {
   return `
-    SELECT k.scope, k.scope_id, c.day, c.topic,
+    SELECT k.scope, k.scope_id, c.day, coalesce(c.topic, '${ALL_TOPICS}') AS topic,
            sum(c.scheduled)::int AS trainings, sum(1 - c.scheduled)::int AS cancelled_trainings,
            sum(c.scheduled * c.capacity)::int AS seats_offered,
            sum(c.scheduled * c.filled)::int AS seats_filled,
@@ -95,7 +103,7 @@ export function contributionsSql(where: string): string {
     CROSS JOIN LATERAL (VALUES ('NATION', 'FR'), ('REGION', c.region_code),
                                ('DEPARTMENT', c.department_code), ('FABRIQUE', c.network_id))
       AS k(scope, scope_id)
-    GROUP BY k.scope, k.scope_id, c.day, c.topic`;
+    GROUP BY GROUPING SETS ((k.scope, k.scope_id, c.day, c.topic), (k.scope, k.scope_id, c.day))`;
 }
 
 /** What the given trainings (by id) count for in the rollup, as the hub holds them now. */
