@@ -36,6 +36,7 @@ import { createCredentialService } from "./modules/resources/credential.service.
 import type { Publication } from "./modules/resources/live.ts";
 import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
 import { createResourceService } from "./modules/resources/resource.service.ts";
+import { createSettlementService } from "./modules/settlement/settlement.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
 import { createEnrolmentService } from "./modules/trainings/enrolment.service.ts";
@@ -195,6 +196,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       now: deps.now,
     }),
     portableCredentials: createPortableCredentialService({ store }),
+    settlement: createSettlementService({ store, writer, fabriqueId: identity.fabriqueId }),
     pubsub,
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
   };

@@ -10,6 +10,7 @@ import type { MemberService } from "./modules/members/member.service.ts";
 import type { CredentialService } from "./modules/resources/credential.service.ts";
 import type { ResourcePubSub } from "./modules/resources/live.ts";
 import type { ResourceService } from "./modules/resources/resource.service.ts";
+import type { SettlementService } from "./modules/settlement/settlement.service.ts";
 import type { SatelliteService } from "./modules/spaces/satellite.service.ts";
 import type { SyncService } from "./modules/sync/sync.service.ts";
 import type { EnrolmentService } from "./modules/trainings/enrolment.service.ts";
@@ -43,6 +44,8 @@ export type Context = {
    * enrolmentUpdated, trainingSeatsChanged).
    */
   pubsub: ResourcePubSub;
+  /** Tariffs and settlement statements between networks (settlement module). */
+  settlement: SettlementService;
   sync: SyncService;
 };
 

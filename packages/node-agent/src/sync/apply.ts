@@ -19,6 +19,11 @@ import {
   RESOURCE_ENTITIES,
   type ResourceAppliedAs,
 } from "../modules/resources/replication.ts";
+import {
+  applySettlementEvent,
+  SETTLEMENT_ENTITIES,
+  type SettlementAppliedAs,
+} from "../modules/settlement/settlement-sync.ts";
 import { applySpaceEvent } from "../modules/spaces/space-sync.ts";
 import {
   applyTrainingEvent,
@@ -39,7 +44,8 @@ export type AppliedAs =
   | "not-needed"
   | ResourceAppliedAs
   | CredentialsAppliedAs
-  | TrainingAppliedAs;
+  | TrainingAppliedAs
+  | SettlementAppliedAs;
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
@@ -102,6 +108,10 @@ export async function applyPulledEvent(
   // Trainings: replicas, requests addressed to this organiser, answers for this member's home.
   if (TRAINING_ENTITIES.has(event.entity)) {
     return applyTrainingEvent(tx, event, pubs, (error) => onSkipped?.(error, event));
+  }
+  // Tariff versions of other networks' spaces (settlement prices from the same ones).
+  if (SETTLEMENT_ENTITIES.has(event.entity)) {
+    return applySettlementEvent(tx, event, (error) => onSkipped?.(error, event));
   }
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
   if (event.entity === "SPACE") {

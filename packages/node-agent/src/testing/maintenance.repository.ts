@@ -6,7 +6,7 @@ export const maintenanceRepository = {
     await db.exec(
       `TRUNCATE space, member, outbox, activity_report, activity_request, booking, resource,
         booking_replica, booking_request, credential, calendar_feed, training, enrolment,
-        credential_status, status_list, node_key`,
+        credential_status, status_list, node_key, tariff, member_erasure`,
     );
     await db.exec(
       `UPDATE sync_state SET pull_cursor = '0', last_push_at = NULL, last_pull_at = NULL,
