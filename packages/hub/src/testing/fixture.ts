@@ -83,7 +83,8 @@ export async function startTestHub(
       await hub.db.prisma.$executeRawUnsafe(
         `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, change_log, enrolment_code,
            booking_request, booking, credential, status_list, training_rollup, enrolment, enrolment_request,
-           training, resource, member, node, space
+           training, resource, member, node, space, pass, visit, tariff, mobility_presence,
+           mobility_rollup
          RESTART IDENTITY CASCADE`,
       );
     },

@@ -1,10 +1,13 @@
 import type { MemberPayload } from "@maillage/schema";
+import { erasePresence } from "../mobility/mobility-rollup.repository.ts";
+import { anonymiseVisitsOf } from "../mobility/mobility-sync.repository.ts";
 import { type EntityHandler, OK, ownedElsewhere, refuse } from "../sync/push-handlers.ts";
 import * as repo from "./member.repository.ts";
 
 /**
  * MEMBER as nodes push it: a pseudonymous id and a home space, nothing personal (the contract
- * refuses any other field). Owned by the home node.
+ * refuses any other field). Owned by the home node. Its DELETE (erasure at home) forgets the
+ * member and makes its visits anonymous (counts kept: mobility/*).
  */
 export const memberHandler: EntityHandler = {
   want(event, wanted) {
@@ -45,9 +48,9 @@ export const memberHandler: EntityHandler = {
           owner_node_id: node.id,
         })),
     );
-    await repo.deleteMembers(
-      session,
-      finals.filter((e) => e.op === "DELETE").map((e) => e.entityId),
-    );
+    const erased = finals.filter((e) => e.op === "DELETE").map((e) => e.entityId);
+    await repo.deleteMembers(session, erased);
+    await anonymiseVisitsOf(session, erased);
+    await erasePresence(session, erased);
   },
 };

@@ -176,6 +176,10 @@ export function createEnrolmentService(deps: {
             "UPDATE enrolment SET member_node_id = $2 WHERE member_node_id = $1",
             "UPDATE enrolment_request SET owner_node_id = $2 WHERE owner_node_id = $1",
             "UPDATE enrolment_request SET requester_node_id = $2 WHERE requester_node_id = $1",
+            // Passes, visits and tariffs (mobility) likewise.
+            "UPDATE pass SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE visit SET owner_node_id = $2 WHERE owner_node_id = $1",
+            "UPDATE tariff SET owner_node_id = $2 WHERE owner_node_id = $1",
           ]) {
             await tx.$executeRawUnsafe(sql, previous.id, node.id);
           }

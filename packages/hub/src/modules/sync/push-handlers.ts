@@ -74,6 +74,18 @@ export type EnrolmentRow = {
   status: string;
 };
 
+/** A pass as the hub keeps it: who may change it (mobility/pass-sync.ts). */
+export type PassRow = { id: string; owner_node_id: string };
+
+/** A visit as the hub holds it: its owner, member (null once erased) and places. */
+export type VisitRow = {
+  id: string;
+  owner_node_id: string;
+  member_id: string | null;
+  home_space_id: string;
+  space_id: string;
+};
+
 /** "<trainingId>|<memberId>": a member's place in a training (the credential check). */
 export const attendanceKey = (trainingId: string, memberId: string) => `${trainingId}|${memberId}`;
 
@@ -96,6 +108,12 @@ export type Known = {
    * attendance that issued it may come in either order).
    */
   attendances: Set<string>;
+  passes: Map<string, PassRow>;
+  visits: Map<string, VisitRow>;
+  /** Tariffs by entity id (<spaceId>:<validFrom>). */
+  tariffs: Map<string, PassRow>;
+  /** Spaces' home node: the active node of the space's network (a visit's road home). */
+  homeNodes: Map<string, string>;
 };
 
 /** The rows a batch needs read before its events are checked. */
@@ -114,6 +132,11 @@ export type Wanted = {
   attendances: Set<string>;
   /** Attendance keys an ENROLMENT event of the batch marks ATTENDED. */
   attendedInBatch: Set<string>;
+  passes: Set<string>;
+  visits: Set<string>;
+  tariffs: Set<string>;
+  /** Spaces whose network's node a visit may have to be routed to. */
+  homeNodes: Set<string>;
 };
 
 export function emptyWanted(): Wanted {
@@ -130,6 +153,10 @@ export function emptyWanted(): Wanted {
     enrolments: new Set(),
     attendances: new Set(),
     attendedInBatch: new Set(),
+    passes: new Set(),
+    visits: new Set(),
+    tariffs: new Set(),
+    homeNodes: new Set(),
   };
 }
 
@@ -145,6 +172,8 @@ export function emptyWanted(): Wanted {
  * - TRAINING: like RESOURCE (trainings/training-sync.ts); ENROLMENT_REQUEST: the training's
  *   organiser only; ENROLMENT: the member's home node only (it stays at the hub when that is
  *   the organiser itself).
+ * - PASS, TARIFF: every node but the origin; VISIT: the member's home node only (it stays at
+ *   the hub when that is the visited node itself) — mobility/mobility-sync.ts.
  * "Stays at the hub" is written as target = the origin node: readLogFor serves it only to the
  * origin, whose agent ignores its own echoes (originNodeId === its id, first thing).
  */
@@ -164,6 +193,8 @@ export type Consequence = {
   trainingId?: string;
   /** An enrolment the organiser wrote: enrolmentUpdated follows. */
   enrolmentId?: string;
+  /** A visit written (not deleted): visitRecorded follows. */
+  visitId?: string;
 };
 
 export type AvailabilityRange = { resourceId: string; from: string | null; to: string | null };

@@ -27,6 +27,8 @@ import { bookingDecisionHandler, bookingRequestHandler } from "../bookings/reque
 import { nodeKeyHandler, statusListHandler } from "../credentials/status-list-sync.ts";
 import { activityArrival, announce, nodeStatusEvent, spaceEvent } from "../health/announce.ts";
 import { memberHandler } from "../members/member-sync.ts";
+import * as mobilitySyncRepo from "../mobility/mobility-sync.repository.ts";
+import { passHandler, tariffHandler, visitHandler } from "../mobility/mobility-sync.ts";
 import { credentialHandler } from "../resources/credential-sync.ts";
 import * as resourceSyncRepo from "../resources/resource-sync.repository.ts";
 import { resourceHandler } from "../resources/resource-sync.ts";
@@ -42,11 +44,9 @@ import { appendToLog, type LogEntry } from "./change-log.repository.ts";
 import {
   APPLY_ORDER,
   type Consequence,
-  type EntityHandler,
   type EntityHandlers,
   emptyWanted,
   type Known,
-  refuse,
   type Wanted,
 } from "./push-handlers.ts";
 import * as repo from "./sync.repository.ts";
@@ -66,15 +66,6 @@ import * as repo from "./sync.repository.ts";
 export type PushService = ReturnType<typeof createPushService>;
 
 type Accepted = { event: ChangeEvent; consequence: Consequence };
-
-/** Entities of the contract this hub does not take from nodes yet (being built: issue 11). */
-const notAcceptedYet: EntityHandler = {
-  want() {},
-  check: (_node, event) =>
-    refuse("INVALID_EVENT", `${event.entity} events are not accepted by this hub yet`),
-  accept: () => ({ targetNodeId: null }),
-  async apply() {},
-};
 
 export function createPushService(deps: {
   store: SqlStore;
@@ -107,9 +98,9 @@ export function createPushService(deps: {
     ENROLMENT: enrolmentHandler,
     NODE_KEY: nodeKeyHandler,
     STATUS_LIST: statusListHandler,
-    PASS: notAcceptedYet,
-    VISIT: notAcceptedYet,
-    TARIFF: notAcceptedYet,
+    PASS: passHandler,
+    VISIT: visitHandler,
+    TARIFF: tariffHandler,
   };
 
   function reject(seq: number, code: string, message: string): PushRejection {
@@ -145,6 +136,10 @@ export function createPushService(deps: {
         ...(await trainingSyncRepo.attendedOf(session, [...wanted.attendances])),
         ...wanted.attendedInBatch,
       ]),
+      passes: byId(await mobilitySyncRepo.passesByIds(session, [...wanted.passes])),
+      visits: byId(await mobilitySyncRepo.visitsByIds(session, [...wanted.visits])),
+      tariffs: byId(await mobilitySyncRepo.tariffsByIds(session, [...wanted.tariffs])),
+      homeNodes: await mobilitySyncRepo.homeNodesOf(session, [...wanted.homeNodes]),
     };
   }
 

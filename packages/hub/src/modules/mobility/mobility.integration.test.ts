@@ -1,0 +1,3 @@
+import { registerMobilitySyncTests } from "./mobility.suite.ts";
+
+registerMobilitySyncTests("postgres");

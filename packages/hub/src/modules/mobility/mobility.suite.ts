@@ -1,0 +1,483 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import { recomputeSql } from "./mobility-rollup.repository.ts";
+
+export function pass(
+  memberId: string,
+  homeSpaceId: string,
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    memberId,
+    homeSpaceId,
+    validFrom: "2031-01-01T00:00:00.000Z",
+    validUntil: "2032-01-01T00:00:00.000Z",
+    shortCodeHash: `sha256$${"a".repeat(64)}`,
+    status: "ACTIVE",
+    revocationReason: null,
+    ...overrides,
+  };
+}
+
+export function visit(
+  memberId: string | null,
+  homeSpaceId: string,
+  spaceId: string,
+  day = "2031-03-04",
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    memberId,
+    homeSpaceId,
+    spaceId,
+    day,
+    arrivedAt: `${day}T09:00:00.000Z`,
+    departedAt: null,
+    method: "PASS",
+    passId: memberId === null ? null : `P-${memberId}`,
+    ...overrides,
+  };
+}
+
+export function tariff(spaceId: string, validFrom: string, perVisitCents: number | null = 500) {
+  return { spaceId, validFrom, perVisitCents, perDayCents: null };
+}
+
+/** Passes, visits and tariffs as nodes sync them, on every backend. */
+export function registerMobilitySyncTests(backend: Backend) {
+  describe(`mobility through sync (${backend})`, () => {
+    let t: TestHub;
+    let national: string;
+    let a: TestNode;
+    let b: TestNode;
+    let c: TestNode;
+
+    beforeAll(async () => {
+      t = await startTestHub(backend);
+      national = await t.nationalToken();
+    });
+    afterAll(() => t?.close());
+    beforeEach(async () => {
+      await t.reset();
+      const fabrique = async (name: string, communeCode: string) => {
+        const r = await t.gql<{ createFabrique: { id: string } }>(
+          "mutation($i: CreateSpaceInput!) { createFabrique(input: $i) { id } }",
+          { i: { name, communeCode } },
+          national,
+        );
+        return r.data?.createFabrique.id as string;
+      };
+      a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+      b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+      c = await enrolTestNode(t, await fabrique("Fabrique C", "07107"), national);
+    });
+
+    /** A's satellite SA and members MA, MA2; B's satellite SB and member MB; C's member MC. */
+    async function network() {
+      for (const r of [
+        await a.push([
+          a.satellite("SA", "L'atelier"),
+          a.event("MEMBER", "MA", { homeSpaceId: "SA" }),
+          a.event("MEMBER", "MA2", { homeSpaceId: a.fabriqueId }),
+        ]),
+        await b.push([
+          b.satellite("SB", "La grange", "23001"),
+          b.event("MEMBER", "MB", { homeSpaceId: b.fabriqueId }),
+        ]),
+        await c.push([c.event("MEMBER", "MC", { homeSpaceId: c.fabriqueId })]),
+      ]) {
+        expect(r.data?.pushChanges.rejected).toBeNull();
+      }
+    }
+
+    async function again(node: TestNode, event: Record<string, unknown>) {
+      const rows = await t.hub.db.store.query<{ pushed_seq: number }>(
+        "SELECT pushed_seq FROM node WHERE id = $1",
+        [node.nodeId],
+      );
+      return { ...event, seq: (rows[0]?.pushed_seq ?? 0) + 1 };
+    }
+
+    async function routes(node: TestNode, entity: string) {
+      return (await node.pull("0", 1000)).events
+        .filter((e) => e.entity === entity)
+        .map((e) => [e.entityId, e.targetNodeId]);
+    }
+
+    async function expectRefused(node: TestNode, event: Record<string, unknown>, code: string) {
+      const r = await node.push([await again(node, event)]);
+      expect(r.data?.pushChanges).toMatchObject({ applied: 0, rejected: { code } });
+    }
+
+    const rollup = () =>
+      t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', to_char(month, 'YYYY-MM'), origin_level, origin_id, dest_level,
+                          dest_id, visits, members) AS row
+         FROM mobility_rollup ORDER BY 1`,
+      );
+    const recomputed = () =>
+      t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', to_char(month, 'YYYY-MM'), origin_level, origin_id, dest_level,
+                          dest_id, visits, members) AS row
+         FROM (${recomputeSql("true")}) r ORDER BY 1`,
+      );
+
+    it("sends a member's pass to every node, from its home node only", async () => {
+      await network();
+      const issued = await a.push([
+        a.event("PASS", "P-MA", pass("MA", "SA")),
+        a.event("PASS", "P-MA2", pass("MA2", a.fabriqueId)),
+      ]);
+      expect(issued.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+      for (const other of [b, c]) {
+        expect(await routes(other, "PASS")).toEqual([
+          ["P-MA", null],
+          ["P-MA2", null],
+        ]);
+      }
+      // Neither the member's id nor the short code's hash is kept at the hub.
+      expect(await t.hub.db.store.query("SELECT * FROM pass WHERE id = 'P-MA'")).toEqual([
+        expect.not.objectContaining({ member_id: expect.anything() }),
+      ]);
+      // Another node's member, a home space elsewhere, another node's pass.
+      await expectRefused(
+        b,
+        b.event("PASS", "P-X", pass("MA", b.fabriqueId)),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(b, b.event("PASS", "P-Y", pass("MB", "SA")), "OWNERSHIP_VIOLATION");
+      await expectRefused(
+        b,
+        b.event(
+          "PASS",
+          "P-MA",
+          pass("MB", b.fabriqueId, { status: "REVOKED", revocationReason: "LOST" }),
+        ),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(b, b.event("PASS", "P-MA", null, "DELETE"), "OWNERSHIP_VIOLATION");
+      await expectRefused(
+        a,
+        a.event("PASS", "P-Z", { ...pass("MA", "SA"), email: "x@y.fr" }),
+        "INVALID_EVENT",
+      );
+      // Revoked by its home, and a revoked pass of a member the hub no longer has (erased).
+      const revoked = await a.push([
+        await again(
+          a,
+          a.event(
+            "PASS",
+            "P-MA",
+            pass("MA", "SA", { status: "REVOKED", revocationReason: "LOST" }),
+          ),
+        ),
+      ]);
+      expect(revoked.data?.pushChanges.rejected).toBeNull();
+      const erased = await a.push([
+        await again(
+          a,
+          a.event(
+            "PASS",
+            "P-GONE",
+            pass("GONE", "SA", { status: "REVOKED", revocationReason: "ERASED" }),
+          ),
+        ),
+      ]);
+      expect(erased.data?.pushChanges.rejected).toBeNull();
+      await expectRefused(a, a.event("PASS", "P-GONE2", pass("GONE", "SA")), "OWNERSHIP_VIOLATION");
+      expect(
+        await t.hub.db.store.query(
+          "SELECT id, owner_node_id, status, revocation_reason FROM pass ORDER BY id",
+        ),
+      ).toEqual([
+        { id: "P-GONE", owner_node_id: a.nodeId, status: "REVOKED", revocation_reason: "ERASED" },
+        { id: "P-MA", owner_node_id: a.nodeId, status: "REVOKED", revocation_reason: "LOST" },
+        { id: "P-MA2", owner_node_id: a.nodeId, status: "ACTIVE", revocation_reason: null },
+      ]);
+    });
+
+    it("keeps a visit at the hub and routes it to the member's home node only", async () => {
+      await network();
+      const recorded = await b.push([
+        b.event("VISIT", "V1", visit("MA", "SA", "SB")),
+        b.event("VISIT", "V2", visit("MB", b.fabriqueId, "SB")),
+        // A member the hub does not know (its home has not pushed it yet): home by its space.
+        b.event("VISIT", "V3", visit("M-LATER", a.fabriqueId, b.fabriqueId)),
+      ]);
+      expect(recorded.data?.pushChanges).toMatchObject({ applied: 3, rejected: null });
+      expect(await routes(a, "VISIT")).toEqual([
+        ["V1", a.nodeId],
+        ["V3", a.nodeId],
+      ]);
+      expect(await routes(c, "VISIT")).toEqual([]);
+      // B's own member at B's satellite: stays at the hub (addressed to its origin only).
+      expect(await routes(b, "VISIT")).toEqual([["V2", b.nodeId]]);
+      expect(
+        await t.hub.db.store.query(
+          `SELECT id, member_id, home_network_id, network_id, home_region, region,
+                  to_char(day, 'YYYY-MM-DD') AS day FROM visit ORDER BY id`,
+        ),
+      ).toEqual([
+        {
+          id: "V1",
+          member_id: "MA",
+          home_network_id: a.fabriqueId,
+          network_id: b.fabriqueId,
+          home_region: "84",
+          region: "75",
+          day: "2031-03-04",
+        },
+        {
+          id: "V2",
+          member_id: "MB",
+          home_network_id: b.fabriqueId,
+          network_id: b.fabriqueId,
+          home_region: "75",
+          region: "75",
+          day: "2031-03-04",
+        },
+        {
+          id: "V3",
+          member_id: "M-LATER",
+          home_network_id: a.fabriqueId,
+          network_id: b.fabriqueId,
+          home_region: "84",
+          region: "75",
+          day: "2031-03-04",
+        },
+      ]);
+      // Checked out: the same road.
+      const out = await b.push([
+        await again(
+          b,
+          b.event(
+            "VISIT",
+            "V1",
+            visit("MA", "SA", "SB", "2031-03-04", { departedAt: "2031-03-04T12:00:00.000Z" }),
+          ),
+        ),
+      ]);
+      expect(out.data?.pushChanges.rejected).toBeNull();
+      expect(await routes(a, "VISIT")).toEqual([
+        ["V1", a.nodeId],
+        ["V3", a.nodeId],
+        ["V1", a.nodeId],
+      ]);
+    });
+
+    it("refuses visits a node may not record, applying nothing", async () => {
+      await network();
+      await b.push([b.event("VISIT", "V1", visit("MA", "SA", "SB"))]);
+      // At another network's space; another node's visit; an unknown home space.
+      await expectRefused(
+        b,
+        b.event("VISIT", "V2", visit("MC", c.fabriqueId, "SA")),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(
+        c,
+        c.event("VISIT", "V1", visit("MA", "SA", c.fabriqueId)),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(c, c.event("VISIT", "V1", null, "DELETE"), "OWNERSHIP_VIOLATION");
+      await expectRefused(b, b.event("VISIT", "V3", visit("MA", "NOWHERE", "SB")), "INVALID_EVENT");
+      // Once sent, a visit stays its member's, at its places.
+      await expectRefused(b, b.event("VISIT", "V1", visit("MC", "SA", "SB")), "INVALID_EVENT");
+      await expectRefused(
+        b,
+        b.event("VISIT", "V1", visit("MA", "SA", b.fabriqueId)),
+        "INVALID_EVENT",
+      );
+      // The contract: departure before arrival, a personal field.
+      await expectRefused(
+        b,
+        b.event(
+          "VISIT",
+          "V4",
+          visit("MA", "SA", "SB", "2031-03-04", { departedAt: "2031-03-04T08:00:00.000Z" }),
+        ),
+        "INVALID_EVENT",
+      );
+      await expectRefused(
+        b,
+        b.event("VISIT", "V5", { ...visit("MA", "SA", "SB"), firstName: "Camille" }),
+        "INVALID_EVENT",
+      );
+      expect(await t.hub.db.store.query("SELECT id, member_id FROM visit")).toEqual([
+        { id: "V1", member_id: "MA" },
+      ]);
+    });
+
+    it("sends tariffs to every node, from the space's node only", async () => {
+      await network();
+      const set = await b.push([
+        b.event("TARIFF", "SB:2031-01-01", tariff("SB", "2031-01-01")),
+        b.event("TARIFF", `${b.fabriqueId}:2031-01-01`, {
+          ...tariff(b.fabriqueId, "2031-01-01", null),
+          perDayCents: 1200,
+        }),
+      ]);
+      expect(set.data?.pushChanges).toMatchObject({ applied: 2, rejected: null });
+      expect(await routes(a, "TARIFF")).toEqual([
+        ["SB:2031-01-01", null],
+        [`${b.fabriqueId}:2031-01-01`, null],
+      ]);
+      await expectRefused(
+        a,
+        a.event("TARIFF", "SB:2031-02-01", tariff("SB", "2031-02-01")),
+        "OWNERSHIP_VIOLATION",
+      );
+      await expectRefused(
+        b,
+        b.event("TARIFF", "SB:2031-02-02", tariff("SB", "2031-02-01")),
+        "INVALID_EVENT",
+      );
+      await expectRefused(
+        b,
+        b.event("TARIFF", "SB:2031-02-01", tariff("SB", "2031-02-01", -1)),
+        "INVALID_EVENT",
+      );
+      await expectRefused(
+        a,
+        a.event("TARIFF", "SB:2031-01-01", null, "DELETE"),
+        "OWNERSHIP_VIOLATION",
+      );
+      const withdrawn = await b.push([
+        await again(b, b.event("TARIFF", "SB:2031-01-01", null, "DELETE")),
+      ]);
+      expect(withdrawn.data?.pushChanges.rejected).toBeNull();
+      expect(
+        await t.hub.db.store.query("SELECT id, per_visit_cents, per_day_cents FROM tariff"),
+      ).toEqual([{ id: `${b.fabriqueId}:2031-01-01`, per_visit_cents: null, per_day_cents: 1200 }]);
+    });
+
+    it("keeps the mobility rollup by deltas: distinct members per flow and month, moves and deletions", async () => {
+      await network();
+      const A = a.fabriqueId;
+      const B = b.fabriqueId;
+      await b.push([
+        // MA twice in B's territory in March (two places), MA2 once; MB at home: not counted.
+        b.event("VISIT", "V1", visit("MA", "SA", "SB", "2031-03-04")),
+        b.event("VISIT", "V2", visit("MA", "SA", B, "2031-03-20")),
+        b.event("VISIT", "V3", visit("MA2", A, "SB", "2031-03-05")),
+        b.event("VISIT", "V4", visit("MB", B, B, "2031-03-05")),
+      ]);
+      await a.push([
+        // MB at A's satellite (another network), MA at A's fabrique (its own network, away from SA).
+        a.event("VISIT", "V5", visit("MB", B, "SA", "2031-03-06")),
+        a.event("VISIT", "V6", visit("MA", "SA", A, "2031-03-07")),
+      ]);
+      const rows = (await rollup()).map((r) => r.row);
+      expect(rows).toContain(`2031-03|NETWORK|${A}|NETWORK|${B}|3|2`);
+      expect(rows).toContain(`2031-03|NETWORK|${A}|NETWORK|${A}|1|1`);
+      expect(rows).toContain(`2031-03|NETWORK|${B}|NETWORK|${A}|1|1`);
+      expect(rows).toContain(`2031-03|NETWORK|${A}|ALL|FR|4|2`);
+      expect(rows).toContain("2031-03|REGION|84|REGION|75|3|2");
+      expect(rows).toContain("2031-03|ALL|FR|ALL|FR|5|3");
+      expect(rows.filter((r) => r.includes(`NETWORK|${B}|NETWORK|${B}`))).toEqual([]);
+      expect(rows).toEqual((await recomputed()).map((r) => r.row));
+
+      // The same state again changes nothing; a visit moved to April takes its counts along;
+      // a check-in undone (DELETE) leaves no count; MA's last March visit in B's territory gone,
+      // MA leaves the March A → B members.
+      const before = await rollup();
+      await b.push([b.event("VISIT", "V3", visit("MA2", A, "SB", "2031-03-05"))]);
+      expect(await rollup()).toEqual(before);
+      await b.push([
+        b.event("VISIT", "V1", visit("MA", "SA", "SB", "2031-04-01")),
+        b.event("VISIT", "V2", null, "DELETE"),
+      ]);
+      const after = (await rollup()).map((r) => r.row);
+      expect(after).toContain(`2031-03|NETWORK|${A}|NETWORK|${B}|1|1`);
+      expect(after).toContain(`2031-04|NETWORK|${A}|NETWORK|${B}|1|1`);
+      expect(after).toContain("2031-03|ALL|FR|ALL|FR|3|3");
+      expect(after).toEqual((await recomputed()).map((r) => r.row));
+      expect(
+        await t.hub.db.store.query("SELECT count(*)::int AS n FROM mobility_presence"),
+      ).toEqual([{ n: 4 }]);
+    });
+
+    it("anonymises an erased member's visits at the hub and in the log, counts kept", async () => {
+      await network();
+      await b.push([
+        b.event("VISIT", "V1", visit("MA", "SA", "SB", "2031-03-04")),
+        b.event("VISIT", "V2", visit("MA", "SA", "SB", "2031-03-05")),
+        b.event("VISIT", "V3", visit("MA2", a.fabriqueId, "SB", "2031-03-05")),
+      ]);
+      const counts = await rollup();
+      const erased = await a.push([a.event("MEMBER", "MA", null, "DELETE")]);
+      expect(erased.data?.pushChanges.rejected).toBeNull();
+      expect(
+        await t.hub.db.store.query("SELECT id, member_id, pass_id FROM visit ORDER BY id"),
+      ).toEqual([
+        { id: "V1", member_id: null, pass_id: null },
+        { id: "V2", member_id: null, pass_id: null },
+        { id: "V3", member_id: "MA2", pass_id: "P-MA2" },
+      ]);
+      expect(await rollup()).toEqual(counts);
+      expect(
+        await t.hub.db.store.query("SELECT member_id FROM mobility_presence ORDER BY member_id"),
+      ).toEqual([{ member_id: "MA2" }]);
+      // The log's VISIT entries no longer name the member; A still reads them (anonymous).
+      const logged = await t.hub.db.store.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM change_log WHERE entity = 'VISIT' AND payload::text LIKE '%\"MA\"%'",
+      );
+      expect(logged).toEqual([{ n: 0 }]);
+      const pulled = (await a.pull("0", 1000)).events.filter((e) => e.entity === "VISIT");
+      expect(pulled.map((e) => [e.entityId, e.payload.memberId, e.payload.passId])).toEqual([
+        ["V1", null, null],
+        ["V2", null, null],
+        ["V3", "MA2", "P-MA2"],
+      ]);
+      // The visited node, not yet aware, re-sends one with the member: it stays anonymous, and
+      // so does its log entry. Its own anonymisation later is accepted, counts still kept.
+      await b.push([
+        b.event(
+          "VISIT",
+          "V1",
+          visit("MA", "SA", "SB", "2031-03-04", { departedAt: "2031-03-04T12:00:00.000Z" }),
+        ),
+      ]);
+      expect(await t.hub.db.store.query("SELECT member_id FROM visit WHERE id = 'V1'")).toEqual([
+        { member_id: null },
+      ]);
+      const last = (await a.pull("0", 1000)).events.filter((e) => e.entity === "VISIT").at(-1);
+      expect(last?.payload.memberId).toBeNull();
+      await b.push([b.event("VISIT", "V2", visit(null, "SA", "SB", "2031-03-05"))]);
+      // MA2's erasure seen from the visited node first: counts kept too.
+      await b.push([b.event("VISIT", "V3", visit(null, a.fabriqueId, "SB", "2031-03-05"))]);
+      expect(await rollup()).toEqual(counts);
+      expect(
+        await t.hub.db.store.query("SELECT count(*)::int AS n FROM mobility_presence"),
+      ).toEqual([{ n: 0 }]);
+    });
+
+    it("hands a replaced node's passes, visits and tariffs to the new node", async () => {
+      await network();
+      await b.push([
+        b.event("PASS", "P-MB", pass("MB", b.fabriqueId)),
+        b.event("VISIT", "V1", visit("MA", "SA", "SB")),
+        b.event("TARIFF", "SB:2031-01-01", tariff("SB", "2031-01-01")),
+      ]);
+      const replacement = await enrolTestNode(t, b.fabriqueId, national);
+      const updated = await replacement.push([
+        replacement.event(
+          "PASS",
+          "P-MB",
+          pass("MB", b.fabriqueId, { status: "REVOKED", revocationReason: "LOST" }),
+        ),
+        replacement.event(
+          "VISIT",
+          "V1",
+          visit("MA", "SA", "SB", "2031-03-04", { departedAt: "2031-03-04T10:00:00.000Z" }),
+        ),
+        replacement.event("TARIFF", "SB:2031-01-01", tariff("SB", "2031-01-01", 700)),
+      ]);
+      expect(updated.data?.pushChanges).toMatchObject({ applied: 3, rejected: null });
+      // A's visits of B's members now go to the new node.
+      await a.push([a.event("VISIT", "V2", visit("MB", b.fabriqueId, "SA"))]);
+      expect(await routes(replacement, "VISIT")).toEqual([["V2", replacement.nodeId]]);
+    });
+  });
+}
