@@ -19,7 +19,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocket } from "ws";
 import agentPackage from "../package.json" with { type: "json" };
 import type { AppServices, Context, Viewer } from "./context.ts";
-import type { AgentConfig } from "./env.ts";
+import { type AgentConfig, DEFAULT_MOBILITY_SETTINGS } from "./env.ts";
 import { schema } from "./graphql/schema.ts";
 import { loadNodeCredentials, type NodeIdentity } from "./identity/identity.ts";
 import { verifyAgentToken } from "./identity/tokens.ts";
@@ -32,6 +32,8 @@ import { handleCredentialsRequest } from "./modules/credentials/credentials.http
 import { createCredentialIssuer } from "./modules/credentials/issuer.ts";
 import { createPortableCredentialService } from "./modules/credentials/portable-credentials.service.ts";
 import { createMemberService } from "./modules/members/member.service.ts";
+import { createCheckInService } from "./modules/mobility/check-in.service.ts";
+import { createPassService } from "./modules/mobility/pass.service.ts";
 import { createCredentialService } from "./modules/resources/credential.service.ts";
 import type { Publication } from "./modules/resources/live.ts";
 import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
@@ -128,6 +130,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     onCommitted: () => sync.wake(),
   });
   const geography = loadGeography();
+  const mobility = config.mobility ?? DEFAULT_MOBILITY_SETTINGS;
   const credentialIssuer = createCredentialIssuer({
     nodeId: identity.nodeId,
     issuerName: identity.fabriqueName,
@@ -199,6 +202,25 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     settlement: createSettlementService({ store, writer, fabriqueId: identity.fabriqueId }),
     pubsub,
     sync: createSyncService({ store, identity, wake: () => sync.wake() }),
+    passes: createPassService({
+      store,
+      writer,
+      nodeId: identity.nodeId,
+      key,
+      fabriqueId: identity.fabriqueId,
+      validityDays: mobility.passValidityDays,
+      now: deps.now,
+    }),
+    checkIns: createCheckInService({
+      store,
+      writer,
+      pubsub,
+      nodeId: identity.nodeId,
+      fabriqueId: identity.fabriqueId,
+      key,
+      retentionDays: mobility.disclosureRetentionDays,
+      now: deps.now,
+    }),
   };
 
   const calendar = createCalendarService({
@@ -369,6 +391,12 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
           .catch((err: unknown) => logger.error({ err }, "sweeping trainings failed"));
       };
       await settleTrainings();
+      // Disclosed fields past their retention go now, and every minute after.
+      const sweepDisclosures = () =>
+        services.checkIns
+          .sweepDisclosures()
+          .catch((err: unknown) => logger.error({ err }, "sweeping visit disclosures failed"));
+      await sweepDisclosures();
       const port = await new Promise<number>((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, () => {
@@ -384,6 +412,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         void decide();
         void settleTrainings();
         void signCredentials();
+        void sweepDisclosures();
       }, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
       decider.unref();
       sync.start();

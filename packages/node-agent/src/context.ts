@@ -7,6 +7,8 @@ import type { BookingRequestService } from "./modules/bookings/booking-request.s
 import type { CredentialIssuer } from "./modules/credentials/issuer.ts";
 import type { PortableCredentialService } from "./modules/credentials/portable-credentials.service.ts";
 import type { MemberService } from "./modules/members/member.service.ts";
+import type { CheckInService } from "./modules/mobility/check-in.service.ts";
+import type { PassService } from "./modules/mobility/pass.service.ts";
 import type { CredentialService } from "./modules/resources/credential.service.ts";
 import type { ResourcePubSub } from "./modules/resources/live.ts";
 import type { ResourceService } from "./modules/resources/resource.service.ts";
@@ -47,6 +49,10 @@ export type Context = {
   /** Tariffs and settlement statements between networks (settlement module). */
   settlement: SettlementService;
   sync: SyncService;
+  /** Member passes at home: consent, issue, presentation, revocation (mobility module). */
+  passes: PassService;
+  /** Check-in and check-out at the visited node, visits' views, the disclosure sweeper. */
+  checkIns: CheckInService;
 };
 
 /** The per-agent part of the context, built once in createAgent. */

@@ -16,6 +16,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** `aud` of the node tokens the agent signs for the hub (the hub's HUB_AUDIENCE). */
   HUB_AUDIENCE: z.string().min(1).default("maillage"),
+  /** How long a member's pass is valid from its issue (docs/mobility.md). */
+  PASS_VALIDITY_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** How long a visited place keeps the fields a member disclosed at check-in. */
+  VISIT_DISCLOSURE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
   ...GraphQLLimitsEnv,
 });
@@ -41,6 +45,8 @@ export type AgentConfig = {
    * (absent: DEFAULT_GRAPHQL_LIMITS).
    */
   graphqlLimits?: GraphQLLimits;
+  /** Member mobility (docs/mobility.md): pass validity, retention of disclosed fields. */
+  mobility?: { passValidityDays: number; disclosureRetentionDays: number };
   sync: {
     backoff: BackoffSettings;
     /** A pull every so often even while the subscription is live: a safety net and a heartbeat. */
@@ -52,6 +58,11 @@ export type AgentConfig = {
     /** Follow the hub live over graphql-ws (off: poll only). */
     subscribe: boolean;
   };
+};
+
+export const DEFAULT_MOBILITY_SETTINGS: NonNullable<AgentConfig["mobility"]> = {
+  passValidityDays: 365,
+  disclosureRetentionDays: 30,
 };
 
 export const DEFAULT_SYNC_SETTINGS: AgentConfig["sync"] = {
@@ -92,6 +103,10 @@ export function loadAgentConfig(
     logLevel: e.LOG_LEVEL,
     hubAudience: e.HUB_AUDIENCE,
     graphqlLimits: graphqlLimitsFromEnv(e),
+    mobility: {
+      passValidityDays: e.PASS_VALIDITY_DAYS,
+      disclosureRetentionDays: e.VISIT_DISCLOSURE_RETENTION_DAYS,
+    },
     sync: DEFAULT_SYNC_SETTINGS,
     // An option left undefined (no --port) keeps the environment's value.
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),

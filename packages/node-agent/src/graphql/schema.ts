@@ -15,6 +15,7 @@ import "../modules/credentials/credentials.graphql.ts";
 import "../modules/resources/live.graphql.ts";
 import "../modules/trainings/training.graphql.ts";
 import "../modules/trainings/enrolment.graphql.ts";
+import "../modules/mobility/mobility.graphql.ts";
 import "../modules/settlement/settlement.graphql.ts";
 
 builder.queryType({});

@@ -13,6 +13,11 @@ import {
   type CredentialsAppliedAs,
 } from "../modules/credentials/credentials-sync.ts";
 import { applyMemberEvent } from "../modules/members/member-sync.ts";
+import {
+  applyMobilityEvent,
+  MOBILITY_ENTITIES,
+  type MobilityAppliedAs,
+} from "../modules/mobility/mobility-sync.ts";
 import { type Publication, Publications } from "../modules/resources/live.ts";
 import {
   applyResourceEvent,
@@ -45,7 +50,8 @@ export type AppliedAs =
   | ResourceAppliedAs
   | CredentialsAppliedAs
   | TrainingAppliedAs
-  | SettlementAppliedAs;
+  | SettlementAppliedAs
+  | MobilityAppliedAs;
 
 /**
  * A pull answer that does not follow the stored cursor: an earlier answer of the same stream
@@ -112,6 +118,10 @@ export async function applyPulledEvent(
   // Tariff versions of other networks' spaces (settlement prices from the same ones).
   if (SETTLEMENT_ENTITIES.has(event.entity)) {
     return applySettlementEvent(tx, event, (error) => onSkipped?.(error, event));
+  }
+  // Mobility: pass replicas (revocation, short codes), visits of this node's members.
+  if (MOBILITY_ENTITIES.has(event.entity)) {
+    return applyMobilityEvent(tx, event, pubs, (error) => onSkipped?.(error, event));
   }
   const handover = event.targetNodeId === nodeId && event.originNodeId === null;
   if (event.entity === "SPACE") {

@@ -6,7 +6,8 @@ export const maintenanceRepository = {
     await db.exec(
       `TRUNCATE space, member, outbox, activity_report, activity_request, booking, resource,
         booking_replica, booking_request, credential, calendar_feed, training, enrolment,
-        credential_status, status_list, node_key, tariff, member_erasure`,
+        credential_status, status_list, node_key, tariff, member_erasure, pass, visit,
+        visit_disclosure`,
     );
     await db.exec(
       `UPDATE sync_state SET pull_cursor = '0', last_push_at = NULL, last_pull_at = NULL,

@@ -17,6 +17,8 @@ export const MemberRef = builder.objectRef<MemberRecord>("Member").implement({
     }),
     email: t.exposeString("email", { nullable: true, description: "Personal" }),
     phone: t.exposeString("phone", { nullable: true, description: "Personal" }),
+    firstName: t.exposeString("firstName", { nullable: true, description: "Personal" }),
+    organisation: t.exposeString("organisation", { nullable: true, description: "Personal" }),
     owned: t.exposeBoolean("owned", { description: "True when this node is the member's home" }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -51,6 +53,8 @@ builder.mutationFields((t) => ({
       displayName: t.arg.string({ required: true }),
       email: t.arg.string(),
       phone: t.arg.string(),
+      firstName: t.arg.string(),
+      organisation: t.arg.string(),
     },
     resolve: (_parent, args, ctx) =>
       ctx.members.register(
@@ -61,7 +65,7 @@ builder.mutationFields((t) => ({
   updateMember: t.field({
     type: MemberRef,
     description:
-      "Changes a member's personal fields (null clears email or phone) or home space. Only a new home is sent to the hub.",
+      "Changes a member's personal fields (null clears email, phone, first name or organisation) or home space. Only a new home is sent to the hub.",
     authScopes: { fabriqueAdmin: true, satellite: true },
     args: {
       id: t.arg.id({ required: true }),
@@ -69,6 +73,8 @@ builder.mutationFields((t) => ({
       displayName: t.arg.string(),
       email: t.arg.string(),
       phone: t.arg.string(),
+      firstName: t.arg.string(),
+      organisation: t.arg.string(),
     },
     resolve: (_parent, args, ctx) => {
       const { id, ...fields } = args;
@@ -79,6 +85,8 @@ builder.mutationFields((t) => ({
       });
       if (fields.email !== undefined) input.email = fields.email;
       if (fields.phone !== undefined) input.phone = fields.phone;
+      if (fields.firstName !== undefined) input.firstName = fields.firstName;
+      if (fields.organisation !== undefined) input.organisation = fields.organisation;
       if (input.homeSpaceId !== undefined) input.homeSpaceId = String(input.homeSpaceId);
       return ctx.members.update(viewerOf(ctx), String(id), input);
     },

@@ -8,35 +8,46 @@ export type MemberRecord = {
   id: string;
   homeSpaceId: string;
   displayName: string | null;
+  /** Personal, like email and phone: what a pass may disclose (docs/mobility.md). */
+  firstName: string | null;
   email: string | null;
   phone: string | null;
+  organisation: string | null;
   owned: boolean;
   createdAt: Date;
   updatedAt: Date;
 };
 
-export type PersonalFields = Pick<MemberRecord, "displayName" | "email" | "phone">;
+export type PersonalFields = Pick<
+  MemberRecord,
+  "displayName" | "firstName" | "email" | "phone" | "organisation"
+>;
 
 type Row = {
   id: string;
   home_space_id: string;
   display_name: string | null;
+  first_name: string | null;
   email: string | null;
   phone: string | null;
+  organisation: string | null;
   owned: boolean;
   created_at: Date;
   updated_at: Date;
 };
 
-const COLUMNS = "id, home_space_id, display_name, email, phone, owned, created_at, updated_at";
+const COLUMNS =
+  "id, home_space_id, display_name, first_name, email, phone, organisation, owned, created_at, updated_at";
 
 function toRecord(row: Row): MemberRecord {
   return {
     id: row.id,
     homeSpaceId: row.home_space_id,
     displayName: row.display_name,
+    firstName: row.first_name,
     email: row.email,
     phone: row.phone,
+    organisation: row.organisation,
     owned: row.owned,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -63,10 +74,19 @@ export const memberRepository = {
     member: { id: string; homeSpaceId: string } & PersonalFields,
   ): Promise<MemberRecord> {
     const rows = await db.query<Row>(
-      `INSERT INTO member (id, home_space_id, display_name, email, phone, owned)
-       VALUES ($1, $2, $3, $4, $5, TRUE)
+      `INSERT INTO member (id, home_space_id, display_name, email, phone, first_name,
+         organisation, owned)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE)
        RETURNING ${COLUMNS}`,
-      [member.id, member.homeSpaceId, member.displayName, member.email, member.phone],
+      [
+        member.id,
+        member.homeSpaceId,
+        member.displayName,
+        member.email,
+        member.phone,
+        member.firstName,
+        member.organisation,
+      ],
     );
     return toRecord(rows[0] as Row);
   },
@@ -78,10 +98,18 @@ export const memberRepository = {
   ): Promise<MemberRecord> {
     const rows = await db.query<Row>(
       `UPDATE member SET home_space_id = $2, display_name = $3, email = $4, phone = $5,
-         updated_at = now()
+         first_name = $6, organisation = $7, updated_at = now()
        WHERE id = $1 AND owned
        RETURNING ${COLUMNS}`,
-      [id, fields.homeSpaceId, fields.displayName, fields.email, fields.phone],
+      [
+        id,
+        fields.homeSpaceId,
+        fields.displayName,
+        fields.email,
+        fields.phone,
+        fields.firstName,
+        fields.organisation,
+      ],
     );
     return toRecord(rows[0] as Row);
   },

@@ -27,11 +27,16 @@ const Phone = z
   .regex(/^\+?[0-9][0-9 .()-]{4,24}$/, "a phone number such as +33 4 75 00 00 00")
   .nullable();
 
+const ShortText = z.string().trim().min(1, "at least 1 character").max(120).nullable();
+
 export const RegisterMemberInput = z.object({
   homeSpaceId: z.string().trim().min(1),
   displayName: DisplayName,
   email: Email.default(null),
   phone: Phone.default(null),
+  /** What a pass may disclose besides email and phone (docs/mobility.md). */
+  firstName: ShortText.default(null),
+  organisation: ShortText.default(null),
 });
 
 export const UpdateMemberInput = z.object({
@@ -40,6 +45,8 @@ export const UpdateMemberInput = z.object({
   /** null clears it. */
   email: Email.optional(),
   phone: Phone.optional(),
+  firstName: ShortText.optional(),
+  organisation: ShortText.optional(),
 });
 
 export function canSeeMember(viewer: Viewer, member: Pick<MemberRecord, "id" | "homeSpaceId">) {
@@ -140,6 +147,8 @@ export function createMemberService(deps: {
           displayName: input.displayName ?? member.displayName,
           email: input.email === undefined ? member.email : input.email,
           phone: input.phone === undefined ? member.phone : input.phone,
+          firstName: input.firstName === undefined ? member.firstName : input.firstName,
+          organisation: input.organisation === undefined ? member.organisation : input.organisation,
         });
         // Personal data stays here: only a new home is news for the network.
         if (homeSpaceId !== member.homeSpaceId) {

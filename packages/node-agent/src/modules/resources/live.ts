@@ -2,6 +2,7 @@ import { MaillageError } from "@maillage/schema";
 import { createPubSub } from "graphql-yoga";
 import type { Viewer } from "../../context.ts";
 import type { BookingRequestRecord } from "../bookings/booking-request.repository.ts";
+import type { MobilityPublication, MobilityTopics } from "../mobility/live.ts";
 import type { TrainingPublication, TrainingTopics } from "../trainings/live.ts";
 import type { BookingRecord } from "./resource.repository.ts";
 
@@ -33,7 +34,8 @@ export type AvailabilityChange = {
 export type ResourceTopics = {
   bookingUpdated: [BookingUpdate];
   resourceAvailabilityChanged: [AvailabilityChange];
-} & TrainingTopics;
+} & TrainingTopics &
+  MobilityTopics;
 
 export function createResourcePubSub() {
   return createPubSub<ResourceTopics>();
@@ -43,7 +45,8 @@ export type ResourcePubSub = ReturnType<typeof createResourcePubSub>;
 export type Publication =
   | { topic: "bookingUpdated"; update: BookingUpdate }
   | { topic: "resourceAvailabilityChanged"; change: AvailabilityChange }
-  | TrainingPublication;
+  | TrainingPublication
+  | MobilityPublication;
 
 /** Collects what a transaction changed, to publish once it has committed. */
 export class Publications {
@@ -94,6 +97,7 @@ export function publishAll(pubsub: ResourcePubSub, items: readonly Publication[]
     else if (item.topic === "resourceAvailabilityChanged") {
       pubsub.publish("resourceAvailabilityChanged", item.change);
     } else if (item.topic === "enrolmentUpdated") pubsub.publish("enrolmentUpdated", item.update);
+    else if (item.topic === "visitRecorded") pubsub.publish("visitRecorded", item.visit);
     else pubsub.publish("trainingSeatsChanged", item.training);
   }
 }
