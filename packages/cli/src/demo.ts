@@ -5,6 +5,7 @@ import type { NodeIdentity, SyncStatus } from "@maillage/node-agent";
 import { loadAgentConfig } from "./agent.ts";
 import { CommandFailure, type CommandSpec, commandHelp, parseCommand } from "./args.ts";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
+import { type DemoMobilitySummary, mobilityLines, seedDemoMobility } from "./demo-mobility.ts";
 import { type DemoTrainingsSummary, seedDemoTrainings, trainingLines } from "./demo-trainings.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
@@ -76,6 +77,8 @@ export type DemoBanner = {
   withoutAgent: readonly string[];
   /** The trainings the first agent created at this start (absent when it was reused). */
   trainings?: DemoTrainingsSummary | undefined;
+  /** The visits the two agents' members made to each other at this start (absent when reused). */
+  mobility?: DemoMobilitySummary | undefined;
 };
 
 /**
@@ -180,6 +183,7 @@ export function demoBanner(banner: DemoBanner): string {
     "",
     ...agentLines(banner.agents),
     ...trainingLines(banner.trainings),
+    ...mobilityLines(banner.mobility),
     ...withoutAgentLines(banner.withoutAgent),
     "  Press Ctrl-C to stop.",
     "",
@@ -542,10 +546,22 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
                 : { agent: requester.agent, token: requester.token },
             )
           : undefined;
+      // Members of each fabrique with passes from home visit the other one (checked in through
+      // the visited agent's API), once both agents run; made at the first agent's enrolment.
+      const mobility =
+        organiser?.agent !== undefined &&
+        requester?.agent !== undefined &&
+        organiser.enrolment !== "reused"
+          ? await seedDemoMobility(
+              { agent: organiser.agent, token: organiser.token },
+              { agent: requester.agent, token: requester.token },
+            )
+          : undefined;
       return demoBanner({
         url,
         token,
         trainings,
+        mobility,
         ...seed,
         storage: describeStorage(demo.hub.config),
         agents,

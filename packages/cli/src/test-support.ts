@@ -268,6 +268,14 @@ export function fakeAgentGraphQL() {
       case "DemoSeats":
       case "DemoReplica":
         return Response.json({ data: { training: trainings.get(String(vars.id)) ?? null } });
+      case "DemoTariff":
+        return Response.json({ data: { setTariff: { validFrom: vars.f } } });
+      case "DemoPass":
+        next += 1;
+        return Response.json({ data: { renewPass: { shortCode: `CODE-${next}` } } });
+      case "DemoCheckIn":
+        next += 1;
+        return Response.json({ data: { checkIn: { id: `visit-${next}` } } });
       default:
         return Response.json({
           data: {
