@@ -112,6 +112,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     if (bringsDecisions(publications)) await services.bookingRequests.decidePending();
     // Enrolment requests, withdrawals and acceptances addressed to this organiser.
     if (bringsEnrolmentWork(publications)) await services.enrolments.decidePending();
+    // Erasures of members this node issued credentials to: revoked now (one sync cycle).
+    await services.members
+      .settleErasures()
+      .catch((err: unknown) => logger.error({ err }, "settling erasures failed"));
   };
   const sync = createSyncEngine({
     store,
@@ -149,7 +153,16 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       fabriqueId: identity.fabriqueId,
       now: deps.now,
     }),
-    members: createMemberService({ store, writer, fabriqueId: identity.fabriqueId }),
+    members: createMemberService({
+      store,
+      writer,
+      fabriqueId: identity.fabriqueId,
+      issuer: credentialIssuer,
+      // The mobility module's, read when an erasure runs (services is built by then).
+      revokePasses: (tx, changes, memberId) =>
+        services.passes.revokeActiveIn(tx, changes, memberId, "ERASED"),
+      now: deps.now,
+    }),
     activity: createActivityService({
       store,
       writer,
@@ -391,6 +404,12 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
           .catch((err: unknown) => logger.error({ err }, "sweeping trainings failed"));
       };
       await settleTrainings();
+      // Pulled erasures not settled before a crash: the credentials this node issued, revoked.
+      const settleErasures = () =>
+        services.members
+          .settleErasures()
+          .catch((err: unknown) => logger.error({ err }, "settling erasures failed"));
+      await settleErasures();
       // Disclosed fields past their retention go now, and every minute after.
       const sweepDisclosures = () =>
         services.checkIns
@@ -412,6 +431,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         void decide();
         void settleTrainings();
         void signCredentials();
+        void settleErasures();
         void sweepDisclosures();
       }, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
       decider.unref();

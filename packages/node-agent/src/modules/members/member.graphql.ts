@@ -33,6 +33,14 @@ builder.queryFields((t) => ({
     args: { spaceId: t.arg.id({ required: true }) },
     resolve: (_parent, args, ctx) => ctx.members.ofSpace(viewerOf(ctx), String(args.spaceId)),
   }),
+  memberDataExport: t.field({
+    type: "String",
+    description:
+      "Right of access: everything this node holds about a member homed here, as JSON text (record and consent, passes, visits, disclosures, bookings, booking requests, enrolments, credentials). The member itself or its home team; FORBIDDEN otherwise.",
+    authScopes: { authenticated: true },
+    args: { memberId: t.arg.id({ required: true }) },
+    resolve: (_parent, args, ctx) => ctx.members.dataExport(viewerOf(ctx), String(args.memberId)),
+  }),
   member: t.field({
     type: MemberRef,
     nullable: true,

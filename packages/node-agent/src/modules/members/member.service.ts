@@ -3,10 +3,12 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
 import { z } from "zod";
 import type { Viewer } from "../../context.ts";
-import type { LocalWriter } from "../../outbox/local-writer.ts";
+import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
+import type { CredentialIssuer } from "../credentials/issuer.ts";
 import { credentialRepository } from "../resources/credential.repository.ts";
 import { spaceRepository } from "../spaces/space.repository.ts";
 import { type MemberRecord, memberRepository } from "./member.repository.ts";
+import { memberDataRepository } from "./member-data.repository.ts";
 
 /**
  * Members whose home is a space of this fabrique's network. Their personal data (display
@@ -16,6 +18,13 @@ import { type MemberRecord, memberRepository } from "./member.repository.ts";
  *
  * Who: the fabrique's team for every member of the network; a satellite for the members of
  * its own space (it cannot register or move members elsewhere); a member reads its own record.
+ *
+ * Rights (GDPR arts. 15 and 17, docs/mobility.md): the member or its home team exports
+ * everything this node holds about the member; erasure at home revokes the member's passes
+ * (ERASED, sent) and the credentials this node issued (status bit set, list re-signed, DELETE
+ * sent), anonymises its visits, deletes its disclosures, and sends the MEMBER tombstone, on
+ * which every other node does its part (member-sync.ts) in the same pull; an organiser's
+ * credentials are revoked right after (settleErasures).
  */
 export type MemberService = ReturnType<typeof createMemberService>;
 
@@ -55,12 +64,28 @@ export function canSeeMember(viewer: Viewer, member: Pick<MemberRecord, "id" | "
   return viewer.memberId === member.id;
 }
 
+/** What an erasure asks of the mobility module at home: the member's active pass revoked. */
+export type RevokePassesOnErasure = (
+  tx: SqlSession,
+  changes: ChangeLog,
+  memberId: string,
+) => Promise<unknown>;
+
+/** How many pulled erasures one settleErasures pass handles. */
+const ERASURE_BATCH = 50;
+
 export function createMemberService(deps: {
   store: SqlStore;
   writer: LocalWriter;
   fabriqueId: string;
+  /** Revokes (status bit) the credentials this node issued. */
+  issuer: Pick<CredentialIssuer, "revoke">;
+  /** Revokes the member's pass (ERASED) and sends it; the mobility module's. */
+  revokePasses: RevokePassesOnErasure;
+  now?: (() => Date) | undefined;
 }) {
-  const { store, writer, fabriqueId } = deps;
+  const { store, writer, fabriqueId, issuer } = deps;
+  const now = deps.now ?? (() => new Date());
 
   /** The caller may manage members of this space (a satellite: its own only). */
   function assertMayManageIn(viewer: Viewer, spaceId: string) {
@@ -164,24 +189,81 @@ export function createMemberService(deps: {
     },
 
     /**
-     * Deletes the member's personal data here and sends a tombstone to every replica; the
-     * credentials granted to the member go too (a CREDENTIAL DELETE each), in one transaction.
+     * Right of access: everything this node holds about a member homed here, as JSON text:
+     * its record and consent, passes, visits, disclosures, bookings, booking requests,
+     * enrolments, credentials. The member itself or its home team (a satellite: its own
+     * space's members); FORBIDDEN for anyone else; NOT_FOUND for a member not homed here.
+     */
+    async dataExport(viewer: Viewer, id: string): Promise<string> {
+      const member = await memberRepository.find(store, id);
+      if (viewer.role === "MEMBER" && viewer.memberId !== id) {
+        throw new MaillageError("FORBIDDEN", "a member exports its own data only");
+      }
+      if (member && !canSeeMember(viewer, member)) {
+        throw new MaillageError("FORBIDDEN", "the member's home team or the member exports it");
+      }
+      if (!member?.owned) {
+        throw new MaillageError("NOT_FOUND", `no member ${id} homed here`, { id });
+      }
+      return store.transaction(async (tx) => {
+        const record = await memberDataRepository.memberRow(tx, id);
+        const held = await memberDataRepository.heldAbout(tx, id);
+        return JSON.stringify({
+          exportedAt: now().toISOString(),
+          fabriqueId,
+          member: record ?? null,
+          consent: (record?.pass_consent as string[] | undefined) ?? [],
+          ...held,
+        });
+      });
+    },
+
+    /**
+     * Erasure at home, in one transaction: the member's pass revoked (ERASED, sent) and the
+     * signed passes stripped; the credentials this node issued revoked (status bit, signed
+     * list, DELETE sent) and the replicas of others' deleted; visits anonymised; disclosures
+     * deleted; the record deleted and its tombstone sent to every replica.
      */
     async erase(viewer: Viewer, id: string): Promise<string> {
       return writer.write(async (tx, changes) => {
         await loadManaged(tx, viewer, id);
-        for (const credentialId of await credentialRepository.deleteOwnedOfMember(tx, id)) {
-          await changes.append({
-            entity: "CREDENTIAL",
-            entityId: credentialId,
-            op: "DELETE",
-            payload: null,
-          });
+        await deps.revokePasses(tx, changes, id);
+        await memberDataRepository.stripOwnedPasses(tx, id);
+        for (const credentialId of await memberDataRepository.ownedCredentialIds(tx, id)) {
+          await issuer.revoke(tx, changes, credentialId);
         }
+        await credentialRepository.deleteReplicasOfMember(tx, id);
+        await memberDataRepository.anonymiseVisits(tx, id);
+        await memberDataRepository.deleteDisclosures(tx, id);
         await memberRepository.deleteOwned(tx, id);
         await changes.append({ entity: "MEMBER", entityId: id, op: "DELETE", payload: null });
         return id;
       });
+    },
+
+    /**
+     * Pulled erasures of other nodes' members this node issued credentials to (a training's
+     * organiser): each such credential revoked (status bit set, list re-signed, DELETE sent),
+     * then the erasure forgotten. Runs after each pull, at start and every minute. The count.
+     */
+    async settleErasures(): Promise<number> {
+      let settled = 0;
+      for (;;) {
+        const batch = await memberDataRepository.pendingErasures(store, ERASURE_BATCH);
+        for (const memberId of batch) {
+          await writer.write(async (tx, changes) => {
+            for (const credentialId of await memberDataRepository.ownedCredentialIds(
+              tx,
+              memberId,
+            )) {
+              await issuer.revoke(tx, changes, credentialId);
+            }
+            await memberDataRepository.erasureDone(tx, memberId);
+          });
+          settled += 1;
+        }
+        if (batch.length < ERASURE_BATCH) return settled;
+      }
     },
   };
 }
