@@ -113,6 +113,7 @@ export async function createHub(
       onAvailabilityChanged: (change) => pubsub.publish("resource:availability", change),
       onTrainingChanged: (training) => pubsub.publish("training:changed", training),
       onEnrolmentUpdated: (enrolment) => pubsub.publish("enrolment:updated", enrolment),
+      onVisitRecorded: (visit) => pubsub.publish("visit:recorded", visit),
     }),
     healthService: createHealthService({ store: db.store, geography }),
     pullService: createPullService({

@@ -11,6 +11,7 @@ import "../modules/health/network-feed.graphql.ts";
 import "../modules/resources/resource.graphql.ts";
 import "../modules/bookings/booking.graphql.ts";
 import "../modules/trainings/training.graphql.ts";
+import "../modules/mobility/mobility.graphql.ts";
 import "./node-query.ts";
 
 builder.queryType({});

@@ -125,6 +125,24 @@ export type EnrolmentUpdateEvent = {
   memberNetworkId: string | null;
 };
 
+/**
+ * A visit the hub wrote (VISIT), as it holds it: pseudonymous member id (null once erased).
+ * Instants are ISO strings; `homeNetworkId` and `networkId` (the home and visited places'
+ * fabriques) address it to those teams only.
+ */
+export type VisitRecordedEvent = {
+  id: string;
+  memberId: string | null;
+  homeSpaceId: string;
+  spaceId: string;
+  day: string;
+  arrivedAt: string;
+  departedAt: string | null;
+  method: string;
+  homeNetworkId: string;
+  networkId: string;
+};
+
 export type HubPubSubTopics = {
   "space:changed": [SpaceChangedEvent];
   /** The hub's log grew: live pull followers look again. Carries nothing: the log is the truth. */
@@ -136,6 +154,7 @@ export type HubPubSubTopics = {
   "resource:availability": [AvailabilityChangedEvent];
   "training:changed": [TrainingChangedEvent];
   "enrolment:updated": [EnrolmentUpdateEvent];
+  "visit:recorded": [VisitRecordedEvent];
 };
 
 export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;

@@ -97,3 +97,6 @@ CREATE INDEX "mobility_presence_member_id_idx" ON "mobility_presence"("member_id
 -- Erasure at the hub anonymises the member's visits in the log too (VISIT payloads' memberId
 -- and passId set to null): found by this index, never by a scan of the log.
 CREATE INDEX "change_log_visit_member_idx" ON "change_log" (("payload"->>'memberId')) WHERE "entity" = 'VISIT';
+
+-- A flow's months (networkHealth's monthly series), without reading every flow of each month.
+CREATE INDEX "mobility_rollup_flow_month_idx" ON "mobility_rollup"("origin_level", "origin_id", "dest_level", "dest_id", "month");

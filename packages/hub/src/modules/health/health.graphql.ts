@@ -297,7 +297,7 @@ const LivenessHealthRef = builder.objectRef<Health["liveness"]>("LivenessHealth"
   }),
 });
 
-const NetworkHealthRef = builder.objectRef<Health>("NetworkHealth").implement({
+export const NetworkHealthRef = builder.objectRef<Health>("NetworkHealth").implement({
   fields: (t) => ({
     scope: t.string({
       description: "NATION, REGION, DEPARTMENT or FABRIQUE",

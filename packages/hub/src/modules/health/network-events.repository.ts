@@ -12,7 +12,8 @@ export type NetworkEventKind =
   | "SPACE_UPDATED"
   | "SPACE_CLOSED"
   | "NODE_STATUS"
-  | "ACTIVITY";
+  | "ACTIVITY"
+  | "MOBILITY";
 
 export type NewNetworkEvent = {
   kind: NetworkEventKind;

@@ -11,12 +11,20 @@ import {
 
 /**
  * `networkEvents`: the national body's live feed — spaces registered, changed or closed,
- * nodes going ONLINE/STALE/SILENT, activity arriving with the month's updated totals. Each
+ * nodes going ONLINE/STALE/SILENT, activity arriving with the month's updated totals, visits
+ * recorded (counts only, MOBILITY). Each
  * event carries its cursor; subscribing again with the last one resumes without a gap.
  */
 
 const NetworkEventKindEnum = builder.enumType("NetworkEventKind", {
-  values: ["SPACE_CREATED", "SPACE_UPDATED", "SPACE_CLOSED", "NODE_STATUS", "ACTIVITY"] as const,
+  values: [
+    "SPACE_CREATED",
+    "SPACE_UPDATED",
+    "SPACE_CLOSED",
+    "NODE_STATUS",
+    "ACTIVITY",
+    "MOBILITY",
+  ] as const,
 });
 
 type MonthTotals = {
@@ -63,6 +71,11 @@ const NetworkEventRef = builder.objectRef<Feed>("NetworkEvent").implement({
       nullable: true,
       description: "Reports that arrived",
       resolve: (e) => (p(e).reports as number) ?? null,
+    }),
+    visits: t.int({
+      nullable: true,
+      description: "MOBILITY: visits recorded or changed at the territory's places (a count only)",
+      resolve: (e) => (e.kind === "MOBILITY" ? ((p(e).visits as number) ?? null) : null),
     }),
     territoryTotals: t.field({
       type: MonthTotalsRef,

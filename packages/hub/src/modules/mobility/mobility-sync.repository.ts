@@ -1,4 +1,5 @@
 import type { PassPayload, TariffPayload, VisitPayload } from "@maillage/schema";
+import type { VisitRecordedEvent } from "../../realtime/pubsub.ts";
 import type { Sql } from "../sync/change-log.repository.ts";
 import type { PassRow, VisitRow } from "../sync/push-handlers.ts";
 
@@ -167,5 +168,19 @@ export async function anonymiseVisitsOf(sql: Sql, memberIds: string[]): Promise<
     `UPDATE change_log SET payload = payload || '{"memberId": null, "passId": null}'::jsonb
      WHERE entity = 'VISIT' AND payload->>'memberId' = ANY($1::text[])`,
     [memberIds],
+  );
+}
+
+/** The visits as the hub now holds them, for live updates (visitRecorded). */
+export async function visitViews(sql: Sql, ids: string[]): Promise<VisitRecordedEvent[]> {
+  if (ids.length === 0) return [];
+  return sql.query<VisitRecordedEvent>(
+    `SELECT id, member_id AS "memberId", home_space_id AS "homeSpaceId", space_id AS "spaceId",
+            to_char(day, 'YYYY-MM-DD') AS day,
+            to_char(arrived_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "arrivedAt",
+            to_char(departed_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "departedAt", method,
+            home_network_id AS "homeNetworkId", network_id AS "networkId"
+     FROM visit WHERE id = ANY($1::text[]) ORDER BY id`,
+    [ids],
   );
 }

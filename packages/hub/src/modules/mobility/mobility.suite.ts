@@ -1,4 +1,6 @@
+import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { recomputeSql } from "./mobility-rollup.repository.ts";
@@ -478,6 +480,301 @@ export function registerMobilitySyncTests(backend: Backend) {
       // A's visits of B's members now go to the new node.
       await a.push([a.event("VISIT", "V2", visit("MB", b.fabriqueId, "SA"))]);
       expect(await routes(replacement, "VISIT")).toEqual([["V2", replacement.nodeId]]);
+    });
+
+    // ── networkHealth's mobility section ─────────────────────────────────────────────────────
+
+    const HEALTH = `query($filter: NetworkHealthFilter) { networkHealth(filter: $filter) { mobility {
+      month previousMonth outgoing { visits members suppressed } incoming { visits members suppressed }
+      outgoingVisitsTrend months { month outgoing { visits members suppressed } }
+      flows { origin { id name } destination { id } visits members suppressed }
+      origins { territory { id } visits members suppressed }
+      destinations { territory { id } visits members suppressed }
+      regions { code outgoing { visits members suppressed } incoming { visits members suppressed } }
+      regionFlows { origin { code } destination { code } visits members suppressed } } } }`;
+    type Cell = { visits: number | null; members: number | null; suppressed: boolean };
+    type Section = {
+      month: string;
+      previousMonth: string;
+      outgoing: Cell;
+      incoming: Cell;
+      outgoingVisitsTrend: number | null;
+      months: { month: string; outgoing: Cell }[];
+      flows: (Cell & { origin: { id: string; name: string }; destination: { id: string } })[];
+      origins: (Cell & { territory: { id: string } })[];
+      destinations: (Cell & { territory: { id: string } })[];
+      regions: { code: string; outgoing: Cell; incoming: Cell }[];
+      regionFlows: (Cell & { origin: { code: string }; destination: { code: string } })[];
+    };
+    const health = async (token: string, filter: Record<string, unknown>) => {
+      const r = await t.gql<{ networkHealth: { mobility: Section } }>(HEALTH, { filter }, token);
+      expect(r.errors).toBeUndefined();
+      return r.data?.networkHealth.mobility as Section;
+    };
+
+    /**
+     * March 2031: 7 of A's members at B's places (one of them twice), 2 at C's; 6 of B's at A's.
+     * February: 5 of A's at B's. A member at its own home space counts nowhere.
+     */
+    async function mobile() {
+      await network();
+      const A = a.fabriqueId;
+      const members = (node: TestNode, prefix: string, home: string, n: number) =>
+        Array.from({ length: n }, (_, i) =>
+          node.event("MEMBER", `${prefix}${i}`, { homeSpaceId: home }),
+        );
+      await a.push(members(a, "MA-", "SA", 9));
+      await b.push(members(b, "MB-", b.fabriqueId, 6));
+      const r1 = await b.push([
+        ...Array.from({ length: 7 }, (_, i) =>
+          b.event("VISIT", `VB${i}`, visit(`MA-${i}`, "SA", "SB", "2031-03-10")),
+        ),
+        b.event("VISIT", "VB-again", visit("MA-0", "SA", b.fabriqueId, "2031-03-11")),
+        ...Array.from({ length: 5 }, (_, i) =>
+          b.event("VISIT", `VF${i}`, visit(`MA-${i}`, "SA", "SB", "2031-02-10")),
+        ),
+        b.event("VISIT", "VB-home", visit("MB-0", b.fabriqueId, b.fabriqueId, "2031-03-10")),
+      ]);
+      const r2 = await c.push([
+        c.event("VISIT", "VC7", visit("MA-7", "SA", c.fabriqueId, "2031-03-12")),
+        c.event("VISIT", "VC8", visit("MA-8", "SA", c.fabriqueId, "2031-03-12")),
+      ]);
+      const r3 = await a.push(
+        Array.from({ length: 6 }, (_, i) =>
+          a.event("VISIT", `VA${i}`, visit(`MB-${i}`, b.fabriqueId, A, "2031-03-15")),
+        ),
+      );
+      for (const r of [r1, r2, r3]) expect(r.data?.pushChanges.rejected).toBeNull();
+    }
+
+    /** Lines of the section whose entries a reader could recompute by difference (exactly one hidden). */
+    function leaks(m: Section): string[] {
+      const found: string[] = [];
+      const check = (name: string, entries: Cell[]) => {
+        if (entries.filter((e) => e.suppressed).length === 1) found.push(name);
+      };
+      for (const o of m.origins) {
+        check(`row ${o.territory.id}`, [
+          ...m.flows.filter((f) => f.origin.id === o.territory.id),
+          o,
+        ]);
+      }
+      for (const d of m.destinations) {
+        check(`column ${d.territory.id}`, [
+          ...m.flows.filter((f) => f.destination.id === d.territory.id),
+          d,
+        ]);
+      }
+      for (const r of m.regions) {
+        check(`region row ${r.code}`, [
+          ...m.regionFlows.filter((f) => f.origin.code === r.code),
+          r.outgoing,
+        ]);
+        check(`region column ${r.code}`, [
+          ...m.regionFlows.filter((f) => f.destination.code === r.code),
+          r.incoming,
+        ]);
+      }
+      check("origins", [...m.origins, m.outgoing]);
+      check("destinations", [...m.destinations, m.incoming]);
+      if (m.regions.length > 1) {
+        check("regions out", [...m.regions.map((r) => r.outgoing), m.outgoing]);
+        check("regions in", [...m.regions.map((r) => r.incoming), m.incoming]);
+      }
+      return found;
+    }
+
+    it("answers mobility from the rollup, each cell under 5 members suppressed and no total giving one away", async () => {
+      await mobile();
+      const A = a.fabriqueId;
+      const B = b.fabriqueId;
+      const C = c.fabriqueId;
+      const m = await health(national, { from: "2031-01-15", to: "2031-03-31" });
+      expect(m.month).toBe("2031-03");
+      expect(m.previousMonth).toBe("2031-02");
+      // Members using more than one place: 9 of A's and 6 of B's; 16 visits away from home.
+      expect(m.outgoing).toEqual({ visits: 16, members: 15, suppressed: false });
+      expect(m.months.map((x) => [x.month, x.outgoing])).toEqual([
+        ["2031-01", { visits: 0, members: 0, suppressed: false }],
+        ["2031-02", { visits: 5, members: 5, suppressed: false }],
+        ["2031-03", { visits: 16, members: 15, suppressed: false }],
+      ]);
+      expect(m.outgoingVisitsTrend).toBe(220);
+      const flow = (o: string, d: string) =>
+        m.flows.find((f) => f.origin.id === o && f.destination.id === d);
+      expect(flow(A, C)).toMatchObject({ visits: null, members: null, suppressed: true });
+      // B → A (6 members) goes too, as a complement: with the regions' rows, A's incoming total
+      // and B → A would give C's A → C back.
+      expect(flow(B, A)).toMatchObject({ suppressed: true });
+      expect(flow(A, B)?.origin.name).toBe("Fabrique A");
+      // A → C (2 members) alone would be A's total minus A → B: A → B is hidden with it.
+      expect(flow(A, B)).toMatchObject({ suppressed: true, visits: null });
+      expect(leaks(m)).toEqual([]);
+      // Nothing under 5 shown anywhere.
+      const all: Cell[] = [
+        m.outgoing,
+        m.incoming,
+        ...m.flows,
+        ...m.origins,
+        ...m.destinations,
+        ...m.regionFlows,
+        ...m.regions.flatMap((r) => [r.outgoing, r.incoming]),
+      ];
+      expect(
+        all.filter((x) => !x.suppressed && x.members !== null && x.members > 0 && x.members < 5),
+      ).toEqual([]);
+
+      // C's team sees its territory: A → C is "< 5", and so is its total.
+      const ofC = await health(await t.adminToken(C), { to: "2031-03-31" });
+      expect(ofC.flows.map((f) => [f.origin.id, f.destination.id, f.suppressed])).toEqual([
+        [A, C, true],
+      ]);
+      expect(ofC.incoming).toEqual({ visits: null, members: null, suppressed: true });
+      expect(leaks(ofC)).toEqual([]);
+      // A region's scope: the region's row and its flows.
+      const region = await health(national, { region: "75", to: "2031-03-31" });
+      expect(region.regions.map((r) => r.code)).toEqual(["75"]);
+      expect(region.outgoing).toEqual({ visits: 6, members: 6, suppressed: false });
+      expect(leaks(region)).toEqual([]);
+    });
+
+    it("keeps erased members' visits in the figures, anonymous", async () => {
+      await mobile();
+      const before = await health(national, { to: "2031-03-31" });
+      await a.push(
+        Array.from({ length: 9 }, (_, i) => a.event("MEMBER", `MA-${i}`, null, "DELETE")),
+      );
+      expect(await health(national, { to: "2031-03-31" })).toEqual(before);
+      expect(
+        await t.hub.db.store.query(
+          "SELECT count(*)::int AS n FROM visit WHERE member_id LIKE 'MA-%'",
+        ),
+      ).toEqual([{ n: 0 }]);
+    });
+
+    it("announces visits to the national feed as counts only", async () => {
+      await mobile();
+      const feed = await t.hub.db.store.query<{
+        network_id: string;
+        payload: Record<string, unknown>;
+      }>(
+        "SELECT network_id, payload FROM network_event WHERE kind = 'MOBILITY' ORDER BY \"offset\"",
+      );
+      expect(feed).toEqual([
+        {
+          network_id: b.fabriqueId,
+          payload: { visits: 14, spaces: 2, from: "2031-02-10", to: "2031-03-11" },
+        },
+        {
+          network_id: c.fabriqueId,
+          payload: { visits: 2, spaces: 1, from: "2031-03-12", to: "2031-03-12" },
+        },
+        {
+          network_id: a.fabriqueId,
+          payload: { visits: 6, spaces: 1, from: "2031-03-15", to: "2031-03-15" },
+        },
+      ]);
+      const r = await t.gql<{ networkHealth: unknown }>(
+        "{ networkHealth { mobility { month } } }",
+        {},
+        await a.token(),
+      );
+      expect(r.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    });
+
+    // ── Live ───────────────────────────────────────────────────────────────────────────────
+
+    let listening: Promise<{ url: string }> | undefined;
+    async function wsEndpoint() {
+      listening ??= t.hub.start();
+      return `${(await listening).url.replace("http", "ws")}/graphql`;
+    }
+    type Received = { data: Record<string, Record<string, unknown>>[]; errors: unknown[] };
+    async function listen(url: string, token: string, query: string, variables = {}) {
+      const client = createClient({
+        url,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authToken: token },
+      });
+      const received: Received = { data: [], errors: [] };
+      client.subscribe<Record<string, Record<string, unknown>>>(
+        { query, variables },
+        {
+          next: (msg) => {
+            if (msg.data) received.data.push(msg.data);
+            if (msg.errors) received.errors.push(...msg.errors);
+          },
+          error: (error) => received.errors.push(error),
+          complete: () => {},
+        },
+      );
+      return { received, close: () => client.dispose() };
+    }
+    async function until(check: () => boolean, what: string) {
+      const deadline = Date.now() + 5000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const VISIT_RECORDED = `subscription($spaceId: ID) { visitRecorded(spaceId: $spaceId) {
+      id memberId homeSpaceId spaceId day departedAt durationMinutes method space { id } homeSpace { id } } }`;
+
+    it("tells the home and the visited places' teams of a visit after commit, and nobody else", async () => {
+      await network();
+      const url = await wsEndpoint();
+      const visited = await listen(url, await t.adminToken(b.fabriqueId), VISIT_RECORDED, {
+        spaceId: "SB",
+      });
+      const home = await listen(url, await t.adminToken(a.fabriqueId), VISIT_RECORDED);
+      const third = await listen(url, await t.adminToken(c.fabriqueId), VISIT_RECORDED);
+      const nation = await listen(url, national, VISIT_RECORDED);
+      const other = await listen(url, await t.adminToken(c.fabriqueId), VISIT_RECORDED, {
+        spaceId: "SA",
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await b.push([
+        b.event("VISIT", "V1", visit("MA", "SA", "SB")),
+        b.event(
+          "VISIT",
+          "V1",
+          visit("MA", "SA", "SB", "2031-03-04", { departedAt: "2031-03-04T10:30:00.000Z" }),
+        ),
+      ]);
+      // Last, C's member at C: once A's team would have heard of it, it would have heard of V1.
+      await c.push([c.event("VISIT", "V2", visit("MC", c.fabriqueId, c.fabriqueId))]);
+      await until(
+        () =>
+          visited.received.data.length >= 1 &&
+          home.received.data.length >= 1 &&
+          third.received.data.length >= 1,
+        "visits",
+      );
+      await Promise.all([visited, home, third, nation, other].map((s) => s.close()));
+      const seen = (s: { received: Received }) => s.received.data.map((d) => d.visitRecorded);
+      expect(seen(home)).toEqual([
+        {
+          id: "V1",
+          memberId: "MA",
+          homeSpaceId: "SA",
+          spaceId: "SB",
+          day: "2031-03-04",
+          departedAt: "2031-03-04T10:30:00.000Z",
+          durationMinutes: 90,
+          method: "PASS",
+          space: null,
+          homeSpace: { id: "SA" },
+        },
+      ]);
+      expect(seen(visited).map((v) => [v?.id, v?.space, v?.homeSpace])).toEqual([
+        ["V1", { id: "SB" }, null],
+      ]);
+      expect(seen(third).map((v) => v?.id)).toEqual(["V2"]);
+      expect(nation.received.data).toEqual([]);
+      expect(JSON.stringify(nation.received.errors)).toContain("FORBIDDEN");
+      expect(other.received.data).toEqual([]);
+      expect(JSON.stringify(other.received.errors)).toContain("NOT_FOUND");
     });
   });
 }

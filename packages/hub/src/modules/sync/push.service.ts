@@ -16,6 +16,7 @@ import type {
   BookingUpdateEvent,
   EnrolmentUpdateEvent,
   TrainingChangedEvent,
+  VisitRecordedEvent,
 } from "../../realtime/pubsub.ts";
 import { activityByKeys } from "../activity/activity.repository.ts";
 import { activityHandler } from "../activity/activity-sync.ts";
@@ -27,6 +28,7 @@ import { bookingDecisionHandler, bookingRequestHandler } from "../bookings/reque
 import { nodeKeyHandler, statusListHandler } from "../credentials/status-list-sync.ts";
 import { activityArrival, announce, nodeStatusEvent, spaceEvent } from "../health/announce.ts";
 import { memberHandler } from "../members/member-sync.ts";
+import { mobilityArrival } from "../mobility/mobility-feed.ts";
 import * as mobilitySyncRepo from "../mobility/mobility-sync.repository.ts";
 import { passHandler, tariffHandler, visitHandler } from "../mobility/mobility-sync.ts";
 import { credentialHandler } from "../resources/credential-sync.ts";
@@ -82,6 +84,8 @@ export function createPushService(deps: {
   onTrainingChanged: (training: TrainingChangedEvent) => void;
   /** An enrolment was written by its organiser (after commit). */
   onEnrolmentUpdated: (enrolment: EnrolmentUpdateEvent) => void;
+  /** A visit was written (after commit). */
+  onVisitRecorded?: (visit: VisitRecordedEvent) => void;
 }) {
   const { store, geography } = deps;
   const handlers: EntityHandlers = {
@@ -256,6 +260,7 @@ export function createPushService(deps: {
           spaces: [] as ChangeEvent[],
           live: { bookings: [], availability: [] } as LiveUpdates,
           trainingLive: { trainings: [], enrolments: [] } as TrainingLiveUpdates,
+          visits: [] as VisitRecordedEvent[],
         };
       }
 
@@ -315,6 +320,9 @@ export function createPushService(deps: {
       const consequences = accepted.map((a) => a.consequence);
       const live = await collectLiveUpdates(session, consequences);
       const trainingLive = await collectTrainingUpdates(session, consequences);
+      const visits = await mobilitySyncRepo.visitViews(session, [
+        ...new Set(consequences.flatMap((c) => (c.visitId ? [c.visitId] : []))),
+      ]);
       return {
         result: {
           appliedThrough: pushedSeq,
@@ -328,6 +336,7 @@ export function createPushService(deps: {
         spaces: accepted.filter((a) => a.event.entity === "SPACE").map((a) => a.event),
         live,
         trainingLive,
+        visits,
       };
     });
     if (outcome.result.applied > 0) deps.onLogAppended();
@@ -337,6 +346,7 @@ export function createPushService(deps: {
     for (const change of outcome.live.availability) deps.onAvailabilityChanged(change);
     for (const training of outcome.trainingLive.trainings) deps.onTrainingChanged(training);
     for (const enrolment of outcome.trainingLive.enrolments) deps.onEnrolmentUpdated(enrolment);
+    for (const visit of outcome.visits) deps.onVisitRecorded?.(visit);
     if (outcome.previousLiveness !== "ONLINE") {
       deps.onLivenessChanged({
         nodeId,
@@ -380,6 +390,10 @@ async function announcePush(
   await announce(session, [
     ...spaceEvents,
     await activityArrival(session, node.fabrique_id, reports),
+    mobilityArrival(
+      node.fabrique_id,
+      accepted.filter((a) => a.event.entity === "VISIT").map((a) => a.event),
+    ),
     previousLiveness === "ONLINE"
       ? undefined
       : nodeStatusEvent({
