@@ -443,7 +443,12 @@ describe("portable credentials: Open Badges 3.0, node keys, status lists", () =>
     );
     expect((payload.credentialSubject as { achievement: unknown }).achievement).toMatchObject({
       id: "urn:maillage:achievement:laser-safety",
-      criteria: { narrative: expect.stringContaining(`urn:maillage:training:${trainingId}`) },
+      // The session's URN for machines, a French sentence naming it and its place for people.
+      criteria: {
+        id: `urn:maillage:training:${trainingId}`,
+        narrative:
+          "A suivi la formation « Découpe laser : sécurité » organisée par Fabrique A, présence constatée par l’organisateur.",
+      },
     });
     // The hash A signed is the one B made: B's name and salt prove it.
     expect(exported.identity).toMatchObject({ name: NAME, matches: true });

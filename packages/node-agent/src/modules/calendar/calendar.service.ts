@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Viewer } from "../../context.ts";
 import { memberRepository } from "../members/member.repository.ts";
 import { enrolmentRepository } from "../trainings/enrolment.repository.ts";
+import { TRAINING_TEXTS } from "../trainings/texts.ts";
 import { type TrainingRecord, trainingRepository } from "../trainings/training.repository.ts";
 import {
   type CalendarBooking,
@@ -35,7 +36,8 @@ import { type CalendarEvent, renderCalendar } from "./ical.ts";
  *   node's, and other nodes' NETWORK and NATIONAL ones known here), by title, never who
  *   enrolled. A member may have a feed of their own enrolments (target MEMBER): the member
  *   itself, its satellite or the team creates it; a place in line or one not answered yet is
- *   TENTATIVE; the feed names the trainings only (no name of the member in it).
+ *   TENTATIVE; the feed names the trainings only (no name of the member in it). Training
+ *   entries read in French (trainings/texts.ts: "Formation : <title>").
  */
 export type CalendarService = ReturnType<typeof createCalendarService>;
 
@@ -160,7 +162,7 @@ export function createCalendarService(deps: {
       uid: `${training.id}@maillage`,
       start: training.startsAt,
       end: training.endsAt,
-      summary: `Training: ${training.title}`,
+      summary: TRAINING_TEXTS.calendarSummary(training.title),
       created: training.createdAt,
       status,
       ...(location === undefined ? {} : { location }),
@@ -276,8 +278,8 @@ export function createCalendarService(deps: {
           FEED_MAX_EVENTS,
         );
         return renderCalendar({
-          name: feed.label ?? `Trainings — ${fabriqueName}`,
-          description: "Trainings enrolled in, from Maillage",
+          name: feed.label ?? TRAINING_TEXTS.memberFeedName(fabriqueName),
+          description: TRAINING_TEXTS.memberFeedDescription,
           stamp: at,
           events: places.map((p) =>
             trainingEvent(

@@ -59,10 +59,15 @@ export type OpenBadgeFacts = {
 
 /** The credential as JSON (OB 3.0 data model: AchievementCredential, alias OpenBadgeCredential). */
 export function openBadgeCredential(f: OpenBadgeFacts): Record<string, unknown> {
+  // OB 3.0 Criteria: a narrative for people (in French, the network's language), and for a
+  // training's credential the session's URN as the criteria's id, for machines.
   const criteria =
     f.trainingId === null
-      ? `Granted by the team of ${f.issuer.name}.`
-      : `Attended the training session ${trainingUrnOf(f.trainingId)} organised by ${f.issuer.name}, recorded ATTENDED by its organiser.`;
+      ? { narrative: `Délivré par l’équipe de ${f.issuer.name}.` }
+      : {
+          id: trainingUrnOf(f.trainingId),
+          narrative: `A suivi la formation « ${f.achievement.name} » organisée par ${f.issuer.name}, présence constatée par l’organisateur.`,
+        };
   return {
     "@context": [VC_CONTEXT_V2, OB3_CONTEXT],
     id: credentialUrnOf(f.credentialId),
@@ -89,7 +94,7 @@ export function openBadgeCredential(f: OpenBadgeFacts): Record<string, unknown> 
         name: f.achievement.name,
         // OB 3.0 Achievement: description and criteria are required.
         description: f.achievement.description ?? f.achievement.name,
-        criteria: { narrative: criteria },
+        criteria,
         tag: [f.type],
       },
       // OB 3.0 IdentityObject: the member's name, hashed and salted at its home node.

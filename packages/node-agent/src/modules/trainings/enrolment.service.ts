@@ -30,7 +30,9 @@ import {
   type TrainingWrite,
   trainingWrite,
 } from "./organiser.ts";
+import { TRAINING_TEXTS } from "./texts.ts";
 import { type TrainingRecord, trainingRepository } from "./training.repository.ts";
+import { MaillageId } from "./training.service.ts";
 
 /**
  * Enrolments (issue 10, points 2–5), at the member's home agent and at the organiser's.
@@ -69,7 +71,7 @@ import { type TrainingRecord, trainingRepository } from "./training.repository.t
  */
 export type EnrolmentService = ReturnType<typeof createEnrolmentService>;
 
-const Id = z.string().trim().min(1).max(64);
+const Id = MaillageId;
 
 const EnrolInput = z.object({ trainingId: Id, memberId: Id }).strict();
 const RemoveInput = z.object({ id: Id, reason: z.string().trim().max(1000).nullish() }).strict();
@@ -167,7 +169,7 @@ export function createEnrolmentService(deps: {
     memberId: string,
   ): Promise<MemberRecord> {
     const member = await memberRepository.find(db, memberId);
-    if (!member || (viewer.role !== "FABRIQUE_ADMIN" && !mayActFor(viewer, member))) {
+    if (!member) {
       throw new MaillageError("NOT_FOUND", `no member ${memberId}`, { field: "memberId" });
     }
     if (!member.owned) {
@@ -178,9 +180,13 @@ export function createEnrolmentService(deps: {
       );
     }
     if (!mayActFor(viewer, member)) {
-      throw new MaillageError("FORBIDDEN", "a satellite enrols its own space's members", {
-        field: "memberId",
-      });
+      throw new MaillageError(
+        "FORBIDDEN",
+        viewer.role === "MEMBER"
+          ? "a member enrols itself only"
+          : "a satellite enrols its own space's members",
+        { field: "memberId" },
+      );
     }
     return member;
   }
@@ -267,7 +273,7 @@ export function createEnrolmentService(deps: {
     return release(w, training, e, {
       status: "CANCELLED",
       reasonCode: "OFFER_EXPIRED",
-      reason: "the seat offered was not taken in time: it passed to the next in line",
+      reason: TRAINING_TEXTS.reasons.OFFER_EXPIRED,
     });
   }
 
@@ -318,7 +324,7 @@ export function createEnrolmentService(deps: {
             await release(w, training, e, {
               status: "CANCELLED",
               reasonCode: "CANCELLED_BY_MEMBER",
-              reason: "withdrawn by the member",
+              reason: TRAINING_TEXTS.reasons.CANCELLED_BY_MEMBER,
             });
             return true;
           }
@@ -555,7 +561,7 @@ export function createEnrolmentService(deps: {
           return release(w, locked, e, {
             status: "CANCELLED",
             reasonCode: "CANCELLED_BY_MEMBER",
-            reason: "withdrawn by the member",
+            reason: TRAINING_TEXTS.reasons.CANCELLED_BY_MEMBER,
           });
         }
         const withdrawn = await enrolmentRepository.setState(w.tx, e.id, {
@@ -563,7 +569,7 @@ export function createEnrolmentService(deps: {
           position: null,
           offerExpiresAt: null,
           reasonCode: "CANCELLED_BY_MEMBER",
-          reason: "withdrawn by the member",
+          reason: TRAINING_TEXTS.reasons.CANCELLED_BY_MEMBER,
           credentialId: null,
         });
         await w.changes.append({
@@ -623,7 +629,7 @@ export function createEnrolmentService(deps: {
         return release(w, training, e, {
           status: "CANCELLED",
           reasonCode: "CANCELLED_BY_ORGANISER",
-          reason: input.reason ?? "removed by the training's organiser",
+          reason: input.reason ?? TRAINING_TEXTS.reasons.REMOVED_BY_ORGANISER,
         });
       });
     },

@@ -10,6 +10,7 @@ import {
   enrolmentPayloadOf,
   enrolmentRepository,
 } from "./enrolment.repository.ts";
+import { TRAINING_TEXTS } from "./texts.ts";
 import {
   type TrainingRecord,
   trainingPayloadOf,
@@ -287,10 +288,7 @@ export async function cancelPlaces(
   training: TrainingRecord,
   reasonCode: "CANCELLED_BY_ORGANISER" | "MINIMUM_NOT_REACHED",
 ): Promise<void> {
-  const reason =
-    reasonCode === "MINIMUM_NOT_REACHED"
-      ? "the training did not reach its minimum by its decision deadline"
-      : "the training was cancelled by its organiser";
+  const reason = TRAINING_TEXTS.reasons[reasonCode];
   const live = await enrolmentRepository.ofTraining(w.tx, training.id, [
     "PENDING",
     "ENROLLED",

@@ -9,6 +9,7 @@ import { memberRepository } from "../members/member.repository.ts";
 import type { Publications } from "../resources/live.ts";
 import { enrolmentRepository } from "./enrolment.repository.ts";
 import { publishEnrolment, publishSeats } from "./organiser.ts";
+import { TRAINING_TEXTS } from "./texts.ts";
 import { trainingRepository } from "./training.repository.ts";
 
 /**
@@ -84,7 +85,7 @@ async function applyOne(
           offerExpiresAt: null,
           reasonCode: state.cancelled ? "CANCELLED_BY_MEMBER" : holder ? "ALREADY_ENROLLED" : null,
           reason: state.cancelled
-            ? "withdrawn by the member"
+            ? TRAINING_TEXTS.reasons.CANCELLED_BY_MEMBER
             : holder
               ? "the member already holds a place in this training"
               : null,

@@ -10,7 +10,12 @@ import { SharingScopeEnum } from "../resources/resource.graphql.ts";
 import { SpaceRef, withoutNulls } from "../spaces/space.graphql.ts";
 import { SERIES_MAX_SESSIONS } from "./series.ts";
 import type { TrainingRecord } from "./training.repository.ts";
-import { PROXIMITY_TIERS, TRAINING_CSV_COLUMNS, TRAININGS_MAX } from "./training.service.ts";
+import {
+  PROXIMITY_TIERS,
+  TRAINING_CSV_COLUMNS,
+  TRAINING_MAX_DAYS,
+  TRAININGS_MAX,
+} from "./training.service.ts";
 
 /** Trainings in GraphQL: see training.service.ts for the rules, docs/trainings.md for people. */
 
@@ -262,7 +267,10 @@ const TrainingFilterRef = builder.inputType("TrainingFilter", {
       type: "DateTime",
       description: "Running at or after this instant (default: now)",
     }),
-    to: t.field({ type: "DateTime", description: "Starting before this instant" }),
+    to: t.field({
+      type: "DateTime",
+      description: "Starting before this instant, after from (BAD_USER_INPUT filter.to otherwise)",
+    }),
     online: t.boolean(),
     hasSeats: t.boolean({ description: "Scheduled with seats left" }),
     credential: t.string({ description: "Granting this credential type" }),
@@ -315,7 +323,7 @@ builder.queryFields((t) => ({
     resolve: async (_parent, args, ctx) => (await ctx.trainings.find(String(args.id))) ?? null,
   }),
   trainingStatisticsCsv: t.string({
-    description: `The statistics of this node's trainings as CSV (${TRAINING_CSV_COLUMNS.join(",")}), one line per session starting from \`from\` to \`to\` (YYYY-MM-DD, Europe/Paris dates, both included): by session date, never by sign-up date; cancelled places never count as filled. The fabrique's team.`,
+    description: `The statistics of this node's trainings as CSV (${TRAINING_CSV_COLUMNS.join(",")}: the figures of the hub's training CSV, by session), one line per session starting from \`from\` to \`to\` (YYYY-MM-DD, Europe/Paris dates, both included; BAD_USER_INPUT naming the field otherwise): by session date, never by sign-up date; cancelled places never count as filled, a cancelled session offers no seat; credentials_issued counts issuance (those revoked since included, credentials_revoked says how many). Text cells starting with = + - @ are prefixed with '. The fabrique's team.`,
     authScopes: { fabriqueAdmin: true },
     args: {
       from: t.arg.string({ required: true }),
@@ -329,8 +337,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createTraining: t.field({
     type: [TrainingRef],
-    description:
-      "Creates a training, or a weekly series of them (series), organised at spaceId: the fabrique's team, or a satellite for itself. Returns the sessions created, by start. Refused, writing nothing: BAD_USER_INPUT naming the field (capacity < 1, minimum > capacity, endsAt not after startsAt, a minimum without decisionAt, decisionAt after startsAt, a past startsAt or decisionAt, both or neither of venueSpaceId and onlineUrl, a grants.type that is not a slug, a bad series), NOT_FOUND (venueSpaceId, spaceId), UNKNOWN_CREDENTIAL_TYPE (prerequisites), FORBIDDEN, SPACE_CLOSED.",
+    description: `Creates a training, or a weekly series of them (series), organised at spaceId: the fabrique's team, or a satellite for itself. Returns the sessions created, by start. Refused, writing nothing: BAD_USER_INPUT naming the field (capacity < 1, minimum > capacity, endsAt not after startsAt, a session longer than ${TRAINING_MAX_DAYS} days, a minimum without decisionAt or decisionAt without a minimum, decisionAt after startsAt, a past startsAt or decisionAt, both or neither of venueSpaceId and onlineUrl, an id that is not a Maillage id, a grants.type that is not a slug, a bad series), NOT_FOUND (venueSpaceId, spaceId), UNKNOWN_CREDENTIAL_TYPE (prerequisites), FORBIDDEN, SPACE_CLOSED.`,
     authScopes: (_parent, args) => ({
       fabriqueAdmin: true,
       ownSpace: String(args.input.spaceId),
@@ -350,7 +357,7 @@ builder.mutationFields((t) => ({
   updateTraining: t.field({
     type: TrainingRef,
     description:
-      "Changes one training of this node (its organiser); its enrolments stay. Same refusals as createTraining, and INVALID_TRANSITION for a cancelled training, BAD_USER_INPUT for a capacity below the seats taken. A raised capacity gives the new seats to the first in line.",
+      "Changes one training of this node (its organiser); its enrolments stay. Same refusals as createTraining (a startsAt or decisionAt that changes must be in the future; one left as it was may be past), and INVALID_TRANSITION for a cancelled training or, with reason STARTED and the field, for a date changed once the session has started; BAD_USER_INPUT for a capacity below the seats taken. A raised capacity gives the new seats to the first in line.",
     authScopes: { fabriqueAdmin: true, satellite: true },
     args: {
       id: t.arg.id({ required: true }),

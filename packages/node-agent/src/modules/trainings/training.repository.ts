@@ -201,7 +201,10 @@ export type TrainingStatisticsRow = TrainingRecord & {
   crossNode: number;
   /** Enrolments cancelled, whoever cancelled them. */
   cancelled: number;
+  /** Attendances that issued the session's credential (revoked since or not). */
   credentialsIssued: number;
+  /** Among those, the credentials revoked since (their row is gone). */
+  credentialsRevoked: number;
 };
 
 /** The only file that reads and writes `training`. */
@@ -482,7 +485,12 @@ export const trainingRepository = {
    */
   async statistics(db: SqlSession, from: Date, to: Date): Promise<TrainingStatisticsRow[]> {
     const rows = await db.query<
-      Row & { cross_node: number; cancelled: number; credentials_issued: number }
+      Row & {
+        cross_node: number;
+        cancelled: number;
+        credentials_issued: number;
+        credentials_revoked: number;
+      }
     >(
       `SELECT ${COLUMNS},
          (SELECT count(*)::int FROM enrolment e WHERE e.training_id = training.id
@@ -491,7 +499,11 @@ export const trainingRepository = {
          (SELECT count(*)::int FROM enrolment e WHERE e.training_id = training.id
             AND e.status = 'CANCELLED') AS cancelled,
          (SELECT count(*)::int FROM enrolment e WHERE e.training_id = training.id
-            AND e.credential_id IS NOT NULL AND e.status = 'ATTENDED') AS credentials_issued
+            AND e.credential_id IS NOT NULL AND e.status = 'ATTENDED') AS credentials_issued,
+         (SELECT count(*)::int FROM enrolment e WHERE e.training_id = training.id
+            AND e.credential_id IS NOT NULL AND e.status = 'ATTENDED'
+            AND NOT EXISTS (SELECT 1 FROM credential c WHERE c.id = e.credential_id))
+           AS credentials_revoked
        FROM training
        WHERE owned AND starts_at >= $1 AND starts_at < $2
        ORDER BY starts_at, id`,
@@ -502,6 +514,7 @@ export const trainingRepository = {
       crossNode: r.cross_node,
       cancelled: r.cancelled,
       credentialsIssued: r.credentials_issued,
+      credentialsRevoked: r.credentials_revoked,
     }));
   },
 };

@@ -3,12 +3,12 @@ import {
   CredentialSlug,
   CredentialType,
   type Geography,
-  IsoDate,
   MaillageError,
   parisInstant,
   parseInput,
   SHARING_SCOPES,
   TRAINING_TOPICS,
+  ULID_PATTERN,
 } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { ulid } from "ulid";
@@ -45,10 +45,12 @@ import {
  *   LOCAL, so that replicas are dropped). A weekly series creates one training per session
  *   (series.ts), all sharing the first's id as seriesId; an update changes one session.
  * - Bad input is refused before anything is written, with documented codes: BAD_USER_INPUT
- *   naming the field (capacity < 1, minimum > capacity, endsAt not after startsAt, a minimum
- *   without decisionAt, decisionAt after startsAt, startsAt or decisionAt in the past at
- *   creation, a grants.type that is not a slug, both or neither of venueSpaceId and onlineUrl,
- *   capacity below the seats already taken), NOT_FOUND (field venueSpaceId: a venue unknown
+ *   naming the field (capacity < 1, minimum > capacity, endsAt not after startsAt or more than
+ *   TRAINING_MAX_DAYS after it, a minimum without decisionAt or decisionAt without a minimum,
+ *   decisionAt after startsAt, startsAt or decisionAt in the past at creation or when changed,
+ *   an id that is not a Maillage id, a grants.type that is not a slug, both or neither of
+ *   venueSpaceId and onlineUrl, capacity below the seats already taken), INVALID_TRANSITION
+ *   (reason STARTED: a date changed once the session has started), NOT_FOUND (field venueSpaceId: a venue unknown
  *   here; spaceId: an organiser unknown), UNKNOWN_CREDENTIAL_TYPE (field prerequisites: a type
  *   neither documented nor granted by a training known here), FORBIDDEN (a space of another
  *   network, another satellite's training), INVALID_TRANSITION (a cancelled training).
@@ -58,7 +60,17 @@ import {
  */
 export type TrainingService = ReturnType<typeof createTrainingService>;
 
-const Id = z.string().trim().min(1).max(64);
+/**
+ * An id of a record Maillage made (a space, a member, a training, an enrolment): a ULID, read
+ * in its canonical upper case; anything else is BAD_USER_INPUT naming the field (docs/errors.md:
+ * an id that is not a Maillage id), never a NOT_FOUND.
+ */
+export const MaillageId = z
+  .string()
+  .trim()
+  .transform((id) => id.toUpperCase())
+  .refine((id) => ULID_PATTERN.test(id), "is not a Maillage id");
+const Id = MaillageId;
 const Count = z.number().int().min(1).max(10_000);
 
 const GrantInput = z
@@ -112,11 +124,32 @@ const TrainingShape = z
   })
   .strict();
 
+/** The longest session, in days: a training is one session, not a programme. */
+export const TRAINING_MAX_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+/**
+ * A day (YYYY-MM-DD, a real date). The contract's IsoDate throws on a string that is not a
+ * date (its check calls toISOString on an invalid Date): an INTERNAL_SERVER_ERROR where this
+ * answers BAD_USER_INPUT naming the field.
+ */
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD")
+  .refine((d) => {
+    const time = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(d);
+  }, "not a date");
+
 /** The checks every training meets, at creation and after a change. */
 const TrainingInput = TrainingShape.refine((t) => t.startsAt.getTime() < t.endsAt.getTime(), {
   path: ["endsAt"],
   message: "must be after startsAt",
 })
+  .refine((t) => t.endsAt.getTime() - t.startsAt.getTime() <= TRAINING_MAX_DAYS * DAY_MS, {
+    path: ["endsAt"],
+    message: `a session lasts at most ${TRAINING_MAX_DAYS} days (a longer course is a series of sessions)`,
+  })
   .refine((t) => (t.venueSpaceId === null) !== (t.onlineUrl === null), {
     path: ["venueSpaceId"],
     message: "give exactly one of venueSpaceId (a place) and onlineUrl (online)",
@@ -129,6 +162,10 @@ const TrainingInput = TrainingShape.refine((t) => t.startsAt.getTime() < t.endsA
     path: ["decisionAt"],
     message: "a minimum needs a decision deadline",
   })
+  .refine((t) => t.decisionAt === null || t.minimum > 0, {
+    path: ["decisionAt"],
+    message: "a decision deadline is for a minimum: give minimum (at least 1), or no decisionAt",
+  })
   .refine((t) => t.decisionAt === null || t.decisionAt.getTime() <= t.startsAt.getTime(), {
     path: ["decisionAt"],
     message: "must not be after startsAt",
@@ -139,7 +176,7 @@ const TrainingInput = TrainingShape.refine((t) => t.startsAt.getTime() < t.endsA
 const SeriesInput = z
   .object({
     series: z
-      .object({ rrule: z.string().trim().min(1), until: IsoDate })
+      .object({ rrule: z.string().trim().min(1), until: Day })
       .strict()
       .nullish(),
   })
@@ -174,7 +211,12 @@ const FilterInput = z
 /** At most this many trainings per discovery answer (the earliest first). */
 export const TRAININGS_MAX = 500;
 
-/** The statistics export's columns (one line per session, by start). */
+/**
+ * The statistics export's columns (one line per session, by start): the session, then the
+ * figures of the hub's training CSV (`maillage hub report --section training`), same names,
+ * same order, same meaning — a cancelled session offers no seat and counts its places as
+ * cancellations only — then what only the organiser knows (credentials revoked).
+ */
 export const TRAINING_CSV_COLUMNS = [
   "training_id",
   "series_id",
@@ -189,7 +231,9 @@ export const TRAINING_CSV_COLUMNS = [
   "status",
   "cancel_reason_code",
   "capacity",
+  "seats_offered",
   "seats_filled",
+  "fill_rate",
   "waitlisted",
   "waitlist_pressure",
   "attended",
@@ -200,25 +244,45 @@ export const TRAINING_CSV_COLUMNS = [
   "credentials_issued",
   "cross_node_enrolments",
   "cross_node_share",
-  "cancelled_enrolments",
+  "cancellations",
+  "credentials_revoked",
 ] as const;
 
 /** The longest range the statistics export covers, in days. */
 export const TRAINING_CSV_MAX_DAYS = 3 * 366;
 
-function csvField(value: string | number | null): string {
+/**
+ * A CSV cell (RFC 4180 quoting). Text starting with = + - @, a tab or a carriage return is
+ * prefixed with a single quote, so that a spreadsheet never reads a title as a formula (OWASP
+ * "CSV injection"); numbers are written as they are.
+ */
+export function csvField(value: string | number | null): string {
   if (value === null) return "";
-  const text = String(value);
+  const text =
+    typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 const ratio = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 1000);
 
-/** One CSV line of a session's figures (cancelled places never count as filled). */
+/**
+ * One CSV line of a session's figures, as the hub counts them: a scheduled session offers its
+ * capacity; a cancelled one offers nothing and its places count as cancellations only.
+ * Cancelled places never count as filled. Credentials issued: the attendances that issued the
+ * session's credential, those revoked since included (issuance is a flow); an attendance
+ * corrected to NO_SHOW is no attendance, and its credential, revoked with it, is not counted.
+ */
 function statisticsLine(t: TrainingStatisticsRow): string {
-  const hours = ((t.endsAt.getTime() - t.startsAt.getTime()) / 3_600_000) * t.seats.attended;
-  const marked = t.seats.attended + t.seats.noShow;
-  const filled = t.status === "CANCELLED" ? 0 : t.seats.taken;
+  const scheduled = t.status === "SCHEDULED";
+  const count = (n: number) => (scheduled ? n : 0);
+  const offered = count(t.capacity);
+  const filled = count(t.seats.taken);
+  const waitlisted = count(t.seats.waitlisted);
+  const attended = count(t.seats.attended);
+  const noShow = count(t.seats.noShow);
+  const crossNode = count(t.crossNode);
+  const hours = ((t.endsAt.getTime() - t.startsAt.getTime()) / 3_600_000) * attended;
+  const marked = attended + noShow;
   return [
     t.id,
     t.seriesId,
@@ -233,18 +297,21 @@ function statisticsLine(t: TrainingStatisticsRow): string {
     t.status,
     t.cancelReasonCode,
     t.capacity,
+    offered,
     filled,
-    t.seats.waitlisted,
-    ratio(t.seats.waitlisted, t.capacity),
-    t.seats.attended,
-    t.seats.noShow,
-    ratio(t.seats.attended, marked),
-    ratio(t.seats.noShow, marked),
+    ratio(filled, offered),
+    waitlisted,
+    ratio(waitlisted, offered),
+    attended,
+    noShow,
+    ratio(attended, marked),
+    ratio(noShow, marked),
     Math.round(hours * 100) / 100,
-    t.credentialsIssued,
-    t.crossNode,
-    ratio(t.crossNode, filled),
-    t.cancelled,
+    count(t.credentialsIssued),
+    crossNode,
+    ratio(crossNode, filled) ?? 0,
+    scheduled ? t.cancelled : t.cancelled + t.seats.taken + t.seats.waitlisted,
+    count(t.credentialsRevoked),
   ]
     .map(csvField)
     .join(",");
@@ -358,6 +425,51 @@ export function createTrainingService(deps: {
     return space ? geography.commune(space.communeCode) : undefined;
   }
 
+  /**
+   * The dates of a change: once the session has started, its dates stay (INVALID_TRANSITION,
+   * reason STARTED, naming the field); before, a start or a decision deadline that changes
+   * must be in the future (BAD_USER_INPUT naming it), as at creation. One left as it was may be
+   * past (a decision deadline that has come, other fields changed).
+   */
+  function assertDates(current: TrainingRecord, next: TrainingFields, at: Date) {
+    const same = (a: Date | null, b: Date | null) =>
+      (a?.getTime() ?? null) === (b?.getTime() ?? null);
+    const changed = (["startsAt", "endsAt", "decisionAt"] as const).filter(
+      (field) => !same(current[field], next[field]),
+    );
+    if (changed.length === 0) return;
+    if (at.getTime() >= current.startsAt.getTime()) {
+      throw new MaillageError(
+        "INVALID_TRANSITION",
+        `${changed[0]}: the session has started, its dates no longer change`,
+        { field: changed[0], reason: "STARTED", status: current.status },
+      );
+    }
+    assertFuture(next, at, changed);
+  }
+
+  /** BAD_USER_INPUT for a start or a decision deadline (among `fields`) not in the future. */
+  function assertFuture(
+    t: Pick<TrainingFields, "startsAt" | "decisionAt">,
+    at: Date,
+    fields: readonly string[] = ["startsAt", "decisionAt"],
+  ) {
+    if (fields.includes("startsAt") && t.startsAt.getTime() <= at.getTime()) {
+      throw new MaillageError("BAD_USER_INPUT", "startsAt: must be in the future", {
+        field: "startsAt",
+      });
+    }
+    if (
+      fields.includes("decisionAt") &&
+      t.decisionAt !== null &&
+      t.decisionAt.getTime() <= at.getTime()
+    ) {
+      throw new MaillageError("BAD_USER_INPUT", "decisionAt: must be in the future", {
+        field: "decisionAt",
+      });
+    }
+  }
+
   return {
     /**
      * Creates a training, or the sessions of a weekly series (by start), in one transaction.
@@ -366,17 +478,7 @@ export function createTrainingService(deps: {
       const { series: _series, ...training } = (raw ?? {}) as Record<string, unknown>;
       const input = parseInput(SeriesInput, raw ?? {});
       const fields = parseInput(TrainingInput, training);
-      const at = now();
-      if (fields.startsAt.getTime() <= at.getTime()) {
-        throw new MaillageError("BAD_USER_INPUT", "startsAt: must be in the future", {
-          field: "startsAt",
-        });
-      }
-      if (fields.decisionAt !== null && fields.decisionAt.getTime() <= at.getTime()) {
-        throw new MaillageError("BAD_USER_INPUT", "decisionAt: must be in the future", {
-          field: "decisionAt",
-        });
-      }
+      assertFuture(fields, now());
       const sessions = input.series
         ? weeklyOccurrences(fields, input.series)
         : [{ startsAt: fields.startsAt, endsAt: fields.endsAt, decisionAt: fields.decisionAt }];
@@ -429,6 +531,7 @@ export function createTrainingService(deps: {
               ? { venueSpaceId: null }
               : {};
         const next = parseInput(TrainingInput, { ...fields, ...place, ...changes });
+        assertDates(current, next, w.at);
         if (next.capacity < seats.taken) {
           throw new MaillageError(
             "BAD_USER_INPUT",
@@ -495,6 +598,12 @@ export function createTrainingService(deps: {
           { field: "filter.department" },
         );
       }
+      const from = f.from ?? now();
+      if (f.to && f.to.getTime() <= from.getTime()) {
+        throw new MaillageError("BAD_USER_INPUT", "filter.to: must be after from (default: now)", {
+          field: "filter.to",
+        });
+      }
       const near = f.near ? geography.requireCommune(f.near.communeCode) : undefined;
       const nearEpci = near
         ? new Set(geography.epciOf(near.code)?.communeCodes ?? [near.code])
@@ -504,7 +613,7 @@ export function createTrainingService(deps: {
       const found = await trainingRepository.search(store, {
         topic: f.topic ?? null,
         tag: f.tag ?? null,
-        from: f.from ?? now(),
+        from,
         to: f.to ?? null,
         online: f.online ?? null,
         hasSeats: f.hasSeats ?? null,
@@ -555,7 +664,7 @@ export function createTrainingService(deps: {
       }
       const range = parseInput(
         z
-          .object({ from: IsoDate, to: IsoDate })
+          .object({ from: Day, to: Day })
           .strict()
           .refine((r) => r.from <= r.to, { path: ["to"], message: "must not be before from" })
           .refine(

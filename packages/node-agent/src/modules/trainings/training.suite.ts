@@ -1,3 +1,5 @@
+import type { SqlSession } from "@maillage/storage";
+import { ulid } from "ulid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type OutboxEntry, outboxRepository } from "../../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
@@ -259,7 +261,18 @@ export function registerTrainingTests(backend: Backend) {
         [{ minimum: 2 }, "BAD_USER_INPUT", "decisionAt"],
         [{ minimum: 2, decisionAt: at(49) }, "BAD_USER_INPUT", "decisionAt"],
         [{ startsAt: at(-2), endsAt: at(-1) }, "BAD_USER_INPUT", "startsAt"],
-        [{ venueSpaceId: "01JUNKNOWNSPACE0000000000" }, "NOT_FOUND", "venueSpaceId"],
+        [{ venueSpaceId: ulid() }, "NOT_FOUND", "venueSpaceId"],
+        // An id that is not a Maillage id is bad input, not an unknown record.
+        [{ venueSpaceId: "xyz" }, "BAD_USER_INPUT", "venueSpaceId"],
+        [{ spaceId: "xyz" }, "BAD_USER_INPUT", "spaceId"],
+        // A decision deadline is for a minimum; a session lasts at most 14 days.
+        [{ decisionAt: at(24) }, "BAD_USER_INPUT", "decisionAt"],
+        [{ endsAt: at(48 + 14 * 24 + 1) }, "BAD_USER_INPUT", "endsAt"],
+        [
+          { series: { rrule: "FREQ=WEEKLY;BYDAY=MO", until: "bad" } },
+          "BAD_USER_INPUT",
+          "series.until",
+        ],
         [{ onlineUrl: "https://visio.example/x" }, "BAD_USER_INPUT", "venueSpaceId"],
         [{ prerequisites: ["unheard-of"] }, "UNKNOWN_CREDENTIAL_TYPE", "prerequisites"],
         [{ grants: { type: "Laser Safety" } }, "BAD_USER_INPUT", "grants.type"],
@@ -289,6 +302,162 @@ export function registerTrainingTests(backend: Backend) {
       expect(codes(await createTraining({}, member))).toEqual(["FORBIDDEN"]);
       const satellite = await t.token({ role: "SATELLITE", spaceId: "S1" });
       expect(codes(await createTraining({}, satellite))).toEqual(["FORBIDDEN"]);
+    });
+
+    it("refuses an update moving a date into the past, a date once started, or a session too long", async () => {
+      const { id } = await training({ minimum: 1, decisionAt: at(24) });
+      const update = (input: Record<string, unknown>) =>
+        t.gql<{ updateTraining: Record<string, unknown> }>(
+          `mutation($id: ID!, $input: UpdateTrainingInput!) { updateTraining(id: $id, input: $input) { ${TRAINING} } }`,
+          { id, input },
+          admin,
+        );
+      const refusals: [Record<string, unknown>, string, string][] = [
+        [{ startsAt: at(-2), endsAt: at(-1), decisionAt: at(-3) }, "BAD_USER_INPUT", "startsAt"],
+        [{ decisionAt: at(-1) }, "BAD_USER_INPUT", "decisionAt"],
+        [{ endsAt: at(48 + 14 * 24 + 1) }, "BAD_USER_INPUT", "endsAt"],
+        [{ minimum: 0 }, "BAD_USER_INPUT", "decisionAt"],
+        [{ venueSpaceId: "xyz" }, "BAD_USER_INPUT", "venueSpaceId"],
+      ];
+      for (const [input, code, field] of refusals) {
+        const r = await update(input);
+        expect([input, codes(r), fields(r)]).toEqual([input, [code], [field]]);
+      }
+      expect(await eventsOf("TRAINING")).toHaveLength(1);
+      // Exactly 14 days is a session; the minimum goes with its deadline.
+      expect((await ok(update({ endsAt: at(48 + 14 * 24) }))).updateTraining.endsAt).toBe(
+        at(48 + 14 * 24),
+      );
+      expect(
+        (await ok(update({ endsAt: at(50), minimum: 0, decisionAt: null }))).updateTraining,
+      ).toMatchObject({ minimum: 0, decisionAt: null, endsAt: at(50) });
+      await ok(update({ minimum: 1, decisionAt: at(24) }));
+      // The deadline has come (not the start): left as it is, the rest still changes; moved,
+      // it must be in the future. (The agent's clock at base + 25 h.)
+      shift = base + 25 * HOUR - Date.now();
+      expect((await ok(update({ title: "Laser : les bases" }))).updateTraining.title).toBe(
+        "Laser : les bases",
+      );
+      expect(fields(await update({ decisionAt: at(24.5) }))).toEqual(["decisionAt"]);
+      expect(fields(await update({ startsAt: at(25), endsAt: at(27) }))).toEqual(["startsAt"]);
+      // Started: its dates stay; the rest may still change.
+      shift = base + 49 * HOUR - Date.now();
+      const started: [Record<string, unknown>, string][] = [
+        [{ startsAt: at(72), endsAt: at(74) }, "startsAt"],
+        [{ endsAt: at(51) }, "endsAt"],
+        [{ minimum: 0, decisionAt: null }, "decisionAt"],
+      ];
+      for (const [input, field] of started) {
+        const r = await update(input);
+        expect(r.errors?.[0]?.extensions).toMatchObject({
+          code: "INVALID_TRANSITION",
+          reason: "STARTED",
+          field,
+        });
+      }
+      expect((await ok(update({ trainerName: "Ada Martin" }))).updateTraining).toMatchObject({
+        trainerName: "Ada Martin",
+        startsAt: at(48),
+        endsAt: at(50),
+      });
+    });
+
+    it("answers bad filters and bad days with BAD_USER_INPUT naming the field", async () => {
+      const trainings = (filter: Record<string, unknown>) =>
+        t.gql("query($f: TrainingFilter) { trainings(filter: $f) { id } }", { f: filter }, admin);
+      const backwards = await trainings({ from: at(48), to: at(24) });
+      expect([codes(backwards), fields(backwards)]).toEqual([["BAD_USER_INPUT"], ["filter.to"]]);
+      // `from` defaults to now.
+      expect(fields(await trainings({ to: at(-1) }))).toEqual(["filter.to"]);
+      expect((await trainings({ to: at(1) })).errors).toBeUndefined();
+      for (const [from, to, field] of [
+        ["bad", "2026-01-02", "from"],
+        ["2026-01-01", "2026-13-45", "to"],
+        ["2026-01-02", "2026-01-01", "to"],
+      ]) {
+        const r = await t.gql(
+          "query($f: String!, $to: String!) { trainingStatisticsCsv(from: $f, to: $to) }",
+          { f: from, to },
+          admin,
+        );
+        expect([from, to, codes(r), fields(r)]).toEqual([from, to, ["BAD_USER_INPUT"], [field]]);
+      }
+    });
+
+    it("takes exactly the seats there are in 30 concurrent transactions by the store's statement alone (no write lock)", async () => {
+      // The local writer's lock serialises every write of the agent; this race goes around it,
+      // so that only the store's statement (trainingRepository.takeSeat: taken < capacity in the
+      // UPDATE) keeps the count. On PostgreSQL, 30 connections, each in its own transaction,
+      // all started before any takes its seat; PGlite has one connection, so it runs them in turn.
+      const { id } = await training({ capacity: 10 });
+      const N = 30;
+      const driver = t.agent.store.driver;
+      type Outcome = { enrolled: true } | { enrolled: false; position: number };
+      const seat = async (db: SqlSession): Promise<Outcome> =>
+        (await trainingRepository.takeSeat(db, id))
+          ? { enrolled: true }
+          : { enrolled: false, position: await trainingRepository.joinWaitlist(db, id) };
+      let outcomes: PromiseSettledResult<Outcome>[];
+      if (driver.kind === "postgres") {
+        const agentPool = driver.pool;
+        // A pool of N connections like the agent's (same database), so that all N are open.
+        const Pool = agentPool.constructor as new (
+          options: typeof agentPool.options,
+        ) => typeof agentPool;
+        const pool = new Pool({ ...agentPool.options, max: N });
+        try {
+          let begun = 0;
+          let go: () => void = () => {};
+          const allBegun = new Promise<void>((resolve) => {
+            go = resolve;
+          });
+          outcomes = await Promise.allSettled(
+            Array.from({ length: N }, async () => {
+              const client = await pool.connect();
+              const db: SqlSession = {
+                exec: async (sql) => {
+                  await client.query(sql);
+                },
+                query: async <Row>(sql: string, params?: unknown[]) =>
+                  (await client.query(sql, params)).rows as Row[],
+              };
+              try {
+                await db.exec("BEGIN");
+                // Every transaction has begun (and holds its connection) before any takes a seat.
+                await db.query("SELECT txid_current()");
+                begun += 1;
+                if (begun === N) go();
+                await allBegun;
+                const outcome = await seat(db);
+                await db.exec("COMMIT");
+                return outcome;
+              } catch (error) {
+                await db.exec("ROLLBACK");
+                throw error;
+              } finally {
+                client.release();
+              }
+            }),
+          );
+        } finally {
+          await pool.end();
+        }
+      } else {
+        outcomes = await Promise.allSettled(
+          Array.from({ length: N }, () => t.agent.store.transaction(seat)),
+        );
+      }
+      const failed = outcomes.filter((o) => o.status === "rejected");
+      expect(failed.map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+      const done = outcomes.map((o) => (o as PromiseFulfilledResult<Outcome>).value);
+      expect(done.filter((o) => o.enrolled)).toHaveLength(10);
+      expect(done.flatMap((o) => (o.enrolled ? [] : [o.position])).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      expect((await trainingRepository.find(t.agent.store, id))?.seats).toMatchObject({
+        taken: 10,
+        waitlisted: 20,
+      });
     });
 
     it("takes exactly the seats there are under 30 concurrent enrolments, the rest waitlisted in order", async () => {
@@ -418,8 +587,14 @@ export function registerTrainingTests(backend: Backend) {
       const [a, b] = await registerMembers(2);
       const member = await t.token({ role: "MEMBER", memberId: a as string });
       const ea = (await ok(enrol(id, a as string, member))).enrol;
-      // A member enrols itself only; another's enrolment is unknown to it.
-      expect(codes(await enrol(id, b as string, member))).toEqual(["NOT_FOUND"]);
+      // A member enrols itself only (FORBIDDEN); another's enrolment is unknown to it; an id
+      // that is not a Maillage id is bad input.
+      const other = await enrol(id, b as string, member);
+      expect([codes(other), fields(other)]).toEqual([["FORBIDDEN"], ["memberId"]]);
+      expect(codes(await enrol(id, "01JUNKNOWNMEMBER0000000000", member))).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      expect(codes(await enrol(id, ulid()))).toEqual(["NOT_FOUND"]);
       const eb = (await ok(enrol(id, b as string))).enrol;
       expect(codes(await cancel(eb.id, member))).toEqual(["NOT_FOUND"]);
       // 47 hours later the training starts within a day: too late to give the seat back.
@@ -485,8 +660,10 @@ export function registerTrainingTests(backend: Backend) {
       };
       const venue = await feed({ s: t.fabrique.id }, admin);
       expect(venue).toContain(`UID:${held.id}@maillage`);
-      expect(venue).toContain("SUMMARY:Training: Initiation soudure");
+      expect(venue).toContain("SUMMARY:Formation : Initiation soudure");
       const own = await feed({ m: a }, memberA);
+      expect(own).toContain(`X-WR-CALNAME:Mes formations — ${t.fabrique.name}`);
+      expect(own).toContain("SUMMARY:Formation : Atelier complet");
       expect(own).toContain(`UID:${held.id}@maillage`);
       expect(own).toMatch(new RegExp(`UID:${full.id}@maillage[\\s\\S]*STATUS:TENTATIVE`));
       // No person in it, and another member's feed is not for this member to make.
@@ -499,35 +676,117 @@ export function registerTrainingTests(backend: Backend) {
       expect(codes(other)).toEqual(["FORBIDDEN"]);
     });
 
-    it("exports statistics by session date, cancelled places never counted as filled", async () => {
+    it("exports statistics by session date with the hub's columns, cancelled places never counted as filled", async () => {
       // 11 enrolments for 9 seats, 2 of the enrolled cancel: 9 filled, none waitlisted.
-      const inRange = await training({ capacity: 9, startsAt: at(48), endsAt: at(51) });
+      const inRange = await training({
+        capacity: 9,
+        startsAt: at(48),
+        endsAt: at(51),
+        grants: { type: "laser-safety", validityDays: null },
+      });
       const members = await registerMembers(11);
       const placed = [];
       for (const m of members) placed.push((await ok(enrol(inRange.id, m))).enrol);
       await ok(cancel(placed[0]?.id as string));
       await ok(cancel(placed[1]?.id as string));
+      // A cancelled session (its title a would-be formula): no seat offered, its 2 places
+      // (1 enrolled, 1 in line) count as cancellations only.
+      const dropped = await training({
+        title: "=1+2",
+        capacity: 1,
+        startsAt: at(49),
+        endsAt: at(50),
+      });
+      await ok(enrol(dropped.id, members[2] as string));
+      await ok(enrol(dropped.id, members[3] as string));
+      await ok(
+        t.gql("mutation($id: ID!) { cancelTraining(id: $id) { id } }", { id: dropped.id }, admin),
+      );
       const later = await training({ startsAt: at(24 * 40), endsAt: at(24 * 40 + 1) });
+      // Started: 3 attend, one credential is revoked since, one attendance is corrected to
+      // NO_SHOW (its credential revoked with it: no attendance, no credential issued).
+      shift = 49 * HOUR;
+      const attend = async (id: string, status: string) =>
+        (
+          await ok(
+            t.gql<{ markAttendance: { credentialId: string | null } }>(
+              "mutation($id: ID!, $s: AttendanceStatus!) { markAttendance(id: $id, status: $s) { credentialId } }",
+              { id, s: status },
+              admin,
+            ),
+          )
+        ).markAttendance;
+      await attend(placed[2]?.id as string, "ATTENDED");
+      const revoked = await attend(placed[3]?.id as string, "ATTENDED");
+      await ok(
+        t.gql(
+          "mutation($id: ID!) { revokeCredential(id: $id) { id } }",
+          { id: revoked.credentialId },
+          admin,
+        ),
+      );
+      await attend(placed[4]?.id as string, "ATTENDED");
+      await attend(placed[4]?.id as string, "NO_SHOW");
       const day = (iso: string) =>
         new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date(iso));
       const csv = await ok(
         t.gql<{ trainingStatisticsCsv: string }>(
           "query($f: String!, $to: String!) { trainingStatisticsCsv(from: $f, to: $to) }",
-          { f: day(at(48)), to: day(at(48)) },
+          { f: day(at(48)), to: day(at(51)) },
           admin,
         ),
       );
       const [header, ...lines] = csv.trainingStatisticsCsv.trim().split("\r\n");
       const columns = (header ?? "").split(",");
-      expect(lines).toHaveLength(1);
-      const row = Object.fromEntries((lines[0] ?? "").split(",").map((v, i) => [columns[i], v]));
-      expect(row).toMatchObject({
+      // The hub's training CSV figures (maillage hub report --section training), in its order.
+      const hub = [
+        "seats_offered",
+        "seats_filled",
+        "fill_rate",
+        "waitlisted",
+        "waitlist_pressure",
+        "attended",
+        "no_show",
+        "attendance_rate",
+        "no_show_rate",
+        "hours_delivered",
+        "credentials_issued",
+        "cross_node_enrolments",
+        "cross_node_share",
+        "cancellations",
+      ];
+      const first = columns.indexOf("seats_offered");
+      expect(columns.slice(first, first + hub.length)).toEqual(hub);
+      expect(lines).toHaveLength(2);
+      const rows = lines.map((line) =>
+        Object.fromEntries(line.split(",").map((v, i) => [columns[i], v])),
+      );
+      expect(rows[0]).toMatchObject({
         training_id: inRange.id,
         capacity: "9",
+        seats_offered: "9",
         seats_filled: "9",
+        fill_rate: "1",
         waitlisted: "0",
         waitlist_pressure: "0",
-        cancelled_enrolments: "2",
+        attended: "2",
+        no_show: "1",
+        attendance_rate: "0.667",
+        hours_delivered: "6",
+        credentials_issued: "2",
+        credentials_revoked: "1",
+        cancellations: "2",
+      });
+      expect(rows[1]).toMatchObject({
+        training_id: dropped.id,
+        title: "'=1+2",
+        status: "CANCELLED",
+        capacity: "1",
+        seats_offered: "0",
+        seats_filled: "0",
+        fill_rate: "",
+        waitlisted: "0",
+        cancellations: "2",
       });
       expect(csv.trainingStatisticsCsv).not.toContain(later.id);
       const member = await t.token({ role: "MEMBER", memberId: members[0] as string });

@@ -357,7 +357,7 @@ describe("trainings across nodes", () => {
       seats_filled: "1",
       cross_node_enrolments: "1",
       cross_node_share: "1",
-      cancelled_enrolments: "1",
+      cancellations: "1",
     });
     // The training's seats followed to the replica.
     expect((await trainingRepository.find(home.agent.store, trainingId))?.seats).toEqual({
