@@ -102,19 +102,28 @@ export function createCheckInService(deps: {
   /** Imported node keys by their `x` (a replaced key has another x: never a stale hit). */
   const imported = new Map<string, KeyObject | CryptoKey>();
 
-  async function keyOf(nodeId: string): Promise<KeyObject | CryptoKey | undefined> {
-    if (nodeId === deps.nodeId) return deps.key.publicKey;
+  /**
+   * The network's node keys as this agent holds them now (replicated NODE_KEY; a DELETE has
+   * removed a replaced node's), with this node's own: the verifier's `keyOf` and the issuer's
+   * fabrique.
+   */
+  async function nodeKeys() {
     const keys = await credentialStatusRepository.nodeKeys(store);
-    const found = keys.find((k) => k.nodeId === nodeId);
-    if (!found) return undefined;
-    const jwk = found.publicJwk as JWK;
-    const cacheKey = `${nodeId}:${jwk.x}`;
-    let key = imported.get(cacheKey);
-    if (!key) {
-      key = (await importJWK(jwk, "EdDSA")) as KeyObject | CryptoKey;
-      imported.set(cacheKey, key);
-    }
-    return key;
+    const fabriqueOf = new Map(keys.map((k) => [k.nodeId, k.fabriqueId]));
+    const keyOf = async (nodeId: string): Promise<KeyObject | CryptoKey | undefined> => {
+      if (nodeId === deps.nodeId) return deps.key.publicKey;
+      const found = keys.find((k) => k.nodeId === nodeId);
+      if (!found) return undefined;
+      const jwk = found.publicJwk as JWK;
+      const cacheKey = `${nodeId}:${jwk.x}`;
+      let key = imported.get(cacheKey);
+      if (!key) {
+        key = (await importJWK(jwk, "EdDSA")) as KeyObject | CryptoKey;
+        imported.set(cacheKey, key);
+      }
+      return key;
+    };
+    return { keyOf, fabriqueOf };
   }
 
   /** The visited space: this node's, open; FABRIQUE_ADMIN any of them, SATELLITE its own. */
@@ -201,12 +210,15 @@ export function createCheckInService(deps: {
         memberId: string;
         homeSpaceId: string;
         issuerNodeId: string | null;
+        /** The signing node's fabrique (another node's pass), from its replicated key. */
+        issuerFabriqueId: string | null;
         disclosed: Partial<Record<ConsentField, string>>;
       } | null = null;
       let codeHash: string | null = null;
       if (input.pass !== undefined) {
         method = "PASS";
-        const verified = await verifySdJwt(input.pass, keyOf);
+        const keys = await nodeKeys();
+        const verified = await verifySdJwt(input.pass, keys.keyOf);
         if (!verified.ok) refuse(verified.failure.code, verified.failure.reason);
         const p = verified.pass;
         checkValidity(p.validFrom, p.validUntil, arrivedAt);
@@ -215,6 +227,8 @@ export function createCheckInService(deps: {
           memberId: p.memberId,
           homeSpaceId: p.homeSpaceId,
           issuerNodeId: p.issuerNodeId,
+          issuerFabriqueId:
+            p.issuerNodeId === deps.nodeId ? null : (keys.fabriqueOf.get(p.issuerNodeId) ?? null),
           disclosed: p.disclosed,
         };
       } else {
@@ -241,6 +255,7 @@ export function createCheckInService(deps: {
             memberId: replica.memberId,
             homeSpaceId: replica.homeSpaceId,
             issuerNodeId: null,
+            issuerFabriqueId: null,
             disclosed: {},
           };
         } else if (pass !== null) {
@@ -255,24 +270,22 @@ export function createCheckInService(deps: {
           ) {
             refuse("PASS_INVALID", "the pass does not match the network's record of it");
           }
-          // The issuer must be the home space's node, when that space is known here.
+          // The issuer must be the home place's node: this node for a home in this network;
+          // another node for a home of its own fabrique, when that space is known here.
           const home = await spaceRepository.find(tx, pass.homeSpaceId);
-          const issuerFabrique =
-            pass.issuerNodeId === deps.nodeId
-              ? null
-              : (await credentialStatusRepository.nodeKeys(tx)).find(
-                  (k) => k.nodeId === pass?.issuerNodeId,
-                )?.fabriqueId;
-          if (home && issuerFabrique !== null && issuerFabrique !== undefined) {
-            const homeFabrique = home.kind === "FABRIQUE" ? home.id : home.fabriqueId;
-            if (homeFabrique !== issuerFabrique) {
-              refuse("PASS_INVALID", "the pass was not issued by its home place's node");
-            }
-          }
+          const homeFabrique =
+            pass.homeSpaceId === deps.fabriqueId
+              ? deps.fabriqueId
+              : home
+                ? home.kind === "FABRIQUE"
+                  ? home.id
+                  : home.fabriqueId
+                : null;
+          const homeHere = homeFabrique === deps.fabriqueId;
+          const issuedHere = pass.issuerNodeId === deps.nodeId;
           if (
-            pass.issuerNodeId === deps.nodeId &&
-            pass.homeSpaceId !== deps.fabriqueId &&
-            !(home?.owned === true && home.fabriqueId === deps.fabriqueId)
+            issuedHere !== homeHere ||
+            (!issuedHere && homeFabrique !== null && homeFabrique !== pass.issuerFabriqueId)
           ) {
             refuse("PASS_INVALID", "the pass was not issued by its home place's node");
           }

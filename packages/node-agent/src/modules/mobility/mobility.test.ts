@@ -86,7 +86,7 @@ describe("mobility at an agent", () => {
 
   async function foreignPass(
     signer: { nodeId: string; privateKey: CryptoKey },
-    options: { from?: Date; until?: Date; fields?: Record<string, string> } = {},
+    options: { from?: Date; until?: Date; fields?: Record<string, string>; home?: string } = {},
   ) {
     const passId = ulid();
     const validFrom = options.from ?? new Date(clock.getTime() - DAY);
@@ -96,7 +96,7 @@ describe("mobility at an agent", () => {
         passId,
         nodeId: signer.nodeId,
         memberId: "member-elsewhere",
-        homeSpaceId: "space-elsewhere",
+        homeSpaceId: options.home ?? "space-elsewhere",
         validFrom,
         validUntil,
         issuedAt: validFrom,
@@ -341,6 +341,8 @@ describe("mobility at an agent", () => {
       from: new Date(clock.getTime() - 400 * DAY),
       until: new Date(clock.getTime() - DAY),
     });
+    // Another node of the network signing a pass for a member homed here.
+    const notItsMember = await foreignPass(node, { home: t.fabrique.id });
     const plainJwt = await new SignJWT({ vct: "urn:maillage:pass:1" })
       .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: node.nodeId })
       .sign(node.privateKey);
@@ -356,6 +358,7 @@ describe("mobility at an agent", () => {
       [jwt, "PASS_INVALID"],
       ["not a pass", "PASS_INVALID"],
       [present(expired.issued, []), "PASS_EXPIRED"],
+      [present(notItsMember.issued, []), "PASS_INVALID"],
       [`${plainJwt}~`, "PASS_INVALID"],
     ];
     const before = await written();
