@@ -59,6 +59,11 @@ const PassPresentationRef = builder.objectRef<Presentation>("PassPresentation").
 const PassRef = builder.objectRef<PassView>("Pass").implement({
   description:
     "A member's pass, at its home node: an SD-JWT VC signed by the home node (docs/mobility.md). Only the member and its home team see it.",
+  authScopes: (pass, ctx) =>
+    ctx.viewer !== null &&
+    (ctx.viewer.role === "FABRIQUE_ADMIN" ||
+      (ctx.viewer.role === "SATELLITE" && ctx.viewer.spaceId === pass.homeSpaceId) ||
+      (ctx.viewer.role === "MEMBER" && ctx.viewer.memberId === pass.memberId)),
   fields: (t) => ({
     id: t.exposeID("id"),
     memberId: t.exposeID("memberId"),
@@ -118,6 +123,7 @@ const VisitRef = builder.objectRef<VisitRecord & { disclosure?: DisclosureRecord
 VisitRef.implement({
   description:
     "A member's visit to a space: owned by the visited node, replicated to the member's home node. memberId is pseudonymous (null once erased).",
+  authScopes: (visit, ctx) => ctx.viewer !== null && canSeeVisit(ctx.viewer, visit),
   fields: (t) => ({
     id: t.exposeID("id"),
     memberId: t.exposeID("memberId", { nullable: true }),
