@@ -1001,12 +1001,18 @@ export function registerSharedResourceTests(backend: Backend) {
         ),
       );
       expect(await held(requester)).toEqual([]);
-      expect(
-        (await outbox(requester)).slice(-2).map((e) => [e.entity, e.entityId, e.op, e.payload]),
-      ).toEqual([
-        ["CREDENTIAL", granted.grantCredential.id, "DELETE", null],
-        ["MEMBER", member, "DELETE", null],
+      // Revoked, not just deleted: its status bit set and the list sent again (issue 11).
+      expect((await outbox(requester)).slice(-3).map((e) => [e.entity, e.entityId, e.op])).toEqual([
+        ["CREDENTIAL", granted.grantCredential.id, "DELETE"],
+        ["STATUS_LIST", requester.credentials.identity.nodeId, "UPSERT"],
+        ["MEMBER", member, "DELETE"],
       ]);
+      expect(
+        await requester.agent.store.query(
+          "SELECT 1 FROM credential_status WHERE credential_id = $1 AND revoked_at IS NOT NULL",
+          [granted.grantCredential.id],
+        ),
+      ).toHaveLength(1);
       await push(requester);
       await pull(owner);
       expect(await held(owner)).toEqual([]);
