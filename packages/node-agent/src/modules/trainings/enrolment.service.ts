@@ -32,7 +32,7 @@ import {
 } from "./organiser.ts";
 import { TRAINING_TEXTS } from "./texts.ts";
 import { type TrainingRecord, trainingRepository } from "./training.repository.ts";
-import { MaillageId } from "./training.service.ts";
+import { idOf, MaillageId } from "./training.service.ts";
 
 /**
  * Enrolments (issue 10, points 2–5), at the member's home agent and at the organiser's.
@@ -538,7 +538,8 @@ export function createEnrolmentService(deps: {
       return enrolment;
     },
 
-    async cancel(viewer: Viewer, id: string): Promise<EnrolmentRecord> {
+    async cancel(viewer: Viewer, rawId: string): Promise<EnrolmentRecord> {
+      const id = idOf(rawId);
       const cancelled = await writeTrainings(async (w) => {
         const { enrolment: e, training } = await homeEnrolment(w.tx, viewer, id);
         if (
@@ -584,7 +585,8 @@ export function createEnrolmentService(deps: {
       return cancelled;
     },
 
-    async acceptOffer(viewer: Viewer, id: string): Promise<EnrolmentRecord> {
+    async acceptOffer(viewer: Viewer, rawId: string): Promise<EnrolmentRecord> {
+      const id = idOf(rawId);
       return writeTrainings(async (w) => {
         const { enrolment: e, training } = await homeEnrolment(w.tx, viewer, id);
         if (e.status !== "OFFERED" || e.offerExpiresAt === null) {

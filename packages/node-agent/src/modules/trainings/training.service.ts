@@ -124,6 +124,11 @@ const TrainingShape = z
   })
   .strict();
 
+/** An `id` argument as a Maillage id (BAD_USER_INPUT naming `id` otherwise). */
+export function idOf(id: string): string {
+  return parseInput(z.object({ id: MaillageId }), { id }).id;
+}
+
 /** The longest session, in days: a training is one session, not a programme. */
 export const TRAINING_MAX_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -498,7 +503,8 @@ export function createTrainingService(deps: {
     },
 
     /** Changes one training (the fields given; null clears a clearable one). */
-    async update(viewer: Viewer, id: string, raw: unknown): Promise<TrainingRecord> {
+    async update(viewer: Viewer, rawId: string, raw: unknown): Promise<TrainingRecord> {
+      const id = idOf(rawId);
       // Only the fields given: the shape's defaults are for creation.
       const given = (raw ?? {}) as Record<string, unknown>;
       const changes = Object.fromEntries(
@@ -550,7 +556,8 @@ export function createTrainingService(deps: {
     },
 
     /** Cancels a training and every live place in it (CANCELLED_BY_ORGANISER). */
-    async cancel(viewer: Viewer, id: string): Promise<TrainingRecord> {
+    async cancel(viewer: Viewer, rawId: string): Promise<TrainingRecord> {
+      const id = idOf(rawId);
       return writeTrainings(async (w) => {
         const current = await organisedTraining(w.tx, viewer, id);
         const cancelled = await trainingRepository.cancel(w.tx, id, "CANCELLED_BY_ORGANISER");

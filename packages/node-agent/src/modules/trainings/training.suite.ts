@@ -324,6 +324,24 @@ export function registerTrainingTests(backend: Backend) {
         expect([input, codes(r), fields(r)]).toEqual([input, [code], [field]]);
       }
       expect(await eventsOf("TRAINING")).toHaveLength(1);
+      // Another id that is not a Maillage id: bad input too; a well-formed unknown one is not found.
+      for (const [other, code] of [
+        ["xyz", "BAD_USER_INPUT"],
+        [ulid(), "NOT_FOUND"],
+      ]) {
+        const r = await t.gql(
+          'mutation($id: ID!) { updateTraining(id: $id, input: { title: "x" }) { id } }',
+          { id: other },
+          admin,
+        );
+        expect([other, codes(r)]).toEqual([other, [code]]);
+        const c = await t.gql(
+          "mutation($id: ID!) { cancelTraining(id: $id) { id } }",
+          { id: other },
+          admin,
+        );
+        expect([other, codes(c)]).toEqual([other, [code]]);
+      }
       // Exactly 14 days is a session; the minimum goes with its deadline.
       expect((await ok(update({ endsAt: at(48 + 14 * 24) }))).updateTraining.endsAt).toBe(
         at(48 + 14 * 24),
