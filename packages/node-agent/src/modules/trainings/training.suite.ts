@@ -615,6 +615,9 @@ export function registerTrainingTests(backend: Backend) {
       expect(codes(await enrol(id, ulid()))).toEqual(["NOT_FOUND"]);
       const eb = (await ok(enrol(id, b as string))).enrol;
       expect(codes(await cancel(eb.id, member))).toEqual(["NOT_FOUND"]);
+      expect(codes(await cancel("xyz", member))).toEqual(["BAD_USER_INPUT"]);
+      const accept = await t.gql('mutation { acceptEnrolmentOffer(id: "xyz") { id } }', {}, member);
+      expect([codes(accept), fields(accept)]).toEqual([["BAD_USER_INPUT"], ["id"]]);
       // 47 hours later the training starts within a day: too late to give the seat back.
       shift = 47 * HOUR;
       const late = await cancel(ea.id, member);
