@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BookingRequestPayload,
   freeSlots,
+  IsoDate,
   isWithinAvailability,
   openIntervals,
   parisInstant,
@@ -83,5 +84,14 @@ describe("booking request payload", () => {
     expect(BookingRequestPayload.safeParse({ ...base, forSpaceId: "s1" }).success).toBe(false);
     expect(BookingRequestPayload.safeParse({ ...base, kind: "LOAN" }).success).toBe(false);
     expect(BookingRequestPayload.safeParse({ ...base, name: "Ada" }).success).toBe(false);
+  });
+});
+
+describe("IsoDate", () => {
+  it("refuses malformed and impossible days without throwing", () => {
+    for (const bad of ["bad", "2026-13-45", "2026-02-30", "2026-1-1"]) {
+      expect(IsoDate.safeParse(bad).success).toBe(false);
+    }
+    expect(IsoDate.parse("2028-02-29")).toBe("2028-02-29");
   });
 });

@@ -84,8 +84,12 @@ export type AvailabilityWindow = z.infer<typeof AvailabilityWindow>;
 
 export const IsoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD")
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a date");
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "YYYY-MM-DD", abort: true })
+  .refine((d) => {
+    // An impossible day (2026-13-45) is an Invalid Date: refused, never thrown.
+    const day = new Date(`${d}T00:00:00Z`);
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(d);
+  }, "not a date");
 
 /** Days (Europe/Paris dates, both included) when the resource is closed; `to` defaults to `from`. */
 export const Closure = z
