@@ -88,6 +88,8 @@ export type AgentDeps = {
 
 /** The automatic decider's safety net: it runs this often while the agent runs. */
 export const DECIDE_INTERVAL_MS = 60_000;
+/** The sweeper of disclosed fields past their retention (docs/mobility.md) runs this often. */
+export const DISCLOSURE_SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * Builds a node agent: reads its identity and key (NOT_ENROLLED before `initAgent`), opens its
@@ -362,6 +364,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const server: Server = createServer(yoga);
   let stopped = false;
   let decider: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
 
   return {
     config,
@@ -410,7 +413,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
           .settleErasures()
           .catch((err: unknown) => logger.error({ err }, "settling erasures failed"));
       await settleErasures();
-      // Disclosed fields past their retention go now, and every minute after.
+      // Disclosed fields past their retention go now, and every minute after (on their own
+      // timer: a retention counts in days, the decider's period may be far shorter).
       const sweepDisclosures = () =>
         services.checkIns
           .sweepDisclosures()
@@ -432,9 +436,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         void settleTrainings();
         void signCredentials();
         void settleErasures();
-        void sweepDisclosures();
       }, deps.decideIntervalMs ?? DECIDE_INTERVAL_MS);
       decider.unref();
+      sweeper = setInterval(() => void sweepDisclosures(), DISCLOSURE_SWEEP_INTERVAL_MS);
+      sweeper.unref();
       sync.start();
       return { url, port };
     },
@@ -442,6 +447,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(decider);
+      clearInterval(sweeper);
       await sync.stop();
       if (server.listening) {
         server.closeAllConnections();
