@@ -436,6 +436,12 @@ describe("personal data stays home, end to end", () => {
         ),
       ).toHaveLength(1);
       expect(await a.query("SELECT 1 FROM member_erasure")).toEqual([]);
+      // The hub's record of the pass: revoked too.
+      expect(
+        await hub.query("SELECT status, revocation_reason FROM pass WHERE id = $1", [
+          passes[erased]?.id,
+        ]),
+      ).toEqual([{ status: "REVOKED", revocation_reason: "ERASED" }]);
     }, WAIT);
     // The visit still counts, anonymously, at both ends.
     expect(await b.query("SELECT member_id FROM visit WHERE id = $1", [visitIds[erased]])).toEqual([
