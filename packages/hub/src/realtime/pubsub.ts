@@ -123,6 +123,8 @@ export type EnrolmentUpdateEvent = {
   updatedAt: string;
   organiserNetworkId: string;
   memberNetworkId: string | null;
+  /** The training's scope: the national body hears of NATIONAL trainings' places only. */
+  trainingScope: string;
 };
 
 /**

@@ -316,12 +316,17 @@ builder.queryFields((t) => ({
   ),
 }));
 
-/** An enrolment a caller may hear of: its training's team, its member's team, the nation. */
+/**
+ * An enrolment a caller may hear of: its training's team, its member's team, the nation those
+ * of the trainings it may see (NATIONAL ones: canSeeTraining, as trainingSeatsChanged).
+ */
 export function canSeeEnrolment(
   viewer: Viewer | null,
-  e: Pick<EnrolmentUpdateEvent, "organiserNetworkId" | "memberNetworkId">,
+  e: Pick<EnrolmentUpdateEvent, "organiserNetworkId" | "memberNetworkId" | "trainingScope">,
 ): boolean {
-  if (viewer?.role === "NATIONAL") return true;
+  if (viewer?.role === "NATIONAL") {
+    return canSeeTraining(viewer, { scope: e.trainingScope, networkId: e.organiserNetworkId });
+  }
   return (
     viewer?.role === "FABRIQUE_ADMIN" &&
     (viewer.fabriqueId === e.organiserNetworkId || viewer.fabriqueId === e.memberNetworkId)
@@ -356,7 +361,7 @@ builder.subscriptionFields((t) => ({
     type: EnrolmentRef,
     authScopes: teamsAndNation,
     description:
-      "Enrolments written by their organiser (decided, promoted, moved in the waitlist, cancelled, attended), after commit: a fabrique's team gets those of its trainings and of its members, the national body all of them without member ids. `trainingId` follows one visible training (NOT_FOUND otherwise).",
+      "Enrolments written by their organiser (decided, promoted, moved in the waitlist, cancelled, attended), after commit: a fabrique's team gets those of its trainings and of its members, the national body those of the NATIONAL trainings, without member ids. `trainingId` follows one visible training (NOT_FOUND otherwise).",
     args: { trainingId: t.arg.id({ description: "Only this training's" }) },
     subscribe: async (_parent, args, ctx) => {
       const only = await followed(ctx, args.trainingId);

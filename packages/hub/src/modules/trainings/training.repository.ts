@@ -250,7 +250,8 @@ export async function enrolmentViews(sql: Sql, ids: string[]): Promise<Enrolment
             e.requested_at AT TIME ZONE 'UTC' AS "requestedAt",
             e.updated_at AT TIME ZONE 'UTC' AS "updatedAt",
             coalesce(s.fabrique_id, s.id) AS "organiserNetworkId",
-            coalesce(h.fabrique_id, h.id, mn.fabrique_id) AS "memberNetworkId"
+            coalesce(h.fabrique_id, h.id, mn.fabrique_id) AS "memberNetworkId",
+            t.scope AS "trainingScope"
      FROM enrolment e
      JOIN training t ON t.id = e.training_id
      JOIN space s ON s.id = t.space_id

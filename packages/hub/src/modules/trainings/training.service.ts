@@ -126,6 +126,13 @@ export function createTrainingRequest(deps: {
   }
 
   function criteriaOf(filter: TrainingFilter, audience: TrainingAudience): TrainingCriteria {
+    // A string filter given empty (or blank) is refused, never read as "no filter".
+    for (const key of ["tag", "region", "department", "credential"] as const) {
+      const value = filter[key];
+      if (value != null && value.trim() === "") {
+        throw badInput(`filter.${key}`, "must not be empty (leave it out to match any)");
+      }
+    }
     if (filter.region && !geography.region(filter.region)) {
       throw badInput("filter.region", `no French region has INSEE code ${filter.region}`);
     }
