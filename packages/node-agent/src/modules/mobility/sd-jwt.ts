@@ -63,7 +63,7 @@ export type IssuedSdJwt = { jwt: string; disclosures: Partial<Record<ConsentFiel
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const utf8 = (bytes: Uint8Array) => decoder.decode(bytes);
 
-function digestOf(disclosure: string): string {
+export function digestOf(disclosure: string): string {
   // RFC 9901 §4.2.3: over the ASCII bytes of the base64url Disclosure as it is in the SD-JWT.
   return base64url.encode(createHash("sha256").update(disclosure, "ascii").digest());
 }
