@@ -126,11 +126,15 @@ export function createCheckInService(deps: {
     return { keyOf, fabriqueOf };
   }
 
-  /** The visited space: this node's, open; FABRIQUE_ADMIN any of them, SATELLITE its own. */
-  async function visitedSpace(db: SqlSession, viewer: Viewer, spaceId: string) {
+  function assertCheckInRole(viewer: Viewer, spaceId: string) {
     if (viewer.role === "MEMBER" || (viewer.role === "SATELLITE" && viewer.spaceId !== spaceId)) {
       throw new MaillageError("FORBIDDEN", "check-in is for the visited place's team");
     }
+  }
+
+  /** The visited space: this node's, open; FABRIQUE_ADMIN any of them, SATELLITE its own. */
+  async function visitedSpace(db: SqlSession, viewer: Viewer, spaceId: string) {
+    assertCheckInRole(viewer, spaceId);
     const space = await spaceRepository.find(db, spaceId);
     const ours =
       spaceId === deps.fabriqueId ||
@@ -200,7 +204,7 @@ export function createCheckInService(deps: {
     async checkIn(viewer: Viewer, raw: CheckInInput): Promise<VisitView> {
       const input = parseInput(CheckInInput, raw);
       const at = now();
-      await visitedSpace(store, viewer, input.spaceId);
+      assertCheckInRole(viewer, input.spaceId); // the space itself is checked in the transaction
       const { arrivedAt, departedAt } = checkTimes(input, at);
 
       // The signature checked before the write lock is taken (crypto, no shared state).
