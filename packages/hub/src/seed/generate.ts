@@ -5,6 +5,7 @@ import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
 import { appendToLog, type LogEntry } from "../modules/sync/change-log.repository.ts";
 import { contributionsSql as trainingContributionsSql } from "../modules/trainings/training-rollup.repository.ts";
 import { reportsOf } from "./activity.ts";
+import { insertMobility } from "./mobility.ts";
 import {
   DEMO_DAYS,
   type NetworkPlan,
@@ -32,7 +33,8 @@ import {
  * `maillage seed`: writes a realistic network on real communes — fabriques, their satellites,
  * one node agent per fabrique, daily activity, and shared resources with their bookings, loans
  * and the other nodes' requests they answer (see resources.ts), training sessions with their
- * enrolments, waitlists, attendance and credentials (see trainings.ts) — straight into the
+ * enrolments, waitlists, attendance and credentials (see trainings.ts), members' passes and
+ * visits away from home between neighbouring territories (see mobility.ts) — straight into the
  * hub's tables, in one transaction. Raw reports go in with multi-row inserts; the rollups are then computed in SQL
  * by GROUP BY, giving the same rows applying the reports one by one would (see
  * activity.repository.ts), and `space.last_activity_day` likewise; the bookings' daily rollup
@@ -45,7 +47,14 @@ import {
  * re-enrolment) and, with it, their records. It is data for demonstrations and benchmarks.
  */
 
-export type SeedPhase = "spaces" | "reports" | "rollups" | "nodes" | "resources" | "trainings";
+export type SeedPhase =
+  | "spaces"
+  | "reports"
+  | "rollups"
+  | "nodes"
+  | "resources"
+  | "trainings"
+  | "mobility";
 
 export type SeedOptions = {
   scale: SeedScale;
@@ -105,6 +114,9 @@ export type SeedResult = {
   /** Members' places in them (every status), and the credentials attendance issued. */
   enrolments?: number;
   credentials?: number;
+  /** Members' visits away from home (and the travelling members, each with a pass). */
+  visits?: number;
+  travellers?: number;
   from: string;
   to: string;
   seconds: number;
@@ -126,6 +138,11 @@ const REPORT_CHUNK = 10_000;
 const SPACE_CHUNK = 2_000;
 /** What `force` empties: the network and everything about it. */
 const NETWORK_TABLES = [
+  "mobility_rollup",
+  "mobility_presence",
+  "visit",
+  "pass",
+  "tariff",
   "training_rollup",
   "enrolment",
   "enrolment_request",
@@ -213,7 +230,10 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     await insertNodes(sql, nodes, options.nodesHeardFrom ?? "recently", progress);
     await insertResources(sql, shared, progress);
     await insertTrainings(sql, taught, progress);
-    return { reports, rollups };
+    progress(0, 1, "mobility");
+    const mobility = await insertMobility(sql, { from, days, seed: options.seed ?? 1 });
+    progress(1, 1, "mobility");
+    return { reports, rollups, mobility };
   });
 
   return {
@@ -229,6 +249,8 @@ export async function seedNetwork(store: SqlStore, options: SeedOptions): Promis
     trainings: taught.trainings.length,
     enrolments: taught.enrolments.length,
     credentials: taught.credentials.length,
+    visits: counts.mobility.visits,
+    travellers: counts.mobility.travellers,
     from,
     to: until,
     seconds: Math.round((performance.now() - started) / 100) / 10,

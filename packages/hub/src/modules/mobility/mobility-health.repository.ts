@@ -40,9 +40,10 @@ export async function scopeSeries(
 }
 
 /**
- * Every flow of one month touching the scope: territory ↔ territory with a territory of
- * `networks` on either side (all of them when null: the nation), those territories' totals,
- * and region rows and region ↔ region flows for `regions` (all when null; none when empty).
+ * Every flow of one month touching the scope: territory → territory with a territory of
+ * `networks` on either side and those territories' totals (null: the nation — every
+ * territory's totals, no territory → territory flows), and region rows and region → region
+ * flows for `regions` (all when null; none when empty).
  */
 export async function monthFlows(
   sql: Sql,
@@ -53,8 +54,10 @@ export async function monthFlows(
   return sql.query<FlowRow>(
     `SELECT ${COLUMNS} FROM mobility_rollup
      WHERE month = $1::date AND (
-       (origin_level = 'NETWORK' AND ($2::text[] IS NULL OR origin_id = ANY($2::text[])))
-       OR (dest_level = 'NETWORK' AND ($2::text[] IS NULL OR dest_id = ANY($2::text[])))
+       (origin_level = 'NETWORK' AND ($2::text[] IS NULL AND dest_level = 'ALL'
+                                      OR origin_id = ANY($2::text[])))
+       OR (dest_level = 'NETWORK' AND ($2::text[] IS NULL AND origin_level = 'ALL'
+                                       OR dest_id = ANY($2::text[])))
        OR (origin_level = 'REGION' AND ($3::text[] IS NULL OR origin_id = ANY($3::text[])))
        OR (dest_level = 'REGION' AND ($3::text[] IS NULL OR dest_id = ANY($3::text[]))))`,
     [month, networks, regions],

@@ -17,8 +17,11 @@ import { type CellFigures, type Line, type Shown, shown, suppress } from "./supp
  * place); `incoming` = visits received by the scope's places from members away from home.
  * `flows`: the origin → destination matrix between fabrique territories (the home place's
  * territory → the visited place's), every non-empty cell with a territory of the scope on
- * either side, with each scope territory's totals; at the national or a region's scope,
- * per-region rows and region → region flows. Cells under 5 distinct members are suppressed,
+ * either side, with each scope territory's totals (at the nation: the territories' totals
+ * and the region → region matrix; a region's scope gives its territories' flows); at the
+ * national or a region's scope, per-region rows and region → region flows. Lists come largest
+ * first (suppressed cells last); the API pages them (`first`), the suppression is decided on
+ * every cell. Cells under 5 distinct members are suppressed,
  * and so are second cells where a line would let one be recomputed (suppression.ts).
  */
 
@@ -52,6 +55,14 @@ const levelOf: Record<Scope["scope"], FlowLevel> = {
   FABRIQUE: "NETWORK",
 };
 
+/** Shown cells by visits, largest first, then the suppressed ones; ties by id. */
+function largestFirst<T extends Shown>(id: (row: T) => string) {
+  return (x: T, y: T) =>
+    Number(x.suppressed) - Number(y.suppressed) ||
+    (y.visits ?? 0) - (x.visits ?? 0) ||
+    (id(x) < id(y) ? -1 : id(x) > id(y) ? 1 : 0);
+}
+
 export const flowKey = (ol: string, oi: string, dl: string, di: string) =>
   `${ol}|${oi}|${dl}|${di}`;
 
@@ -82,8 +93,18 @@ export function createMobilityHealthService(deps: { store: SqlStore; geography: 
     const regionPairs = rows.filter(
       (r) => r.origin_level === "REGION" && r.dest_level === "REGION",
     );
-    const origins = [...new Set(pairs.map((r) => r.origin_id))].filter(inScope).sort();
-    const destinations = [...new Set(pairs.map((r) => r.dest_id))].filter(inScope).sort();
+    const totalsOf = (side: "origin" | "dest") =>
+      rows
+        .filter((r) =>
+          side === "origin"
+            ? r.origin_level === "NETWORK" && r.dest_level === "ALL"
+            : r.origin_level === "ALL" && r.dest_level === "NETWORK",
+        )
+        .map((r) => (side === "origin" ? r.origin_id : r.dest_id))
+        .filter(inScope)
+        .sort();
+    const origins = totalsOf("origin");
+    const destinations = totalsOf("dest");
     const regionCodes =
       regions ??
       [
@@ -117,7 +138,7 @@ export function createMobilityHealthService(deps: { store: SqlStore; geography: 
     lines.push({ parts: origins.map((o) => out("NETWORK", o)), total: out(level, id) });
     lines.push({ parts: destinations.map((d) => into("NETWORK", d)), total: into(level, id) });
     const territories = await repo.territoriesOf(store, [
-      ...new Set(pairs.flatMap((r) => [r.origin_id, r.dest_id])),
+      ...new Set([...origins, ...destinations, ...pairs.flatMap((r) => [r.origin_id, r.dest_id])]),
     ]);
     const regionOfNetwork = new Map([...territories].map(([k, v]) => [k, v.region]));
     for (const code of regionCodes) {
@@ -188,7 +209,7 @@ export function createMobilityHealthService(deps: { store: SqlStore; geography: 
         destination: r.dest_id,
         ...show(flowKey("NETWORK", r.origin_id, "NETWORK", r.dest_id)),
       }))
-      .sort((x, y) => (x.origin + x.destination < y.origin + y.destination ? -1 : 1));
+      .sort(largestFirst((f) => f.origin + f.destination));
     return {
       month,
       previousMonth,

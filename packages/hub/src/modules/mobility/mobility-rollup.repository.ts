@@ -77,7 +77,7 @@ export function flowsOf(g: Geo): [FlowLevel, string, FlowLevel, string][] {
 }
 
 /** The same nine flows as SQL (a LATERAL VALUES over columns o, d, od, "or", dd, dr of `x`). */
-const FLOWS_SQL = `(VALUES ('NETWORK', x.o, 'NETWORK', x.d), ('NETWORK', x.o, 'ALL', 'FR'),
+export const FLOWS_SQL = `(VALUES ('NETWORK', x.o, 'NETWORK', x.d), ('NETWORK', x.o, 'ALL', 'FR'),
                            ('ALL', 'FR', 'NETWORK', x.d), ('DEPARTMENT', x.od, 'ALL', 'FR'),
                            ('ALL', 'FR', 'DEPARTMENT', x.dd), ('REGION', x."or", 'ALL', 'FR'),
                            ('ALL', 'FR', 'REGION', x.dr), ('REGION', x."or", 'REGION', x.dr),

@@ -14,6 +14,17 @@ import { createMobilityHealthService } from "./mobility-health.service.ts";
  * places — never the national body, which sees counts only (networkHealth, networkEvents).
  */
 
+const DEFAULT_FIRST = 100;
+const MAX_FIRST = 2000;
+
+function first(value: number | null | undefined): number {
+  const n = value ?? DEFAULT_FIRST;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_FIRST) {
+    throw new MaillageError("BAD_USER_INPUT", `first: 0 to ${MAX_FIRST}`, { field: "first" });
+  }
+  return n;
+}
+
 type Mobility = Awaited<ReturnType<ReturnType<typeof createMobilityHealthService>["mobility"]>>;
 type Figures = Mobility["outgoing"];
 
@@ -131,19 +142,28 @@ const MobilityHealthRef = builder.objectRef<Mobility>("MobilityHealth").implemen
     months: t.field({ type: [MonthRef], resolve: (m) => m.months }),
     flows: t.field({
       type: [FlowRef],
-      description:
-        "The origin → destination matrix between fabrique territories (the member's home place's → the visited place's), its non-empty cells with a territory of the scope on either side",
-      resolve: (m) => m.flows,
+      description: `The origin → destination matrix between fabrique territories (the member's home place's → the visited place's): its non-empty cells with a territory of the scope on either side, largest first, suppressed ones last (at the nation: none — see regionFlows, or narrow the scope to a region). The first \`first\` (default ${DEFAULT_FIRST}, at most ${MAX_FIRST}); flowCount says how many there are.`,
+      args: { first: t.arg.int() },
+      resolve: (m, args) => m.flows.slice(0, first(args.first)),
     }),
+    flowCount: t.int({ resolve: (m) => m.flows.length }),
     origins: t.field({
       type: [TerritoryTotalRef],
-      description: "The matrix's row totals: each territory of the scope to anywhere",
-      resolve: (m) => m.origins,
+      description:
+        "The matrix's row totals: each territory of the scope to anywhere, largest first (paged like flows)",
+      args: { first: t.arg.int() },
+      resolve: (m, args) => m.origins.slice(0, first(args.first)),
     }),
     destinations: t.field({
       type: [TerritoryTotalRef],
-      description: "The matrix's column totals: anywhere to each territory of the scope",
-      resolve: (m) => m.destinations,
+      description:
+        "The matrix's column totals: anywhere to each territory of the scope, largest first (paged like flows)",
+      args: { first: t.arg.int() },
+      resolve: (m, args) => m.destinations.slice(0, first(args.first)),
+    }),
+    territoryCount: t.int({
+      description: "Territories of the scope with a total (origins or destinations)",
+      resolve: (m) => new Set([...m.origins, ...m.destinations].map((r) => r.territory.id)).size,
     }),
     regions: t.field({
       type: [RegionRowRef],

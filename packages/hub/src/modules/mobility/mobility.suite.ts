@@ -553,13 +553,14 @@ export function registerMobilitySyncTests(backend: Backend) {
       const check = (name: string, entries: Cell[]) => {
         if (entries.filter((e) => e.suppressed).length === 1) found.push(name);
       };
-      for (const o of m.origins) {
+      // Territory rows and columns: where the territory → territory flows are shown.
+      for (const o of m.flows.length > 0 ? m.origins : []) {
         check(`row ${o.territory.id}`, [
           ...m.flows.filter((f) => f.origin.id === o.territory.id),
           o,
         ]);
       }
-      for (const d of m.destinations) {
+      for (const d of m.flows.length > 0 ? m.destinations : []) {
         check(`column ${d.territory.id}`, [
           ...m.flows.filter((f) => f.destination.id === d.territory.id),
           d,
@@ -600,8 +601,18 @@ export function registerMobilitySyncTests(backend: Backend) {
         ["2031-03", { visits: 16, members: 15, suppressed: false }],
       ]);
       expect(m.outgoingVisitsTrend).toBe(220);
+      // The nation: regions' rows and flows and the territories' totals; territory → territory
+      // flows from a region's scope (A's and C's, region 84).
+      expect(m.flows).toEqual([]);
+      expect(m.regionFlows.map((f) => [f.origin.code, f.destination.code])).toEqual([
+        ["75", "84"],
+        ["84", "75"],
+        ["84", "84"],
+      ]);
+      const r84 = await health(national, { region: "84", to: "2031-03-31" });
+      expect(leaks(r84)).toEqual([]);
       const flow = (o: string, d: string) =>
-        m.flows.find((f) => f.origin.id === o && f.destination.id === d);
+        r84.flows.find((f) => f.origin.id === o && f.destination.id === d);
       expect(flow(A, C)).toMatchObject({ visits: null, members: null, suppressed: true });
       // B → A (6 members) goes too, as a complement: with the regions' rows, A's incoming total
       // and B → A would give C's A → C back.

@@ -26,29 +26,50 @@ export function suppress(cells: Map<string, CellFigures>, lines: Line[]): Set<st
   for (const [key, cell] of cells) {
     if (cell.members < MOBILITY_SUPPRESSION_THRESHOLD) hidden.add(key);
   }
-  const present = (key: string) => cells.has(key);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const line of lines) {
-      const entries = [...line.parts, line.total].filter(present);
-      const hiddenCount = entries.filter((k) => hidden.has(k)).length;
-      if (hiddenCount !== 1) continue;
-      const candidates = line.parts
-        .filter((k) => present(k) && !hidden.has(k))
-        .sort(
-          (x, y) =>
-            (cells.get(x)?.members ?? 0) - (cells.get(y)?.members ?? 0) ||
-            (cells.get(x)?.visits ?? 0) - (cells.get(y)?.visits ?? 0) ||
-            (x < y ? -1 : 1),
-        );
-      const next = candidates[0] ?? (present(line.total) ? line.total : undefined);
-      if (next === undefined || hidden.has(next)) continue;
-      hidden.add(next);
-      changed = true;
+  // Each line's present parts, smallest first (the order complements are taken in), and how
+  // many of its entries are hidden; each cell's lines.
+  const order = (x: string, y: string) =>
+    (cells.get(x)?.members ?? 0) - (cells.get(y)?.members ?? 0) ||
+    (cells.get(x)?.visits ?? 0) - (cells.get(y)?.visits ?? 0) ||
+    (x < y ? -1 : 1);
+  const state = lines.map((line) => {
+    const parts = line.parts.filter((k) => cells.has(k)).sort(order);
+    const total = cells.has(line.total) ? line.total : undefined;
+    const entries = total === undefined ? parts : [...parts, total];
+    return { parts, total, entries, hiddenCount: entries.filter((k) => hidden.has(k)).length };
+  });
+  const linesOf = new Map<string, number[]>();
+  state.forEach((line, i) => {
+    for (const key of new Set(line.entries)) {
+      const list = linesOf.get(key);
+      if (list) list.push(i);
+      else linesOf.set(key, [i]);
+    }
+  });
+  // Lines with exactly one hidden entry, until there is none left (each step hides a cell).
+  const queue = state.flatMap((line, i) => (line.hiddenCount === 1 ? [i] : [])).reverse();
+  while (queue.length > 0) {
+    const line = state[queue.pop() as number];
+    if (line?.hiddenCount !== 1) continue;
+    const next =
+      line.parts.find((k) => !hidden.has(k)) ??
+      (line.total !== undefined && !hidden.has(line.total) ? line.total : undefined);
+    if (next === undefined) continue;
+    hidden.add(next);
+    for (const i of linesOf.get(next) ?? []) {
+      const other = state[i] as (typeof state)[number];
+      other.hiddenCount += countOf(other.entries, next);
+      if (other.hiddenCount === 1) queue.push(i);
     }
   }
   return hidden;
+}
+
+/** How many times `key` stands in `entries` (a total may also be a part: the same cell). */
+function countOf(entries: string[], key: string): number {
+  let n = 0;
+  for (const k of entries) if (k === key) n++;
+  return n;
 }
 
 /** A cell as callers see it (absent: nothing that month, zeros). */
