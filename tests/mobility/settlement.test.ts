@@ -213,5 +213,15 @@ describe("settlement between two networks, end to end", () => {
     });
     expect(atA.csv.split("\r\n").at(-2)).toBe(`${MONTH},NET,,,,,,,,8,6,1750,17.50`);
     expect(atB.csv.split("\r\n").at(-2)).toBe(`${MONTH},NET,,,,,,,,8,6,-1750,-17.50`);
+
+    // b1 is erased at home: its visits become anonymous at both ends, and the month is the
+    // same to the cent (its two visits on the 20th still make one member-day).
+    await agentApi(b).eraseMember(b1.id);
+    await vi.waitFor(async () => {
+      expect(await a.query("SELECT 1 FROM visit WHERE member_id = $1", [b1.id])).toEqual([]);
+      expect(await b.query("SELECT 1 FROM visit WHERE member_id = $1", [b1.id])).toEqual([]);
+    }, WAIT);
+    expect(await statement(a, b)).toEqual(atA);
+    expect(await statement(b, a)).toEqual(atB);
   }, 60_000);
 });

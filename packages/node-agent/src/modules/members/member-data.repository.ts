@@ -48,11 +48,18 @@ export const memberDataRepository = {
     return held;
   },
 
-  /** Erasure, everywhere: the member's visits become anonymous counts (no member, no pass). */
+  /**
+   * Erasure, everywhere: the member's visits become anonymous counts (no member, no pass).
+   * Each keeps its member-day for per-day tariffs: the id of the member's first visit to that
+   * space that day, the same at both ends (settlement/pricing.ts).
+   */
   async anonymiseVisits(db: SqlSession, memberId: string): Promise<number> {
     const rows = await db.query(
-      `UPDATE visit SET member_id = NULL, pass_id = NULL, updated_at = now()
-       WHERE member_id = $1 RETURNING id`,
+      `UPDATE visit v SET member_id = NULL, pass_id = NULL, erased_day_key = g.day_key,
+         updated_at = now()
+       FROM (SELECT id, min(id) OVER (PARTITION BY space_id, day) AS day_key
+               FROM visit WHERE member_id = $1) g
+       WHERE v.id = g.id RETURNING v.id`,
       [memberId],
     );
     return rows.length;

@@ -33,8 +33,10 @@ describe("settlement pricing", () => {
         visit("v4", "m1", "2026-03-16"),
         visit("v5", "m1", "2026-03-16"), // twice the same day, per day: one
         visit("v6", "m2", "2026-03-16"),
-        visit("v7", null, "2026-03-16"), // erased members: a member-day each
+        visit("v7", null, "2026-03-16"), // erased, before their day keys: a member-day each
         visit("v8", null, "2026-03-16"),
+        { ...visit("v10", null, "2026-03-16"), erasedDayKey: "v10" }, // erased with its day:
+        { ...visit("v11", null, "2026-03-16"), erasedDayKey: "v10" }, // one member-day
         visit("v9", "m3", "2026-03-20", "s-c"), // no tariff yet: nothing charged
       ],
       versions,
@@ -56,9 +58,9 @@ describe("settlement pricing", () => {
         tariffValidFrom: "2026-03-15",
         unit: "DAY",
         unitCents: 800,
-        visits: 5,
-        days: 4,
-        amountCents: 3200,
+        visits: 7,
+        days: 5,
+        amountCents: 4000,
       },
       {
         homeSpaceId: "s-a",

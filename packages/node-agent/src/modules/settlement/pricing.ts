@@ -8,8 +8,13 @@
 /** What pricing needs of a visit. */
 export type PricedVisit = {
   id: string;
-  /** Null once the member was erased: the visit counts as a member-day of its own. */
+  /** Null once the member was erased (see erasedDayKey). */
   memberId: string | null;
+  /**
+   * Once the member was erased: the id of its first visit to that space that day, so that its
+   * visits keep their member-days. Neither: the visit is a member-day of its own.
+   */
+  erasedDayKey?: string | null;
   homeSpaceId: string;
   /** The visited space. */
   spaceId: string;
@@ -88,7 +93,11 @@ export function priceVisits(
       lines.set(key, line);
     }
     line.visits += 1;
-    line.memberDays.add(JSON.stringify([visit.memberId ?? `visit:${visit.id}`, visit.day]));
+    const who =
+      visit.memberId !== null
+        ? `member:${visit.memberId}`
+        : `erased:${visit.erasedDayKey ?? visit.id}`;
+    line.memberDays.add(JSON.stringify([who, visit.day]));
   }
   return [...lines.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

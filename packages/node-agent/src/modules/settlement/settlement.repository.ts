@@ -27,11 +27,12 @@ export const settlementRepository = {
     const rows = await db.query<{
       id: string;
       member_id: string | null;
+      erased_day_key: string | null;
       home_space_id: string;
       space_id: string;
       day: string;
     }>(
-      `SELECT v.id, v.member_id, v.home_space_id, v.space_id,
+      `SELECT v.id, v.member_id, v.erased_day_key, v.home_space_id, v.space_id,
               to_char(v.day::date, 'YYYY-MM-DD') AS day
          FROM visit v
          LEFT JOIN space h ON h.id = v.home_space_id
@@ -45,6 +46,7 @@ export const settlementRepository = {
     return rows.map((r) => ({
       id: r.id,
       memberId: r.member_id,
+      erasedDayKey: r.erased_day_key,
       homeSpaceId: r.home_space_id,
       spaceId: r.space_id,
       day: r.day,

@@ -119,7 +119,7 @@ export function createSettlementService(deps: {
       }
       const period = parseInput(z.object({ period: Period }), { period: rawPeriod }).period;
       const counterpart = await spaceRepository.find(store, counterpartFabriqueId);
-      if (!counterpart || counterpart.kind !== "FABRIQUE" || counterpart.id === fabriqueId) {
+      if (counterpart?.kind !== "FABRIQUE" || counterpart.id === fabriqueId) {
         throw new MaillageError("NOT_FOUND", `no other fabrique ${counterpartFabriqueId}`, {
           id: counterpartFabriqueId,
           field: "counterpartFabriqueId",
