@@ -24,8 +24,3 @@ CREATE TABLE member_erasure (
     member_id   TEXT PRIMARY KEY,
     received_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-
--- A visit of an erased member keeps its member-day for per-day tariffs without its member: at
--- erasure, each of the member's visits gets the id of the member's first visit to that space
--- that day (computed alike at both ends from the same visits), and the member id goes.
-ALTER TABLE visit ADD COLUMN erased_day_key TEXT;
