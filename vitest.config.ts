@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { configDefaults, defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./tests/support/sequencer.ts";
 
 // pothos and yoga load graphql's CommonJS build; vite would hand test files the ESM build.
 // Two copies of graphql break schemas ("Cannot use GraphQLSchema from another module"), so
@@ -26,6 +27,8 @@ export default defineConfig({
     // Embedded stores start as copies of one migrated PGlite per run instead of each running
     // initdb and the migrations (seedPgliteStore in @maillage/storage/testing).
     globalSetup: ["./tests/support/pglite-templates.ts"],
+    // Longest files first, the end-to-end suites included when no durations are recorded.
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
