@@ -163,6 +163,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       // The mobility module's, read when an erasure runs (services is built by then).
       revokePasses: (tx, changes, memberId) =>
         services.passes.revokeActiveIn(tx, changes, memberId, "ERASED"),
+      refreshPass: (tx, changes, memberId) => services.passes.refreshIn(tx, changes, memberId),
       now: deps.now,
     }),
     activity: createActivityService({

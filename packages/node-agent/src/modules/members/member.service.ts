@@ -82,6 +82,11 @@ export function createMemberService(deps: {
   issuer: Pick<CredentialIssuer, "revoke">;
   /** Revokes the member's pass (ERASED) and sends it; the mobility module's. */
   revokePasses: RevokePassesOnErasure;
+  /**
+   * After a change of the member's personal fields or home: re-issues its pass when what the
+   * pass carries no longer matches (the mobility module's; absent: nothing to do).
+   */
+  refreshPass?: RevokePassesOnErasure;
   now?: (() => Date) | undefined;
 }) {
   const { store, writer, fabriqueId, issuer } = deps;
@@ -184,6 +189,8 @@ export function createMemberService(deps: {
             payload: { homeSpaceId },
           });
         }
+        // A pass never shows a field's old value nor an old home.
+        await deps.refreshPass?.(tx, changes, id);
         return updated;
       });
     },

@@ -505,6 +505,41 @@ describe("mobility at an agent", () => {
     expect((await checkOut(openId, null)).errors).toBeUndefined();
   });
 
+  it("re-issues the pass when a field it carries or the home changes, not for others", async () => {
+    const first = (await setConsent(["EMAIL"])).data?.setPassConsent as { id: string };
+    const update = (fields: string) =>
+      t.gql(`mutation($m: ID!) { updateMember(id: $m, ${fields}) { id } }`, { m: member }, admin);
+    const active = async () =>
+      (
+        await t.gql<{ memberPass: { id: string } }>(
+          "query($m: ID!) { memberPass(memberId: $m) { id } }",
+          { m: member },
+          memberToken,
+        )
+      ).data?.memberPass.id;
+    // Not carried by the pass (name, phone not consented): the same pass.
+    expect(
+      (await update(`displayName: "Camille R.", phone: "+33 4 75 00 00 09"`)).errors,
+    ).toBeUndefined();
+    expect(await active()).toBe(first.id);
+    // The email it carries: a new pass, the old one REPLACED, the new email shown.
+    expect((await update(`email: "camille@roux.example"`)).errors).toBeUndefined();
+    const second = await active();
+    expect(second).not.toBe(first.id);
+    const shown = await presentation(["EMAIL"]);
+    const visit = await checkIn({ pass: shown.sdJwt });
+    expect(visit.data?.checkIn).toMatchObject({ disclosure: { email: "camille@roux.example" } });
+    const old = await sql<{ status: string; revocation_reason: string }>(
+      "SELECT status, revocation_reason FROM pass WHERE id = $1",
+      [first.id],
+    );
+    expect(old).toEqual([{ status: "REVOKED", revocation_reason: "REPLACED" }]);
+    // The email cleared: a new pass without it.
+    await update("email: null");
+    expect(await active()).not.toBe(second);
+    expect((await presentation(["EMAIL"])).disclosed).toEqual([]);
+  });
+
   it("deletes disclosed fields after the retention, keeping the visit", async () => {
     await setConsent(["EMAIL"]);
     const r = await checkIn({ pass: (await presentation(["EMAIL"])).sdJwt });

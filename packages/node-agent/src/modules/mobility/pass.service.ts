@@ -14,7 +14,7 @@ import type { ChangeLog, LocalWriter } from "../../outbox/local-writer.ts";
 import { spaceRepository } from "../spaces/space.repository.ts";
 import { renderCard, renderQr } from "./card.ts";
 import { mobilityRepository, type PassRecord, passPayloadOf } from "./mobility.repository.ts";
-import { issueSdJwt, parseIssued, present } from "./sd-jwt.ts";
+import { disclosedValue, issueSdJwt, parseIssued, present } from "./sd-jwt.ts";
 import { formatShortCode, newShortCode, shortCodeHash } from "./short-code.ts";
 
 /**
@@ -228,6 +228,30 @@ export function createPassService(deps: {
         }
         return view(tx, await revokeIn(tx, changes, pass, reason));
       });
+    },
+
+    /**
+     * After the member's record changed (members module, caller's transaction): when the active
+     * pass no longer carries exactly the consented fields' current values, or names an old
+     * home, a new pass replaces it (REPLACED). Answers the new pass, or null when none was due.
+     */
+    async refreshIn(
+      tx: SqlSession,
+      changes: ChangeLog,
+      memberId: string,
+    ): Promise<PassRecord | null> {
+      const active = await mobilityRepository.activeOwnedPass(tx, memberId, { forUpdate: true });
+      const holder = await mobilityRepository.findHolder(tx, memberId);
+      if (!active?.sdJwt || !holder) return null;
+      const carried = parseIssued(active.sdJwt).disclosures;
+      const stale =
+        active.homeSpaceId !== holder.homeSpaceId ||
+        CONSENT_FIELDS.some((field) => {
+          const value = holder.consent.includes(field) ? holder.fields[field] || null : null;
+          const shown = carried[field];
+          return (shown === undefined ? null : disclosedValue(shown)) !== value;
+        });
+      return stale ? issueFor(tx, changes, memberId) : null;
     },
 
     /** Revokes the member's active pass in the caller's transaction (erasure: ERASED). */

@@ -132,6 +132,11 @@ export function parseIssued(sdJwt: string): IssuedSdJwt {
   return { jwt: jwt as string, disclosures };
 }
 
+/** The value a Disclosure carries (one this node made: `[salt, name, value]`). */
+export function disclosedValue(disclosure: string): string {
+  return (JSON.parse(utf8(base64url.decode(disclosure))) as [string, string, string])[2];
+}
+
 /** Why a presentation is refused; the caller turns these into the documented codes. */
 export type SdJwtFailure =
   | { code: "PASS_INVALID"; reason: string }
