@@ -6,7 +6,12 @@ import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { main } from "./main.ts";
-import { HUB_REPORT, NETWORK_HEALTH_QUERY, TRAINING_REPORT_QUERY } from "./report.ts";
+import {
+  HUB_REPORT,
+  MOBILITY_REPORT_QUERY,
+  NETWORK_HEALTH_QUERY,
+  TRAINING_REPORT_QUERY,
+} from "./report.ts";
 import { FABRIQUE_CHECK_QUERY } from "./running-hub.ts";
 import { capturedIo, fakeContext, fakeHubApi, writeHubKeyFile } from "./test-support.ts";
 
@@ -242,6 +247,58 @@ describe("hub report --section training", () => {
   });
 });
 
+describe("hub report --section mobility", () => {
+  const shown = (visits: number, members: number) => ({ visits, members, suppressed: false });
+  const hidden = { visits: null, members: null, suppressed: true };
+  const MOBILITY = {
+    scope: "NATION",
+    scopeId: "FR",
+    from: "2026-09-01",
+    to: "2026-09-30",
+    mobility: {
+      month: "2026-09",
+      outgoing: shown(40, 12),
+      incoming: shown(40, 12),
+      months: [{ month: "2026-09", outgoing: shown(40, 12), incoming: shown(40, 12) }],
+      regions: [
+        { code: "84", name: "Auvergne-Rhône-Alpes", outgoing: shown(40, 12), incoming: hidden },
+      ],
+      regionFlows: [
+        {
+          origin: { code: "84", name: "Auvergne-Rhône-Alpes" },
+          destination: { code: "75", name: "Nouvelle-Aquitaine" },
+          ...hidden,
+        },
+      ],
+      origins: [{ territory: { id: "F1", name: "Fabrique A" }, ...shown(40, 12) }],
+      destinations: [],
+      flows: [],
+    },
+  };
+
+  it('prints the month\'s figures, never a suppressed number: "< 5"', async () => {
+    const r = await run(["--section", "mobility", "--to", "2026-09-30"], {
+      data: { networkHealth: MOBILITY },
+    });
+    expect(r.code).toBe(0);
+    expect(r.requests[0]?.body).toMatchObject({ query: MOBILITY_REPORT_QUERY });
+    expect(r.stdout.split("\n")).toEqual([
+      "group,direction,code,name,to_code,to_name,month,visits,members",
+      "total,outgoing,,Total,,,2026-09,40,12",
+      "total,incoming,,Total,,,2026-09,40,12",
+      "month,outgoing,,,,,2026-09,40,12",
+      "month,incoming,,,,,2026-09,40,12",
+      "region,outgoing,84,Auvergne-Rhône-Alpes,,,2026-09,40,12",
+      "region,incoming,84,Auvergne-Rhône-Alpes,,,2026-09,< 5,< 5",
+      "region_flow,,84,Auvergne-Rhône-Alpes,75,Nouvelle-Aquitaine,2026-09,< 5,< 5",
+      "origin,outgoing,F1,Fabrique A,,,2026-09,40,12",
+      "",
+    ]);
+    const help = (await run(["--help"])).stdout.replaceAll(/\s+/g, " ");
+    for (const column of r.stdout.split("\n")[0]?.split(",") ?? []) expect(help).toContain(column);
+  });
+});
+
 describe("hub report, on a real data dir", () => {
   it("asks the hub that hub start recorded in the data dir, with a token signed by its key", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-report-"));
@@ -271,7 +328,12 @@ describe("the CLI's operations", () => {
   it("are valid against the hub's schema", async () => {
     const sdl = await fs.readFile(new URL("../../schema/hub.graphql", import.meta.url), "utf8");
     const schema = buildSchema(sdl);
-    for (const query of [NETWORK_HEALTH_QUERY, TRAINING_REPORT_QUERY, FABRIQUE_CHECK_QUERY]) {
+    for (const query of [
+      NETWORK_HEALTH_QUERY,
+      TRAINING_REPORT_QUERY,
+      MOBILITY_REPORT_QUERY,
+      FABRIQUE_CHECK_QUERY,
+    ]) {
       expect(validate(schema, parse(query)).map((e) => e.message)).toEqual([]);
     }
   });

@@ -8,15 +8,15 @@ import { loadConfig } from "./serve.ts";
 export const HUB_REPORT = {
   name: "hub report",
   summary:
-    "Print the network's health (coverage, liveness, activity, mutualisation) or its training figures as CSV or JSON.",
+    "Print the network's health (coverage, liveness, activity, mutualisation), its training figures or its members' mobility as CSV or JSON.",
   synopsis:
-    "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--section health|training] [--format csv|json] [options]",
+    "[--from YYYY-MM-DD] [--to YYYY-MM-DD] [--section health|training|mobility] [--format csv|json] [options]",
   options: {
     section: {
       type: "string",
       value: "<section>",
       description:
-        "health (default) or training: the training sessions held from --from to --to, by session date",
+        "health (default), training (the training sessions held from --from to --to, by session date) or mobility (members' visits away from home, monthly, small cells suppressed)",
     },
     from: {
       type: "string",
@@ -69,6 +69,13 @@ export const HUB_REPORT = {
       "length), credentials_issued, cross_node_enrolments, cross_node_share, cancellations. Rates are",
       "empty when undefined.",
     ].join("\n"),
+    [
+      "Mobility CSV (--section mobility): visits away from home and distinct members, per calendar month",
+      "(of --to; the series from --from's month): group (total, month, region, region_flow, origin,",
+      "destination), direction (outgoing: members homed there; incoming: visits received there), code,",
+      "name, to_code, to_name (flows), month, visits, members. A figure under 5 distinct members, or",
+      'one a total would give away, is "< 5" (both columns), as networkHealth.mobility suppresses it.',
+    ].join("\n"),
   ],
 } as const satisfies CommandSpec;
 
@@ -96,6 +103,102 @@ export const TRAINING_REPORT_QUERY = `query TrainingReport($filter: NetworkHealt
   scope scopeId from to
   training { ${TRAINING_FIGURES} byTopic { topic ${TRAINING_FIGURES} } }
   regions { code name training { ${TRAINING_FIGURES} } } } }`;
+
+const CELL = "visits members suppressed";
+
+export const MOBILITY_REPORT_QUERY = `query MobilityReport($filter: NetworkHealthFilter) { networkHealth(filter: $filter) {
+  scope scopeId from to
+  mobility { month outgoing { ${CELL} } incoming { ${CELL} }
+    months { month outgoing { ${CELL} } incoming { ${CELL} } }
+    regions { code name outgoing { ${CELL} } incoming { ${CELL} } }
+    regionFlows { origin { code name } destination { code name } ${CELL} }
+    origins(first: 2000) { territory { id name } ${CELL} }
+    destinations(first: 2000) { territory { id name } ${CELL} }
+    flows(first: 2000) { origin { id name } destination { id name } ${CELL} } } } }`;
+
+type Cell = { visits: number | null; members: number | null; suppressed: boolean };
+type MobilityReport = {
+  mobility: {
+    month: string;
+    outgoing: Cell;
+    incoming: Cell;
+    months: { month: string; outgoing: Cell; incoming: Cell }[];
+    regions: { code: string; name: string; outgoing: Cell; incoming: Cell }[];
+    regionFlows: (Cell & {
+      origin: { code: string; name: string };
+      destination: { code: string; name: string };
+    })[];
+    origins: (Cell & { territory: { id: string; name: string } })[];
+    destinations: (Cell & { territory: { id: string; name: string } })[];
+    flows: (Cell & {
+      origin: { id: string; name: string };
+      destination: { id: string; name: string };
+    })[];
+  };
+};
+
+/**
+ * The mobility CSV: the scope's totals both ways, the monthly series, the regions' rows and
+ * flows, the territories' totals and their flows; suppressed figures as "< 5", never a number.
+ */
+export function mobilityCsv(report: MobilityReport): string {
+  const m = report.mobility;
+  const figures = (c: Cell) =>
+    c.suppressed ? ["< 5", "< 5"] : [String(c.visits ?? 0), String(c.members ?? 0)];
+  const line = (
+    group: string,
+    direction: string,
+    code: string,
+    name: string,
+    toCode: string,
+    toName: string,
+    month: string,
+    c: Cell,
+  ) => [group, direction, code, name, toCode, toName, month, ...figures(c)].map(csvCell).join(",");
+  return `${[
+    "group,direction,code,name,to_code,to_name,month,visits,members",
+    line("total", "outgoing", "", "Total", "", "", m.month, m.outgoing),
+    line("total", "incoming", "", "Total", "", "", m.month, m.incoming),
+    ...m.months.flatMap((x) => [
+      line("month", "outgoing", "", "", "", "", x.month, x.outgoing),
+      line("month", "incoming", "", "", "", "", x.month, x.incoming),
+    ]),
+    ...m.regions.flatMap((r) => [
+      line("region", "outgoing", r.code, r.name, "", "", m.month, r.outgoing),
+      line("region", "incoming", r.code, r.name, "", "", m.month, r.incoming),
+    ]),
+    ...m.regionFlows.map((f) =>
+      line(
+        "region_flow",
+        "",
+        f.origin.code,
+        f.origin.name,
+        f.destination.code,
+        f.destination.name,
+        m.month,
+        f,
+      ),
+    ),
+    ...m.origins.map((o) =>
+      line("origin", "outgoing", o.territory.id, o.territory.name, "", "", m.month, o),
+    ),
+    ...m.destinations.map((d) =>
+      line("destination", "incoming", d.territory.id, d.territory.name, "", "", m.month, d),
+    ),
+    ...m.flows.map((f) =>
+      line(
+        "flow",
+        "",
+        f.origin.id,
+        f.origin.name,
+        f.destination.id,
+        f.destination.name,
+        m.month,
+        f,
+      ),
+    ),
+  ].join("\n")}\n`;
+}
 
 /** The training figures of a topic, a region or the whole scope (networkHealth.training). */
 type TrainingFigures = Record<
@@ -275,8 +378,8 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
   const v = parsed.values;
   const format = v.format ?? "csv";
   const section = v.section ?? "health";
-  if (section !== "health" && section !== "training")
-    throw new UsageError(`--section must be health or training, got "${section}"`);
+  if (section !== "health" && section !== "training" && section !== "mobility")
+    throw new UsageError(`--section must be health, training or mobility, got "${section}"`);
   if (format !== "csv" && format !== "json")
     throw new UsageError(`--format must be csv or json, got "${format}"`);
   for (const flag of ["from", "to"] as const) {
@@ -298,14 +401,19 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
       ([, x]) => x !== undefined,
     ),
   );
-  let answer: GraphQLAnswer<{ networkHealth: Health & TrainingReport }>;
+  let answer: GraphQLAnswer<{ networkHealth: Health & TrainingReport & MobilityReport }>;
   try {
-    answer = await askHub<{ networkHealth: Health & TrainingReport }>(
+    answer = await askHub<{ networkHealth: Health & TrainingReport & MobilityReport }>(
       ctx,
       hub,
       token,
       {
-        query: section === "training" ? TRAINING_REPORT_QUERY : NETWORK_HEALTH_QUERY,
+        query:
+          section === "training"
+            ? TRAINING_REPORT_QUERY
+            : section === "mobility"
+              ? MOBILITY_REPORT_QUERY
+              : NETWORK_HEALTH_QUERY,
         variables: { filter },
       },
       120_000,
@@ -322,7 +430,8 @@ export async function runHubReport(argv: readonly string[], ctx: CliContext): Pr
     );
   }
   const health = answer.data.networkHealth;
-  const csv = section === "training" ? trainingCsv : healthCsv;
+  const csv =
+    section === "training" ? trainingCsv : section === "mobility" ? mobilityCsv : healthCsv;
   ctx.stdout(format === "json" ? `${JSON.stringify(health, null, 2)}\n` : csv(health));
   return 0;
 }
