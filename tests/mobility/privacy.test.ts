@@ -85,16 +85,17 @@ describe("personal data stays home, end to end", () => {
 
   beforeAll(async () => {
     hub = await startClusterHub("pglite");
-    a = resources.add(
-      await startClusterAgent(hub, {
-        name: "A",
-        backend: "pglite",
-        now: () => new Date(Date.now() + shift),
-      }),
-    );
-    b = resources.add(
-      await startClusterAgent(hub, { name: "B", backend: "pglite", communeCode: "23096" }),
-    );
+    // The two agents enrol and start side by side.
+    [a, b] = (
+      await Promise.all([
+        startClusterAgent(hub, {
+          name: "A",
+          backend: "pglite",
+          now: () => new Date(Date.now() + shift),
+        }),
+        startClusterAgent(hub, { name: "B", backend: "pglite", communeCode: "23096" }),
+      ])
+    ).map((agent) => resources.add(agent)) as [ClusterAgent, ClusterAgent];
   }, 120_000);
   afterAll(async () => {
     await resources.closeAll();

@@ -46,10 +46,13 @@ describe("settlement between two networks, end to end", () => {
 
   beforeAll(async () => {
     hub = await startClusterHub("pglite");
-    a = resources.add(await startClusterAgent(hub, { name: "A", backend: "pglite", now }));
-    b = resources.add(
-      await startClusterAgent(hub, { name: "B", backend: "pglite", communeCode: "23096", now }),
-    );
+    // The two agents enrol and start side by side.
+    [a, b] = (
+      await Promise.all([
+        startClusterAgent(hub, { name: "A", backend: "pglite", now }),
+        startClusterAgent(hub, { name: "B", backend: "pglite", communeCode: "23096", now }),
+      ])
+    ).map((agent) => resources.add(agent)) as [ClusterAgent, ClusterAgent];
   }, 120_000);
   afterAll(async () => {
     await resources.closeAll();
