@@ -4,6 +4,7 @@ import type { SqlStore } from "@maillage/storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { applyActivity } from "../modules/activity/activity.repository.ts";
 import { bookingHandler } from "../modules/bookings/booking-sync.ts";
+import { recomputeSql } from "../modules/mobility/mobility-rollup.repository.ts";
 import type { Known } from "../modules/sync/push-handlers.ts";
 import type { NodeSyncRow } from "../modules/sync/sync.repository.ts";
 import { type Backend, startTestHub, type TestHub } from "../testing/fixture.ts";
@@ -393,6 +394,7 @@ export function registerSeedTests(
         "nodes",
         "resources",
         "trainings",
+        "mobility",
       ]);
       for (const [done, total] of seen.values()) expect(done).toBe(total);
     });
@@ -670,6 +672,33 @@ export function registerSeedTests(
                  FROM training) AS table`,
       );
       expect(totals?.rollup).toBe(totals?.table);
+    });
+
+    it("seeds members' visits away from home, mostly near home, with their passes and the rollup the visits give", async () => {
+      const options = { ...sizes.small, force: true };
+      const result = await seedNetwork(store, options);
+      expect(result.visits).toBeGreaterThan(1000);
+      const [shape] = await store.query<Record<string, number>>(
+        `SELECT count(*)::int AS visits,
+                count(*) FILTER (WHERE v.space_id = v.home_space_id)::int AS at_home,
+                count(*) FILTER (WHERE v.departed_at <= v.arrived_at)::int AS backwards,
+                count(*) FILTER (WHERE v.home_network_id = v.network_id)::int AS own_territory,
+                count(*) FILTER (WHERE v.home_region = v.region)::int AS same_region,
+                count(*) FILTER (WHERE n.fabrique_id IS DISTINCT FROM v.network_id)::int AS foreign_owner,
+                count(*) FILTER (WHERE p.id IS NULL)::int AS without_pass,
+                count(DISTINCT v.member_id)::int AS travellers
+         FROM visit v LEFT JOIN node n ON n.id = v.owner_node_id LEFT JOIN pass p ON p.id = v.pass_id`,
+      );
+      expect(shape).toMatchObject({ at_home: 0, backwards: 0, foreign_owner: 0, without_pass: 0 });
+      expect(shape?.travellers).toBe(result.travellers);
+      expect(shape?.own_territory).toBeGreaterThan((shape?.visits ?? 0) * 0.3);
+      expect(shape?.same_region).toBeGreaterThan((shape?.visits ?? 0) * 0.8);
+      const rows = (sql: string) =>
+        store.query<{ row: string }>(
+          `SELECT concat_ws('|', to_char(month, 'YYYY-MM'), origin_level, origin_id, dest_level,
+                            dest_id, visits, members) AS row FROM (${sql}) r ORDER BY 1`,
+        );
+      expect(await rows("SELECT * FROM mobility_rollup")).toEqual(await rows(recomputeSql("true")));
     });
   });
 }
