@@ -180,6 +180,25 @@ export async function visitFacts(sql: Sql, ids: string[]): Promise<VisitFact[]> 
   );
 }
 
+/**
+ * Two pushes counting the same member in the same month (visits at two nodes) would both see
+ * it absent from a shared flow (its region, the nation) and both add it: each takes these
+ * member-months' transaction locks first, in one order (no deadlock), before reading presence.
+ */
+export async function lockMemberMonths(
+  sql: Sql,
+  keys: { month: string; member_id: string }[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  await sql.query(
+    `SELECT count(*)::int AS locked
+     FROM (SELECT pg_advisory_xact_lock(s.h)
+           FROM (SELECT DISTINCT hashtextextended('mobility:' || k, 0) AS h
+                 FROM unnest($1::text[]) AS k ORDER BY 1) s) l`,
+    [[...new Set(keys.map((k) => `${k.month}|${k.member_id}`))]],
+  );
+}
+
 /** Presence rows of these members in these months. */
 export async function presenceOf(
   sql: Sql,
@@ -273,6 +292,7 @@ export async function withMobilityRollup(
   const keys = [...before, ...after]
     .filter((v) => v.member_id !== null && !erased.has(v.member_id))
     .map((v) => ({ month: v.month, member_id: v.member_id as string }));
+  await lockMemberMonths(sql, keys);
   const presence = await presenceOf(sql, keys);
   await writeDeltas(sql, mobilityDeltas(before, after, presence, erased));
   await erasePresence(sql, [...erased]);

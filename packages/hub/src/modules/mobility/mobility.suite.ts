@@ -400,6 +400,20 @@ export function registerMobilitySyncTests(backend: Backend) {
       ).toEqual([{ n: 4 }]);
     });
 
+    it("counts a member once when two nodes record its visits of the same month at once", async () => {
+      await network();
+      for (let round = 0; round < 5; round++) {
+        const day = `2031-0${round + 1}-10`;
+        const [x, y] = await Promise.all([
+          b.push([b.event("VISIT", `VB${round}`, visit("MA", "SA", "SB", day))]),
+          c.push([c.event("VISIT", `VC${round}`, visit("MA", "SA", c.fabriqueId, day))]),
+        ]);
+        expect([x.data?.pushChanges.rejected, y.data?.pushChanges.rejected]).toEqual([null, null]);
+      }
+      expect((await rollup()).map((r) => r.row)).toEqual((await recomputed()).map((r) => r.row));
+      expect((await rollup()).map((r) => r.row)).toContain("2031-03|ALL|FR|ALL|FR|2|1");
+    });
+
     it("anonymises an erased member's visits at the hub and in the log, counts kept", async () => {
       await network();
       await b.push([
