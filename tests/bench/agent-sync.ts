@@ -71,8 +71,10 @@ async function fillOutbox(agent: ClusterAgent, homes: string[]) {
           id: ulid(),
           homeSpaceId: homes[i % homes.length] as string,
           displayName: `Membre ${i}`,
+          firstName: null,
           email: null,
           phone: null,
+          organisation: null,
         });
         await changes.append({
           entity: "MEMBER",
