@@ -8,6 +8,7 @@ import {
 } from "@maillage/schema";
 import { ulid } from "ulid";
 import type { LogEntry, Sql } from "../sync/change-log.repository.ts";
+import { trainingHandoverEntries } from "../trainings/training-handover.ts";
 
 /**
  * Log entries the hub writes itself for shared resources, their payloads rebuilt from its
@@ -205,7 +206,9 @@ export function hubEntry(
  * bookings ending in the future, its members' credentials), the requests still waiting for its
  * decision or answered by one of those bookings routed to it again (as their requesters sent
  * them, withdrawals included), then each of its shared
- * resources re-announced to every other node with the new node as origin.
+ * resources re-announced to every other node with the new node as origin; last, its trainings
+ * not ended yet, their places and the other networks' requests for them, likewise
+ * (trainings/training-handover.ts).
  */
 export async function resourceHandoverEntries(
   sql: Sql,
@@ -230,5 +233,6 @@ export async function resourceHandoverEntries(
     ...resources
       .filter(isShared)
       .map((r) => hubEntry("RESOURCE", r, { originNodeId: nodeId, targetNodeId: null })),
+    ...(await trainingHandoverEntries(sql, nodeId)),
   ];
 }

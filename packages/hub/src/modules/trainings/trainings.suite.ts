@@ -401,11 +401,92 @@ export function registerTrainingSyncTests(backend: Backend) {
           enrolment("TC", "MA", "CANCELLED", { reasonCode: "CANCELLED_BY_MEMBER" }),
         ),
       ]);
-      expect(await routes(replacement, "ENROLMENT")).toEqual([["E2", replacement.nodeId]]);
+      // (E1 first: handed over to it at its enrolment.)
+      expect(await routes(replacement, "ENROLMENT")).toEqual([
+        ["E1", replacement.nodeId],
+        ["E2", replacement.nodeId],
+      ]);
       expect(await routes(b, "ENROLMENT")).toEqual([
         ["E1", b.nodeId],
         ["E1", b.nodeId],
       ]);
+    });
+
+    it("sends the new node its trainings not ended, their places and the requests for them, and moves the other nodes' replicas to it", async () => {
+      await network();
+      const hash = (digit: string) => `sha256$${digit.repeat(64)}`;
+      const past = { startsAt: "2020-03-04T09:00:00.000Z", endsAt: "2020-03-04T12:00:00.000Z" };
+      const seats = { taken: 1, waitlisted: 1, attended: 0, noShow: 0 };
+      await a.push([
+        a.event("TRAINING", "T1", training("SA", { seats, offerHours: 24 })),
+        a.event("TRAINING", "TL", training(a.fabriqueId, { scope: "LOCAL" })),
+        a.event("TRAINING", "TP", training("SA", past)),
+        a.event("ENROLMENT", "E0", enrolment("T1", "MA")),
+      ]);
+      await b.push([
+        b.event(
+          "ENROLMENT_REQUEST",
+          "E1",
+          enrolmentRequest("T1", "MB", { identityHash: hash("b") }),
+        ),
+        b.event("ENROLMENT_REQUEST", "EP", enrolmentRequest("TP", "MB")),
+      ]);
+      await c.push([
+        c.event(
+          "ENROLMENT_REQUEST",
+          "E3",
+          enrolmentRequest("T1", "MC", { identityHash: hash("c") }),
+        ),
+      ]);
+      await a.push([
+        a.event("ENROLMENT", "E1", enrolment("T1", "MB", "WAITLISTED", { position: 1 })),
+        a.event("ENROLMENT", "EP", enrolment("TP", "MB", "ATTENDED")),
+      ]);
+      const seen = { b: (await b.pull("0", 1000)).cursor, c: (await c.pull("0", 1000)).cursor };
+
+      const replacement = await enrolTestNode(t, a.fabriqueId, national);
+      const events = (await replacement.pull("0", 1000)).events.filter(
+        (e) =>
+          ["TRAINING", "ENROLMENT", "ENROLMENT_REQUEST"].includes(e.entity) &&
+          e.targetNodeId === replacement.nodeId &&
+          e.originNodeId !== a.nodeId,
+      );
+      // Trainings first, their places after, then the requests as their requesters sent them
+      // (identity hashes kept); not TP, over.
+      expect(events.map((e) => [e.entity, e.entityId, e.originNodeId, e.targetNodeId])).toEqual([
+        ["TRAINING", "T1", null, replacement.nodeId],
+        ["TRAINING", "TL", null, replacement.nodeId],
+        ["ENROLMENT", "E0", null, replacement.nodeId],
+        ["ENROLMENT", "E1", null, replacement.nodeId],
+        ["ENROLMENT_REQUEST", "E1", b.nodeId, replacement.nodeId],
+        ["ENROLMENT_REQUEST", "E3", c.nodeId, replacement.nodeId],
+      ]);
+      const payload = (entity: string, id: string) =>
+        events.find((e) => e.entity === entity && e.entityId === id)?.payload;
+      expect(payload("TRAINING", "T1")).toEqual(training("SA", { seats, offerHours: 24 }));
+      expect(payload("ENROLMENT", "E1")).toEqual(
+        enrolment("T1", "MB", "WAITLISTED", { position: 1 }),
+      );
+      expect(payload("ENROLMENT_REQUEST", "E3")).toEqual(
+        enrolmentRequest("T1", "MC", { identityHash: hash("c") }),
+      );
+      // The other nodes' replicas follow: the shared training announced again from the new node.
+      for (const [other, after] of [
+        [b, seen.b],
+        [c, seen.c],
+      ] as const) {
+        const announced = (await other.pull(after, 1000)).events.filter(
+          (e) => e.entity === "TRAINING",
+        );
+        expect(announced.map((e) => [e.entityId, e.originNodeId, e.targetNodeId])).toEqual([
+          ["T1", replacement.nodeId, null],
+        ]);
+      }
+      // And the new node answers the request still waiting.
+      const answered = await replacement.push([
+        replacement.event("ENROLMENT", "E3", enrolment("T1", "MC", "WAITLISTED", { position: 2 })),
+      ]);
+      expect(answered.data?.pushChanges).toMatchObject({ applied: 1, rejected: null });
     });
 
     // ── Discovery ───────────────────────────────────────────────────────────────────────────

@@ -198,6 +198,42 @@ export const enrolmentRepository = {
     return toRecord(rows[0] as Row);
   },
 
+  /**
+   * A handover: a place in a training adopted here, as the hub holds it (organised here; its
+   * member's node unknown here when another network's: "hub", as a request the hub re-routes).
+   * A place kept here already stays as it is. Whether it was adopted.
+   */
+  async adoptHandover(
+    db: SqlSession,
+    id: string,
+    state: EnrolmentPayload,
+    memberHomedHere: boolean,
+  ): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO enrolment (id, training_id, member_id, organised_here, requester_node_id,
+         status, position, offer_expires_at, reason_code, reason, credential_id, created_at,
+         updated_at)
+       VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [
+        id,
+        state.trainingId,
+        state.memberId,
+        memberHomedHere ? null : "hub",
+        state.status,
+        state.position,
+        state.offerExpiresAt,
+        state.reasonCode,
+        state.reason,
+        state.credentialId,
+        state.requestedAt,
+        state.updatedAt,
+      ],
+    );
+    return rows.length > 0;
+  },
+
   /** Writes a new state (and clears the decider's action: this is its answer). */
   async setState(db: SqlSession, id: string, s: EnrolmentState): Promise<EnrolmentRecord> {
     const rows = await db.query<Row>(

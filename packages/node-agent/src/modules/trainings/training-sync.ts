@@ -26,6 +26,14 @@ import { trainingRepository } from "./training.repository.ts";
  * - ENROLMENT (routed to this node, the member's home): the organiser's answer, copied onto
  *   this node's request (only the training's organiser answers); a place withdrawn here stays
  *   CANCELLED until the organiser's CANCELLED answer.
+ * - Handovers (no origin, addressed to this node: it was enrolled for a fabrique whose trainings
+ *   the hub holds, a replaced node's or history seeded there): a TRAINING is adopted as owned,
+ *   then its ENROLMENTs as places organised here; the training's seat counts and waitlist
+ *   sequence are recounted from the places adopted (after each), so that the store's capacity
+ *   check and the waitlist go on from there. The requests the hub routes again after them
+ *   (origin = the requester) bring the members' identity hashes, and the ones still to decide.
+ *   A TRAINING from a new origin moves a replica to that node (its owner re-enrolled): only
+ *   that node's answers are copied from then on.
  * A payload that breaks the contract or a row the store refuses is skipped (savepoint) and
  * reported, never breaking the pull.
  */
@@ -36,6 +44,7 @@ export type TrainingAppliedAs =
   | "not-needed"
   | "request"
   | "answer"
+  | "handover"
   | "skipped";
 
 export const TRAINING_ENTITIES = new Set(["TRAINING", "ENROLMENT_REQUEST", "ENROLMENT"]);
@@ -46,10 +55,20 @@ async function applyOne(
   pubs: Publications,
 ): Promise<TrainingAppliedAs> {
   const origin = event.originNodeId;
+  // The hub's own record addressed to this node only: a handover (see the file's comment).
+  const handover = origin === null && event.targetNodeId !== null;
   if (event.op === "DELETE") return "skipped"; // never sent: a training is CANCELLED instead
   switch (event.entity) {
     case "TRAINING": {
       const state = TrainingPayload.parse(event.payload);
+      if (handover) {
+        if (!(await trainingRepository.adoptHandover(tx, event.entityId, state))) {
+          return "kept-owned";
+        }
+        const adopted = await trainingRepository.find(tx, event.entityId);
+        if (adopted) publishSeats(pubs, adopted);
+        return "handover";
+      }
       if (state.scope === "LOCAL") {
         if (await trainingRepository.deleteReplica(tx, event.entityId)) return "deleted";
         return (await trainingRepository.find(tx, event.entityId)) ? "kept-owned" : "not-needed";
@@ -115,6 +134,22 @@ async function applyOne(
     }
     case "ENROLMENT": {
       const state = EnrolmentPayload.parse(event.payload);
+      if (handover) {
+        const training = await trainingRepository.find(tx, state.trainingId);
+        if (!training?.owned) {
+          throw new Error(
+            `handover enrolment ${event.entityId}: training ${state.trainingId} is not this node's`,
+          );
+        }
+        const member = await memberRepository.find(tx, state.memberId);
+        if (
+          !(await enrolmentRepository.adoptHandover(tx, event.entityId, state, !!member?.owned))
+        ) {
+          return "kept-owned";
+        }
+        await trainingRepository.recountOwned(tx, training.id);
+        return "handover";
+      }
       const request = await enrolmentRepository.findForUpdate(tx, event.entityId);
       if (!request || request.organisedHere || request.memberId !== state.memberId) {
         return "not-needed";

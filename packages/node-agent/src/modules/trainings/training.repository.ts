@@ -378,6 +378,102 @@ export const trainingRepository = {
     return rows.length > 0;
   },
 
+  /**
+   * A handover (this node was enrolled in place of its fabrique's previous node, or takes over
+   * history the hub holds): the training becomes this node's own, as the hub holds it. Its seat
+   * counts are those of the enrolments kept here for it (handed over after it: recountOwned
+   * follows each), never the payload's; a decision deadline already past with the minimum
+   * met counts as decided. A training already organised here is kept. Whether it was adopted.
+   */
+  async adoptHandover(db: SqlSession, id: string, state: TrainingPayload): Promise<boolean> {
+    const fields: TrainingFields = {
+      spaceId: state.spaceId,
+      title: state.title,
+      topic: state.topic,
+      tags: state.tags,
+      description: state.description,
+      venueSpaceId: state.venueSpaceId,
+      onlineUrl: state.onlineUrl,
+      startsAt: new Date(state.startsAt),
+      endsAt: new Date(state.endsAt),
+      capacity: state.capacity,
+      minimum: state.minimum,
+      decisionAt: dateOrNull(state.decisionAt),
+      scope: state.scope,
+      prerequisites: state.prerequisites,
+      grants: state.grants,
+      trainerName: state.trainerName,
+      cancelDeadlineMinutes: state.cancelDeadlineMinutes,
+      offerHours: state.offerHours,
+    };
+    const rows = await db.query(
+      `INSERT INTO training (id, owned, space_id, title, topic, tags, description, venue_space_id,
+         online_url, starts_at, ends_at, capacity, minimum, decision_at, scope, prerequisites,
+         grant_type, grant_validity_days, trainer_name, cancel_deadline_minutes, offer_hours,
+         series_id, status, cancel_reason_code, taken, waitlisted, attended, no_show,
+         owner_node_id, minimum_met_at)
+       VALUES ($1, TRUE, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+         $18, $19, $20, $21, $22, $23, 0, 0, 0, 0, NULL,
+         CASE WHEN $12::int > 0 AND $13::timestamptz <= now() AND $24::int >= $12::int
+              THEN now() END)
+       ON CONFLICT (id) DO UPDATE SET owned = TRUE, owner_node_id = NULL,
+         space_id = EXCLUDED.space_id, title = EXCLUDED.title,
+         topic = EXCLUDED.topic, tags = EXCLUDED.tags, description = EXCLUDED.description,
+         venue_space_id = EXCLUDED.venue_space_id, online_url = EXCLUDED.online_url,
+         starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, capacity = EXCLUDED.capacity,
+         minimum = EXCLUDED.minimum, decision_at = EXCLUDED.decision_at, scope = EXCLUDED.scope,
+         prerequisites = EXCLUDED.prerequisites, grant_type = EXCLUDED.grant_type,
+         grant_validity_days = EXCLUDED.grant_validity_days,
+         trainer_name = EXCLUDED.trainer_name,
+         cancel_deadline_minutes = EXCLUDED.cancel_deadline_minutes,
+         offer_hours = EXCLUDED.offer_hours, series_id = EXCLUDED.series_id,
+         status = EXCLUDED.status, cancel_reason_code = EXCLUDED.cancel_reason_code,
+         taken = 0, waitlisted = 0, attended = 0, no_show = 0,
+         minimum_met_at = EXCLUDED.minimum_met_at, updated_at = now()
+       WHERE NOT training.owned
+       RETURNING id`,
+      [
+        id,
+        ...fieldParams(fields),
+        state.seriesId,
+        state.status,
+        state.cancelReasonCode,
+        state.seats.taken,
+      ],
+    );
+    if (rows.length === 0) return false;
+    await trainingRepository.recountOwned(db, id);
+    return true;
+  },
+
+  /**
+   * An adopted training's seat counts from its enrolments here (the seats held, the waitlist
+   * and attendance), and its waitlist numbered 1… in its order: `waitlisted` is also the
+   * waitlist's sequence, so the next one in line gets the next position.
+   */
+  async recountOwned(db: SqlSession, id: string): Promise<void> {
+    await db.query(
+      `UPDATE enrolment e SET position = n.position
+       FROM (SELECT id, row_number() OVER (ORDER BY position NULLS LAST, created_at, id) AS position
+             FROM enrolment WHERE training_id = $1 AND organised_here AND status = 'WAITLISTED') n
+       WHERE e.id = n.id AND e.position IS DISTINCT FROM n.position`,
+      [id],
+    );
+    await db.query(
+      `UPDATE training t SET
+         taken = c.taken, waitlisted = c.waitlisted, attended = c.attended, no_show = c.no_show
+       FROM (SELECT
+               count(*) FILTER (WHERE status IN ('ENROLLED', 'OFFERED', 'ATTENDED', 'NO_SHOW'))::int
+                 AS taken,
+               count(*) FILTER (WHERE status = 'WAITLISTED')::int AS waitlisted,
+               count(*) FILTER (WHERE status = 'ATTENDED')::int AS attended,
+               count(*) FILTER (WHERE status = 'NO_SHOW')::int AS no_show
+             FROM enrolment WHERE training_id = $1 AND organised_here) c
+       WHERE t.id = $1 AND t.owned`,
+      [id],
+    );
+  },
+
   /** Another node's training went back to LOCAL: its replica goes. Whether there was one. */
   async deleteReplica(db: SqlSession, id: string): Promise<boolean> {
     const rows = await db.query("DELETE FROM training WHERE id = $1 AND NOT owned RETURNING id", [

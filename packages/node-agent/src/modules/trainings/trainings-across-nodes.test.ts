@@ -1,3 +1,4 @@
+import { ulid } from "ulid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAgent } from "../../app.ts";
 import { outboxRepository } from "../../outbox/outbox.repository.ts";
@@ -173,6 +174,122 @@ describe("trainings across nodes", () => {
       },
     };
   }
+
+  it("adopts the trainings and places the hub hands over at enrolment, seats and waitlist recounted, and a replica follows the new owner", async () => {
+    const nodeId = organiser.credentials.identity.nodeId;
+    const trainingId = ulid();
+    const [e0, e1, e2] = [ulid(), ulid(), ulid()];
+    const [alice, bruno] = await members(organiser, ["Alice Martin", "Bruno Roux"]);
+    const [camille, dominique] = await members(home, ["Camille Durand", "Dominique Petit"]);
+    const payload = {
+      spaceId: organiser.fabrique.id,
+      title: "Sécurité découpeuse laser",
+      topic: "MACHINE_SAFETY",
+      tags: [],
+      description: null,
+      venueSpaceId: organiser.fabrique.id,
+      onlineUrl: null,
+      startsAt: at(48),
+      endsAt: at(50),
+      seriesId: null,
+      capacity: 2,
+      minimum: 0,
+      decisionAt: null,
+      scope: "NETWORK",
+      prerequisites: [],
+      grants: null,
+      trainerName: null,
+      cancelDeadlineMinutes: 0,
+      offerHours: null,
+      status: "SCHEDULED",
+      cancelReasonCode: null,
+      // The hub's counters, never trusted: the places adopted say 2 taken, 1 in line.
+      seats: { taken: 5, waitlisted: 7, attended: 0, noShow: 0 },
+    };
+    const place = (memberId: string, status: string, position: number | null = null) => ({
+      trainingId,
+      memberId,
+      status,
+      position,
+      offerExpiresAt: null,
+      reasonCode: null,
+      reason: null,
+      credentialId: null,
+      requestedAt: new Date(base - HOUR).toISOString(),
+      updatedAt: new Date(base - HOUR).toISOString(),
+    });
+    const handover = (event: Record<string, unknown>) =>
+      organiser.hub.appendLog({
+        originNodeId: null,
+        targetNodeId: nodeId,
+        op: "UPSERT",
+        ...event,
+      } as Parameters<TestAgent["hub"]["appendLog"]>[0]);
+    handover({ entity: "TRAINING", entityId: trainingId, payload });
+    handover({ entity: "ENROLMENT", entityId: e0, payload: place(alice as string, "ENROLLED") });
+    handover({
+      entity: "ENROLMENT",
+      entityId: e1,
+      payload: place(camille as string, "ENROLLED"),
+    });
+    handover({
+      entity: "ENROLMENT",
+      entityId: e2,
+      payload: place(dominique as string, "WAITLISTED", 1),
+    });
+    await pull(organiser);
+
+    const adopted = await trainingRepository.find(organiser.agent.store, trainingId);
+    expect(adopted).toMatchObject({
+      owned: true,
+      ownerNodeId: null,
+      seats: { taken: 2, waitlisted: 1, attended: 0, noShow: 0 },
+    });
+    expect(await seen(organiser, e1)).toMatchObject({
+      organisedHere: true,
+      status: "ENROLLED",
+    });
+    // Organised here now: a local member enrols at once, behind the one already in line.
+    const queued = (await ok(enrol(organiser, trainingId, bruno as string, organiserAdmin))).enrol;
+    expect(queued).toMatchObject({ status: "WAITLISTED", position: 2 });
+    // A seat given back goes to position 1, another node's member, told through the hub.
+    await ok(
+      organiser.gql(
+        "mutation($id: ID!) { cancelEnrolment(id: $id) { id } }",
+        { id: e0 },
+        organiserAdmin,
+      ),
+    );
+    expect(await seen(organiser, e2)).toMatchObject({ status: "ENROLLED", position: null });
+    expect(await seen(organiser, queued.id)).toMatchObject({ status: "WAITLISTED", position: 1 });
+    const sent = (await outboxRepository.unpushed(organiser.agent.store, 100)).filter(
+      (e) => e.entity === "ENROLMENT" && e.entityId === e2,
+    );
+    expect(sent.map((e) => (e.payload as { status: string }).status)).toEqual(["ENROLLED"]);
+
+    // At another node, a replica from the fabrique's previous node follows the new one.
+    const replica = (originNodeId: string) =>
+      home.hub.appendLog({
+        originNodeId,
+        targetNodeId: null,
+        op: "UPSERT",
+        entity: "TRAINING",
+        entityId: "01JHREPLICA000000000000000",
+        payload: {
+          ...payload,
+          spaceId: "01JHOTHERSPACE000000000000",
+          venueSpaceId: null,
+          onlineUrl: "https://visio.example/x",
+        },
+      } as Parameters<TestAgent["hub"]["appendLog"]>[0]);
+    replica("01JHOLDNODE000000000000000");
+    await pull(home);
+    replica("01JHNEWNODE000000000000000");
+    await pull(home);
+    expect(
+      await trainingRepository.find(home.agent.store, "01JHREPLICA000000000000000"),
+    ).toMatchObject({ owned: false, ownerNodeId: "01JHNEWNODE000000000000000" });
+  });
 
   it("replicates NETWORK trainings for discovery, offline too, and drops one gone LOCAL", async () => {
     const satellite = await ok(
