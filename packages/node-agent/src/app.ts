@@ -38,6 +38,7 @@ import { createCredentialService } from "./modules/resources/credential.service.
 import type { Publication } from "./modules/resources/live.ts";
 import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
 import { createResourceService } from "./modules/resources/resource.service.ts";
+import { handleSettlementRequest } from "./modules/settlement/settlement.http.ts";
 import { createSettlementService } from "./modules/settlement/settlement.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
 import { createSyncService } from "./modules/sync/sync.service.ts";
@@ -291,6 +292,11 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         portable: services.portableCredentials,
       });
       if (published) return endResponse(published);
+      const statement = await handleSettlementRequest(request, {
+        settlement: services.settlement,
+        viewerFrom,
+      });
+      if (statement) return endResponse(statement);
       if (request.method !== "GET") return;
       if (url.pathname === "/") return endResponse(htmlResponse(landingPage));
       if (url.pathname === "/errors") return endResponse(htmlResponse(errorCodesPage));

@@ -206,6 +206,26 @@ describe("settlement at an agent", () => {
     expect(csv.at(-2)).toBe("2026-03,NET,,,,,,,,7,5,-50,-0.50");
     expect(JSON.parse(s?.json ?? "{}").totals.netCents).toBe(-50);
 
+    // The same as a file to download, for the team only.
+    const download = (query: string, token?: string) =>
+      t.agent.fetch(`http://agent/settlement/statement?${query}`, {
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+    const file = await download(`period=2026-03&counterpart=${other}`, admin);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toContain("text/csv");
+    expect(file.headers.get("content-disposition")).toBe(
+      `attachment; filename="settlement-2026-03-${other}.csv"`,
+    );
+    expect(await file.text()).toBe(s?.csv);
+    const asJson = await download(`period=2026-03&counterpart=${other}&format=json`, admin);
+    expect(((await asJson.json()) as { totals: unknown }).totals).toEqual(s?.totals);
+    const member = await t.token({ role: "MEMBER", memberId: "m-1" });
+    expect((await download(`period=2026-03&counterpart=${other}`)).status).toBe(401);
+    expect((await download(`period=2026-03&counterpart=${other}`, member)).status).toBe(403);
+    expect((await download(`period=March&counterpart=${other}`, admin)).status).toBe(400);
+    expect((await download("period=2026-03&counterpart=nowhere", admin)).status).toBe(404);
+
     // The team's only; a month as YYYY-MM; a fabrique known here.
     const satellite = await t.token({ role: "SATELLITE", spaceId: "sat-x" });
     const q = `query($p: String!, $c: ID!) { settlementStatement(period: $p, counterpartFabriqueId: $c) { period } }`;
