@@ -4,11 +4,11 @@ import {
   PASS_REVOCATION_REASONS,
   PASS_STATUSES,
 } from "@maillage/schema";
-import { viewerOf } from "../../context.ts";
+import { type Context, viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { untilExpiry } from "../resources/live.ts";
 import { SpaceRef } from "../spaces/space.graphql.ts";
-import { spaceRepository } from "../spaces/space.repository.ts";
+import { type SpaceRecord, spaceRepository } from "../spaces/space.repository.ts";
 import { canSeeVisit, type VisitView } from "./check-in.service.ts";
 import type { DisclosureRecord, VisitRecord } from "./mobility.repository.ts";
 import type { PassView, Presentation } from "./pass.service.ts";
@@ -119,6 +119,25 @@ const VisitDisclosureRef = builder.objectRef<DisclosureRecord>("VisitDisclosure"
   }),
 });
 
+/**
+ * Spaces of a list of visits, read once per space and request (a list of 500 visits names a
+ * handful of places, not 1,000).
+ */
+const spacesOfRequest = new WeakMap<object, Map<string, Promise<SpaceRecord | null>>>();
+function spaceOf(ctx: Context, id: string): Promise<SpaceRecord | null> {
+  let cache = spacesOfRequest.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    spacesOfRequest.set(ctx, cache);
+  }
+  let space = cache.get(id);
+  if (!space) {
+    space = spaceRepository.find(ctx.store, id).then((found) => found ?? null);
+    cache.set(id, space);
+  }
+  return space;
+}
+
 const VisitRef = builder.objectRef<VisitRecord & { disclosure?: DisclosureRecord | null }>("Visit");
 VisitRef.implement({
   description:
@@ -131,14 +150,13 @@ VisitRef.implement({
     homeSpace: t.field({
       type: SpaceRef,
       nullable: true,
-      resolve: async (v, _args, ctx) =>
-        (await spaceRepository.find(ctx.store, v.homeSpaceId)) ?? null,
+      resolve: (v, _args, ctx) => spaceOf(ctx, v.homeSpaceId),
     }),
     spaceId: t.exposeID("spaceId"),
     space: t.field({
       type: SpaceRef,
       nullable: true,
-      resolve: async (v, _args, ctx) => (await spaceRepository.find(ctx.store, v.spaceId)) ?? null,
+      resolve: (v, _args, ctx) => spaceOf(ctx, v.spaceId),
     }),
     day: t.exposeString("day", { description: "YYYY-MM-DD, the visited space's local date" }),
     arrivedAt: t.field({ type: "DateTime", resolve: (v) => v.arrivedAt }),
