@@ -99,6 +99,7 @@ export type TrainingChangedEvent = {
   waitlisted: number;
   attended: number;
   noShow: number;
+  createdAt: string;
   updatedAt: string;
   networkId: string;
   venueNetworkId: string | null;

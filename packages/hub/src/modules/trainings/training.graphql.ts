@@ -168,6 +168,16 @@ export const TrainingRef = builder.node(builder.objectRef<TrainingRow>("Training
     status: t.field({ type: TrainingStatusEnum, resolve: (r) => r.status as TrainingStatus }),
     cancelReasonCode: t.exposeString("cancelReasonCode", { nullable: true }),
     seats: t.field({ type: TrainingSeatsRef, resolve: (r) => r }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the hub first recorded it",
+      resolve: (r) => r.createdAt,
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      description: "When the hub last recorded a change of it (its organiser's, its seats')",
+      resolve: (r) => r.updatedAt,
+    }),
   }),
 });
 
@@ -341,6 +351,7 @@ function trainingOf(e: TrainingChangedEvent): TrainingRow {
     startsAt: new Date(e.startsAt),
     endsAt: new Date(e.endsAt),
     decisionAt: instant(e.decisionAt),
+    createdAt: new Date(e.createdAt),
     updatedAt: new Date(e.updatedAt),
     tier: null,
   };

@@ -46,6 +46,9 @@ export type TrainingRow = {
   waitlisted: number;
   attended: number;
   noShow: number;
+  /** When the hub first recorded it. */
+  createdAt: Date;
+  /** When the hub last recorded a change of it. */
   updatedAt: Date;
   /** The fabrique whose network organises it (the organiser itself for a fabrique). */
   networkId: string;
@@ -86,7 +89,8 @@ const COLUMNS = `t.id, t.owner_node_id AS "ownerNodeId", t.space_id AS "spaceId"
   t.grants_type AS "grantsType", t.grants_validity_days AS "grantsValidityDays",
   t.trainer_name AS "trainerName", t.cancel_deadline_minutes AS "cancelDeadlineMinutes",
   t.offer_hours AS "offerHours", t.status, t.cancel_reason_code AS "cancelReasonCode", t.taken,
-  t.waitlisted, t.attended, t.no_show AS "noShow", t.updated_at AT TIME ZONE 'UTC' AS "updatedAt",
+  t.waitlisted, t.attended, t.no_show AS "noShow",
+  t.created_at AT TIME ZONE 'UTC' AS "createdAt", t.updated_at AT TIME ZONE 'UTC' AS "updatedAt",
   t.network_id AS "networkId", t.venue_network_id AS "venueNetworkId"`;
 const FROM = "training t";
 /** The place's columns: the venue's, or the organiser's for an online training. */
@@ -230,6 +234,7 @@ export async function trainingViews(sql: Sql, ids: string[]): Promise<TrainingCh
     startsAt: iso(r.startsAt) as string,
     endsAt: iso(r.endsAt) as string,
     decisionAt: iso(r.decisionAt),
+    createdAt: iso(r.createdAt) as string,
     updatedAt: iso(r.updatedAt) as string,
   }));
 }

@@ -155,6 +155,19 @@ export function registerTrainingSyncTests(backend: Backend) {
         { id: "TL", scope: "LOCAL", taken: 0 },
       ]);
       for (const other of [b, c]) expect(await routes(other, "TRAINING")).toEqual([["T1", null]]);
+      // createdAt (the hub's first record of it) and updatedAt, as the agents' Training has them.
+      const dates = async () =>
+        (
+          await t.gql<{ training: { createdAt: string; updatedAt: string } }>(
+            `{ training(id: "T1") { createdAt updatedAt } }`,
+            {},
+            await t.adminToken(a.fabriqueId),
+          )
+        ).data?.training;
+      const created = await dates();
+      expect(Date.parse(String(created?.createdAt))).toBeLessThanOrEqual(
+        Date.parse(String(created?.updatedAt)),
+      );
       // At the hub all the same, addressed to its origin only (which ignores its echo).
       expect(await routes(a, "TRAINING")).toEqual([["TL", a.nodeId]]);
 
@@ -164,6 +177,11 @@ export function registerTrainingSyncTests(backend: Backend) {
         a.event("TRAINING", "T1", training("SA", { scope: "LOCAL", capacity: 12 })),
       ]);
       await a.push([a.event("TRAINING", "T1", training("SA", { scope: "LOCAL", capacity: 14 }))]);
+      const changed = await dates();
+      expect(changed?.createdAt).toBe(created?.createdAt);
+      expect(Date.parse(String(changed?.updatedAt))).toBeGreaterThan(
+        Date.parse(String(created?.updatedAt)),
+      );
       const seen = (await b.pull("0", 1000)).events
         .filter((e) => e.entity === "TRAINING")
         .map((e) => [e.entityId, e.payload.scope, e.targetNodeId]);
