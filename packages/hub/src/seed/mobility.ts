@@ -59,6 +59,15 @@ export async function insertMobility(
            NULL, '${from}'::timestamp
     FROM seed_traveller;
   `);
+  // A bulk load builds its indexes once, after the rows, rather than row by row (random ids):
+  // dropped and made again, the same, inside the seed's transaction.
+  await sql.exec(`
+    ALTER TABLE visit DROP CONSTRAINT visit_pkey;
+    DROP INDEX visit_member_id_idx;
+    DROP INDEX visit_space_id_day_idx;
+    ALTER TABLE mobility_presence DROP CONSTRAINT mobility_presence_pkey;
+    DROP INDEX mobility_presence_member_id_idx;
+  `);
   await sql.exec(`
     INSERT INTO visit (id, owner_node_id, member_id, pass_id, home_space_id, space_id, day,
                        arrived_at, departed_at, method, home_network_id, home_department,
@@ -89,6 +98,11 @@ export async function insertMobility(
                                      ELSE nd.nets[1 + (x.pick / 100) % cardinality(nd.nets)] END
     WHERE x.day < '${from}'::date + ${days};
   `);
+  await sql.exec(`
+    ALTER TABLE visit ADD CONSTRAINT visit_pkey PRIMARY KEY (id);
+    CREATE INDEX visit_member_id_idx ON visit (member_id);
+    CREATE INDEX visit_space_id_day_idx ON visit (space_id, day);
+  `);
   // Presence rows and the monthly rollup by GROUP BY (mobility-rollup.repository.ts).
   await sql.exec(`
     INSERT INTO mobility_presence (month, member_id, origin_network_id, dest_network_id,
@@ -107,6 +121,9 @@ export async function insertMobility(
                  dest_region AS dr, visits FROM mobility_presence) x
     CROSS JOIN LATERAL ${FLOWS_SQL}
     GROUP BY 1, 2, 3, 4, 5;
+    ALTER TABLE mobility_presence ADD CONSTRAINT mobility_presence_pkey
+      PRIMARY KEY (month, member_id, origin_network_id, dest_network_id);
+    CREATE INDEX mobility_presence_member_id_idx ON mobility_presence (member_id);
   `);
   const [counts] = await sql.query<{ visits: number; travellers: number }>(
     "SELECT (SELECT count(*) FROM visit)::int AS visits, (SELECT count(*) FROM seed_traveller)::int AS travellers",

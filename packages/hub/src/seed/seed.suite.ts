@@ -699,6 +699,18 @@ export function registerSeedTests(
                             dest_id, visits, members) AS row FROM (${sql}) r ORDER BY 1`,
         );
       expect(await rows("SELECT * FROM mobility_rollup")).toEqual(await rows(recomputeSql("true")));
+      // The indexes the bulk load dropped are back, as the migration made them.
+      const indexes = await store.query<{ indexname: string }>(
+        `SELECT indexname FROM pg_indexes WHERE tablename IN ('visit', 'mobility_presence')
+         ORDER BY indexname`,
+      );
+      expect(indexes.map((i) => i.indexname)).toEqual([
+        "mobility_presence_member_id_idx",
+        "mobility_presence_pkey",
+        "visit_member_id_idx",
+        "visit_pkey",
+        "visit_space_id_day_idx",
+      ]);
     });
   });
 }
