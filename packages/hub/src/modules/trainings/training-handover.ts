@@ -191,19 +191,20 @@ export async function requestsForTrainings(
     sentAt: Timestamp | null;
     placeStatus: string | null;
   }>(
-    `SELECT q.id, q.requester_node_id AS "requesterNodeId", q.training_id AS "trainingId",
+    `WITH q AS (SELECT * FROM enrolment_request WHERE training_id = ANY($1::text[])),
+     -- The last request each requester sent, in one pass over the log.
+     l AS (SELECT DISTINCT ON (entity_id) entity_id, payload, occurred_at FROM change_log
+           WHERE entity = 'ENROLMENT_REQUEST' AND op = 'UPSERT' AND origin_node_id IS NOT NULL
+             AND entity_id IN (SELECT id FROM q)
+           ORDER BY entity_id, "offset" DESC)
+     SELECT q.id, q.requester_node_id AS "requesterNodeId", q.training_id AS "trainingId",
             q.member_id AS "memberId", q.accept_offer AS "acceptOffer", q.cancelled,
             q.requested_at AT TIME ZONE 'UTC' AS "requestedAt",
             l.payload AS sent, l.occurred_at AT TIME ZONE 'UTC' AS "sentAt",
             e.status AS "placeStatus"
-     FROM enrolment_request q
+     FROM q
      LEFT JOIN enrolment e ON e.id = q.id
-     LEFT JOIN LATERAL (
-       SELECT payload, occurred_at FROM change_log
-       WHERE entity = 'ENROLMENT_REQUEST' AND entity_id = q.id AND op = 'UPSERT'
-         AND origin_node_id IS NOT NULL
-       ORDER BY "offset" DESC LIMIT 1) l ON TRUE
-     WHERE q.training_id = ANY($1::text[])
+     LEFT JOIN l ON l.entity_id = q.id
      ORDER BY q.requested_at, q.id`,
     [trainingIds],
   );
