@@ -16,7 +16,7 @@ describe("seed", () => {
     expect(r.calls.seed).toEqual(["seedHub region force=true"]);
     expect(r.stdout).toContain("spaces…\nreports…\n");
     expect(r.stdout).toMatch(
-      /seeded 30 fabriques, 300 satellites, 1234 activity reports, 120 shared resources, 480 bookings, 0 training sessions with 0 enrolments \(2024-11-23 to 2026-11-21\)/,
+      /seeded 30 fabriques, 300 satellites, 1234 activity reports, 120 shared resources, 480 bookings, 0 training sessions with 0 enrolments, 0 visits away from home by 0 members \(2024-11-23 to 2026-11-21\)/,
     );
   });
 

@@ -96,7 +96,8 @@ export async function runSeed(argv: readonly string[], ctx: CliContext): Promise
     ctx.stdout(
       `seeded ${result.fabriques} fabriques, ${result.satellites} satellites, ${result.reports} activity reports, ` +
         `${result.resources ?? 0} shared resources, ${result.bookings ?? 0} bookings, ` +
-        `${result.trainings ?? 0} training sessions with ${result.enrolments ?? 0} enrolments ` +
+        `${result.trainings ?? 0} training sessions with ${result.enrolments ?? 0} enrolments, ` +
+        `${result.visits ?? 0} visits away from home by ${result.travellers ?? 0} members ` +
         `(${result.from} to ${result.to}) in ${result.seconds.toFixed(1)} s\n`,
     );
     return 0;
