@@ -12,6 +12,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { pino } from "pino";
@@ -170,3 +171,14 @@ try {
   await db?.drop();
   await fs.rm(dataDir, { recursive: true, force: true });
 }
+
+// The 30-way enrolment race at an organiser's agent (the agent's own bench, run here).
+const race = fileURLToPath(new URL("../../../tests/bench/trainings-race.ts", import.meta.url));
+const { benchEnrolmentRace } = (await import(pathToFileURL(race).href)) as {
+  benchEnrolmentRace(o: { rounds: number }): Promise<{ medianMs: number; p95Ms: number }>;
+};
+const rounds = 20;
+const wall = await benchEnrolmentRace({ rounds });
+console.log(
+  `30-way enrolment race, 10 seats (agent) ${rounds} rounds: wall p50 ${wall.medianMs.toFixed(0)} ms, p95 ${wall.p95Ms.toFixed(0)} ms`,
+);
