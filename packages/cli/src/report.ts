@@ -5,6 +5,9 @@ import { dataDirOption } from "./hub.ts";
 import { askHub, type GraphQLAnswer, locateHub } from "./running-hub.ts";
 import { loadConfig } from "./serve.ts";
 
+/** Territory rows per mobility list: three lists of this many stay under the hub's default query cost. */
+const MOBILITY_TERRITORY_ROWS = 400;
+
 export const HUB_REPORT = {
   name: "hub report",
   summary:
@@ -75,6 +78,8 @@ export const HUB_REPORT = {
       "destination), direction (outgoing: members homed there; incoming: visits received there), code,",
       "name, to_code, to_name (flows), month, visits, members. A figure under 5 distinct members, or",
       'one a total would give away, is "< 5" (both columns), as networkHealth.mobility suppresses it.',
+      `The largest ${MOBILITY_TERRITORY_ROWS} territories and flows each way (what one query may ask under the hub's`,
+      "cost limit; France counts about 400 fabrique territories): narrow the scope with --region for more flows.",
     ].join("\n"),
   ],
 } as const satisfies CommandSpec;
@@ -112,9 +117,9 @@ export const MOBILITY_REPORT_QUERY = `query MobilityReport($filter: NetworkHealt
     months { month outgoing { ${CELL} } incoming { ${CELL} } }
     regions { code name outgoing { ${CELL} } incoming { ${CELL} } }
     regionFlows { origin { code name } destination { code name } ${CELL} }
-    origins(first: 2000) { territory { id name } ${CELL} }
-    destinations(first: 2000) { territory { id name } ${CELL} }
-    flows(first: 2000) { origin { id name } destination { id name } ${CELL} } } } }`;
+    origins(first: ${MOBILITY_TERRITORY_ROWS}) { territory { id name } ${CELL} }
+    destinations(first: ${MOBILITY_TERRITORY_ROWS}) { territory { id name } ${CELL} }
+    flows(first: ${MOBILITY_TERRITORY_ROWS}) { origin { id name } destination { id name } ${CELL} } } } }`;
 
 type Cell = { visits: number | null; members: number | null; suppressed: boolean };
 type MobilityReport = {
