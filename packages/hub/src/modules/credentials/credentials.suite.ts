@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { NodeKeyPayload, SCHEMA_VERSION } from "@maillage/schema";
 import { migrate, openSqlStore } from "@maillage/storage";
-import { createThrowawayDatabase } from "@maillage/storage/testing";
+import { createThrowawayDatabase, seedPgliteStore } from "@maillage/storage/testing";
 import { base64url, generateKeyPair, SignJWT } from "jose";
 import { ulid } from "ulid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -226,6 +226,7 @@ export function registerHubCredentialTests(backend: Backend) {
     it("writes NODE_KEY once, by migration 0009, for the nodes enrolled before it", async () => {
       const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-hub-0009-"));
       const database = backend === "postgres" ? await createThrowawayDatabase() : undefined;
+      if (!database) await seedPgliteStore(dataDir); // an empty database, without initdb
       const store = await openSqlStore({ dataDir, databaseUrl: database?.url });
       try {
         const all = await hubMigrations();
