@@ -7,7 +7,13 @@ import type { HealthService } from "./health.service.ts";
 
 /** `networkHealth`: what the national body sees of the mesh, at a glance. */
 
-type Health = Awaited<ReturnType<HealthService["networkHealth"]>>;
+type HealthSections = ReturnType<HealthService["networkHealth"]>;
+/** A section's figures, once computed (the service computes each when first asked for). */
+type Health = {
+  [K in keyof HealthSections]: HealthSections[K] extends () => Promise<infer T>
+    ? T
+    : HealthSections[K];
+};
 type Coverage = Health["coverage"];
 
 const CoverageFields = {
@@ -297,7 +303,7 @@ const LivenessHealthRef = builder.objectRef<Health["liveness"]>("LivenessHealth"
   }),
 });
 
-export const NetworkHealthRef = builder.objectRef<Health>("NetworkHealth").implement({
+export const NetworkHealthRef = builder.objectRef<HealthSections>("NetworkHealth").implement({
   fields: (t) => ({
     scope: t.string({
       description: "NATION, REGION, DEPARTMENT or FABRIQUE",
@@ -306,12 +312,12 @@ export const NetworkHealthRef = builder.objectRef<Health>("NetworkHealth").imple
     scopeId: t.string({ resolve: (h) => h.scope.scopeId }),
     from: t.exposeString("from"),
     to: t.exposeString("to"),
-    coverage: t.field({ type: CoverageRef, resolve: (h) => h.coverage }),
-    liveness: t.field({ type: LivenessHealthRef, resolve: (h) => h.liveness }),
-    activity: t.field({ type: ActivityHealthRef, resolve: (h) => h.activity }),
-    mutualisation: t.field({ type: MutualisationHealthRef, resolve: (h) => h.mutualisation }),
-    training: t.field({ type: TrainingHealthRef, resolve: (h) => h.training }),
-    regions: t.field({ type: [RegionHealthRef], resolve: (h) => h.regions }),
+    coverage: t.field({ type: CoverageRef, resolve: (h) => h.coverage() }),
+    liveness: t.field({ type: LivenessHealthRef, resolve: (h) => h.liveness() }),
+    activity: t.field({ type: ActivityHealthRef, resolve: (h) => h.activity() }),
+    mutualisation: t.field({ type: MutualisationHealthRef, resolve: (h) => h.mutualisation() }),
+    training: t.field({ type: TrainingHealthRef, resolve: (h) => h.training() }),
+    regions: t.field({ type: [RegionHealthRef], resolve: (h) => h.regions() }),
   }),
 });
 

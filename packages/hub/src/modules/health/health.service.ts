@@ -45,6 +45,15 @@ const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 731;
 const WORST_LAGS = 5;
 
+/** A computation run at most once, when first asked for. */
+function once<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => {
+    result ??= compute();
+    return result;
+  };
+}
+
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
@@ -152,47 +161,28 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
     return { from, to, days };
   }
 
-  async function networkHealth(viewer: Viewer, filter: HealthFilter) {
+  /**
+   * The figures of a scope and period, section by section: each section is computed when first
+   * asked for (a query that selects only `mobility` or `training` runs no coverage, liveness or
+   * mutualisation statement) and each statement runs at most once per call, whichever sections
+   * share it.
+   */
+  function networkHealth(viewer: Viewer, filter: HealthFilter) {
     const scope = resolveScope(viewer, filter);
     const { from, to, days } = resolvePeriod(filter);
     const previousTo = shiftDays(from, -1);
     const previousFrom = shiftDays(previousTo, -(days - 1));
-
-    const [
-      coverageRows,
-      current,
-      previous,
-      nodes,
-      bookings,
-      previousBookings,
-      resourceRows,
-      trainingRows,
-    ] = await Promise.all([
-      repo.coverageByDepartment(store, scope, from, to),
-      repo.activityTotals(store, scope, from, to),
-      repo.activityTotals(store, scope, previousFrom, previousTo),
-      repo.nodesIn(store, scope),
-      repo.bookingTotals(store, scope, from, to),
-      repo.bookingTotals(store, scope, previousFrom, previousTo),
-      repo.resourceCounts(store, scope),
-      repo.trainingTotalsByTopic(store, scope, previousFrom, from, to),
-    ]);
-    const regionCodes = [...new Set(coverageRows.map((r) => r.region_code))];
     // Per-region figures only make sense when the scope spans regions' whole territory.
     const perRegion = scope.scope === "NATION" || scope.scope === "REGION";
-    const [regionActivity, regionBookings, regionTrainings] = perRegion
-      ? await Promise.all([
-          repo.activityBy(store, "REGION", regionCodes, from, to),
-          repo.bookingsBy(store, "REGION", regionCodes, from, to),
-          repo.trainingsBy(store, "REGION", regionCodes, from, to),
-        ])
-      : [
-          new Map<string, repo.Totals>(),
-          new Map<string, repo.BookingTotals>(),
-          new Map<string, repo.TrainingTotals>(),
-        ];
-    const trainingNow = trainingFigures(trainingRows.current);
-    const trainingBefore = trainingFigures(trainingRows.previous);
+
+    const coverageRows = once(() => repo.coverageByDepartment(store, scope, from, to));
+    const regionCodes = once(async () => [
+      ...new Set((await coverageRows()).map((r) => r.region_code)),
+    ]);
+    const resourceRows = once(() => repo.resourceCounts(store, scope));
+    const trainingRows = once(() =>
+      repo.trainingTotalsByTopic(store, scope, previousFrom, from, to),
+    );
 
     const sum = (rows: repo.SpaceCountRow[], key: keyof repo.SpaceCountRow) =>
       rows.reduce((n, r) => n + Number(r[key]), 0);
@@ -210,21 +200,6 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
       };
     };
 
-    const now = Date.now();
-    const nodeStates = nodes.map((n) => ({
-      nodeId: n.node_id,
-      fabriqueId: n.fabrique_id,
-      fabriqueName: n.fabrique_name,
-      liveness: livenessOf(n.last_seen_at, now) as Liveness,
-      lastSeenAt: n.last_seen_at,
-      pending: n.pending_estimate,
-      lagSeconds:
-        n.pending_estimate > 0 && n.oldest_pending_at
-          ? Math.max(0, Math.round((now - n.oldest_pending_at.getTime()) / 1000))
-          : 0,
-    }));
-    const count = (l: Liveness) => nodeStates.filter((n) => n.liveness === l).length;
-
     const isShared = (r: repo.ResourceCountRow) => r.sharing_scope !== "LOCAL";
     const resourcesIn = (rows: repo.ResourceCountRow[]) =>
       rows.reduce((n, r) => n + r.resources, 0);
@@ -232,9 +207,6 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
       rows
         .filter((r) => r.status === "AVAILABLE")
         .reduce((n, r) => n + Number(r.weekly_open_minutes), 0);
-    const resourcesOf = (region: string) => resourceRows.filter((r) => r.region_code === region);
-    const figures = bookingFigures(bookings, weeklyOpenMinutes(resourceRows), days);
-    const previousFigures = bookingFigures(previousBookings, weeklyOpenMinutes(resourceRows), days);
 
     const regionMutualisation = (
       totals: repo.BookingTotals | undefined,
@@ -255,12 +227,23 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
       };
     };
 
-    return {
-      scope,
-      from,
-      to,
-      coverage: coverageOf(coverageRows),
-      liveness: {
+    const liveness = once(async () => {
+      const nodes = await repo.nodesIn(store, scope);
+      const now = Date.now();
+      const nodeStates = nodes.map((n) => ({
+        nodeId: n.node_id,
+        fabriqueId: n.fabrique_id,
+        fabriqueName: n.fabrique_name,
+        liveness: livenessOf(n.last_seen_at, now) as Liveness,
+        lastSeenAt: n.last_seen_at,
+        pending: n.pending_estimate,
+        lagSeconds:
+          n.pending_estimate > 0 && n.oldest_pending_at
+            ? Math.max(0, Math.round((now - n.oldest_pending_at.getTime()) / 1000))
+            : 0,
+      }));
+      const count = (l: Liveness) => nodeStates.filter((n) => n.liveness === l).length;
+      return {
         online: count("ONLINE"),
         stale: count("STALE"),
         silent: count("SILENT"),
@@ -271,25 +254,42 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
               (a.lastSeenAt?.getTime() ?? 0) - (b.lastSeenAt?.getTime() ?? 0),
           )
           .slice(0, WORST_LAGS),
-      },
-      activity: {
+      };
+    });
+
+    const activity = once(async () => {
+      const [current, previous] = await Promise.all([
+        repo.activityTotals(store, scope, from, to),
+        repo.activityTotals(store, scope, previousFrom, previousTo),
+      ]);
+      return {
         ...current,
         previous,
         visitorsTrend: trend(current.visitors, previous.visitors),
         eventsTrend: trend(current.events, previous.events),
         participantsTrend: trend(current.participants, previous.participants),
         openHoursTrend: trend(current.openHours, previous.openHours),
-      },
-      mutualisation: {
-        resources: resourcesIn(resourceRows),
-        sharedResources: resourcesIn(resourceRows.filter(isShared)),
-        availableResources: resourcesIn(resourceRows.filter((r) => r.status === "AVAILABLE")),
+      };
+    });
+
+    const mutualisation = once(async () => {
+      const [bookings, previousBookings, resources] = await Promise.all([
+        repo.bookingTotals(store, scope, from, to),
+        repo.bookingTotals(store, scope, previousFrom, previousTo),
+        resourceRows(),
+      ]);
+      const figures = bookingFigures(bookings, weeklyOpenMinutes(resources), days);
+      const previousFigures = bookingFigures(previousBookings, weeklyOpenMinutes(resources), days);
+      return {
+        resources: resourcesIn(resources),
+        sharedResources: resourcesIn(resources.filter(isShared)),
+        availableResources: resourcesIn(resources.filter((r) => r.status === "AVAILABLE")),
         resourcesBySharingScope: SHARING_SCOPES.map((sharingScope) => ({
           sharingScope,
-          resources: resourcesIn(resourceRows.filter((r) => r.sharing_scope === sharingScope)),
+          resources: resourcesIn(resources.filter((r) => r.sharing_scope === sharingScope)),
         })),
         resourcesByCategory: RESOURCE_CATEGORIES.map((category) => {
-          const rows = resourceRows.filter((r) => r.category === category);
+          const rows = resources.filter((r) => r.category === category);
           return {
             category,
             resources: resourcesIn(rows),
@@ -303,46 +303,80 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
         crossNodeBookingsTrend: trend(figures.crossNodeBookings, previousFigures.crossNodeBookings),
         loansTrend: trend(figures.loans, previousFigures.loans),
         utilisationTrend: trend(figures.utilisation ?? 0, previousFigures.utilisation ?? 0),
-      },
-      training: {
-        ...trainingNow,
-        previous: trainingBefore,
+      };
+    });
+
+    const training = once(async () => {
+      const rows = await trainingRows();
+      const now = trainingFigures(rows.current);
+      const before = trainingFigures(rows.previous);
+      return {
+        ...now,
+        previous: before,
         byTopic: TRAINING_TOPICS.map((topic) => ({
           topic,
-          ...trainingFigures(trainingRows.byTopic.get(topic) ?? repo.NO_TRAININGS),
+          ...trainingFigures(rows.byTopic.get(topic) ?? repo.NO_TRAININGS),
         })),
-        trainingsTrend: trend(trainingNow.trainings, trainingBefore.trainings),
-        seatsFilledTrend: trend(trainingNow.seatsFilled, trainingBefore.seatsFilled),
-        hoursDeliveredTrend: trend(trainingNow.hoursDelivered, trainingBefore.hoursDelivered),
-        credentialsIssuedTrend: trend(
-          trainingNow.credentialsIssued,
-          trainingBefore.credentialsIssued,
-        ),
-        attendanceRateTrend: trend(
-          trainingNow.attendanceRate ?? 0,
-          trainingBefore.attendanceRate ?? 0,
-        ),
-      },
-      regions: regionCodes.map((code) => {
-        const rows = coverageRows.filter((r) => r.region_code === code);
-        const activity = regionActivity.get(code);
+        trainingsTrend: trend(now.trainings, before.trainings),
+        seatsFilledTrend: trend(now.seatsFilled, before.seatsFilled),
+        hoursDeliveredTrend: trend(now.hoursDelivered, before.hoursDelivered),
+        credentialsIssuedTrend: trend(now.credentialsIssued, before.credentialsIssued),
+        attendanceRateTrend: trend(now.attendanceRate ?? 0, before.attendanceRate ?? 0),
+      };
+    });
+
+    const regions = once(async () => {
+      const [rows, codes, resources] = await Promise.all([
+        coverageRows(),
+        regionCodes(),
+        perRegion ? resourceRows() : Promise.resolve([]),
+      ]);
+      const [regionActivity, regionBookings, regionTrainings] = perRegion
+        ? await Promise.all([
+            repo.activityBy(store, "REGION", codes, from, to),
+            repo.bookingsBy(store, "REGION", codes, from, to),
+            repo.trainingsBy(store, "REGION", codes, from, to),
+          ])
+        : [
+            new Map<string, repo.Totals>(),
+            new Map<string, repo.BookingTotals>(),
+            new Map<string, repo.TrainingTotals>(),
+          ];
+      return codes.map((code) => {
+        const inRegion = rows.filter((r) => r.region_code === code);
+        const figures = regionActivity.get(code);
         return {
           code,
           name: geography.region(code)?.name ?? code,
-          ...coverageOf(rows),
-          visitors: activity?.visitors ?? 0,
-          events: activity?.events ?? 0,
-          participants: activity?.participants ?? 0,
-          openHours: activity?.openHours ?? 0,
-          ...regionMutualisation(regionBookings.get(code), perRegion ? resourcesOf(code) : []),
+          ...coverageOf(inRegion),
+          visitors: figures?.visitors ?? 0,
+          events: figures?.events ?? 0,
+          participants: figures?.participants ?? 0,
+          openHours: figures?.openHours ?? 0,
+          ...regionMutualisation(
+            regionBookings.get(code),
+            resources.filter((r) => r.region_code === code),
+          ),
           training: trainingFigures(regionTrainings.get(code) ?? repo.NO_TRAININGS),
-          departments: rows.map((r) => ({
+          departments: inRegion.map((r) => ({
             code: r.department_code,
             name: geography.department(r.department_code)?.name ?? r.department_code,
             ...coverageOf([r]),
           })),
         };
-      }),
+      });
+    });
+
+    return {
+      scope,
+      from,
+      to,
+      coverage: once(async () => coverageOf(await coverageRows())),
+      liveness,
+      activity,
+      mutualisation,
+      training,
+      regions,
     };
   }
 

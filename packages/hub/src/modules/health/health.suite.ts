@@ -689,14 +689,44 @@ export function registerHealthTests(backend: Backend) {
         },
       };
       const service = createHealthService({ store: counting, geography: t.hub.services.geography });
-      const answer = await service.networkHealth({ role: "NATIONAL" } as Viewer, {});
-      expect(answer.training.byTopic).toHaveLength(12);
+      const answer = service.networkHealth({ role: "NATIONAL" } as Viewer, {});
+      const [training] = await Promise.all([answer.training(), answer.regions()]);
+      expect(training.byTopic).toHaveLength(12);
       const reads = (table: string) =>
         statements.filter((q) => new RegExp(`\\b${table}\\b`).test(q));
       // This period and the previous one in one statement; the regions' in another.
       expect(reads("training_rollup")).toHaveLength(2);
       expect(reads("training")).toEqual([]);
       expect(reads("enrolment")).toEqual([]);
+    });
+
+    it("computes only the sections asked for, each statement once per call", async () => {
+      const statements: string[] = [];
+      const store = t.hub.db.store;
+      const counting = {
+        ...store,
+        query: <Row>(sql: string, params?: unknown[]) => {
+          statements.push(sql);
+          return store.query<Row>(sql, params);
+        },
+      };
+      const service = createHealthService({ store: counting, geography: t.hub.services.geography });
+      const viewer = { role: "NATIONAL" } as Viewer;
+      await service.networkHealth(viewer, {}).training();
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(/\btraining_rollup\b/);
+
+      statements.length = 0;
+      const answer = service.networkHealth(viewer, {});
+      await Promise.all([answer.coverage(), answer.regions(), answer.mutualisation()]);
+      await Promise.all([answer.coverage(), answer.regions()]);
+      const counts = new Map<string, number>();
+      for (const q of statements) counts.set(q, (counts.get(q) ?? 0) + 1);
+      // activityBy, bookingsBy and the two bookingTotals differ by their parameters only.
+      expect([...counts.values()].every((n) => n <= 2)).toBe(true);
+      expect(statements.filter((q) => /FROM space\s/.test(q))).toHaveLength(1);
+      expect(statements.filter((q) => /FROM resource r/.test(q))).toHaveLength(1);
+      expect(statements.filter((q) => /FROM node n/.test(q))).toEqual([]);
     });
 
     it("refuses bad filters", async () => {
