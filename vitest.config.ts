@@ -45,7 +45,7 @@ export default defineConfig({
           // tests restore what they spy on, and none changes process.env.
           isolate: false,
           include: ["packages/**/src/**/*.test.ts", "tests/**/*.test.ts"],
-          exclude: [...ignored, "**/*.integration.test.ts"],
+          exclude: [...ignored, "**/*.integration.test.ts", "**/*.browser.test.ts"],
         },
       },
       {
@@ -58,6 +58,19 @@ export default defineConfig({
             DATABASE_URL: serviceUrl("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
             REDIS_URL: serviceUrl("REDIS_URL", "redis://127.0.0.1:6379"),
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          // Headless Chromium (Debian's) against the demo network, one file at a time: each
+          // starts a hub and two agents and a browser (`npm run test:browser`, run by .ci/run).
+          include: ["tests/web/**/*.browser.test.ts"],
+          exclude: ignored,
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],
