@@ -2,7 +2,6 @@ import {
   type AvailabilityWindow,
   type Closure,
   type Interval,
-  MaillageError,
   RESOURCE_CATEGORIES,
   RESOURCE_STATUSES,
   requireId,
@@ -10,6 +9,7 @@ import {
 } from "@maillage/schema";
 import type { Context } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { type ForwardPage, forwardPage, refuseBackward } from "../../graphql/forward-pages.ts";
 import { SpaceRef } from "../spaces/space.graphql.ts";
 import { canSeeSpace } from "../spaces/visibility.ts";
 import { checkRange, MAX_RANGE_DAYS } from "./availability.ts";
@@ -236,16 +236,7 @@ const ResourceFilterInput = builder.inputType("ResourceFilter", {
 
 const readers = { national: true, anyFabriqueAdmin: true } as const;
 
-type PageShape = {
-  edges: { cursor: string; node: ResourceRow }[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: (() => Promise<number>) | null;
-};
+type PageShape = ForwardPage<ResourceRow, (() => Promise<number>) | null>;
 
 builder.queryFields((t) => ({
   resource: t.field({
@@ -262,30 +253,12 @@ builder.queryFields((t) => ({
       description: `Resources visible to the caller (RETIRED ones and those of closed spaces left out), by proximity to \`near\` when given, else by name; pages of ${DEFAULT_PAGE} by default, ${MAX_PAGE} at most, forward only (first/after).`,
       args: { filter: t.arg({ type: ResourceFilterInput }) },
       resolve: async (_parent, args, ctx) => {
-        if (args.last != null || args.before != null) {
-          throw new MaillageError(
-            "BAD_USER_INPUT",
-            "last/before: only forward pages (first/after)",
-            {
-              field: args.last != null ? "last" : "before",
-            },
-          );
-        }
+        refuseBackward(args);
         const page = await resourcesOf(ctx).search(args.filter ?? {}, {
           first: args.first,
           after: args.after,
         });
-        const edges = page.rows.map((node) => ({ cursor: encodeCursor(node), node }));
-        const result: PageShape = {
-          edges,
-          pageInfo: {
-            hasNextPage: page.hasNextPage,
-            hasPreviousPage: false,
-            startCursor: edges[0]?.cursor ?? null,
-            endCursor: edges.at(-1)?.cursor ?? null,
-          },
-          totalCount: page.totalCount,
-        };
+        const result: PageShape = forwardPage(page, encodeCursor);
         return result;
       },
     },

@@ -7,6 +7,7 @@ import {
 } from "@maillage/schema";
 import DataLoader from "dataloader";
 import type { Viewer } from "../../context.ts";
+import { badInput, decodeKeyCursor, encodeKeyCursor } from "../../graphql/forward-pages.ts";
 import {
   checkRange,
   createOpeningCache,
@@ -87,25 +88,15 @@ export function canSeeResource(
 }
 
 export function encodeCursor(row: ResourceRow): string {
-  return Buffer.from(JSON.stringify([row.tier ?? 0, row.name, row.id])).toString("base64url");
+  return encodeKeyCursor([row.tier ?? 0, row.name, row.id]);
 }
 
 function decodeCursor(cursor: string): ResourceCursor {
-  try {
-    const [tier, name, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Number.isInteger(tier) && typeof name === "string" && typeof id === "string") {
-      return { tier, name, id };
-    }
-  } catch {
-    // reported below
-  }
-  throw new MaillageError("BAD_USER_INPUT", "after: not a cursor of this connection", {
-    field: "after",
-  });
-}
-
-function badInput(field: string, message: string): MaillageError {
-  return new MaillageError("BAD_USER_INPUT", `${field}: ${message}`, { field });
+  return decodeKeyCursor(cursor, ([tier, name, id]) =>
+    Number.isInteger(tier) && typeof name === "string" && typeof id === "string"
+      ? { tier: tier as number, name, id }
+      : undefined,
+  );
 }
 
 /** Everything one request computes about availability, shared by its resolvers. */

@@ -1,7 +1,6 @@
 import {
   ENROLMENT_STATUSES,
   type EnrolmentStatus,
-  MaillageError,
   requireId,
   type SharingScope,
   TRAINING_STATUSES,
@@ -12,6 +11,7 @@ import {
 import { filter, map, pipe } from "graphql-yoga";
 import type { Context, Viewer } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { type ForwardPage, forwardPage, refuseBackward } from "../../graphql/forward-pages.ts";
 import {
   type EnrolmentUpdateEvent,
   subscribeLatest,
@@ -260,16 +260,7 @@ const TrainingFilterInput = builder.inputType("TrainingFilter", {
 
 const readers = { national: true, anyFabriqueAdmin: true } as const;
 
-type PageShape = {
-  edges: { cursor: string; node: TrainingRow }[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: () => Promise<number>;
-};
+type PageShape = ForwardPage<TrainingRow, () => Promise<number>>;
 
 builder.queryFields((t) => ({
   training: t.field({
@@ -286,30 +277,12 @@ builder.queryFields((t) => ({
       description: `SCHEDULED training sessions visible to the caller (organisers' open spaces), starting from filter.from (default: now), in start order (by proximity first with \`near\`), with seats left and waitlist length; pages of ${DEFAULT_PAGE} by default, ${MAX_PAGE} at most, forward only (first/after).`,
       args: { filter: t.arg({ type: TrainingFilterInput }) },
       resolve: async (_parent, args, ctx) => {
-        if (args.last != null || args.before != null) {
-          throw new MaillageError(
-            "BAD_USER_INPUT",
-            "last/before: only forward pages (first/after)",
-            {
-              field: args.last != null ? "last" : "before",
-            },
-          );
-        }
+        refuseBackward(args);
         const page = await trainingsOf(ctx).search(args.filter ?? {}, {
           first: args.first,
           after: args.after,
         });
-        const edges = page.rows.map((node) => ({ cursor: encodeCursor(node), node }));
-        const result: PageShape = {
-          edges,
-          pageInfo: {
-            hasNextPage: page.hasNextPage,
-            hasPreviousPage: false,
-            startCursor: edges[0]?.cursor ?? null,
-            endCursor: edges.at(-1)?.cursor ?? null,
-          },
-          totalCount: page.totalCount,
-        };
+        const result: PageShape = forwardPage(page, encodeCursor);
         return result;
       },
     },

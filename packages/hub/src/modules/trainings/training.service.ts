@@ -1,6 +1,7 @@
 import { type Geography, MaillageError, type TrainingTopic } from "@maillage/schema";
 import DataLoader from "dataloader";
 import type { Viewer } from "../../context.ts";
+import { badInput, decodeKeyCursor, encodeKeyCursor } from "../../graphql/forward-pages.ts";
 import type { Proximity } from "../resources/resource.repository.ts";
 import { PROXIMITY_TIERS, type ProximityTier } from "../resources/resource.service.ts";
 import type {
@@ -70,32 +71,18 @@ export function seatsLeftOf(row: Pick<TrainingRow, "status" | "capacity" | "take
 }
 
 export function encodeCursor(row: TrainingRow): string {
-  return Buffer.from(
-    JSON.stringify([row.tier ?? 0, new Date(row.startsAt).toISOString(), row.id]),
-  ).toString("base64url");
+  return encodeKeyCursor([row.tier ?? 0, new Date(row.startsAt).toISOString(), row.id]);
 }
 
 function decodeCursor(cursor: string): TrainingCursor {
-  try {
-    const [tier, startsAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      Number.isInteger(tier) &&
-      typeof startsAt === "string" &&
-      !Number.isNaN(Date.parse(startsAt)) &&
-      typeof id === "string"
-    ) {
-      return { tier, startsAt, id };
-    }
-  } catch {
-    // reported below
-  }
-  throw new MaillageError("BAD_USER_INPUT", "after: not a cursor of this connection", {
-    field: "after",
-  });
-}
-
-function badInput(field: string, message: string): MaillageError {
-  return new MaillageError("BAD_USER_INPUT", `${field}: ${message}`, { field });
+  return decodeKeyCursor(cursor, ([tier, startsAt, id]) =>
+    Number.isInteger(tier) &&
+    typeof startsAt === "string" &&
+    !Number.isNaN(Date.parse(startsAt)) &&
+    typeof id === "string"
+      ? { tier: tier as number, startsAt, id }
+      : undefined,
+  );
 }
 
 /** One request's discovery state (its loader), shared by its resolvers. */
