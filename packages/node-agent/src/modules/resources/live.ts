@@ -117,30 +117,57 @@ export function canSeeUpdate(viewer: Viewer, update: BookingUpdate): boolean {
 /**
  * Follows `source`, keeping what `keep` allows, and ends when the token expires (exp, seconds
  * since the epoch): a subscription never outlives the token that opened it.
+ *
+ * An iterator object rather than an async generator: a generator waiting for the source's next
+ * item cannot run its `finally` until that item comes, so a client leaving a quiet topic would
+ * leave its expiry timer (up to the token's lifetime) and the source's subscription behind.
+ * Here `return()` ends both at once, and the pending `next()` settles as done.
  */
-export async function* untilExpiry<T>(
+export function untilExpiry<T>(
   source: AsyncIterable<T>,
   exp: number,
   keep: (item: T) => boolean,
-): AsyncGenerator<T> {
+): AsyncIterableIterator<T> {
   const iterator = source[Symbol.asyncIterator]();
   const remaining = exp * 1000 - Date.now();
-  if (remaining <= 0) {
-    await iterator.return?.();
-    throw new MaillageError("UNAUTHENTICATED", "the token has expired");
-  }
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<"expired">((resolve) => {
-    timer = setTimeout(() => resolve("expired"), Math.min(remaining, 2 ** 31 - 1));
+  let stop: (reason: "ended") => void = () => {};
+  const ended = new Promise<"ended">((resolve) => {
+    stop = resolve;
+    if (remaining > 0) timer = setTimeout(() => resolve("ended"), Math.min(remaining, 2 ** 31 - 1));
   });
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), expired]);
-      if (next === "expired" || next.done) return;
-      if (keep(next.value)) yield next.value;
-    }
-  } finally {
-    clearTimeout(timer);
-    await iterator.return?.();
-  }
+  let finished: Promise<void> | undefined;
+  const finish = () => {
+    finished ??= (async () => {
+      clearTimeout(timer);
+      stop("ended");
+      await iterator.return?.();
+    })();
+    return finished;
+  };
+  const done = { done: true, value: undefined } as const;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next(): Promise<IteratorResult<T>> {
+      if (remaining <= 0 && !finished) {
+        await finish();
+        throw new MaillageError("UNAUTHENTICATED", "the token has expired");
+      }
+      for (;;) {
+        if (finished) return done;
+        const next = await Promise.race([iterator.next(), ended]);
+        if (next === "ended" || next.done) {
+          await finish();
+          return done;
+        }
+        if (keep(next.value)) return next;
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      await finish();
+      return done;
+    },
+  };
 }
