@@ -31,7 +31,7 @@ import { type CalendarEvent, renderCalendar } from "./ical.ts";
  * - A feed lists CONFIRMED bookings still running 30 days ago or later: a resource's feed its
  *   bookings; a space's feed the bookings of the resources it hosts and those made for it.
  *   An event names the resource and, for a booking for a space, that space; a booking for a
- *   member says "Booked (member)" and nothing else about them.
+ *   member says "Réservé (adhérent)" and nothing else about them.
  * - Trainings (issue 10): a space's feed also lists the scheduled trainings held there (this
  *   node's, and other nodes' NETWORK and NATIONAL ones known here), by title, never who
  *   enrolled. A member may have a feed of their own enrolments (target MEMBER): the member
@@ -48,7 +48,7 @@ export const FEED_MAX_EVENTS = 2000;
 /** Octets of a feed's secret. */
 const SECRET_BYTES = 32;
 /** What a feed's event says of a booking for a member: never who. */
-export const MEMBER_BOOKING_SUMMARY = "Booked (member)";
+export const MEMBER_BOOKING_SUMMARY = "Réservé (adhérent)";
 
 const Id = z.string().trim().min(1).max(200);
 

@@ -399,7 +399,7 @@ export function registerCalendarTests(backend: Backend) {
         const { status, body } = await fetchText(url);
         expect(status).toBe(200);
         expect(uids(body)).toEqual([booking]);
-        expect(body).toContain("SUMMARY:Découpeuse laser — Booked (member)\r\n");
+        expect(body).toContain("SUMMARY:Découpeuse laser — Réservé (adhérent)\r\n");
         for (const personal of ["Jeanne", "Testard", "jeanne.testard", "+33612345678", memberId]) {
           expect(body).not.toContain(personal);
         }
