@@ -1,4 +1,31 @@
 import { render } from "preact";
+import type { Route } from "./app/route-types.ts";
+import { loadSession, session } from "./app/session.ts";
+import { Shell } from "./app/shell.tsx";
+import { SignedOut } from "./app/signed-out.tsx";
+import { t } from "./i18n/i18n.ts";
+import "./app/styles.css";
 
-// Boot: replaced by the app shell (src/app/).
-render(<p>Maillage</p>, document.getElementById("app") as HTMLElement);
+const root = document.getElementById("app") as HTMLElement;
+
+// The route tables are small; the views behind them are separate chunks (dashboard, console).
+async function routesFor(server: "hub" | "agent"): Promise<readonly Route[]> {
+  if (server === "hub") return (await import("./dashboard/routes.tsx")).dashboardRoutes;
+  return (await import("./console/routes.tsx")).consoleRoutes;
+}
+
+function App({ routes }: { routes: readonly Route[] | undefined }) {
+  const current = session.value;
+  if (current === undefined) return <p class="loading">{t("app.loading")}</p>;
+  if (current === null || !routes) return <SignedOut />;
+  return <Shell session={current} routes={routes} />;
+}
+
+async function boot() {
+  render(<App routes={undefined} />, root);
+  const current = await loadSession();
+  const routes = current ? await routesFor(current.server) : undefined;
+  render(<App routes={routes} />, root);
+}
+
+void boot();

@@ -1,0 +1,81 @@
+import { signal } from "@preact/signals";
+
+/** The API's roles (packages/schema/src/auth/claims.ts), as GET /auth/session reports them. */
+export type Role = "NATIONAL" | "FABRIQUE_ADMIN" | "SATELLITE" | "MEMBER";
+
+/**
+ * GET /auth/session's body: who is signed in, where, until when. Mirrors `SessionInfo` of
+ * packages/schema/src/http/session.ts (not imported: that module is Node code).
+ */
+export interface Session {
+  server: "hub" | "agent";
+  role: Role;
+  fabriqueId?: string | null;
+  spaceId?: string | null;
+  memberId?: string | null;
+  nodeId?: string | null;
+  fabriqueName?: string | null;
+  expiresAt: string;
+  csrfToken: string;
+}
+
+/** The session: undefined while loading, null when signed out. */
+export const session = signal<Session | null | undefined>(undefined);
+/** True once the API refused the session (expired or signed out elsewhere). */
+export const sessionExpired = signal(false);
+
+/** The CSRF token of the session (kept in memory only), for cookie-authenticated non-GET calls. */
+export function csrfToken(): string | undefined {
+  return session.peek()?.csrfToken;
+}
+
+export function markSessionExpired(): void {
+  if (session.peek()) sessionExpired.value = true;
+}
+
+function isSession(value: unknown): value is Session {
+  const v = value as Partial<Session> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v.server === "hub" || v.server === "agent") &&
+    typeof v.role === "string" &&
+    typeof v.csrfToken === "string"
+  );
+}
+
+/** Loads the session from GET /auth/session (null when signed out or unreachable). */
+export async function loadSession(): Promise<Session | null> {
+  let value: Session | null = null;
+  try {
+    const response = await fetch("/auth/session", {
+      credentials: "same-origin",
+      headers: { accept: "application/json" },
+      cache: "no-store",
+    });
+    if (response.ok) {
+      const body: unknown = await response.json();
+      value = isSession(body) ? body : null;
+    }
+  } catch {
+    value = null;
+  }
+  session.value = value;
+  sessionExpired.value = false;
+  return value;
+}
+
+/** Ends the session (POST /logout with the CSRF header) and forgets it here. */
+export async function logout(): Promise<void> {
+  const token = csrfToken();
+  try {
+    await fetch("/logout", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: token ? { "x-maillage-csrf": token } : {},
+    });
+  } finally {
+    session.value = null;
+    sessionExpired.value = false;
+  }
+}

@@ -1,0 +1,12 @@
+import type { Route } from "../app/route-types.ts";
+
+/** The fabrique console's routes (workstream C replaces this placeholder). */
+export const consoleRoutes: Route[] = [
+  {
+    path: "/",
+    title: "console.home",
+    roles: ["FABRIQUE_ADMIN", "SATELLITE", "MEMBER"],
+    nav: true,
+    view: () => import("./placeholder.tsx"),
+  },
+];

@@ -1,0 +1,66 @@
+import * as Plot from "@observablehq/plot";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { t } from "../i18n/i18n.ts";
+import { DataTable, type DataTableProps } from "./data-table.tsx";
+
+export { Plot };
+
+export interface ChartProps<T> {
+  /** The chart's accessible name (aria-label of its SVG) and heading of its data. */
+  label: string;
+  /** A longer description of what the chart shows (aria-description). */
+  description?: string;
+  /** Plot options for a given width (the container's). */
+  plot: (width: number) => Plot.PlotOptions;
+  /** The same data as a table (shown under a disclosure, exportable as CSV). */
+  table: Omit<DataTableProps<T>, "caption"> & { caption?: string };
+}
+
+/**
+ * An Observable Plot chart (SVG, labelled with role=img) redrawn at its container's width,
+ * followed by its data as a table in a <details>.
+ */
+export function Chart<T>({ label, description, plot, table }: ChartProps<T>) {
+  const holder = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(640);
+
+  useEffect(() => {
+    const element = holder.current;
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => {
+      const w = Math.floor(entry?.contentRect.width ?? 0);
+      if (w > 0) setWidth((previous) => (Math.abs(previous - w) > 8 ? w : previous));
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const element = holder.current;
+    if (!element) return;
+    const figure = Plot.plot({
+      ...plot(width),
+      width,
+      ariaLabel: label,
+      ariaDescription: description,
+      style: { background: "transparent", fontSize: "12px" },
+    });
+    figure.setAttribute("role", "img");
+    figure.setAttribute("aria-label", label);
+    element.replaceChildren(figure);
+    return () => figure.remove();
+  });
+
+  return (
+    <figure class="chart">
+      <div class="chart-plot" ref={holder} />
+      <figcaption class="visually-hidden">{label}</figcaption>
+      <details class="chart-data">
+        <summary>
+          {t("chart.dataTable")} — {label}
+        </summary>
+        <DataTable {...table} caption={table.caption ?? label} />
+      </details>
+    </figure>
+  );
+}

@@ -1,0 +1,33 @@
+/** A CSV cell: numbers as is, text quoted when needed, formula triggers (= + - @) defused. */
+export type CsvValue = string | number | boolean | null | undefined;
+
+/**
+ * One RFC 4180 field: quoted when it holds a comma, a quote, a semicolon or a line break
+ * (quotes doubled). Text starting with = + - @ (or a tab / carriage return) is prefixed with '
+ * so that a spreadsheet does not run it as a formula; numbers are written as numbers.
+ */
+export function csvField(value: CsvValue): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A CSV document: a header row then the rows, CRLF line ends (RFC 4180). */
+export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
+  return `${[header, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n")}\r\n`;
+}
+
+/** Saves text as a file download (UTF-8 with BOM, so that spreadsheets read accents). */
+export function downloadCsv(filename: string, csv: string): void {
+  const blob = new Blob(["\uFEFF", csv], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename.endsWith(".csv") ? filename : `${filename}.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
