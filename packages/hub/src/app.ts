@@ -4,8 +4,10 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import {
   createErrorMasker,
   graphqlLimitPlugins,
+  isSameOrigin,
   loadGeography,
   MaillageError,
+  passesCsrfCheck,
   renderErrorCodesPage,
   renderLandingPage,
   useInputFieldNames,
@@ -32,6 +34,8 @@ import { usePortableCredentialRoutes } from "./modules/credentials/credentials.h
 import { createHealthService } from "./modules/health/health.service.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
+import { fabriqueNameOf } from "./modules/sessions/login-link.repository.ts";
+import { hubSessionReader, useWebRoutes } from "./modules/sessions/web-routes.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
 import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";
@@ -140,6 +144,32 @@ export async function createHub(
     return nodeTokens.verify(issuer, token);
   }
 
+  const readSession = hubSessionReader({ config, keys });
+
+  /**
+   * The viewer of an HTTP request: its bearer token, else its session cookie (the web app),
+   * the same claims either way. A cookie-authenticated request passes the CSRF check.
+   */
+  async function viewerFromRequest(request: Request): Promise<VerifiedClaims | null> {
+    const header = request.headers.get("authorization");
+    if (header !== null) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match)
+        throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
+      return viewerFromToken(match[1]);
+    }
+    const session = await readSession((name) => request.headers.get(name));
+    if (!session) return null;
+    if (!passesCsrfCheck(request, session)) {
+      throw new MaillageError(
+        "CSRF_CHECK_FAILED",
+        "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
+      );
+    }
+    const { csrf: _csrf, ...viewer } = session;
+    return viewer;
+  }
+
   const maskError = createErrorMasker(logger);
   let graphiqlPage: string | undefined;
   const yoga = createYoga<{ wsViewer?: Viewer | null }, Context>({
@@ -157,28 +187,34 @@ export async function createHub(
       return graphiqlPage;
     },
     logging: false,
+    // The session cookie authenticates the web app, served from this origin: no other origin
+    // may read answers (yoga's default CORS reflects any Origin, with credentials).
+    cors: false,
     maskedErrors: { maskError },
     maxRequestBodySize: config.graphqlLimits.maxBodyBytes,
     // The limits first: they refuse at parse and validation, before any resolver.
     plugins: [
       // /.well-known/nodes.jwks.json and /credentials/status/<nodeId>, before GraphQL.
       usePortableCredentialRoutes(db.store),
+      // /login, /logout, /auth/session and the web app under /app/.
+      useWebRoutes({
+        config,
+        keys,
+        sql: db.store,
+        fabriqueName: (id) => fabriqueNameOf(db.store, id),
+      }),
       ...graphqlLimitPlugins(config.graphqlLimits),
       useInputFieldNames(),
       useRequestLog(logger),
     ],
     context: async ({ request, wsViewer }) => {
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
-      const header = request.headers.get("authorization");
-      if (header === null) return { ...services, viewer: null };
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
       try {
-        if (!match)
-          throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
-        return { ...services, viewer: await viewerFromToken(match[1]) };
+        return { ...services, viewer: await viewerFromRequest(request) };
       } catch (error) {
         const e = error as MaillageError;
-        throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
+        const status = e.code === "CSRF_CHECK_FAILED" ? 403 : 401;
+        throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status } } });
       }
     },
   });
@@ -228,6 +264,7 @@ export async function createHub(
       "The national hub of the Maillage network: the registry of every fabrique and satellite, the log the fabriques' node agents sync through, and the network's health for the national body.",
     version: hubPackage.version,
     facts: [
+      ["web app", "/app/ (national dashboard; sign in with maillage hub login-link)"],
       ["GraphQL", "POST /graphql; subscriptions over graphql-ws or server-sent events on /graphql"],
       ["public keys", "/.well-known/jwks.json"],
       ["node keys (Open Badges)", "/.well-known/nodes.jwks.json"],
@@ -274,7 +311,23 @@ export async function createHub(
       onConnect: async (ctx) => {
         const token = ctx.connectionParams?.authToken;
         try {
-          ctx.extra.viewer = await viewerFromToken(typeof token === "string" ? token : undefined);
+          if (typeof token === "string") {
+            ctx.extra.viewer = await viewerFromToken(token);
+          } else {
+            // The web app: its session cookie rides on the upgrade, accepted from its own
+            // origin only (another site's page could open a socket with the cookie).
+            const headers = ctx.extra.request.headers;
+            const get = (name: string) => {
+              const value = headers[name];
+              return Array.isArray(value) ? value[0] : value;
+            };
+            const session = await readSession(get);
+            if (session && !isSameOrigin(get)) return false;
+            if (session) {
+              const { csrf: _csrf, ...viewer } = session;
+              ctx.extra.viewer = viewer;
+            } else ctx.extra.viewer = null;
+          }
         } catch {
           return false; // closes with 4403 Forbidden
         }

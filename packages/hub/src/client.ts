@@ -7,6 +7,7 @@
  */
 import type { HubTokenRole } from "@maillage/schema";
 import { KeyRing } from "./auth/keys.ts";
+import { type LoginLinkRequest, signHubLoginLinkToken } from "./auth/login-links.ts";
 import { signHubToken } from "./auth/tokens.ts";
 import type { HubConfig } from "./env.ts";
 
@@ -31,4 +32,18 @@ export async function signWithHubKeys(
 ): Promise<string> {
   const keys = await KeyRing.open(config, { create: false });
   return signHubToken(keys, config, claims, ttl);
+}
+
+/**
+ * A one-time sign-in link of an existing hub (`maillage hub login-link`): `<baseUrl>/login?t=…`,
+ * signed with its keys (never creating a key file). It opens one session, of `sessionTtl`.
+ */
+export async function signHubLoginLink(
+  config: HubConfig,
+  request: LoginLinkRequest,
+  baseUrl: string,
+): Promise<string> {
+  const keys = await KeyRing.open(config, { create: false });
+  const token = await signHubLoginLinkToken(keys, config, request);
+  return `${baseUrl.replace(/\/+$/, "")}/login?t=${token}`;
 }

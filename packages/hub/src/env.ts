@@ -1,5 +1,10 @@
 import path from "node:path";
-import { type GraphQLLimits, GraphQLLimitsEnv, graphqlLimitsFromEnv } from "@maillage/schema";
+import {
+  defaultWebDir,
+  type GraphQLLimits,
+  GraphQLLimitsEnv,
+  graphqlLimitsFromEnv,
+} from "@maillage/schema";
 import { z } from "zod";
 
 /**
@@ -19,6 +24,8 @@ const EnvSchema = z.object({
   HUB_AUDIENCE: z.string().default("maillage"),
   /** Optional: the signing keys as JSON (same shape as the key file) instead of a file. */
   HUB_SIGNING_KEYS: z.string().optional(),
+  /** The built web app served under /app/ (default: packages/web/dist of this checkout). */
+  WEB_DIR: z.string().optional(),
   /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
   ...GraphQLLimitsEnv,
 });
@@ -36,6 +43,8 @@ export type HubConfig = {
   signingKeysJson: string | undefined;
   /** What every GraphQL operation must stay within, checked before anything runs. */
   graphqlLimits: GraphQLLimits;
+  /** The built web app (packages/web/dist), served under /app/. */
+  webDir: string;
 };
 
 export class ConfigError extends Error {}
@@ -67,6 +76,7 @@ export function loadHubConfig(
     audience: e.HUB_AUDIENCE,
     signingKeysJson: e.HUB_SIGNING_KEYS,
     graphqlLimits: graphqlLimitsFromEnv(e),
+    webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : defaultWebDir(),
     ...overrides,
   };
 }

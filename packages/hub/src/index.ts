@@ -6,6 +6,7 @@ export {
   rotateSigningKey,
 } from "./auth/keys.ts";
 export { issueHubToken } from "./auth/tokens.ts";
+export { signHubLoginLink } from "./client.ts";
 export { DEMO_NETWORK, prepareDemoStorage, seedDemoNetwork } from "./demo.ts";
 export { ConfigError, type HubConfig, loadHubConfig } from "./env.ts";
 export {

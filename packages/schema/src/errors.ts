@@ -62,6 +62,10 @@ export const ErrorCodes = {
   PASS_REVOKED: "The pass was revoked (lost, member left or erased, or replaced by a newer one).",
   INVALID_TRANSITION:
     "The record is not in a state that allows this (a request already decided, a loan not checked out…); `status` says where it stands.",
+  LOGIN_LINK_INVALID:
+    "The sign-in link is malformed, expired, already used, or not signed by this server (HTTP 400).",
+  CSRF_CHECK_FAILED:
+    "A request authenticated by the session cookie came from another origin or lacked the session's x-maillage-csrf header (HTTP 403).",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
 } as const;
 

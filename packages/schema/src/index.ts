@@ -127,6 +127,36 @@ export {
   renderLandingPage,
   withTokenFromFragment,
 } from "./http/pages.ts";
+export {
+  agentSessionCookie,
+  CSRF_HEADER,
+  createSessionRoutes,
+  csrfFailedResponse,
+  HUB_SESSION_COOKIE,
+  isSameOrigin,
+  isSecureRequest,
+  LOGIN_LINK_DEFAULT_TTL,
+  LOGIN_LINK_MAX_TTL_SECONDS,
+  loginAudience,
+  newCsrfToken,
+  parseCookies,
+  passesCsrfCheck,
+  renderLoginLinkInvalidPage,
+  SESSION_DEFAULT_TTL,
+  SESSION_MAX_TTL_SECONDS,
+  type SessionClaims,
+  type SessionInfo,
+  type SessionRoutesOptions,
+  serializeSessionCookie,
+  sessionAudience,
+  sessionCookieOf,
+} from "./http/session.ts";
+export {
+  createWebAppHandler,
+  defaultWebDir,
+  WEB_APP_CSP,
+  type WebAppHandler,
+} from "./http/web-app.ts";
 export { type ParsedId, parseId, requireId, ULID_PATTERN } from "./ids.ts";
 export {
   checkGraphQLLimits,

@@ -48,7 +48,7 @@ export type TestHub = {
  */
 export async function startTestHub(
   backend: Backend,
-  options: { silent?: boolean; onQuery?: (sql: string) => void } = {},
+  options: { silent?: boolean; onQuery?: (sql: string) => void; webDir?: string } = {},
 ): Promise<TestHub> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-hub-"));
   let dropDatabase = async () => {};
@@ -60,7 +60,16 @@ export async function startTestHub(
   } else {
     await seedHubStore(dataDir);
   }
-  const config = loadHubConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent" });
+  const config = loadHubConfig(
+    {},
+    {
+      dataDir,
+      databaseUrl,
+      port: 0,
+      logLevel: "silent",
+      ...(options.webDir ? { webDir: options.webDir } : {}),
+    },
+  );
   const logger = pino({ level: options.silent === false ? "info" : "silent" });
   const hub = await createHub(config, { logger, onQuery: options.onQuery });
   return {
@@ -84,7 +93,7 @@ export async function startTestHub(
         `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, change_log, enrolment_code,
            booking_request, booking, credential, status_list, training_rollup, enrolment, enrolment_request,
            training, resource, member, node, space, pass, visit, tariff, mobility_presence,
-           mobility_rollup
+           mobility_rollup, login_link_use
          RESTART IDENTITY CASCADE`,
       );
     },

@@ -64,6 +64,10 @@ export function renderLandingPage(landing: LandingPage): string {
   const facts: [string, string][] = [["version", landing.version], ...(landing.facts ?? [])];
   const links: [string, string][] = [
     [
+      "/app/",
+      "/app/: the web app (sign in with a one-time link: maillage hub login-link, maillage agent login-link)",
+    ],
+    [
       "/graphql",
       "GraphiQL: explore and run the GraphQL API (/graphql#token=<jwt> opens it authenticated)",
     ],

@@ -1,0 +1,3 @@
+import { registerHubSessionTests } from "./sessions.suite.ts";
+
+registerHubSessionTests("postgres");
