@@ -8,6 +8,7 @@ import {
   htmlResponse,
   loadGeography,
   MaillageError,
+  passesCsrfCheck,
   renderErrorCodesPage,
   renderLandingPage,
   useInputFieldNames,
@@ -38,6 +39,7 @@ import { createCredentialService } from "./modules/resources/credential.service.
 import type { Publication } from "./modules/resources/live.ts";
 import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
 import { createResourceService } from "./modules/resources/resource.service.ts";
+import { agentSessionReader, createAgentWebRoutes } from "./modules/sessions/web-routes.ts";
 import { handleSettlementRequest } from "./modules/settlement/settlement.http.ts";
 import { createSettlementService } from "./modules/settlement/settlement.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
@@ -246,6 +248,28 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     fabriqueName: identity.fabriqueName,
   });
 
+  const readSession = agentSessionReader({ identity, key });
+  const webRoutes = createAgentWebRoutes({ identity, key, sql: store, webDir: config.webDir });
+
+  /**
+   * The viewer of a request to the API: its bearer token, else its session cookie (the web
+   * app), the same claims either way. A cookie-authenticated request passes the CSRF check.
+   */
+  async function viewerOfRequest(request: Request): Promise<Viewer | null> {
+    const header = request.headers.get("authorization");
+    if (header !== null) return viewerFrom(header);
+    const session = await readSession((name) => request.headers.get(name));
+    if (!session) return null;
+    if (!passesCsrfCheck(request, session)) {
+      throw new MaillageError(
+        "CSRF_CHECK_FAILED",
+        "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
+      );
+    }
+    const { csrf: _csrf, ...viewer } = session;
+    return viewer;
+  }
+
   async function viewerFrom(header: string | null): Promise<Viewer | null> {
     if (header === null) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -276,6 +300,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       ["fabrique", `${identity.fabriqueName} (${identity.fabriqueId})`],
       ["node", identity.nodeId],
       ["hub", config.hubUrl ?? identity.hubUrl],
+      ["web app", "/app/ (the fabrique's console; sign in with maillage agent login-link)"],
       ["GraphQL", "POST /graphql; subscriptions as server-sent events on /graphql"],
       ["node keys (Open Badges)", "/.well-known/nodes.jwks.json, replicated from the hub"],
       ["status lists", "/credentials/status/<nodeId>, replicated from the hub"],
@@ -297,6 +322,9 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         viewerFrom,
       });
       if (statement) return endResponse(statement);
+      // /login, /logout, /auth/session and the web app under /app/.
+      const web = await webRoutes(request);
+      if (web) return endResponse(web);
       if (request.method !== "GET") return;
       if (url.pathname === "/") return endResponse(htmlResponse(landingPage));
       if (url.pathname === "/errors") return endResponse(htmlResponse(errorCodesPage));
@@ -354,16 +382,20 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       return graphiqlPage;
     },
     logging: false,
+    // The session cookie authenticates the web app, served from this origin: no other origin
+    // may read answers (yoga's default CORS reflects any Origin, with credentials).
+    cors: false,
     maskedErrors: { maskError: createErrorMasker(logger) },
     maxRequestBodySize: limits.maxBodyBytes,
     // The limits refuse at parse and validation, before any resolver.
     plugins: [endpoints, ...graphqlLimitPlugins(limits), useInputFieldNames()],
     context: async ({ request }) => {
       try {
-        return { ...services, viewer: await viewerFrom(request.headers.get("authorization")) };
+        return { ...services, viewer: await viewerOfRequest(request) };
       } catch (error) {
         const e = error as MaillageError;
-        throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
+        const status = e.code === "CSRF_CHECK_FAILED" ? 403 : 401;
+        throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status } } });
       }
     },
   });

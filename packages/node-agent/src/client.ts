@@ -9,6 +9,7 @@
 export { type AgentConfig, ConfigError, loadAgentConfig } from "./env.ts";
 export { identityFilePath, keyFilePath } from "./identity/files.ts";
 export { type NodeIdentity, readNodeIdentity } from "./identity/identity.ts";
+export { type AgentLoginLinkRequest, issueAgentLoginLink } from "./identity/login-links.ts";
 export { AgentRole, issueAgentToken } from "./identity/tokens.ts";
 export {
   type ActivityImportOutcome,

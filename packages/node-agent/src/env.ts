@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   PASS_VALIDITY_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** How long a visited place keeps the fields a member disclosed at check-in. */
   VISIT_DISCLOSURE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** The built web app served under /app/ (default: packages/web/dist of this checkout). */
+  WEB_DIR: z.string().optional(),
   /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
   ...GraphQLLimitsEnv,
 });
@@ -47,6 +49,8 @@ export type AgentConfig = {
   graphqlLimits?: GraphQLLimits;
   /** Member mobility (docs/mobility.md): pass validity, retention of disclosed fields. */
   mobility?: { passValidityDays: number; disclosureRetentionDays: number };
+  /** The built web app (packages/web/dist), served under /app/ (absent: that default). */
+  webDir?: string | undefined;
   sync: {
     backoff: BackoffSettings;
     /** A pull every so often even while the subscription is live: a safety net and a heartbeat. */
@@ -108,6 +112,7 @@ export function loadAgentConfig(
       disclosureRetentionDays: e.VISIT_DISCLOSURE_RETENTION_DAYS,
     },
     sync: DEFAULT_SYNC_SETTINGS,
+    webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : undefined,
     // An option left undefined (no --port) keeps the environment's value.
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };

@@ -22,6 +22,11 @@ export {
   initAgent,
 } from "./identity/init.ts";
 export {
+  type AgentLoginLinkRequest,
+  issueAgentLoginLink,
+  signAgentLoginLinkToken,
+} from "./identity/login-links.ts";
+export {
   AgentRole,
   agentAudience,
   issueAgentToken,

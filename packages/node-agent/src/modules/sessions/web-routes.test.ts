@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueAgentLoginLink, signAgentLoginLinkToken } from "../../identity/login-links.ts";
+import { startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+
+/**
+ * Sign-in at a node agent (docs/sign-in.md): one-time links, the session cookie as an
+ * alternative to the bearer token (same viewer, SSE subscriptions included), the CSRF checks.
+ */
+let t: TestAgent;
+const base = "http://agent.test";
+
+beforeAll(async () => {
+  t = await startTestAgent("pglite");
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+type LinkRequest = Parameters<typeof signAgentLoginLinkToken>[2];
+const link = (request: LinkRequest) =>
+  signAgentLoginLinkToken(t.credentials.identity, t.credentials.key, request);
+const open = (token: string, headers: Record<string, string> = {}) =>
+  t.agent.fetch(`${base}/login?t=${encodeURIComponent(token)}`, { redirect: "manual", headers });
+
+async function signIn(request: LinkRequest) {
+  const response = await open(await link(request));
+  expect(response.status).toBe(303);
+  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const info = (await (
+    await t.agent.fetch(`${base}/auth/session`, { headers: { cookie } })
+  ).json()) as Record<string, unknown> & { csrfToken: string };
+  return { cookie, csrf: info.csrfToken, info };
+}
+
+async function gql(query: string, headers: Record<string, string>) {
+  const response = await t.agent.fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as {
+    data?: unknown;
+    errors?: { extensions?: { code?: string } }[];
+  };
+  return { status: response.status, body, code: body.errors?.[0]?.extensions?.code };
+}
+
+const SATELLITES = "query { satellites { id } }";
+
+describe("login links at the agent", () => {
+  it("open one session in the agent's own cookie; a second use is refused", async () => {
+    const token = await link({ role: "FABRIQUE_ADMIN" });
+    const first = await open(token);
+    expect(first.status).toBe(303);
+    expect(first.headers.get("location")).toBe("/app/");
+    const cookie = first.headers.get("set-cookie") ?? "";
+    const name = `maillage_agent_${t.credentials.identity.nodeId}`;
+    expect(cookie.startsWith(`${name}=`)).toBe(true);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).toContain("Max-Age=28800");
+    const second = await open(token);
+    expect(second.status).toBe(400);
+    expect(await second.text()).toContain("LOGIN_LINK_INVALID");
+  });
+
+  it("refuses an expired link, and a link as a bearer token", async () => {
+    const expired = await link({ role: "FABRIQUE_ADMIN", ttl: "1s" });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await open(expired)).status).toBe(400);
+    const asBearer = await gql(SATELLITES, {
+      authorization: `Bearer ${await link({ role: "FABRIQUE_ADMIN" })}`,
+    });
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.code).toBe("UNAUTHENTICATED");
+    // And an agent token is no link.
+    expect((await open(await t.admin())).status).toBe(400);
+  });
+
+  it("refuses a role's missing space or member, and a TTL over the maximum", async () => {
+    await expect(link({ role: "SATELLITE" })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(link({ role: "FABRIQUE_ADMIN", ttl: "2d" })).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
+    await expect(link({ role: "FABRIQUE_ADMIN", sessionTtl: "8d" })).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
+  });
+
+  it("issueAgentLoginLink prints <url>/login?t=… that works", async () => {
+    const url = await issueAgentLoginLink({
+      dataDir: t.dataDir,
+      baseUrl: "http://127.0.0.1:4001",
+      role: "MEMBER",
+      memberId: "01JMEMBER0000000000000000",
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:4001\/login\?t=/);
+    expect((await open(new URL(url).searchParams.get("t") ?? "")).status).toBe(303);
+  });
+});
+
+describe("the agent's session", () => {
+  it("GET /auth/session names the node, the fabrique, the role and its space", async () => {
+    const { info } = await signIn({ role: "SATELLITE", spaceId: t.fabrique.id });
+    expect(info).toMatchObject({
+      server: "agent",
+      role: "SATELLITE",
+      fabriqueId: t.fabrique.id,
+      spaceId: t.fabrique.id,
+      memberId: null,
+      nodeId: t.credentials.identity.nodeId,
+      fabriqueName: t.fabrique.name,
+    });
+  });
+
+  it("gives the same viewer as the token of the same role", async () => {
+    const admin = await signIn({ role: "FABRIQUE_ADMIN" });
+    const byCookie = await gql(SATELLITES, { cookie: admin.cookie, "x-maillage-csrf": admin.csrf });
+    const byToken = await gql(SATELLITES, { authorization: `Bearer ${await t.admin()}` });
+    expect(byCookie.body).toEqual(byToken.body);
+    expect(byCookie.body.errors).toBeUndefined();
+
+    const SYNC = "query { syncStatus { outboxPending } }";
+    const satellite = await signIn({ role: "SATELLITE", spaceId: t.fabrique.id });
+    const refused = await gql(SYNC, {
+      cookie: satellite.cookie,
+      "x-maillage-csrf": satellite.csrf,
+    });
+    const refusedByToken = await gql(SYNC, {
+      authorization: `Bearer ${await t.token({ role: "SATELLITE", spaceId: t.fabrique.id })}`,
+    });
+    expect(refused.code).toBe("FORBIDDEN");
+    expect(refused.body).toEqual(refusedByToken.body);
+  });
+
+  it("a POST with the cookie needs the CSRF header, from the same origin", async () => {
+    const { cookie, csrf } = await signIn({ role: "FABRIQUE_ADMIN" });
+    const none = await gql(SATELLITES, { cookie });
+    expect(none.status).toBe(403);
+    expect(none.code).toBe("CSRF_CHECK_FAILED");
+    const cross = await gql(SATELLITES, {
+      cookie,
+      "x-maillage-csrf": csrf,
+      origin: "http://127.0.0.1:9999",
+    });
+    expect(cross.code).toBe("CSRF_CHECK_FAILED");
+  });
+
+  it("subscribes over server-sent events with the cookie", async () => {
+    const { cookie } = await signIn({ role: "FABRIQUE_ADMIN" });
+    const controller = new AbortController();
+    const query = "subscription { bookingUpdated { bookingId status } }";
+    const response = await t.agent.fetch(`${base}/graphql?query=${encodeURIComponent(query)}`, {
+      headers: { cookie, accept: "text/event-stream", "sec-fetch-site": "same-origin" },
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    controller.abort();
+    await response.body?.cancel().catch(() => undefined);
+  });
+
+  it("answers no CORS headers and links the web app from its landing page", async () => {
+    const preflight = await t.agent.fetch(`${base}/graphql`, {
+      method: "OPTIONS",
+      headers: { origin: "http://evil.example", "access-control-request-method": "POST" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const landing = await (await t.agent.fetch(`${base}/`)).text();
+    expect(landing).toContain('href="/app/"');
+    const app = await t.agent.fetch(`${base}/app/`);
+    expect([200, 503]).toContain(app.status);
+    expect(app.headers.get("content-type")).toBe("text/html; charset=utf-8");
+  });
+});
