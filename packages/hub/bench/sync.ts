@@ -1,13 +1,15 @@
 // `npm run bench:sync`: push throughput for a 10,000-event backlog, and the time from a
 // push to its arrival at another node's live subscription, on PGlite and (with DATABASE_URL)
 // PostgreSQL. Runs a hub in process with two enrolled test nodes; prints medians and p95.
+// `benchBacklog` is also the hub side of the suite's ingest part (parts/ingest.ts).
+import { pathToFileURL } from "node:url";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { startTestHub, type TestHub } from "../src/testing/fixture.ts";
-import { enrolTestNode, type TestEvent } from "../src/testing/test-node.ts";
+import { enrolTestNode, type TestEvent, type TestNode } from "../src/testing/test-node.ts";
 
-const BACKLOG = 10_000;
-const BATCH = 1_000;
+export const BACKLOG = 10_000;
+export const BATCH = 1_000;
 const ARRIVALS = 200;
 
 function percentile(sorted: number[], p: number): number {
@@ -23,17 +25,30 @@ async function fabrique(t: TestHub, national: string, name: string, communeCode:
   return r.data?.createFabrique.id as string;
 }
 
-async function run(label: string, t: TestHub) {
-  const national = await t.nationalToken();
-  const a = await enrolTestNode(t, await fabrique(t, national, "Fabrique A", "07186"), national);
-  const b = await enrolTestNode(t, await fabrique(t, national, "Fabrique B", "23096"), national);
-
-  // A backlog as an agent accumulates it offline: satellites, then members homed there.
+/** The backlog a node accumulates offline: 1,000 satellites, then members homed there. */
+export function backlogEvents(a: TestNode): TestEvent[] {
   const events: TestEvent[] = [];
   for (let i = 0; i < 1_000; i++) events.push(a.satellite(`S${i}`, `Satellite ${i}`));
   for (let i = 0; events.length < BACKLOG; i++) {
     events.push(a.event("MEMBER", `M${i}`, { homeSpaceId: `S${i % 1_000}` }));
   }
+  return events;
+}
+
+/**
+ * Pushes a BACKLOG-event backlog (backlogEvents) from a node freshly enrolled on `t`, in
+ * batches of BATCH; returns the events per second and each batch's round trip (ms).
+ */
+export async function benchBacklog(t: TestHub): Promise<{
+  events: number;
+  eventsPerSecond: number;
+  batchMs: number[];
+  nodes: [TestNode, TestNode];
+}> {
+  const national = await t.nationalToken();
+  const a = await enrolTestNode(t, await fabrique(t, national, "Fabrique A", "07186"), national);
+  const b = await enrolTestNode(t, await fabrique(t, national, "Fabrique B", "23096"), national);
+  const events = backlogEvents(a);
   const batchTimes: number[] = [];
   const started = performance.now();
   for (let i = 0; i < events.length; i += BATCH) {
@@ -45,9 +60,20 @@ async function run(label: string, t: TestHub) {
     batchTimes.push(performance.now() - t0);
   }
   const seconds = (performance.now() - started) / 1000;
-  batchTimes.sort((x, y) => x - y);
+  return {
+    events: events.length,
+    eventsPerSecond: events.length / seconds,
+    batchMs: batchTimes,
+    nodes: [a, b],
+  };
+}
+
+async function run(label: string, t: TestHub) {
+  const backlog = await benchBacklog(t);
+  const [a, b] = backlog.nodes;
+  const batchTimes = [...backlog.batchMs].sort((x, y) => x - y);
   console.log(
-    `${label.padEnd(9)} backlog of ${BACKLOG} events in batches of ${BATCH}: ${Math.round(BACKLOG / seconds)} events/s ` +
+    `${label.padEnd(9)} backlog of ${BACKLOG} events in batches of ${BATCH}: ${Math.round(backlog.eventsPerSecond)} events/s ` +
       `(batch p50 ${percentile(batchTimes, 50).toFixed(0)} ms, p95 ${percentile(batchTimes, 95).toFixed(0)} ms)`,
   );
 
@@ -99,17 +125,19 @@ async function run(label: string, t: TestHub) {
   );
 }
 
-const pglite = await startTestHub("pglite");
-try {
-  await run("pglite", pglite);
-} finally {
-  await pglite.close();
-}
-if (process.env.DATABASE_URL) {
-  const postgres = await startTestHub("postgres");
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const pglite = await startTestHub("pglite");
   try {
-    await run("postgres", postgres);
+    await run("pglite", pglite);
   } finally {
-    await postgres.close();
+    await pglite.close();
+  }
+  if (process.env.DATABASE_URL) {
+    const postgres = await startTestHub("postgres");
+    try {
+      await run("postgres", postgres);
+    } finally {
+      await postgres.close();
+    }
   }
 }
