@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { ActivityImportError, AgentConfig, AgentRole, SyncStatus } from "@maillage/node-agent";
-import { Ttl } from "@maillage/schema";
+import { LOGIN_LINK_MAX_TTL_SECONDS, SESSION_MAX_TTL_SECONDS, Ttl } from "@maillage/schema";
 import {
   CommandFailure,
   type CommandSpec,
@@ -15,7 +15,7 @@ import {
 } from "./args.ts";
 import type { AgentApi, AgentClientApi, CliContext } from "./context.ts";
 import { requireAgent } from "./data-dir.ts";
-import { dataDirOption } from "./hub.ts";
+import { boundedTtl, dataDirOption } from "./hub.ts";
 import { serve } from "./serve.ts";
 
 export const AGENT_SUMMARY =
@@ -118,6 +118,51 @@ export const AGENT_TOKEN = {
     FILE_ONLY,
     "The token is valid at this agent only (never at the hub nor at another fabrique's agent).",
     "Example: maillage agent token --role SATELLITE --space <id> --ttl 8h",
+  ],
+} as const satisfies CommandSpec;
+
+export const AGENT_LOGIN_LINK = {
+  name: "agent login-link",
+  summary: "Print a one-time sign-in link to the agent's web app (the fabrique's console).",
+  synopsis: "--role <role> [options]",
+  options: {
+    role: {
+      type: "string",
+      value: "<role>",
+      description: "FABRIQUE_ADMIN, SATELLITE or MEMBER (required)",
+    },
+    space: {
+      type: "string",
+      value: "<id>",
+      description: "The satellite a SATELLITE session acts for (required with that role)",
+    },
+    member: {
+      type: "string",
+      value: "<id>",
+      description: "The member a MEMBER session acts for (required with that role)",
+    },
+    ttl: {
+      type: "string",
+      value: "<ttl>",
+      description: "How long the link may be opened: 30s, 15m, 1h, ... at most 24h (default: 15m)",
+    },
+    "session-ttl": {
+      type: "string",
+      value: "<ttl>",
+      description: "How long the session it opens lasts, at most 7d (default: 8h)",
+    },
+    url: {
+      type: "string",
+      value: "<url>",
+      description:
+        "The agent's address as the browser reaches it (default: the running agent's run file, else http://127.0.0.1:PORT)",
+    },
+    "data-dir": DATA_DIR,
+  },
+  notes: [
+    FILE_ONLY,
+    "The link opens one session only (a second use is refused), at this agent only; it is never a bearer token.",
+    "Example: maillage agent login-link --role SATELLITE --space <id>",
   ],
 } as const satisfies CommandSpec;
 
@@ -401,6 +446,59 @@ export async function runAgentToken(argv: readonly string[], ctx: CliContext): P
     ...(options.memberId === undefined ? {} : { memberId: options.memberId }),
   });
   ctx.stdout(`${token}\n`);
+  return 0;
+}
+
+export async function runAgentLoginLink(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(AGENT_LOGIN_LINK, argv);
+  if (parsed.help) {
+    ctx.stdout(commandHelp(AGENT_LOGIN_LINK));
+    return 0;
+  }
+  const api = await ctx.loadAgentClient();
+  const options = agentTokenOptions(
+    {
+      role: parsed.values.role,
+      space: parsed.values.space,
+      member: parsed.values.member,
+      "data-dir": parsed.values["data-dir"],
+    },
+    api.AgentRole.options,
+    ctx.cwd,
+  );
+  const ttl = boundedTtl(parsed.values.ttl ?? "15m", "--ttl", LOGIN_LINK_MAX_TTL_SECONDS);
+  const sessionTtl = boundedTtl(
+    parsed.values["session-ttl"] ?? "8h",
+    "--session-ttl",
+    SESSION_MAX_TTL_SECONDS,
+  );
+  const dataDir = agentDataDir(api, ctx, options.dataDir);
+  await requireAgent(api, dataDir);
+  let baseUrl: string;
+  if (parsed.values.url !== undefined) {
+    baseUrl = requireNonEmpty(parsed.values.url, "--url");
+  } else {
+    try {
+      baseUrl = await api.runningAgentUrl(dataDir);
+    } catch {
+      const config = api.loadAgentConfig(ctx.env, { dataDir });
+      const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+      baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`;
+      ctx.stderr(
+        `maillage: warning: the agent of ${dataDir} is not running; the link assumes ${baseUrl} (--url to say otherwise)\n`,
+      );
+    }
+  }
+  const link = await api.issueAgentLoginLink({
+    dataDir,
+    baseUrl,
+    role: options.role,
+    ttl,
+    sessionTtl,
+    ...(options.spaceId === undefined ? {} : { spaceId: options.spaceId }),
+    ...(options.memberId === undefined ? {} : { memberId: options.memberId }),
+  });
+  ctx.stdout(`${link}\n`);
   return 0;
 }
 

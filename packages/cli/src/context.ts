@@ -19,6 +19,8 @@ export type HubClientApi = {
   loadHubConfig: HubClientModule["loadHubConfig"];
   /** Signs with the existing keys; ENOENT when the data dir holds no key file. */
   signWithHubKeys: HubClientModule["signWithHubKeys"];
+  /** A one-time sign-in link `<url>/login?t=…` signed with the existing keys (web app). */
+  signHubLoginLink: HubClientModule["signHubLoginLink"];
   keyFilePath: HubClientModule["keyFilePath"];
   listSigningKeys: HubClientModule["listSigningKeys"];
   rotateSigningKey: HubClientModule["rotateSigningKey"];
@@ -69,6 +71,10 @@ export type AgentClientApi = {
   AgentRole: { readonly options: readonly AgentRole[] };
   readNodeIdentity: AgentClientModule["readNodeIdentity"];
   issueAgentToken: AgentClientModule["issueAgentToken"];
+  /** A one-time sign-in link `<url>/login?t=…` of the agent's web app. */
+  issueAgentLoginLink: AgentClientModule["issueAgentLoginLink"];
+  /** The running agent's base URL, from its run file (AgentNotRunningError otherwise). */
+  runningAgentUrl: AgentClientModule["runningAgentUrl"];
   fetchAgentStatus: AgentClientModule["fetchAgentStatus"];
   AgentNotRunningError: AgentClientModule["AgentNotRunningError"];
   AgentStatusError: AgentClientModule["AgentStatusError"];

@@ -35,6 +35,28 @@ describe("demo", () => {
     expect(await api.readHubRun(dataDir)).toBeUndefined();
   });
 
+  it("prints the web app's one-time sign-in links first, in French, with a 12 h link TTL", async () => {
+    const { api, calls } = fakeHubApi({ seeded: true });
+    const io = fakeContext(api, { PORT: "4321" });
+    const exit = runDemo([], io.ctx);
+    await vi.waitFor(() => expect(io.stdout()).toContain("Press Ctrl-C to stop."));
+    const banner = io.stdout();
+    expect(banner).toContain("each link below opens one session");
+    expect(banner).toContain(
+      "  Tableau de bord national :\n    http://127.0.0.1:4321/login?t=hub.link.signature\n",
+    );
+    expect(banner.indexOf("Tableau de bord national")).toBeLessThan(banner.indexOf("GraphiQL"));
+    expect(calls.loginLinks).toEqual([
+      {
+        config: expect.any(Object),
+        request: { role: "NATIONAL", ttl: "12h" },
+        baseUrl: "http://127.0.0.1:4321",
+      },
+    ]);
+    io.stop();
+    expect(await exit).toBe(0);
+  });
+
   it("says so when it reuses existing data", async () => {
     const { api } = fakeHubApi({ seeded: false });
     const io = fakeContext(api);
@@ -128,6 +150,10 @@ describe("demo, node agents", () => {
     expect(banner).toContain("GraphiQL  http://127.0.0.1:4322/graphql#token=agent.header.payload");
     expect(banner).toContain("GraphiQL  http://127.0.0.1:4323/graphql#token=agent.header.payload");
     expect(banner).toMatch(/Fabrique A\s+http:\/\/127\.0\.0\.1:4323\/graphql\s+\(enrolled now\)/);
+    expect(banner).toContain(
+      "  Console de l'équipe — Fabrique B :\n    http://127.0.0.1:4322/login?t=agent.link.FABRIQUE_ADMIN\n",
+    );
+    expect(banner).toContain("Console de l'équipe — Fabrique A :");
     expect(banner).toContain("export AGENT1_TOKEN=agent.header.payload");
     expect(banner).toContain("export AGENT2_TOKEN=agent.header.payload");
     expect(banner).toContain("pulled from the hub: 2 satellites owned, outbox empty");

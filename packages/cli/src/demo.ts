@@ -32,6 +32,11 @@ export const DEMO = {
 
 /** How long the tokens printed by the demo stay valid. */
 export const DEMO_TOKEN_TTL = "12h";
+/** How long the demo's sign-in links may be opened (each opens one session only). */
+export const DEMO_LINK_TTL = "12h";
+
+/** A one-time sign-in link to the web app, with what it opens (in French, as the app). */
+export type DemoWebLink = { label: string; url: string };
 /** How many of the demo fabriques get a node agent: the first ones the demo seeds. */
 export const DEMO_AGENT_COUNT = 2;
 /** How long the banner waits for each agent's first pull from the hub. */
@@ -52,6 +57,14 @@ export type DemoAgentBanner = {
   sync: string;
   /** The running agent (for the demo's trainings, made once every agent runs). */
   agent?: AgentLifecycle | undefined;
+  /**
+   * One-time sign-in links to the agent's web app: the team's console, then one satellite's
+   * and one member's view when the agent has them.
+   */
+  webLinks?: readonly DemoWebLink[] | undefined;
+  /** What those links open, to mint fresh ones (`DemoNetwork.loginLink`). */
+  satelliteId?: string | undefined;
+  memberId?: string | undefined;
 };
 
 /** What the first start wrote before today (absent when the data was reused). */
@@ -79,7 +92,25 @@ export type DemoBanner = {
   trainings?: DemoTrainingsSummary | undefined;
   /** The visits the two agents' members made to each other at this start (absent when reused). */
   mobility?: DemoMobilitySummary | undefined;
+  /** A one-time sign-in link to the national dashboard (the hub's web app). */
+  webLinks?: readonly DemoWebLink[] | undefined;
 };
+
+/** The web app's sign-in links first: the hub's, then each agent's, one link per line. */
+function webLinkLines(banner: DemoBanner): string[] {
+  const links = [
+    ...(banner.webLinks ?? []),
+    ...banner.agents.flatMap((agent) => agent.webLinks ?? []),
+  ];
+  if (links.length === 0) return [];
+  return [
+    `  Web app: each link below opens one session (a link works once, within ${DEMO_LINK_TTL});`,
+    "  for another, run maillage hub login-link or maillage agent login-link (--help).",
+    "",
+    ...links.flatMap((link) => [`  ${link.label} :`, `    ${link.url}`]),
+    "",
+  ];
+}
 
 /**
  * GraphiQL at `url`, signed in with `token`: the page reads the token from the fragment (never
@@ -165,6 +196,7 @@ export function demoBanner(banner: DemoBanner): string {
     "",
     `Maillage demo network is running (${data}).`,
     "",
+    ...webLinkLines(banner),
     `  GraphiQL  ${graphiqlLink(banner.url, banner.token)}`,
     '            (signed in as NATIONAL; elsewhere send the token below as "Authorization: Bearer <token>")',
     ...historyLines(banner.history),
@@ -331,6 +363,17 @@ const DEMO_SHARED_RESOURCES = [
     movable: true,
     rules: { minMinutes: 60, maxMinutes: 14 * 24 * 60 },
   },
+  {
+    // Requests from other networks wait for the team's decision (the console's requests list).
+    name: "Brodeuse numérique",
+    category: "MACHINE",
+    description:
+      "Brother PR1055X, 10 needles: requests from other networks are decided by the team",
+    sharingScope: "NETWORK",
+    approvalRequired: true,
+    rules: { minMinutes: 60, maxMinutes: 480, leadMinutes: 60 },
+    windows: [{ rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", opens: "09:00", closes: "18:00" }],
+  },
 ] as const;
 
 async function shareDemoResources(agent: AgentLifecycle, token: string): Promise<void> {
@@ -451,6 +494,27 @@ async function startDemoAgent(
   if (enrolment !== "reused" && index === 0) await shareDemoResources(agent, token);
   const status = await firstSync(agent);
   const owned = status.lastPullAt === null ? undefined : await ownedSatellites(agent, token);
+  const people = await demoPeople(agent, token);
+  const link = (request: DemoAgentLinkRequest) =>
+    agentApi.issueAgentLoginLink({ dataDir, baseUrl: url, ttl: DEMO_LINK_TTL, ...request });
+  const webLinks: DemoWebLink[] = [
+    {
+      label: `Console de l'équipe — ${fabrique.name}`,
+      url: await link({ role: "FABRIQUE_ADMIN" }),
+    },
+  ];
+  if (people.satellite) {
+    webLinks.push({
+      label: `Satellite — ${people.satellite.name} (${fabrique.name})`,
+      url: await link({ role: "SATELLITE", spaceId: people.satellite.id }),
+    });
+  }
+  if (people.member) {
+    webLinks.push({
+      label: `Espace membre — ${people.member.name} (${fabrique.name})`,
+      url: await link({ role: "MEMBER", memberId: people.member.id }),
+    });
+  }
   return {
     fabrique: fabrique.name,
     url,
@@ -459,7 +523,54 @@ async function startDemoAgent(
     enrolment,
     sync: describeSync(status, owned),
     agent,
+    webLinks,
+    satelliteId: people.satellite?.id,
+    memberId: people.member?.id,
   };
+}
+
+type DemoAgentLinkRequest = {
+  role: "FABRIQUE_ADMIN" | "SATELLITE" | "MEMBER";
+  spaceId?: string;
+  memberId?: string;
+};
+
+/**
+ * One satellite the agent owns and one member homed at its fabrique, for the banner's links
+ * (either absent when the agent has none, or does not answer).
+ */
+async function demoPeople(
+  agent: AgentLifecycle,
+  token: string,
+): Promise<{
+  satellite?: { id: string; name: string } | undefined;
+  member?: { id: string; name: string } | undefined;
+}> {
+  try {
+    const response = await agent.fetch("http://agent/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query:
+          "query DemoPeople($f: ID!) { satellites { id name owned } members(spaceId: $f) { id displayName } }",
+        variables: { f: agent.identity.fabriqueId },
+      }),
+    });
+    const body = (await response.json()) as {
+      data?: {
+        satellites?: { id: string; name: string; owned: boolean }[] | null;
+        members?: { id: string; displayName: string | null }[] | null;
+      } | null;
+    };
+    const satellite = body.data?.satellites?.find((candidate) => candidate.owned);
+    const member = body.data?.members?.find((candidate) => candidate.displayName);
+    return {
+      satellite: satellite && { id: satellite.id, name: satellite.name },
+      member: member && { id: member.id, name: member.displayName ?? member.id },
+    };
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -502,19 +613,26 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
   }
   const hubApi = await ctx.loadHub();
   const agentApi = await ctx.loadAgent();
+  const run = demoRun(hubApi, agentApi, ctx);
+  return serve(ctx, "the agents and the hub", run.build, async (demo) =>
+    demoBanner(await run.start(demo)),
+  );
+}
+
+/** The demo's two steps: build its services (stores, hub), then start and seed them. */
+function demoRun(hubApi: HubApi, agentApi: AgentApi, ctx: CliContext) {
   // The demo always runs on embedded storage: never seed a demo network into a real database.
   const config = loadConfig(hubApi, ctx, { databaseUrl: undefined, redisUrl: undefined });
   const agentDirs = demoAgentFabriques(hubApi).map((name) => demoAgentDir(config, name));
-  return serve(
-    ctx,
-    "the agents and the hub",
-    async () => {
+  return {
+    config,
+    async build(): Promise<DemoServices> {
       const stores = await prepareDemoStores(hubApi, agentApi, config, agentDirs);
       return demoServices(await hubApi.createHub(config), stores, () =>
         hubApi.removeHubRunFile(config.dataDir),
       );
     },
-    async (demo) => {
+    async start(demo: DemoServices): Promise<DemoBanner> {
       // History for every fabrique; nodes (replaced by the agents below) for those with agents.
       const seed = await hubApi.seedDemoNetwork(demo.hub, { nodes: DEMO_AGENT_COUNT });
       const { url } = await demo.hub.start();
@@ -557,7 +675,12 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
               { agent: requester.agent, token: requester.token },
             )
           : undefined;
-      return demoBanner({
+      const national = await hubApi.signHubLoginLink(
+        demo.hub.config,
+        { role: "NATIONAL", ttl: DEMO_LINK_TTL },
+        url,
+      );
+      return {
         url,
         token,
         trainings,
@@ -566,7 +689,127 @@ export async function runDemo(argv: readonly string[], ctx: CliContext): Promise
         storage: describeStorage(demo.hub.config),
         agents,
         withoutAgent: hubApi.DEMO_NETWORK.slice(DEMO_AGENT_COUNT).map((network) => network.name),
+        webLinks: [{ label: "Tableau de bord national", url: national }],
+      };
+    },
+  };
+}
+
+/** What a fresh one-time sign-in link opens (`DemoNetwork.loginLink`). */
+export type DemoLinkTarget =
+  | { server: "hub"; role: "NATIONAL" }
+  | { server: "hub"; role: "FABRIQUE_ADMIN"; fabriqueId: string }
+  | { server: "agent"; agent: number; role: "FABRIQUE_ADMIN" | "SATELLITE" | "MEMBER" };
+
+/** The demo network started in process (browser tests): `startDemoNetwork`. */
+export type DemoNetwork = {
+  /** The hub's base URL (`http://127.0.0.1:<port>`). */
+  hubUrl: string;
+  hub: HubLifecycle;
+  /** The agents, in the banner's order: URL, fabrique, FABRIQUE_ADMIN token, links, the agent. */
+  agents: readonly DemoAgentBanner[];
+  /** What the banner shows, its links included (each opens one session only). */
+  banner: DemoBanner;
+  /** The banner as `npm start` prints it. */
+  text: string;
+  /**
+   * A fresh one-time sign-in link (`<server url>/login?t=…`, valid `ttl`, default 15m): a
+   * SATELLITE link is for the agent's first owned satellite, a MEMBER link for its first member.
+   */
+  loginLink(target: DemoLinkTarget, ttl?: string): Promise<string>;
+  /** Stops the agents, then the hub. */
+  stop(): Promise<void>;
+  /** Stops the hub alone (its run file removed): the agents keep running, hub unreachable. */
+  stopHub(): Promise<void>;
+};
+
+export type StartDemoNetworkOptions = {
+  /** PORT (0: free ports), DATA_DIR (a temp dir in tests), LOG_LEVEL, ... as `npm start` reads them. */
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  /** The hub's and the agents' APIs (default: the real packages). */
+  hubApi?: HubApi;
+  agentApi?: AgentApi;
+};
+
+/**
+ * Starts the demo network as `npm start` does (seeded hub, two enrolled agents, trainings,
+ * mobility, the banner's links), in process, and returns it; nothing is printed. On a
+ * failure, what was started is stopped again.
+ */
+export async function startDemoNetwork(options: StartDemoNetworkOptions): Promise<DemoNetwork> {
+  const hubApi: HubApi =
+    options.hubApi ??
+    ({
+      ...(await import("@maillage/hub/client")),
+      ...(await import("@maillage/hub")),
+    } as HubApi);
+  const agentApi: AgentApi =
+    options.agentApi ??
+    ({
+      ...(await import("@maillage/node-agent/client")),
+      ...(await import("@maillage/node-agent")),
+    } as AgentApi);
+  const ctx: CliContext = {
+    stdout: () => {},
+    stderr: () => {},
+    env: options.env,
+    cwd: options.cwd ?? process.cwd(),
+    untilStopSignal: () => new Promise<string>(() => {}),
+    loadHubClient: async () => hubApi,
+    loadAgentClient: async () => agentApi,
+    loadHub: async () => hubApi,
+    loadAgent: async () => agentApi,
+  };
+  const run = demoRun(hubApi, agentApi, ctx);
+  const demo = await run.build();
+  let banner: DemoBanner;
+  try {
+    banner = await run.start(demo);
+  } catch (error) {
+    await demo.stop().catch(() => {});
+    throw error;
+  }
+  const agentOf = (index: number) => {
+    const agent = banner.agents[index];
+    if (agent === undefined) throw new Error(`the demo has no agent ${index}`);
+    return agent;
+  };
+  return {
+    hubUrl: banner.url,
+    hub: demo.hub,
+    agents: banner.agents,
+    banner,
+    text: demoBanner(banner),
+    async loginLink(target, ttl = "15m") {
+      if (target.server === "hub") {
+        return hubApi.signHubLoginLink(
+          demo.hub.config,
+          target.role === "NATIONAL"
+            ? { role: "NATIONAL", ttl }
+            : { role: "FABRIQUE_ADMIN", fabriqueId: target.fabriqueId, ttl },
+          banner.url,
+        );
+      }
+      const agent = agentOf(target.agent);
+      const ids =
+        target.role === "SATELLITE"
+          ? { spaceId: agent.satelliteId }
+          : target.role === "MEMBER"
+            ? { memberId: agent.memberId }
+            : {};
+      return agentApi.issueAgentLoginLink({
+        dataDir: agent.dataDir,
+        baseUrl: agent.url,
+        role: target.role,
+        ttl,
+        ...ids,
       });
     },
-  );
+    stop: () => demo.stop(),
+    async stopHub() {
+      await hubApi.removeHubRunFile(demo.hub.config.dataDir).catch(() => {});
+      await demo.hub.stop();
+    },
+  };
 }

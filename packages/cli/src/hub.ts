@@ -1,5 +1,11 @@
 import path from "node:path";
-import { HubTokenRole, Ttl } from "@maillage/schema";
+import {
+  HubTokenRole,
+  LOGIN_LINK_MAX_TTL_SECONDS,
+  SESSION_MAX_TTL_SECONDS,
+  Ttl,
+  ttlSeconds,
+} from "@maillage/schema";
 import {
   type CommandSpec,
   commandHelp,
@@ -10,7 +16,7 @@ import {
   UsageError,
 } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { signWithExistingKeys } from "./data-dir.ts";
+import { signWithExistingKeys, withHubKeys } from "./data-dir.ts";
 import { parseFabriqueId } from "./ids.ts";
 import { checkFabrique, locateHub } from "./running-hub.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
@@ -78,6 +84,59 @@ export const HUB_TOKEN = {
     "Example: maillage hub token --role FABRIQUE_ADMIN --fabrique <id> --ttl 8h",
   ],
 } as const satisfies CommandSpec;
+
+export const HUB_LOGIN_LINK = {
+  name: "hub login-link",
+  summary: "Print a one-time sign-in link to the hub's web app (the national dashboard).",
+  synopsis: "--role <role> [options]",
+  options: {
+    role: { type: "string", value: "<role>", description: "NATIONAL or FABRIQUE_ADMIN (required)" },
+    fabrique: {
+      type: "string",
+      value: "<id>",
+      description: "The fabrique a FABRIQUE_ADMIN session acts for (required with that role)",
+    },
+    ttl: {
+      type: "string",
+      value: "<ttl>",
+      description: "How long the link may be opened: 30s, 15m, 1h, ... at most 24h (default: 15m)",
+    },
+    "session-ttl": {
+      type: "string",
+      value: "<ttl>",
+      description: "How long the session it opens lasts, at most 7d (default: 8h)",
+    },
+    url: {
+      type: "string",
+      value: "<url>",
+      description:
+        "The hub's address as the browser reaches it (default: HUB_URL, else the running hub's run file, else http://127.0.0.1:PORT)",
+    },
+    "data-dir": {
+      type: "string",
+      value: "<dir>",
+      description: "The hub's directory holding its key file (default: DATA_DIR/hub)",
+    },
+  },
+  notes: [
+    [
+      "The link opens one session only (a second use is refused), in an httpOnly cookie of that browser;",
+      "it is signed with the hub's key file (like hub token) and is never accepted as a bearer token.",
+    ].join("\n"),
+    "Example: maillage hub login-link --role NATIONAL --ttl 30m",
+  ],
+} as const satisfies CommandSpec;
+
+/** A link's or a session's lifetime, with its maximum: a usage error names the flag. */
+export function boundedTtl(value: string, flag: string, maxSeconds: number): string {
+  const parsed = Ttl.safeParse(value);
+  if (!parsed.success || ttlSeconds(value) > maxSeconds) {
+    throw new UsageError(
+      `invalid ${flag} "${value}": a duration such as 15m or 8h, at most ${maxSeconds / 3600}h`,
+    );
+  }
+  return value;
+}
 
 export type HubStartOptions = { port: number | undefined; dataDir: string | undefined };
 
@@ -204,5 +263,53 @@ export async function runHubToken(argv: readonly string[], ctx: CliContext): Pro
       : { role: options.role, fabriqueId: options.fabriqueId };
   const token = await signWithExistingKeys(api, config, claims, options.ttl);
   ctx.stdout(`${token}\n`);
+  return 0;
+}
+
+export async function runHubLoginLink(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const parsed = parseCommand(HUB_LOGIN_LINK, argv);
+  if (parsed.help) {
+    ctx.stdout(commandHelp(HUB_LOGIN_LINK));
+    return 0;
+  }
+  const { role, fabriqueId, dataDir } = hubTokenOptions(
+    {
+      role: parsed.values.role,
+      fabrique: parsed.values.fabrique,
+      "data-dir": parsed.values["data-dir"],
+    },
+    ctx.cwd,
+  );
+  const ttl = boundedTtl(parsed.values.ttl ?? "15m", "--ttl", LOGIN_LINK_MAX_TTL_SECONDS);
+  const sessionTtl = boundedTtl(
+    parsed.values["session-ttl"] ?? "8h",
+    "--session-ttl",
+    SESSION_MAX_TTL_SECONDS,
+  );
+  const api = await ctx.loadHubClient();
+  const config = loadConfig(api, ctx, dataDir === undefined ? {} : { dataDir });
+  const hub = await locateHub(
+    api,
+    ctx,
+    config,
+    parsed.values.url === undefined ? undefined : requireNonEmpty(parsed.values.url, "--url"),
+  );
+  if (fabriqueId !== undefined) {
+    const probe = await signWithExistingKeys(api, config, { role: "NATIONAL" }, "1m");
+    const check = await checkFabrique(ctx, hub, probe, fabriqueId);
+    if (!check.verified) {
+      ctx.stderr(
+        `maillage: warning: could not verify that ${fabriqueId} is a fabrique: ${check.reason}; signed anyway\n`,
+      );
+    }
+  }
+  const link = await withHubKeys(config, () =>
+    api.signHubLoginLink(
+      config,
+      { role, ...(fabriqueId === undefined ? {} : { fabriqueId }), ttl, sessionTtl },
+      hub.url,
+    ),
+  );
+  ctx.stdout(`${link}\n`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import {
   AGENT_IMPORT_ACTIVITY,
   AGENT_INIT,
+  AGENT_LOGIN_LINK,
   AGENT_NOTES,
   AGENT_START,
   AGENT_STATUS,
@@ -8,6 +9,7 @@ import {
   AGENT_TOKEN,
   runAgentImportActivity,
   runAgentInit,
+  runAgentLoginLink,
   runAgentStart,
   runAgentStatus,
   runAgentToken,
@@ -15,7 +17,15 @@ import {
 import { CommandFailure, groupHelp, isMaillageError, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { DEMO, runDemo } from "./demo.ts";
-import { HUB_START, HUB_SUMMARY, HUB_TOKEN, runHubStart, runHubToken } from "./hub.ts";
+import {
+  HUB_LOGIN_LINK,
+  HUB_START,
+  HUB_SUMMARY,
+  HUB_TOKEN,
+  runHubLoginLink,
+  runHubStart,
+  runHubToken,
+} from "./hub.ts";
 import {
   HUB_KEYS_LIST,
   HUB_KEYS_REMOVE,
@@ -47,6 +57,7 @@ const ROOT: Group = {
       commands: {
         start: { summary: HUB_START.summary, run: runHubStart },
         token: { summary: HUB_TOKEN.summary, run: runHubToken },
+        "login-link": { summary: HUB_LOGIN_LINK.summary, run: runHubLoginLink },
         report: { summary: HUB_REPORT.summary, run: runHubReport },
         keys: {
           summary: HUB_KEYS_SUMMARY,
@@ -64,6 +75,7 @@ const ROOT: Group = {
         init: { summary: AGENT_INIT.summary, run: runAgentInit },
         start: { summary: AGENT_START.summary, run: runAgentStart },
         token: { summary: AGENT_TOKEN.summary, run: runAgentToken },
+        "login-link": { summary: AGENT_LOGIN_LINK.summary, run: runAgentLoginLink },
         status: { summary: AGENT_STATUS.summary, run: runAgentStatus },
         "import-activity": {
           summary: AGENT_IMPORT_ACTIVITY.summary,

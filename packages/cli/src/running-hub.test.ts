@@ -105,3 +105,37 @@ describe("hub report, with the hub running", () => {
     expect(rows.at(-1)).toMatch(/^,Total,/);
   });
 });
+
+describe("hub login-link, with the hub running", () => {
+  async function loginLink(args: string[]) {
+    const io = capturedIo({ PORT: "1" });
+    const code = await main(["hub", "login-link", ...args, "--data-dir", dataDir], io.io);
+    return { code, stdout: io.stdout(), stderr: io.stderr() };
+  }
+
+  it("prints the running hub's /login?t= link, which opens one session", async () => {
+    const run = await loginLink(["--role", "FABRIQUE_ADMIN", "--fabrique", fabriqueId]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const url = run.stdout.trim();
+    const base = (await import("@maillage/hub/client")).readHubRun;
+    const hubUrl = (await base(dataDir))?.url;
+    expect(url.startsWith(`${hubUrl}/login?t=`)).toBe(true);
+    const first = await fetch(url, { redirect: "manual" });
+    expect(first.status).toBe(303);
+    const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const session = (await (
+      await fetch(`${hubUrl}/auth/session`, { headers: { cookie } })
+    ).json()) as Record<string, unknown>;
+    expect(session).toMatchObject({ server: "hub", role: "FABRIQUE_ADMIN", fabriqueId });
+    expect((await fetch(url, { redirect: "manual" })).status).toBe(400);
+  });
+
+  it("takes --url, and refuses a link TTL over 24h", async () => {
+    const run = await loginLink(["--role", "NATIONAL", "--url", "https://maillage.example/"]);
+    expect(run.stdout).toMatch(/^https:\/\/maillage\.example\/login\?t=[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const tooLong = await loginLink(["--role", "NATIONAL", "--ttl", "2d"]);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain("--ttl");
+  });
+});

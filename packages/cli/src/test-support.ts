@@ -37,6 +37,8 @@ export function fakeHubApi(
     started: 0,
     stopped: 0,
     tokens: [] as { config: HubConfig; claims: unknown; ttl: string }[],
+    /** Sign-in links asked for (`hub login-link`, the demo's banner). */
+    loginLinks: [] as { config: HubConfig; request: unknown; baseUrl: string }[],
     /** Every key file operation, as `<operation> <dataDir> [kid]`. */
     keyFile: [] as string[],
   };
@@ -84,8 +86,9 @@ export function fakeHubApi(
         audience: "maillage",
         signingKeysJson: env.HUB_SIGNING_KEYS || undefined,
         graphqlLimits: DEFAULT_GRAPHQL_LIMITS,
+        webDir: "/data/web/dist",
         ...overrides,
-      } satisfies HubConfig;
+      } as HubConfig;
     },
     createHub: async (config: HubConfig): Promise<HubLifecycle> => {
       calls.createHub.push(config);
@@ -131,6 +134,11 @@ export function fakeHubApi(
       if (config.signingKeysJson === undefined) existingKeys(keyFilePath(config.dataDir));
       calls.tokens.push({ config, claims, ttl });
       return "header.payload.signature";
+    },
+    signHubLoginLink: async (config: HubConfig, request: unknown, baseUrl: string) => {
+      if (config.signingKeysJson === undefined) existingKeys(keyFilePath(config.dataDir));
+      calls.loginLinks.push({ config, request, baseUrl });
+      return `${baseUrl}/login?t=hub.link.signature`;
     },
     readHubRun: async (dataDir: string) => runFiles.get(dataDir),
     writeHubRunFile: async (dataDir: string, url: string) => {
@@ -307,6 +315,8 @@ export function fakeAgentApi(
     started: [] as string[],
     stopped: [] as string[],
     tokens: [] as Record<string, unknown>[],
+    /** Sign-in links asked for (`agent login-link`, the demo's banner). */
+    loginLinks: [] as Record<string, unknown>[],
     status: [] as string[],
     imports: [] as { dataDir: string; csv: string }[],
   };
@@ -397,6 +407,18 @@ export function fakeAgentApi(
         throw new MaillageError("NOT_ENROLLED", `no node identity in ${request.dataDir}`);
       }
       return "agent.header.payload";
+    },
+    issueAgentLoginLink: async (
+      request: { dataDir: string; baseUrl: string } & Record<string, unknown>,
+    ) => {
+      calls.loginLinks.push(request);
+      if (!enrolled.has(request.dataDir)) {
+        throw new MaillageError("NOT_ENROLLED", `no node identity in ${request.dataDir}`);
+      }
+      return `${request.baseUrl}/login?t=agent.link.${String(request.role)}`;
+    },
+    runningAgentUrl: async (dataDir: string) => {
+      throw new AgentNotRunningError(`the agent of ${dataDir} is not running`, undefined);
     },
     fetchAgentStatus: async ({ dataDir }: { dataDir: string }) => {
       calls.status.push(dataDir);

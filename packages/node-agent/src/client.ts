@@ -20,4 +20,5 @@ export {
   AgentStatusError,
   fetchAgentStatus,
   runFilePath,
+  runningAgentUrl,
 } from "./sync/remote-status.ts";
