@@ -1,11 +1,105 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { markReady } from "../app/status.ts";
+import type { ResultOf } from "../client/hub-graphql.ts";
+import { t } from "../i18n/i18n.ts";
+import { Banner } from "../ui/banner.tsx";
+import { type Column, DataTable } from "../ui/data-table.tsx";
+import { SelectField } from "../ui/field.tsx";
+import { formatLag } from "../ui/format.ts";
+import { dateTimeOrNever, livenessLabel } from "./health-view.tsx";
+import { LiveStatus } from "./live-feed.tsx";
+import { Breadcrumb } from "./parts.tsx";
+import { NodesQuery } from "./queries.ts";
+import { useQuery } from "./use-query.ts";
 
-export default function Placeholder() {
-  useEffect(markReady, []);
+type Node = NonNullable<ResultOf<typeof NodesQuery>["nodes"]>[number];
+type Liveness = "ONLINE" | "STALE" | "SILENT";
+
+/** The node agents (optionally of one fabrique or one state), refreshed on NODE_STATUS events. */
+export function NodesTable({
+  fabriqueId,
+  liveness,
+  onLoaded,
+}: {
+  fabriqueId?: string;
+  liveness?: Liveness;
+  onLoaded?: () => void;
+}) {
+  const { data, error } = useQuery(
+    NodesQuery,
+    { liveness: liveness ?? null },
+    { refreshOn: (e) => e.kind === "NODE_STATUS" || e.kind === "ACTIVITY", debounceMs: 1000 },
+  );
+  useEffect(() => {
+    if (data) onLoaded?.();
+  }, [data]);
+  if (error) return <Banner kind="error">{t("app.error", { message: error.message })}</Banner>;
+  if (!data) return <p class="loading">{t("app.loading")}</p>;
+  const rows = (data.nodes ?? []).filter((n) => !fabriqueId || n.fabrique.id === fabriqueId);
+  const columns: Column<Node>[] = [
+    { key: "fabrique", label: t("dashboard.fabrique"), value: (n) => n.fabrique.name },
+    {
+      key: "liveness",
+      label: t("dashboard.livenessState"),
+      value: (n) => livenessLabel(n.liveness),
+    },
+    {
+      key: "lag",
+      label: t("dashboard.lag"),
+      value: (n) => n.lagSeconds,
+      render: (n) => formatLag(n.lagSeconds),
+      numeric: true,
+    },
+    { key: "pending", label: t("dashboard.pending"), value: (n) => n.pending, numeric: true },
+    {
+      key: "lastSeenAt",
+      label: t("dashboard.lastSeenAt"),
+      value: (n) => n.lastSeenAt ?? "",
+      render: (n) => dateTimeOrNever(n.lastSeenAt),
+    },
+    {
+      key: "lastPushAt",
+      label: t("dashboard.lastPushAt"),
+      value: (n) => n.lastPushAt ?? "",
+      render: (n) => dateTimeOrNever(n.lastPushAt),
+    },
+    { key: "status", label: t("dashboard.nodeStatus"), value: (n) => n.status },
+  ];
   return (
-    <section class="page">
-      <h1>…</h1>
-    </section>
+    <DataTable
+      caption={t("dashboard.nodesTable")}
+      columns={columns}
+      rows={rows}
+      csvName="noeuds"
+      rowKey={(n) => n.id}
+      initialSort={{ key: "lag", descending: true }}
+    />
+  );
+}
+
+/** Node liveness: every node agent, filterable by state. */
+export default function NodesPage() {
+  const [liveness, setLiveness] = useState<Liveness | "">("");
+  return (
+    <div class="page">
+      <Breadcrumb
+        crumbs={[{ label: t("dashboard.france"), to: "/" }, { label: t("dashboard.nodes") }]}
+      />
+      <h1>{t("dashboard.nodesTitle")}</h1>
+      <p class="hint">{t("dashboard.livenessExplained")}</p>
+      <LiveStatus />
+      <SelectField
+        label={t("dashboard.livenessFilter")}
+        value={liveness}
+        options={[
+          { value: "", label: t("dashboard.all") },
+          { value: "ONLINE", label: t("dashboard.online") },
+          { value: "STALE", label: t("dashboard.stale") },
+          { value: "SILENT", label: t("dashboard.silent") },
+        ]}
+        onChange={(e) => setLiveness((e.currentTarget as HTMLSelectElement).value as Liveness | "")}
+      />
+      <NodesTable liveness={liveness || undefined} onLoaded={markReady} />
+    </div>
   );
 }

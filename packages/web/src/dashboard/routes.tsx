@@ -2,7 +2,7 @@ import type { Route } from "../app/route-types.ts";
 
 const DASHBOARD_ROLES = ["NATIONAL", "FABRIQUE_ADMIN"] as const;
 
-/** The national dashboard's routes (served by the hub). */
+/** The national dashboard's routes (served by the hub); each view is its own chunk. */
 export const dashboardRoutes: Route[] = [
   {
     path: "/",
@@ -10,13 +10,6 @@ export const dashboardRoutes: Route[] = [
     roles: DASHBOARD_ROLES,
     nav: true,
     view: () => import("./overview.tsx"),
-  },
-  {
-    path: "/map",
-    title: "dashboard.map",
-    roles: DASHBOARD_ROLES,
-    nav: true,
-    view: () => import("./map-page.tsx"),
   },
   {
     path: "/nodes",

@@ -45,8 +45,10 @@ export function Chart<T>({ label, description, plot, table }: ChartProps<T>) {
       ariaDescription: description,
       style: { background: "transparent", fontSize: "12px" },
     });
-    figure.setAttribute("role", "img");
-    figure.setAttribute("aria-label", label);
+    // Plot returns its <svg>, or a <figure> holding a legend then the <svg>: the SVG is the image.
+    const svg = figure instanceof SVGSVGElement ? figure : figure.querySelector(":scope > svg");
+    svg?.setAttribute("role", "img");
+    svg?.setAttribute("aria-label", label);
     element.replaceChildren(figure);
     return () => figure.remove();
   });

@@ -13,10 +13,13 @@ export function formatCount(value: number | null | undefined, digits = 0): strin
   return value == null ? "—" : formatNumber(value, { maximumFractionDigits: digits });
 }
 
-/** A trend ratio (0.12 = +12 %) with its sign, or "—" without a previous period. */
+/**
+ * A trend as the API gives it, a change in percent against the previous period (-10.4 =
+ * −10,4 %), with its sign; "—" without a previous period.
+ */
 export function formatTrend(value: number | null | undefined): string {
   if (value == null || !Number.isFinite(value)) return "—";
-  const text = formatPercent(Math.abs(value));
+  const text = formatPercent(Math.abs(value) / 100, 1);
   return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
 }
 

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { lastMonths, parisToday, trendVariables } from "./scope.ts";
+
+describe("dashboard periods", () => {
+  it("takes today in Paris time", () => {
+    expect(parisToday(new Date("2026-12-31T23:30:00Z"))).toBe("2027-01-01");
+  });
+
+  it("lists the last 12 months, oldest first, the current one up to today", () => {
+    const months = lastMonths("2026-03-15");
+    expect(months).toHaveLength(12);
+    expect(months[0]).toEqual({ month: "2025-04", from: "2025-04-01", to: "2025-04-30" });
+    expect(months[10]).toEqual({ month: "2026-02", from: "2026-02-01", to: "2026-02-28" });
+    expect(months[11]).toEqual({ month: "2026-03", from: "2026-03-01", to: "2026-03-15" });
+  });
+
+  it("builds one filter per alias with the scope", () => {
+    const vars = trendVariables({ region: "84" }, "2026-12-07");
+    expect(Object.keys(vars)).toHaveLength(12);
+    expect(vars.m11).toEqual({ region: "84", from: "2026-12-01", to: "2026-12-07" });
+  });
+});

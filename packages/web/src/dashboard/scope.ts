@@ -1,0 +1,56 @@
+import type { NetworkEvent } from "./live.ts";
+
+/** A drill-down level: the whole view (no field), a region, a department or a fabrique's territory. */
+export interface Scope {
+  region?: string;
+  department?: string;
+  fabriqueId?: string;
+}
+
+/** Whether a live event concerns a scope. */
+export function inScope(event: NetworkEvent, scope: Scope): boolean {
+  if (scope.fabriqueId) return event.fabriqueId === scope.fabriqueId;
+  if (scope.department) return event.departmentCode === scope.department;
+  if (scope.region) return event.regionCode === scope.region;
+  return true;
+}
+
+/** Today in Paris, YYYY-MM-DD. */
+export function parisToday(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Paris",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(now);
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** The last 12 calendar months up to today (Paris), oldest first: {month, from, to}. */
+export function lastMonths(
+  today: string,
+  count = 12,
+): { month: string; from: string; to: string }[] {
+  const [y, m] = today.split("-").map(Number) as [number, number];
+  const out: { month: string; from: string; to: string }[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const date = new Date(Date.UTC(y, m - 1 - i, 1));
+    const year = date.getUTCFullYear();
+    const month = date.getUTCMonth() + 1;
+    const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    const key = `${year}-${pad(month)}`;
+    out.push({ month: key, from: `${key}-01`, to: i === 0 ? today : `${key}-${pad(last)}` });
+  }
+  return out;
+}
+
+/** The Trends query's variables: m0 … m11, each the scope over one month. */
+export function trendVariables(scope: Scope, today: string) {
+  const months = lastMonths(today, 12);
+  const vars: Record<string, Scope & { from: string; to: string }> = {};
+  months.forEach((m, i) => {
+    vars[`m${i}`] = { ...scope, from: m.from, to: m.to };
+  });
+  return vars;
+}

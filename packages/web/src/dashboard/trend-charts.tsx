@@ -1,0 +1,210 @@
+import { useMemo } from "preact/hooks";
+import type { ResultOf } from "../client/hub-graphql.ts";
+import { t } from "../i18n/i18n.ts";
+import { Banner } from "../ui/banner.tsx";
+import { Chart, Plot } from "../ui/chart.tsx";
+import type { Column } from "../ui/data-table.tsx";
+import { formatMonth } from "../ui/format.ts";
+import { TrendsQuery } from "./queries.ts";
+import { inScope, lastMonths, parisToday, type Scope, trendVariables } from "./scope.ts";
+import { useQuery } from "./use-query.ts";
+
+type Month = NonNullable<ResultOf<typeof TrendsQuery>["m0"]>;
+
+export interface MonthRow {
+  month: string;
+  label: string;
+  visitors: number;
+  events: number;
+  participants: number;
+  openHours: number;
+  seatsOffered: number;
+  seatsFilled: number;
+  hoursDelivered: number;
+  credentialsIssued: number;
+  bookings: number;
+  crossNodeBookings: number;
+  loans: number;
+  bookedHours: number;
+}
+
+function rowOf(month: string, m: Month): MonthRow {
+  return {
+    month,
+    label: formatMonth(month),
+    visitors: m.activity.visitors,
+    events: m.activity.events,
+    participants: m.activity.participants,
+    openHours: m.activity.openHours,
+    seatsOffered: m.training.seatsOffered,
+    seatsFilled: m.training.seatsFilled,
+    hoursDelivered: m.training.hoursDelivered,
+    credentialsIssued: m.training.credentialsIssued,
+    bookings: m.mutualisation.bookings,
+    crossNodeBookings: m.mutualisation.crossNodeBookings,
+    loans: m.mutualisation.loans,
+    bookedHours: m.mutualisation.bookedHours,
+  };
+}
+
+const COLORS = ["#1d4ed8", "#b45309", "#166534"];
+
+/** Twelve months of activity, mutualisation and training of a scope, as three charts with tables. */
+export function TrendCharts({ scope }: { scope: Scope }) {
+  const today = parisToday();
+  const variables = useMemo(() => trendVariables(scope, today), [JSON.stringify(scope), today]);
+  const { data, error } = useQuery(TrendsQuery, variables, {
+    refreshOn: (e) => e.kind === "ACTIVITY" && inScope(e, scope),
+    debounceMs: 1500,
+  });
+  const rows = useMemo(() => {
+    if (!data) return [];
+    const months = lastMonths(today, 12);
+    return months.flatMap((m, i) => {
+      const figures = (data as Record<string, Month | null | undefined>)[`m${i}`];
+      return figures ? [rowOf(m.month, figures)] : [];
+    });
+  }, [data, today]);
+
+  const monthColumn: Column<MonthRow> = {
+    key: "month",
+    label: t("dashboard.month"),
+    value: (r) => r.month,
+    render: (r) => r.label,
+  };
+  const num = (key: keyof MonthRow, label: string): Column<MonthRow> => ({
+    key,
+    label,
+    value: (r) => r[key] as number,
+    numeric: true,
+  });
+  const labels = rows.map((r) => r.label);
+  const long = (keys: [keyof MonthRow, string][]) =>
+    rows.flatMap((r) =>
+      keys.map(([key, series]) => ({ label: r.label, series, value: r[key] as number })),
+    );
+
+  return (
+    <section aria-labelledby="trends-h">
+      <h2 id="trends-h">{t("dashboard.trends")}</h2>
+      {error ? <Banner kind="error">{t("app.error", { message: error.message })}</Banner> : null}
+      {!data && !error ? <p class="loading">{t("app.loading")}</p> : null}
+      {rows.length > 0 ? (
+        <div class="charts">
+          <Chart
+            label={t("dashboard.chartVisitors")}
+            plot={(width) => ({
+              height: 240,
+              marginLeft: 56,
+              x: { domain: labels, label: null, tickRotate: width < 560 ? -45 : 0 },
+              y: { grid: true, label: t("dashboard.visitors") },
+              marks: [
+                Plot.barY(rows, { x: "label", y: "visitors", fill: COLORS[0], tip: true }),
+                Plot.ruleY([0]),
+              ],
+            })}
+            table={{
+              columns: [
+                monthColumn,
+                num("visitors", t("dashboard.visitors")),
+                num("events", t("dashboard.events")),
+                num("participants", t("dashboard.participants")),
+                num("openHours", t("dashboard.openHours")),
+              ],
+              rows,
+              csvName: "activite-par-mois",
+              rowKey: (r) => r.month,
+            }}
+          />
+          <Chart
+            label={t("dashboard.chartMutualisation")}
+            plot={(width) => {
+              const series = long([
+                ["bookings", t("dashboard.bookings")],
+                ["crossNodeBookings", t("dashboard.crossNodeBookings")],
+                ["loans", t("dashboard.loans")],
+              ]);
+              return {
+                height: 240,
+                marginLeft: 48,
+                x: {
+                  type: "point",
+                  domain: labels,
+                  label: null,
+                  tickRotate: width < 560 ? -45 : 0,
+                },
+                y: { grid: true, label: null },
+                color: { legend: true, range: COLORS },
+                marks: [
+                  Plot.lineY(series, {
+                    x: "label",
+                    y: "value",
+                    stroke: "series",
+                    marker: true,
+                    tip: true,
+                  }),
+                  Plot.ruleY([0]),
+                ],
+              };
+            }}
+            table={{
+              columns: [
+                monthColumn,
+                num("bookings", t("dashboard.bookings")),
+                num("crossNodeBookings", t("dashboard.crossNodeBookings")),
+                num("loans", t("dashboard.loans")),
+                num("bookedHours", t("dashboard.bookedHours")),
+              ],
+              rows,
+              csvName: "mutualisation-par-mois",
+              rowKey: (r) => r.month,
+            }}
+          />
+          <Chart
+            label={t("dashboard.chartTraining")}
+            plot={(width) => {
+              const series = long([
+                ["seatsOffered", t("dashboard.seatsOffered")],
+                ["seatsFilled", t("dashboard.seatsFilled")],
+              ]);
+              return {
+                height: 240,
+                marginLeft: 48,
+                x: {
+                  type: "point",
+                  domain: labels,
+                  label: null,
+                  tickRotate: width < 560 ? -45 : 0,
+                },
+                y: { grid: true, label: null },
+                color: { legend: true, range: COLORS },
+                marks: [
+                  Plot.lineY(series, {
+                    x: "label",
+                    y: "value",
+                    stroke: "series",
+                    marker: true,
+                    tip: true,
+                  }),
+                  Plot.ruleY([0]),
+                ],
+              };
+            }}
+            table={{
+              columns: [
+                monthColumn,
+                num("seatsOffered", t("dashboard.seatsOffered")),
+                num("seatsFilled", t("dashboard.seatsFilled")),
+                num("hoursDelivered", t("dashboard.hoursDelivered")),
+                num("credentialsIssued", t("dashboard.credentialsIssued")),
+              ],
+              rows,
+              csvName: "formation-par-mois",
+              rowKey: (r) => r.month,
+            }}
+          />
+        </div>
+      ) : null}
+    </section>
+  );
+}
