@@ -3,9 +3,12 @@
 // (closed loop, `connections` keep-alive sockets). Paired runs, alternating which server goes
 // first; per run the server's CPU time (process.cpuUsage in the child) per answered request.
 
+import fs from "node:fs/promises";
+import path from "node:path";
 import type { BenchContext, BenchPart } from "../support/context.ts";
 import { type LoadResult, postLoad, postOnce } from "../support/load.ts";
 import { BENCH_REGION } from "../support/national.ts";
+import { summarizeProfile } from "../support/profile.ts";
 import type { PartResult } from "../support/report.ts";
 import { type BenchServer, startFloorServer, startHubServer } from "../support/servers.ts";
 import { fixed, formatSpread, median, pairedRatios, spread } from "../support/stats.ts";
@@ -43,10 +46,7 @@ async function pairedRps(
 ): Promise<PartResult> {
   const national = await ctx.national();
   const dataDir = await ctx.scratch(part.name);
-  const hub = await startHubServer(
-    { databaseUrl: national.url, dataDir },
-    { cpuProfileDir: part.profile ? ctx.cpuProfileDir : undefined },
-  );
+  const hub = await startHubServer({ databaseUrl: national.url, dataDir });
   const floor = await startFloorServer();
   try {
     const token = await hub.token({ role: "NATIONAL" });
@@ -69,6 +69,17 @@ async function pairedRps(
     await measure(ctx, floor, floorBody, {}, WARMUP_SECONDS);
     const hubRuns: Run[] = [];
     const floorRuns: Run[] = [];
+    const profileFile =
+      part.profile && ctx.cpuProfileDir
+        ? path.join(
+            ctx.cpuProfileDir,
+            `hub-${part.name}-${new Date().toISOString().replaceAll(":", "-")}.cpuprofile`,
+          )
+        : undefined;
+    if (profileFile) {
+      await fs.mkdir(path.dirname(profileFile), { recursive: true });
+      await hub.startProfile();
+    }
     for (let pair = 0; pair < ctx.pairs; pair++) {
       const hubFirst = pair % 2 === 0;
       for (const side of hubFirst ? ["hub", "floor"] : ["floor", "hub"]) {
@@ -78,6 +89,18 @@ async function pairedRps(
       ctx.log(
         `  ${part.name} pair ${pair + 1}/${ctx.pairs}: hub ${fixed(hubRuns[pair]?.rps ?? 0, 0)} RPS, ` +
           `floor ${fixed(floorRuns[pair]?.rps ?? 0, 0)} RPS`,
+      );
+    }
+    const notes: string[] = [];
+    let profile: Awaited<ReturnType<typeof summarizeProfile>> | undefined;
+    if (profileFile) {
+      await hub.stopProfile(profileFile);
+      profile = await summarizeProfile(profileFile, 12);
+      notes.push(
+        `hub CPU profile of the measured runs (${profileFile}; idle excluded): ${profile.groups
+          .slice(0, 10)
+          .map((g) => `${g.name} ${(g.share * 100).toFixed(0)}%`)
+          .join(", ")}`,
       );
     }
     const hubRps = hubRuns.map((r) => r.rps);
@@ -114,8 +137,9 @@ async function pairedRps(
         answerBytes: answer.length,
         hubRuns,
         floorRuns,
+        profile,
       },
-      notes: part.profile && ctx.cpuProfileDir ? [`hub CPU profile in ${ctx.cpuProfileDir}`] : [],
+      notes,
     };
   } finally {
     await hub.stop();

@@ -12,6 +12,9 @@ export type BenchServer = {
   token(claims: Record<string, unknown>): Promise<string>;
   /** A full GC in the child (started with --expose-gc). */
   gc(): Promise<void>;
+  /** Starts sampling the child's CPU (inspector); `stop` writes the .cpuprofile to `file`. */
+  startProfile(): Promise<void>;
+  stopProfile(file: string): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -21,14 +24,11 @@ process.once("exit", () => {
 });
 
 export type ServerOptions = {
-  /** Write a CPU profile of the child into this directory (node --cpu-prof). */
-  cpuProfileDir?: string;
   env?: Record<string, string>;
 };
 
 async function startChild(script: string, options: ServerOptions): Promise<BenchServer> {
   const execArgv = ["--import", "tsx", "--expose-gc"];
-  if (options.cpuProfileDir) execArgv.push("--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir);
   const child = fork(path.join(import.meta.dirname, script), [], {
     execArgv,
     env: { ...process.env, ...options.env },
@@ -72,6 +72,8 @@ async function startChild(script: string, options: ServerOptions): Promise<Bench
     usage: () => ask<ServerUsage>("usage"),
     token: (claims) => ask<string>("token", claims),
     gc: () => ask<void>("gc"),
+    startProfile: () => ask<void>("profile-start"),
+    stopProfile: (file) => ask<void>("profile-stop", file),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
