@@ -18,8 +18,10 @@ export function frameGroup(frame: ProfileNode["callFrame"]): string {
   const { url, functionName } = frame;
   if (!url) {
     if (functionName.startsWith("(")) return functionName; // (garbage collector), (idle), (program)
-    return "(native)";
+    return `native ${functionName}`; // writev: socket writes; stat: the file system; …
   }
+  // The only WebAssembly a hub on PostgreSQL loads is Prisma's query compiler.
+  if (url.startsWith("wasm://")) return "@prisma/client (wasm)";
   const modules = url.lastIndexOf("node_modules/");
   if (modules >= 0) {
     const rest = url.slice(modules + "node_modules/".length).split("/");
