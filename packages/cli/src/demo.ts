@@ -494,27 +494,6 @@ async function startDemoAgent(
   if (enrolment !== "reused" && index === 0) await shareDemoResources(agent, token);
   const status = await firstSync(agent);
   const owned = status.lastPullAt === null ? undefined : await ownedSatellites(agent, token);
-  const people = await demoPeople(agent, token);
-  const link = (request: DemoAgentLinkRequest) =>
-    agentApi.issueAgentLoginLink({ dataDir, baseUrl: url, ttl: DEMO_LINK_TTL, ...request });
-  const webLinks: DemoWebLink[] = [
-    {
-      label: `Console de l'équipe — ${fabrique.name}`,
-      url: await link({ role: "FABRIQUE_ADMIN" }),
-    },
-  ];
-  if (people.satellite) {
-    webLinks.push({
-      label: `Satellite — ${people.satellite.name} (${fabrique.name})`,
-      url: await link({ role: "SATELLITE", spaceId: people.satellite.id }),
-    });
-  }
-  if (people.member) {
-    webLinks.push({
-      label: `Espace membre — ${people.member.name} (${fabrique.name})`,
-      url: await link({ role: "MEMBER", memberId: people.member.id }),
-    });
-  }
   return {
     fabrique: fabrique.name,
     url,
@@ -523,6 +502,42 @@ async function startDemoAgent(
     enrolment,
     sync: describeSync(status, owned),
     agent,
+  };
+}
+
+/**
+ * The agent's one-time sign-in links (its team's console, one satellite's view, one member's),
+ * once the demo's members exist (the mobility step makes them on a first start).
+ */
+async function withWebLinks(agentApi: AgentApi, banner: DemoAgentBanner): Promise<DemoAgentBanner> {
+  const people = banner.agent === undefined ? {} : await demoPeople(banner.agent, banner.token);
+  const link = (request: DemoAgentLinkRequest) =>
+    agentApi.issueAgentLoginLink({
+      dataDir: banner.dataDir,
+      baseUrl: banner.url,
+      ttl: DEMO_LINK_TTL,
+      ...request,
+    });
+  const webLinks: DemoWebLink[] = [
+    {
+      label: `Console de l'équipe — ${banner.fabrique}`,
+      url: await link({ role: "FABRIQUE_ADMIN" }),
+    },
+  ];
+  if (people.satellite) {
+    webLinks.push({
+      label: `Satellite — ${people.satellite.name} (${banner.fabrique})`,
+      url: await link({ role: "SATELLITE", spaceId: people.satellite.id }),
+    });
+  }
+  if (people.member) {
+    webLinks.push({
+      label: `Espace membre — ${people.member.name} (${banner.fabrique})`,
+      url: await link({ role: "MEMBER", memberId: people.member.id }),
+    });
+  }
+  return {
+    ...banner,
     webLinks,
     satelliteId: people.satellite?.id,
     memberId: people.member?.id,
@@ -675,6 +690,7 @@ function demoRun(hubApi: HubApi, agentApi: AgentApi, ctx: CliContext) {
               { agent: requester.agent, token: requester.token },
             )
           : undefined;
+      const withLinks = await Promise.all(agents.map((agent) => withWebLinks(agentApi, agent)));
       const national = await hubApi.signHubLoginLink(
         demo.hub.config,
         { role: "NATIONAL", ttl: DEMO_LINK_TTL },
@@ -687,7 +703,7 @@ function demoRun(hubApi: HubApi, agentApi: AgentApi, ctx: CliContext) {
         mobility,
         ...seed,
         storage: describeStorage(demo.hub.config),
-        agents,
+        agents: withLinks,
         withoutAgent: hubApi.DEMO_NETWORK.slice(DEMO_AGENT_COUNT).map((network) => network.name),
         webLinks: [{ label: "Tableau de bord national", url: national }],
       };
