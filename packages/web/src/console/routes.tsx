@@ -1,4 +1,5 @@
 import type { Route } from "../app/route-types.ts";
+import { placeRoutes } from "./place-routes.ts";
 
 /** The fabrique console's routes (workstream C replaces this placeholder). */
 export const consoleRoutes: Route[] = [
@@ -9,4 +10,5 @@ export const consoleRoutes: Route[] = [
     nav: true,
     view: () => import("./placeholder.tsx"),
   },
+  ...placeRoutes,
 ];

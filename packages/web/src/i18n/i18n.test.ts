@@ -6,11 +6,14 @@ import { consoleFr } from "./console.fr.ts";
 import { dashboardEn } from "./dashboard.en.ts";
 import { dashboardFr } from "./dashboard.fr.ts";
 import { formatDate, formatDateTime, formatNumber, lang, t } from "./i18n.ts";
+import { placesEn } from "./places.en.ts";
+import { placesFr } from "./places.fr.ts";
 
 const pairs = {
   common: [commonFr, commonEn],
   dashboard: [dashboardFr, dashboardEn],
   console: [consoleFr, consoleEn],
+  places: [placesFr, placesEn],
 } as const;
 
 describe("i18n", () => {
@@ -30,7 +33,7 @@ describe("i18n", () => {
   }
 
   it("no key is defined by two dictionaries", () => {
-    const keys = [commonFr, dashboardFr, consoleFr].flatMap((d) => Object.keys(d));
+    const keys = [commonFr, dashboardFr, consoleFr, placesFr].flatMap((d) => Object.keys(d));
     expect(new Set(keys).size).toBe(keys.length);
   });
 

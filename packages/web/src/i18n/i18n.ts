@@ -5,9 +5,11 @@ import { consoleEn } from "./console.en.ts";
 import { consoleFr } from "./console.fr.ts";
 import { dashboardEn } from "./dashboard.en.ts";
 import { dashboardFr } from "./dashboard.fr.ts";
+import { placesEn } from "./places.en.ts";
+import { placesFr } from "./places.fr.ts";
 
-export const fr = { ...commonFr, ...dashboardFr, ...consoleFr };
-export const en: typeof fr = { ...commonEn, ...dashboardEn, ...consoleEn };
+export const fr = { ...commonFr, ...dashboardFr, ...consoleFr, ...placesFr };
+export const en: typeof fr = { ...commonEn, ...dashboardEn, ...consoleEn, ...placesEn };
 
 export type I18nKey = keyof typeof fr;
 export type Lang = "fr" | "en";
