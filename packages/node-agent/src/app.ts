@@ -319,7 +319,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       if (published) return endResponse(published);
       const statement = await handleSettlementRequest(request, {
         settlement: services.settlement,
-        viewerFrom,
+        // The bearer token, else the web app's session cookie (a GET: CSRF-safe).
+        viewerFrom: () => viewerOfRequest(request),
       });
       if (statement) return endResponse(statement);
       // /login, /logout, /auth/session and the web app under /app/.
@@ -339,17 +340,18 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         );
       }
       if (url.pathname === "/sync/status") {
-        return endResponse(await syncStatusResponse(request.headers.get("authorization")));
+        return endResponse(await syncStatusResponse(request));
       }
     },
   };
 
-  async function syncStatusResponse(header: string | null): Promise<Response> {
+  async function syncStatusResponse(request: Request): Promise<Response> {
     let viewer: Viewer | null;
     try {
-      viewer = await viewerFrom(header);
+      viewer = await viewerOfRequest(request);
     } catch (error) {
-      return errorResponse(error as MaillageError, 401);
+      const e = error as MaillageError;
+      return errorResponse(e, e.code === "CSRF_CHECK_FAILED" ? 403 : 401);
     }
     if (viewer === null) {
       return errorResponse(

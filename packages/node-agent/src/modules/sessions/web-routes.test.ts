@@ -147,6 +147,16 @@ describe("the agent's session", () => {
     expect(cross.code).toBe("CSRF_CHECK_FAILED");
   });
 
+  it("GET /sync/status takes the team's cookie too; another origin is refused", async () => {
+    const { cookie } = await signIn({ role: "FABRIQUE_ADMIN" });
+    const ok = await t.agent.fetch(`${base}/sync/status`, { headers: { cookie } });
+    expect(ok.status).toBe(200);
+    const cross = await t.agent.fetch(`${base}/sync/status`, {
+      headers: { cookie, "sec-fetch-site": "cross-site" },
+    });
+    expect(cross.status).toBe(403);
+  });
+
   it("subscribes over server-sent events with the cookie", async () => {
     const { cookie } = await signIn({ role: "FABRIQUE_ADMIN" });
     const controller = new AbortController();
