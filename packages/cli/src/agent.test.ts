@@ -221,6 +221,60 @@ describe("agent token", () => {
   });
 });
 
+describe("agent login-link", () => {
+  it("prints <url>/login?t=… for --url, with the link's and the session's lifetimes", async () => {
+    const result = await run(
+      [
+        "login-link",
+        "--role",
+        "SATELLITE",
+        "--space",
+        "sat_1",
+        "--url",
+        "http://127.0.0.1:4001",
+        "--session-ttl",
+        "2h",
+      ],
+      { enrolled: [DEFAULT_DIR] },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("http://127.0.0.1:4001/login?t=agent.link.SATELLITE\n");
+    expect(result.stderr).toBe("");
+    expect(result.calls.loginLinks).toEqual([
+      {
+        dataDir: DEFAULT_DIR,
+        baseUrl: "http://127.0.0.1:4001",
+        role: "SATELLITE",
+        spaceId: "sat_1",
+        ttl: "15m",
+        sessionTtl: "2h",
+      },
+    ]);
+    expect(result.calls.tokens).toEqual([]);
+  });
+
+  it("without --url and no running agent, assumes PORT and says so on stderr", async () => {
+    const result = await run(["login-link", "--role", "FABRIQUE_ADMIN"], {
+      enrolled: [DEFAULT_DIR],
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("http://127.0.0.1:4100/login?t=agent.link.FABRIQUE_ADMIN\n");
+    expect(result.stderr).toContain("not running");
+  });
+
+  it("refuses a missing --space, a link TTL over 24h and a session over 7d (exit 2)", async () => {
+    for (const argv of [
+      ["login-link", "--role", "SATELLITE"],
+      ["login-link", "--role", "FABRIQUE_ADMIN", "--ttl", "25h"],
+      ["login-link", "--role", "FABRIQUE_ADMIN", "--session-ttl", "8d"],
+    ]) {
+      const result = await run(argv, { enrolled: [DEFAULT_DIR] });
+      expect(result.code).toBe(2);
+      expect(result.calls.loginLinks).toEqual([]);
+    }
+  });
+});
+
 describe("agent status", () => {
   it("asks the running agent of the data dir and prints a short table", async () => {
     const result = await run(["status", "--data-dir", "a"], { enrolled: ["/work/here/a"] });
