@@ -28,12 +28,16 @@ function LanguageSwitch() {
           class="lang"
           lang={code}
           aria-pressed={lang.value === code}
-          aria-label={code === "fr" ? t("app.languageFr") : t("app.languageEn")}
+          title={code === "fr" ? t("app.languageFr") : t("app.languageEn")}
           onClick={() => {
             lang.value = code;
           }}
         >
           {code.toUpperCase()}
+          <span class="visually-hidden">
+            {" "}
+            – {code === "fr" ? t("app.languageFr") : t("app.languageEn")}
+          </span>
         </button>
       ))}
     </fieldset>

@@ -52,14 +52,30 @@ export function mapDepartments(regions: readonly RegionHealth[]): MapDepartment[
 }
 
 // A sequential blue scale (light to dark) of 5 classes; text on the legend stays dark.
-const SCALE = ["#dbe7fb", "#a9c5f3", "#6c9be6", "#2f6ad0", "#163f8f"];
-const NO_DATA = "#eceef1";
+const SCALE = ["#c6d9f7", "#8fb3ee", "#5288dd", "#2a5fc0", "#163f8f"];
+const NO_DATA = "#f5f6f8";
 
 function classes(measure: MapMeasure, values: number[]): number[] {
   if (measure === "ruralShare") return [0.2, 0.4, 0.6, 0.8];
-  const max = Math.max(1, ...values);
-  if (max <= 5) return [1, 2, 3, 4].map((v) => v + 0.5);
-  return [0.2, 0.4, 0.6, 0.8].map((f) => Math.round(max * f));
+  const max = Math.max(5, ...values);
+  return [0.2, 0.4, 0.6, 0.8].map((f) => max * f);
+}
+
+/** A legend class's text: "2", "3 – 4", "≥ 6" for counts; "20 % – < 40 %" for shares. */
+function classLabel(
+  measure: MapMeasure,
+  low: number | undefined,
+  high: number | undefined,
+): string {
+  if (measure === "ruralShare") {
+    const lo = formatPercent(low ?? 0);
+    return high === undefined ? `≥ ${lo}` : `${lo} – < ${formatPercent(high)}`;
+  }
+  const from = low === undefined ? 1 : Math.ceil(low);
+  if (high === undefined) return `≥ ${formatCount(from)}`;
+  const to = Math.ceil(high) - 1;
+  if (to < from) return "—";
+  return to === from ? formatCount(from) : `${formatCount(from)} – ${formatCount(to)}`;
 }
 
 function formatMeasure(measure: MapMeasure, value: number): string {
@@ -158,18 +174,12 @@ export function FranceMap({ departments }: { departments: readonly MapDepartment
               <span class="swatch" style={{ background: NO_DATA }} />
               {t("dashboard.noSpace")}
             </li>
-            {SCALE.map((c, i) => {
-              const low = i === 0 ? (measure === "ruralShare" ? 0 : 1) : (bounds[i - 1] as number);
-              const high = bounds[i];
-              const fmt = (v: number) =>
-                formatMeasure(measure, measure === "ruralShare" ? v : Math.ceil(v));
-              return (
-                <li key={c}>
-                  <span class="swatch" style={{ background: c }} />
-                  {high === undefined ? `≥ ${fmt(low)}` : `${fmt(low)} – < ${fmt(high)}`}
-                </li>
-              );
-            })}
+            {SCALE.map((c, i) => (
+              <li key={c}>
+                <span class="swatch" style={{ background: c }} />
+                {classLabel(measure, i === 0 ? undefined : bounds[i - 1], bounds[i])}
+              </li>
+            ))}
           </ul>
           <p class="credit">{t("dashboard.mapCredit")}</p>
         </div>

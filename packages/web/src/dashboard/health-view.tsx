@@ -6,14 +6,8 @@ import type { ResultOf } from "../client/hub-graphql.ts";
 import { type I18nKey, t } from "../i18n/i18n.ts";
 import { Banner } from "../ui/banner.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
-import {
-  formatCount,
-  formatDate,
-  formatDateTime,
-  formatLag,
-  formatMonth,
-  formatPercent,
-} from "../ui/format.ts";
+import { formatCount, formatDate, formatLag, formatMonth, formatPercent } from "../ui/format.ts";
+import { dateTimeOrNever, livenessLabel, topicLabel } from "./labels.ts";
 import { Breadcrumb, type Crumb, type Figure, FigureCard } from "./parts.tsx";
 import { HealthQuery } from "./queries.ts";
 import { inScope, type Scope } from "./scope.ts";
@@ -284,7 +278,9 @@ export function KeyFigures({ health }: { health: Health }) {
         ))}
       </div>
       {health.liveness.worstLags.length > 0 ? <WorstLags health={health} /> : null}
-      {health.training.byTopic.length > 0 ? <TrainingTopics health={health} /> : null}
+      {health.training.byTopic.some((r) => r.trainings > 0) ? (
+        <TrainingTopics health={health} />
+      ) : null}
     </section>
   );
 }
@@ -366,42 +362,11 @@ function TrainingTopics({ health }: { health: Health }) {
     <DataTable
       caption={t("dashboard.trainingByTopic")}
       columns={columns}
-      rows={health.training.byTopic}
+      rows={health.training.byTopic.filter((r) => r.trainings > 0 || r.seatsOffered > 0)}
       csvName="formation-par-theme"
       initialSort={{ key: "trainings", descending: true }}
     />
   );
-}
-
-export function livenessLabel(value: string): string {
-  if (value === "ONLINE") return t("dashboard.online");
-  if (value === "STALE") return t("dashboard.stale");
-  if (value === "SILENT") return t("dashboard.silent");
-  return value;
-}
-
-export function dateTimeOrNever(value: string | null | undefined): string {
-  return value ? formatDateTime(value) : t("dashboard.never");
-}
-
-const TOPIC_KEYS: Record<string, I18nKey> = {
-  DIGITAL_FABRICATION: "topic.DIGITAL_FABRICATION",
-  DIGITAL_MEDIATION: "topic.DIGITAL_MEDIATION",
-  DIGITAL_SKILLS: "topic.DIGITAL_SKILLS",
-  ELECTRONICS: "topic.ELECTRONICS",
-  ENTREPRENEURSHIP: "topic.ENTREPRENEURSHIP",
-  FACILITATION: "topic.FACILITATION",
-  FOOD: "topic.FOOD",
-  MACHINE_SAFETY: "topic.MACHINE_SAFETY",
-  OTHER: "topic.OTHER",
-  SUSTAINABILITY: "topic.SUSTAINABILITY",
-  TEXTILE: "topic.TEXTILE",
-  WOODWORKING: "topic.WOODWORKING",
-};
-
-function topicLabel(topic: string): string {
-  const key = TOPIC_KEYS[topic];
-  return key ? t(key) : topic;
 }
 
 /** The regions of a view, each a link to its page. */

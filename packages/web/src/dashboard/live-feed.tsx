@@ -1,6 +1,7 @@
 import { t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
+import { livenessLabel } from "./labels.ts";
 import { liveEvents, liveOpen, type NetworkEvent } from "./live.ts";
 import { FabriquesQuery } from "./queries.ts";
 import { useQuery } from "./use-query.ts";
@@ -21,7 +22,10 @@ export function describeEvent(event: NetworkEvent, names: Map<string, string>): 
     case "MOBILITY":
       return t("dashboard.event.MOBILITY", { territory, visits: event.visits ?? 0 });
     case "NODE_STATUS":
-      return t("dashboard.event.NODE_STATUS", { territory, state: event.liveness ?? "?" });
+      return t("dashboard.event.NODE_STATUS", {
+        territory,
+        state: livenessLabel(event.liveness ?? "?").toLocaleLowerCase(),
+      });
     case "SPACE_CREATED":
       return t("dashboard.event.SPACE_CREATED", { place });
     case "SPACE_UPDATED":

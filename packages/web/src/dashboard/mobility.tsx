@@ -1,7 +1,7 @@
 import { useEffect } from "preact/hooks";
 import { markReady } from "../app/status.ts";
 import type { ResultOf } from "../client/hub-graphql.ts";
-import { t } from "../i18n/i18n.ts";
+import { formatNumber, t } from "../i18n/i18n.ts";
 import { Banner } from "../ui/banner.tsx";
 import { Chart, Plot } from "../ui/chart.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
@@ -108,7 +108,7 @@ export default function MobilityPage() {
                   height: 240,
                   marginLeft: 48,
                   x: { domain: mobility.months.map((m) => formatMonth(m.month)), label: null },
-                  y: { grid: true, label: null },
+                  y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
                   color: { legend: true, range: ["#1d4ed8", "#b45309"] },
                   marks: [
                     Plot.barY(rows, {

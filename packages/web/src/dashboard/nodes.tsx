@@ -6,7 +6,7 @@ import { Banner } from "../ui/banner.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { SelectField } from "../ui/field.tsx";
 import { formatLag } from "../ui/format.ts";
-import { dateTimeOrNever, livenessLabel } from "./health-view.tsx";
+import { dateTimeOrNever, livenessLabel } from "./labels.ts";
 import { LiveStatus } from "./live-feed.tsx";
 import { Breadcrumb } from "./parts.tsx";
 import { NodesQuery } from "./queries.ts";

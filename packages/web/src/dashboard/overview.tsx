@@ -1,7 +1,7 @@
 import { session } from "../app/session.ts";
 import { t } from "../i18n/i18n.ts";
 import { FranceMap, mapDepartments } from "./france-map.tsx";
-import { HealthPage, RegionsTable } from "./health-view.tsx";
+import { DepartmentsTable, HealthPage, RegionsTable } from "./health-view.tsx";
 import { LiveFeed } from "./live-feed.tsx";
 
 /** The landing page: the caller's whole view (France for NATIONAL, its territory otherwise). */
@@ -18,7 +18,17 @@ export default function Overview() {
       {(health) => (
         <>
           <FranceMap departments={mapDepartments(health.regions)} />
-          <RegionsTable regions={health.regions} />
+          {health.scope === "NATION" ? (
+            <RegionsTable regions={health.regions} />
+          ) : (
+            <section aria-labelledby="departments-h">
+              <h2 id="departments-h">{t("dashboard.departments")}</h2>
+              <DepartmentsTable
+                departments={health.regions.flatMap((r) => r.departments)}
+                caption={t("dashboard.departments")}
+              />
+            </section>
+          )}
         </>
       )}
     </HealthPage>

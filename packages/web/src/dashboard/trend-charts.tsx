@@ -1,6 +1,6 @@
 import { useMemo } from "preact/hooks";
 import type { ResultOf } from "../client/hub-graphql.ts";
-import { t } from "../i18n/i18n.ts";
+import { formatNumber, t } from "../i18n/i18n.ts";
 import { Banner } from "../ui/banner.tsx";
 import { Chart, Plot } from "../ui/chart.tsx";
 import type { Column } from "../ui/data-table.tsx";
@@ -94,10 +94,15 @@ export function TrendCharts({ scope }: { scope: Scope }) {
           <Chart
             label={t("dashboard.chartVisitors")}
             plot={(width) => ({
-              height: 240,
+              height: 260,
               marginLeft: 56,
-              x: { domain: labels, label: null, tickRotate: width < 560 ? -45 : 0 },
-              y: { grid: true, label: t("dashboard.visitors") },
+              marginBottom: width < 900 ? 56 : 30,
+              x: { domain: labels, label: null, tickRotate: width < 900 ? -40 : 0 },
+              y: {
+                grid: true,
+                label: t("dashboard.visitors"),
+                tickFormat: (v: number) => formatNumber(v),
+              },
               marks: [
                 Plot.barY(rows, { x: "label", y: "visitors", fill: COLORS[0], tip: true }),
                 Plot.ruleY([0]),
@@ -119,22 +124,28 @@ export function TrendCharts({ scope }: { scope: Scope }) {
           <Chart
             label={t("dashboard.chartMutualisation")}
             plot={(width) => {
+              const names = [
+                t("dashboard.bookings"),
+                t("dashboard.crossNodeBookings"),
+                t("dashboard.loans"),
+              ];
               const series = long([
-                ["bookings", t("dashboard.bookings")],
-                ["crossNodeBookings", t("dashboard.crossNodeBookings")],
-                ["loans", t("dashboard.loans")],
+                ["bookings", names[0] as string],
+                ["crossNodeBookings", names[1] as string],
+                ["loans", names[2] as string],
               ]);
               return {
-                height: 240,
+                height: 260,
                 marginLeft: 48,
+                marginBottom: width < 900 ? 56 : 30,
                 x: {
                   type: "point",
                   domain: labels,
                   label: null,
-                  tickRotate: width < 560 ? -45 : 0,
+                  tickRotate: width < 900 ? -40 : 0,
                 },
-                y: { grid: true, label: null },
-                color: { legend: true, range: COLORS },
+                y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
+                color: { legend: true, domain: names, range: COLORS },
                 marks: [
                   Plot.lineY(series, {
                     x: "label",
@@ -163,21 +174,23 @@ export function TrendCharts({ scope }: { scope: Scope }) {
           <Chart
             label={t("dashboard.chartTraining")}
             plot={(width) => {
+              const names = [t("dashboard.seatsOffered"), t("dashboard.seatsFilled")];
               const series = long([
-                ["seatsOffered", t("dashboard.seatsOffered")],
-                ["seatsFilled", t("dashboard.seatsFilled")],
+                ["seatsOffered", names[0] as string],
+                ["seatsFilled", names[1] as string],
               ]);
               return {
-                height: 240,
+                height: 260,
                 marginLeft: 48,
+                marginBottom: width < 900 ? 56 : 30,
                 x: {
                   type: "point",
                   domain: labels,
                   label: null,
-                  tickRotate: width < 560 ? -45 : 0,
+                  tickRotate: width < 900 ? -40 : 0,
                 },
-                y: { grid: true, label: null },
-                color: { legend: true, range: COLORS },
+                y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
+                color: { legend: true, domain: names, range: COLORS },
                 marks: [
                   Plot.lineY(series, {
                     x: "label",

@@ -49,6 +49,11 @@ export function Chart<T>({ label, description, plot, table }: ChartProps<T>) {
     const svg = figure instanceof SVGSVGElement ? figure : figure.querySelector(":scope > svg");
     svg?.setAttribute("role", "img");
     svg?.setAttribute("aria-label", label);
+    // the marks' own names ("bar", "line") are not allowed on plain <g> and add nothing inside an image
+    for (const node of svg?.querySelectorAll("[aria-label], [aria-description]") ?? []) {
+      node.removeAttribute("aria-label");
+      node.removeAttribute("aria-description");
+    }
     element.replaceChildren(figure);
     return () => figure.remove();
   });
