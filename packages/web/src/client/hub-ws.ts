@@ -14,6 +14,12 @@ function hubSocketUrl(): string {
   return `${protocol === "https:" ? "wss:" : "ws:"}//${host}/graphql`;
 }
 
+/** What a hub subscription connects with (tests pass a fake client). */
+export interface HubSocketDeps {
+  createClient?: typeof createClient;
+  url?: string;
+}
+
 /**
  * A subscription to the hub over graphql-ws, with its own reconnect loop (1 → 30 s with jitter):
  * `variables` is called at every (re)subscription, so a cursor kept by the caller is resumed
@@ -23,7 +29,9 @@ export function subscribeHub<R, V>(
   doc: TadaDocumentNode<R, V>,
   variables: () => V,
   handlers: SubscriptionHandlers<R>,
+  deps: HubSocketDeps = {},
 ): () => void {
+  const open = deps.createClient ?? createClient;
   let stopped = false;
   let attempt = 0;
   let opened = false;
@@ -41,8 +49,8 @@ export function subscribeHub<R, V>(
   const connect = () => {
     if (stopped) return;
     let fatal = false;
-    const socket = createClient({
-      url: hubSocketUrl(),
+    const socket = open({
+      url: deps.url ?? hubSocketUrl(),
       retryAttempts: 0,
       lazy: false,
       on: {
@@ -104,18 +112,24 @@ export function subscribeWithCursor<R, E extends { cursor: string }>(
   doc: TadaDocumentNode<R, { after?: string | null | undefined }>,
   eventOf: (data: R) => E,
   handlers: SubscriptionHandlers<E> & { initialCursor?: string },
+  deps: HubSocketDeps = {},
 ): () => void {
   let cursor = handlers.initialCursor;
   const seen = new Set<string>();
-  return subscribeHub(doc, () => ({ after: cursor ?? null }), {
-    ...handlers,
-    next: (data) => {
-      const event = eventOf(data);
-      if (seen.has(event.cursor)) return;
-      seen.add(event.cursor);
-      if (seen.size > 2000) seen.delete(seen.values().next().value as string);
-      cursor = event.cursor;
-      handlers.next(event);
+  return subscribeHub(
+    doc,
+    () => ({ after: cursor ?? null }),
+    {
+      ...handlers,
+      next: (data) => {
+        const event = eventOf(data);
+        if (seen.has(event.cursor)) return;
+        seen.add(event.cursor);
+        if (seen.size > 2000) seen.delete(seen.values().next().value as string);
+        cursor = event.cursor;
+        handlers.next(event);
+      },
     },
-  });
+    deps,
+  );
 }
