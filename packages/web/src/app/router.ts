@@ -25,6 +25,8 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   else window.history.pushState(null, "", url);
   sync();
   window.scrollTo(0, 0);
+  // screen readers and keyboards start again from the new page's main landmark
+  requestAnimationFrame(() => document.getElementById("main")?.focus({ preventScroll: true }));
 }
 
 function sync() {

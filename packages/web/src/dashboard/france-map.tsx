@@ -104,8 +104,8 @@ export function FranceMap({ departments }: { departments: readonly MapDepartment
   const measureLabel = t(`dashboard.measure.${measure}`);
   const label = (name: string, code: string, d: MapDepartment | undefined) =>
     d && d.spaces > 0
-      ? `${name} (${code}) : ${formatMeasure(measure, d[measure])} — ${measureLabel}`
-      : `${name} (${code}) : ${t("dashboard.noSpace")}`;
+      ? `${name} (${code}) — ${measureLabel} : ${formatMeasure(measure, d[measure])}`
+      : `${name} (${code}) — ${t("dashboard.noSpace")}`;
 
   const columns: Column<MapDepartment>[] = [
     { key: "name", label: t("dashboard.department"), value: (d) => d.name },
