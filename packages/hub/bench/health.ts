@@ -4,7 +4,7 @@
 // satellites, two years of daily activity), seeded once and kept between runs
 // (support/national.ts): all of France, one region and a fabrique's team, for the default
 // 30-day period and for 365 days. Prints the seed, row counts and p50/p95 per case.
-// The root `npm run bench:health` runs the same cases as part of the suite (suite.ts).
+// `npm run bench:networkhealth` runs the same cases as part 5 of the suite (suite.ts).
 import { parseArgs } from "node:util";
 import { timeHealth } from "./parts/health.ts";
 import { openSeededHub, scaleFromArgs } from "./support/seeded-hub.ts";

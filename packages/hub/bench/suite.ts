@@ -4,7 +4,7 @@
 // --pairs N (paired runs, default 3), --connections N (default 20), --subscribers N (default
 // 5000), --broadcasts N (default 4), --rounds N (calls per latency case, default 100),
 // --cpu-prof DIR (CPU profile of the hub during the nested query part), --out DIR.
-// Parts: nested, typename, broadcast, ingest, health, replicas, token.
+// Parts: nested, typename, broadcast, ingest, networkhealth, replicas, token.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { broadcastPart } from "./parts/broadcast.ts";

@@ -63,7 +63,7 @@ export async function timeHealth(s: SeededHub, rounds: number) {
 }
 
 export const healthPart: BenchPart = {
-  name: "health",
+  name: "networkhealth",
   title: "5. networkHealth on the national seed",
   async run(ctx): Promise<PartResult> {
     await ctx.national();
@@ -71,7 +71,7 @@ export const healthPart: BenchPart = {
     try {
       const results = await timeHealth(s, ctx.rounds);
       return {
-        part: "health",
+        part: "networkhealth",
         title: "5. networkHealth on the national seed",
         rows: results.map(({ label, samples }) => {
           const l = latency(samples);

@@ -2,6 +2,7 @@
 // graphql-ws server on the same port, in its own process (started by servers.ts). Its
 // `touch(id)` mutation publishes what the hub's spaceChanged carries (change, space { id name }),
 // from memory, to every `spaceChanged` subscriber: the broadcast's floor.
+import { setMaxListeners } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { useServer } from "graphql-ws/use/ws";
@@ -10,7 +11,12 @@ import { WebSocketServer } from "ws";
 import { serveParent } from "./child.ts";
 
 type Space = { id: string; name: string };
-const pubsub = createPubSub<{ "space:changed": [{ spaceId: string; change: string }] }>();
+// One listener per subscriber on one EventTarget: no "possible leak" warning past 10.
+const eventTarget = new EventTarget();
+setMaxListeners(0, eventTarget);
+const pubsub = createPubSub<{ "space:changed": [{ spaceId: string; change: string }] }>({
+  eventTarget,
+});
 const spaces = new Map<string, Space>();
 
 const schema = createSchema({
