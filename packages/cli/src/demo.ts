@@ -2,11 +2,17 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { HubConfig } from "@maillage/hub";
 import type { NodeIdentity, SyncStatus } from "@maillage/node-agent";
+import { parisInstant } from "@maillage/schema";
 import { loadAgentConfig } from "./agent.ts";
 import { CommandFailure, type CommandSpec, commandHelp, parseCommand } from "./args.ts";
 import type { AgentApi, AgentLifecycle, CliContext, HubApi, HubLifecycle } from "./context.ts";
 import { type DemoMobilitySummary, mobilityLines, seedDemoMobility } from "./demo-mobility.ts";
-import { type DemoTrainingsSummary, seedDemoTrainings, trainingLines } from "./demo-trainings.ts";
+import {
+  type DemoTrainingsSummary,
+  demoDay,
+  seedDemoTrainings,
+  trainingLines,
+} from "./demo-trainings.ts";
 import { describeStorage, loadConfig, serve } from "./serve.ts";
 
 export const DEMO = {
@@ -94,7 +100,26 @@ export type DemoBanner = {
   mobility?: DemoMobilitySummary | undefined;
   /** A one-time sign-in link to the national dashboard (the hub's web app). */
   webLinks?: readonly DemoWebLink[] | undefined;
+  /** The booking request the first agent's team has to decide (made at its enrolment). */
+  pendingRequest?: DemoPendingRequest | undefined;
 };
+
+export type DemoPendingRequest = {
+  id: string;
+  resource: string;
+  owner: string;
+  requester: string;
+  startsAt: string;
+};
+
+function pendingRequestLines(request: DemoPendingRequest | undefined): string[] {
+  if (request === undefined) return [];
+  return [
+    `  A booking request waits for ${request.owner}'s team: ${request.requester} asks for the`,
+    `  ${request.resource} on ${request.startsAt} (its requests are decided by a person: approvalRequired).`,
+    "",
+  ];
+}
 
 /** The web app's sign-in links first: the hub's, then each agent's, one link per line. */
 function webLinkLines(banner: DemoBanner): string[] {
@@ -214,6 +239,7 @@ export function demoBanner(banner: DemoBanner): string {
     `      -H "authorization: Bearer $TOKEN" -d '${health}'`,
     "",
     ...agentLines(banner.agents),
+    ...pendingRequestLines(banner.pendingRequest),
     ...trainingLines(banner.trainings),
     ...mobilityLines(banner.mobility),
     ...withoutAgentLines(banner.withoutAgent),
@@ -375,6 +401,66 @@ const DEMO_SHARED_RESOURCES = [
     windows: [{ rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", opens: "09:00", closes: "18:00" }],
   },
 ] as const;
+
+/** The shared resource whose requests wait for a person (the console's requests to decide). */
+const APPROVAL_RESOURCE = "Brodeuse numérique";
+/** How long the second agent waits for its replica before the demo goes on without a request. */
+const APPROVAL_REPLICA_TIMEOUT_MS = 10_000;
+
+/**
+ * The second agent's team asks for the first one's approval resource (for its own fabrique,
+ * next week): a PENDING request the first team decides in its console. Undefined when the
+ * replica did not arrive in time or the request was refused (the demo goes on without it).
+ */
+async function requestApprovalResource(
+  owner: DemoAgentBanner,
+  requester: DemoAgentBanner,
+): Promise<DemoPendingRequest | undefined> {
+  const agent = requester.agent;
+  if (agent === undefined) return undefined;
+  const ask = async <T>(query: string, variables: Record<string, unknown> = {}) => {
+    const response = await agent.fetch("http://agent/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${requester.token}`,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: T | null; errors?: { message: string }[] };
+  };
+  try {
+    const deadline = Date.now() + APPROVAL_REPLICA_TIMEOUT_MS;
+    let resourceId: string | undefined;
+    for (;;) {
+      const { data } = await ask<{ networkResources: { id: string; name: string }[] | null }>(
+        "query DemoApprovalResource { networkResources { id name } }",
+      );
+      resourceId = data?.networkResources?.find((r) => r.name === APPROVAL_RESOURCE)?.id;
+      if (resourceId !== undefined || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (resourceId === undefined) return undefined;
+    const day = demoDay(new Date(), 7, 1);
+    const startsAt = parisInstant(day, 10 * 60).toISOString();
+    const endsAt = parisInstant(day, 12 * 60).toISOString();
+    const { data } = await ask<{ requestBooking: { id: string } | null }>(
+      "mutation DemoApprovalRequest($r: ID!, $s: ID!, $from: DateTime!, $to: DateTime!) { requestBooking(resourceId: $r, forSpaceId: $s, startsAt: $from, endsAt: $to) { id } }",
+      { r: resourceId, s: agent.identity.fabriqueId, from: startsAt, to: endsAt },
+    );
+    const id = data?.requestBooking?.id;
+    if (id === undefined) return undefined;
+    return {
+      id,
+      resource: APPROVAL_RESOURCE,
+      owner: owner.fabrique,
+      requester: requester.fabrique,
+      startsAt: `${day} 10:00–12:00`,
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 async function shareDemoResources(agent: AgentLifecycle, token: string): Promise<void> {
   for (const resource of DEMO_SHARED_RESOURCES) {
@@ -690,6 +776,12 @@ function demoRun(hubApi: HubApi, agentApi: AgentApi, ctx: CliContext) {
               { agent: requester.agent, token: requester.token },
             )
           : undefined;
+      const pendingRequest =
+        organiser?.agent !== undefined &&
+        requester?.agent !== undefined &&
+        organiser.enrolment !== "reused"
+          ? await requestApprovalResource(organiser, requester)
+          : undefined;
       const withLinks = await Promise.all(agents.map((agent) => withWebLinks(agentApi, agent)));
       const national = await hubApi.signHubLoginLink(
         demo.hub.config,
@@ -706,6 +798,7 @@ function demoRun(hubApi: HubApi, agentApi: AgentApi, ctx: CliContext) {
         agents: withLinks,
         withoutAgent: hubApi.DEMO_NETWORK.slice(DEMO_AGENT_COUNT).map((network) => network.name),
         webLinks: [{ label: "Tableau de bord national", url: national }],
+        pendingRequest,
       };
     },
   };
