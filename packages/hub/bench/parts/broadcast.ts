@@ -32,6 +32,8 @@ type ServerRun = {
     afterLeave: number;
     afterLeaveGc: number;
   };
+  /** V8 heap in use after a full GC: idle, and after every client left. */
+  heapMB: { idle: number; afterLeaveGc: number };
 };
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,7 +51,8 @@ async function broadcastTo(
     ? { authorization: `Bearer ${options.token}` }
     : {};
   await server.gc();
-  const idle = await rssMB(server);
+  const idleUsage = await server.usage();
+  const idle = idleUsage.rssBytes / MB;
   const counts = new Map<string, number>();
   let waiter: { name: string; resolve(): void } | undefined;
   const connectStarted = performance.now();
@@ -123,12 +126,14 @@ async function broadcastTo(
     await pause(2_000);
     const afterLeave = await rssMB(server);
     await server.gc();
-    const afterLeaveGc = await rssMB(server);
+    const leftUsage = await server.usage();
+    const afterLeaveGc = leftUsage.rssBytes / MB;
     return {
       subscribers: subscribers.count,
       connectSeconds,
       broadcasts,
       rssMB: { idle, connected, afterBroadcasts, afterLeave, afterLeaveGc },
+      heapMB: { idle: idleUsage.heapUsedBytes / MB, afterLeaveGc: leftUsage.heapUsedBytes / MB },
     };
   } finally {
     await subscribers.close();
@@ -183,6 +188,8 @@ export const broadcastPart: BenchPart = {
         ]
           .map((x) => x.toFixed(0))
           .join(" → ")} MB`;
+      const heap = (run: ServerRun) =>
+        `${run.heapMB.idle.toFixed(0)} → ${run.heapMB.afterLeaveGc.toFixed(0)} MB`;
       return {
         part: "broadcast",
         title: `3. broadcast to ${ctx.subscribers} subscribers ÷ bare graphql-ws`,
@@ -214,6 +221,12 @@ export const broadcastPart: BenchPart = {
                 (floorRun.rssMB.afterLeave - floorRun.rssMB.idle),
               1,
             ),
+          },
+          {
+            measure: "server V8 heap in use after a full GC: idle → clients left",
+            subject: heap(hubRun),
+            floor: heap(floorRun),
+            ratio: "–",
           },
           {
             measure: `connecting ${ctx.subscribers} sockets and subscribing (s)`,
