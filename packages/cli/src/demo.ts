@@ -436,7 +436,9 @@ async function requestApprovalResource(
       const { data } = await ask<{ networkResources: { id: string; name: string }[] | null }>(
         "query DemoApprovalResource { networkResources { id name } }",
       );
-      resourceId = data?.networkResources?.find((r) => r.name === APPROVAL_RESOURCE)?.id;
+      // An agent that does not answer the list goes without a request (nothing to wait for).
+      if (!Array.isArray(data?.networkResources)) return undefined;
+      resourceId = data.networkResources.find((r) => r.name === APPROVAL_RESOURCE)?.id;
       if (resourceId !== undefined || Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
