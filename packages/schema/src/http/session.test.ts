@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   agentSessionCookie,
+  createSessionRoutes,
   isSameOrigin,
   parseCookies,
   passesCsrfCheck,
@@ -66,5 +67,42 @@ describe("same origin and CSRF", () => {
         session,
       ),
     ).toBe(false);
+  });
+});
+
+describe("the session routes", () => {
+  it("redeem a link on GET only, and leave other paths alone", async () => {
+    const redeemed: string[] = [];
+    const routes = createSessionRoutes({
+      server: "agent",
+      cookieName: "maillage_agent_n1",
+      redeemLoginLink: async (token) => {
+        redeemed.push(token);
+        return token === "good"
+          ? {
+              claims: { sub: "s", role: "MEMBER", fabriqueId: "f", memberId: "m" },
+              sessionTtlSeconds: 60,
+            }
+          : null;
+      },
+      signSession: async () => "session.jwt.value",
+      sessionOf: async () => null,
+    });
+    const head = await routes(
+      new Request("http://127.0.0.1:4001/login?t=good", { method: "HEAD" }),
+    );
+    expect(head).toBeUndefined();
+    expect(redeemed).toEqual([]);
+    const ok = await routes(new Request("http://127.0.0.1:4001/login?t=good"));
+    expect(ok?.status).toBe(303);
+    expect(ok?.headers.get("set-cookie")).toBe(
+      "maillage_agent_n1=session.jwt.value; HttpOnly; SameSite=Strict; Path=/; Max-Age=60",
+    );
+    const bad = await routes(new Request("http://127.0.0.1:4001/login?t=bad"));
+    expect(bad?.status).toBe(400);
+    expect(bad?.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await routes(new Request("http://127.0.0.1:4001/graphql"))).toBeUndefined();
+    const anonymous = await routes(new Request("http://127.0.0.1:4001/auth/session"));
+    expect(anonymous?.status).toBe(401);
   });
 });

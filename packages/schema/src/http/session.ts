@@ -204,7 +204,8 @@ export function createSessionRoutes(
   const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
   return async (request) => {
     const url = new URL(request.url);
-    if (url.pathname === "/login" && (request.method === "GET" || request.method === "HEAD")) {
+    // GET only: a HEAD (a link checker, a preview) must not use up a single-use link.
+    if (url.pathname === "/login" && request.method === "GET") {
       const token = url.searchParams.get("t") ?? "";
       const redeemed = token ? await options.redeemLoginLink(token) : null;
       if (!redeemed) {
