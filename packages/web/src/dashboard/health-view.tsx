@@ -1,18 +1,23 @@
+import { signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { Link } from "../app/router.ts";
 import { markReady } from "../app/status.ts";
 import type { ResultOf } from "../client/hub-graphql.ts";
 import { type I18nKey, t } from "../i18n/i18n.ts";
-import { Banner } from "../ui/banner.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
+import { SelectField } from "../ui/field.tsx";
 import { formatCount, formatDate, formatLag, formatMonth, formatPercent } from "../ui/format.ts";
 import { dateTimeOrNever, livenessLabel, topicLabel } from "./labels.ts";
 import { Breadcrumb, type Crumb, type Figure, FigureCard } from "./parts.tsx";
 import { HealthQuery } from "./queries.ts";
-import { inScope, type Scope } from "./scope.ts";
+import { QueryError } from "./query-error.tsx";
+import { inScope, PERIODS, type PeriodId, parisToday, periodRange, type Scope } from "./scope.ts";
 import { TrendCharts } from "./trend-charts.tsx";
 import { useQuery } from "./use-query.ts";
+
+/** The period of the figures, kept while drilling down (not the trend charts: always 12 months). */
+export const period = signal<PeriodId>("30d");
 
 export type Health = NonNullable<ResultOf<typeof HealthQuery>["networkHealth"]>;
 export type RegionHealth = Health["regions"][number];
@@ -34,9 +39,10 @@ interface HealthPageProps {
  * charts of 12 months, then its own sections. Refreshed live by the events of its scope.
  */
 export function HealthPage({ scope, title, crumbs, children, beforeTrends }: HealthPageProps) {
-  const { data, error } = useQuery(
+  const range = periodRange(period.value, parisToday());
+  const { data, error, refetch } = useQuery(
     HealthQuery,
-    { filter: scope },
+    { filter: { ...scope, ...range } },
     { refreshOn: (e) => inScope(e, scope) },
   );
   const health = data?.networkHealth ?? undefined;
@@ -48,15 +54,26 @@ export function HealthPage({ scope, title, crumbs, children, beforeTrends }: Hea
     <div class="page">
       <Breadcrumb crumbs={crumbs(health)} />
       <h1>{title(health)}</h1>
-      {health ? (
-        <p class="period">
-          {t("dashboard.period", { from: formatDate(health.from), to: formatDate(health.to) })}
-        </p>
-      ) : null}
-      {error ? (
-        <Banner kind="error">{t("app.error", { message: error.message })}</Banner>
-      ) : !health ? (
-        <p class="loading">{t("app.loading")}</p>
+      <div class="period-bar">
+        <SelectField
+          label={t("dashboard.periodLabel")}
+          value={period.value}
+          options={PERIODS.map((id) => ({ value: id, label: t(`dashboard.periodOption.${id}`) }))}
+          onChange={(e) => {
+            period.value = (e.currentTarget as HTMLSelectElement).value as PeriodId;
+          }}
+        />
+        {health ? (
+          <p class="period">
+            {t("dashboard.period", { from: formatDate(health.from), to: formatDate(health.to) })}
+          </p>
+        ) : null}
+      </div>
+      <QueryError error={error} stale={Boolean(health)} retry={refetch} />
+      {!health ? (
+        error ? null : (
+          <p class="loading">{t("app.loading")}</p>
+        )
       ) : (
         <>
           <KeyFigures health={health} />

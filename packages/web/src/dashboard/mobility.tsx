@@ -2,12 +2,12 @@ import { useEffect } from "preact/hooks";
 import { markReady } from "../app/status.ts";
 import type { ResultOf } from "../client/hub-graphql.ts";
 import { formatNumber, t } from "../i18n/i18n.ts";
-import { Banner } from "../ui/banner.tsx";
 import { Chart, Plot } from "../ui/chart.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { formatCount, formatMonth } from "../ui/format.ts";
 import { Breadcrumb, FigureCard } from "./parts.tsx";
 import { MobilityQuery } from "./queries.ts";
+import { QueryError } from "./query-error.tsx";
 import { useQuery } from "./use-query.ts";
 
 type Mobility = NonNullable<ResultOf<typeof MobilityQuery>["networkHealth"]>["mobility"];
@@ -23,7 +23,7 @@ const cellText = (cell: Cell, key: "visits" | "members") =>
 
 /** Member mobility: visits away from home, members using several places, flows (small cells hidden). */
 export default function MobilityPage() {
-  const { data, error } = useQuery(
+  const { data, error, refetch } = useQuery(
     MobilityQuery,
     { filter: {} },
     { refreshOn: (e) => e.kind === "MOBILITY", debounceMs: 1000 },
@@ -57,7 +57,7 @@ export default function MobilityPage() {
       />
       <h1>{t("dashboard.mobilityTitle")}</h1>
       <p class="hint">{t("dashboard.mobilityExplained")}</p>
-      {error ? <Banner kind="error">{t("app.error", { message: error.message })}</Banner> : null}
+      <QueryError error={error} stale={Boolean(data)} retry={refetch} />
       {!mobility ? (
         !error && <p class="loading">{t("app.loading")}</p>
       ) : (

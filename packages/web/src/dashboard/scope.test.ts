@@ -20,3 +20,17 @@ describe("dashboard periods", () => {
     expect(vars.m11).toEqual({ region: "84", from: "2026-12-01", to: "2026-12-07" });
   });
 });
+
+describe("periods", () => {
+  it("gives each period's first and last day", async () => {
+    const { periodRange } = await import("./scope.ts");
+    expect(periodRange("30d", "2026-12-07")).toEqual({ from: "2026-11-08", to: "2026-12-07" });
+    expect(periodRange("month", "2026-12-07")).toEqual({ from: "2026-12-01", to: "2026-12-07" });
+    expect(periodRange("lastMonth", "2026-03-15")).toEqual({
+      from: "2026-02-01",
+      to: "2026-02-28",
+    });
+    expect(periodRange("90d", "2026-12-07")).toEqual({ from: "2026-09-09", to: "2026-12-07" });
+    expect(periodRange("365d", "2026-12-07")).toEqual({ from: "2025-12-08", to: "2026-12-07" });
+  });
+});

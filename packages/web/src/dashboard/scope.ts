@@ -54,3 +54,29 @@ export function trendVariables(scope: Scope, today: string) {
   });
   return vars;
 }
+
+/** The periods the figures can cover; the API's default is the last 30 days. */
+export const PERIODS = ["30d", "month", "lastMonth", "90d", "365d"] as const;
+export type PeriodId = (typeof PERIODS)[number];
+
+function shiftDay(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** A period's first and last day (YYYY-MM-DD, Paris) for networkHealth's filter. */
+export function periodRange(id: PeriodId, today: string): { from: string; to: string } {
+  switch (id) {
+    case "month":
+      return { from: `${today.slice(0, 7)}-01`, to: today };
+    case "lastMonth": {
+      const last = shiftDay(`${today.slice(0, 7)}-01`, -1);
+      return { from: `${last.slice(0, 7)}-01`, to: last };
+    }
+    case "90d":
+      return { from: shiftDay(today, -89), to: today };
+    case "365d":
+      return { from: shiftDay(today, -364), to: today };
+    default:
+      return { from: shiftDay(today, -29), to: today };
+  }
+}

@@ -1,11 +1,11 @@
 import { useMemo } from "preact/hooks";
 import type { ResultOf } from "../client/hub-graphql.ts";
 import { formatNumber, t } from "../i18n/i18n.ts";
-import { Banner } from "../ui/banner.tsx";
 import { Chart, Plot } from "../ui/chart.tsx";
 import type { Column } from "../ui/data-table.tsx";
 import { formatMonth } from "../ui/format.ts";
 import { TrendsQuery } from "./queries.ts";
+import { QueryError } from "./query-error.tsx";
 import { inScope, lastMonths, parisToday, type Scope, trendVariables } from "./scope.ts";
 import { useQuery } from "./use-query.ts";
 
@@ -53,7 +53,7 @@ const COLORS = ["#1d4ed8", "#b45309", "#166534"];
 export function TrendCharts({ scope }: { scope: Scope }) {
   const today = parisToday();
   const variables = useMemo(() => trendVariables(scope, today), [JSON.stringify(scope), today]);
-  const { data, error } = useQuery(TrendsQuery, variables, {
+  const { data, error, refetch } = useQuery(TrendsQuery, variables, {
     refreshOn: (e) => e.kind === "ACTIVITY" && inScope(e, scope),
     debounceMs: 1500,
   });
@@ -87,7 +87,7 @@ export function TrendCharts({ scope }: { scope: Scope }) {
   return (
     <section aria-labelledby="trends-h">
       <h2 id="trends-h">{t("dashboard.trends")}</h2>
-      {error ? <Banner kind="error">{t("app.error", { message: error.message })}</Banner> : null}
+      <QueryError error={error} stale={Boolean(data)} retry={refetch} />
       {!data && !error ? <p class="loading">{t("app.loading")}</p> : null}
       {rows.length > 0 ? (
         <div class="charts">
