@@ -8,10 +8,10 @@ export function SignedOut() {
       <p>{t("app.signedOutText")}</p>
       <ul>
         <li>
-          <code>{t("app.signedOutHub")}</code>
+          {t("app.signedOutHub")} <code>maillage hub login-link</code>
         </li>
         <li>
-          <code>{t("app.signedOutAgent")}</code>
+          {t("app.signedOutAgent")} <code>maillage agent login-link</code>
         </li>
       </ul>
       <p>{t("app.signedOutNote")}</p>

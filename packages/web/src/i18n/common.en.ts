@@ -24,8 +24,8 @@ export const commonEn: typeof commonFr = {
   "app.signedOutTitle": "Sign-in required",
   "app.signedOutText":
     "To open the app, use a single-use sign-in link. Ask the person who runs the server:",
-  "app.signedOutHub": "National dashboard (hub): maillage hub login-link",
-  "app.signedOutAgent": "A fabrique's console (agent): maillage agent login-link",
+  "app.signedOutHub": "National dashboard (at the hub):",
+  "app.signedOutAgent": "A fabrique's console (at its agent):",
   "app.signedOutNote": "The link expires after a few minutes and works once.",
   "role.NATIONAL": "National body",
   "role.FABRIQUE_ADMIN": "Fabrique team",

@@ -23,8 +23,8 @@ export const commonFr = {
   "app.signedOutTitle": "Connexion requise",
   "app.signedOutText":
     "Pour ouvrir l'application, utilisez un lien de connexion à usage unique. Demandez-le à la personne qui administre le serveur :",
-  "app.signedOutHub": "Tableau de bord national (hub) : maillage hub login-link",
-  "app.signedOutAgent": "Console d'une fabrique (agent) : maillage agent login-link",
+  "app.signedOutHub": "Tableau de bord national (au hub) :",
+  "app.signedOutAgent": "Console d'une fabrique (à son agent) :",
   "app.signedOutNote": "Le lien expire après quelques minutes et ne sert qu'une fois.",
   "role.NATIONAL": "Instance nationale",
   "role.FABRIQUE_ADMIN": "Équipe de la fabrique",
