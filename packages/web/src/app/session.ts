@@ -62,8 +62,17 @@ export async function loadSession(): Promise<Session | null> {
   }
   session.value = value;
   sessionExpired.value = false;
+  clearTimeout(expiryTimer);
+  if (value) {
+    // the server refuses the cookie from expiresAt on: say so then rather than at the next failure
+    const left = Date.parse(value.expiresAt) - Date.now();
+    if (Number.isFinite(left))
+      expiryTimer = setTimeout(markSessionExpired, Math.min(Math.max(left, 0), 2 ** 31 - 1));
+  }
   return value;
 }
+
+let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** Ends the session (POST /logout with the CSRF header) and forgets it here. */
 export async function logout(): Promise<void> {
