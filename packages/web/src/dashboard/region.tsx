@@ -29,7 +29,7 @@ export default function RegionPage({ params }: RouteProps) {
                 caption={t("dashboard.departmentsTable", { name: region?.name ?? code })}
               />
             </section>
-            <FranceMap departments={mapDepartments(region ? [region] : [])} />
+            <FranceMap departments={mapDepartments(region ? [region] : [])} zoom />
           </>
         );
       }}

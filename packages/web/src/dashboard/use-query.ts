@@ -56,9 +56,17 @@ export function useQuery<R, V>(
           if (live && mine === sequence) setLoading(false);
         });
     };
+    // debounced, but a steady stream of events still refreshes at least every few seconds
+    let pendingSince: number | undefined;
     const later = () => {
+      const now = Date.now();
+      pendingSince ??= now;
       clearTimeout(timer);
-      timer = setTimeout(fetchNow, options.debounceMs ?? 400);
+      const wait = Math.max(0, Math.min(options.debounceMs ?? 400, pendingSince + 5000 - now));
+      timer = setTimeout(() => {
+        pendingSince = undefined;
+        fetchNow();
+      }, wait);
     };
     run.current = fetchNow;
     startLive();
