@@ -203,7 +203,7 @@ export async function emptyDatabase(): Promise<{ url: string; drop(): Promise<vo
   };
 }
 
-/** A fabrique of the region the benches query, and a satellite of it (for team tokens). */
+/** The first fabrique (by id) of the region the benches query: its id and commune. */
 export async function benchFabrique(url: string): Promise<{ id: string; communeCode: string }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

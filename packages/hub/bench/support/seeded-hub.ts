@@ -1,11 +1,13 @@
 // A hub in this process on the seeded database of a scale (national.ts), listening on a free
 // port: the set-up bench/health.ts, trainings.ts and mobility.ts share. Prints the seed's
 // figures; `ask` runs an operation over real HTTP and throws on GraphQL errors.
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { pino } from "pino";
 import { createHub, type Hub } from "../../src/app.ts";
 import { signHubToken } from "../../src/auth/tokens.ts";
 import { loadHubConfig } from "../../src/env.ts";
-import { createContext } from "./context.ts";
 import {
   BENCH_REGION,
   type NationalDatabase,
@@ -43,20 +45,18 @@ export async function openSeededHub(scale: SeededScale): Promise<SeededHub> {
       `${database.name}): ${seed.fabriques} fabriques, ${seed.satellites} satellites, ` +
       `${seed.reports.toLocaleString("en")} reports (${seed.from} → ${seed.to}) in ${seed.seconds} s`,
   );
-  const ctx = createContext({
-    seconds: 0,
-    pairs: 0,
-    connections: 0,
-    subscribers: 0,
-    broadcasts: 0,
-    rounds: 0,
-  });
-  const dataDir = await ctx.scratch("hub");
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-bench-hub-"));
+  const cleanup = () => fs.rm(dataDir, { recursive: true, force: true });
   const config = loadHubConfig(
     {},
     { dataDir, databaseUrl: database.url, port: 0, logLevel: "silent" },
   );
-  const hub = await createHub(config, { logger: pino({ level: "silent" }) });
+  const hub = await createHub(config, { logger: pino({ level: "silent" }) }).catch(
+    async (error: unknown) => {
+      await cleanup();
+      throw error;
+    },
+  );
   try {
     const [team] = await hub.db.store.query<{ id: string; commune_code: string }>(
       `SELECT id, commune_code FROM space WHERE kind = 'FABRIQUE' AND region_code = $1
@@ -91,12 +91,12 @@ export async function openSeededHub(scale: SeededScale): Promise<SeededHub> {
       },
       async close() {
         await hub.stop();
-        await ctx.cleanup();
+        await cleanup();
       },
     };
   } catch (error) {
     await hub.stop();
-    await ctx.cleanup();
+    await cleanup();
     throw error;
   }
 }
