@@ -1,0 +1,120 @@
+import { useState } from "preact/hooks";
+import { session } from "../../app/session.ts";
+import type { ResultOf } from "../../client/agent-graphql.ts";
+import { request } from "../../client/http.ts";
+import { formatDate, t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
+import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { errorText, useAgentQuery, useReady } from "../places/common.tsx";
+import { CredentialsQuery, ExportOpenBadgeQuery } from "./queries.ts";
+
+type Credential = NonNullable<ResultOf<typeof CredentialsQuery>["credentials"]>[number];
+
+/** The file name of a credential's export: open-badge-<type>-<id>.json, safe characters only. */
+export function badgeFileName(type: string, id: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
+  return `open-badge-${safe(type) || "credential"}-${safe(id).slice(0, 24)}.json`;
+}
+
+/** The downloaded file: the decoded credential with its compact VC-JWT, as its issuer signed it. */
+export function badgeFileContent(exported: { credential: string; vcJwt: string }): string {
+  let credential: unknown = exported.credential;
+  try {
+    credential = JSON.parse(exported.credential);
+  } catch {
+    // kept as text
+  }
+  return `${JSON.stringify({ credential, vcJwt: exported.vcJwt }, null, 2)}\n`;
+}
+
+export default function CredentialsPage() {
+  const memberId = session.value?.memberId ?? "";
+  const query = useAgentQuery(CredentialsQuery, { memberId }, { skip: !memberId });
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  useReady(Boolean(query.data || query.error || !memberId));
+
+  const exportBadge = async (c: Credential) => {
+    setDone(undefined);
+    setFailure(undefined);
+    try {
+      const result = await request(ExportOpenBadgeQuery, { credentialId: c.id });
+      const exported = result.exportOpenBadge;
+      if (!exported) throw new Error("no export");
+      const name = badgeFileName(c.type, c.id);
+      const url = URL.createObjectURL(
+        new Blob([badgeFileContent(exported)], { type: "application/json" }),
+      );
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = name;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      setDone(t("places.credentials.exported", { file: name }));
+    } catch (error) {
+      setFailure(errorText(error));
+    }
+  };
+
+  const columns: Column<Credential>[] = [
+    { key: "type", label: t("places.col.credential"), value: (c) => c.type, rowHeader: true },
+    {
+      key: "issuedAt",
+      label: t("places.col.issuedAt"),
+      value: (c) => c.issuedAt,
+      render: (c) => formatDate(c.issuedAt),
+    },
+    {
+      key: "expiresAt",
+      label: t("places.col.expiresAt"),
+      value: (c) => c.expiresAt ?? "",
+      render: (c) => (c.expiresAt ? formatDate(c.expiresAt) : t("places.credentials.noExpiry")),
+    },
+    {
+      key: "origin",
+      label: t("places.col.origin"),
+      value: (c) =>
+        c.trainingId ? t("places.credentials.fromTraining") : t("places.credentials.fromTeam"),
+    },
+    {
+      key: "export",
+      label: t("places.credentials.export"),
+      value: () => "",
+      render: (c) =>
+        c.signed ? (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void exportBadge(c)}
+            aria-label={t("places.credentials.exportOf", { type: c.type })}
+          >
+            {t("places.credentials.exportButton")}
+          </button>
+        ) : (
+          t("places.credentials.unsigned")
+        ),
+    },
+  ];
+  return (
+    <section class="page places">
+      <h1>{t("places.credentials")}</h1>
+      <p class="hint">{t("places.credentials.help")}</p>
+      <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
+      {failure ? <Banner kind="error">{failure}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.data ? (
+        <DataTable
+          caption={t("places.credentials.caption")}
+          columns={columns}
+          rows={query.data.credentials ?? []}
+          rowKey={(c) => c.id}
+          csvName="mes-attestations"
+        />
+      ) : (
+        <p class="loading">{t("app.loading")}</p>
+      )}
+    </section>
+  );
+}

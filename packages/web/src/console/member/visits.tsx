@@ -1,0 +1,57 @@
+import type { ResultOf } from "../../client/agent-graphql.ts";
+import { formatDate, t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
+import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { errorText, formatTime, useAgentQuery, useReady } from "../places/common.tsx";
+import { MyVisitsQuery } from "./queries.ts";
+
+type Visit = NonNullable<ResultOf<typeof MyVisitsQuery>["myVisits"]>[number];
+
+export default function MyVisitsPage() {
+  const query = useAgentQuery(MyVisitsQuery, {});
+  useReady(Boolean(query.data || query.error));
+  const columns: Column<Visit>[] = [
+    {
+      key: "day",
+      label: t("places.col.day"),
+      value: (v) => v.day,
+      render: (v) => formatDate(v.day),
+      rowHeader: true,
+    },
+    { key: "space", label: t("places.col.place"), value: (v) => v.space?.name ?? v.spaceId },
+    {
+      key: "arrivedAt",
+      label: t("places.col.arrivedAt"),
+      value: (v) => v.arrivedAt,
+      render: (v) => formatTime(v.arrivedAt),
+    },
+    {
+      key: "departedAt",
+      label: t("places.col.departedAt"),
+      value: (v) => v.departedAt ?? "",
+      render: (v) => (v.departedAt ? formatTime(v.departedAt) : "—"),
+    },
+    {
+      key: "method",
+      label: t("places.col.method"),
+      value: (v) => (v.method === "PASS" ? t("places.method.PASS") : t("places.method.SHORT_CODE")),
+    },
+  ];
+  return (
+    <section class="page places">
+      <h1>{t("places.myVisits")}</h1>
+      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.data ? (
+        <DataTable
+          caption={t("places.myVisits.caption")}
+          columns={columns}
+          rows={query.data.myVisits ?? []}
+          rowKey={(v) => v.id}
+          csvName="mes-visites"
+        />
+      ) : (
+        <p class="loading">{t("app.loading")}</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,314 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ResultOf } from "../../client/agent-graphql.ts";
+import { request } from "../../client/http.ts";
+import { subscribe } from "../../client/sse.ts";
+import { formatDate, t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
+import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { TextField } from "../../ui/field.tsx";
+import {
+  errorText,
+  formatTime,
+  LiveState,
+  SpacePicker,
+  todayInParis,
+  useAgentQuery,
+  useReady,
+  useSpaces,
+} from "./common.tsx";
+import { CameraError, type CameraProblem, cameraAvailability, startScanner } from "./qr-scanner.ts";
+import {
+  CheckInMutation,
+  CheckOutMutation,
+  PlaceVisitsQuery,
+  VisitRecordedSubscription,
+} from "./queries.ts";
+
+type Visit = NonNullable<ResultOf<typeof PlaceVisitsQuery>["visits"]>[number];
+
+/** A short code as typed: upper-cased, spaces removed, dashes put back (XXXX-XXXX-XXXX). */
+export function normaliseShortCode(typed: string): string {
+  const bare = typed.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  if (bare.length !== 12) return typed.trim().toUpperCase();
+  return `${bare.slice(0, 4)}-${bare.slice(4, 8)}-${bare.slice(8)}`;
+}
+
+/** The visitor in words: the name they chose to show, else "member of <home place>". */
+export function visitorName(visit: Visit): string {
+  const d = visit.disclosure;
+  if (d?.firstName) return d.firstName;
+  const home = visit.homeSpace?.name;
+  return home ? t("places.visitorOf", { home }) : t("places.visitorAnonymous");
+}
+
+function disclosed(visit: Visit): string {
+  const d = visit.disclosure;
+  if (!d) return t("places.nothingDisclosed");
+  const parts = [d.firstName, d.email, d.phone, d.organisation].filter(Boolean);
+  return parts.length ? parts.join(" · ") : t("places.nothingDisclosed");
+}
+
+function upsert(list: readonly Visit[] | null | undefined, visit: Visit): Visit[] {
+  const rest = (list ?? []).filter((v) => v.id !== visit.id);
+  return [visit, ...rest].sort((a, b) => b.arrivedAt.localeCompare(a.arrivedAt));
+}
+
+const PROBLEM_KEYS: Record<CameraProblem, Parameters<typeof t>[0]> = {
+  insecure: "places.camera.insecure",
+  unsupported: "places.camera.unsupported",
+  denied: "places.camera.denied",
+  notFound: "places.camera.notFound",
+  busy: "places.camera.busy",
+  other: "places.camera.other",
+};
+
+/** The camera panel: a button opens it, a QR read calls onCode; closed on leaving the page. */
+function Scanner({ onCode, disabled }: { onCode(text: string): void; disabled: boolean }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const stopRef = useRef<(() => void) | undefined>(undefined);
+  const [state, setState] = useState<"idle" | "starting" | "on">("idle");
+  const [problem, setProblem] = useState<CameraProblem | undefined>(() => cameraAvailability());
+  const onCodeRef = useRef(onCode);
+  onCodeRef.current = onCode;
+
+  const stop = () => {
+    stopRef.current?.();
+    stopRef.current = undefined;
+    setState("idle");
+  };
+  useEffect(() => {
+    const hide = () => stop();
+    window.addEventListener("pagehide", hide);
+    return () => {
+      window.removeEventListener("pagehide", hide);
+      stopRef.current?.();
+      stopRef.current = undefined;
+    };
+  }, []);
+
+  const start = async () => {
+    if (!video.current) return;
+    setState("starting");
+    setProblem(undefined);
+    try {
+      stopRef.current = await startScanner(video.current, (text) => {
+        // one pass at a time: the camera closes on a read, reopened for the next visitor
+        stop();
+        onCodeRef.current(text);
+      });
+      setState("on");
+    } catch (error) {
+      setProblem(error instanceof CameraError ? error.problem : "other");
+      setState("idle");
+    }
+  };
+  const unavailable = problem === "insecure" || problem === "unsupported";
+
+  return (
+    <section class="card scanner" aria-labelledby="scan-title">
+      <h2 id="scan-title">{t("places.scanTitle")}</h2>
+      {problem ? (
+        <p class="camera-problem" role="alert">
+          {t(PROBLEM_KEYS[problem])}
+        </p>
+      ) : null}
+      <div class={`scanner-view${state === "idle" ? " scanner-off" : ""}`}>
+        <video ref={video} muted playsInline aria-label={t("places.cameraPreview")} />
+      </div>
+      {state === "idle" ? (
+        <button
+          type="button"
+          class="big"
+          onClick={() => void start()}
+          disabled={disabled || unavailable}
+        >
+          {t("places.cameraStart")}
+        </button>
+      ) : (
+        <>
+          <p class="hint" role="status">
+            {state === "starting" ? t("places.cameraStarting") : t("places.cameraOn")}
+          </p>
+          <button type="button" class="big secondary" onClick={stop}>
+            {t("places.cameraStop")}
+          </button>
+        </>
+      )}
+    </section>
+  );
+}
+
+type Outcome = { ok: true; visit: Visit } | { ok: false; text: string };
+
+export default function CheckInPage() {
+  const { spaces, spaceId, setSpaceId, error: spacesError, loading } = useSpaces();
+  const today = todayInParis();
+  const visits = useAgentQuery(
+    PlaceVisitsQuery,
+    { spaceId: spaceId ?? "", first: 200 },
+    { skip: !spaceId },
+  );
+  const [live, setLive] = useState<boolean | undefined>(undefined);
+  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [code, setCode] = useState("");
+  const [codeError, setCodeError] = useState<string | undefined>(undefined);
+
+  useEffect(() => {
+    if (!spaceId) return;
+    return subscribe(
+      VisitRecordedSubscription,
+      { spaceId },
+      {
+        next: (data) => {
+          const visit = data.visitRecorded;
+          if (visit.spaceId !== spaceId) return;
+          visits.setData((current) => ({ visits: upsert(current?.visits, visit) }));
+        },
+        reconnected: () => void visits.refetch(),
+        connection: setLive,
+      },
+    );
+  }, [spaceId]);
+
+  useReady(Boolean(visits.data || visits.error || spacesError || (!loading && !spaceId)));
+
+  const checkIn = async (input: { pass?: string; shortCode?: string }) => {
+    if (!spaceId || busy) return;
+    setBusy(true);
+    setOutcome(undefined);
+    try {
+      const result = await request(CheckInMutation, { input: { spaceId, ...input } });
+      const visit = result.checkIn;
+      if (visit) {
+        setOutcome({ ok: true, visit });
+        visits.setData((current) => ({ visits: upsert(current?.visits, visit) }));
+        setCode("");
+      }
+    } catch (error) {
+      setOutcome({ ok: false, text: errorText(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submitCode = (event: Event) => {
+    event.preventDefault();
+    const shortCode = normaliseShortCode(code);
+    if (!/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(shortCode)) {
+      setCodeError(t("places.codeInvalid"));
+      return;
+    }
+    setCodeError(undefined);
+    void checkIn({ shortCode });
+  };
+
+  const checkOut = async (visit: Visit) => {
+    try {
+      const result = await request(CheckOutMutation, { visitId: visit.id });
+      const updated = result.checkOut;
+      if (updated) visits.setData((current) => ({ visits: upsert(current?.visits, updated) }));
+    } catch (error) {
+      setOutcome({ ok: false, text: errorText(error) });
+    }
+  };
+
+  const todays = (visits.data?.visits ?? []).filter((v) => v.day === today);
+  const columns: Column<Visit>[] = [
+    {
+      key: "arrivedAt",
+      label: t("places.col.arrivedAt"),
+      value: (v) => v.arrivedAt,
+      render: (v) => formatTime(v.arrivedAt),
+    },
+    { key: "visitor", label: t("places.col.visitor"), value: visitorName, rowHeader: true },
+    { key: "home", label: t("places.col.home"), value: (v) => v.homeSpace?.name ?? v.homeSpaceId },
+    {
+      key: "method",
+      label: t("places.col.method"),
+      value: (v) => (v.method === "PASS" ? t("places.method.PASS") : t("places.method.SHORT_CODE")),
+    },
+    { key: "disclosed", label: t("places.col.disclosed"), value: disclosed },
+    {
+      key: "departedAt",
+      label: t("places.col.departedAt"),
+      value: (v) => v.departedAt ?? "",
+      render: (v) =>
+        v.departedAt ? (
+          formatTime(v.departedAt)
+        ) : (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void checkOut(v)}
+            aria-label={t("places.checkOutOf", {
+              visitor: visitorName(v),
+              time: formatTime(v.arrivedAt),
+            })}
+          >
+            {t("places.checkOut")}
+          </button>
+        ),
+    },
+  ];
+
+  return (
+    <section class="page places">
+      <h1>{t("places.checkIn")}</h1>
+      <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
+      {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
+      <div aria-live="polite" class="outcome">
+        {outcome?.ok ? (
+          <Banner kind="success">
+            {t("places.checkedIn", {
+              visitor: visitorName(outcome.visit),
+              time: formatTime(outcome.visit.arrivedAt),
+            })}
+            {outcome.visit.disclosure ? ` — ${disclosed(outcome.visit)}` : ""}
+          </Banner>
+        ) : null}
+      </div>
+      <div aria-live="assertive">
+        {outcome && !outcome.ok ? (
+          <Banner kind="error">{t("places.checkInRefused", { reason: outcome.text })}</Banner>
+        ) : null}
+      </div>
+      <div class="check-in-ways">
+        <Scanner onCode={(pass) => void checkIn({ pass })} disabled={!spaceId || busy} />
+        <section class="card" aria-labelledby="code-title">
+          <h2 id="code-title">{t("places.codeTitle")}</h2>
+          <form onSubmit={submitCode} noValidate>
+            <TextField
+              label={t("places.codeLabel")}
+              hint={t("places.codeHint")}
+              error={codeError}
+              value={code}
+              autoComplete="off"
+              autoCapitalize="characters"
+              spellcheck={false}
+              class="code-input"
+              onInput={(e) => setCode((e.currentTarget as HTMLInputElement).value)}
+            />
+            <button type="submit" class="big" disabled={!spaceId || busy}>
+              {t("places.checkInSubmit")}
+            </button>
+          </form>
+        </section>
+      </div>
+      <h2>{t("places.todayVisits", { date: formatDate(today) })}</h2>
+      <LiveState open={live} />
+      {visits.error ? <Banner kind="error">{errorText(visits.error)}</Banner> : null}
+      {visits.data ? (
+        <DataTable
+          caption={t("places.todayVisitsCaption")}
+          columns={columns}
+          rows={todays}
+          rowKey={(v) => v.id}
+          csvName={`visites-${today}`}
+        />
+      ) : (
+        <p class="loading">{t("app.loading")}</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,208 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { session } from "../../app/session.ts";
+import { markReady } from "../../app/status.ts";
+import type { ResultOf, TadaDocumentNode } from "../../client/agent-graphql.ts";
+import { ApiError, request } from "../../client/http.ts";
+import { fr, type I18nKey, t } from "../../i18n/i18n.ts";
+import { SelectField } from "../../ui/field.tsx";
+import { PlacesSpacesQuery } from "./queries.ts";
+import "./places.css";
+
+export interface AgentQuery<R> {
+  data: R | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  refetch(): Promise<void>;
+  /** Replaces the data in place (an update from a live event or a mutation's answer). */
+  setData(update: (data: R | undefined) => R | undefined): void;
+}
+
+/** Runs an agent query, again when `variables` change; `skip` holds it. */
+export function useAgentQuery<R, V>(
+  doc: TadaDocumentNode<R, V>,
+  variables: V,
+  options: { skip?: boolean } = {},
+): AgentQuery<R> {
+  const [data, setDataState] = useState<R | undefined>(undefined);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [loading, setLoading] = useState(!options.skip);
+  const key = JSON.stringify(variables ?? {});
+  const sequence = useRef(0);
+  const run = useRef<() => Promise<void>>(async () => {});
+
+  useEffect(() => {
+    let live = true;
+    const vars = JSON.parse(key) as V;
+    run.current = async () => {
+      const mine = ++sequence.current;
+      setLoading(true);
+      try {
+        const result = await request(doc, vars);
+        if (!live || mine !== sequence.current) return;
+        setDataState(result);
+        setError(undefined);
+      } catch (e) {
+        if (!live || mine !== sequence.current) return;
+        setError(asApiError(e));
+      } finally {
+        if (live && mine === sequence.current) setLoading(false);
+      }
+    };
+    if (!options.skip) void run.current();
+    return () => {
+      live = false;
+    };
+  }, [doc, key, options.skip]);
+
+  return {
+    data,
+    error,
+    loading,
+    refetch: () => run.current(),
+    setData: (update) => setDataState((current) => update(current)),
+  };
+}
+
+export function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e));
+}
+
+/** The API's documented error code in words (places.error.<CODE>), else its message. */
+export function errorText(e: unknown): string {
+  const error = asApiError(e);
+  const key = `places.error.${error.code}`;
+  if (key in fr) return t(key as I18nKey);
+  return t("places.error.other", { message: error.message });
+}
+
+/** Calls markReady() once `ready` is true (the page's first data is on screen). */
+export function useReady(ready: boolean): void {
+  useEffect(() => {
+    if (ready) markReady();
+  }, [ready]);
+}
+
+/** Today's date in Paris, YYYY-MM-DD. */
+export function todayInParis(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Paris",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(now);
+}
+
+/** The day `days` before a YYYY-MM-DD date. */
+export function daysBefore(day: string, days: number): string {
+  const date = new Date(`${day}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() - days);
+  return date.toISOString().slice(0, 10);
+}
+
+/** A fresh random key (idempotency); crypto.randomUUID needs a secure context, so not it. */
+export function randomKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export type PlaceSpace = NonNullable<ResultOf<typeof PlacesSpacesQuery>["home"]>;
+
+const SPACE_KEY = "maillage.places.space";
+
+/**
+ * The spaces the signed-in team or satellite acts for, and the one chosen: a satellite its own
+ * space; the team its fabrique and open satellites (choice kept in localStorage).
+ */
+export function useSpaces(): {
+  spaces: PlaceSpace[];
+  spaceId: string | undefined;
+  setSpaceId(id: string): void;
+  error: ApiError | undefined;
+  loading: boolean;
+} {
+  const s = session.value;
+  const home = (s?.role === "SATELLITE" ? s.spaceId : s?.fabriqueId) ?? "";
+  const query = useAgentQuery(PlacesSpacesQuery, { home }, { skip: !home });
+  const [chosen, setChosen] = useState<string | undefined>(() => {
+    try {
+      return localStorage.getItem(SPACE_KEY) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const spaces: PlaceSpace[] = [];
+  const seen = new Set<string>();
+  for (const space of [query.data?.home, ...(query.data?.satellites ?? [])]) {
+    if (!space || seen.has(space.id) || space.status !== "OPEN") continue;
+    if (s?.role === "SATELLITE" && space.id !== s.spaceId) continue;
+    seen.add(space.id);
+    spaces.push(space);
+  }
+  if (s?.role === "SATELLITE" && s.spaceId && spaces.length === 0 && !query.loading) {
+    spaces.push({ id: s.spaceId, name: s.spaceId, kind: "SATELLITE", status: "OPEN" });
+  }
+  const spaceId = spaces.some((x) => x.id === chosen) ? chosen : spaces[0]?.id;
+  return {
+    spaces,
+    spaceId,
+    setSpaceId: (id) => {
+      setChosen(id);
+      try {
+        localStorage.setItem(SPACE_KEY, id);
+      } catch {
+        // private mode
+      }
+    },
+    error: query.error,
+    loading: query.loading,
+  };
+}
+
+/** The space chooser of the team (a satellite has one space: its name, no chooser). */
+export function SpacePicker({
+  spaces,
+  spaceId,
+  onChange,
+}: {
+  spaces: readonly PlaceSpace[];
+  spaceId: string | undefined;
+  onChange(id: string): void;
+}) {
+  if (spaces.length <= 1) {
+    const only = spaces[0];
+    return only ? (
+      <p class="place-current">
+        {t("places.spaceLabel")} : <strong>{only.name}</strong>
+      </p>
+    ) : null;
+  }
+  return (
+    <div class="place-picker">
+      <SelectField
+        label={t("places.spaceLabel")}
+        value={spaceId}
+        options={spaces.map((x) => ({ value: x.id, label: x.name }))}
+        onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)}
+      />
+    </div>
+  );
+}
+
+/** "14:05" in Paris time. */
+export function formatTime(iso: string): string {
+  return new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-GB" : "fr-FR", {
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
+}
+
+/** A live stream's state, in words (role=status). */
+export function LiveState({ open }: { open: boolean | undefined }) {
+  if (open === undefined) return null;
+  return (
+    <p class={`live-status ${open ? "live-on" : "live-off"}`} role="status">
+      {open ? t("places.liveOn") : t("places.liveOff")}
+    </p>
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * The preview of an activity CSV before it is sent to importActivity: its records with the
+ * physical line each starts on (1 = the header, as the agent numbers them), the columns by
+ * name, and the agent's per-line errors (extensions.errors) attached to their lines.
+ */
+
+export const ACTIVITY_COLUMNS = [
+  "space_id",
+  "date",
+  "visitors",
+  "events",
+  "participants",
+  "open_hours",
+  "note",
+] as const;
+export type ActivityColumn = (typeof ACTIVITY_COLUMNS)[number];
+
+export interface ImportLineError {
+  line: number;
+  field: string | null;
+  message: string;
+}
+
+export interface PreviewRow {
+  /** The file's physical line where the record starts. */
+  line: number;
+  cells: Partial<Record<ActivityColumn, string>>;
+  errors: ImportLineError[];
+}
+
+export interface CsvPreview {
+  /** Header columns that are known; unknown ones are listed in `unknownColumns`. */
+  columns: ActivityColumn[];
+  unknownColumns: string[];
+  missingColumns: ActivityColumn[];
+  rows: PreviewRow[];
+  /** Problems not tied to a data line (the header, the file). */
+  fileErrors: ImportLineError[];
+}
+
+/** RFC 4180 records with the physical line each starts on; blank lines skipped. */
+export function csvRecords(text: string): {
+  records: { line: number; fields: string[] }[];
+  unclosedAt?: number;
+} {
+  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const records: { line: number; fields: string[] }[] = [];
+  let line = 1;
+  let startLine = 1;
+  let fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  let started = false;
+  const end = () => {
+    fields.push(field);
+    if (!(fields.length === 1 && fields[0] === "" && !started))
+      records.push({ line: startLine, fields });
+    fields = [];
+    field = "";
+    started = false;
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (quoted) {
+      if (c === '"') {
+        if (source[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (c === "\n") line++;
+        field += c;
+      }
+      continue;
+    }
+    if (c === '"' && field === "") {
+      quoted = true;
+      started = true;
+    } else if (c === ",") {
+      fields.push(field);
+      field = "";
+      started = true;
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && source[i + 1] === "\n") i++;
+      end();
+      line++;
+      startLine = line;
+    } else {
+      field += c;
+      started = true;
+    }
+  }
+  if (quoted) return { records, unclosedAt: startLine };
+  if (field !== "" || fields.length > 0 || started) end();
+  return { records };
+}
+
+const REQUIRED = ACTIVITY_COLUMNS.filter((c) => c !== "note");
+
+/** The preview of a CSV text (no checks of values: the agent does them and says where). */
+export function previewCsv(text: string): CsvPreview {
+  const { records, unclosedAt } = csvRecords(text);
+  const fileErrors: ImportLineError[] = [];
+  if (unclosedAt !== undefined)
+    fileErrors.push({ line: unclosedAt, field: null, message: "unclosed" });
+  const [header, ...data] = records;
+  if (!header) {
+    return {
+      columns: [],
+      unknownColumns: [],
+      missingColumns: [...REQUIRED],
+      rows: [],
+      fileErrors: [{ line: 1, field: null, message: "empty" }, ...fileErrors],
+    };
+  }
+  const names = header.fields.map((f) => f.trim().toLowerCase());
+  const known = (name: string): name is ActivityColumn =>
+    (ACTIVITY_COLUMNS as readonly string[]).includes(name);
+  const columns = names.filter(known);
+  const unknownColumns = names.filter((n) => !known(n) && n !== "");
+  const missingColumns = REQUIRED.filter((c) => !columns.includes(c));
+  const rows = data.map((record) => {
+    const cells: Partial<Record<ActivityColumn, string>> = {};
+    names.forEach((name, i) => {
+      if (known(name)) cells[name] = (record.fields[i] ?? "").trim();
+    });
+    return { line: record.line, cells, errors: [] };
+  });
+  return { columns, unknownColumns, missingColumns, rows, fileErrors };
+}
+
+/** Reads extensions.errors of importActivity's BAD_USER_INPUT (anything malformed is skipped). */
+export function importErrorsOf(errors: readonly { extensions?: Record<string, unknown> }[]) {
+  const out: ImportLineError[] = [];
+  for (const error of errors) {
+    const list = error.extensions?.errors;
+    if (!Array.isArray(list)) continue;
+    for (const item of list as unknown[]) {
+      const e = item as Partial<ImportLineError> | null;
+      if (!e || typeof e.line !== "number" || typeof e.message !== "string") continue;
+      out.push({
+        line: e.line,
+        field: typeof e.field === "string" ? e.field : null,
+        message: e.message,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The preview with the agent's errors put on their lines; errors on no data line (the header,
+ * the whole file) go to fileErrors.
+ */
+export function attachErrors(preview: CsvPreview, errors: readonly ImportLineError[]): CsvPreview {
+  const byLine = new Map<number, ImportLineError[]>();
+  for (const e of errors) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e]);
+  const lines = new Set(preview.rows.map((r) => r.line));
+  return {
+    ...preview,
+    rows: preview.rows.map((row) => ({ ...row, errors: byLine.get(row.line) ?? [] })),
+    fileErrors: [
+      ...preview.fileErrors,
+      ...errors.filter((e) => !lines.has(e.line)).sort((a, b) => a.line - b.line),
+    ],
+  };
+}

@@ -1,0 +1,364 @@
+import { graphql } from "../../client/agent-graphql.ts";
+
+// The console's check-in, activity and satellite documents, against packages/schema/agent.graphql.
+
+const SpaceFields = graphql(`
+  fragment PlaceSpaceFields on Space @_unmask {
+    id
+    name
+    kind
+    status
+  }
+`);
+
+/**
+ * The spaces the viewer may act for: the fabrique itself (`home`: the team's fabrique, or a
+ * satellite's own space) and the satellites (a satellite's token: its own space).
+ */
+export const PlacesSpacesQuery = graphql(
+  `
+  query PlacesSpaces($home: ID!) {
+    home: space(id: $home) {
+      ...PlaceSpaceFields
+    }
+    satellites {
+      ...PlaceSpaceFields
+    }
+  }
+`,
+  [SpaceFields],
+);
+
+/** One space by id (the fabrique itself, for its team). */
+export const PlaceSpaceQuery = graphql(
+  `
+  query PlaceSpace($id: ID!) {
+    space(id: $id) {
+      ...PlaceSpaceFields
+    }
+  }
+`,
+  [SpaceFields],
+);
+
+const VisitFields = graphql(`
+  fragment PlaceVisitFields on Visit @_unmask {
+    id
+    day
+    arrivedAt
+    departedAt
+    durationMinutes
+    method
+    memberId
+    spaceId
+    homeSpaceId
+    homeSpace {
+      id
+      name
+    }
+    disclosure {
+      firstName
+      email
+      phone
+      organisation
+      expiresAt
+    }
+  }
+`);
+
+export const PlaceVisitsQuery = graphql(
+  `
+  query PlaceVisits($spaceId: ID, $first: Int) {
+    visits(spaceId: $spaceId, first: $first) {
+      ...PlaceVisitFields
+    }
+  }
+`,
+  [VisitFields],
+);
+
+export const CheckInMutation = graphql(
+  `
+  mutation PlaceCheckIn($input: CheckInInput!) {
+    checkIn(input: $input) {
+      ...PlaceVisitFields
+    }
+  }
+`,
+  [VisitFields],
+);
+
+export const CheckOutMutation = graphql(
+  `
+  mutation PlaceCheckOut($visitId: ID!) {
+    checkOut(visitId: $visitId) {
+      ...PlaceVisitFields
+    }
+  }
+`,
+  [VisitFields],
+);
+
+export const VisitRecordedSubscription = graphql(
+  `
+  subscription PlaceVisitRecorded($spaceId: ID) {
+    visitRecorded(spaceId: $spaceId) {
+      ...PlaceVisitFields
+    }
+  }
+`,
+  [VisitFields],
+);
+
+const ActivityFields = graphql(`
+  fragment PlaceActivityFields on ActivityReport @_unmask {
+    spaceId
+    date
+    visitors
+    events
+    participants
+    openHours
+    note
+    updatedAt
+  }
+`);
+
+export const ActivityQuery = graphql(
+  `
+  query PlaceActivity($spaceId: ID!, $from: String!, $to: String!) {
+    activity(spaceId: $spaceId, from: $from, to: $to) {
+      ...PlaceActivityFields
+    }
+  }
+`,
+  [ActivityFields],
+);
+
+export const ReportActivityMutation = graphql(
+  `
+  mutation PlaceReportActivity($input: ReportActivityInput!) {
+    reportActivity(input: $input) {
+      ...PlaceActivityFields
+    }
+  }
+`,
+  [ActivityFields],
+);
+
+export const WithdrawActivityMutation = graphql(
+  `
+  mutation PlaceWithdrawActivity($spaceId: ID!, $date: String!) {
+    withdrawActivity(spaceId: $spaceId, date: $date) {
+      ...PlaceActivityFields
+    }
+  }
+`,
+  [ActivityFields],
+);
+
+export const ImportActivityMutation = graphql(
+  `
+  mutation PlaceImportActivity($csv: String!) {
+    importActivity(csv: $csv) {
+      imported
+      emitted
+      reports {
+        ...PlaceActivityFields
+      }
+    }
+  }
+`,
+  [ActivityFields],
+);
+
+const ResourceFields = graphql(`
+  fragment PlaceResourceFields on Resource @_unmask {
+    id
+    name
+    category
+    description
+    owned
+    ownerNodeId
+    spaceId
+    status
+    sharingScope
+    approvalRequired
+    requiredCredential
+    movable
+    space {
+      id
+      name
+    }
+    rules {
+      minMinutes
+      maxMinutes
+      leadMinutes
+      cancelDeadlineMinutes
+    }
+  }
+`);
+
+/** The resources a satellite may book: its network's own (at its space) and other nodes'. */
+export const BookableResourcesQuery = graphql(
+  `
+  query PlaceBookableResources($spaceId: ID!, $fabriqueId: ID!) {
+    own: resources(spaceId: $spaceId) {
+      ...PlaceResourceFields
+    }
+    fabrique: resources(spaceId: $fabriqueId) {
+      ...PlaceResourceFields
+    }
+    networkResources {
+      ...PlaceResourceFields
+    }
+  }
+`,
+  [ResourceFields],
+);
+
+export const NetworkResourcesQuery = graphql(
+  `
+  query PlaceNetworkResources {
+    networkResources {
+      ...PlaceResourceFields
+    }
+  }
+`,
+  [ResourceFields],
+);
+
+export const AvailabilityQuery = graphql(`
+  query PlaceAvailability($resourceId: ID!, $from: DateTime!, $to: DateTime!) {
+    resourceAvailability(resourceId: $resourceId, from: $from, to: $to) {
+      startsAt
+      endsAt
+      minutes
+    }
+  }
+`);
+
+export const BookMutation = graphql(`
+  mutation PlaceBook($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $forSpaceId: ID) {
+    book(resourceId: $resourceId, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $forSpaceId) {
+      id
+      resourceId
+      startsAt
+      endsAt
+      status
+    }
+  }
+`);
+
+const RequestFields = graphql(`
+  fragment PlaceRequestFields on BookingRequest @_unmask {
+    id
+    kind
+    direction
+    status
+    resourceId
+    ownerNodeId
+    startsAt
+    endsAt
+    forSpaceId
+    forMemberId
+    reason
+    reasonCode
+    createdAt
+    decidedAt
+    updatedAt
+  }
+`);
+
+export const RequestBookingMutation = graphql(
+  `
+  mutation PlaceRequestBooking(
+    $resourceId: ID!
+    $startsAt: DateTime!
+    $endsAt: DateTime!
+    $forSpaceId: ID
+  ) {
+    requestBooking(
+      resourceId: $resourceId
+      startsAt: $startsAt
+      endsAt: $endsAt
+      forSpaceId: $forSpaceId
+    ) {
+      ...PlaceRequestFields
+    }
+  }
+`,
+  [RequestFields],
+);
+
+export const MyRequestsQuery = graphql(
+  `
+  query PlaceMyRequests {
+    bookingRequests(direction: OUTGOING) {
+      ...PlaceRequestFields
+    }
+    networkResources {
+      id
+      name
+    }
+  }
+`,
+  [RequestFields],
+);
+
+export const CancelRequestMutation = graphql(
+  `
+  mutation PlaceCancelRequest($id: ID!) {
+    cancelBookingRequest(id: $id) {
+      ...PlaceRequestFields
+    }
+  }
+`,
+  [RequestFields],
+);
+
+export const BookingUpdatedSubscription = graphql(
+  `
+  subscription PlaceBookingUpdated {
+    bookingUpdated {
+      resourceId
+      request {
+        ...PlaceRequestFields
+      }
+      booking {
+        id
+        resourceId
+        startsAt
+        endsAt
+        status
+        forSpaceId
+      }
+    }
+  }
+`,
+  [RequestFields],
+);
+
+/** Bookings of this node's own resource (a satellite: those for its space). */
+export const ResourceBookingsQuery = graphql(`
+  query PlaceResourceBookings($resourceId: ID!) {
+    bookings(resourceId: $resourceId) {
+      id
+      resourceId
+      startsAt
+      endsAt
+      status
+      kind
+      forSpaceId
+      forMemberId
+    }
+  }
+`);
+
+export const CancelBookingMutation = graphql(`
+  mutation PlaceCancelBooking($id: ID!) {
+    cancelBooking(id: $id) {
+      id
+      status
+    }
+  }
+`);
