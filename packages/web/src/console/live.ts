@@ -1,0 +1,135 @@
+import { signal } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ResultOf, TadaDocumentNode } from "../client/agent-graphql.ts";
+import { ApiError, request } from "../client/http.ts";
+import { subscribe } from "../client/sse.ts";
+import { SyncStatusQuery } from "./queries.ts";
+
+export type SyncStatus = NonNullable<ResultOf<typeof SyncStatusQuery>["syncStatus"]>;
+
+/** The agent's last known sync state (undefined until the first answer). */
+export const syncStatus = signal<SyncStatus | undefined>(undefined);
+/** The last error polling syncStatus (FORBIDDEN for a role that may not see it, NETWORK…). */
+export const syncError = signal<ApiError | undefined>(undefined);
+
+const POLL_MS = 5000;
+let users = 0;
+let timer: ReturnType<typeof setInterval> | undefined;
+let inFlight = false;
+
+/** Asks the agent for its sync state now (the poll, a focus, a retry). */
+export async function refreshSyncStatus(): Promise<void> {
+  if (inFlight) return;
+  inFlight = true;
+  try {
+    const data = await request(SyncStatusQuery, {});
+    syncStatus.value = data.syncStatus ?? undefined;
+    syncError.value = undefined;
+  } catch (e) {
+    syncError.value = e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e));
+  } finally {
+    inFlight = false;
+  }
+}
+
+const onWake = () => void refreshSyncStatus();
+
+/**
+ * Polls `syncStatus` every 5 s, and at once when the window regains focus or the browser goes
+ * online, while at least one caller holds it. Returns the release function.
+ */
+export function startSyncPolling(): () => void {
+  users++;
+  if (users === 1) {
+    void refreshSyncStatus();
+    timer = setInterval(onWake, POLL_MS);
+    window.addEventListener("focus", onWake);
+    window.addEventListener("online", onWake);
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    users--;
+    if (users === 0) {
+      clearInterval(timer);
+      window.removeEventListener("focus", onWake);
+      window.removeEventListener("online", onWake);
+    }
+  };
+}
+
+/** Keeps the sync poll running while the component is mounted. */
+export function useSyncPolling(): void {
+  useEffect(() => startSyncPolling(), []);
+}
+
+export interface AgentQuery<R> {
+  data: R | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  refetch(): Promise<void>;
+  /** Replaces the data in place (a live event). */
+  setData(update: (current: R | undefined) => R | undefined): void;
+}
+
+/** Runs an agent query, again when its variables change; `refetch` after a mutation. */
+export function useAgentQuery<R, V>(
+  doc: TadaDocumentNode<R, V>,
+  variables: V,
+  options: { skip?: boolean } = {},
+): AgentQuery<R> {
+  const [data, setData] = useState<R | undefined>(undefined);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const key = JSON.stringify(variables ?? {});
+  const run = useRef<() => Promise<void>>(async () => {});
+  useEffect(() => {
+    if (options.skip) return;
+    let live = true;
+    let sequence = 0;
+    const vars = JSON.parse(key) as V;
+    run.current = async () => {
+      const mine = ++sequence;
+      setLoading(true);
+      try {
+        const result = await request(doc, vars);
+        if (!live || mine !== sequence) return;
+        setData(result);
+        setError(undefined);
+      } catch (e) {
+        if (!live || mine !== sequence) return;
+        setError(e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e)));
+      } finally {
+        if (live && mine === sequence) setLoading(false);
+      }
+    };
+    void run.current();
+    return () => {
+      live = false;
+    };
+  }, [doc, key, options.skip]);
+  return { data, error, loading, refetch: () => run.current(), setData };
+}
+
+/**
+ * Follows an agent subscription while mounted: `next` for each event, `reconnected` after the
+ * stream came back (refetch there: events may have been missed).
+ */
+export function useSubscription<R, V>(
+  doc: TadaDocumentNode<R, V>,
+  variables: V,
+  handlers: { next(data: R): void; reconnected?(): void },
+): void {
+  const current = useRef(handlers);
+  current.current = handlers;
+  const key = JSON.stringify(variables ?? {});
+  useEffect(
+    () =>
+      subscribe(doc, JSON.parse(key) as V, {
+        next: (data) => current.current.next(data),
+        reconnected: () => current.current.reconnected?.(),
+      }),
+    [doc, key],
+  );
+}

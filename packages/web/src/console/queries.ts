@@ -1,0 +1,599 @@
+import { graphql } from "../client/agent-graphql.ts";
+
+/** The team console's documents, against packages/schema/agent.graphql. */
+
+export const SyncStatusQuery = graphql(`
+  query ConsoleSyncStatus {
+    syncStatus {
+      nodeId
+      fabriqueId
+      hubReachable
+      lagSeconds
+      outboxPending
+      oldestPendingAt
+      lastPullAt
+      lastPushAt
+      lastError
+      lastErrorAt
+      pullCursor
+      poisoned {
+        seq
+        code
+        message
+        entity
+        entityId
+      }
+    }
+  }
+`);
+
+export const RetryPoisonedMutation = graphql(`
+  mutation ConsoleRetryPoisoned($seq: Int!) {
+    retryPoisonedChange(seq: $seq) {
+      outboxPending
+      poisoned {
+        seq
+      }
+    }
+  }
+`);
+
+export const SpacesQuery = graphql(`
+  query ConsoleSpaces($fabriqueId: ID!, $includeClosed: Boolean) {
+    fabrique: space(id: $fabriqueId) {
+      id
+      name
+      kind
+      status
+      communeCode
+      commune {
+        name
+      }
+    }
+    satellites(includeClosed: $includeClosed) {
+      id
+      name
+      kind
+      status
+      owned
+      closedAt
+      communeCode
+      commune {
+        name
+        department {
+          code
+          name
+        }
+      }
+      services
+    }
+  }
+`);
+
+export const MembersQuery = graphql(`
+  query ConsoleMembers($spaceId: ID!) {
+    members(spaceId: $spaceId) {
+      id
+      displayName
+      firstName
+      email
+      phone
+      organisation
+      homeSpaceId
+      owned
+      createdAt
+    }
+  }
+`);
+
+export const MemberQuery = graphql(`
+  query ConsoleMember($id: ID!) {
+    member(id: $id) {
+      id
+      displayName
+      firstName
+      email
+      phone
+      organisation
+      homeSpaceId
+      owned
+      createdAt
+      updatedAt
+    }
+    memberPass(memberId: $id) {
+      id
+      shortCode
+      status
+      validFrom
+      validUntil
+    }
+    enrolments(memberId: $id) {
+      id
+      status
+      position
+      trainingId
+      training {
+        id
+        title
+        startsAt
+      }
+    }
+    credentials(memberId: $id) {
+      id
+      type
+      issuedAt
+      expiresAt
+    }
+  }
+`);
+
+export const CreateSatelliteMutation = graphql(`
+  mutation ConsoleCreateSatellite($input: CreateSpaceInput!) {
+    createSatellite(input: $input) {
+      id
+      name
+    }
+  }
+`);
+
+export const CloseSatelliteMutation = graphql(`
+  mutation ConsoleCloseSatellite($id: ID!) {
+    closeSatellite(id: $id) {
+      id
+      status
+      closedAt
+    }
+  }
+`);
+
+export const RegisterMemberMutation = graphql(`
+  mutation ConsoleRegisterMember(
+    $displayName: String!
+    $homeSpaceId: ID!
+    $firstName: String
+    $email: String
+    $phone: String
+    $organisation: String
+  ) {
+    registerMember(
+      displayName: $displayName
+      homeSpaceId: $homeSpaceId
+      firstName: $firstName
+      email: $email
+      phone: $phone
+      organisation: $organisation
+    ) {
+      id
+    }
+  }
+`);
+
+export const UpdateMemberMutation = graphql(`
+  mutation ConsoleUpdateMember(
+    $id: ID!
+    $displayName: String
+    $homeSpaceId: ID
+    $firstName: String
+    $email: String
+    $phone: String
+    $organisation: String
+  ) {
+    updateMember(
+      id: $id
+      displayName: $displayName
+      homeSpaceId: $homeSpaceId
+      firstName: $firstName
+      email: $email
+      phone: $phone
+      organisation: $organisation
+    ) {
+      id
+      updatedAt
+    }
+  }
+`);
+
+export const MemberExportQuery = graphql(`
+  query ConsoleMemberExport($memberId: ID!) {
+    memberDataExport(memberId: $memberId)
+  }
+`);
+
+export const EraseMemberMutation = graphql(`
+  mutation ConsoleEraseMember($id: ID!) {
+    eraseMember(id: $id)
+  }
+`);
+
+export const ResourcesQuery = graphql(`
+  query ConsoleResources($spaceId: ID!) {
+    resources(spaceId: $spaceId) {
+      id
+      name
+      category
+      status
+      movable
+      approvalRequired
+      sharingScope
+      spaceId
+      owned
+    }
+  }
+`);
+
+export const NetworkResourcesQuery = graphql(`
+  query ConsoleNetworkResources {
+    networkResources {
+      id
+      name
+      category
+      movable
+      approvalRequired
+      ownerNodeId
+      spaceId
+    }
+  }
+`);
+
+export const ResourceQuery = graphql(`
+  query ConsoleResource($id: ID!) {
+    bookings(resourceId: $id) {
+      id
+      kind
+      status
+      startsAt
+      endsAt
+      forMemberId
+      forSpaceId
+      requestId
+      loan {
+        status
+        holderSpaceId
+      }
+    }
+    loans(resourceId: $id) {
+      id
+      status
+      startsAt
+      endsAt
+      toSpaceId
+      holderSpaceId
+      overdue
+      cancelled
+      checkedOutAt
+      returnedAt
+    }
+  }
+`);
+
+export const BookingsQuery = graphql(`
+  query ConsoleBookings($id: ID!) {
+    bookings(resourceId: $id) {
+      id
+      kind
+      status
+      startsAt
+      endsAt
+      forMemberId
+      forSpaceId
+    }
+  }
+`);
+
+export const BookMutation = graphql(`
+  mutation ConsoleBook(
+    $resourceId: ID!
+    $startsAt: DateTime!
+    $endsAt: DateTime!
+    $forSpaceId: ID
+    $forMemberId: ID
+  ) {
+    book(
+      resourceId: $resourceId
+      startsAt: $startsAt
+      endsAt: $endsAt
+      forSpaceId: $forSpaceId
+      forMemberId: $forMemberId
+    ) {
+      id
+      status
+    }
+  }
+`);
+
+export const LendMutation = graphql(`
+  mutation ConsoleLend($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $toSpaceId: ID!) {
+    lend(resourceId: $resourceId, startsAt: $startsAt, endsAt: $endsAt, toSpaceId: $toSpaceId) {
+      id
+      status
+    }
+  }
+`);
+
+export const CancelBookingMutation = graphql(`
+  mutation ConsoleCancelBooking($id: ID!) {
+    cancelBooking(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+export const CheckOutLoanMutation = graphql(`
+  mutation ConsoleCheckOutLoan($id: ID!) {
+    checkOutLoan(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+export const CheckInLoanMutation = graphql(`
+  mutation ConsoleCheckInLoan($id: ID!) {
+    checkInLoan(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+export const BookingRequestsQuery = graphql(`
+  query ConsoleBookingRequests {
+    bookingRequests {
+      id
+      direction
+      kind
+      status
+      resourceId
+      startsAt
+      endsAt
+      forMemberId
+      forSpaceId
+      ownerNodeId
+      requesterNodeId
+      reason
+      reasonCode
+      createdAt
+      decidedAt
+      updatedAt
+    }
+    networkResources {
+      id
+      name
+    }
+  }
+`);
+
+export const PendingEnrolmentsQuery = graphql(`
+  query ConsolePendingEnrolments {
+    enrolments(status: PENDING) {
+      id
+      memberId
+      trainingId
+      createdAt
+      training {
+        title
+        startsAt
+        owned
+      }
+    }
+  }
+`);
+
+export const DecideBookingRequestMutation = graphql(`
+  mutation ConsoleDecideBookingRequest($id: ID!, $accept: Boolean!, $reason: String) {
+    decideBookingRequest(id: $id, accept: $accept, reason: $reason) {
+      id
+      status
+      reason
+      decidedAt
+    }
+  }
+`);
+
+export const CancelBookingRequestMutation = graphql(`
+  mutation ConsoleCancelBookingRequest($id: ID!) {
+    cancelBookingRequest(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+export const BookingUpdatedSubscription = graphql(`
+  subscription ConsoleBookingUpdated {
+    bookingUpdated {
+      resourceId
+      request {
+        id
+        direction
+        kind
+        status
+        resourceId
+        startsAt
+        endsAt
+        forMemberId
+        forSpaceId
+        ownerNodeId
+        requesterNodeId
+        reason
+        reasonCode
+        createdAt
+        decidedAt
+        updatedAt
+      }
+      booking {
+        id
+        status
+      }
+    }
+  }
+`);
+
+export const HomeQuery = graphql(`
+  query ConsoleHome($from: DateTime!, $to: DateTime!) {
+    bookingRequests(status: PENDING) {
+      id
+      direction
+    }
+    trainings(filter: { from: $from, to: $to }) {
+      id
+      title
+      startsAt
+      owned
+      status
+      seats {
+        taken
+        capacity
+        waitlisted
+      }
+    }
+  }
+`);
+
+export const TrainingsQuery = graphql(`
+  query ConsoleTrainings($from: DateTime) {
+    trainings(filter: { from: $from }) {
+      id
+      title
+      topic
+      startsAt
+      endsAt
+      status
+      scope
+      owned
+      online
+      venue {
+        name
+      }
+      space {
+        name
+      }
+      seats {
+        capacity
+        taken
+        left
+        waitlisted
+      }
+    }
+  }
+`);
+
+export const TrainingQuery = graphql(`
+  query ConsoleTraining($id: ID!) {
+    training(id: $id) {
+      id
+      title
+      topic
+      description
+      startsAt
+      endsAt
+      status
+      scope
+      owned
+      online
+      onlineUrl
+      trainerName
+      cancelReasonCode
+      venue {
+        name
+      }
+      space {
+        name
+      }
+      seats {
+        capacity
+        taken
+        left
+        waitlisted
+        attended
+        noShow
+      }
+    }
+    enrolments(trainingId: $id) {
+      id
+      memberId
+      status
+      position
+      reasonCode
+      createdAt
+      offerExpiresAt
+    }
+  }
+`);
+
+export const MarkAttendanceMutation = graphql(`
+  mutation ConsoleMarkAttendance($id: ID!, $status: AttendanceStatus!) {
+    markAttendance(id: $id, status: $status) {
+      id
+      status
+    }
+  }
+`);
+
+export const CreateTrainingMutation = graphql(`
+  mutation ConsoleCreateTraining($input: CreateTrainingInput!) {
+    createTraining(input: $input) {
+      id
+    }
+  }
+`);
+
+export const EnrolmentUpdatedSubscription = graphql(`
+  subscription ConsoleEnrolmentUpdated($trainingId: ID) {
+    enrolmentUpdated(trainingId: $trainingId) {
+      id
+      status
+      position
+      trainingId
+    }
+  }
+`);
+
+export const TrainingSeatsSubscription = graphql(`
+  subscription ConsoleTrainingSeats($trainingId: ID) {
+    trainingSeatsChanged(trainingId: $trainingId) {
+      id
+      status
+      seats {
+        capacity
+        taken
+        left
+        waitlisted
+      }
+    }
+  }
+`);
+
+export const CalendarFeedsQuery = graphql(`
+  query ConsoleCalendarFeeds {
+    calendarFeeds {
+      id
+      label
+      target
+      targetId
+      createdAt
+      revokedAt
+    }
+  }
+`);
+
+export const CreateCalendarFeedMutation = graphql(`
+  mutation ConsoleCreateCalendarFeed($label: String, $resourceId: ID, $spaceId: ID, $memberId: ID) {
+    createCalendarFeed(label: $label, resourceId: $resourceId, spaceId: $spaceId, memberId: $memberId) {
+      url
+      feed {
+        id
+      }
+    }
+  }
+`);
+
+export const RevokeCalendarFeedMutation = graphql(`
+  mutation ConsoleRevokeCalendarFeed($id: ID!) {
+    revokeCalendarFeed(id: $id) {
+      id
+      revokedAt
+    }
+  }
+`);

@@ -1,0 +1,85 @@
+import type { ComponentChildren } from "preact";
+import { useEffect } from "preact/hooks";
+import { session } from "../../app/session.ts";
+import { markReady } from "../../app/status.ts";
+import type { ApiError } from "../../client/errors.ts";
+import { t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
+import { useAgentQuery } from "../live.ts";
+import { SpacesQuery } from "../queries.ts";
+import { HubBanner } from "./hub-banner.tsx";
+import "./team.css";
+
+/** A console page: its h1, the hub banner, then the content. */
+export function Page({
+  title,
+  lead,
+  children,
+}: {
+  title: string;
+  lead?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <section class="page console-page">
+      <h1>{title}</h1>
+      <HubBanner />
+      {lead ? <p class="lead">{lead}</p> : null}
+      {children}
+    </section>
+  );
+}
+
+/** Marks the page ready once `ready` is true (first data on screen). */
+export function useReady(ready: boolean): void {
+  useEffect(() => {
+    if (ready) markReady();
+  }, [ready]);
+}
+
+/** An API error in words. */
+export function errorText(error: ApiError | unknown): string {
+  if (error && typeof error === "object" && "code" in error) {
+    const e = error as ApiError;
+    if (e.code === "NETWORK") return t("console.error.network");
+    if (e.code === "FORBIDDEN") return t("console.error.forbidden");
+    return t("console.error.api", { code: e.code, message: e.message });
+  }
+  return String(error);
+}
+
+export function ErrorBanner({ error }: { error: ApiError | unknown | undefined }) {
+  if (!error) return null;
+  return <Banner kind="error">{errorText(error)}</Banner>;
+}
+
+/** "Chargement…" while the first answer is awaited. */
+export function Loading() {
+  return <p class="loading">{t("app.loading")}</p>;
+}
+
+/** The fabrique's own space and its satellites (the team's spaces), and a name lookup. */
+export function useTeamSpaces(includeClosed = false) {
+  const fabriqueId = session.value?.fabriqueId ?? "";
+  const query = useAgentQuery(SpacesQuery, { fabriqueId, includeClosed }, { skip: !fabriqueId });
+  const spaces = query.data
+    ? [...(query.data.fabrique ? [query.data.fabrique] : []), ...(query.data.satellites ?? [])]
+    : [];
+  const names = new Map(spaces.map((s) => [s.id, s.name]));
+  return { ...query, spaces, names, fabriqueId };
+}
+
+/** Offers a text as a file download. */
+export function downloadText(name: string, text: string, type = "application/json"): void {
+  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** The value of a datetime-local input (Paris wall clock) as an ISO instant. */
+export { parisInstant } from "./week.ts";

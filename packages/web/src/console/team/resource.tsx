@@ -1,0 +1,348 @@
+import { useState } from "preact/hooks";
+import type { RouteProps } from "../../app/route-types.ts";
+import { Link } from "../../app/router.ts";
+import type { ResultOf } from "../../client/agent-graphql.ts";
+import { request } from "../../client/http.ts";
+import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
+import { SelectField, TextField } from "../../ui/field.tsx";
+import { useAgentQuery, useSubscription } from "../live.ts";
+import {
+  BookingUpdatedSubscription,
+  BookMutation,
+  CancelBookingMutation,
+  CheckInLoanMutation,
+  CheckOutLoanMutation,
+  LendMutation,
+  ResourceQuery,
+} from "../queries.ts";
+import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
+import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { useTeamResources } from "./resources.tsx";
+import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
+import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
+
+type Booking = NonNullable<ResultOf<typeof ResourceQuery>["bookings"]>[number];
+type Loan = NonNullable<ResultOf<typeof ResourceQuery>["loans"]>[number];
+type Entry = CalendarEntry & { booking: Booking; loan: Loan | undefined };
+
+/** "2026-12-07T09:30" (a datetime-local value, Paris wall clock) → ISO instant. */
+function localToIso(value: string): string {
+  const [day = "", time = "00:00"] = value.split("T");
+  return parisInstant(day, time).toISOString();
+}
+
+export default function ResourcePage({ params }: RouteProps) {
+  const id = params.id ?? "";
+  const spaces = useTeamSpaces();
+  const resources = useTeamResources(spaces.spaces.map((s) => s.id));
+  const data = useAgentQuery(ResourceQuery, { id });
+  const [week, setWeek] = useState(() => mondayOf(parisDay(new Date())));
+  const [selected, setSelected] = useState<string | undefined>();
+  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  useSubscription(
+    BookingUpdatedSubscription,
+    {},
+    {
+      next: (event) => {
+        if (event.bookingUpdated.resourceId === id) void data.refetch();
+      },
+      reconnected: () => void data.refetch(),
+    },
+  );
+  useReady(Boolean(data.data && resources));
+
+  const resource =
+    resources && "rows" in resources ? resources.rows.find((r) => r.id === id) : undefined;
+  const days = weekDays(week);
+  const loans = new Map((data.data?.loans ?? []).map((l) => [l.id, l]));
+  const entries: Entry[] = (data.data?.bookings ?? [])
+    .filter((b) => b.status === "CONFIRMED")
+    .map((b) => {
+      const loan = b.kind === "LOAN" ? loans.get(b.id) : undefined;
+      const whom = b.forSpaceId
+        ? (spaces.names.get(b.forSpaceId) ?? t("console.booking.otherSpace"))
+        : t("console.booking.forMember");
+      return {
+        id: b.id,
+        startsAt: b.startsAt,
+        endsAt: b.endsAt,
+        label: b.kind === "LOAN" ? t("console.kind.LOAN") : t("console.kind.BOOKING"),
+        detail: loan
+          ? `${whom} · ${loanStatusLabel(loan.status)}${loan.overdue ? ` · ${t("console.loan.overdue")}` : ""}`
+          : whom,
+        tone: b.kind === "LOAN" ? "loan" : "booking",
+        booking: b,
+        loan,
+      };
+    });
+  const chosen = entries.find((e) => e.id === selected);
+
+  const act = async (run: () => Promise<unknown>, done: string) => {
+    try {
+      await run();
+      setNotice({ kind: "success", text: done });
+      await data.refetch();
+    } catch (e) {
+      setNotice({ kind: "error", text: errorText(e) });
+    }
+  };
+
+  const title = resource
+    ? t("console.resource.title", { name: resource.name })
+    : t("console.resource.titleUnknown");
+  const weekLabel = t("console.week.range", {
+    from: formatDate(days[0]?.day ?? week),
+    to: formatDate(days[6]?.day ?? week),
+  });
+
+  return (
+    <Page title={title}>
+      <p>
+        <Link to="/resources">{t("console.resource.back")}</Link>
+      </p>
+      {resource ? (
+        <p class="lead">
+          {categoryLabel(resource.category)} — {spaces.names.get(resource.spaceId) ?? ""}
+          {resource.movable ? ` — ${t("console.resource.movable")}` : ""}
+          {resource.approvalRequired ? ` — ${t("console.resource.approval")}` : ""}
+        </p>
+      ) : null}
+      <div aria-live="polite">
+        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
+      </div>
+      <ErrorBanner error={data.error} />
+      <section aria-labelledby="week-title">
+        <h2 id="week-title">{t("console.week.title")}</h2>
+        <fieldset class="week-nav plain-fieldset">
+          <legend class="visually-hidden">{t("console.week.nav")}</legend>
+          <button type="button" class="secondary" onClick={() => setWeek(addDays(week, -7))}>
+            {t("console.week.previous")}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setWeek(mondayOf(parisDay(new Date())))}
+          >
+            {t("console.week.current")}
+          </button>
+          <button type="button" class="secondary" onClick={() => setWeek(addDays(week, 7))}>
+            {t("console.week.next")}
+          </button>
+          <span class="week-range" aria-live="polite">
+            {weekLabel}
+          </span>
+        </fieldset>
+        {!data.data ? (
+          data.error ? null : (
+            <Loading />
+          )
+        ) : (
+          <WeekCalendar
+            caption={t("console.week.caption", { name: resource?.name ?? "", range: weekLabel })}
+            days={days}
+            entries={entries}
+            selectedId={selected}
+            onSelect={(e) => setSelected(e.id === selected ? undefined : e.id)}
+          />
+        )}
+        {chosen ? (
+          <section class="card entry-detail" aria-labelledby="entry-title">
+            <h3 id="entry-title">{chosen.label}</h3>
+            <p>
+              {formatDateTime(chosen.startsAt)} → {formatDateTime(chosen.endsAt)} — {chosen.detail}{" "}
+              — {bookingStatusLabel(chosen.booking.status)}
+            </p>
+            <div class="actions">
+              {chosen.loan?.status === "CONFIRMED" ? (
+                <button
+                  type="button"
+                  onClick={() =>
+                    void act(
+                      () => request(CheckOutLoanMutation, { id: chosen.id }),
+                      t("console.loan.checkedOut"),
+                    )
+                  }
+                >
+                  {t("console.loan.checkOut")}
+                </button>
+              ) : null}
+              {chosen.loan?.status === "CHECKED_OUT" ? (
+                <button
+                  type="button"
+                  onClick={() =>
+                    void act(
+                      () => request(CheckInLoanMutation, { id: chosen.id }),
+                      t("console.loan.checkedIn"),
+                    )
+                  }
+                >
+                  {t("console.loan.checkIn")}
+                </button>
+              ) : null}
+              {chosen.booking.status === "CONFIRMED" &&
+              chosen.loan?.status !== "CHECKED_OUT" &&
+              chosen.loan?.status !== "RETURNED" ? (
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    if (!window.confirm(t("console.booking.cancelConfirm"))) return;
+                    void act(
+                      () => request(CancelBookingMutation, { id: chosen.id }),
+                      t("console.booking.cancelled"),
+                    );
+                  }}
+                >
+                  {chosen.loan ? t("console.loan.cancel") : t("console.booking.cancel")}
+                </button>
+              ) : null}
+            </div>
+          </section>
+        ) : null}
+      </section>
+
+      {resource ? (
+        <div class="two-columns">
+          <BookForm
+            resourceId={id}
+            spaces={spaces.spaces.filter((s) => s.status === "OPEN")}
+            onDone={(text, ok) => {
+              setNotice({ kind: ok ? "success" : "error", text });
+              if (ok) void data.refetch();
+            }}
+          />
+          {resource.movable ? (
+            <LendForm
+              resourceId={id}
+              spaces={spaces.spaces.filter((s) => s.status === "OPEN")}
+              onDone={(text, ok) => {
+                setNotice({ kind: ok ? "success" : "error", text });
+                if (ok) void data.refetch();
+              }}
+            />
+          ) : null}
+        </div>
+      ) : null}
+    </Page>
+  );
+}
+
+function BookForm({
+  resourceId,
+  spaces,
+  onDone,
+}: {
+  resourceId: string;
+  spaces: readonly { id: string; name: string }[];
+  onDone(text: string, ok: boolean): void;
+}) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <section class="card" aria-labelledby="book-title">
+      <h2 id="book-title">{t("console.book.title")}</h2>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const formEl = event.currentTarget;
+          const form = new FormData(formEl);
+          const member = String(form.get("forMemberId") ?? "").trim();
+          setBusy(true);
+          try {
+            await request(BookMutation, {
+              resourceId,
+              startsAt: localToIso(String(form.get("startsAt"))),
+              endsAt: localToIso(String(form.get("endsAt"))),
+              forMemberId: member || undefined,
+              forSpaceId: member ? undefined : String(form.get("forSpaceId")),
+            });
+            formEl.reset();
+            onDone(t("console.book.done"), true);
+          } catch (e) {
+            onDone(errorText(e), false);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <TextField
+          label={t("console.form.startsAt")}
+          name="startsAt"
+          type="datetime-local"
+          required
+        />
+        <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
+        <SelectField
+          label={t("console.book.forSpace")}
+          name="forSpaceId"
+          options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+        />
+        <TextField
+          label={t("console.book.forMember")}
+          hint={t("console.book.forMemberHint")}
+          name="forMemberId"
+          autoComplete="off"
+        />
+        <button type="submit" disabled={busy}>
+          {t("console.book.submit")}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function LendForm({
+  resourceId,
+  spaces,
+  onDone,
+}: {
+  resourceId: string;
+  spaces: readonly { id: string; name: string }[];
+  onDone(text: string, ok: boolean): void;
+}) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <section class="card" aria-labelledby="lend-title">
+      <h2 id="lend-title">{t("console.lend.title")}</h2>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const formEl = event.currentTarget;
+          const form = new FormData(formEl);
+          setBusy(true);
+          try {
+            await request(LendMutation, {
+              resourceId,
+              startsAt: localToIso(String(form.get("startsAt"))),
+              endsAt: localToIso(String(form.get("endsAt"))),
+              toSpaceId: String(form.get("toSpaceId")),
+            });
+            formEl.reset();
+            onDone(t("console.lend.done"), true);
+          } catch (e) {
+            onDone(errorText(e), false);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <TextField
+          label={t("console.form.startsAt")}
+          name="startsAt"
+          type="datetime-local"
+          required
+        />
+        <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
+        <SelectField
+          label={t("console.lend.toSpace")}
+          name="toSpaceId"
+          required
+          options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+        />
+        <button type="submit" disabled={busy}>
+          {t("console.lend.submit")}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,249 @@
+import { useState } from "preact/hooks";
+import { Link } from "../../app/router.ts";
+import { request } from "../../client/http.ts";
+import { formatDateTime, t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
+import { DataTable } from "../../ui/data-table.tsx";
+import { SelectField, TextField } from "../../ui/field.tsx";
+import { useAgentQuery, useSubscription } from "../live.ts";
+import { CreateTrainingMutation, TrainingSeatsSubscription, TrainingsQuery } from "../queries.ts";
+import { scopeLabel, topicLabel } from "./labels.ts";
+import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { parisInstant } from "./week.ts";
+
+export const TOPICS = [
+  "DIGITAL_FABRICATION",
+  "DIGITAL_MEDIATION",
+  "DIGITAL_SKILLS",
+  "ELECTRONICS",
+  "ENTREPRENEURSHIP",
+  "FACILITATION",
+  "FOOD",
+  "MACHINE_SAFETY",
+  "SUSTAINABILITY",
+  "TEXTILE",
+  "WOODWORKING",
+  "OTHER",
+] as const;
+export const SCOPES = ["LOCAL", "NETWORK", "NATIONAL"] as const;
+
+function localToIso(value: string): string {
+  const [day = "", time = "00:00"] = value.split("T");
+  return parisInstant(day, time).toISOString();
+}
+
+export default function TrainingsPage() {
+  const [from] = useState(() => new Date(Date.now() - 7 * 86_400_000).toISOString());
+  const query = useAgentQuery(TrainingsQuery, { from });
+  const spaces = useTeamSpaces();
+  const [ownOnly, setOwnOnly] = useState(true);
+  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  useSubscription(
+    TrainingSeatsSubscription,
+    {},
+    {
+      next: (event) => {
+        const changed = event.trainingSeatsChanged;
+        query.setData((current) =>
+          current
+            ? {
+                ...current,
+                trainings: (current.trainings ?? []).map((tr) =>
+                  tr.id === changed.id
+                    ? { ...tr, status: changed.status, seats: changed.seats }
+                    : tr,
+                ),
+              }
+            : current,
+        );
+      },
+      reconnected: () => void query.refetch(),
+    },
+  );
+  useReady(Boolean(query.data));
+  const rows = (query.data?.trainings ?? []).filter((tr) => !ownOnly || tr.owned);
+
+  return (
+    <Page title={t("console.trainings.title")}>
+      <div aria-live="polite">
+        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
+      </div>
+      <ErrorBanner error={query.error} />
+      <label class="checkbox">
+        <input
+          type="checkbox"
+          checked={ownOnly}
+          onChange={(e) => setOwnOnly(e.currentTarget.checked)}
+        />{" "}
+        {t("console.trainings.ownOnly")}
+      </label>
+      {!query.data ? (
+        query.error ? null : (
+          <Loading />
+        )
+      ) : (
+        <DataTable
+          caption={t("console.trainings.caption")}
+          csvName="formations"
+          rows={rows}
+          rowKey={(tr) => tr.id}
+          initialSort={{ key: "startsAt" }}
+          columns={[
+            {
+              key: "title",
+              label: t("console.col.title"),
+              rowHeader: true,
+              value: (tr) => tr.title,
+              render: (tr) => <Link to={`/trainings/${tr.id}`}>{tr.title}</Link>,
+            },
+            {
+              key: "startsAt",
+              label: t("console.col.startsAt"),
+              value: (tr) => tr.startsAt,
+              render: (tr) => formatDateTime(tr.startsAt),
+            },
+            { key: "topic", label: t("console.col.topic"), value: (tr) => topicLabel(tr.topic) },
+            {
+              key: "venue",
+              label: t("console.col.venue"),
+              value: (tr) => (tr.online ? t("console.training.online") : (tr.venue?.name ?? "")),
+            },
+            {
+              key: "capacity",
+              label: t("console.col.capacity"),
+              numeric: true,
+              value: (tr) => tr.seats.capacity,
+            },
+            {
+              key: "taken",
+              label: t("console.col.taken"),
+              numeric: true,
+              value: (tr) => tr.seats.taken,
+            },
+            {
+              key: "waitlisted",
+              label: t("console.col.waitlisted"),
+              numeric: true,
+              value: (tr) => tr.seats.waitlisted,
+            },
+            {
+              key: "status",
+              label: t("console.col.status"),
+              value: (tr) =>
+                t(
+                  tr.status === "CANCELLED"
+                    ? "console.training.cancelled"
+                    : "console.training.scheduled",
+                ),
+            },
+            { key: "scope", label: t("console.col.scope"), value: (tr) => scopeLabel(tr.scope) },
+          ]}
+        />
+      )}
+      <CreateTraining
+        spaces={spaces.spaces.filter((s) => s.status === "OPEN")}
+        onCreated={(title) => {
+          setNotice({ kind: "success", text: t("console.trainings.created", { title }) });
+          void query.refetch();
+        }}
+      />
+    </Page>
+  );
+}
+
+function CreateTraining({
+  spaces,
+  onCreated,
+}: {
+  spaces: readonly { id: string; name: string }[];
+  onCreated(title: string): void;
+}) {
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <details class="form-panel">
+      <summary>{t("console.trainings.create")}</summary>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const formEl = event.currentTarget;
+          const form = new FormData(formEl);
+          const title = String(form.get("title") ?? "").trim();
+          setBusy(true);
+          setError(undefined);
+          try {
+            await request(CreateTrainingMutation, {
+              input: {
+                title,
+                topic: String(form.get("topic")) as (typeof TOPICS)[number],
+                spaceId: String(form.get("spaceId")),
+                venueSpaceId: String(form.get("venueSpaceId")),
+                startsAt: localToIso(String(form.get("startsAt"))),
+                endsAt: localToIso(String(form.get("endsAt"))),
+                capacity: Number(form.get("capacity")),
+                scope: String(form.get("scope")) as (typeof SCOPES)[number],
+              },
+            });
+            formEl.reset();
+            onCreated(title);
+          } catch (e) {
+            setError(errorText(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <div class="form-grid">
+          <TextField label={t("console.col.title")} name="title" required autoComplete="off" />
+          <SelectField
+            label={t("console.col.topic")}
+            name="topic"
+            required
+            options={TOPICS.map((v) => ({ value: v, label: topicLabel(v) }))}
+          />
+          <SelectField
+            label={t("console.trainings.organiser")}
+            name="spaceId"
+            required
+            options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+          />
+          <SelectField
+            label={t("console.col.venue")}
+            name="venueSpaceId"
+            required
+            options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+          />
+          <TextField
+            label={t("console.form.startsAt")}
+            name="startsAt"
+            type="datetime-local"
+            required
+          />
+          <TextField
+            label={t("console.form.endsAt")}
+            name="endsAt"
+            type="datetime-local"
+            required
+          />
+          <TextField
+            label={t("console.col.capacity")}
+            name="capacity"
+            type="number"
+            min={1}
+            defaultValue="12"
+            required
+          />
+          <SelectField
+            label={t("console.col.scope")}
+            name="scope"
+            options={SCOPES.map((v) => ({ value: v, label: scopeLabel(v) }))}
+          />
+        </div>
+        {error ? <Banner kind="error">{error}</Banner> : null}
+        <button type="submit" disabled={busy}>
+          {t("console.trainings.createSubmit")}
+        </button>
+      </form>
+    </details>
+  );
+}
