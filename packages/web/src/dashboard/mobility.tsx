@@ -2,7 +2,7 @@ import { useEffect } from "preact/hooks";
 import { markReady } from "../app/status.ts";
 import type { ResultOf } from "../client/hub-graphql.ts";
 import { formatNumber, t } from "../i18n/i18n.ts";
-import { Chart, Plot } from "../ui/chart.tsx";
+import { Chart, LOCALE_TIP, Plot } from "../ui/chart.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { formatCount, formatMonth } from "../ui/format.ts";
 import { Breadcrumb, FigureCard } from "./parts.tsx";
@@ -116,7 +116,7 @@ export default function MobilityPage() {
                       y: "value",
                       fill: "series",
                       fx: undefined,
-                      tip: true,
+                      tip: LOCALE_TIP,
                     }),
                     Plot.ruleY([0]),
                   ],

@@ -1,7 +1,7 @@
 import { useMemo } from "preact/hooks";
 import type { ResultOf } from "../client/hub-graphql.ts";
 import { formatNumber, t } from "../i18n/i18n.ts";
-import { Chart, Plot } from "../ui/chart.tsx";
+import { Chart, LOCALE_TIP, Plot } from "../ui/chart.tsx";
 import type { Column } from "../ui/data-table.tsx";
 import { formatMonth } from "../ui/format.ts";
 import { TrendsQuery } from "./queries.ts";
@@ -104,7 +104,7 @@ export function TrendCharts({ scope }: { scope: Scope }) {
                 tickFormat: (v: number) => formatNumber(v),
               },
               marks: [
-                Plot.barY(rows, { x: "label", y: "visitors", fill: COLORS[0], tip: true }),
+                Plot.barY(rows, { x: "label", y: "visitors", fill: COLORS[0], tip: LOCALE_TIP }),
                 Plot.ruleY([0]),
               ],
             })}
@@ -152,7 +152,7 @@ export function TrendCharts({ scope }: { scope: Scope }) {
                     y: "value",
                     stroke: "series",
                     marker: true,
-                    tip: true,
+                    tip: LOCALE_TIP,
                   }),
                   Plot.ruleY([0]),
                 ],
@@ -197,7 +197,7 @@ export function TrendCharts({ scope }: { scope: Scope }) {
                     y: "value",
                     stroke: "series",
                     marker: true,
-                    tip: true,
+                    tip: LOCALE_TIP,
                   }),
                   Plot.ruleY([0]),
                 ],

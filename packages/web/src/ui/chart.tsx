@@ -1,9 +1,14 @@
 import * as Plot from "@observablehq/plot";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { t } from "../i18n/i18n.ts";
+import { formatNumber, t } from "../i18n/i18n.ts";
 import { DataTable, type DataTableProps } from "./data-table.tsx";
 
 export { Plot };
+
+/** A mark's tip with its numbers in the interface's language (Plot's default is en-US). */
+export const LOCALE_TIP = {
+  format: { y: (v: number) => formatNumber(v), x: true, fx: true, stroke: true, fill: true },
+};
 
 export interface ChartProps<T> {
   /** The chart's accessible name (aria-label of its SVG) and heading of its data. */
