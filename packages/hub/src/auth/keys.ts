@@ -115,14 +115,24 @@ async function toSigningKey(stored: KeyFile["keys"][number]): Promise<SigningKey
   return { kid: stored.kid, privateKey, publicKey, publicJwk };
 }
 
+/** How often, at most, a running hub looks at its key file for a rotation or a removal. */
+export const KEY_FILE_CHECK_MS = 1_000;
+
 /**
  * The keys as currently on disk. `refresh()` re-reads the file when it changed, so a key
- * rotated by the CLI is picked up by a running hub without a restart.
+ * rotated by the CLI is picked up by a running hub without a restart, and a removed one stops
+ * verifying within KEY_FILE_CHECK_MS: the file is looked at (one `stat`) at most that often,
+ * never once per request. `generation` counts the loads, so that what was verified with the
+ * keys can tell when they changed.
  */
 export class KeyRing {
   private keys: SigningKey[] = [];
   private version: FileVersion | undefined;
   private reloading: Promise<void> | undefined;
+  private checkedAt = 0;
+  private checking: Promise<void> | undefined;
+  /** Incremented each time the keys are (re)loaded. */
+  generation = 0;
 
   private constructor(private readonly source: KeySource) {}
 
@@ -136,17 +146,37 @@ export class KeyRing {
     const { keyFile, version } = await readKeyFileVersioned(this.source, create);
     this.keys = await Promise.all(keyFile.keys.map(toSigningKey));
     this.version = version;
+    this.checkedAt = Date.now();
+    this.generation += 1;
+  }
+
+  /** Re-reads the key file now if it was replaced since the last read. */
+  refresh(): Promise<void> {
+    return this.look(true);
   }
 
   /**
-   * Re-reads the key file if it was replaced since the last read (one `stat` otherwise, cheap
-   * enough to run before every verification). A missing file keeps the current keys.
+   * What a verification calls: re-reads the key file if it was replaced, looking at it at most
+   * once per KEY_FILE_CHECK_MS. A missing file keeps the current keys.
    */
-  async refresh(): Promise<void> {
+  refreshIfDue(): Promise<void> {
+    return this.look(false);
+  }
+
+  private async look(now: boolean): Promise<void> {
     if (this.source.signingKeysJson) return;
+    if (!now && Date.now() - this.checkedAt < KEY_FILE_CHECK_MS) return;
+    // Concurrent requests share one look and one reload.
+    this.checking ??= this.check().finally(() => {
+      this.checking = undefined;
+    });
+    await this.checking;
+  }
+
+  private async check(): Promise<void> {
     const stat = await fs.stat(keyFilePath(this.source.dataDir)).catch(() => undefined);
+    this.checkedAt = Date.now();
     if (!stat || versionOf(stat) === this.version) return;
-    // Concurrent requests share one reload.
     this.reloading ??= this.load(false).finally(() => {
       this.reloading = undefined;
     });

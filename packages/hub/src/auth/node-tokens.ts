@@ -7,6 +7,7 @@ import {
 import { importJWK, type JWK, jwtVerify } from "jose";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { VerifiedClaims } from "./tokens.ts";
+import { VerifiedTokens } from "./verified-tokens.ts";
 
 type NodeKey = { key: CryptoKey; fabriqueId: string; active: boolean; loadedAt: number };
 
@@ -20,6 +21,10 @@ const KEY_CACHE_MS = 30_000;
  */
 export function createNodeTokenVerifier(prisma: PrismaClient, audience: string) {
   const cache = new Map<string, NodeKey>();
+  // A token verified with a node's key entry holds while that entry is the one in force (it is
+  // replaced every KEY_CACHE_MS, on re-enrolment and on revocation): one verification per
+  // token, the node's status still read from the database every KEY_CACHE_MS.
+  const verified = new VerifiedTokens<NodeKey>();
 
   async function load(nodeId: string): Promise<NodeKey | undefined> {
     const node = await prisma.node.findUnique({ where: { id: nodeId } });
@@ -60,17 +65,28 @@ export function createNodeTokenVerifier(prisma: PrismaClient, audience: string) 
   return {
     invalidate: (nodeId: string) => cache.delete(nodeId),
     async verify(nodeId: string, token: string): Promise<VerifiedClaims> {
+      const fresh = (entry: NodeKey | undefined) =>
+        entry !== undefined && Date.now() - entry.loadedAt <= KEY_CACHE_MS;
+      const known = verified.get(
+        token,
+        (entry) => cache.get(nodeId) === entry && fresh(entry) && entry.active,
+      );
+      if (known?.sub === nodeId) return known;
       try {
         let entry = cache.get(nodeId);
-        if (!entry || Date.now() - entry.loadedAt > KEY_CACHE_MS) entry = await load(nodeId);
+        if (!entry || !fresh(entry)) entry = await load(nodeId);
         if (!entry) throw new Error("unknown node");
         try {
-          return await verifyWith(entry, nodeId, token);
+          const claims = await verifyWith(entry, nodeId, token);
+          verified.set(token, claims, entry);
+          return claims;
         } catch (error) {
           // The node may have re-enrolled with a new key since it was cached.
-          const fresh = await load(nodeId);
-          if (!fresh) throw error;
-          return await verifyWith(fresh, nodeId, token);
+          const reloaded = await load(nodeId);
+          if (!reloaded) throw error;
+          const claims = await verifyWith(reloaded, nodeId, token);
+          verified.set(token, claims, reloaded);
+          return claims;
         }
       } catch (error) {
         throw new MaillageError("UNAUTHENTICATED", "invalid or expired node token", undefined, {

@@ -3,9 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import { MaillageError } from "@maillage/schema";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type HubConfig, loadHubConfig } from "../env.ts";
-import { KeyRing, keyFilePath, removeSigningKey, rotateSigningKey } from "./keys.ts";
+import {
+  KEY_FILE_CHECK_MS,
+  KeyRing,
+  keyFilePath,
+  removeSigningKey,
+  rotateSigningKey,
+} from "./keys.ts";
 import { issueHubToken, signHubToken, verifyHubToken } from "./tokens.ts";
 
 let root: string;
@@ -257,9 +263,36 @@ describe("key rotation", () => {
     const oldKid = ring.signer.kid;
     const before = await signHubToken(ring, rotating, { role: "NATIONAL" }, "1h");
     await rotateSigningKey(rotating.dataDir);
+    expect(await verdict(before, ring, rotating)).toBe("accepted");
     await removeSigningKey(rotating.dataDir, oldKid);
-    // No explicit refresh: a running hub must stop trusting a removed key by itself.
+    // No explicit refresh: a running hub stops trusting a removed key by itself, within
+    // KEY_FILE_CHECK_MS (it looks at the key file at most that often, not per request), even
+    // for a token it verified before.
+    await new Promise((resolve) => setTimeout(resolve, KEY_FILE_CHECK_MS + 20));
     expect(await verdict(before, ring, rotating)).toBe("UNAUTHENTICATED");
+  });
+
+  it("verifies a token once: later requests with it neither verify it again nor read the disk", async () => {
+    const source = await freshConfig("verified-once");
+    const ring = await KeyRing.open(source);
+    const token = await signHubToken(ring, source, { role: "NATIONAL" }, "1h");
+    const find = vi.spyOn(ring, "find");
+    const stat = vi.spyOn(fs, "stat");
+    try {
+      expect(await verdict(token, ring, source)).toBe("accepted");
+      const lookups = find.mock.calls.length;
+      expect(lookups).toBeGreaterThan(0);
+      for (let i = 0; i < 4; i++) expect(await verdict(token, ring, source)).toBe("accepted");
+      expect(find).toHaveBeenCalledTimes(lookups);
+      expect(stat).not.toHaveBeenCalled();
+      // Another audience is another verification, and it fails.
+      expect(await verdict(token, ring, { ...source, audience: "elsewhere" })).toBe(
+        "UNAUTHENTICATED",
+      );
+    } finally {
+      find.mockRestore();
+      stat.mockRestore();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { ALLOWED_ALGORITHMS, HubTokenRole, MaillageError, TokenClaims } from "@m
 import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { HubConfig } from "../env.ts";
 import { KeyRing } from "./keys.ts";
+import { VerifiedTokens } from "./verified-tokens.ts";
 
 type TokenSettings = Pick<HubConfig, "issuer" | "audience">;
 
@@ -44,21 +45,48 @@ export async function issueHubToken(
 /** The claims of a verified token, with its expiry (seconds since the epoch). */
 export type VerifiedClaims = TokenClaims & { exp: number };
 
+/** Per key ring: the tokens it verified, with the ring's generation and the settings then. */
+const verifiedBy = new WeakMap<KeyRing, VerifiedTokens<string>>();
+
 /**
  * Verifies a bearer token signed by the hub: EdDSA only, a `kid` of a key currently in the key
  * file, required `iss`, `aud`, `exp`, `sub`. Any failure is UNAUTHENTICATED; the reason stays
  * in the server log. `exp` is kept so that a WebSocket can be closed when its token expires.
+ *
+ * Once per token: a token verified before is taken from memory while it has not expired and
+ * the keys have not changed (VerifiedTokens). The key file is looked at once a second at most
+ * (KeyRing.refreshIfDue), and at once when a token names a kid the ring does not know (a key
+ * rotated by the CLI): a removed key stops verifying within a second.
  */
 export async function verifyHubToken(
   keys: KeyRing,
   settings: TokenSettings,
   token: string,
 ): Promise<VerifiedClaims> {
+  // A token verified before, with the keys still in force, is not verified again.
+  await keys.refreshIfDue().catch(() => undefined);
+  let verified = verifiedBy.get(keys);
+  if (!verified) {
+    verified = new VerifiedTokens<string>();
+    verifiedBy.set(keys, verified);
+  }
+  const proof = `${keys.generation}\n${settings.issuer}\n${settings.audience}`;
+  const known = verified.get(token, (then) => then === proof);
+  if (known) return known;
+  const claims = await verifyHubTokenSignature(keys, settings, token);
+  verified.set(token, claims, proof);
+  return claims;
+}
+
+async function verifyHubTokenSignature(
+  keys: KeyRing,
+  settings: TokenSettings,
+  token: string,
+): Promise<VerifiedClaims> {
   const resolveKey = async (header: JWTHeaderParameters) => {
-    // The key file may have changed under a running hub (rotateSigningKey, removeSigningKey):
-    // a rotated key verifies at once, a removed one stops verifying at once. A key file that
-    // cannot be read right now leaves the current keys in place.
-    await keys.refresh().catch(() => undefined);
+    // An unknown kid may be a key just rotated in by the CLI: look at the key file now. A key
+    // file that cannot be read right now leaves the current keys in place.
+    if (!keys.find(header.kid)) await keys.refresh().catch(() => undefined);
     const key = keys.find(header.kid);
     if (!key) throw new joseErrors.JWKSNoMatchingKey();
     return key.publicKey;

@@ -19,7 +19,8 @@ export const NODE_TOKEN_TTL_SECONDS = 300;
 
 /**
  * The short-lived token the agent presents to the hub for sync: EdDSA, `kid` = `iss` = `sub` =
- * the node id, role NODE, its fabrique, `exp` = now + 300 s. A fresh one is signed per request.
+ * the node id, role NODE, its fabrique, `exp` = now + 300 s. The sync engine uses one until it
+ * has two minutes left (the hub verifies a token once, then knows it).
  */
 export async function signNodeToken(
   identity: Pick<NodeIdentity, "nodeId" | "fabriqueId">,

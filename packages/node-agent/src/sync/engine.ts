@@ -8,7 +8,7 @@ import type { SqlStore } from "@maillage/storage";
 import type { AgentConfig } from "../env.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { NodeKey } from "../identity/keys.ts";
-import { signNodeToken } from "../identity/tokens.ts";
+import { NODE_TOKEN_TTL_SECONDS, signNodeToken } from "../identity/tokens.ts";
 import type { Logger } from "../logger.ts";
 import type { Publication } from "../modules/resources/live.ts";
 import { type OutboxEntry, outboxRepository } from "../outbox/outbox.repository.ts";
@@ -17,6 +17,9 @@ import { backoffDelay } from "./backoff.ts";
 import type { ChangesFollower, HubClient } from "./hub-client.ts";
 import { type PoisonedChange, readSyncStatus, type SyncStatus } from "./status.ts";
 import { syncStateRepository } from "./sync-state.repository.ts";
+
+/** A node token is renewed when it has less than this left (of NODE_TOKEN_TTL_SECONDS). */
+const NODE_TOKEN_RENEW_SECONDS = 120;
 
 /**
  * The sync engine: pushes the outbox to the hub and pulls the hub's log into the store.
@@ -108,7 +111,18 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   const { store, identity, key, hub, logger, settings } = deps;
   const log = logger.child({ component: "sync", nodeId: identity.nodeId });
   const random = deps.random ?? Math.random;
-  const nodeToken = () => signNodeToken(identity, key, { audience: deps.audience });
+  // One token for a while rather than one per request: the hub verifies a token once and then
+  // knows it (issue 13), so a new token is signed only when this one has less than
+  // NODE_TOKEN_RENEW_SECONDS left.
+  let current: { token: string; exp: number } | undefined;
+  const nodeToken = async () => {
+    const now = Date.now() / 1000;
+    if (!current || current.exp - now < NODE_TOKEN_RENEW_SECONDS) {
+      const token = await signNodeToken(identity, key, { audience: deps.audience });
+      current = { token, exp: now + NODE_TOKEN_TTL_SECONDS };
+    }
+    return current.token;
+  };
   const onSkipped = (err: unknown, event: { offset: string; entity: string; entityId: string }) =>
     log.warn(
       { err, offset: event.offset, entity: event.entity, entityId: event.entityId },
