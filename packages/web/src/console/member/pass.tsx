@@ -42,10 +42,12 @@ function Presentation({
   memberId,
   consent,
   passId,
+  member,
 }: {
   memberId: string;
   consent: readonly string[];
   passId: string;
+  member: Parameters<typeof fieldValue>[0];
 }) {
   const [chosen, setChosen] = useState<ConsentField[]>([]);
   const disclose = normaliseFields(chosen, consent);
@@ -56,7 +58,7 @@ function Presentation({
   const names = (presentation?.disclosed ?? []).map((f) => fieldLabel(f as ConsentField));
 
   return (
-    <section class="card presentation" aria-labelledby="show-title">
+    <section class="card presentation">
       <h2 id="show-title">{t("places.pass.showTitle")}</h2>
       {carried.length ? (
         <fieldset class="checks">
@@ -79,6 +81,7 @@ function Presentation({
                 }
               />
               {fieldLabel(f)}
+              <span class="hint"> ({fieldValue(member, f) ?? t("places.consent.noValue")})</span>
             </label>
           ))}
         </fieldset>
@@ -122,7 +125,6 @@ function ConsentForm({
 }) {
   const [fields, setFields] = useState<ConsentField[]>(() => normaliseFields(consent));
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const change = consentChange(consent, fields);
 
@@ -130,11 +132,9 @@ function ConsentForm({
     event.preventDefault();
     if (!change.changed) return;
     setBusy(true);
-    setDone(undefined);
     setFailure(undefined);
     try {
       await request(SetConsentMutation, { memberId, fields });
-      setDone(t("places.consent.saved"));
       onChanged();
     } catch (error) {
       setFailure(errorText(error));
@@ -171,7 +171,6 @@ function ConsentForm({
       <button type="submit" class="big" disabled={busy || !change.changed}>
         {t("places.consent.submit")}
       </button>
-      <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
     </form>
   );
@@ -229,7 +228,7 @@ export default function PassPage() {
       {pass ? (
         <>
           <div class="pass-layout">
-            <section class="card" aria-labelledby="pass-title">
+            <section class="card">
               <h2 id="pass-title">{t("places.pass.details")}</h2>
               <dl class="figures">
                 <div class="figure">
@@ -255,9 +254,14 @@ export default function PassPage() {
                 {t("places.pass.renew")}
               </button>
             </section>
-            <Presentation memberId={memberId} consent={pass.consent} passId={pass.id} />
+            <Presentation
+              memberId={memberId}
+              consent={pass.consent}
+              passId={pass.id}
+              member={query.data?.member}
+            />
           </div>
-          <section class="card pass-card" aria-labelledby="card-title">
+          <section class="card pass-card">
             <h2 id="card-title">{t("places.pass.card")}</h2>
             <img src={svgDataUrl(pass.cardSvg)} alt={t("places.pass.cardAlt")} class="card-image" />
             <div class="row-actions">
@@ -278,7 +282,10 @@ export default function PassPage() {
             memberId={memberId}
             consent={pass.consent}
             member={query.data?.member}
-            onChanged={() => void query.refetch()}
+            onChanged={() => {
+              setDone(t("places.consent.saved"));
+              void query.refetch();
+            }}
           />
         </>
       ) : null}

@@ -212,11 +212,10 @@ function ActivityForm({
         />
         <TextField
           label={t("places.activity.openHours")}
-          type="number"
+          type="text"
           inputMode="decimal"
-          min={0}
-          max={24}
-          step={0.5}
+          autoComplete="off"
+          hint={t("places.activity.openHoursHint")}
           required
           value={form.openHours}
           error={errors.openHours}
@@ -243,7 +242,7 @@ function ActivityForm({
   );
 }
 
-function ImportCsv({ onImported }: { onImported(): void }) {
+function ImportCsv({ spaceId, onImported }: { spaceId: string; onImported(): void }) {
   const [fileName, setFileName] = useState<string | undefined>(undefined);
   const [text, setText] = useState<string | undefined>(undefined);
   const [preview, setPreview] = useState<CsvPreview | undefined>(undefined);
@@ -297,12 +296,12 @@ function ImportCsv({ onImported }: { onImported(): void }) {
   const shown = preview?.columns.length ? preview.columns : [...ACTIVITY_COLUMNS];
   const errorLines = preview?.rows.filter((r) => r.errors.length).length ?? 0;
   return (
-    <section class="card" aria-labelledby="import-title">
+    <section class="card">
       <h2 id="import-title">{t("places.import.title")}</h2>
       <p class="hint">{t("places.import.help")}</p>
       <pre class="csv-sample">
         space_id,date,visitors,events,participants,open_hours,note{"\n"}
-        {"<id>,2026-12-01,12,1,8,7.5,atelier vélo"}
+        {`${spaceId},2026-12-01,12,1,8,7.5,atelier vélo`}
       </pre>
       <TextField
         label={t("places.import.file")}
@@ -352,12 +351,12 @@ function ImportCsv({ onImported }: { onImported(): void }) {
                   <th scope="col" class="num">
                     {t("places.import.line")}
                   </th>
+                  <th scope="col">{t("places.import.errors")}</th>
                   {shown.map((c) => (
                     <th scope="col" key={c}>
                       {c}
                     </th>
                   ))}
-                  <th scope="col">{t("places.import.errors")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -366,15 +365,7 @@ function ImportCsv({ onImported }: { onImported(): void }) {
                     <th scope="row" class="num">
                       {formatNumber(row.line)}
                     </th>
-                    {shown.map((c) => (
-                      <td
-                        key={c}
-                        class={row.errors.some((e) => e.field === c) ? "cell-error" : undefined}
-                      >
-                        {row.cells[c] ?? ""}
-                      </td>
-                    ))}
-                    <td>
+                    <td class="errors-cell">
                       {row.errors.length ? (
                         <ul class="line-errors">
                           {row.errors.map((e) => (
@@ -389,6 +380,14 @@ function ImportCsv({ onImported }: { onImported(): void }) {
                         ""
                       )}
                     </td>
+                    {shown.map((c) => (
+                      <td
+                        key={c}
+                        class={row.errors.some((e) => e.field === c) ? "cell-error" : undefined}
+                      >
+                        {row.cells[c] ?? ""}
+                      </td>
+                    ))}
                   </tr>
                 ))}
               </tbody>
@@ -539,7 +538,7 @@ export default function ActivityPage() {
       ) : spaceId ? (
         <p class="loading">{t("app.loading")}</p>
       ) : null}
-      <ImportCsv onImported={() => void reports.refetch()} />
+      <ImportCsv spaceId={spaceId ?? "…"} onImported={() => void reports.refetch()} />
     </section>
   );
 }

@@ -109,7 +109,7 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
 
   const free = slots.data?.resourceAvailability ?? [];
   return (
-    <section class="card" aria-labelledby="slot-title">
+    <section class="card">
       <h2 id="slot-title">{t("places.book.slotTitle", { name: resource.name })}</h2>
       <p class="hint">
         {resource.owned ? t("places.book.localHint") : t("places.book.remoteHint")}
@@ -207,7 +207,7 @@ export default function BookPage() {
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       {resources.error ? <Banner kind="error">{errorText(resources.error)}</Banner> : null}
       <div class="book-layout">
-        <section aria-labelledby="resources-title">
+        <section>
           <h2 id="resources-title">{t("places.book.resources")}</h2>
           <SelectField
             label={t("places.book.category")}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
@@ -33,11 +34,17 @@ export function normaliseShortCode(typed: string): string {
   return `${bare.slice(0, 4)}-${bare.slice(4, 8)}-${bare.slice(8)}`;
 }
 
-/** The visitor in words: the name they chose to show, else "member of <home place>". */
-export function visitorName(visit: Visit): string {
+/**
+ * The visitor in words: the first name they chose to show, else "member of <home place>" when
+ * the home is a place of this network (a satellite sees no other space), else "network member".
+ */
+export function visitorName(
+  visit: Pick<Visit, "disclosure" | "homeSpaceId">,
+  homes: ReadonlyMap<string, string>,
+): string {
   const d = visit.disclosure;
   if (d?.firstName) return d.firstName;
-  const home = visit.homeSpace?.name;
+  const home = homes.get(visit.homeSpaceId);
   return home ? t("places.visitorOf", { home }) : t("places.visitorAnonymous");
 }
 
@@ -105,7 +112,7 @@ function Scanner({ onCode, disabled }: { onCode(text: string): void; disabled: b
   const unavailable = problem === "insecure" || problem === "unsupported";
 
   return (
-    <section class="card scanner" aria-labelledby="scan-title">
+    <section class="card scanner">
       <h2 id="scan-title">{t("places.scanTitle")}</h2>
       {problem ? (
         <p class="camera-problem" role="alert">
@@ -213,6 +220,11 @@ export default function CheckInPage() {
     }
   };
 
+  const homes = new Map(spaces.map((x) => [x.id, x.name]));
+  const s = session.value;
+  if (s?.fabriqueId && s.fabriqueName && !homes.has(s.fabriqueId))
+    homes.set(s.fabriqueId, s.fabriqueName);
+  const who = (v: Visit) => visitorName(v, homes);
   const todays = (visits.data?.visits ?? []).filter((v) => v.day === today);
   const columns: Column<Visit>[] = [
     {
@@ -221,8 +233,12 @@ export default function CheckInPage() {
       value: (v) => v.arrivedAt,
       render: (v) => formatTime(v.arrivedAt),
     },
-    { key: "visitor", label: t("places.col.visitor"), value: visitorName, rowHeader: true },
-    { key: "home", label: t("places.col.home"), value: (v) => v.homeSpace?.name ?? v.homeSpaceId },
+    { key: "visitor", label: t("places.col.visitor"), value: who, rowHeader: true },
+    {
+      key: "home",
+      label: t("places.col.home"),
+      value: (v) => homes.get(v.homeSpaceId) ?? t("places.otherPlace"),
+    },
     {
       key: "method",
       label: t("places.col.method"),
@@ -242,7 +258,7 @@ export default function CheckInPage() {
             class="secondary"
             onClick={() => void checkOut(v)}
             aria-label={t("places.checkOutOf", {
-              visitor: visitorName(v),
+              visitor: who(v),
               time: formatTime(v.arrivedAt),
             })}
           >
@@ -261,7 +277,7 @@ export default function CheckInPage() {
         {outcome?.ok ? (
           <Banner kind="success">
             {t("places.checkedIn", {
-              visitor: visitorName(outcome.visit),
+              visitor: who(outcome.visit),
               time: formatTime(outcome.visit.arrivedAt),
             })}
             {outcome.visit.disclosure ? ` — ${disclosed(outcome.visit)}` : ""}
@@ -275,7 +291,7 @@ export default function CheckInPage() {
       </div>
       <div class="check-in-ways">
         <Scanner onCode={(pass) => void checkIn({ pass })} disabled={!spaceId || busy} />
-        <section class="card" aria-labelledby="code-title">
+        <section class="card">
           <h2 id="code-title">{t("places.codeTitle")}</h2>
           <form onSubmit={submitCode} noValidate>
             <TextField

@@ -52,10 +52,6 @@ const VisitFields = graphql(`
     memberId
     spaceId
     homeSpaceId
-    homeSpace {
-      id
-      name
-    }
     disclosure {
       firstName
       email
