@@ -87,7 +87,8 @@ export default function TeamHome() {
       },
     },
   );
-  useReady(Boolean(home.data && today && "rows" in today));
+  // Ready once every card has its answer (figures or an error).
+  useReady(Boolean((home.data || home.error) && (today || spaces.error)));
 
   const pending = home.data?.bookingRequests ?? [];
   const incoming = pending.filter((r) => r.direction === "INCOMING").length;

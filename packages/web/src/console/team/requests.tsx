@@ -60,7 +60,7 @@ export default function RequestsPage() {
       },
     },
   );
-  useReady(Boolean(query.data));
+  useReady(Boolean(query.data || query.error));
 
   const names = new Map<string, string>();
   for (const r of query.data?.networkResources ?? []) names.set(r.id, r.name);

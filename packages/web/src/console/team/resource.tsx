@@ -50,7 +50,7 @@ export default function ResourcePage({ params }: RouteProps) {
       reconnected: () => void data.refetch(),
     },
   );
-  useReady(Boolean(data.data && resources));
+  useReady(Boolean((data.data || data.error) && (resources || spaces.error)));
 
   const resource =
     resources && "rows" in resources ? resources.rows.find((r) => r.id === id) : undefined;

@@ -32,7 +32,7 @@ export default function ResourcesPage() {
   const spaces = useTeamSpaces();
   const resources = useTeamResources(spaces.spaces.map((s) => s.id));
   const network = useAgentQuery(NetworkResourcesQuery, {});
-  useReady(Boolean(resources && "rows" in resources));
+  useReady(Boolean(resources || spaces.error));
   const yes = t("console.yes");
   const no = t("console.no");
 

@@ -53,7 +53,7 @@ export default function SatellitesPage() {
     spaces.spaces.map((s) => s.id),
     version,
   );
-  useReady(Boolean(spaces.data && members && "rows" in members));
+  useReady(Boolean((spaces.data && members) || spaces.error));
 
   const satellites = spaces.data?.satellites ?? [];
   const memberRows =

@@ -14,7 +14,7 @@ export default function SyncPage() {
   const status = syncStatus.value;
   const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
   const [busy, setBusy] = useState(false);
-  useReady(Boolean(status));
+  useReady(Boolean(status || syncError.value));
 
   const retry = async (seq: number) => {
     setBusy(true);

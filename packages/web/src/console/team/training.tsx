@@ -155,7 +155,7 @@ export default function TrainingPage({ params }: RouteProps) {
                   label: t("console.col.member"),
                   value: (e) => e.memberId ?? "",
                   render: (e) =>
-                    e.memberId ? (
+                    e.memberId && memberNames.has(e.memberId) ? (
                       <Link to={`/members/${e.memberId}`}>{t("console.training.memberLink")}</Link>
                     ) : (
                       "—"
@@ -218,7 +218,7 @@ export default function TrainingPage({ params }: RouteProps) {
                     {e.offerExpiresAt
                       ? ` (${t("console.training.offerUntil", { at: formatDateTime(e.offerExpiresAt) })})`
                       : ""}
-                    {e.memberId ? (
+                    {e.memberId && memberNames.has(e.memberId) ? (
                       <>
                         {" "}
                         —{" "}

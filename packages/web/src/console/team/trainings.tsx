@@ -60,7 +60,7 @@ export default function TrainingsPage() {
       reconnected: () => void query.refetch(),
     },
   );
-  useReady(Boolean(query.data));
+  useReady(Boolean(query.data || query.error));
   const rows = (query.data?.trainings ?? []).filter((tr) => !ownOnly || tr.owned);
 
   return (

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { formatDate, lang, t } from "../../i18n/i18n.ts";
+import { lang, t } from "../../i18n/i18n.ts";
 import { type Placed, placeInWeek, type Span, type WeekDay } from "./week.ts";
 
 export interface CalendarEntry extends Span {
@@ -12,8 +12,14 @@ export interface CalendarEntry extends Span {
   tone?: string;
 }
 
+/** "lundi 7 décembre": the day's name (a calendar date, so formatted in UTC). */
 function dayName(d: WeekDay): string {
-  return formatDate(d.day, { weekday: "long", day: "numeric", month: "long" });
+  return new Intl.DateTimeFormat(lang.value === "en" ? "en-GB" : "fr-FR", {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    timeZone: "UTC",
+  }).format(new Date(`${d.day}T00:00:00Z`));
 }
 
 /**
@@ -69,6 +75,7 @@ export function WeekCalendar<T extends CalendarEntry>({
               >
                 <span class="day-label" aria-hidden="true">
                   {dayName(d)}
+                  {d.isToday ? ` (${t("console.week.today")})` : ""}
                 </span>
                 <DayEntries
                   day={d}
