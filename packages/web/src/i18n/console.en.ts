@@ -145,7 +145,6 @@ export const consoleEn: typeof consoleFr = {
   "console.week.caption": "Bookings and loans of {name}, {range} (Paris time)",
   "console.week.today": "today",
   "console.week.free": "Free",
-  "console.week.entryName": "{label} {time}, {day}. {detail}",
   "console.kind.BOOKING": "Booking",
   "console.kind.LOAN": "Loan",
   "console.booking.forMember": "a member",

@@ -151,7 +151,6 @@ export const consoleFr = {
   "console.week.caption": "Réservations et prêts de {name}, {range} (heure de Paris)",
   "console.week.today": "aujourd'hui",
   "console.week.free": "Libre",
-  "console.week.entryName": "{label} {time}, {day}. {detail}",
   "console.kind.BOOKING": "Réservation",
   "console.kind.LOAN": "Prêt",
   "console.booking.forMember": "un adhérent",

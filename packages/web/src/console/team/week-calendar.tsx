@@ -109,19 +109,12 @@ function DayEntries<T extends CalendarEntry>({
     <ul class="week-entries">
       {entries.map((p) => {
         const time = `${p.from}–${p.to}`;
-        const name = t("console.week.entryName", {
-          label: p.item.label,
-          time,
-          day: dayName(day),
-          detail: p.item.detail ?? "",
-        });
         return (
           <li key={p.item.id}>
             <button
               type="button"
               class={`week-entry ${p.item.tone ?? ""}`}
               aria-pressed={selectedId === p.item.id}
-              aria-label={name}
               onClick={() => onSelect(p.item)}
             >
               <span class="week-time">
@@ -131,6 +124,7 @@ function DayEntries<T extends CalendarEntry>({
               </span>
               <span class="week-label">{p.item.label}</span>
               {p.item.detail ? <span class="week-detail">{p.item.detail}</span> : null}
+              <span class="visually-hidden">, {dayName(day)}</span>
             </button>
           </li>
         );
