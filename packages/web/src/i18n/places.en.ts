@@ -148,7 +148,7 @@ export const placesEn: typeof placesFr = {
   "places.book.category": "Category",
   "places.book.allCategories": "All",
   "places.book.ourNetwork": "Our network",
-  "places.book.otherNode": "Another fabrique ({node})",
+  "places.book.otherNode": "Another fabrique of the network",
   "places.book.approval": "on approval",
   "places.book.choose": "Choose",
   "places.book.chooseOf": "Choose {name}",

@@ -154,7 +154,7 @@ export const placesFr = {
   "places.book.category": "Catégorie",
   "places.book.allCategories": "Toutes",
   "places.book.ourNetwork": "Notre réseau",
-  "places.book.otherNode": "Autre fabrique ({node})",
+  "places.book.otherNode": "Autre fabrique du réseau",
   "places.book.approval": "sur validation",
   "places.book.choose": "Choisir",
   "places.book.chooseOf": "Choisir {name}",

@@ -6,26 +6,10 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { errorText, useAgentQuery, useReady } from "../places/common.tsx";
+import { badgeFileContent, badgeFileName } from "./badge.ts";
 import { CredentialsQuery, ExportOpenBadgeQuery } from "./queries.ts";
 
 type Credential = NonNullable<ResultOf<typeof CredentialsQuery>["credentials"]>[number];
-
-/** The file name of a credential's export: open-badge-<type>-<id>.json, safe characters only. */
-export function badgeFileName(type: string, id: string): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
-  return `open-badge-${safe(type) || "credential"}-${safe(id).slice(0, 24)}.json`;
-}
-
-/** The downloaded file: the decoded credential with its compact VC-JWT, as its issuer signed it. */
-export function badgeFileContent(exported: { credential: string; vcJwt: string }): string {
-  let credential: unknown = exported.credential;
-  try {
-    credential = JSON.parse(exported.credential);
-  } catch {
-    // kept as text
-  }
-  return `${JSON.stringify({ credential, vcJwt: exported.vcJwt }, null, 2)}\n`;
-}
 
 export default function CredentialsPage() {
   const memberId = session.value?.memberId ?? "";

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
@@ -53,6 +53,11 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.scrollIntoView?.({ block: "start" });
+  }, []);
   const slots = useAgentQuery(AvailabilityQuery, {
     resourceId: resource.id,
     from: parisDateTime(day, "00:00"),
@@ -109,8 +114,10 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
 
   const free = slots.data?.resourceAvailability ?? [];
   return (
-    <section class="card">
-      <h2 id="slot-title">{t("places.book.slotTitle", { name: resource.name })}</h2>
+    <section class="card slot-picker">
+      <h2 id="slot-title" ref={heading} tabIndex={-1}>
+        {t("places.book.slotTitle", { name: resource.name })}
+      </h2>
       <p class="hint">
         {resource.owned ? t("places.book.localHint") : t("places.book.remoteHint")}
         {resource.approvalRequired ? ` ${t("places.book.approvalHint")}` : ""}
@@ -206,7 +213,10 @@ export default function BookPage() {
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       {resources.error ? <Banner kind="error">{errorText(resources.error)}</Banner> : null}
-      <div class="book-layout">
+      <div class={`book-layout${chosen ? " with-picker" : ""}`}>
+        {chosen && spaceId ? (
+          <SlotPicker key={chosen.id} resource={chosen} spaceId={spaceId} />
+        ) : null}
         <section>
           <h2 id="resources-title">{t("places.book.resources")}</h2>
           <SelectField
@@ -229,7 +239,7 @@ export default function BookPage() {
                       {" · "}
                       {r.owned
                         ? (r.space?.name ?? t("places.book.ourNetwork"))
-                        : t("places.book.otherNode", { node: r.ownerNodeId })}
+                        : t("places.book.otherNode")}
                       {r.approvalRequired ? ` · ${t("places.book.approval")}` : ""}
                     </p>
                     {r.description ? <p>{r.description}</p> : null}
@@ -252,9 +262,6 @@ export default function BookPage() {
             <p class="loading">{t("app.loading")}</p>
           )}
         </section>
-        {chosen && spaceId ? (
-          <SlotPicker key={chosen.id} resource={chosen} spaceId={spaceId} />
-        ) : null}
       </div>
     </section>
   );

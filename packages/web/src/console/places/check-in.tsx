@@ -22,17 +22,12 @@ import {
   CheckInMutation,
   CheckOutMutation,
   PlaceVisitsQuery,
+  VisitHomesQuery,
   VisitRecordedSubscription,
 } from "./queries.ts";
+import { isShortCode, normaliseShortCode } from "./short-code.ts";
 
 type Visit = NonNullable<ResultOf<typeof PlaceVisitsQuery>["visits"]>[number];
-
-/** A short code as typed: upper-cased, spaces removed, dashes put back (XXXX-XXXX-XXXX). */
-export function normaliseShortCode(typed: string): string {
-  const bare = typed.toUpperCase().replace(/[^A-Z0-9]/g, "");
-  if (bare.length !== 12) return typed.trim().toUpperCase();
-  return `${bare.slice(0, 4)}-${bare.slice(4, 8)}-${bare.slice(8)}`;
-}
 
 /**
  * The visitor in words: the first name they chose to show, else "member of <home place>" when
@@ -155,6 +150,12 @@ export default function CheckInPage() {
     { spaceId: spaceId ?? "", first: 200 },
     { skip: !spaceId },
   );
+  const isTeam = session.value?.role === "FABRIQUE_ADMIN";
+  const homesQuery = useAgentQuery(
+    VisitHomesQuery,
+    { spaceId: spaceId ?? "", first: 200 },
+    { skip: !spaceId || !isTeam },
+  );
   const [live, setLive] = useState<boolean | undefined>(undefined);
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -171,6 +172,7 @@ export default function CheckInPage() {
           const visit = data.visitRecorded;
           if (visit.spaceId !== spaceId) return;
           visits.setData((current) => ({ visits: upsert(current?.visits, visit) }));
+          if (isTeam) void homesQuery.refetch();
         },
         reconnected: () => void visits.refetch(),
         connection: setLive,
@@ -202,7 +204,7 @@ export default function CheckInPage() {
   const submitCode = (event: Event) => {
     event.preventDefault();
     const shortCode = normaliseShortCode(code);
-    if (!/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(shortCode)) {
+    if (!isShortCode(shortCode)) {
       setCodeError(t("places.codeInvalid"));
       return;
     }
@@ -224,6 +226,9 @@ export default function CheckInPage() {
   const s = session.value;
   if (s?.fabriqueId && s.fabriqueName && !homes.has(s.fabriqueId))
     homes.set(s.fabriqueId, s.fabriqueName);
+  for (const v of homesQuery.data?.visits ?? []) {
+    if (v.homeSpace && !homes.has(v.homeSpace.id)) homes.set(v.homeSpace.id, v.homeSpace.name);
+  }
   const who = (v: Visit) => visitorName(v, homes);
   const todays = (visits.data?.visits ?? []).filter((v) => v.day === today);
   const columns: Column<Visit>[] = [

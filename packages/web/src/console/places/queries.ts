@@ -358,3 +358,16 @@ export const CancelBookingMutation = graphql(`
     }
   }
 `);
+
+/** The home places of a space's visitors, for the team (a satellite may not read other spaces). */
+export const VisitHomesQuery = graphql(`
+  query PlaceVisitHomes($spaceId: ID, $first: Int) {
+    visits(spaceId: $spaceId, first: $first) {
+      id
+      homeSpace {
+        id
+        name
+      }
+    }
+  }
+`);
