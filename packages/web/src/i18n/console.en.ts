@@ -243,6 +243,7 @@ export const consoleEn: typeof consoleFr = {
   "console.training.notOwned": "Another place's training: only the organiser marks attendance.",
   "console.training.notStarted": "Attendance can be marked from the session's start.",
   "console.training.participant": "Participant {n}",
+  "console.training.otherMember": "Member of another network",
   "console.training.memberLink": "Member record",
   "console.training.attendanceOf": "Attendance of {name}",
   "console.training.present": "Present",

@@ -253,6 +253,7 @@ export const consoleFr = {
     "Formation d'un autre lieu : seul l'organisateur marque la présence.",
   "console.training.notStarted": "La présence se marque à partir du début de la session.",
   "console.training.participant": "Participant {n}",
+  "console.training.otherMember": "Adhérent d'un autre réseau",
   "console.training.memberLink": "Fiche adhérent",
   "console.training.attendanceOf": "Présence de {name}",
   "console.training.present": "Présent",

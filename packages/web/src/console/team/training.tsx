@@ -61,7 +61,20 @@ export default function TrainingPage({ params }: RouteProps) {
   const mark = async (e: Enrolment, status: "ATTENDED" | "NO_SHOW", name: string) => {
     setBusy(e.id);
     try {
-      await request(MarkAttendanceMutation, { id: e.id, status });
+      const result = await request(MarkAttendanceMutation, { id: e.id, status });
+      const marked = result.markAttendance;
+      if (marked) {
+        query.setData((current) =>
+          current
+            ? {
+                ...current,
+                enrolments: (current.enrolments ?? []).map((x) =>
+                  x.id === marked.id ? { ...x, status: marked.status } : x,
+                ),
+              }
+            : current,
+        );
+      }
       setNotice({
         kind: "success",
         text: t(
@@ -213,7 +226,9 @@ export default function TrainingPage({ params }: RouteProps) {
               <ol class="waitlist">
                 {waitlist.map((e) => (
                   <li key={e.id}>
-                    {t("console.training.position", { position: e.position ?? "—" })} —{" "}
+                    {(e.memberId && memberNames.get(e.memberId)) ||
+                      t("console.training.otherMember")}{" "}
+                    — {t("console.training.position", { position: e.position ?? "—" })} —{" "}
                     {enrolmentStatusLabel(e.status)}
                     {e.offerExpiresAt
                       ? ` (${t("console.training.offerUntil", { at: formatDateTime(e.offerExpiresAt) })})`
