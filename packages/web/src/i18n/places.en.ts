@@ -162,7 +162,7 @@ export const placesEn: typeof placesFr = {
   "places.book.day": "Day",
   "places.book.freeSlots": "Free slots",
   "places.book.noSlot": "No free slot that day.",
-  "places.book.useSlot": "Use the slot from {start} to {end}",
+  "places.book.useSlot": "Use the slot",
   "places.book.start": "Start",
   "places.book.end": "End",
   "places.book.rangeInvalid": "Give a start time and an end time after the start.",

@@ -168,7 +168,7 @@ export const placesFr = {
   "places.book.day": "Jour",
   "places.book.freeSlots": "Créneaux libres",
   "places.book.noSlot": "Aucun créneau libre ce jour-là.",
-  "places.book.useSlot": "Utiliser le créneau de {start} à {end}",
+  "places.book.useSlot": "Utiliser le créneau",
   "places.book.start": "Début",
   "places.book.end": "Fin",
   "places.book.rangeInvalid": "Indiquez une heure de début et une heure de fin après le début.",

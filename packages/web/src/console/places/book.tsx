@@ -145,12 +145,12 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
                     <button
                       type="button"
                       class="secondary slot"
-                      aria-label={t("places.book.useSlot", { start: s, end: e })}
                       onClick={() => {
                         setStart(s);
                         setEnd(e === "24:00" ? "23:59" : e);
                       }}
                     >
+                      <span class="visually-hidden">{t("places.book.useSlot")} </span>
                       {s} – {e}
                     </button>
                   </li>

@@ -78,10 +78,13 @@ function Scanner({ onCode, disabled }: { onCode(text: string): void; disabled: b
     stopRef.current = undefined;
     setState("idle");
   };
+  const mounted = useRef(true);
   useEffect(() => {
+    mounted.current = true;
     const hide = () => stop();
     window.addEventListener("pagehide", hide);
     return () => {
+      mounted.current = false;
       window.removeEventListener("pagehide", hide);
       stopRef.current?.();
       stopRef.current = undefined;
@@ -92,14 +95,24 @@ function Scanner({ onCode, disabled }: { onCode(text: string): void; disabled: b
     if (!video.current) return;
     setState("starting");
     setProblem(undefined);
+    let read = false;
     try {
-      stopRef.current = await startScanner(video.current, (text) => {
+      const stopCamera = await startScanner(video.current, (text) => {
         // one pass at a time: the camera closes on a read, reopened for the next visitor
+        read = true;
         stop();
         onCodeRef.current(text);
       });
-      setState("on");
+      if (!mounted.current) {
+        // the page was left while the camera opened: close it at once
+        stopCamera();
+        return;
+      }
+      stopRef.current = stopCamera;
+      if (read) stop();
+      else setState("on");
     } catch (error) {
+      if (!mounted.current) return;
       setProblem(error instanceof CameraError ? error.problem : "other");
       setState("idle");
     }

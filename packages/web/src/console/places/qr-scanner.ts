@@ -144,6 +144,6 @@ export async function startScanner(
     }
     if (!stopped) timer = setTimeout(tick, 200);
   };
-  void tick();
+  timer = setTimeout(tick, 50);
   return stop;
 }
