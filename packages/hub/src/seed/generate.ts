@@ -2,6 +2,7 @@ import { loadGeography, SCHEMA_VERSION, type SpacePayload } from "@maillage/sche
 import type { SqlSession, SqlStore } from "@maillage/storage";
 import { contributionsSql } from "../modules/mutualisation/booking-rollup.repository.ts";
 import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
+import { contributionsSql as resourceContributionsSql } from "../modules/mutualisation/resource-rollup.repository.ts";
 import { appendToLog, type LogEntry } from "../modules/sync/change-log.repository.ts";
 import { contributionsSql as trainingContributionsSql } from "../modules/trainings/training-rollup.repository.ts";
 import { reportsOf } from "./activity.ts";
@@ -39,7 +40,8 @@ import {
  * by GROUP BY, giving the same rows applying the reports one by one would (see
  * activity.repository.ts), and `space.last_activity_day` likewise; the bookings' daily rollup
  * and each resource's weekly open minutes the same way (booking-rollup.repository.ts,
- * open-minutes.ts), and the training rollup too (training-rollup.repository.ts).
+ * open-minutes.ts), the resources' rollup (resource-rollup.repository.ts), and the training
+ * rollup too (training-rollup.repository.ts).
  *
  * What it does not write: members, and change-log entries unless asked (`announceSpaces`: the
  * spaces only, as registering them at the hub would). The nodes carry made-up keys: no real
@@ -151,6 +153,7 @@ const NETWORK_TABLES = [
   "credential",
   "booking",
   "booking_rollup",
+  "resource_rollup",
   "resource",
   "network_event",
   "activity_rollup",
@@ -624,6 +627,14 @@ async function insertResources(
     `INSERT INTO booking_rollup (scope, scope_id, day, bookings, booked_minutes, cross_node, loans)
      SELECT scope::"RollupScope", scope_id, day, bookings, booked_minutes, cross_node, loans
      FROM (${contributionsSql("true")}) c`,
+  );
+  // And the resources' rollup likewise (resource-rollup.repository.ts).
+  await sql.exec(
+    `INSERT INTO resource_rollup (scope, scope_id, region_code, sharing_scope, category, status,
+                                 resources, weekly_open_minutes)
+     SELECT scope::"RollupScope", scope_id, region_code, sharing_scope, category, status,
+            resources, weekly_open_minutes
+     FROM (${resourceContributionsSql("true")}) c`,
   );
   progress(total, total, "resources");
 }

@@ -90,10 +90,10 @@ export async function startTestHub(
       signHubToken(hub.keys, config, { role: "FABRIQUE_ADMIN", fabriqueId }, "1h"),
     async reset() {
       await hub.db.prisma.$executeRawUnsafe(
-        `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, change_log, enrolment_code,
-           booking_request, booking, credential, status_list, training_rollup, enrolment, enrolment_request,
-           training, resource, member, node, space, pass, visit, tariff, mobility_presence,
-           mobility_rollup, login_link_use
+        `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, resource_rollup,
+           change_log, enrolment_code, booking_request, booking, credential, status_list,
+           training_rollup, enrolment, enrolment_request, training, resource, member, node, space,
+           pass, visit, tariff, mobility_presence, mobility_rollup, login_link_use
          RESTART IDENTITY CASCADE`,
       );
     },

@@ -2,8 +2,8 @@ import type { Sql } from "../sync/change-log.repository.ts";
 import { ALL_TOPICS } from "../trainings/training-rollup.repository.ts";
 
 /**
- * The SQL of network health: rollups for activity and bookings, the registry, resources and
- * nodes for the rest.
+ * The SQL of network health: rollups for activity, bookings, resources and trainings, the
+ * registry and nodes for the rest.
  */
 
 export type Scope = { scope: "NATION" | "REGION" | "DEPARTMENT" | "FABRIQUE"; scopeId: string };
@@ -220,25 +220,17 @@ export type ResourceCountRow = {
 
 /**
  * The resources held at the hub (RETIRED ones left out) hosted in the scope, counted per
- * region, sharing scope, category and status, with the sum of their weekly open minutes: a
- * GROUP BY over the resource table (a few thousand rows nationally) and its hosts.
+ * region, sharing scope, category and status, with the sum of their weekly open minutes: the
+ * scope's rows of the resource rollup (mutualisation/resource-rollup.repository.ts), read by
+ * primary key.
  */
 export async function resourceCounts(sql: Sql, scope: Scope): Promise<ResourceCountRow[]> {
-  const where =
-    scope.scope === "NATION"
-      ? "true"
-      : scope.scope === "REGION"
-        ? "s.region_code = $1"
-        : scope.scope === "DEPARTMENT"
-          ? "s.department_code = $1"
-          : "coalesce(s.fabrique_id, s.id) = $1";
   return sql.query<ResourceCountRow>(
-    `SELECT s.region_code, r.sharing_scope, r.category, r.status, count(*)::int AS resources,
-            sum(r.weekly_open_minutes)::text AS weekly_open_minutes
-     FROM resource r JOIN space s ON s.id = r.space_id
-     WHERE r.status <> 'RETIRED' AND ${where}
-     GROUP BY s.region_code, r.sharing_scope, r.category, r.status`,
-    scope.scope === "NATION" ? [] : [scope.scopeId],
+    `SELECT region_code, sharing_scope, category, status, resources,
+            weekly_open_minutes::text AS weekly_open_minutes
+     FROM resource_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = $2`,
+    [scope.scope, scope.scopeId],
   );
 }
 

@@ -6,6 +6,7 @@ import type { Viewer } from "../../context.ts";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { contributionsSql } from "../mutualisation/booking-rollup.repository.ts";
+import { contributionsSql as resourceContributionsSql } from "../mutualisation/resource-rollup.repository.ts";
 import { sweepLiveness } from "../nodes/liveness.ts";
 import { enrolment, enrolmentRequest, training } from "../trainings/trainings.suite.ts";
 import { createHealthService } from "./health.service.ts";
@@ -401,6 +402,86 @@ export function registerHealthTests(backend: Backend) {
       expect(await rollup()).toEqual(await recomputed());
     });
 
+    const resourceRollup = async () =>
+      t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, region_code, sharing_scope, category, status,
+                          resources, weekly_open_minutes) AS row
+         FROM resource_rollup ORDER BY 1`,
+      );
+    /** The resource rollup as the seed and the migration compute it, by GROUP BY. */
+    const resourceRecomputed = async () =>
+      t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, region_code, sharing_scope, category, status,
+                          resources, weekly_open_minutes) AS row
+         FROM (${resourceContributionsSql("true")}) c ORDER BY 1`,
+      );
+
+    it("keeps the resource rollup by deltas through creations, changes, retirements and moves", async () => {
+      const f = a.fabriqueId;
+      const expectInStep = async () => {
+        const rows = await resourceRollup();
+        expect(rows).toEqual(await resourceRecomputed());
+        expect(await rollup()).toEqual(await recomputed());
+        return rows.map((r) => r.row);
+      };
+      await a.push([
+        a.event("RESOURCE", "R1", resource("S1", "NETWORK")), // 2 × 9 h a week
+        a.event("RESOURCE", "R2", resource(f, "LOCAL", "ROOM", [])),
+        a.event("RESOURCE", "R3", resource("S2", "NATIONAL", "KIT")),
+        a.event("BOOKING", "K1", booking("R1", daysAgo(2), "08:00", 60)),
+      ]);
+      expect((await expectInStep()).filter((r) => r.startsWith("NATION"))).toEqual([
+        "NATION|FR|84|LOCAL|ROOM|AVAILABLE|1|10080", // no windows: always open
+        "NATION|FR|84|NATIONAL|KIT|AVAILABLE|1|1080",
+        "NATION|FR|84|NETWORK|MACHINE|AVAILABLE|1|1080",
+      ]);
+
+      // Recategorised, other windows, into maintenance, shared nationally, retired.
+      const monday = [{ rrule: "FREQ=WEEKLY;BYDAY=MO", opens: "10:00", closes: "12:00" }];
+      await a.push([
+        a.event("RESOURCE", "R1", resource("S1", "NETWORK", "ROOM", monday)),
+        a.event("RESOURCE", "R2", resource(f, "NATIONAL", "ROOM", [], "MAINTENANCE")),
+        a.event("RESOURCE", "R3", resource("S2", "NATIONAL", "KIT", [], "RETIRED")),
+      ]);
+      expect((await expectInStep()).filter((r) => r.startsWith("NATION"))).toEqual([
+        "NATION|FR|84|NATIONAL|ROOM|MAINTENANCE|1|10080",
+        "NATION|FR|84|NETWORK|ROOM|AVAILABLE|1|120",
+      ]);
+      // The same state again changes nothing; back from retirement it counts again.
+      await a.push([a.event("RESOURCE", "R1", resource("S1", "NETWORK", "ROOM", monday))]);
+      await a.push([a.event("RESOURCE", "R3", resource("S2", "NATIONAL", "KIT"))]);
+      expect(await expectInStep()).toContain("NATION|FR|84|NATIONAL|KIT|AVAILABLE|1|1080");
+
+      // Moved to a satellite in the Drôme (26, same region), then that satellite placed in
+      // the Creuse (23, another region): its counts follow, bookings' too.
+      await a.push([
+        a.satellite("S4", "Valence", "26362"),
+        a.event("RESOURCE", "R1", resource("S4", "NETWORK", "ROOM", monday)),
+      ]);
+      expect((await expectInStep()).filter((r) => r.startsWith("DEPARTMENT"))).toEqual([
+        "DEPARTMENT|07|84|NATIONAL|KIT|AVAILABLE|1|1080",
+        "DEPARTMENT|07|84|NATIONAL|ROOM|MAINTENANCE|1|10080",
+        "DEPARTMENT|26|84|NETWORK|ROOM|AVAILABLE|1|120",
+      ]);
+      await a.push([a.satellite("S4", "Guéret", "23096")]);
+      const moved = await expectInStep();
+      expect(moved.filter((r) => r.startsWith("DEPARTMENT|2"))).toEqual([
+        "DEPARTMENT|23|75|NETWORK|ROOM|AVAILABLE|1|120",
+      ]);
+      expect(moved).toContain("REGION|75|75|NETWORK|ROOM|AVAILABLE|1|120");
+      expect(moved).toContain(`FABRIQUE|${f}|75|NETWORK|ROOM|AVAILABLE|1|120`);
+      expect((await rollup()).map((r) => r.row)).toContain(`DEPARTMENT|23|${daysAgo(2)}|1|60|0|0`);
+
+      // The fabrique, still the hub's, placed elsewhere by the national body: R2 follows.
+      const placed = await t.gql(
+        `mutation($id: ID!) { updateSpace(id: $id, input: { communeCode: "26362" }) { id } }`,
+        { id: f },
+        national,
+      );
+      expect(placed.errors).toBeUndefined();
+      expect(await expectInStep()).toContain("DEPARTMENT|26|84|NATIONAL|ROOM|MAINTENANCE|1|10080");
+    });
+
     it("answers mutualisation for the nation, a region and a fabrique's team, from the rollups", async () => {
       const f = await t.gql<{ createFabrique: { id: string } }>(
         `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
@@ -725,7 +806,9 @@ export function registerHealthTests(backend: Backend) {
       // activityBy, bookingsBy and the two bookingTotals differ by their parameters only.
       expect([...counts.values()].every((n) => n <= 2)).toBe(true);
       expect(statements.filter((q) => /FROM space\s/.test(q))).toHaveLength(1);
-      expect(statements.filter((q) => /FROM resource r/.test(q))).toHaveLength(1);
+      // Resources from their rollup only, by primary key: the resource table is never read.
+      expect(statements.filter((q) => /\bresource_rollup\b/.test(q))).toHaveLength(1);
+      expect(statements.filter((q) => /\bresource\b/.test(q))).toEqual([]);
       expect(statements.filter((q) => /FROM node n/.test(q))).toEqual([]);
     });
 

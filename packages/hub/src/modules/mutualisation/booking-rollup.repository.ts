@@ -68,6 +68,11 @@ export function contributionsOfResources(sql: Sql, ids: string[]): Promise<Contr
   return contributions(sql, "b.resource_id = ANY($1::text[])", ids);
 }
 
+/** What the bookings of the resources hosted at the given spaces count for, as held now. */
+export function contributionsOfSpaces(sql: Sql, spaceIds: string[]): Promise<Contribution[]> {
+  return contributions(sql, "r.space_id = ANY($1::text[])", spaceIds);
+}
+
 /**
  * A comparator of rows by a key (a tuple of strings, compared in turn by code point): the one
  * order every upsert of a rollup takes its rows in.

@@ -1,5 +1,6 @@
 import type { ResourcePayload } from "@maillage/schema";
 import * as rollup from "../mutualisation/booking-rollup.repository.ts";
+import * as resourceRollup from "../mutualisation/resource-rollup.repository.ts";
 import {
   type EntityHandler,
   inNodeNetwork,
@@ -27,7 +28,8 @@ import * as repo from "./resource-sync.repository.ts";
  * (push.service.ts: origin = the owner node, seq NULL, target NULL).
  *
  * Writing bookings (and moving a resource to another space) also keeps network health's daily
- * booking rollup, in the same transaction (mutualisation/booking-rollup.repository.ts).
+ * booking rollup, and writing resources its resource rollup, in the same transaction
+ * (mutualisation/booking-rollup.repository.ts, resource-rollup.repository.ts).
  */
 
 export const isSharedScope = (scope: string | undefined | null): boolean =>
@@ -87,11 +89,9 @@ export const resourceHandler: EntityHandler = {
     };
   },
   async apply(session, node, finals) {
+    const ids = finals.map((e) => e.entityId);
     // A resource hosted elsewhere takes its bookings' counts along (booking_rollup).
-    const hosts = await rollup.hostsOf(
-      session,
-      finals.map((e) => e.entityId),
-    );
+    const hosts = await rollup.hostsOf(session, ids);
     const moved = finals
       .filter((e) => {
         const host = hosts.get(e.entityId);
@@ -99,6 +99,8 @@ export const resourceHandler: EntityHandler = {
       })
       .map((e) => e.entityId);
     const before = await rollup.contributionsOfResources(session, moved);
+    // What the resources count for in resource_rollup, before and after (whatever changed).
+    const resourcesBefore = await resourceRollup.contributionsOfResources(session, ids);
     await repo.upsertResources(
       session,
       node.id,
@@ -108,6 +110,11 @@ export const resourceHandler: EntityHandler = {
       session,
       before,
       await rollup.contributionsOfResources(session, moved),
+    );
+    await resourceRollup.addResourceDeltas(
+      session,
+      resourcesBefore,
+      await resourceRollup.contributionsOfResources(session, ids),
     );
   },
 };

@@ -19,6 +19,19 @@ export type SpaceWrite = {
   owner_node_id: string;
 };
 
+/** Where the given spaces are now (department, region), those the hub holds. */
+export async function placesOf(
+  sql: Sql,
+  ids: string[],
+): Promise<Map<string, { department_code: string; region_code: string }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; department_code: string; region_code: string }>(
+    "SELECT id, department_code, region_code FROM space WHERE id = ANY($1::text[])",
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 /** Inserts or replaces spaces in one statement (each id at most once per call). */
 export async function upsertSpaces(sql: Sql, rows: SpaceWrite[]): Promise<void> {
   if (rows.length === 0) return;

@@ -1,4 +1,5 @@
 import type { Geography, SpacePayload } from "@maillage/schema";
+import { moveSpaces } from "../mutualisation/space-moves.ts";
 import {
   type EntityHandler,
   OK,
@@ -66,12 +67,25 @@ export function spaceHandler(geography: Geography): EntityHandler {
       return { targetNodeId: null };
     },
     async apply(session, node, finals) {
-      await repo.upsertSpaces(
+      const writes = finals
+        .filter((e) => e.op === "UPSERT")
+        .map((e) => toSpaceWrite(e.entityId, e.payload as SpacePayload, node.id));
+      // A satellite placed in another department takes its resources' and their bookings'
+      // counts along (resource_rollup, booking_rollup). Its fabrique never changes here.
+      const places = await repo.placesOf(
         session,
-        finals
-          .filter((e) => e.op === "UPSERT")
-          .map((e) => toSpaceWrite(e.entityId, e.payload as SpacePayload, node.id)),
+        writes.map((w) => w.id),
       );
+      const moved = writes
+        .filter((w) => {
+          const place = places.get(w.id);
+          return (
+            place !== undefined &&
+            (place.department_code !== w.department_code || place.region_code !== w.region_code)
+          );
+        })
+        .map((w) => w.id);
+      await moveSpaces(session, moved, () => repo.upsertSpaces(session, writes));
       await repo.closeSpaces(
         session,
         finals.filter((e) => e.op === "DELETE").map((e) => e.entityId),

@@ -1,6 +1,7 @@
 import { MaillageError } from "@maillage/schema";
 import type { Prisma, PrismaClient, Space } from "../../generated/prisma/client.ts";
 import { announce, spaceEvent } from "../health/announce.ts";
+import { moveSpaces } from "../mutualisation/space-moves.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
 import { hubSpaceEvent } from "./space-events.ts";
 
@@ -78,7 +79,11 @@ export function createSpaceRepository(prisma: PrismaClient) {
     ): Promise<Space> =>
       prisma.$transaction(async (tx) => {
         await lockFabrique(tx, networkId);
-        const { count } = await tx.space.updateMany({ where: { id, ownerNodeId: null }, data });
+        // Placed in another commune: its resources' and bookings' counts follow (rollups).
+        const moves = "communeCode" in data || "departmentCode" in data || "regionCode" in data;
+        const { count } = await moveSpaces(prismaSql(tx), moves ? [id] : [], () =>
+          tx.space.updateMany({ where: { id, ownerNodeId: null }, data }),
+        );
         if (count === 0) throw ownedByNode(id);
         const space = await tx.space.findUniqueOrThrow({ where: { id } });
         await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
