@@ -180,6 +180,10 @@ export const placesEn: typeof placesFr = {
   "places.category.OTHER": "Other",
 
   "places.requests.caption": "My booking requests",
+  "places.requests.remoteTitle": "Requests to other fabriques",
+  "places.requests.localTitle": "Bookings in our network",
+  "places.requests.localCaption": "My bookings in our network",
+  "places.requests.cancelBookingOf": "Cancel the booking of {name} on {date}",
   "places.requests.cancel": "Cancel",
   "places.requests.cancelOf": "Cancel the request for {name}",
   "places.requests.cancelConfirm": "Cancel the request for {name}?",

@@ -187,6 +187,10 @@ export const placesFr = {
 
   // Requests
   "places.requests.caption": "Mes demandes de réservation",
+  "places.requests.remoteTitle": "Demandes aux autres fabriques",
+  "places.requests.localTitle": "Réservations dans notre réseau",
+  "places.requests.localCaption": "Mes réservations dans notre réseau",
+  "places.requests.cancelBookingOf": "Annuler la réservation de {name} du {date}",
   "places.requests.cancel": "Annuler",
   "places.requests.cancelOf": "Annuler la demande pour {name}",
   "places.requests.cancelConfirm": "Annuler la demande pour {name} ?",

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
@@ -6,7 +7,16 @@ import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { errorText, formatTime, LiveState, useAgentQuery, useReady } from "./common.tsx";
-import { BookingUpdatedSubscription, CancelRequestMutation, MyRequestsQuery } from "./queries.ts";
+import {
+  BookableResourcesQuery,
+  BookingUpdatedSubscription,
+  CancelBookingMutation,
+  CancelRequestMutation,
+  MyRequestsQuery,
+  ResourceBookingsQuery,
+} from "./queries.ts";
+
+type LocalBooking = NonNullable<ResultOf<typeof ResourceBookingsQuery>["bookings"]>[number];
 
 type BookingRequest = NonNullable<ResultOf<typeof MyRequestsQuery>["bookingRequests"]>[number];
 
@@ -25,8 +35,129 @@ function upsert(list: readonly BookingRequest[] | null | undefined, item: Bookin
   return [...rest, item].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
+/**
+ * The bookings this satellite made of its own network's resources (confirmed at once by book):
+ * those for its space, from today on, with their cancellation.
+ */
+function LocalBookings({ version }: { version: number }) {
+  const s = session.value;
+  const spaceId = s?.spaceId ?? "";
+  const resources = useAgentQuery(
+    BookableResourcesQuery,
+    { spaceId, fabriqueId: s?.fabriqueId ?? spaceId },
+    { skip: !spaceId },
+  );
+  const [bookings, setBookings] = useState<LocalBooking[] | undefined>(undefined);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const owned = useMemo(() => {
+    const map = new Map<string, string>();
+    for (const r of [...(resources.data?.own ?? []), ...(resources.data?.fabrique ?? [])])
+      if (r.owned) map.set(r.id, r.name);
+    return map;
+  }, [resources.data]);
+
+  useEffect(() => {
+    if (!resources.data) return;
+    let live = true;
+    const since = new Date(Date.now() - 86_400_000).toISOString();
+    Promise.all(
+      [...owned.keys()].map((resourceId) =>
+        request(ResourceBookingsQuery, { resourceId }).then((r) => r.bookings ?? []),
+      ),
+    )
+      .then((lists) => {
+        if (!live) return;
+        setBookings(
+          lists
+            .flat()
+            .filter((b) => b.forSpaceId === spaceId && b.kind === "BOOKING" && b.endsAt >= since)
+            .sort((a, b) => a.startsAt.localeCompare(b.startsAt)),
+        );
+      })
+      .catch((error) => live && setFailure(errorText(error)));
+    return () => {
+      live = false;
+    };
+  }, [owned, version]);
+
+  const cancel = async (b: LocalBooking) => {
+    const name = owned.get(b.resourceId) ?? b.resourceId;
+    if (!window.confirm(t("places.requests.cancelConfirm", { name }))) return;
+    setFailure(undefined);
+    try {
+      const result = await request(CancelBookingMutation, { id: b.id });
+      const status = result.cancelBooking?.status;
+      if (status) setBookings((list) => list?.map((x) => (x.id === b.id ? { ...x, status } : x)));
+    } catch (error) {
+      setFailure(errorText(error));
+    }
+  };
+
+  if (!spaceId) return null;
+  const columns: Column<LocalBooking>[] = [
+    {
+      key: "resource",
+      label: t("places.col.resource"),
+      value: (b) => owned.get(b.resourceId) ?? b.resourceId,
+      rowHeader: true,
+    },
+    {
+      key: "slot",
+      label: t("places.col.slot"),
+      value: (b) => b.startsAt,
+      render: (b) =>
+        `${formatDate(b.startsAt)}, ${formatTime(b.startsAt)} – ${formatTime(b.endsAt)}`,
+    },
+    {
+      key: "status",
+      label: t("places.col.status"),
+      value: (b) => t(`places.status.${b.status}` as I18nKey),
+    },
+    {
+      key: "actions",
+      label: t("places.actions"),
+      value: () => "",
+      render: (b) =>
+        b.status === "CONFIRMED" ? (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void cancel(b)}
+            aria-label={t("places.requests.cancelBookingOf", {
+              name: owned.get(b.resourceId) ?? b.resourceId,
+              date: formatDate(b.startsAt),
+            })}
+          >
+            {t("places.requests.cancel")}
+          </button>
+        ) : (
+          ""
+        ),
+    },
+  ];
+  return (
+    <>
+      <h2>{t("places.requests.localTitle")}</h2>
+      {failure ? <Banner kind="error">{failure}</Banner> : null}
+      {resources.error ? <Banner kind="error">{errorText(resources.error)}</Banner> : null}
+      {bookings ? (
+        <DataTable
+          caption={t("places.requests.localCaption")}
+          columns={columns}
+          rows={bookings}
+          rowKey={(b) => b.id}
+          csvName="reservations"
+        />
+      ) : (
+        <p class="loading">{t("app.loading")}</p>
+      )}
+    </>
+  );
+}
+
 export default function RequestsPage() {
   const query = useAgentQuery(MyRequestsQuery, {});
+  const [bookingsVersion, setBookingsVersion] = useState(0);
   const [live, setLive] = useState<boolean | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const [changed, setChanged] = useState<string | undefined>(undefined);
@@ -47,6 +178,7 @@ export default function RequestsPage() {
         {},
         {
           next: (data) => {
+            if (data.bookingUpdated.booking) setBookingsVersion((v) => v + 1);
             const item = data.bookingUpdated.request;
             if (item?.direction !== "OUTGOING") return;
             query.setData((current) =>
@@ -61,7 +193,10 @@ export default function RequestsPage() {
               }),
             );
           },
-          reconnected: () => void query.refetch(),
+          reconnected: () => {
+            void query.refetch();
+            setBookingsVersion((v) => v + 1);
+          },
           connection: setLive,
         },
       ),
@@ -140,6 +275,7 @@ export default function RequestsPage() {
       <div role="status">{changed ? <p class="success-text">{changed}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
       {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      <h2>{t("places.requests.remoteTitle")}</h2>
       {query.data ? (
         <DataTable
           caption={t("places.requests.caption")}
@@ -151,6 +287,7 @@ export default function RequestsPage() {
       ) : (
         <p class="loading">{t("app.loading")}</p>
       )}
+      <LocalBookings version={bookingsVersion} />
     </section>
   );
 }
