@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
@@ -73,20 +73,17 @@ export default function TeamHome() {
     spaces.spaces.map((s) => s.id),
     version,
   );
-  useSubscription(
-    BookingUpdatedSubscription,
-    {},
-    {
-      next: () => {
-        void home.refetch();
-        setVersion((v) => v + 1);
-      },
-      reconnected: () => {
-        void home.refetch();
-        setVersion((v) => v + 1);
-      },
-    },
-  );
+  // A burst of booking events (a pull brings several) refreshes the cards once.
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const refresh = () => {
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      void home.refetch();
+      setVersion((v) => v + 1);
+    }, 500);
+  };
+  useSubscription(BookingUpdatedSubscription, {}, { next: refresh, reconnected: refresh });
   // Ready once every card has its answer (figures or an error).
   useReady(Boolean((home.data || home.error) && (today || spaces.error)));
 
