@@ -1,8 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
+import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
+import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { errorText, useAgentQuery, useReady } from "../places/common.tsx";
 import {
   CONSENT_FIELDS,
@@ -176,6 +178,55 @@ function ConsentForm({
   );
 }
 
+type PassRecord = NonNullable<ResultOf<typeof MemberPassQuery>["memberPasses"]>[number];
+
+function PassHistory({ passes }: { passes: readonly PassRecord[] }) {
+  const columns: Column<PassRecord>[] = [
+    {
+      key: "createdAt",
+      label: t("places.pass.issuedOn"),
+      value: (p) => p.createdAt,
+      render: (p) => formatDate(p.createdAt),
+      rowHeader: true,
+    },
+    {
+      key: "validUntil",
+      label: t("places.pass.validity"),
+      value: (p) => p.validUntil,
+      render: (p) =>
+        t("places.pass.validRange", {
+          from: formatDate(p.validFrom),
+          until: formatDate(p.validUntil),
+        }),
+    },
+    {
+      key: "status",
+      label: t("places.pass.status"),
+      value: (p) =>
+        p.revocationReason
+          ? `${t(`places.passStatus.${p.status}` as I18nKey)} (${t(`places.revocation.${p.revocationReason}` as I18nKey)})`
+          : t(`places.passStatus.${p.status}` as I18nKey),
+    },
+    {
+      key: "consent",
+      label: t("places.pass.carries"),
+      value: (p) =>
+        p.consent.length
+          ? normaliseFields(p.consent).map(fieldLabel).join(", ")
+          : t("places.pass.carriesNothing"),
+    },
+  ];
+  return (
+    <DataTable
+      caption={t("places.pass.history")}
+      columns={columns}
+      rows={passes}
+      rowKey={(p) => p.id}
+      csvName="mes-pass"
+    />
+  );
+}
+
 export default function PassPage() {
   const memberId = session.value?.memberId ?? "";
   const query = useAgentQuery(MemberPassQuery, { memberId }, { skip: !memberId });
@@ -287,6 +338,7 @@ export default function PassPage() {
               void query.refetch();
             }}
           />
+          <PassHistory passes={query.data?.memberPasses ?? []} />
         </>
       ) : null}
     </section>

@@ -23,6 +23,15 @@ export const MemberPassQuery = graphql(
     memberPass(memberId: $memberId) {
       ...MemberPassFields
     }
+    memberPasses(memberId: $memberId) {
+      id
+      status
+      validFrom
+      validUntil
+      createdAt
+      revocationReason
+      consent
+    }
     member(id: $memberId) {
       id
       displayName

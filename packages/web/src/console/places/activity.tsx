@@ -12,6 +12,7 @@ import {
   errorText,
   randomKey,
   SpacePicker,
+  TeamHubBanner,
   todayInParis,
   useAgentQuery,
   useReady,
@@ -512,6 +513,7 @@ export default function ActivityPage() {
   return (
     <section class="page places">
       <h1>{t("places.activity")}</h1>
+      <TeamHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       {spaceId ? (

@@ -12,6 +12,7 @@ import {
   formatTime,
   LiveState,
   SpacePicker,
+  TeamHubBanner,
   todayInParis,
   useAgentQuery,
   useReady,
@@ -289,6 +290,7 @@ export default function CheckInPage() {
   return (
     <section class="page places">
       <h1>{t("places.checkIn")}</h1>
+      <TeamHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       <div aria-live="polite" class="outcome">

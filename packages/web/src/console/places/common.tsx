@@ -5,6 +5,7 @@ import type { ResultOf, TadaDocumentNode } from "../../client/agent-graphql.ts";
 import { ApiError, request } from "../../client/http.ts";
 import { fr, type I18nKey, t } from "../../i18n/i18n.ts";
 import { SelectField } from "../../ui/field.tsx";
+import { HubBanner } from "../team/hub-banner.tsx";
 import { PlacesSpacesQuery } from "./queries.ts";
 import "./places.css";
 
@@ -205,4 +206,12 @@ export function LiveState({ open }: { open: boolean | undefined }) {
       {open ? t("places.liveOn") : t("places.liveOff")}
     </p>
   );
+}
+
+/**
+ * The team's "hub unreachable" notice (console/team/hub-banner.tsx, polling syncStatus); the
+ * API lets only the team read syncStatus, so a satellite's or a member's page shows none.
+ */
+export function TeamHubBanner() {
+  return session.value?.role === "FABRIQUE_ADMIN" ? <HubBanner /> : null;
 }
