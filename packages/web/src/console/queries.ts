@@ -391,6 +391,40 @@ export const DecideBookingRequestMutation = graphql(`
   }
 `);
 
+export const RequestBookingMutation = graphql(`
+  mutation ConsoleRequestBooking(
+    $resourceId: ID!
+    $startsAt: DateTime!
+    $endsAt: DateTime!
+    $forSpaceId: ID
+    $forMemberId: ID
+  ) {
+    requestBooking(
+      resourceId: $resourceId
+      startsAt: $startsAt
+      endsAt: $endsAt
+      forSpaceId: $forSpaceId
+      forMemberId: $forMemberId
+    ) {
+      id
+      status
+      reason
+      reasonCode
+    }
+  }
+`);
+
+export const RequestLoanMutation = graphql(`
+  mutation ConsoleRequestLoan($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $toSpaceId: ID!) {
+    requestLoan(resourceId: $resourceId, startsAt: $startsAt, endsAt: $endsAt, toSpaceId: $toSpaceId) {
+      id
+      status
+      reason
+      reasonCode
+    }
+  }
+`);
+
 export const CancelBookingRequestMutation = graphql(`
   mutation ConsoleCancelBookingRequest($id: ID!) {
     cancelBookingRequest(id: $id) {

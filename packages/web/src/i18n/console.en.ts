@@ -168,6 +168,17 @@ export const consoleEn: typeof consoleFr = {
   "console.lend.toSpace": "To the place",
   "console.lend.submit": "Save the loan",
   "console.lend.done": "Loan saved.",
+  "console.ask.button": "Ask",
+  "console.ask.named": "Ask for {name}",
+  "console.ask.title": "Ask for {name}",
+  "console.ask.approvalHint":
+    "This resource needs approval: the request stays “Pending” until its team decides.",
+  "console.ask.rulesHint":
+    "The request is checked here, then decided by the owning place by its rules.",
+  "console.ask.forSpace": "For the place (or where the loan goes)",
+  "console.ask.submit": "Send the request",
+  "console.ask.close": "Close",
+  "console.ask.sent": "Request for {name} sent: {status}.",
   "console.requests.title": "Requests",
   "console.requests.waiting": "Waiting for a decision ({count})",
   "console.requests.noneWaiting": "No request is waiting for a decision.",

@@ -175,6 +175,17 @@ export const consoleFr = {
   "console.lend.submit": "Enregistrer le prêt",
   "console.lend.done": "Prêt enregistré.",
 
+  "console.ask.button": "Demander",
+  "console.ask.named": "Demander {name}",
+  "console.ask.title": "Demander {name}",
+  "console.ask.approvalHint":
+    "Cette ressource est sur validation : la demande reste « En attente » jusqu'à la décision de son équipe.",
+  "console.ask.rulesHint":
+    "La demande est vérifiée ici, puis décidée par le lieu propriétaire selon ses règles.",
+  "console.ask.forSpace": "Pour le lieu (ou lieu de destination du prêt)",
+  "console.ask.submit": "Envoyer la demande",
+  "console.ask.close": "Fermer",
+  "console.ask.sent": "Demande de {name} envoyée : {status}.",
   "console.requests.title": "Demandes",
   "console.requests.waiting": "En attente de décision ({count})",
   "console.requests.noneWaiting": "Aucune demande n'attend de décision.",

@@ -1,15 +1,33 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
+import { SelectField, TextField } from "../../ui/field.tsx";
 import { useAgentQuery } from "../live.ts";
-import { NetworkResourcesQuery, type ResourcesQuery } from "../queries.ts";
+import {
+  NetworkResourcesQuery,
+  RequestBookingMutation,
+  RequestLoanMutation,
+  type ResourcesQuery,
+} from "../queries.ts";
 import { loadTeamResources } from "./home.tsx";
-import { categoryLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { categoryLabel, requestStatusLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
+import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { parisInstant } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];
+type NetworkResource = NonNullable<
+  ResultOf<typeof NetworkResourcesQuery>["networkResources"]
+>[number];
+
+/** "2026-12-07T09:30" (a datetime-local value, Paris wall clock) → ISO instant. */
+function localToIso(value: string): string {
+  const [day = "", time = "00:00"] = value.split("T");
+  return parisInstant(day, time).toISOString();
+}
 
 /** The team's own resources (loaded once the spaces are known). */
 export function useTeamResources(spaceIds: readonly string[]) {
@@ -32,6 +50,7 @@ export default function ResourcesPage() {
   const spaces = useTeamSpaces();
   const resources = useTeamResources(spaces.spaces.map((s) => s.id));
   const network = useAgentQuery(NetworkResourcesQuery, {});
+  const [asking, setAsking] = useState<NetworkResource | undefined>();
   useReady(Boolean(resources || spaces.error));
   const yes = t("console.yes");
   const no = t("console.no");
@@ -133,10 +152,154 @@ export default function ResourcesPage() {
                 value: (r) => (r.approvalRequired ? yes : no),
               },
               { key: "owner", label: t("console.col.ownerNode"), value: (r) => r.ownerNodeId },
+              {
+                key: "actions",
+                label: t("console.col.actions"),
+                value: () => "",
+                render: (r) => (
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-label={t("console.ask.named", { name: r.name })}
+                    aria-expanded={asking?.id === r.id}
+                    onClick={() => setAsking(asking?.id === r.id ? undefined : r)}
+                  >
+                    {t("console.ask.button")}
+                  </button>
+                ),
+              },
             ]}
           />
         )}
+        {asking ? (
+          <AskForm
+            key={asking.id}
+            resource={asking}
+            spaces={spaces.spaces.filter((s) => s.status === "OPEN")}
+            onClose={() => setAsking(undefined)}
+          />
+        ) : null}
       </section>
     </Page>
+  );
+}
+
+/** Asks another node for its resource: a booking for a place or a member, or a loan. */
+function AskForm({
+  resource,
+  spaces,
+  onClose,
+}: {
+  resource: NetworkResource;
+  spaces: readonly { id: string; name: string }[];
+  onClose(): void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  return (
+    <section class="card ask-form" aria-labelledby="ask-title">
+      <h3 id="ask-title">{t("console.ask.title", { name: resource.name })}</h3>
+      <p class="hint">
+        {resource.approvalRequired ? t("console.ask.approvalHint") : t("console.ask.rulesHint")}
+      </p>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          const startsAt = localToIso(String(form.get("startsAt")));
+          const endsAt = localToIso(String(form.get("endsAt")));
+          const spaceId = String(form.get("spaceId"));
+          const member = String(form.get("forMemberId") ?? "").trim();
+          const loan = form.get("kind") === "LOAN";
+          setBusy(true);
+          try {
+            const answer = loan
+              ? (
+                  await request(RequestLoanMutation, {
+                    resourceId: resource.id,
+                    startsAt,
+                    endsAt,
+                    toSpaceId: spaceId,
+                  })
+                ).requestLoan
+              : (
+                  await request(RequestBookingMutation, {
+                    resourceId: resource.id,
+                    startsAt,
+                    endsAt,
+                    forSpaceId: member ? undefined : spaceId,
+                    forMemberId: member || undefined,
+                  })
+                ).requestBooking;
+            setResult({
+              kind: "success",
+              text: t("console.ask.sent", {
+                name: resource.name,
+                status: requestStatusLabel(answer?.status ?? "PENDING"),
+              }),
+            });
+          } catch (e) {
+            setResult({ kind: "error", text: errorText(e) });
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <div class="form-grid">
+          {resource.movable ? (
+            <SelectField
+              label={t("console.col.kind")}
+              name="kind"
+              options={[
+                { value: "BOOKING", label: t("console.kind.BOOKING") },
+                { value: "LOAN", label: t("console.kind.LOAN") },
+              ]}
+            />
+          ) : null}
+          <TextField
+            label={t("console.form.startsAt")}
+            name="startsAt"
+            type="datetime-local"
+            required
+          />
+          <TextField
+            label={t("console.form.endsAt")}
+            name="endsAt"
+            type="datetime-local"
+            required
+          />
+          <SelectField
+            label={t("console.ask.forSpace")}
+            name="spaceId"
+            required
+            options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+          />
+          <TextField
+            label={t("console.book.forMember")}
+            hint={t("console.book.forMemberHint")}
+            name="forMemberId"
+            autoComplete="off"
+          />
+        </div>
+        <div aria-live="polite">
+          {result ? (
+            <Banner kind={result.kind}>
+              {result.text}{" "}
+              {result.kind === "success" ? (
+                <Link to="/requests">{t("console.home.toRequests")}</Link>
+              ) : null}
+            </Banner>
+          ) : null}
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            {t("console.ask.submit")}
+          </button>
+          <button type="button" class="secondary" onClick={onClose}>
+            {t("console.ask.close")}
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }
