@@ -10,7 +10,12 @@ import { escapeHtml } from "./pages.ts";
  * authenticates pass the same-origin and CSRF checks below. Bearer clients are never checked.
  */
 
-/** The hub's session cookie. Cookies ignore the port: each server has its own name. */
+/**
+ * The hub's session cookie. Cookies ignore the port: each server has its own name, and outside
+ * the demo each server has its own host name (docs/sign-in.md). Over https the name carries the
+ * `__Host-` prefix (sessionCookieName): browsers then require Secure, Path=/ and no Domain, so
+ * no other host or plain-http page can set or shadow it.
+ */
 export const HUB_SESSION_COOKIE = "maillage_hub";
 
 /** A node agent's session cookie (several agents may share a host). */
@@ -18,11 +23,38 @@ export function agentSessionCookie(nodeId: string): string {
   return `maillage_agent_${nodeId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
+/** The prefix of a session cookie served over https. */
+export const HOST_COOKIE_PREFIX = "__Host-";
+
+/** The cookie's name as sent: `__Host-<name>` over https, `<name>` over plain http. */
+export function sessionCookieName(name: string, secure: boolean): string {
+  return secure ? `${HOST_COOKIE_PREFIX}${name}` : name;
+}
+
+/**
+ * How a server reads its requests' transport (README settings `COOKIE_SECURE`, `TRUST_PROXY`):
+ * `cookieSecure` always sets Secure (and the `__Host-` name), whatever a request says;
+ * `trustProxy` believes `X-Forwarded-Host` (the Origin check) — without it only `Host` counts.
+ */
+export type CookiePolicy = { cookieSecure: boolean; trustProxy: boolean };
+export const DEFAULT_COOKIE_POLICY: CookiePolicy = { cookieSecure: false, trustProxy: false };
+
+type HeaderGetter = (name: string) => string | null | undefined;
+
 /** The header a cookie-authenticated request other than GET must carry: the session's token. */
 export const CSRF_HEADER = "x-maillage-csrf";
 
-/** A verified session: the same claims as the equivalent bearer token, its expiry, its CSRF token. */
-export type SessionClaims = TokenClaims & { exp: number; csrf: string };
+/**
+ * A verified session: the same claims as the equivalent bearer token, its expiry, its CSRF
+ * token and its id (`jti`, recorded when the session is ended by /logout).
+ */
+export type SessionClaims = TokenClaims & { exp: number; csrf: string; jti: string };
+
+/** The viewer a session gives: the session's claims without its CSRF token and id. */
+export function viewerOfSession<S extends SessionClaims>(session: S): Omit<S, "csrf" | "jti"> {
+  const { csrf: _csrf, jti: _jti, ...viewer } = session;
+  return viewer;
+}
 
 /** Defaults and limits of the login links and the sessions they open. */
 export const LOGIN_LINK_DEFAULT_TTL = "15m";
@@ -58,10 +90,23 @@ export function parseCookies(header: string | null | undefined): Map<string, str
   return cookies;
 }
 
-/** Whether the browser reached this server over https (directly or behind a proxy). */
-export function isSecureRequest(request: Request): boolean {
-  if (request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https") return true;
-  return new URL(request.url).protocol === "https:";
+/**
+ * Whether the session cookie is Secure (and named `__Host-…`): always with `cookieSecure`,
+ * else when the request came over https, directly or with `X-Forwarded-Proto: https` (a header
+ * that can only add Secure: a client forging it only loses its own cookie over plain http).
+ */
+export function isSecureRequest(
+  get: HeaderGetter,
+  url: string | undefined,
+  policy: CookiePolicy = DEFAULT_COOKIE_POLICY,
+): boolean {
+  if (policy.cookieSecure) return true;
+  if (get("x-forwarded-proto")?.split(",")[0]?.trim() === "https") return true;
+  try {
+    return url !== undefined && new URL(url).protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 export function serializeSessionCookie(
@@ -79,19 +124,22 @@ export function serializeSessionCookie(
   ].join("; ");
 }
 
-type HeaderGetter = (name: string) => string | null | undefined;
-
 /**
  * Same origin: `Sec-Fetch-Site`, when sent, is `same-origin` or `none` (typed in the address
- * bar), and `Origin`, when sent, names this server's `Host`. Browsers send at least one of them
- * on every cross-site request that matters (any non-GET, any WebSocket).
+ * bar), and `Origin`, when sent, names this server's host: `ownHost` (the request's own URL),
+ * else its `Host` header; `X-Forwarded-Host` only when the policy trusts a proxy. Browsers send
+ * at least one of them on every cross-site request that matters (any non-GET, any WebSocket).
  */
-export function isSameOrigin(get: HeaderGetter, ownHost?: string): boolean {
+export function isSameOrigin(
+  get: HeaderGetter,
+  ownHost?: string,
+  policy: CookiePolicy = DEFAULT_COOKIE_POLICY,
+): boolean {
   const site = get("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none") return false;
   const origin = get("origin");
   if (!origin) return true;
-  const host = get("x-forwarded-host")?.split(",")[0]?.trim() || ownHost || get("host");
+  const host = serverHost(get, ownHost, policy);
   if (!host) return false;
   try {
     const url = new URL(origin);
@@ -101,23 +149,87 @@ export function isSameOrigin(get: HeaderGetter, ownHost?: string): boolean {
   }
 }
 
+/** This server's host as the browser names it (see isSameOrigin). */
+function serverHost(
+  get: HeaderGetter,
+  ownHost: string | undefined,
+  policy: CookiePolicy,
+): string | undefined {
+  const forwarded = policy.trustProxy ? get("x-forwarded-host")?.split(",")[0]?.trim() : undefined;
+  return forwarded || ownHost || get("host") || undefined;
+}
+
+/**
+ * The origin check of `POST /login` (the form of the link's page): `Sec-Fetch-Site:
+ * same-origin`, or an `Origin` naming this server. Stricter than isSameOrigin: a request with
+ * neither (or `Origin: null` without `Sec-Fetch-Site`) is refused, so another site's page can
+ * never post its own link to swap a victim's session (login CSRF).
+ */
+export function isLoginPostSameOrigin(
+  get: HeaderGetter,
+  ownHost?: string,
+  policy: CookiePolicy = DEFAULT_COOKIE_POLICY,
+): boolean {
+  const site = get("sec-fetch-site");
+  if (site && site !== "same-origin") return false;
+  const origin = get("origin");
+  if (origin && origin !== "null") return isSameOrigin(get, ownHost, policy);
+  return site === "same-origin";
+}
+
 /**
  * The CSRF check of a cookie-authenticated request: same origin always, and any method but
  * GET and HEAD carries `x-maillage-csrf` equal to the session's token.
  */
-export function passesCsrfCheck(request: Request, session: Pick<SessionClaims, "csrf">): boolean {
+export function passesCsrfCheck(
+  request: Request,
+  session: Pick<SessionClaims, "csrf">,
+  policy: CookiePolicy = DEFAULT_COOKIE_POLICY,
+): boolean {
   const get: HeaderGetter = (name) => request.headers.get(name);
-  if (!isSameOrigin(get, new URL(request.url).host)) return false;
+  if (!isSameOrigin(get, new URL(request.url).host, policy)) return false;
   if (request.method === "GET" || request.method === "HEAD") return true;
   const sent = Buffer.from(request.headers.get(CSRF_HEADER) ?? "");
   const expected = Buffer.from(session.csrf);
   return sent.length === expected.length && timingSafeEqual(sent, expected);
 }
 
-/** The session cookie of a request, when it has one (`undefined` otherwise). */
-export function sessionCookieOf(get: HeaderGetter, cookieName: string): string | undefined {
-  const value = parseCookies(get("cookie")).get(cookieName);
+/**
+ * The session cookie of a request, when it has one (`undefined` otherwise): `__Host-<name>`
+ * first (browsers only set it over https, Secure, Path=/, no Domain), then `<name>` unless the
+ * request is secure (over https, a plain-named cookie may have been tossed by another host or
+ * a plain-http page: ignored).
+ */
+export function sessionCookieOf(
+  get: HeaderGetter,
+  cookieName: string,
+  secure = false,
+): string | undefined {
+  const cookies = parseCookies(get("cookie"));
+  const hosted = cookies.get(sessionCookieName(cookieName, true));
+  if (hosted) return hosted;
+  if (secure) return undefined;
+  const value = cookies.get(cookieName);
   return value ? value : undefined;
+}
+
+/** The Content-Security-Policy of the servers' own small pages (no script at all). */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * The headers of an HTML page the hub or an agent writes itself (the link's page, errors, the
+ * landing page): its CSP (no script), nosniff, no referrer, no framing.
+ */
+export function pageHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": PAGE_CSP,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    ...extra,
+  };
 }
 
 function jsonError(status: number, code: string, message: string): Response {
@@ -162,9 +274,50 @@ export function renderLoginLinkInvalidPage(): string {
 `;
 }
 
+/**
+ * The page of a good link (`GET /login?t=`): French first, then English, and a "Se connecter"
+ * button whose form POSTs the link to /login. Opening the link uses nothing up: a link scanner
+ * or a chat preview that fetches it leaves it for the person.
+ */
+export function renderLoginLinkPage(token: string): string {
+  const text = (s: string) => escapeHtml(s);
+  return `<!doctype html>
+<html lang="fr">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${text("Connexion — Maillage")}</title>
+    <style>body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; } button { font: inherit; padding: 0.5rem 1.25rem; }</style>
+  </head>
+  <body>
+    <main>
+      <h1>${text("Connexion à Maillage")}</h1>
+      <p>${text("Ce lien ouvre une session dans ce navigateur. Il ne sert qu'une fois.")}</p>
+      <form method="post" action="/login">
+        <input type="hidden" name="t" value="${text(token)}" />
+        <button type="submit">Se connecter</button>
+      </form>
+      <section lang="en">
+        <h2>Sign in to Maillage</h2>
+        <p>This link opens a session in this browser; it works once. Press “Se connecter” (sign in).</p>
+      </section>
+    </main>
+  </body>
+</html>
+`;
+}
+
 export type SessionRoutesOptions = {
   server: "hub" | "agent";
+  /** The cookie's base name (`__Host-` is added over https). */
   cookieName: string;
+  /** COOKIE_SECURE and TRUST_PROXY (default: neither). */
+  policy?: CookiePolicy;
+  /**
+   * Verifies a login link without consuming it (signature, expiry, audience, not used yet):
+   * what `GET /login` shows a page for.
+   */
+  checkLoginLink(token: string): Promise<boolean>;
   /**
    * Verifies a login link and consumes it (single use): its claims and the session's
    * lifetime, or null when it is malformed, expired, used, or not this server's.
@@ -172,10 +325,12 @@ export type SessionRoutesOptions = {
   redeemLoginLink(
     token: string,
   ): Promise<{ claims: TokenClaims; sessionTtlSeconds: number } | null>;
-  /** Signs the session JWT (`aud` …:session, `csrf` claim, `exp` = now + ttl). */
+  /** Signs the session JWT (`aud` …:session, `csrf` claim, `jti`, `exp` = now + ttl). */
   signSession(claims: TokenClaims, ttlSeconds: number, csrf: string): Promise<string>;
-  /** The session of a request (cookie verified), or null. */
+  /** The session of a request (cookie verified, not ended), or null. */
   sessionOf(request: Request): Promise<SessionClaims | null>;
+  /** Records the session as ended (POST /logout): its cookie is refused from then on. */
+  endSession(session: SessionClaims): Promise<void>;
   /** What the server adds to `/auth/session` (its node, the fabrique's name). */
   describe?(session: SessionClaims): Promise<{ nodeId?: string; fabriqueName?: string }>;
 };
@@ -194,35 +349,66 @@ export type SessionInfo = {
   csrfToken: string;
 };
 
+/** The largest body `POST /login` reads (a link is well under 1 KiB). */
+const LOGIN_BODY_MAX_BYTES = 8192;
+
+async function loginTokenOf(request: Request): Promise<string> {
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > LOGIN_BODY_MAX_BYTES) return "";
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded")) return "";
+  const body = await request.text().catch(() => "");
+  if (body.length > LOGIN_BODY_MAX_BYTES) return "";
+  return new URLSearchParams(body).get("t") ?? "";
+}
+
 /**
- * `GET /login?t=`, `GET /auth/session` and `POST /logout`, as a Fetch handler: a Response for
- * those paths, `undefined` for any other.
+ * `GET /login?t=` (a page with a "Se connecter" button; nothing used up), `POST /login` (the
+ * button: redeems the link, from this server's own page only), `GET /auth/session` and
+ * `POST /logout` (ends the session), as a Fetch handler: a Response for those paths,
+ * `undefined` for any other.
  */
 export function createSessionRoutes(
   options: SessionRoutesOptions,
 ): (request: Request) => Promise<Response | undefined> {
+  const policy = options.policy ?? DEFAULT_COOKIE_POLICY;
   const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
+  const invalid = () =>
+    new Response(renderLoginLinkInvalidPage(), {
+      status: 400,
+      headers: pageHeaders({ "cache-control": "no-store" }),
+    });
   return async (request) => {
     const url = new URL(request.url);
-    // GET only: a HEAD (a link checker, a preview) must not use up a single-use link.
+    const get: HeaderGetter = (name) => request.headers.get(name);
+    const secure = isSecureRequest(get, request.url, policy);
+    const cookieName = sessionCookieName(options.cookieName, secure);
+    // GET shows the page, POST redeems; a HEAD (a link checker) goes on to a 404.
     if (url.pathname === "/login" && request.method === "GET") {
       const token = url.searchParams.get("t") ?? "";
+      if (!token || !(await options.checkLoginLink(token))) return invalid();
+      return new Response(renderLoginLinkPage(token), {
+        status: 200,
+        // The form's POST must carry its Origin: with `no-referrer` browsers send
+        // `Origin: null` on a POST, which a plain-http host (no Sec-Fetch-Site) could not
+        // tell from another site's. `strict-origin` never sends the path (the link) either.
+        headers: pageHeaders({ "cache-control": "no-store", "referrer-policy": "strict-origin" }),
+      });
+    }
+    if (url.pathname === "/login" && request.method === "POST") {
+      if (!isLoginPostSameOrigin(get, url.host, policy)) return csrfFailedResponse();
+      const token = await loginTokenOf(request);
       const redeemed = token ? await options.redeemLoginLink(token) : null;
-      if (!redeemed) {
-        return new Response(renderLoginLinkInvalidPage(), {
-          status: 400,
-          headers: { "content-type": "text/html; charset=utf-8", ...noStore },
-        });
-      }
+      if (!redeemed) return invalid();
       const csrf = newCsrfToken();
       const session = await options.signSession(redeemed.claims, redeemed.sessionTtlSeconds, csrf);
       return new Response(null, {
         status: 303,
         headers: {
           location: "/app/",
-          "set-cookie": serializeSessionCookie(options.cookieName, session, {
+          "set-cookie": serializeSessionCookie(cookieName, session, {
             maxAgeSeconds: redeemed.sessionTtlSeconds,
-            secure: isSecureRequest(request),
+            secure,
           }),
           ...noStore,
         },
@@ -230,8 +416,7 @@ export function createSessionRoutes(
     }
     if (url.pathname === "/auth/session" && request.method === "GET") {
       const session = await options.sessionOf(request);
-      const own = new URL(request.url).host;
-      if (!session || !isSameOrigin((name) => request.headers.get(name), own)) {
+      if (!session || !isSameOrigin(get, url.host, policy)) {
         return jsonError(401, "UNAUTHENTICATED", "no session: open a sign-in link");
       }
       const extra = (await options.describe?.(session)) ?? {};
@@ -253,18 +438,52 @@ export function createSessionRoutes(
         return new Response(null, { status: 405, headers: { allow: "POST" } });
       }
       const session = await options.sessionOf(request);
-      if (session && !passesCsrfCheck(request, session)) return csrfFailedResponse();
-      return new Response(null, {
-        status: 204,
-        headers: {
-          "set-cookie": serializeSessionCookie(options.cookieName, "", {
-            maxAgeSeconds: 0,
-            secure: isSecureRequest(request),
-          }),
-          ...noStore,
-        },
-      });
+      if (session && !passesCsrfCheck(request, session, policy)) return csrfFailedResponse();
+      // The session itself ends (any replica refuses its cookie within seconds), not only
+      // this browser's copy of the cookie.
+      if (session) await options.endSession(session);
+      const headers = new Headers(noStore);
+      headers.append(
+        "set-cookie",
+        serializeSessionCookie(cookieName, "", { maxAgeSeconds: 0, secure }),
+      );
+      return new Response(null, { status: 204, headers });
     }
     return undefined;
+  };
+}
+
+/** How long a replica trusts its last look at whether a session was ended (docs/sign-in.md). */
+export const SESSION_END_CHECK_MS = 5_000;
+
+/**
+ * The ended sessions as a replica sees them: `isEnded(jti)` asks the database (the
+ * `session_end` table) at most once per SESSION_END_CHECK_MS per session, so a session ended
+ * at another replica is refused here within that time; one ended here is refused at once.
+ */
+export function createSessionEnds(store: {
+  isEnded(jti: string): Promise<boolean>;
+  end(jti: string, expiresAt: Date): Promise<void>;
+  checkMs?: number;
+  now?: () => number;
+}) {
+  const checkMs = store.checkMs ?? SESSION_END_CHECK_MS;
+  const now = store.now ?? Date.now;
+  const seen = new Map<string, { ended: boolean; at: number }>();
+  const MAX = 10_000;
+  return {
+    async isEnded(jti: string): Promise<boolean> {
+      const known = seen.get(jti);
+      if (known && (known.ended || now() - known.at < checkMs)) return known.ended;
+      const ended = await store.isEnded(jti);
+      if (seen.size >= MAX) seen.clear();
+      seen.set(jti, { ended, at: now() });
+      return ended;
+    },
+    async end(jti: string, expiresAt: Date): Promise<void> {
+      await store.end(jti, expiresAt);
+      if (seen.size >= MAX) seen.clear();
+      seen.set(jti, { ended: true, at: now() });
+    },
   };
 }

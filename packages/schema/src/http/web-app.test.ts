@@ -108,6 +108,22 @@ describe("the web app handler", () => {
     const missing = createWebAppHandler({ dir: path.join(dir, "nowhere") });
     const response = await missing(new Request("http://127.0.0.1:4000/app/"));
     expect(response?.status).toBe(503);
+    expect(response?.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response?.headers.get("x-content-type-options")).toBe("nosniff");
     expect(await response?.text()).toContain("npm run build");
+  });
+
+  it("refuses a file whose real path leaves the directory (a symbolic link), nosniff on 404s", async () => {
+    await fs.symlink(secret, path.join(dir, "assets", "leak.txt"));
+    await fs.symlink(path.dirname(dir), path.join(dir, "up"));
+    for (const p of ["/app/assets/leak.txt", "/app/up/secret.txt"]) {
+      const response = await get(p);
+      expect(response?.status).toBe(404);
+      expect(response?.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(await response?.text()).not.toContain("do not serve");
+    }
+    // A link inside the directory still serves.
+    await fs.symlink(path.join(dir, "assets", "map.svg"), path.join(dir, "assets", "inside.svg"));
+    expect((await get("/app/assets/inside.svg"))?.status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { pageHeaders } from "./session.ts";
 
 /**
  * The web app (packages/web, built by Vite into packages/web/dist) served by the hub and the
@@ -69,16 +70,32 @@ export function createWebAppHandler(options: { dir: string; base?: string }): We
   const base = (options.base ?? "/app").replace(/\/$/, "");
   const root = path.resolve(options.dir);
   const gzipped = new Map<string, Buffer>();
+  // The directory's real path (it may itself be a link, e.g. a deployment's `current`).
+  let realRoot: string | undefined;
 
+  /** A file under the directory, its links resolved: one whose real path leaves it is refused. */
   async function readFile(file: string): Promise<Buffer | undefined> {
     try {
-      const stat = await fs.stat(file);
+      realRoot ??= await fs.realpath(root);
+      const real = await fs.realpath(file);
+      if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return undefined;
+      const stat = await fs.stat(real);
       if (!stat.isFile()) return undefined;
-      return await fs.readFile(file);
+      return await fs.readFile(real);
     } catch {
       return undefined;
     }
   }
+
+  const notFound = () =>
+    new Response("not found", {
+      status: 404,
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      },
+    });
 
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") return undefined;
@@ -92,36 +109,36 @@ export function createWebAppHandler(options: { dir: string; base?: string }): We
     try {
       relative = decodeURIComponent(url.pathname.slice(base.length + 1));
     } catch {
-      return new Response("bad path", { status: 400 });
+      return new Response("bad path", {
+        status: 400,
+        headers: {
+          "content-type": "text/plain; charset=utf-8",
+          "x-content-type-options": "nosniff",
+        },
+      });
     }
-    if (relative.includes("\0") || relative.includes("\\")) {
-      return new Response("not found", { status: 404 });
-    }
+    if (relative.includes("\0") || relative.includes("\\")) return notFound();
     const target = path.resolve(root, relative);
-    if (target !== root && !target.startsWith(root + path.sep)) {
-      return new Response("not found", { status: 404 });
-    }
+    if (target !== root && !target.startsWith(root + path.sep)) return notFound();
 
     const indexFile = path.join(root, "index.html");
     const ext = path.extname(target).toLowerCase();
     let file = target;
     let body = relative === "" || relative.endsWith("/") ? undefined : await readFile(target);
     if (!body) {
-      if (ext && relative !== "" && !relative.endsWith("/")) {
-        return new Response("not found", { status: 404, headers: { "cache-control": "no-store" } });
-      }
+      if (ext && relative !== "" && !relative.endsWith("/")) return notFound();
       file = indexFile;
       body = await readFile(indexFile);
       if (!body) {
         return new Response(notBuiltPage(root), {
           status: 503,
-          headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+          headers: pageHeaders({ "cache-control": "no-store" }),
         });
       }
     }
     const fileExt = path.extname(file).toLowerCase();
     const type = CONTENT_TYPES[fileExt];
-    if (!type) return new Response("not found", { status: 404 });
+    if (!type) return notFound();
 
     const headers: Record<string, string> = {
       "content-type": type,
