@@ -86,11 +86,21 @@ export async function waitReady(page: Page, timeout = UI_TIMEOUT): Promise<void>
   await page.locator('main#main[data-ready="true"]').waitFor({ state: "attached", timeout });
 }
 
-/** Opens a one-time sign-in link (→ 303 /app/) and waits for the first view's figures. */
+/**
+ * Opens a one-time sign-in link and waits for the first view's figures. The link's page may
+ * redirect to /app/ at once, or show a "Se connecter" button whose form POSTs the link (so that
+ * a link scanner opening it uses nothing up): then the button is pressed.
+ */
 export async function signIn(page: Page, link: string): Promise<void> {
   const response = await page.goto(link, { waitUntil: "domcontentloaded" });
   if (!response?.ok()) {
     throw new Error(`the sign-in link answered ${response?.status()}: ${await response?.text()}`);
+  }
+  if (new URL(page.url()).pathname === "/login") {
+    await Promise.all([
+      page.waitForURL((url) => url.pathname.startsWith("/app/"), { waitUntil: "domcontentloaded" }),
+      page.getByRole("button", { name: "Se connecter" }).click(),
+    ]);
   }
   if (!new URL(page.url()).pathname.startsWith("/app/")) {
     throw new Error(`the sign-in link led to ${page.url()}, not the web app`);

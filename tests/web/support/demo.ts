@@ -2,9 +2,13 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DemoNetwork, startDemoNetwork } from "../../../packages/cli/src/demo.ts";
+import {
+  type DemoLinkTarget,
+  type DemoNetwork,
+  startDemoNetwork,
+} from "../../../packages/cli/src/demo.ts";
 
-export type { DemoNetwork };
+export type { DemoLinkTarget, DemoNetwork };
 
 /** The web app's build (`npm run test:browser` makes it first). */
 const WEB_DIST = fileURLToPath(new URL("../../../packages/web/dist", import.meta.url));
@@ -36,7 +40,7 @@ export async function startWebDemo(): Promise<WebDemo> {
       throw new Error(`no web app build in ${WEB_DIST}: run npx vite build in packages/web`);
     });
     demo = await startDemoNetwork({
-      env: { PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "warn", WEB_DIR: webDir },
+      env: { PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "error", WEB_DIR: webDir },
     });
   } catch (error) {
     await fs.rm(dataDir, { recursive: true, force: true });
