@@ -14,20 +14,11 @@ import {
   PendingEnrolmentsQuery,
 } from "../queries.ts";
 import { reasonCodeLabel, requestStatusLabel } from "./labels.ts";
+import { upsertById } from "./merge.ts";
 import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 type BookingRequest = NonNullable<ResultOf<typeof BookingRequestsQuery>["bookingRequests"]>[number];
-
-/** Merges a request brought by bookingUpdated into the list (replaced by id, else added). */
-export function upsertRequest<T extends { id: string; createdAt: string }>(
-  list: readonly T[],
-  next: T,
-): T[] {
-  const at = list.findIndex((r) => r.id === next.id);
-  if (at >= 0) return list.map((r, i) => (i === at ? next : r));
-  return [...list, next].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-}
 
 export default function RequestsPage() {
   const query = useAgentQuery(BookingRequestsQuery, {});
@@ -49,7 +40,7 @@ export default function RequestsPage() {
           current
             ? {
                 ...current,
-                bookingRequests: upsertRequest(current.bookingRequests ?? [], incoming),
+                bookingRequests: upsertById(current.bookingRequests ?? [], incoming),
               }
             : current,
         );
