@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
@@ -123,8 +123,15 @@ function ActivityForm({
   const [busy, setBusy] = useState(false);
   const key = useRef(randomKey());
   const lastEditing = useRef<Report | undefined>(undefined);
+  useEffect(() => {
+    if (!editing) return;
+    const input = document.getElementById("activity-date");
+    input?.scrollIntoView?.({ block: "center" });
+    input?.focus();
+  }, [editing]);
   if (editing && editing !== lastEditing.current) {
     lastEditing.current = editing;
+    key.current = randomKey();
     setForm({
       date: editing.date,
       visitors: String(editing.visitors),
@@ -179,6 +186,7 @@ function ActivityForm({
       <h2 id="report-title">{t("places.activity.formTitle")}</h2>
       <div class="form-grid">
         <TextField
+          id="activity-date"
           label={t("places.activity.date")}
           type="date"
           max={today}
