@@ -631,3 +631,9 @@ export const RevokeCalendarFeedMutation = graphql(`
     }
   }
 `);
+
+export const TrainingStatisticsCsvQuery = graphql(`
+  query ConsoleTrainingStatisticsCsv($from: String!, $to: String!) {
+    trainingStatisticsCsv(from: $from, to: $to)
+  }
+`);

@@ -6,10 +6,23 @@ import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { useAgentQuery, useSubscription } from "../live.ts";
-import { CreateTrainingMutation, TrainingSeatsSubscription, TrainingsQuery } from "../queries.ts";
+import {
+  CreateTrainingMutation,
+  TrainingSeatsSubscription,
+  TrainingStatisticsCsvQuery,
+  TrainingsQuery,
+} from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
-import { parisInstant } from "./week.ts";
+import {
+  downloadText,
+  ErrorBanner,
+  errorText,
+  Loading,
+  Page,
+  useReady,
+  useTeamSpaces,
+} from "./parts.tsx";
+import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [
   "DIGITAL_FABRICATION",
@@ -140,6 +153,7 @@ export default function TrainingsPage() {
           ]}
         />
       )}
+      <StatisticsCsv onError={(text) => setNotice({ kind: "error", text })} />
       <CreateTraining
         spaces={spaces.spaces.filter((s) => s.status === "OPEN")}
         onCreated={(title) => {
@@ -242,6 +256,58 @@ function CreateTraining({
         {error ? <Banner kind="error">{error}</Banner> : null}
         <button type="submit" disabled={busy}>
           {t("console.trainings.createSubmit")}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+/** The statistics of this node's trainings as CSV, by session date (Paris), for a period. */
+function StatisticsCsv({ onError }: { onError(text: string): void }) {
+  const today = parisDay(new Date());
+  const [busy, setBusy] = useState(false);
+  return (
+    <details class="form-panel">
+      <summary>{t("console.trainings.statistics")}</summary>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          const from = String(form.get("from"));
+          const to = String(form.get("to"));
+          setBusy(true);
+          try {
+            const data = await request(TrainingStatisticsCsvQuery, { from, to });
+            downloadText(
+              `formations-${from}-${to}.csv`,
+              data.trainingStatisticsCsv ?? "",
+              "text/csv",
+            );
+          } catch (e) {
+            onError(errorText(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <div class="form-grid">
+          <TextField
+            label={t("console.trainings.statsFrom")}
+            name="from"
+            type="date"
+            required
+            defaultValue={addDays(today, -90)}
+          />
+          <TextField
+            label={t("console.trainings.statsTo")}
+            name="to"
+            type="date"
+            required
+            defaultValue={today}
+          />
+        </div>
+        <button type="submit" disabled={busy}>
+          {t("console.trainings.statsDownload")}
         </button>
       </form>
     </details>
