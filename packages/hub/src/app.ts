@@ -7,10 +7,12 @@ import {
   isSameOrigin,
   loadGeography,
   MaillageError,
+  pageHeaders,
   passesCsrfCheck,
   renderErrorCodesPage,
   renderLandingPage,
   useInputFieldNames,
+  viewerOfSession,
   withDefaultCode,
   withTokenFromFragment,
 } from "@maillage/schema";
@@ -35,7 +37,12 @@ import { createHealthService } from "./modules/health/health.service.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { fabriqueNameOf } from "./modules/sessions/login-link.repository.ts";
-import { hubSessionReader, useWebRoutes } from "./modules/sessions/web-routes.ts";
+import {
+  cookiePolicyOf,
+  hubSessionEnds,
+  hubSessionReader,
+  useWebRoutes,
+} from "./modules/sessions/web-routes.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
 import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";
@@ -144,7 +151,11 @@ export async function createHub(
     return nodeTokens.verify(issuer, token);
   }
 
-  const readSession = hubSessionReader({ config, keys });
+  const policy = cookiePolicyOf(config);
+  const sessionEnds = hubSessionEnds(db.store);
+  const readSession = hubSessionReader({ config, keys, ends: sessionEnds });
+  /** The graphql-ws sockets opened with a session cookie, by session: /logout here closes them. */
+  const socketsBySession = new Map<string, Set<import("ws").WebSocket>>();
 
   /**
    * The viewer of an HTTP request: its bearer token, else its session cookie (the web app),
@@ -158,16 +169,15 @@ export async function createHub(
         throw new MaillageError("UNAUTHENTICATED", "expected `Authorization: Bearer <token>`");
       return viewerFromToken(match[1]);
     }
-    const session = await readSession((name) => request.headers.get(name));
+    const session = await readSession((name) => request.headers.get(name), request.url);
     if (!session) return null;
-    if (!passesCsrfCheck(request, session)) {
+    if (!passesCsrfCheck(request, session, policy)) {
       throw new MaillageError(
         "CSRF_CHECK_FAILED",
         "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
       );
     }
-    const { csrf: _csrf, ...viewer } = session;
-    return viewer;
+    return viewerOfSession(session);
   }
 
   const maskError = createErrorMasker(logger);
@@ -202,7 +212,15 @@ export async function createHub(
         keys,
         sql: db.store,
         fabriqueName: (id) => fabriqueNameOf(db.store, id),
+        ends: sessionEnds,
+        onSessionEnded: (jti) => {
+          for (const socket of socketsBySession.get(jti) ?? []) {
+            socket.close(WS_TOKEN_EXPIRED, "session ended");
+          }
+          socketsBySession.delete(jti);
+        },
       }),
+      useHtmlHeaders(),
       ...graphqlLimitPlugins(config.graphqlLimits),
       useInputFieldNames(),
       useRequestLog(logger),
@@ -322,10 +340,17 @@ export async function createHub(
               return Array.isArray(value) ? value[0] : value;
             };
             const session = await readSession(get);
-            if (session && !isSameOrigin(get)) return false;
+            if (session && !isSameOrigin(get, undefined, policy)) return false;
             if (session) {
-              const { csrf: _csrf, ...viewer } = session;
-              ctx.extra.viewer = viewer;
+              ctx.extra.viewer = viewerOfSession(session);
+              const socket = ctx.extra.socket;
+              const open = socketsBySession.get(session.jti) ?? new Set();
+              open.add(socket);
+              socketsBySession.set(session.jti, open);
+              socket.once("close", () => {
+                open.delete(socket);
+                if (open.size === 0) socketsBySession.delete(session.jti);
+              });
             } else ctx.extra.viewer = null;
           }
         } catch {
@@ -432,8 +457,25 @@ type EnvelopedRoot = {
 };
 
 function sendHtml(res: import("node:http").ServerResponse, html: string) {
-  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  res.writeHead(200, pageHeaders());
   res.end(html);
+}
+
+/**
+ * nosniff and no framing on every HTML answer of yoga (GraphiQL: its own scripts and styles
+ * keep working, so its CSP says only `frame-ancestors 'none'`).
+ */
+function useHtmlHeaders(): Plugin {
+  return {
+    onResponse({ response }) {
+      if (!response.headers.get("content-type")?.startsWith("text/html")) return;
+      response.headers.set("x-content-type-options", "nosniff");
+      if (!response.headers.has("x-frame-options")) response.headers.set("x-frame-options", "DENY");
+      if (!response.headers.has("content-security-policy")) {
+        response.headers.set("content-security-policy", "frame-ancestors 'none'");
+      }
+    },
+  };
 }
 
 function sendJson(

@@ -26,6 +26,10 @@ const EnvSchema = z.object({
   HUB_SIGNING_KEYS: z.string().optional(),
   /** The built web app served under /app/ (default: packages/web/dist of this checkout). */
   WEB_DIR: z.string().optional(),
+  /** Always mark the session cookie Secure (and name it `__Host-…`): set it behind https. */
+  COOKIE_SECURE: z.enum(["true", "false", "1", "0"]).optional(),
+  /** Believe X-Forwarded-Host (the Origin check): only behind a proxy that sets it itself. */
+  TRUST_PROXY: z.enum(["true", "false", "1", "0"]).optional(),
   /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
   ...GraphQLLimitsEnv,
 });
@@ -45,6 +49,10 @@ export type HubConfig = {
   graphqlLimits: GraphQLLimits;
   /** The built web app (packages/web/dist), served under /app/. */
   webDir: string;
+  /** COOKIE_SECURE: the session cookie is always Secure and named `__Host-…`. */
+  cookieSecure?: boolean;
+  /** TRUST_PROXY: X-Forwarded-Host names the hub's own host (the Origin check). */
+  trustProxy?: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -77,6 +85,8 @@ export function loadHubConfig(
     signingKeysJson: e.HUB_SIGNING_KEYS,
     graphqlLimits: graphqlLimitsFromEnv(e),
     webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : defaultWebDir(),
+    cookieSecure: e.COOKIE_SECURE === "true" || e.COOKIE_SECURE === "1",
+    trustProxy: e.TRUST_PROXY === "true" || e.TRUST_PROXY === "1",
     ...overrides,
   };
 }

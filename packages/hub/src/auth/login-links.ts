@@ -101,8 +101,11 @@ async function verifyWithKeys(
   token: string,
   audience: string,
 ): Promise<{ claims: TokenClaims; payload: JWTPayload }> {
+  // As for bearer tokens (tokens.ts): the key file is looked at once a second at most, and at
+  // once only when the kid is unknown (a key just rotated in): never once per request.
+  await keys.refreshIfDue().catch(() => undefined);
   const resolveKey = async (header: JWTHeaderParameters) => {
-    await keys.refresh().catch(() => undefined);
+    if (!keys.find(header.kid)) await keys.refresh().catch(() => undefined);
     const key = keys.find(header.kid);
     if (!key) throw new joseErrors.JWKSNoMatchingKey();
     return key.publicKey;
@@ -191,7 +194,8 @@ export async function verifyHubSession(
       sessionAudience(settings.audience),
     );
     if (typeof payload.csrf !== "string" || payload.csrf.length < 16) throw new Error("no csrf");
-    return { ...claims, exp: payload.exp as number, csrf: payload.csrf };
+    if (typeof payload.jti !== "string" || !payload.jti) throw new Error("no jti");
+    return { ...claims, exp: payload.exp as number, csrf: payload.csrf, jti: payload.jti };
   } catch (error) {
     throw new MaillageError("UNAUTHENTICATED", "invalid or expired session", undefined, {
       cause: error,

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "graphql-ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import { signHubLoginLinkToken } from "../../auth/login-links.ts";
 import { signHubToken } from "../../auth/tokens.ts";
@@ -48,8 +48,19 @@ export function registerHubSessionTests(backend: Backend) {
   const link = (request: Parameters<typeof signHubLoginLinkToken>[2]) =>
     signHubLoginLinkToken(t.hub.keys, t.hub.config, request);
 
-  async function open(token: string) {
+  /** What a scanner or a preview does: GET the link (nothing used up). */
+  async function view(token: string) {
     return t.hub.fetch(`${base}/login?t=${encodeURIComponent(token)}`, { redirect: "manual" });
+  }
+
+  /** The page's "Se connecter" button: a same-origin POST of the link. */
+  async function open(token: string, headers: Record<string, string> = { origin: base }) {
+    return t.hub.fetch(`${base}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+      body: new URLSearchParams({ t: token }).toString(),
+    });
   }
 
   /** Signs in with a fresh link: the cookie header and the session's CSRF token. */
@@ -81,6 +92,38 @@ export function registerHubSessionTests(backend: Backend) {
     'mutation { createFabrique(input: { name: "Par cookie", communeCode: "07186" }) { id } }';
 
   describe("login links", () => {
+    it("GET shows the page (twice, nothing used up); only a same-origin POST opens the session", async () => {
+      const token = await link({ role: "NATIONAL" });
+      for (let i = 0; i < 2; i++) {
+        const page = await view(token);
+        expect(page.status).toBe(200);
+        expect(page.headers.get("set-cookie")).toBeNull();
+        expect(page.headers.get("cache-control")).toBe("no-store");
+        expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+        expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+        const html = await page.text();
+        expect(html).toContain('<html lang="fr">');
+        expect(html).toContain('<form method="post" action="/login">');
+        expect(html).toContain(">Se connecter</button>");
+      }
+      // Another site's page posting the link (login CSRF), or a client naming no origin.
+      expect((await open(token, { origin: "http://evil.example" })).status).toBe(403);
+      expect((await open(token, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+      expect((await open(token, {})).status).toBe(403);
+      expect((await open(token)).status).toBe(303);
+      expect((await open(token)).status).toBe(400);
+      expect((await view(token)).status).toBe(400);
+    });
+
+    it("redeems a link once under concurrent POSTs", async () => {
+      const token = await link({ role: "NATIONAL" });
+      const statuses = (await Promise.all(Array.from({ length: 6 }, () => open(token)))).map(
+        (r) => r.status,
+      );
+      expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 400)).toHaveLength(5);
+    });
+
     it("opens a session once: 303 to /app/ with an httpOnly, SameSite=Strict cookie; the second use is refused", async () => {
       const token = await link({ role: "NATIONAL", sessionTtl: "2h" });
       const first = await open(token);
@@ -103,12 +146,16 @@ export function registerHubSessionTests(backend: Backend) {
       expect(page).toContain("Lien de connexion invalide");
     });
 
-    it("sets Secure behind https", async () => {
-      const response = await t.hub.fetch(`${base}/login?t=${await link({ role: "NATIONAL" })}`, {
-        redirect: "manual",
-        headers: { "x-forwarded-proto": "https" },
+    it("behind https: Secure, and the __Host- name (no other host or port can set it)", async () => {
+      const response = await open(await link({ role: "NATIONAL" }), {
+        origin: base,
+        "x-forwarded-proto": "https",
       });
-      expect(response.headers.get("set-cookie")).toContain("; Secure");
+      const cookie = response.headers.get("set-cookie") ?? "";
+      expect(cookie).toMatch(/^__Host-maillage_hub=[\w-]+\.[\w-]+\.[\w-]+; /);
+      expect(cookie).toContain("; Secure");
+      expect(cookie).toContain("Path=/");
+      expect(cookie).not.toContain("Domain");
     });
 
     it("refuses an expired link", async () => {
@@ -122,6 +169,8 @@ export function registerHubSessionTests(backend: Backend) {
       expect((await open(bearer)).status).toBe(400);
       expect((await open("not.a.jwt")).status).toBe(400);
       expect((await t.hub.fetch(`${base}/login`)).status).toBe(400);
+      const tampered = `${await link({ role: "NATIONAL" })}x`;
+      expect((await view(tampered)).status).toBe(400);
 
       const asBearer = await gql(SPACES_COUNT, {
         authorization: `Bearer ${await link({ role: "NATIONAL" })}`,
@@ -245,16 +294,40 @@ export function registerHubSessionTests(backend: Backend) {
       expect(response.headers.get("access-control-allow-credentials")).toBeNull();
     });
 
-    it("POST /logout clears the cookie (with the CSRF header)", async () => {
+    it("POST /logout ends the session (with the CSRF header): its cookie is refused after", async () => {
       const { cookie, csrf } = await signIn({ role: "NATIONAL" });
       const refused = await t.hub.fetch(`${base}/logout`, { method: "POST", headers: { cookie } });
       expect(refused.status).toBe(403);
+      expect((await gql(SPACES_COUNT, { cookie, "x-maillage-csrf": csrf })).status).toBe(200);
       const response = await t.hub.fetch(`${base}/logout`, {
         method: "POST",
         headers: { cookie, "x-maillage-csrf": csrf },
       });
       expect(response.status).toBe(204);
       expect(response.headers.get("set-cookie")).toMatch(/^maillage_hub=; .*Max-Age=0/);
+      // The same cookie, kept by someone: refused now, on HTTP and for /auth/session.
+      const after = await gql(SPACES_COUNT, { cookie, "x-maillage-csrf": csrf });
+      expect(after.status).toBe(401);
+      expect(after.code).toBe("UNAUTHENTICATED");
+      expect((await t.hub.fetch(`${base}/auth/session`, { headers: { cookie } })).status).toBe(401);
+      // Recorded in the database: another replica refuses it too (within its cache's seconds).
+      const rows = await t.hub.services.store.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM session_end",
+      );
+      expect(rows[0]?.n).toBeGreaterThan(0);
+    });
+
+    it("verifying a session does not re-read the key file on each request", async () => {
+      const { cookie, csrf } = await signIn({ role: "NATIONAL" });
+      const forced = vi.spyOn(t.hub.keys, "refresh");
+      try {
+        for (let i = 0; i < 3; i++) {
+          expect((await gql(SPACES_COUNT, { cookie, "x-maillage-csrf": csrf })).status).toBe(200);
+        }
+        expect(forced).not.toHaveBeenCalled();
+      } finally {
+        forced.mockRestore();
+      }
     });
 
     it("graphql-ws accepts the cookie from the same origin only", async () => {
@@ -293,6 +366,37 @@ export function registerHubSessionTests(backend: Backend) {
     });
   });
 
+  describe("signing out with a socket open", () => {
+    it("closes this replica's sockets of the session, and refuses the cookie on a new one", async () => {
+      const { cookie, csrf } = await signIn({ role: "NATIONAL" });
+      const open = () =>
+        new Promise<{ socket: WebSocket; closed: Promise<number> }>((resolve, reject) => {
+          const socket = new WebSocket(
+            `${url.replace("http", "ws")}/graphql`,
+            "graphql-transport-ws",
+            {
+              headers: { cookie, origin: url },
+            },
+          );
+          const closed = new Promise<number>((done) => socket.on("close", (code) => done(code)));
+          socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init" })));
+          socket.on("message", (data) => {
+            if (JSON.parse(String(data)).type === "connection_ack") resolve({ socket, closed });
+          });
+          socket.on("error", reject);
+          void closed.then((code) => reject(new Error(`closed ${code}`)));
+        });
+      const first = await open();
+      const out = await t.hub.fetch(`${base}/logout`, {
+        method: "POST",
+        headers: { cookie, "x-maillage-csrf": csrf },
+      });
+      expect(out.status).toBe(204);
+      expect(await first.closed).toBe(4401);
+      await expect(open()).rejects.toThrow("closed 4403");
+    });
+  });
+
   describe("the web app under /app/", () => {
     const get = (p: string, headers: Record<string, string> = {}) =>
       t.hub.fetch(`${base}${p}`, { headers, redirect: "manual" });
@@ -317,9 +421,15 @@ export function registerHubSessionTests(backend: Backend) {
       }
     });
 
-    it("the landing page links to /app/", async () => {
-      const html = await (await fetch(`${url}/`)).text();
+    it("the landing page links to /app/; it and GraphiQL are nosniff and never framed", async () => {
+      const landing = await fetch(`${url}/`);
+      expect(landing.headers.get("content-security-policy")).toContain("default-src 'none'");
+      expect(landing.headers.get("x-content-type-options")).toBe("nosniff");
+      const html = await landing.text();
       expect(html).toContain('href="/app/"');
+      const graphiql = await t.hub.fetch(`${base}/graphql`, { headers: { accept: "text/html" } });
+      expect(graphiql.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(graphiql.headers.get("x-frame-options")).toBe("DENY");
     });
   });
 }

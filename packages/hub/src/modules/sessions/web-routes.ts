@@ -1,7 +1,12 @@
 import {
+  type CookiePolicy,
+  createSessionEnds,
   createSessionRoutes,
   createWebAppHandler,
+  DEFAULT_COOKIE_POLICY,
   HUB_SESSION_COOKIE,
+  isSecureRequest,
+  MaillageError,
   type SessionClaims,
   sessionCookieOf,
 } from "@maillage/schema";
@@ -10,39 +15,77 @@ import type { KeyRing } from "../../auth/keys.ts";
 import { signHubSession, verifyHubLoginLink, verifyHubSession } from "../../auth/login-links.ts";
 import type { HubConfig } from "../../env.ts";
 import type { Sql } from "../sync/change-log.repository.ts";
-import { consumeLoginLink } from "./login-link.repository.ts";
+import {
+  consumeLoginLink,
+  endSession,
+  isLoginLinkUsed,
+  isSessionEnded,
+} from "./login-link.repository.ts";
 
 type Deps = {
-  config: Pick<HubConfig, "issuer" | "audience" | "webDir">;
+  config: Pick<HubConfig, "issuer" | "audience" | "webDir"> & Partial<CookiePolicy>;
   keys: KeyRing;
   sql: Sql;
   /** The fabrique's name for `/auth/session` (null when unknown). */
   fabriqueName(fabriqueId: string): Promise<string | null>;
+  /** Told when this replica ends a session (its open sockets close). */
+  onSessionEnded?(jti: string): void;
 };
 
+/** COOKIE_SECURE and TRUST_PROXY of a config (neither when absent). */
+export function cookiePolicyOf(config: Partial<CookiePolicy>): CookiePolicy {
+  return {
+    cookieSecure: config.cookieSecure ?? DEFAULT_COOKIE_POLICY.cookieSecure,
+    trustProxy: config.trustProxy ?? DEFAULT_COOKIE_POLICY.trustProxy,
+  };
+}
+
+/** The sessions ended by /logout, as this replica sees them (cached a few seconds). */
+export type HubSessionEnds = ReturnType<typeof createSessionEnds>;
+
+export function hubSessionEnds(sql: Sql): HubSessionEnds {
+  return createSessionEnds({
+    isEnded: (jti) => isSessionEnded(sql, jti),
+    end: (jti, expiresAt) => endSession(sql, jti, expiresAt),
+  });
+}
+
 /**
- * The session cookie of a request, verified: null without one; UNAUTHENTICATED (MaillageError)
- * when it does not verify.
+ * The session cookie of a request, verified and not ended: null without one; UNAUTHENTICATED
+ * (MaillageError) when it does not verify or was ended by /logout. `url` is the request's own
+ * (absent on a WebSocket upgrade: the policy and X-Forwarded-Proto decide).
  */
-export function hubSessionReader(deps: Pick<Deps, "config" | "keys">) {
+export function hubSessionReader(deps: Pick<Deps, "config" | "keys"> & { ends: HubSessionEnds }) {
+  const policy = cookiePolicyOf(deps.config);
   return async (
     get: (name: string) => string | null | undefined,
+    url?: string,
   ): Promise<SessionClaims | null> => {
-    const cookie = sessionCookieOf(get, HUB_SESSION_COOKIE);
+    const cookie = sessionCookieOf(get, HUB_SESSION_COOKIE, isSecureRequest(get, url, policy));
     if (!cookie) return null;
-    return verifyHubSession(deps.keys, deps.config, cookie);
+    const session = await verifyHubSession(deps.keys, deps.config, cookie);
+    if (await deps.ends.isEnded(session.jti)) {
+      throw new MaillageError("UNAUTHENTICATED", "this session was ended (signed out)");
+    }
+    return session;
   };
 }
 
 /**
- * The hub's web routes, before GraphQL: `GET /login?t=` (a one-time link opens a session),
- * `GET /auth/session`, `POST /logout`, and the web app's files under `/app/`.
+ * The hub's web routes, before GraphQL: `GET /login?t=` (the link's page), `POST /login` (its
+ * button opens a session), `GET /auth/session`, `POST /logout` (ends the session), and the web
+ * app's files under `/app/`.
  */
-export function useWebRoutes(deps: Deps): Plugin {
+export function useWebRoutes(deps: Deps & { ends: HubSessionEnds }): Plugin {
   const readSession = hubSessionReader(deps);
   const sessions = createSessionRoutes({
     server: "hub",
     cookieName: HUB_SESSION_COOKIE,
+    policy: cookiePolicyOf(deps.config),
+    async checkLoginLink(token) {
+      const link = await verifyHubLoginLink(deps.keys, deps.config, token);
+      return link !== null && !(await isLoginLinkUsed(deps.sql, link.jti));
+    },
     async redeemLoginLink(token) {
       const link = await verifyHubLoginLink(deps.keys, deps.config, token);
       if (!link) return null;
@@ -50,7 +93,12 @@ export function useWebRoutes(deps: Deps): Plugin {
       return { claims: link.claims, sessionTtlSeconds: link.sessionTtlSeconds };
     },
     signSession: (claims, ttl, csrf) => signHubSession(deps.keys, deps.config, claims, ttl, csrf),
-    sessionOf: (request) => readSession((name) => request.headers.get(name)).catch(() => null),
+    sessionOf: (request) =>
+      readSession((name) => request.headers.get(name), request.url).catch(() => null),
+    async endSession(session) {
+      await deps.ends.end(session.jti, new Date(session.exp * 1000));
+      deps.onSessionEnded?.(session.jti);
+    },
     async describe(session) {
       if (!session.fabriqueId) return {};
       const name = await deps.fabriqueName(session.fabriqueId);
