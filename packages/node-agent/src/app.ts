@@ -5,13 +5,14 @@ import {
   createErrorMasker,
   DEFAULT_GRAPHQL_LIMITS,
   graphqlLimitPlugins,
-  htmlResponse,
   loadGeography,
   MaillageError,
+  pageHeaders,
   passesCsrfCheck,
   renderErrorCodesPage,
   renderLandingPage,
   useInputFieldNames,
+  viewerOfSession,
   withTokenFromFragment,
 } from "@maillage/schema";
 import { pendingMigrations, type SqlStore } from "@maillage/storage";
@@ -39,7 +40,11 @@ import { createCredentialService } from "./modules/resources/credential.service.
 import type { Publication } from "./modules/resources/live.ts";
 import { bringsDecisions, createResourcePubSub, publishAll } from "./modules/resources/live.ts";
 import { createResourceService } from "./modules/resources/resource.service.ts";
-import { agentSessionReader, createAgentWebRoutes } from "./modules/sessions/web-routes.ts";
+import {
+  agentSessionEnds,
+  agentSessionReader,
+  createAgentWebRoutes,
+} from "./modules/sessions/web-routes.ts";
 import { handleSettlementRequest } from "./modules/settlement/settlement.http.ts";
 import { createSettlementService } from "./modules/settlement/settlement.service.ts";
 import { createSatelliteService } from "./modules/spaces/satellite.service.ts";
@@ -248,8 +253,20 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     fabriqueName: identity.fabriqueName,
   });
 
-  const readSession = agentSessionReader({ identity, key });
-  const webRoutes = createAgentWebRoutes({ identity, key, sql: store, webDir: config.webDir });
+  const policy = {
+    cookieSecure: config.cookieSecure ?? false,
+    trustProxy: config.trustProxy ?? false,
+  };
+  const sessionEnds = agentSessionEnds(store);
+  const readSession = agentSessionReader({ identity, key, policy, ends: sessionEnds });
+  const webRoutes = createAgentWebRoutes({
+    identity,
+    key,
+    sql: store,
+    webDir: config.webDir,
+    policy,
+    ends: sessionEnds,
+  });
 
   /**
    * The viewer of a request to the API: its bearer token, else its session cookie (the web
@@ -258,16 +275,15 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   async function viewerOfRequest(request: Request): Promise<Viewer | null> {
     const header = request.headers.get("authorization");
     if (header !== null) return viewerFrom(header);
-    const session = await readSession((name) => request.headers.get(name));
+    const session = await readSession((name) => request.headers.get(name), request.url);
     if (!session) return null;
-    if (!passesCsrfCheck(request, session)) {
+    if (!passesCsrfCheck(request, session, policy)) {
       throw new MaillageError(
         "CSRF_CHECK_FAILED",
         "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
       );
     }
-    const { csrf: _csrf, ...viewer } = session;
-    return viewer;
+    return viewerOfSession(session);
   }
 
   async function viewerFrom(header: string | null): Promise<Viewer | null> {
@@ -327,8 +343,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       const web = await webRoutes(request);
       if (web) return endResponse(web);
       if (request.method !== "GET") return;
-      if (url.pathname === "/") return endResponse(htmlResponse(landingPage));
-      if (url.pathname === "/errors") return endResponse(htmlResponse(errorCodesPage));
+      if (url.pathname === "/") return endResponse(page(landingPage));
+      if (url.pathname === "/errors") return endResponse(page(errorCodesPage));
       if (url.pathname === "/health") return endResponse(Response.json({ status: "ok" }));
       if (url.pathname === "/ready") {
         const { ok, detail } = await ready();
@@ -365,7 +381,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
         403,
       );
     }
-    return Response.json(await services.sync.status());
+    // The fabrique's own state, to a cookie session too: never kept by a cache.
+    return Response.json(await services.sync.status(), {
+      headers: { "cache-control": "no-store" },
+    });
   }
 
   const limits = config.graphqlLimits ?? DEFAULT_GRAPHQL_LIMITS;
@@ -390,7 +409,24 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     maskedErrors: { maskError: createErrorMasker(logger) },
     maxRequestBodySize: limits.maxBodyBytes,
     // The limits refuse at parse and validation, before any resolver.
-    plugins: [endpoints, ...graphqlLimitPlugins(limits), useInputFieldNames()],
+    plugins: [
+      endpoints,
+      ...graphqlLimitPlugins(limits),
+      useInputFieldNames(),
+      // nosniff and no framing on GraphiQL (its own scripts keep working).
+      {
+        onResponse({ response }) {
+          if (!response.headers.get("content-type")?.startsWith("text/html")) return;
+          response.headers.set("x-content-type-options", "nosniff");
+          if (!response.headers.has("x-frame-options")) {
+            response.headers.set("x-frame-options", "DENY");
+          }
+          if (!response.headers.has("content-security-policy")) {
+            response.headers.set("content-security-policy", "frame-ancestors 'none'");
+          }
+        },
+      } satisfies Plugin,
+    ],
     context: async ({ request }) => {
       try {
         return { ...services, viewer: await viewerOfRequest(request) };
@@ -503,9 +539,14 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   };
 }
 
+/** One of the agent's own HTML pages, with its CSP, nosniff and no framing. */
+function page(html: string): Response {
+  return new Response(html, { headers: pageHeaders() });
+}
+
 function errorResponse(error: MaillageError, status: number): Response {
   return Response.json(
     { errors: [{ message: error.message, extensions: { code: error.code } }] },
-    { status },
+    { status, headers: { "cache-control": "no-store" } },
   );
 }

@@ -22,6 +22,10 @@ const EnvSchema = z.object({
   VISIT_DISCLOSURE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** The built web app served under /app/ (default: packages/web/dist of this checkout). */
   WEB_DIR: z.string().optional(),
+  /** Always mark the session cookie Secure (and name it `__Host-…`): set it behind https. */
+  COOKIE_SECURE: z.enum(["true", "false", "1", "0"]).optional(),
+  /** Believe X-Forwarded-Host (the Origin check): only behind a proxy that sets it itself. */
+  TRUST_PROXY: z.enum(["true", "false", "1", "0"]).optional(),
   /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
   ...GraphQLLimitsEnv,
 });
@@ -51,6 +55,10 @@ export type AgentConfig = {
   mobility?: { passValidityDays: number; disclosureRetentionDays: number };
   /** The built web app (packages/web/dist), served under /app/ (absent: that default). */
   webDir?: string | undefined;
+  /** COOKIE_SECURE: the session cookie is always Secure and named `__Host-…`. */
+  cookieSecure?: boolean;
+  /** TRUST_PROXY: X-Forwarded-Host names the agent's own host (the Origin check). */
+  trustProxy?: boolean;
   sync: {
     backoff: BackoffSettings;
     /** A pull every so often even while the subscription is live: a safety net and a heartbeat. */
@@ -113,6 +121,8 @@ export function loadAgentConfig(
     },
     sync: DEFAULT_SYNC_SETTINGS,
     webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : undefined,
+    cookieSecure: e.COOKIE_SECURE === "true" || e.COOKIE_SECURE === "1",
+    trustProxy: e.TRUST_PROXY === "true" || e.TRUST_PROXY === "1",
     // An option left undefined (no --port) keeps the environment's value.
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };

@@ -183,7 +183,8 @@ export async function verifyAgentSession(
       sessionAudience(agentAudience(identity.nodeId)),
     );
     if (typeof payload.csrf !== "string" || payload.csrf.length < 16) throw new Error("no csrf");
-    return { ...claims, exp: payload.exp as number, csrf: payload.csrf };
+    if (typeof payload.jti !== "string" || !payload.jti) throw new Error("no jti");
+    return { ...claims, exp: payload.exp as number, csrf: payload.csrf, jti: payload.jti };
   } catch (error) {
     throw new MaillageError("UNAUTHENTICATED", "invalid or expired session", undefined, {
       cause: error,

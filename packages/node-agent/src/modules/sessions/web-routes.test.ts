@@ -20,8 +20,17 @@ afterAll(async () => {
 type LinkRequest = Parameters<typeof signAgentLoginLinkToken>[2];
 const link = (request: LinkRequest) =>
   signAgentLoginLinkToken(t.credentials.identity, t.credentials.key, request);
-const open = (token: string, headers: Record<string, string> = {}) =>
-  t.agent.fetch(`${base}/login?t=${encodeURIComponent(token)}`, { redirect: "manual", headers });
+/** What a scanner or a preview does: GET the link (nothing used up). */
+const view = (token: string) =>
+  t.agent.fetch(`${base}/login?t=${encodeURIComponent(token)}`, { redirect: "manual" });
+/** The page's "Se connecter" button: a same-origin POST of the link. */
+const open = (token: string, headers: Record<string, string> = { origin: base }) =>
+  t.agent.fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams({ t: token }).toString(),
+  });
 
 async function signIn(request: LinkRequest) {
   const response = await open(await link(request));
@@ -49,6 +58,23 @@ async function gql(query: string, headers: Record<string, string>) {
 const SATELLITES = "query { satellites { id } }";
 
 describe("login links at the agent", () => {
+  it("GET shows the page twice without using the link up; the POST opens one session", async () => {
+    const token = await link({ role: "FABRIQUE_ADMIN" });
+    for (let i = 0; i < 2; i++) {
+      const page = await view(token);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("set-cookie")).toBeNull();
+      expect(await page.text()).toContain("Se connecter");
+    }
+    const crossSite = await open(token, { origin: "http://evil.example" });
+    expect(crossSite.status).toBe(403);
+    expect((await open(token)).status).toBe(303);
+    expect((await open(token)).status).toBe(400);
+    const used = await view(token);
+    expect(used.status).toBe(400);
+    expect(await used.text()).toContain("LOGIN_LINK_INVALID");
+  });
+
   it("open one session in the agent's own cookie; a second use is refused", async () => {
     const token = await link({ role: "FABRIQUE_ADMIN" });
     const first = await open(token);
@@ -147,10 +173,37 @@ describe("the agent's session", () => {
     expect(cross.code).toBe("CSRF_CHECK_FAILED");
   });
 
+  it("POST /logout ends the session: its cookie is refused after", async () => {
+    const { cookie, csrf } = await signIn({ role: "FABRIQUE_ADMIN" });
+    expect((await gql(SATELLITES, { cookie, "x-maillage-csrf": csrf })).status).toBe(200);
+    const out = await t.agent.fetch(`${base}/logout`, {
+      method: "POST",
+      headers: { cookie, "x-maillage-csrf": csrf },
+    });
+    expect(out.status).toBe(204);
+    const after = await gql(SATELLITES, { cookie, "x-maillage-csrf": csrf });
+    expect(after.status).toBe(401);
+    expect(after.code).toBe("UNAUTHENTICATED");
+    expect((await t.agent.fetch(`${base}/auth/session`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("the settlement statement refuses another site's cookie request with 403 CSRF_CHECK_FAILED, no-store", async () => {
+    const { cookie } = await signIn({ role: "FABRIQUE_ADMIN" });
+    const cross = await t.agent.fetch(
+      `${base}/settlement/statement?period=2026-01&counterpart=${t.fabrique.id}`,
+      { headers: { cookie, "sec-fetch-site": "same-site" } },
+    );
+    expect(cross.status).toBe(403);
+    expect(cross.headers.get("cache-control")).toBe("no-store");
+    const body = (await cross.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe("CSRF_CHECK_FAILED");
+  });
+
   it("GET /sync/status takes the team's cookie too; another origin is refused", async () => {
     const { cookie } = await signIn({ role: "FABRIQUE_ADMIN" });
     const ok = await t.agent.fetch(`${base}/sync/status`, { headers: { cookie } });
     expect(ok.status).toBe(200);
+    expect(ok.headers.get("cache-control")).toBe("no-store");
     const cross = await t.agent.fetch(`${base}/sync/status`, {
       headers: { cookie, "sec-fetch-site": "cross-site" },
     });
@@ -177,8 +230,14 @@ describe("the agent's session", () => {
       headers: { origin: "http://evil.example", "access-control-request-method": "POST" },
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
-    const landing = await (await t.agent.fetch(`${base}/`)).text();
+    const landingPage = await t.agent.fetch(`${base}/`);
+    expect(landingPage.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(landingPage.headers.get("x-content-type-options")).toBe("nosniff");
+    const landing = await landingPage.text();
     expect(landing).toContain('href="/app/"');
+    const graphiql = await t.agent.fetch(`${base}/graphql`, { headers: { accept: "text/html" } });
+    expect(graphiql.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(graphiql.headers.get("x-frame-options")).toBe("DENY");
     const app = await t.agent.fetch(`${base}/app/`);
     expect([200, 503]).toContain(app.status);
     expect(app.headers.get("content-type")).toBe("text/html; charset=utf-8");

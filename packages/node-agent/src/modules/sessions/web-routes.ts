@@ -1,8 +1,13 @@
 import {
   agentSessionCookie,
+  type CookiePolicy,
+  createSessionEnds,
   createSessionRoutes,
   createWebAppHandler,
+  DEFAULT_COOKIE_POLICY,
   defaultWebDir,
+  isSecureRequest,
+  MaillageError,
   type SessionClaims,
   sessionCookieOf,
 } from "@maillage/schema";
@@ -15,42 +20,76 @@ import {
   verifyAgentSession,
 } from "../../identity/login-links.ts";
 import type { AgentViewer } from "../../identity/tokens.ts";
-import { consumeLoginLink } from "./login-link.repository.ts";
+import {
+  consumeLoginLink,
+  endSession,
+  isLoginLinkUsed,
+  isSessionEnded,
+} from "./login-link.repository.ts";
 
 type Deps = {
   identity: NodeIdentity;
   key: NodeKey;
   sql: SqlSession;
   webDir: string | undefined;
+  /** COOKIE_SECURE and TRUST_PROXY (default: neither). */
+  policy?: CookiePolicy | undefined;
 };
 
 export type AgentSession = SessionClaims & Pick<AgentViewer, "role" | "fabriqueId">;
 
+/** The sessions ended by /logout, as this agent sees them (cached a few seconds). */
+export type AgentSessionEnds = ReturnType<typeof createSessionEnds>;
+
+export function agentSessionEnds(sql: SqlSession): AgentSessionEnds {
+  return createSessionEnds({
+    isEnded: (jti) => isSessionEnded(sql, jti),
+    end: (jti, expiresAt) => endSession(sql, jti, expiresAt),
+  });
+}
+
 /**
- * The session cookie of a request, verified: null without one; UNAUTHENTICATED (MaillageError)
- * when it does not verify.
+ * The session cookie of a request, verified and not ended: null without one; UNAUTHENTICATED
+ * (MaillageError) when it does not verify or was ended by /logout.
  */
-export function agentSessionReader(deps: Pick<Deps, "identity" | "key">) {
+export function agentSessionReader(
+  deps: Pick<Deps, "identity" | "key" | "policy"> & { ends: AgentSessionEnds },
+) {
   const cookieName = agentSessionCookie(deps.identity.nodeId);
-  return async (get: (name: string) => string | null | undefined): Promise<AgentSession | null> => {
-    const cookie = sessionCookieOf(get, cookieName);
+  const policy = deps.policy ?? DEFAULT_COOKIE_POLICY;
+  return async (
+    get: (name: string) => string | null | undefined,
+    url?: string,
+  ): Promise<AgentSession | null> => {
+    const cookie = sessionCookieOf(get, cookieName, isSecureRequest(get, url, policy));
     if (!cookie) return null;
-    return verifyAgentSession(deps.identity, deps.key, cookie);
+    const session = await verifyAgentSession(deps.identity, deps.key, cookie);
+    if (await deps.ends.isEnded(session.jti)) {
+      throw new MaillageError("UNAUTHENTICATED", "this session was ended (signed out)");
+    }
+    return session;
   };
 }
 
 /**
- * The agent's web routes, before GraphQL: `GET /login?t=` (a one-time link opens a session),
- * `GET /auth/session`, `POST /logout`, and the web app's files under `/app/`. A Fetch handler:
- * a Response for those paths, `undefined` for any other.
+ * The agent's web routes, before GraphQL: `GET /login?t=` (the link's page), `POST /login` (its
+ * button opens a session), `GET /auth/session`, `POST /logout` (ends the session), and the web
+ * app's files under `/app/`. A Fetch handler: a Response for those paths, `undefined` for any
+ * other.
  */
 export function createAgentWebRoutes(
-  deps: Deps,
+  deps: Deps & { ends?: AgentSessionEnds },
 ): (request: Request) => Promise<Response | undefined> {
-  const readSession = agentSessionReader(deps);
+  const ends = deps.ends ?? agentSessionEnds(deps.sql);
+  const readSession = agentSessionReader({ ...deps, ends });
   const sessions = createSessionRoutes({
     server: "agent",
     cookieName: agentSessionCookie(deps.identity.nodeId),
+    policy: deps.policy ?? DEFAULT_COOKIE_POLICY,
+    async checkLoginLink(token) {
+      const link = await verifyAgentLoginLink(deps.identity, deps.key, token);
+      return link !== null && !(await isLoginLinkUsed(deps.sql, link.jti));
+    },
     async redeemLoginLink(token) {
       const link = await verifyAgentLoginLink(deps.identity, deps.key, token);
       if (!link) return null;
@@ -59,7 +98,9 @@ export function createAgentWebRoutes(
     },
     signSession: (claims, ttl, csrf) =>
       signAgentSession(deps.identity, deps.key, claims, ttl, csrf),
-    sessionOf: (request) => readSession((name) => request.headers.get(name)).catch(() => null),
+    sessionOf: (request) =>
+      readSession((name) => request.headers.get(name), request.url).catch(() => null),
+    endSession: (session) => ends.end(session.jti, new Date(session.exp * 1000)),
     describe: async () => ({
       nodeId: deps.identity.nodeId,
       fabriqueName: deps.identity.fabriqueName,

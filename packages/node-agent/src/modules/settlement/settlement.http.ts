@@ -6,7 +6,8 @@ import { type SettlementService, statementCsv } from "./settlement.service.ts";
  * The settlement statement as a file to download, for accounting tools:
  * `GET /settlement/statement?period=YYYY-MM&counterpart=<fabriqueId>&format=csv|json` with the
  * fabrique team's bearer token (the same rules as `settlementStatement`). CSV (RFC 4180,
- * `text/csv`) by default, or JSON; errors as JSON with their code (401, 403, 400, 404).
+ * `text/csv`) by default, or JSON; errors as JSON with their code (401, 403, 400, 404; a cookie
+ * session's cross-site request 403 CSRF_CHECK_FAILED). Every answer is `Cache-Control: no-store`.
  * Undefined for any other path, so that the caller goes on.
  */
 export const STATEMENT_PATH = "/settlement/statement";
@@ -14,6 +15,8 @@ export const STATEMENT_PATH = "/settlement/statement";
 const STATUS: Partial<Record<string, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  // A cookie session's request from another site (docs/sign-in.md): a refusal, not a fault.
+  CSRF_CHECK_FAILED: 403,
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
 };
@@ -21,7 +24,7 @@ const STATUS: Partial<Record<string, number>> = {
 function failure(error: MaillageError): Response {
   return Response.json(
     { errors: [{ message: error.message, extensions: { code: error.code } }] },
-    { status: STATUS[error.code] ?? 500 },
+    { status: STATUS[error.code] ?? 500, headers: { "cache-control": "no-store" } },
   );
 }
 
@@ -53,7 +56,11 @@ export async function handleSettlementRequest(
       url.searchParams.get("counterpart") ?? "",
     );
     const name = `settlement-${statement.period}-${statement.counterpartFabriqueId}.${format}`;
-    const headers = { "content-disposition": `attachment; filename="${name}"` };
+    // Financial figures, possibly to a cookie session: never kept by a cache.
+    const headers = {
+      "content-disposition": `attachment; filename="${name}"`,
+      "cache-control": "no-store",
+    };
     return format === "csv"
       ? new Response(statementCsv(statement), {
           headers: { ...headers, "content-type": "text/csv; charset=utf-8; header=present" },
