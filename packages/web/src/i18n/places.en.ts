@@ -220,7 +220,7 @@ export const placesEn: typeof placesFr = {
   "places.pass.none": "You have no pass yet.",
   "places.pass.issue": "Get my pass",
   "places.pass.issued": "Your pass is ready.",
-  "places.pass.details": "My pass",
+  "places.pass.details": "Current pass",
   "places.pass.status": "Status",
   "places.pass.validity": "Validity",
   "places.pass.validRange": "from {from} to {until}",

@@ -228,7 +228,7 @@ export const placesFr = {
   "places.pass.none": "Vous n'avez pas encore de pass.",
   "places.pass.issue": "Obtenir mon pass",
   "places.pass.issued": "Votre pass est prêt.",
-  "places.pass.details": "Mon pass",
+  "places.pass.details": "Pass en cours",
   "places.pass.status": "État",
   "places.pass.validity": "Validité",
   "places.pass.validRange": "du {from} au {until}",
