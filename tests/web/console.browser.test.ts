@@ -113,14 +113,19 @@ describe("fabrique console (browser)", () => {
     );
     await page.keyboard.press("Enter");
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("main");
-    await page.keyboard.press("Shift+Tab");
-    await page.keyboard.press("Shift+Tab");
-    const inNav = await page.evaluate(
-      () =>
-        document.activeElement?.closest("nav")?.getAttribute("aria-label") ??
-        document.activeElement?.outerHTML,
-    );
-    expect(inNav).toBeTruthy();
+    // From the top of a fresh load: the skip link, then the main navigation's first link.
+    await page.reload();
+    await waitReady(page);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => ({
+      nav: document.activeElement?.closest("nav")?.getAttribute("aria-label"),
+      text: document.activeElement?.textContent?.trim(),
+    }));
+    expect(focused).toEqual({ nav: "Navigation principale", text: "Accueil" });
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument?: boolean }).__sameDocument = true;
+    });
 
     await auditScreens(page, "console-team", [
       ["Accueil", "Console de l'équipe"],
