@@ -637,3 +637,21 @@ export const TrainingStatisticsCsvQuery = graphql(`
     trainingStatisticsCsv(from: $from, to: $to)
   }
 `);
+
+export const RemoveEnrolmentMutation = graphql(`
+  mutation ConsoleRemoveEnrolment($id: ID!, $reason: String) {
+    removeEnrolment(id: $id, reason: $reason) {
+      id
+      status
+    }
+  }
+`);
+
+export const CancelTrainingMutation = graphql(`
+  mutation ConsoleCancelTraining($id: ID!) {
+    cancelTraining(id: $id) {
+      id
+      status
+    }
+  }
+`);

@@ -8,8 +8,10 @@ import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { useAgentQuery, useSubscription } from "../live.ts";
 import {
+  CancelTrainingMutation,
   EnrolmentUpdatedSubscription,
   MarkAttendanceMutation,
+  RemoveEnrolmentMutation,
   TrainingQuery,
   TrainingSeatsSubscription,
 } from "../queries.ts";
@@ -57,6 +59,16 @@ export default function TrainingPage({ params }: RouteProps) {
     (e) => !SEATED.has(e.status) && e.status !== "WAITLISTED" && e.status !== "OFFERED",
   );
   const started = training ? new Date(training.startsAt).getTime() <= Date.now() : false;
+
+  const act = async (run: () => Promise<unknown>, done: string) => {
+    try {
+      await run();
+      setNotice({ kind: "success", text: done });
+      await query.refetch();
+    } catch (error) {
+      setNotice({ kind: "error", text: errorText(error) });
+    }
+  };
 
   const mark = async (e: Enrolment, status: "ATTENDED" | "NO_SHOW", name: string) => {
     setBusy(e.id);
@@ -144,6 +156,22 @@ export default function TrainingPage({ params }: RouteProps) {
               })}
             </dd>
           </dl>
+          {training.owned && training.status === "SCHEDULED" && !started ? (
+            <button
+              type="button"
+              class="danger"
+              onClick={() => {
+                if (!window.confirm(t("console.training.cancelConfirm", { title: training.title })))
+                  return;
+                void act(
+                  () => request(CancelTrainingMutation, { id: training.id }),
+                  t("console.training.cancelDone"),
+                );
+              }}
+            >
+              {t("console.training.cancel")}
+            </button>
+          ) : null}
 
           <section aria-labelledby="tr-enrolled">
             <h2 id="tr-enrolled">{t("console.training.enrolled", { count: seated.length })}</h2>
@@ -181,10 +209,29 @@ export default function TrainingPage({ params }: RouteProps) {
                 },
                 {
                   key: "attendance",
-                  label: t("console.col.attendance"),
+                  label: started ? t("console.col.attendance") : t("console.col.actions"),
                   value: () => "",
                   render: (e) => {
                     const name = participant(e, seated.indexOf(e));
+                    if (training.owned && !started && e.status === "ENROLLED") {
+                      return (
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={t("console.training.removeNamed", { name })}
+                          onClick={() => {
+                            if (!window.confirm(t("console.training.removeConfirm", { name })))
+                              return;
+                            void act(
+                              () => request(RemoveEnrolmentMutation, { id: e.id }),
+                              t("console.training.removed", { name }),
+                            );
+                          }}
+                        >
+                          {t("console.training.remove")}
+                        </button>
+                      );
+                    }
                     if (!training.owned || !started || training.status === "CANCELLED") return "—";
                     return (
                       <fieldset class="actions plain-fieldset">
