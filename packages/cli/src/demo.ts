@@ -129,8 +129,9 @@ function webLinkLines(banner: DemoBanner): string[] {
   ];
   if (links.length === 0) return [];
   return [
-    `  Web app: each link below opens one session (a link works once, within ${DEMO_LINK_TTL});`,
-    "  for another, run maillage hub login-link or maillage agent login-link (--help).",
+    `  Web app: each link below opens one session (a link works once, within ${DEMO_LINK_TTL}):`,
+    '  open it in a browser, then press "Se connecter". For another link, run',
+    "  maillage hub login-link or maillage agent login-link (--help).",
     "",
     ...links.flatMap((link) => [`  ${link.label} :`, `    ${link.url}`]),
     "",

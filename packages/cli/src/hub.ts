@@ -123,6 +123,10 @@ export const HUB_LOGIN_LINK = {
       "The link opens one session only (a second use is refused), in an httpOnly cookie of that browser;",
       "it is signed with the hub's key file (like hub token) and is never accepted as a bearer token.",
     ].join("\n"),
+    [
+      "With --fabrique, whether it is a fabrique is asked of the hub found by HUB_URL, the run file or the",
+      "default port (with a one-minute NATIONAL token), never of --url, which only sets the printed address.",
+    ].join("\n"),
     "Example: maillage hub login-link --role NATIONAL --ttl 30m",
   ],
 } as const satisfies CommandSpec;
@@ -295,8 +299,11 @@ export async function runHubLoginLink(argv: readonly string[], ctx: CliContext):
     parsed.values.url === undefined ? undefined : requireNonEmpty(parsed.values.url, "--url"),
   );
   if (fabriqueId !== undefined) {
+    // The fabrique is checked with a one-minute NATIONAL token sent to the hub this machine
+    // runs or names (HUB_URL, else the run file, else the default port), never to --url:
+    // that is only the address printed in the link (a public name, a proxy, a typo).
     const probe = await signWithExistingKeys(api, config, { role: "NATIONAL" }, "1m");
-    const check = await checkFabrique(ctx, hub, probe, fabriqueId);
+    const check = await checkFabrique(ctx, await locateHub(api, ctx, config), probe, fabriqueId);
     if (!check.verified) {
       ctx.stderr(
         `maillage: warning: could not verify that ${fabriqueId} is a fabrique: ${check.reason}; signed anyway\n`,

@@ -1,4 +1,6 @@
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { decodeJwt } from "jose";
@@ -121,14 +123,52 @@ describe("hub login-link, with the hub running", () => {
     const base = (await import("@maillage/hub/client")).readHubRun;
     const hubUrl = (await base(dataDir))?.url;
     expect(url.startsWith(`${hubUrl}/login?t=`)).toBe(true);
-    const first = await fetch(url, { redirect: "manual" });
+    // Opening the link shows its page; its "Se connecter" button POSTs the link.
+    const page = await fetch(url, { redirect: "manual" });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Se connecter");
+    const press = () =>
+      fetch(`${hubUrl}/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: String(hubUrl) },
+        body: new URLSearchParams({ t: new URL(url).searchParams.get("t") ?? "" }).toString(),
+      });
+    const first = await press();
     expect(first.status).toBe(303);
     const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     const session = (await (
       await fetch(`${hubUrl}/auth/session`, { headers: { cookie } })
     ).json()) as Record<string, unknown>;
     expect(session).toMatchObject({ server: "hub", role: "FABRIQUE_ADMIN", fabriqueId });
+    expect((await press()).status).toBe(400);
     expect((await fetch(url, { redirect: "manual" })).status).toBe(400);
+  });
+
+  it("--fabrique is checked at the running hub, never at --url (no NATIONAL token sent there)", async () => {
+    const seen: string[] = [];
+    const other = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ""}`);
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      const run = await loginLink([
+        "--role",
+        "FABRIQUE_ADMIN",
+        "--fabrique",
+        fabriqueId,
+        "--url",
+        `http://127.0.0.1:${port}`,
+      ]);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/login\\?t=`));
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 
   it("takes --url, and refuses a link TTL over 24h", async () => {
