@@ -11,9 +11,11 @@ import {
   errorText,
   formatTime,
   LiveState,
+  releaseConnection,
   SpacePicker,
   TeamHubBanner,
   todayInParis,
+  trackConnection,
   useAgentQuery,
   useReady,
   useSpaces,
@@ -178,7 +180,7 @@ export default function CheckInPage() {
 
   useEffect(() => {
     if (!spaceId) return;
-    return subscribe(
+    const stop = subscribe(
       VisitRecordedSubscription,
       { spaceId },
       {
@@ -189,9 +191,10 @@ export default function CheckInPage() {
           if (isTeam) void homesQuery.refetch();
         },
         reconnected: () => void visits.refetch(),
-        connection: setLive,
+        connection: trackConnection(setLive),
       },
     );
+    return releaseConnection(stop);
   }, [spaceId]);
 
   useReady(Boolean(visits.data || visits.error || spacesError || (!loading && !spaceId)));

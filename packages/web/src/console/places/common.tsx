@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
-import { markReady } from "../../app/status.ts";
+import { connectionLost, markReady } from "../../app/status.ts";
 import type { ResultOf, TadaDocumentNode } from "../../client/agent-graphql.ts";
 import { ApiError, request } from "../../client/http.ts";
 import { fr, type I18nKey, t } from "../../i18n/i18n.ts";
@@ -214,4 +214,23 @@ export function LiveState({ open }: { open: boolean | undefined }) {
  */
 export function TeamHubBanner() {
   return session.value?.role === "FABRIQUE_ADMIN" ? <HubBanner /> : null;
+}
+
+/**
+ * A live stream's open/closed state, for a page's LiveState and the shell's "connection lost"
+ * banner (the stream is to this agent: when it drops, the agent is out of reach).
+ */
+export function trackConnection(setLive?: (open: boolean) => void): (open: boolean) => void {
+  return (open) => {
+    setLive?.(open);
+    connectionLost.value = !open;
+  };
+}
+
+/** Stops a live stream and clears the "connection lost" state it may have set. */
+export function releaseConnection(stop: () => void): () => void {
+  return () => {
+    stop();
+    connectionLost.value = false;
+  };
 }

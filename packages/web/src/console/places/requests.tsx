@@ -6,7 +6,15 @@ import { subscribe } from "../../client/sse.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, formatTime, LiveState, useAgentQuery, useReady } from "./common.tsx";
+import {
+  errorText,
+  formatTime,
+  LiveState,
+  releaseConnection,
+  trackConnection,
+  useAgentQuery,
+  useReady,
+} from "./common.tsx";
 import {
   BookableResourcesQuery,
   BookingUpdatedSubscription,
@@ -173,32 +181,34 @@ export default function RequestsPage() {
 
   useEffect(
     () =>
-      subscribe(
-        BookingUpdatedSubscription,
-        {},
-        {
-          next: (data) => {
-            if (data.bookingUpdated.booking) setBookingsVersion((v) => v + 1);
-            const item = data.bookingUpdated.request;
-            if (item?.direction !== "OUTGOING") return;
-            query.setData((current) =>
-              current
-                ? { ...current, bookingRequests: upsert(current.bookingRequests, item) }
-                : current,
-            );
-            setChanged(
-              t("places.requests.changed", {
-                name: namesRef.current.get(item.resourceId) ?? item.resourceId,
-                status: t(`places.status.${item.status}` as I18nKey),
-              }),
-            );
+      releaseConnection(
+        subscribe(
+          BookingUpdatedSubscription,
+          {},
+          {
+            next: (data) => {
+              if (data.bookingUpdated.booking) setBookingsVersion((v) => v + 1);
+              const item = data.bookingUpdated.request;
+              if (item?.direction !== "OUTGOING") return;
+              query.setData((current) =>
+                current
+                  ? { ...current, bookingRequests: upsert(current.bookingRequests, item) }
+                  : current,
+              );
+              setChanged(
+                t("places.requests.changed", {
+                  name: namesRef.current.get(item.resourceId) ?? item.resourceId,
+                  status: t(`places.status.${item.status}` as I18nKey),
+                }),
+              );
+            },
+            reconnected: () => {
+              void query.refetch();
+              setBookingsVersion((v) => v + 1);
+            },
+            connection: trackConnection(setLive),
           },
-          reconnected: () => {
-            void query.refetch();
-            setBookingsVersion((v) => v + 1);
-          },
-          connection: setLive,
-        },
+        ),
       ),
     [],
   );
