@@ -19,8 +19,8 @@ export const consoleFr = {
 
   "console.home.title": "Console de l'équipe",
   "console.home.requests": "Demandes à traiter",
-  "console.home.incomingPending": "{count} demandes reçues en attente de décision",
-  "console.home.outgoingPending": "{count} demandes envoyées en attente de réponse",
+  "console.home.incomingPending": "Demandes reçues en attente de décision : {count}",
+  "console.home.outgoingPending": "Demandes envoyées en attente de réponse : {count}",
   "console.home.toRequests": "Voir les demandes",
   "console.home.today": "Réservations du jour",
   "console.home.noBookingToday": "Aucune réservation ni prêt aujourd'hui.",
@@ -244,7 +244,7 @@ export const consoleFr = {
   "console.trainings.title": "Formations",
   "console.trainings.caption": "Formations à partir de la semaine dernière",
   "console.trainings.ownOnly": "Seulement les formations que nous organisons",
-  "console.trainings.seatsShort": "{taken} / {capacity} places",
+  "console.trainings.seatsShort": "places prises : {taken} / {capacity}",
   "console.trainings.statistics": "Statistiques des formations (CSV)",
   "console.trainings.statsFrom": "Du (date des sessions)",
   "console.trainings.statsTo": "Au",
@@ -261,7 +261,7 @@ export const consoleFr = {
   "console.training.cancelled": "Annulée",
   "console.training.seats": "Places",
   "console.training.seatsLine":
-    "{taken} prises sur {capacity}, {left} libres, {waitlisted} en liste d'attente",
+    "Places prises : {taken} sur {capacity} ; libres : {left} ; en liste d'attente : {waitlisted}",
   "console.training.enrolled": "Inscrits ({count})",
   "console.training.enrolledCaption": "Inscrits et présence",
   "console.training.notOwned":
@@ -359,7 +359,7 @@ export const consoleFr = {
   "console.sync.hubUp": "Hub joignable",
   "console.sync.hubDown": "Hub injoignable",
   "console.sync.hubUnknown": "Pas encore d'échange avec le hub",
-  "console.sync.pendingLag": "{count} changements en attente d'envoi, retard {lag}",
+  "console.sync.pendingLag": "Changements en attente d'envoi : {count} ; retard : {lag}",
   "console.sync.outbox": "Changements en attente d'envoi",
   "console.sync.lag": "Retard",
   "console.sync.oldestPending": "Plus ancien changement en attente",
