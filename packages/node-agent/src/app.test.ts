@@ -176,6 +176,7 @@ describe("bearer tokens", () => {
       '{ members(spaceId: "x") { id } }',
       '{ member(id: "x") { id } }',
       "{ syncStatus { nodeId } }",
+      "{ hubConnection { hubReachable } }",
       'mutation { createSatellite(input: { name: "Xy", communeCode: "07186" }) { id } }',
       'mutation { eraseMember(id: "x") }',
     ]) {
@@ -425,6 +426,12 @@ describe("roles", () => {
       ),
     ).toEqual(["FORBIDDEN"]);
     expect(codes(await t.gql("{ syncStatus { nodeId } }", {}, sat))).toEqual(["FORBIDDEN"]);
+    // Whether the hub is reachable, and how much waits to be sent: every console user sees it.
+    const connection = await t.gql<{
+      hubConnection: { hubReachable: boolean | null; outboxPending: number };
+    }>("{ hubConnection { hubReachable outboxPending lastExchangeAt } }", {}, sat);
+    expect(connection.errors).toBeUndefined();
+    expect(connection.data?.hubConnection.outboxPending).toEqual(expect.any(Number));
     expect(
       codes(await t.gql("query($id: ID!) { members(spaceId: $id) { id } }", { id: other.id }, sat)),
     ).toEqual(["FORBIDDEN"]);

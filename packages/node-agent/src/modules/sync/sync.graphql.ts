@@ -39,7 +39,42 @@ const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").implement({
   }),
 });
 
+type HubConnection = Pick<
+  SyncStatus,
+  "hubReachable" | "outboxPending" | "lastPushAt" | "lastPullAt"
+>;
+
+const HubConnectionRef = builder.objectRef<HubConnection>("HubConnection").implement({
+  description:
+    "Whether this agent reaches the hub, for every signed-in user of its console: the work done here goes on either way and is sent when the hub is back. The operational detail is in syncStatus (the fabrique's team).",
+  fields: (t) => ({
+    hubReachable: t.exposeBoolean("hubReachable", {
+      nullable: true,
+      description: "Null until the first exchange with the hub",
+    }),
+    outboxPending: t.exposeInt("outboxPending", {
+      description: "Changes made here not yet applied at the hub",
+    }),
+    lastExchangeAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "The latest push or pull that reached the hub",
+      resolve: (s) => {
+        const times = [s.lastPushAt, s.lastPullAt].filter((d): d is string => d !== null).sort();
+        return times.at(-1) ?? null;
+      },
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  hubConnection: t.field({
+    type: HubConnectionRef,
+    authScopes: { authenticated: true },
+    description:
+      "Whether this agent reaches the hub right now, and how many changes wait to be sent (any signed-in role).",
+    resolve: (_parent, _args, ctx) => ctx.sync.status(),
+  }),
   syncStatus: t.field({
     type: SyncStatusRef,
     authScopes: { fabriqueAdmin: true },
