@@ -192,17 +192,6 @@ export async function copyOfNational(
   };
 }
 
-/** A fresh empty database (migrated by the hub that opens it), dropped by `drop()`. */
-export async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `maillage_bench_empty_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
-  return {
-    url: databaseUrl(name),
-    drop: () =>
-      withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
-  };
-}
-
 /** The first fabrique (by id) of the region the benches query: its id and commune. */
 export async function benchFabrique(url: string): Promise<{ id: string; communeCode: string }> {
   const client = new pg.Client({ connectionString: url });
