@@ -17,7 +17,9 @@ async function routesFor(server: "hub" | "agent"): Promise<readonly Route[]> {
 function App({ routes }: { routes: readonly Route[] | undefined }) {
   const current = session.value;
   if (current === undefined) return <p class="loading">{t("app.loading")}</p>;
-  if (current === null || !routes) return <SignedOut />;
+  if (current === null) return <SignedOut />;
+  // Signed in, the routes' chunk still loading: not "Connexion requise" (nor its data-ready).
+  if (!routes) return <p class="loading">{t("app.loading")}</p>;
   return <Shell session={current} routes={routes} />;
 }
 
