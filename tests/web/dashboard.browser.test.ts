@@ -15,6 +15,7 @@ import { agentGraphQL, startWebDemo, type WebDemo } from "./support/demo.ts";
 import { recordMeasure } from "./support/measure.ts";
 import {
   figure,
+  loadedBytes,
   parseFrenchNumber,
   readyTime,
   recordReadyTime,
@@ -63,18 +64,46 @@ describe("national dashboard (browser)", () => {
     return recorded;
   }
 
-  it("signs the national body in with the banner's link: map, charts and non-zero figures", async () => {
-    const recorded = await context("dashboard");
+  /** Samples of the dashboard's first load (cold cache, fresh context). */
+  const firstLoads: FirstLoad[] = [];
+
+  /**
+   * Signs in with `link` in a fresh context (empty cache) and measures the load: bytes over the
+   * wire until the overview's figures are shown and once the network settles, and the time from
+   * the navigation's start to main#main[data-ready="true"].
+   */
+  async function coldLoad(link: string, label: string) {
+    const recorded = await context(label);
     await recordReadyTime(recorded.context);
     const meter = new TransferMeter(recorded.context);
-    dashboard = await recorded.context.newPage();
+    const page = await recorded.context.newPage();
+    const started = Date.now();
+    await signIn(page, link);
+    const readyAt = Date.now();
+    const tti = await readyTime(page);
+    await page.waitForLoadState("networkidle").catch(() => {});
+    const untilReady = await loadedBytes(page, tti);
+    const settled = await loadedBytes(page);
+    const sample: FirstLoad = {
+      timeToInteractiveMs: tti === undefined ? null : Math.round(tti),
+      linkToReadyWallMs: readyAt - started,
+      bytesUntilReady: untilReady.bytes,
+      requestsUntilReady: untilReady.requests,
+      bytesUntilReadyByType: untilReady.byType,
+      bytesSettled: settled.bytes,
+      requestsSettled: settled.requests,
+      // Seen from outside: every response of the context, the link's page included.
+      wireBytesWithSignIn: (await meter.total()).bytes,
+    };
+    return { page, recorded, sample };
+  }
+
+  it("signs the national body in with the banner's link: map, charts and non-zero figures", async () => {
     const link = web.demo.banner.webLinks?.find((l) => l.label === "Tableau de bord national");
     expect(link?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\?t=/);
-
-    const started = Date.now();
-    await signIn(dashboard, link?.url as string);
-    const readyAt = Date.now();
-    const tti = await readyTime(dashboard);
+    const first = await coldLoad(link?.url as string, "dashboard");
+    dashboard = first.page;
+    firstLoads.push(first.sample);
 
     await expect
       .poll(() => dashboard.getByRole("heading", { level: 1 }).innerText())
@@ -142,22 +171,25 @@ describe("national dashboard (browser)", () => {
 
     await screenshot(dashboard, "dashboard-overview");
 
-    // Measures of the first load (cold cache, fresh context): not asserted.
-    await dashboard.waitForLoadState("networkidle").catch(() => {});
-    const untilReady = await meter.total(readyAt);
-    const settled = await meter.total();
+    expect(first.recorded.leaving()).toEqual([]);
+  });
+
+  it("loads cold twice more, in fresh contexts (the first load's measures)", async () => {
+    for (let i = 0; i < 2; i++) {
+      const link = await web.demo.loginLink({ server: "hub", role: "NATIONAL" });
+      const load = await coldLoad(link, `dashboard-cold-${i + 2}`);
+      expect(await figure(load.page, "coverage.spaces")).toBeGreaterThan(0);
+      firstLoads.push(load.sample);
+      await load.recorded.close();
+    }
+    const pick = (key: keyof FirstLoad) => firstLoads.map((sample) => sample[key] as number);
     await recordMeasure("dashboard.firstLoad", {
-      timeToInteractiveMs: tti === undefined ? null : Math.round(tti),
-      signInToReadyWallMs: readyAt - started,
-      bytesUntilReady: untilReady.bytes,
-      requestsUntilReady: untilReady.requests,
-      bytesUntilReadyByType: untilReady.byType,
-      bytesSettled: settled.bytes,
-      requestsSettled: settled.requests,
-      bytesSettledByType: settled.byType,
+      samples: firstLoads,
+      medianTimeToInteractiveMs: median(pick("timeToInteractiveMs")),
+      medianBytesUntilReady: median(pick("bytesUntilReady")),
+      medianBytesSettled: median(pick("bytesSettled")),
       demoStartMs: web.startMs,
     });
-    expect(recorded.leaving()).toEqual([]);
   });
 
   it("reloads from the browser's cache (measure) and switches to English and back", async () => {
@@ -263,39 +295,41 @@ describe("national dashboard (browser)", () => {
       .click();
     await waitReady(page);
     await page.getByRole("status").filter({ hasText: "Fil en direct connecté" }).waitFor();
-    const before = await figure(page, "activity.visitors");
-    await watchTextChange(page, '[data-figure="activity.visitors"] .value');
     const navigations: string[] = [];
     page.on("framenavigated", (frame) => {
       if (frame === page.mainFrame()) navigations.push(frame.url());
     });
 
-    const agent = web.demo.agents[0];
-    const spaceId = agent?.satelliteId;
-    expect(spaceId).toBeTruthy();
-    const visitors = 737;
-    const reportedAt = Date.now();
-    await agentGraphQL(
+    // Three satellites of the first agent report today, one after another (three samples).
+    const { satellites } = await agentGraphQL<{ satellites: { id: string; owned: boolean }[] }>(
       web.demo,
       0,
-      "mutation Report($i: ReportActivityInput!) { reportActivity(input: $i) { date visitors } }",
-      {
-        i: {
-          spaceId,
-          date: parisToday(),
-          visitors,
-          events: 2,
-          participants: 30,
-          openHours: 7,
-        },
-      },
+      "{ satellites { id owned } }",
     );
-    await expect
-      .poll(() => figure(page, "activity.visitors"), { timeout: UI_TIMEOUT, interval: 250 })
-      .toBe(before + visitors);
-    const changedAt = await textChangedAt(page);
+    const owned = satellites.filter((s) => s.owned).map((s) => s.id);
+    expect(owned.length).toBeGreaterThanOrEqual(3);
+    const samples: number[] = [];
+    for (const [index, spaceId] of owned.slice(0, 3).entries()) {
+      const visitors = 737 + index;
+      const before = await figure(page, "activity.visitors");
+      await watchTextChange(page, '[data-figure="activity.visitors"] .value');
+      const reportedAt = Date.now();
+      await agentGraphQL(
+        web.demo,
+        0,
+        "mutation Report($i: ReportActivityInput!) { reportActivity(input: $i) { date visitors } }",
+        {
+          i: { spaceId, date: parisToday(), visitors, events: 2, participants: 30, openHours: 7 },
+        },
+      );
+      await expect
+        .poll(() => figure(page, "activity.visitors"), { timeout: UI_TIMEOUT, interval: 250 })
+        .toBe(before + visitors);
+      const changedAt = await textChangedAt(page);
+      if (changedAt !== undefined) samples.push(changedAt - reportedAt);
+    }
     expect(navigations, "no reload").toEqual([]);
-    // The live feed lists the report.
+    // The live feed lists the reports.
     await page
       .getByRole("list", { name: "Derniers événements" })
       .getByText(/rapport\(s\) d'activité/)
@@ -303,8 +337,9 @@ describe("national dashboard (browser)", () => {
       .waitFor();
     await screenshot(page, "dashboard-after-report");
     await recordMeasure("dashboard.refreshAfterReport", {
-      via: "agent API (reportActivity)",
-      reportToFigureMs: changedAt === undefined ? null : changedAt - reportedAt,
+      via: "agent API (reportActivity), 3 reports in a row",
+      reportToFigureMs: samples,
+      medianMs: median(samples),
     });
   });
 
@@ -315,6 +350,27 @@ describe("national dashboard (browser)", () => {
     expect(contexts.flatMap((c) => c.leaving())).toEqual([]);
   });
 });
+
+type FirstLoad = {
+  timeToInteractiveMs: number | null;
+  linkToReadyWallMs: number;
+  bytesUntilReady: number;
+  requestsUntilReady: number;
+  bytesUntilReadyByType: Record<string, number>;
+  bytesSettled: number;
+  requestsSettled: number;
+  wireBytesWithSignIn: number;
+};
+
+function median(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === 0) return null;
+  const sorted = [...known].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
 
 /** Today in Paris, YYYY-MM-DD (the day a report is for). */
 function parisToday(): string {

@@ -81,9 +81,15 @@ export function isLocal(url: string): boolean {
   return parsed.hostname === "127.0.0.1";
 }
 
-/** Waits for the current view's first figures: main#main[data-ready="true"]. */
+/**
+ * The signed-in view's main landmark once its first figures are shown (the signed-out page's
+ * own <main> has data-ready too).
+ */
+export const READY = 'main#main[data-ready="true"]:not(.signed-out)';
+
+/** Waits for the current view's first figures. */
 export async function waitReady(page: Page, timeout = UI_TIMEOUT): Promise<void> {
-  await page.locator('main#main[data-ready="true"]').waitFor({ state: "attached", timeout });
+  await page.locator(READY).waitFor({ state: "attached", timeout });
 }
 
 /**

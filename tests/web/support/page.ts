@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { BrowserContext, Page, Request } from "playwright-core";
+import { READY } from "./browser.ts";
 
 /** "1 234", "12,5 %", "3 456 h" (French formats, narrow no-break spaces) → 1234, 12.5, 3456. */
 export function parseFrenchNumber(text: string): number {
@@ -21,10 +22,10 @@ export async function figure(page: Page, id: string): Promise<number> {
  * of every document of the context.
  */
 export async function recordReadyTime(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
+  await context.addInitScript((ready) => {
     const w = window as unknown as { __readyAt?: number };
     const check = () => {
-      if (w.__readyAt === undefined && document.querySelector('main#main[data-ready="true"]')) {
+      if (w.__readyAt === undefined && document.querySelector(ready)) {
         w.__readyAt = performance.now();
       }
     };
@@ -34,11 +35,35 @@ export async function recordReadyTime(context: BrowserContext): Promise<void> {
       attributes: true,
       attributeFilter: ["data-ready"],
     });
-  });
+  }, READY);
 }
 
 export async function readyTime(page: Page): Promise<number | undefined> {
   return page.evaluate(() => (window as unknown as { __readyAt?: number }).__readyAt);
+}
+
+/**
+ * What the current document loaded, from the page's Resource Timing entries (the document
+ * itself included): bytes over the wire (`transferSize`: headers and encoded body) of the
+ * responses ended by `until` (ms, performance.now() of the document; all when absent), by
+ * initiator type. Exact about the cut-off, unlike events seen from outside the page.
+ */
+export async function loadedBytes(page: Page, until?: number) {
+  return page.evaluate((cutoff) => {
+    const entries = [
+      ...performance.getEntriesByType("navigation"),
+      ...performance.getEntriesByType("resource"),
+    ] as PerformanceResourceTiming[];
+    const ended = entries.filter((e) => cutoff === null || e.responseEnd <= cutoff);
+    const byType: Record<string, number> = {};
+    for (const e of ended)
+      byType[e.initiatorType] = (byType[e.initiatorType] ?? 0) + e.transferSize;
+    return {
+      bytes: ended.reduce((sum, e) => sum + e.transferSize, 0),
+      requests: ended.length,
+      byType,
+    };
+  }, until ?? null);
 }
 
 /** Bytes over the wire (response headers + encoded body) of the requests a context finishes. */
