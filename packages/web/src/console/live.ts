@@ -3,65 +3,88 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ResultOf, TadaDocumentNode } from "../client/agent-graphql.ts";
 import { ApiError, request } from "../client/http.ts";
 import { subscribe } from "../client/sse.ts";
-import { SyncStatusQuery } from "./queries.ts";
+import { HubConnectionQuery, SyncStatusQuery } from "./queries.ts";
 
 export type SyncStatus = NonNullable<ResultOf<typeof SyncStatusQuery>["syncStatus"]>;
-
-/** The agent's last known sync state (undefined until the first answer). */
-export const syncStatus = signal<SyncStatus | undefined>(undefined);
-/** The last error polling syncStatus (FORBIDDEN for a role that may not see it, NETWORK…). */
-export const syncError = signal<ApiError | undefined>(undefined);
+export type HubConnection = NonNullable<ResultOf<typeof HubConnectionQuery>["hubConnection"]>;
 
 const POLL_MS = 5000;
-let users = 0;
-let timer: ReturnType<typeof setInterval> | undefined;
-let inFlight = false;
-
-/** Asks the agent for its sync state now (the poll, a focus, a retry). */
-export async function refreshSyncStatus(): Promise<void> {
-  if (inFlight) return;
-  inFlight = true;
-  try {
-    const data = await request(SyncStatusQuery, {});
-    syncStatus.value = data.syncStatus ?? undefined;
-    syncError.value = undefined;
-  } catch (e) {
-    syncError.value = e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e));
-  } finally {
-    inFlight = false;
-  }
-}
-
-const onWake = () => void refreshSyncStatus();
 
 /**
- * Polls `syncStatus` every 5 s, and at once when the window regains focus or the browser goes
- * online, while at least one caller holds it. Returns the release function.
+ * A value the console asks its agent for every 5 s, and at once when the window regains focus
+ * or the browser goes online, while at least one caller holds it (`start` returns the release).
  */
-export function startSyncPolling(): () => void {
-  users++;
-  if (users === 1) {
-    void refreshSyncStatus();
-    timer = setInterval(onWake, POLL_MS);
-    window.addEventListener("focus", onWake);
-    window.addEventListener("online", onWake);
-  }
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    users--;
-    if (users === 0) {
-      clearInterval(timer);
-      window.removeEventListener("focus", onWake);
-      window.removeEventListener("online", onWake);
+function poller<T>(load: () => Promise<T | undefined>) {
+  const value = signal<T | undefined>(undefined);
+  const error = signal<ApiError | undefined>(undefined);
+  let users = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let inFlight = false;
+
+  async function refresh(): Promise<void> {
+    if (inFlight) return;
+    inFlight = true;
+    try {
+      value.value = await load();
+      error.value = undefined;
+    } catch (e) {
+      error.value = e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e));
+    } finally {
+      inFlight = false;
     }
-  };
+  }
+
+  const onWake = () => void refresh();
+
+  function start(): () => void {
+    users++;
+    if (users === 1) {
+      void refresh();
+      timer = setInterval(onWake, POLL_MS);
+      window.addEventListener("focus", onWake);
+      window.addEventListener("online", onWake);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      users--;
+      if (users === 0) {
+        clearInterval(timer);
+        window.removeEventListener("focus", onWake);
+        window.removeEventListener("online", onWake);
+      }
+    };
+  }
+
+  return { value, error, refresh, start };
 }
+
+const sync = poller(async () => (await request(SyncStatusQuery, {})).syncStatus ?? undefined);
+const connection = poller(
+  async () => (await request(HubConnectionQuery, {})).hubConnection ?? undefined,
+);
+
+/** The agent's last known sync state, for the team (undefined until the first answer). */
+export const syncStatus = sync.value;
+/** The last error polling syncStatus (NETWORK when the agent is out of reach…). */
+export const syncError = sync.error;
+/** Asks the agent for its sync state now (the poll, a focus, a retry). */
+export const refreshSyncStatus = sync.refresh;
+/** Polls `syncStatus` while held; returns the release function. */
+export const startSyncPolling = sync.start;
+
+/** Whether the agent reaches the hub, for every role (undefined until the first answer). */
+export const hubConnection = connection.value;
 
 /** Keeps the sync poll running while the component is mounted. */
 export function useSyncPolling(): void {
-  useEffect(() => startSyncPolling(), []);
+  useEffect(() => sync.start(), []);
+}
+
+/** Keeps the hub-connection poll running while the component is mounted. */
+export function useHubConnectionPolling(): void {
+  useEffect(() => connection.start(), []);
 }
 
 export interface AgentQuery<R> {

@@ -2,6 +2,17 @@ import { graphql } from "../client/agent-graphql.ts";
 
 /** The team console's documents, against packages/schema/agent.graphql. */
 
+/** Whether the agent reaches the hub (every role: the banner of every console page). */
+export const HubConnectionQuery = graphql(`
+  query ConsoleHubConnection {
+    hubConnection {
+      hubReachable
+      outboxPending
+      lastExchangeAt
+    }
+  }
+`);
+
 export const SyncStatusQuery = graphql(`
   query ConsoleSyncStatus {
     syncStatus {

@@ -4,7 +4,13 @@ import { subscribe } from "../../client/sse.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, formatTime, useAgentQuery, useReady } from "../places/common.tsx";
+import {
+  errorText,
+  formatTime,
+  PlaceHubBanner,
+  useAgentQuery,
+  useReady,
+} from "../places/common.tsx";
 import { reasonText } from "../places/requests.tsx";
 import { MemberBookingUpdatedSubscription, MyBookingsQuery } from "./queries.ts";
 
@@ -53,6 +59,7 @@ export default function MyBookingsPage() {
   return (
     <section class="page places">
       <h1>{t("places.myBookings")}</h1>
+      <PlaceHubBanner />
       {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
       {query.data ? (
         <DataTable

@@ -5,7 +5,7 @@ import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, useAgentQuery, useReady } from "../places/common.tsx";
+import { errorText, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { badgeFileContent, badgeFileName } from "./badge.ts";
 import { CredentialsQuery, ExportOpenBadgeQuery } from "./queries.ts";
 
@@ -84,6 +84,7 @@ export default function CredentialsPage() {
   return (
     <section class="page places">
       <h1>{t("places.credentials")}</h1>
+      <PlaceHubBanner />
       <p class="hint">{t("places.credentials.help")}</p>
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}

@@ -5,7 +5,7 @@ import { subscribe } from "../../client/sse.ts";
 import { formatDateTime, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, useAgentQuery, useReady } from "../places/common.tsx";
+import { errorText, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import {
   AcceptOfferMutation,
   CancelEnrolmentMutation,
@@ -137,6 +137,7 @@ export default function MyEnrolmentsPage() {
   return (
     <section class="page places">
       <h1>{t("places.myEnrolments")}</h1>
+      <PlaceHubBanner />
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
       {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}

@@ -5,7 +5,7 @@ import { request } from "../../client/http.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, useAgentQuery, useReady } from "../places/common.tsx";
+import { errorText, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import {
   CONSENT_FIELDS,
   type ConsentField,
@@ -265,6 +265,7 @@ export default function PassPage() {
   return (
     <section class="page places member-pass">
       <h1>{t("places.pass")}</h1>
+      <PlaceHubBanner />
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
       {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}

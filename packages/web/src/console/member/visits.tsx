@@ -2,7 +2,13 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, formatTime, useAgentQuery, useReady } from "../places/common.tsx";
+import {
+  errorText,
+  formatTime,
+  PlaceHubBanner,
+  useAgentQuery,
+  useReady,
+} from "../places/common.tsx";
 import { MyVisitsQuery } from "./queries.ts";
 
 type Visit = NonNullable<ResultOf<typeof MyVisitsQuery>["myVisits"]>[number];
@@ -40,6 +46,7 @@ export default function MyVisitsPage() {
   return (
     <section class="page places">
       <h1>{t("places.myVisits")}</h1>
+      <PlaceHubBanner />
       {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
       {query.data ? (
         <DataTable

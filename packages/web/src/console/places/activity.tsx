@@ -11,9 +11,9 @@ import {
   asApiError,
   daysBefore,
   errorText,
+  PlaceHubBanner,
   randomKey,
   SpacePicker,
-  TeamHubBanner,
   todayInParis,
   useAgentQuery,
   useReady,
@@ -459,7 +459,7 @@ export default function ActivityPage() {
   return (
     <section class="page places">
       <h1>{t("places.activity")}</h1>
-      <TeamHubBanner />
+      <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       {spaceId ? (

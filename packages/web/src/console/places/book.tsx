@@ -7,6 +7,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import {
   errorText,
+  PlaceHubBanner,
   SpacePicker,
   todayInParis,
   useAgentQuery,
@@ -210,6 +211,7 @@ export default function BookPage() {
   return (
     <section class="page places">
       <h1>{t("places.book")}</h1>
+      <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       {resources.error ? <Banner kind="error">{errorText(resources.error)}</Banner> : null}

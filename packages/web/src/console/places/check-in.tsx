@@ -11,9 +11,9 @@ import {
   errorText,
   formatTime,
   LiveState,
+  PlaceHubBanner,
   releaseConnection,
   SpacePicker,
-  TeamHubBanner,
   todayInParis,
   trackConnection,
   useAgentQuery,
@@ -293,7 +293,7 @@ export default function CheckInPage() {
   return (
     <section class="page places">
       <h1>{t("places.checkIn")}</h1>
-      <TeamHubBanner />
+      <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       <div aria-live="polite" class="outcome">

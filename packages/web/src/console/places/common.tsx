@@ -208,13 +208,8 @@ export function LiveState({ open }: { open: boolean | undefined }) {
   );
 }
 
-/**
- * The team's "hub unreachable" notice (console/team/hub-banner.tsx, polling syncStatus); the
- * API lets only the team read syncStatus, so a satellite's or a member's page shows none.
- */
-export function TeamHubBanner() {
-  return session.value?.role === "FABRIQUE_ADMIN" ? <HubBanner /> : null;
-}
+/** The "hub unreachable" notice (console/team/hub-banner.tsx), for every role. */
+export const PlaceHubBanner = HubBanner;
 
 /**
  * A live stream's open/closed state, for a page's LiveState and the shell's "connection lost"

@@ -10,6 +10,7 @@ import {
   errorText,
   formatTime,
   LiveState,
+  PlaceHubBanner,
   releaseConnection,
   trackConnection,
   useAgentQuery,
@@ -281,6 +282,7 @@ export default function RequestsPage() {
   return (
     <section class="page places">
       <h1>{t("places.requests")}</h1>
+      <PlaceHubBanner />
       <LiveState open={live} />
       <div role="status">{changed ? <p class="success-text">{changed}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}

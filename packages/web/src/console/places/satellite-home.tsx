@@ -2,7 +2,14 @@ import { Link } from "../../app/router.ts";
 import { session } from "../../app/session.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
-import { errorText, todayInParis, useAgentQuery, useReady, useSpaces } from "./common.tsx";
+import {
+  errorText,
+  PlaceHubBanner,
+  todayInParis,
+  useAgentQuery,
+  useReady,
+  useSpaces,
+} from "./common.tsx";
 import { ActivityQuery, MyRequestsQuery, PlaceVisitsQuery } from "./queries.ts";
 
 /** The satellite's home: today at a glance and its four everyday actions, as large tiles. */
@@ -35,6 +42,7 @@ export default function SatelliteHome() {
   return (
     <section class="page places satellite-home">
       <h1>{space?.name ?? session.value?.fabriqueName ?? t("places.satelliteHome")}</h1>
+      <PlaceHubBanner />
       <p class="period">{t("places.home.today", { date: formatDate(today) })}</p>
       {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
       <ul class="tiles">

@@ -5,12 +5,12 @@ import { markReady } from "../../app/status.ts";
 import type { ApiError } from "../../client/errors.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
-import { useAgentQuery } from "../live.ts";
+import { useAgentQuery, useSyncPolling } from "../live.ts";
 import { SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
 import "./team.css";
 
-/** A console page: its h1, the hub banner, then the content. */
+/** A team console page: its h1, the hub banner, then the content (the sync state polled). */
 export function Page({
   title,
   lead,
@@ -20,6 +20,7 @@ export function Page({
   lead?: ComponentChildren;
   children: ComponentChildren;
 }) {
+  useSyncPolling();
   return (
     <section class="page console-page">
       <h1>{title}</h1>
