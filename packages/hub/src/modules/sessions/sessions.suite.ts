@@ -8,7 +8,9 @@ import { signHubLoginLinkToken } from "../../auth/login-links.ts";
 import { signHubToken } from "../../auth/tokens.ts";
 import { signHubLoginLink } from "../../client.ts";
 import { seedDemoNetwork } from "../../demo.ts";
+import { loadHubConfig } from "../../env.ts";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { consumeLoginLink } from "./login-link.repository.ts";
 
 /**
  * Sign-in at the hub (docs/sign-in.md): one-time links, the session cookie as an alternative
@@ -113,6 +115,27 @@ export function registerHubSessionTests(backend: Backend) {
       expect((await open(token)).status).toBe(303);
       expect((await open(token)).status).toBe(400);
       expect((await view(token)).status).toBe(400);
+    });
+
+    it("keeps a used link's row 10 minutes past its expiry (clock skew), then forgets it", async () => {
+      const sql = t.hub.services.store;
+      const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+      expect(await consumeLoginLink(sql, "skew-recent", minutesAgo(5))).toBe(true);
+      expect(await consumeLoginLink(sql, "skew-old", minutesAgo(20))).toBe(true);
+      // The next redemption purges: the recent row stays (a lagging replica still refuses it).
+      expect(await consumeLoginLink(sql, "skew-next", minutesAgo(-15))).toBe(true);
+      expect(await consumeLoginLink(sql, "skew-recent", minutesAgo(5))).toBe(false);
+      const rows = await sql.query<{ jti: string }>(
+        "SELECT jti FROM login_link_use WHERE jti LIKE 'skew-%' ORDER BY jti",
+      );
+      expect(rows.map((r) => r.jti)).toEqual(["skew-next", "skew-recent"]);
+    });
+
+    it("COOKIE_SECURE and TRUST_PROXY are settings (off by default)", () => {
+      const off = loadHubConfig({});
+      expect([off.cookieSecure, off.trustProxy]).toEqual([false, false]);
+      const on = loadHubConfig({ COOKIE_SECURE: "true", TRUST_PROXY: "1" });
+      expect([on.cookieSecure, on.trustProxy]).toEqual([true, true]);
     });
 
     it("redeems a link once under concurrent POSTs", async () => {
@@ -260,6 +283,15 @@ export function registerHubSessionTests(backend: Backend) {
         "sec-fetch-site": "cross-site",
       });
       expect(crossSite.code).toBe("CSRF_CHECK_FAILED");
+      // X-Forwarded-Host is not believed without TRUST_PROXY.
+      const forwarded = await gql(SPACES_COUNT, {
+        cookie,
+        "x-maillage-csrf": csrf,
+        origin: "http://evil.test",
+        "x-forwarded-host": "evil.test",
+      });
+      expect(forwarded.status).toBe(403);
+      expect(forwarded.code).toBe("CSRF_CHECK_FAILED");
       const ok = await gql(SPACES_COUNT, {
         cookie,
         "x-maillage-csrf": csrf,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadAgentConfig } from "../../env.ts";
 import { issueAgentLoginLink, signAgentLoginLinkToken } from "../../identity/login-links.ts";
 import { startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { consumeLoginLink } from "./login-link.repository.ts";
 
 /**
  * Sign-in at a node agent (docs/sign-in.md): one-time links, the session cookie as an
@@ -89,6 +91,26 @@ describe("login links at the agent", () => {
     const second = await open(token);
     expect(second.status).toBe(400);
     expect(await second.text()).toContain("LOGIN_LINK_INVALID");
+  });
+
+  it("keeps a used link's row 10 minutes past its expiry (clock skew), then forgets it", async () => {
+    const sql = t.agent.store;
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    expect(await consumeLoginLink(sql, "skew-recent", minutesAgo(5))).toBe(true);
+    expect(await consumeLoginLink(sql, "skew-old", minutesAgo(20))).toBe(true);
+    expect(await consumeLoginLink(sql, "skew-next", minutesAgo(-15))).toBe(true);
+    expect(await consumeLoginLink(sql, "skew-recent", minutesAgo(5))).toBe(false);
+    const rows = await sql.query<{ jti: string }>(
+      "SELECT jti FROM login_link_use WHERE jti LIKE 'skew-%' ORDER BY jti",
+    );
+    expect(rows.map((r) => r.jti)).toEqual(["skew-next", "skew-recent"]);
+  });
+
+  it("COOKIE_SECURE and TRUST_PROXY are settings (off by default)", () => {
+    const off = loadAgentConfig({});
+    expect([off.cookieSecure, off.trustProxy]).toEqual([false, false]);
+    const on = loadAgentConfig({ COOKIE_SECURE: "1", TRUST_PROXY: "true" });
+    expect([on.cookieSecure, on.trustProxy]).toEqual([true, true]);
   });
 
   it("refuses an expired link, and a link as a bearer token", async () => {
