@@ -2,6 +2,7 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, Repeater, SlidingBuffer } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { Logger } from "../logger.ts";
+import { fanoutOf } from "./fanout.ts";
 
 /** What a space change announces; subscribers filter by the network they may see. */
 export type SpaceChangedEvent = {
@@ -201,9 +202,12 @@ export function createHubPubSub(
 }
 
 /**
- * Subscribes to a topic without ever letting a slow consumer pile events up: the topic is
- * drained continuously into a sliding buffer that keeps the newest `keep` events. (A plain
- * subscription queues every event for a stalled client and throws past 1,024 of them.)
+ * Subscribes to a topic without ever letting a slow consumer pile events up: the subscriber's
+ * queue is a sliding buffer that keeps the newest `keep` events. (A plain subscription queues
+ * every event for a stalled client and throws past 1,024 of them.) Every subscriber of a topic
+ * shares one upstream subscription and its in-process fan-out (`fanoutOf`): no listener per
+ * subscriber on the event target, delivery outside the publisher's call, the same event
+ * object for every subscriber (resolvers memoise their loads per event).
  */
 export function subscribeLatest<Topic extends keyof HubPubSubTopics>(
   pubsub: HubPubSub,
@@ -211,15 +215,10 @@ export function subscribeLatest<Topic extends keyof HubPubSubTopics>(
   keep: number,
 ): Repeater<HubPubSubTopics[Topic][0]> {
   return new Repeater<HubPubSubTopics[Topic][0]>(async (push, stop) => {
-    const source = (pubsub.subscribe as (t: Topic) => AsyncIterable<HubPubSubTopics[Topic][0]>)(
-      topic,
-    )[Symbol.asyncIterator]();
-    stop.then(() => source.return?.());
-    for (;;) {
-      const next = await Promise.race([source.next(), stop.then(() => undefined)]);
-      if (!next || next.done) break;
-      void push(next.value);
-    }
-    stop();
+    const leave = fanoutOf(pubsub).listen(topic, (event) => {
+      void push(event as HubPubSubTopics[Topic][0]);
+    });
+    await stop;
+    leave();
   }, new SlidingBuffer(keep));
 }

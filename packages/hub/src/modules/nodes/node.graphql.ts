@@ -2,6 +2,7 @@ import { requireId } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { loadOncePerEvent } from "../../realtime/fanout.ts";
 import { subscribeLatest } from "../../realtime/pubsub.ts";
 import { type Liveness, livenessOf, ONLINE_WITHIN_MS, STALE_WITHIN_MS } from "./liveness.ts";
 
@@ -91,8 +92,11 @@ const NodeStatusChangedRef = builder
       previous: t.field({ type: LivenessEnum, resolve: (e) => e.previous as Liveness }),
       node: t.prismaField({
         type: "Node",
+        // Read once per event and selection for every subscriber of this replica.
         resolve: (query, e, _args, ctx) =>
-          ctx.prisma.node.findUniqueOrThrow({ ...query, where: { id: e.nodeId } }),
+          loadOncePerEvent(e, JSON.stringify(query), () =>
+            ctx.prisma.node.findUniqueOrThrow({ ...query, where: { id: e.nodeId } }),
+          ),
       }),
     }),
   });

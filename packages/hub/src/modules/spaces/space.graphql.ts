@@ -2,6 +2,7 @@ import { parseId, requireId } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
+import { loadOncePerEvent } from "../../realtime/fanout.ts";
 import { subscribeLatest } from "../../realtime/pubsub.ts";
 import { canSeeSpace, visibleSpaces } from "./visibility.ts";
 
@@ -431,8 +432,11 @@ const SpaceChangedRef = builder
       change: t.expose("change", { type: SpaceChangeEnum }),
       space: t.prismaField({
         type: "Space",
+        // Read once per event and selection for every subscriber of this replica.
         resolve: (query, event, _args, ctx) =>
-          ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: event.spaceId } }),
+          loadOncePerEvent(event, JSON.stringify(query), () =>
+            ctx.prisma.space.findUniqueOrThrow({ ...query, where: { id: event.spaceId } }),
+          ),
       }),
     }),
   });
