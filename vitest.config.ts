@@ -69,7 +69,8 @@ export default defineConfig({
           include: ["tests/web/**/*.browser.test.ts"],
           exclude: ignored,
           maxWorkers: 1,
-          testTimeout: 120_000,
+          // A test waits on several servers and pages; the machine may be loaded.
+          testTimeout: 180_000,
           hookTimeout: 180_000,
         },
       },

@@ -138,6 +138,19 @@ describe("fabrique console (browser)", () => {
       ["Accueil d'un visiteur", "Accueil d'un visiteur"],
       ["Activité", "Activité"],
     ]);
+
+    // In English, then back to French, without leaving the page.
+    await go(page, "Accueil", "Console de l'équipe");
+    await page.getByRole("button", { name: /English/ }).click();
+    await page.getByRole("heading", { level: 1, name: "Team console" }).waitFor();
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await page
+      .getByRole("navigation", { name: "Main navigation" })
+      .getByRole("link", { name: "Home", exact: true })
+      .waitFor();
+    await screenshot(page, "console-team-home-en");
+    await page.getByRole("button", { name: /Français/ }).click();
+    await page.getByRole("heading", { level: 1, name: "Console de l'équipe" }).waitFor();
     expect(await notReloaded(page)).toBe(true);
   });
 
