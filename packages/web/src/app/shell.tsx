@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { LANGS, lang, t } from "../i18n/i18n.ts";
 import { Banner } from "../ui/banner.tsx";
+import { ErrorBanner } from "../ui/error-banner.tsx";
 import type { Route, RouteProps } from "./route-types.ts";
 import { currentPath, Link, matchRoute } from "./router.ts";
 import { logout, type Session, sessionExpired } from "./session.ts";
@@ -120,7 +121,7 @@ function Message({ title, children }: { title: string; children: ComponentChildr
   );
 }
 
-type Loaded = { view: (props: RouteProps) => ComponentChildren } | { error: string };
+type Loaded = { view: (props: RouteProps) => ComponentChildren } | { error: unknown };
 
 /** Loads a route's view module, then renders it; focus goes to the page's first heading. */
 function RouteView({ route, params }: { route: Route; params: Record<string, string> }) {
@@ -134,14 +135,13 @@ function RouteView({ route, params }: { route: Route; params: Record<string, str
         (module) =>
           live && setLoaded({ view: module.default as (props: RouteProps) => ComponentChildren }),
       )
-      .catch((error: unknown) => live && setLoaded({ error: String(error) }));
+      .catch((error: unknown) => live && setLoaded({ error }));
     return () => {
       live = false;
     };
   }, [route]);
   if (!loaded) return <p class="loading">{t("app.loading")}</p>;
-  if ("error" in loaded)
-    return <Banner kind="error">{t("app.error", { message: loaded.error })}</Banner>;
+  if ("error" in loaded) return <ErrorBanner error={loaded.error} />;
   const View = loaded.view;
   return <View params={params} />;
 }

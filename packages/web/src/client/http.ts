@@ -39,7 +39,11 @@ export async function request<R, V>(doc: TadaDocumentNode<R, V>, variables?: V):
       body: JSON.stringify({ query: documentText(doc), variables: variables ?? {} }),
     });
   } catch (error) {
-    throw new ApiError("NETWORK", error instanceof Error ? error.message : String(error));
+    // the browser's own words ("Failed to fetch") stay a detail for support: errorMessage() says it
+    throw new ApiError(
+      "NETWORK",
+      `fetch /graphql: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   let body: { data?: R | null; errors?: GraphQLErrorBody[] } | undefined;
   try {
@@ -54,7 +58,10 @@ export async function request<R, V>(doc: TadaDocumentNode<R, V>, variables?: V):
   }
   if (!response.ok || !body || body.data == null) {
     if (response.status === 401) markSessionExpired();
-    throw new ApiError(`HTTP_${response.status}`, response.statusText || "No data");
+    throw new ApiError(
+      `HTTP_${response.status}`,
+      `HTTP ${response.status} ${response.statusText} without GraphQL data`,
+    );
   }
   return body.data;
 }

@@ -66,7 +66,7 @@ export function subscribeHub<R, V>(
             fatal = true;
             stopped = true;
             markSessionExpired();
-            handlers.error?.(new ApiError("UNAUTHENTICATED", "Session expired"));
+            handlers.error?.(new ApiError("UNAUTHENTICATED", `socket closed ${code}`));
           }
         },
       },

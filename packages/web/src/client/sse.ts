@@ -53,7 +53,7 @@ export function subscribe<R, V>(
     }
     if (response.status === 401) {
       markSessionExpired();
-      handlers.error?.(new ApiError("UNAUTHENTICATED", "Session expired"));
+      handlers.error?.(new ApiError("UNAUTHENTICATED", "event stream: HTTP 401"));
       return;
     }
     if (!response.ok || !response.body) {

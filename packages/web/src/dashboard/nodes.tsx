@@ -2,8 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import { markReady } from "../app/status.ts";
 import type { ResultOf } from "../client/hub-graphql.ts";
 import { t } from "../i18n/i18n.ts";
-import { Banner } from "../ui/banner.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
+import { ErrorBanner } from "../ui/error-banner.tsx";
 import { SelectField } from "../ui/field.tsx";
 import { formatLag } from "../ui/format.ts";
 import { dateTimeOrNever, livenessLabel } from "./labels.ts";
@@ -33,7 +33,7 @@ export function NodesTable({
   useEffect(() => {
     if (data) onLoaded?.();
   }, [data]);
-  if (error) return <Banner kind="error">{t("app.error", { message: error.message })}</Banner>;
+  if (error) return <ErrorBanner error={error} />;
   if (!data) return <p class="loading">{t("app.loading")}</p>;
   const rows = (data.nodes ?? []).filter((n) => !fabriqueId || n.fabrique.id === fabriqueId);
   const columns: Column<Node>[] = [

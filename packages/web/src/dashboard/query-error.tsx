@@ -1,10 +1,11 @@
 import type { ApiError } from "../client/errors.ts";
 import { t } from "../i18n/i18n.ts";
-import { Banner } from "../ui/banner.tsx";
+import { ErrorBanner } from "../ui/error-banner.tsx";
 
 /**
  * A failed query: an error when nothing is shown yet, a warning when older figures stay on
- * screen (the hub restarting, the network dropping); both with a retry button.
+ * screen (the hub restarting, the network dropping); both with a retry button. The error is
+ * in words (errorMessage), never the API's or the browser's own message.
  */
 export function QueryError({
   error,
@@ -21,13 +22,12 @@ export function QueryError({
       {t("app.retry")}
     </button>
   );
-  return stale ? (
-    <Banner kind="warning" action={action}>
-      {t("dashboard.staleFigures", { message: error.message })}
-    </Banner>
-  ) : (
-    <Banner kind="error" action={action}>
-      {t("app.error", { message: error.message })}
-    </Banner>
+  return (
+    <ErrorBanner
+      error={error}
+      kind={stale ? "warning" : "error"}
+      prefix={stale ? t("dashboard.staleFigures") : undefined}
+      action={action}
+    />
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, request } from "../client/http.ts";
+import { type ApiError, asApiError } from "../client/errors.ts";
+import { request } from "../client/http.ts";
 import type { TadaDocumentNode } from "../client/hub-graphql.ts";
 import { type NetworkEvent, onNetworkEvent, startLive } from "./live.ts";
 
@@ -50,7 +51,7 @@ export function useQuery<R, V>(
         })
         .catch((e: unknown) => {
           if (!live || mine !== sequence) return;
-          setError(e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e)));
+          setError(asApiError(e));
         })
         .finally(() => {
           if (live && mine === sequence) setLoading(false);

@@ -16,7 +16,6 @@ export const commonEn: typeof commonFr = {
   "app.offline": "Connection to the server lost: the figures shown may be out of date.",
   "app.expired": "Your session has expired. Ask for a new sign-in link.",
   "app.liveReconnecting": "Live feed interrupted, reconnecting…",
-  "app.error": "Error: {message}",
   "app.daysShort": "d",
   "app.retry": "Retry",
   "app.place": "Place",

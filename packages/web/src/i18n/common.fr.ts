@@ -15,7 +15,6 @@ export const commonFr = {
   "app.offline": "Connexion au serveur perdue : les données affichées peuvent être anciennes.",
   "app.expired": "Votre session a expiré. Demandez un nouveau lien de connexion.",
   "app.liveReconnecting": "Flux en direct interrompu, reconnexion…",
-  "app.error": "Erreur : {message}",
   "app.daysShort": "j",
   "app.retry": "Réessayer",
   "app.place": "Lieu",

@@ -22,8 +22,7 @@ export const dashboardEn: typeof dashboardFr = {
   "dashboard.periodOption.lastMonth": "Last month",
   "dashboard.periodOption.90d": "Last 90 days",
   "dashboard.periodOption.365d": "Last 12 months",
-  "dashboard.staleFigures":
-    "The figures could not be refreshed ({message}): those shown may be out of date.",
+  "dashboard.staleFigures": "The figures could not be refreshed: those shown may be out of date.",
   "dashboard.keyFigures": "Key figures",
   "dashboard.trendExplained":
     "After each figure: its change against the previous period of the same length.",

@@ -22,7 +22,7 @@ export const dashboardFr = {
   "dashboard.periodOption.90d": "90 derniers jours",
   "dashboard.periodOption.365d": "12 derniers mois",
   "dashboard.staleFigures":
-    "Les chiffres n'ont pas pu être actualisés ({message}) : ceux affichés peuvent être anciens.",
+    "Les chiffres n'ont pas pu être actualisés : ceux affichés peuvent être anciens.",
   "dashboard.keyFigures": "Chiffres clés",
   "dashboard.trendExplained":
     "Après chaque chiffre : son évolution par rapport à la période précédente de même durée.",

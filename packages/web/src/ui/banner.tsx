@@ -10,15 +10,19 @@ export function Banner({
   kind = "info",
   children,
   action,
+  title,
 }: {
   kind?: BannerKind;
   children: ComponentChildren;
   action?: ComponentChildren;
+  /** A tooltip, e.g. an error's code and raw message for support (errorDetails). */
+  title?: string;
 }) {
   return (
     <div
       class={`banner banner-${kind}`}
       role={kind === "error" || kind === "warning" ? "alert" : "status"}
+      title={title}
     >
       <span>{children}</span>
       {action}
