@@ -53,6 +53,48 @@ describe("list batching", () => {
     return statements.length;
   }
 
+  it("reads a page of spaces with commune and fabrique in one store statement, none by Prisma", async () => {
+    const { store } = t.hub.db;
+    const query = store.query.bind(store);
+    const read: string[] = [];
+    store.query = <Row>(sql: string, params?: unknown[]) => {
+      if (/\bFROM space\b/.test(sql)) read.push(sql);
+      return query<Row>(sql, params);
+    };
+    try {
+      const token = await t.nationalToken();
+      const page = async (first: number, after?: string) => {
+        statements.length = 0;
+        read.length = 0;
+        const r = await t.gql<{
+          spaces: {
+            edges: { cursor: string; node: { id: string; fabrique: { name: string } } }[];
+          };
+        }>(
+          `query($first: Int, $after: String) { spaces(first: $first, after: $after,
+            filter: { region: "84" }) { edges { cursor node { id name kind commune { name }
+            fabrique { name } } } } }`,
+          { first, after },
+          token,
+        );
+        expect(r.errors).toBeUndefined();
+        expect(statements).toEqual([]);
+        expect(read).toHaveLength(1);
+        return r.data?.spaces.edges ?? [];
+      };
+      expect(await page(5)).toHaveLength(5);
+      const large = await page(100);
+      expect(large).toHaveLength(100);
+      expect(large[10]?.node.fabrique.name).toMatch(/^Fabrique F/);
+      const next = await page(20, large[99]?.cursor);
+      expect(next.map((e) => e.node.id)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `S${String(i + 97).padStart(3, "0")}`),
+      );
+    } finally {
+      store.query = query;
+    }
+  });
+
   it("lists 100 satellites with their fabrique and commune in as many queries as 5", async () => {
     const small = await statementsFor(5);
     const large = await statementsFor(100);

@@ -1,9 +1,10 @@
 import { parseId, requireId } from "@maillage/schema";
 import { filter, pipe } from "graphql-yoga";
-import { viewerOf } from "../../context.ts";
+import { type Viewer, viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { loadOncePerEvent } from "../../realtime/fanout.ts";
 import { subscribeLatest } from "../../realtime/pubsub.ts";
+import { type SpaceConditions, spacePageOf } from "./space-page.repository.ts";
 import { canSeeSpace, visibleSpaces } from "./visibility.ts";
 
 /**
@@ -211,12 +212,11 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: SpaceFilter }) },
       totalCount: (_parent, args, ctx) =>
         ctx.prisma.space.count({ where: spaceWhere(ctx.viewer, args.filter) }),
-      resolve: (query, _parent, args, ctx) =>
-        ctx.prisma.space.findMany({
-          ...query,
-          where: spaceWhere(ctx.viewer, args.filter),
-          orderBy: { id: "asc" },
-        }),
+      resolve: async (query, _parent, args, ctx) => {
+        const where = spaceWhere(ctx.viewer, args.filter);
+        const page = await spacePageOf(ctx.store, query, spaceConditions(ctx.viewer, args.filter));
+        return page ?? ctx.prisma.space.findMany({ ...query, where, orderBy: { id: "asc" } });
+      },
     },
     { name: "SpaceConnection" },
     { name: "SpaceEdge" },
@@ -255,20 +255,39 @@ builder.queryFields((t) => ({
   }),
 }));
 
-function spaceWhere(
-  viewer: Parameters<typeof visibleSpaces>[0],
-  filter:
-    | {
-        kind?: "FABRIQUE" | "SATELLITE" | null;
-        status?: "OPEN" | "CLOSED" | null;
-        region?: string | null;
-        department?: string | null;
-        rural?: boolean | null;
-        fabriqueId?: string | number | null;
-      }
-    | null
-    | undefined,
-) {
+type SpaceFilterArgs =
+  | {
+      kind?: "FABRIQUE" | "SATELLITE" | null;
+      status?: "OPEN" | "CLOSED" | null;
+      region?: string | null;
+      department?: string | null;
+      rural?: boolean | null;
+      fabriqueId?: string | number | null;
+    }
+  | null
+  | undefined;
+
+/** spaceWhere's conditions for the store's page (the same rules: visibleSpaces, the filter). */
+function spaceConditions(viewer: Viewer | null, filter: SpaceFilterArgs): SpaceConditions {
+  const f = filter ?? {};
+  const visible: SpaceConditions["visible"] =
+    viewer?.role === "NATIONAL"
+      ? "all"
+      : viewer?.role === "FABRIQUE_ADMIN" && viewer.fabriqueId
+        ? { network: viewer.fabriqueId }
+        : "nothing";
+  return {
+    visible,
+    kind: f.kind,
+    status: f.status,
+    regionCode: f.region,
+    departmentCode: f.department,
+    rural: f.rural,
+    fabriqueId: f.fabriqueId == null ? null : requireId(String(f.fabriqueId), "filter.fabriqueId"),
+  };
+}
+
+function spaceWhere(viewer: Viewer | null, filter: SpaceFilterArgs) {
   const f = filter ?? {};
   const fabrique =
     f.fabriqueId == null ? null : requireId(String(f.fabriqueId), "filter.fabriqueId");
