@@ -1,7 +1,9 @@
 import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { markReady } from "../app/status.ts";
 import type { ResultOf, TadaDocumentNode } from "../client/agent-graphql.ts";
-import { ApiError, request } from "../client/http.ts";
+import { type ApiError, asApiError } from "../client/errors.ts";
+import { request } from "../client/http.ts";
 import { subscribe } from "../client/sse.ts";
 import { HubConnectionQuery, SyncStatusQuery } from "./queries.ts";
 
@@ -28,7 +30,7 @@ function poller<T>(load: () => Promise<T | undefined>) {
       value.value = await load();
       error.value = undefined;
     } catch (e) {
-      error.value = e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e));
+      error.value = asApiError(e);
     } finally {
       inFlight = false;
     }
@@ -71,8 +73,6 @@ export const syncStatus = sync.value;
 export const syncError = sync.error;
 /** Asks the agent for its sync state now (the poll, a focus, a retry). */
 export const refreshSyncStatus = sync.refresh;
-/** Polls `syncStatus` while held; returns the release function. */
-export const startSyncPolling = sync.start;
 
 /** Whether the agent reaches the hub, for every role (undefined until the first answer). */
 export const hubConnection = connection.value;
@@ -92,47 +92,64 @@ export interface AgentQuery<R> {
   error: ApiError | undefined;
   loading: boolean;
   refetch(): Promise<void>;
-  /** Replaces the data in place (a live event). */
-  setData(update: (current: R | undefined) => R | undefined): void;
+  /** Replaces the data in place (an update from a live event or a mutation's answer). */
+  setData(update: (data: R | undefined) => R | undefined): void;
 }
 
-/** Runs an agent query, again when its variables change; `refetch` after a mutation. */
+/**
+ * Runs an agent query, again when `variables` change; `skip` holds it; `refetch` after a
+ * mutation or a reconnection (an older answer arriving late never overwrites a newer one).
+ */
 export function useAgentQuery<R, V>(
   doc: TadaDocumentNode<R, V>,
   variables: V,
   options: { skip?: boolean } = {},
 ): AgentQuery<R> {
-  const [data, setData] = useState<R | undefined>(undefined);
+  const [data, setDataState] = useState<R | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [loading, setLoading] = useState(true);
+  const [loading, setLoading] = useState(!options.skip);
   const key = JSON.stringify(variables ?? {});
+  const sequence = useRef(0);
   const run = useRef<() => Promise<void>>(async () => {});
+
   useEffect(() => {
-    if (options.skip) return;
     let live = true;
-    let sequence = 0;
     const vars = JSON.parse(key) as V;
     run.current = async () => {
-      const mine = ++sequence;
+      const mine = ++sequence.current;
       setLoading(true);
       try {
         const result = await request(doc, vars);
-        if (!live || mine !== sequence) return;
-        setData(result);
+        if (!live || mine !== sequence.current) return;
+        setDataState(result);
         setError(undefined);
       } catch (e) {
-        if (!live || mine !== sequence) return;
-        setError(e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e)));
+        if (!live || mine !== sequence.current) return;
+        setError(asApiError(e));
       } finally {
-        if (live && mine === sequence) setLoading(false);
+        if (live && mine === sequence.current) setLoading(false);
       }
     };
-    void run.current();
+    if (!options.skip) void run.current();
     return () => {
       live = false;
     };
   }, [doc, key, options.skip]);
-  return { data, error, loading, refetch: () => run.current(), setData };
+
+  return {
+    data,
+    error,
+    loading,
+    refetch: () => run.current(),
+    setData: (update) => setDataState((current) => update(current)),
+  };
+}
+
+/** Calls markReady() once `ready` is true (the page's first data is on screen). */
+export function useReady(ready: boolean): void {
+  useEffect(() => {
+    if (ready) markReady();
+  }, [ready]);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { graphql } from "../client/agent-graphql.ts";
+import { EnrolmentFields, RequestFields } from "./fragments.ts";
 
 /** The team console's documents, against packages/schema/agent.graphql. */
 
@@ -292,7 +293,7 @@ export const BookingsQuery = graphql(`
 `);
 
 export const BookMutation = graphql(`
-  mutation ConsoleBook(
+  mutation Book(
     $resourceId: ID!
     $startsAt: DateTime!
     $endsAt: DateTime!
@@ -307,6 +308,9 @@ export const BookMutation = graphql(`
       forMemberId: $forMemberId
     ) {
       id
+      resourceId
+      startsAt
+      endsAt
       status
     }
   }
@@ -322,7 +326,7 @@ export const LendMutation = graphql(`
 `);
 
 export const CancelBookingMutation = graphql(`
-  mutation ConsoleCancelBooking($id: ID!) {
+  mutation CancelBooking($id: ID!) {
     cancelBooking(id: $id) {
       id
       status
@@ -402,8 +406,9 @@ export const DecideBookingRequestMutation = graphql(`
   }
 `);
 
-export const RequestBookingMutation = graphql(`
-  mutation ConsoleRequestBooking(
+export const RequestBookingMutation = graphql(
+  `
+  mutation RequestBooking(
     $resourceId: ID!
     $startsAt: DateTime!
     $endsAt: DateTime!
@@ -417,13 +422,12 @@ export const RequestBookingMutation = graphql(`
       forSpaceId: $forSpaceId
       forMemberId: $forMemberId
     ) {
-      id
-      status
-      reason
-      reasonCode
+      ...PlaceRequestFields
     }
   }
-`);
+`,
+  [RequestFields],
+);
 
 export const RequestLoanMutation = graphql(`
   mutation ConsoleRequestLoan($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $toSpaceId: ID!) {
@@ -445,35 +449,28 @@ export const CancelBookingRequestMutation = graphql(`
   }
 `);
 
-export const BookingUpdatedSubscription = graphql(`
-  subscription ConsoleBookingUpdated {
+export const BookingUpdatedSubscription = graphql(
+  `
+  subscription BookingUpdated {
     bookingUpdated {
       resourceId
       request {
-        id
-        direction
-        kind
-        status
-        resourceId
-        startsAt
-        endsAt
-        forMemberId
-        forSpaceId
-        ownerNodeId
+        ...PlaceRequestFields
         requesterNodeId
-        reason
-        reasonCode
-        createdAt
-        decidedAt
-        updatedAt
       }
       booking {
         id
+        resourceId
+        startsAt
+        endsAt
         status
+        forSpaceId
       }
     }
   }
-`);
+`,
+  [RequestFields],
+);
 
 export const HomeQuery = graphql(`
   query ConsoleHome($from: DateTime!, $to: DateTime!) {
@@ -584,16 +581,16 @@ export const CreateTrainingMutation = graphql(`
   }
 `);
 
-export const EnrolmentUpdatedSubscription = graphql(`
-  subscription ConsoleEnrolmentUpdated($trainingId: ID) {
+export const EnrolmentUpdatedSubscription = graphql(
+  `
+  subscription EnrolmentUpdated($trainingId: ID) {
     enrolmentUpdated(trainingId: $trainingId) {
-      id
-      status
-      position
-      trainingId
+      ...MemberEnrolmentFields
     }
   }
-`);
+`,
+  [EnrolmentFields],
+);
 
 export const TrainingSeatsSubscription = graphql(`
   subscription ConsoleTrainingSeats($trainingId: ID) {

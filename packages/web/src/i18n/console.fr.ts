@@ -5,10 +5,6 @@ export const consoleFr = {
   "console.yes": "Oui",
   "console.no": "Non",
   "console.cancel": "Annuler",
-  "console.error.api": "Erreur ({code}) : {message}",
-  "console.error.forbidden": "Action non autorisée pour ce compte.",
-  "console.error.network": "L'agent ne répond pas : vérifiez la connexion puis réessayez.",
-
   "console.nav.home": "Accueil",
   "console.nav.satellites": "Satellites et adhérents",
   "console.nav.resources": "Ressources",

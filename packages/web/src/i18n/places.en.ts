@@ -16,37 +16,6 @@ export const placesEn: typeof placesFr = {
   "places.actions": "Actions",
   "places.liveOn": "Updated live",
   "places.liveOff": "Live stream interrupted, reconnecting…",
-  "places.error.other": "Error: {message}",
-  "places.error.NETWORK": "The fabrique's agent does not answer. Check the connection and retry.",
-  "places.error.UNAUTHENTICATED": "Your session has expired. Ask for a new sign-in link.",
-  "places.error.FORBIDDEN": "Your role does not allow this.",
-  "places.error.BAD_USER_INPUT": "A value entered is not valid.",
-  "places.error.NOT_FOUND": "Not found: this code or item does not exist here.",
-  "places.error.CSRF_CHECK_FAILED": "Request refused for security. Reload the page.",
-  "places.error.PASS_INVALID":
-    "Unreadable or forged pass: its signature does not verify (PASS_INVALID).",
-  "places.error.PASS_UNKNOWN_ISSUER":
-    "Pass issued outside this network: its issuer is not a known place (PASS_UNKNOWN_ISSUER).",
-  "places.error.PASS_EXPIRED":
-    "Expired pass: the member renews it at their home place (PASS_EXPIRED).",
-  "places.error.PASS_REVOKED":
-    "Revoked pass (lost, replaced, or member left): no longer valid (PASS_REVOKED).",
-  "places.error.SPACE_CLOSED": "This place is closed.",
-  "places.error.SLOT_TAKEN": "This slot is already partly booked.",
-  "places.error.BOOKING_RULE_VIOLATION":
-    "This slot breaks the resource's rules (duration, lead time or opening hours).",
-  "places.error.RESOURCE_NOT_AVAILABLE": "This resource is in maintenance or retired.",
-  "places.error.RESOURCE_ON_LOAN": "This resource is on loan during this slot.",
-  "places.error.RESOURCE_NOT_SHARED": "This resource is not shared with your network.",
-  "places.error.CREDENTIAL_REQUIRED": "A credential is required for this resource.",
-  "places.error.CANCEL_DEADLINE_PASSED":
-    "Too late to cancel: the cancellation deadline has passed.",
-  "places.error.INVALID_TRANSITION":
-    "Not possible in its current state (already decided or cancelled).",
-  "places.error.OFFER_EXPIRED":
-    "The seat offered was not taken in time: it went to the next person.",
-  "places.error.HUB_UNREACHABLE": "The hub is unreachable: the entry is kept and will be sent.",
-
   "places.scanTitle": "Scan a pass",
   "places.cameraPreview": "Camera image",
   "places.cameraStart": "Turn on the camera",

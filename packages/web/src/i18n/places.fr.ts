@@ -17,38 +17,6 @@ export const placesFr = {
   "places.actions": "Actions",
   "places.liveOn": "Mise à jour en direct",
   "places.liveOff": "Flux en direct interrompu, reconnexion…",
-  "places.error.other": "Erreur : {message}",
-  "places.error.NETWORK":
-    "L'agent de la fabrique ne répond pas. Vérifiez la connexion puis réessayez.",
-  "places.error.UNAUTHENTICATED": "Votre session a expiré. Demandez un nouveau lien de connexion.",
-  "places.error.FORBIDDEN": "Votre rôle ne permet pas cette action.",
-  "places.error.BAD_USER_INPUT": "Une valeur saisie n'est pas valable.",
-  "places.error.NOT_FOUND": "Introuvable : ce code ou cet élément n'existe pas ici.",
-  "places.error.CSRF_CHECK_FAILED": "Requête refusée par sécurité. Rechargez la page.",
-  "places.error.PASS_INVALID":
-    "Pass illisible ou falsifié : sa signature ne se vérifie pas (PASS_INVALID).",
-  "places.error.PASS_UNKNOWN_ISSUER":
-    "Pass émis hors de ce réseau : son émetteur n'est pas un lieu connu (PASS_UNKNOWN_ISSUER).",
-  "places.error.PASS_EXPIRED":
-    "Pass expiré : le membre doit le renouveler auprès de son lieu d'attache (PASS_EXPIRED).",
-  "places.error.PASS_REVOKED":
-    "Pass révoqué (perdu, remplacé, ou membre parti) : il n'est plus valable (PASS_REVOKED).",
-  "places.error.SPACE_CLOSED": "Ce lieu est fermé.",
-  "places.error.SLOT_TAKEN": "Ce créneau est déjà réservé en partie.",
-  "places.error.BOOKING_RULE_VIOLATION":
-    "Ce créneau ne respecte pas les règles de la ressource (durée, délai ou horaires d'ouverture).",
-  "places.error.RESOURCE_NOT_AVAILABLE": "Cette ressource est en maintenance ou retirée.",
-  "places.error.RESOURCE_ON_LOAN": "Cette ressource est prêtée sur ce créneau.",
-  "places.error.RESOURCE_NOT_SHARED": "Cette ressource n'est pas partagée avec votre réseau.",
-  "places.error.CREDENTIAL_REQUIRED": "Une attestation est requise pour cette ressource.",
-  "places.error.CANCEL_DEADLINE_PASSED":
-    "Trop tard pour annuler : le délai d'annulation est passé.",
-  "places.error.INVALID_TRANSITION": "Impossible dans l'état actuel (déjà décidé ou annulé).",
-  "places.error.OFFER_EXPIRED":
-    "La place proposée n'a pas été prise à temps : elle est passée au suivant.",
-  "places.error.HUB_UNREACHABLE": "Le hub est injoignable : la saisie est gardée et sera envoyée.",
-
-  // Check-in
   "places.scanTitle": "Scanner un pass",
   "places.cameraPreview": "Image de la caméra",
   "places.cameraStart": "Activer la caméra",

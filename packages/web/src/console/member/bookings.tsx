@@ -1,16 +1,11 @@
 import { useEffect, useMemo } from "preact/hooks";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { subscribe } from "../../client/sse.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import {
-  errorText,
-  formatTime,
-  PlaceHubBanner,
-  useAgentQuery,
-  useReady,
-} from "../places/common.tsx";
+import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { reasonText } from "../places/requests.tsx";
 import { MemberBookingUpdatedSubscription, MyBookingsQuery } from "./queries.ts";
 
@@ -60,7 +55,7 @@ export default function MyBookingsPage() {
     <section class="page places">
       <h1>{t("places.myBookings")}</h1>
       <PlaceHubBanner />
-      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
       {query.data ? (
         <DataTable
           caption={t("places.myBookings.caption")}

@@ -1,11 +1,12 @@
 import { useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { badgeFileContent, badgeFileName } from "./badge.ts";
 import { CredentialsQuery, ExportOpenBadgeQuery } from "./queries.ts";
 
@@ -38,7 +39,7 @@ export default function CredentialsPage() {
       setTimeout(() => URL.revokeObjectURL(url), 1000);
       setDone(t("places.credentials.exported", { file: name }));
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     }
   };
 
@@ -88,7 +89,7 @@ export default function CredentialsPage() {
       <p class="hint">{t("places.credentials.help")}</p>
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
       {query.data ? (
         <DataTable
           caption={t("places.credentials.caption")}

@@ -1,17 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
 import { formatDateTime, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
-import {
-  AcceptOfferMutation,
-  CancelEnrolmentMutation,
-  EnrolmentUpdatedSubscription,
-  MyEnrolmentsQuery,
-} from "./queries.ts";
+import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { EnrolmentUpdatedSubscription } from "../queries.ts";
+import { AcceptOfferMutation, CancelEnrolmentMutation, MyEnrolmentsQuery } from "./queries.ts";
 
 type Enrolment = NonNullable<ResultOf<typeof MyEnrolmentsQuery>["myEnrolments"]>[number];
 
@@ -75,7 +72,7 @@ export default function MyEnrolmentsPage() {
           : t("places.enrolment.cancelled", { title }),
       );
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     }
   };
 
@@ -140,7 +137,7 @@ export default function MyEnrolmentsPage() {
       <PlaceHubBanner />
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
       {query.data ? (
         <DataTable
           caption={t("places.myEnrolments.caption")}

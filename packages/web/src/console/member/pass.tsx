@@ -1,11 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { errorText, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import {
   CONSENT_FIELDS,
   type ConsentField,
@@ -90,7 +91,7 @@ function Presentation({
       ) : (
         <p class="hint">{t("places.pass.nothingCarried")}</p>
       )}
-      {shown.error ? <Banner kind="error">{errorText(shown.error)}</Banner> : null}
+      {shown.error ? <Banner kind="error">{errorMessage(shown.error)}</Banner> : null}
       {presentation ? (
         <figure class="qr">
           <img
@@ -139,7 +140,7 @@ function ConsentForm({
       await request(SetConsentMutation, { memberId, fields });
       onChanged();
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     } finally {
       setBusy(false);
     }
@@ -246,7 +247,7 @@ export default function PassPage() {
       setDone(pass ? t("places.pass.renewed") : t("places.pass.issued"));
       await query.refetch();
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     } finally {
       setBusy(false);
     }
@@ -268,7 +269,7 @@ export default function PassPage() {
       <PlaceHubBanner />
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
       {query.data && !pass ? (
         <section class="card">
           <p>{t("places.pass.none")}</p>

@@ -1,4 +1,5 @@
 import { graphql } from "../../client/agent-graphql.ts";
+import { EnrolmentFields } from "../fragments.ts";
 
 // The member's own view (role MEMBER), against packages/schema/agent.graphql.
 
@@ -121,31 +122,6 @@ export const MyBookingsQuery = graphql(`
   }
 `);
 
-const EnrolmentFields = graphql(`
-  fragment MemberEnrolmentFields on Enrolment @_unmask {
-    id
-    status
-    position
-    offerExpiresAt
-    reason
-    reasonCode
-    trainingId
-    createdAt
-    updatedAt
-    training {
-      id
-      title
-      startsAt
-      endsAt
-      online
-      venue {
-        id
-        name
-      }
-    }
-  }
-`);
-
 export const MyEnrolmentsQuery = graphql(
   `
   query MemberEnrolments {
@@ -172,17 +148,6 @@ export const CancelEnrolmentMutation = graphql(
   `
   mutation MemberCancelEnrolment($id: ID!) {
     cancelEnrolment(id: $id) {
-      ...MemberEnrolmentFields
-    }
-  }
-`,
-  [EnrolmentFields],
-);
-
-export const EnrolmentUpdatedSubscription = graphql(
-  `
-  subscription MemberEnrolmentUpdated {
-    enrolmentUpdated {
       ...MemberEnrolmentFields
     }
   }

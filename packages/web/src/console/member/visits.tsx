@@ -1,14 +1,9 @@
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import {
-  errorText,
-  formatTime,
-  PlaceHubBanner,
-  useAgentQuery,
-  useReady,
-} from "../places/common.tsx";
+import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { MyVisitsQuery } from "./queries.ts";
 
 type Visit = NonNullable<ResultOf<typeof MyVisitsQuery>["myVisits"]>[number];
@@ -47,7 +42,7 @@ export default function MyVisitsPage() {
     <section class="page places">
       <h1>{t("places.myVisits")}</h1>
       <PlaceHubBanner />
-      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
       {query.data ? (
         <DataTable
           caption={t("places.myVisits.caption")}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { asApiError, errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -8,9 +9,7 @@ import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { TextAreaField, TextField } from "../../ui/field.tsx";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
 import {
-  asApiError,
   daysBefore,
-  errorText,
   PlaceHubBanner,
   randomKey,
   SpacePicker,
@@ -111,8 +110,8 @@ function ActivityForm({
     } catch (error) {
       const e = asApiError(error);
       const field = fieldOfApi(e.field);
-      if (field) setErrors({ [field]: errorText(e) });
-      setFailure(errorText(e));
+      if (field) setErrors({ [field]: errorMessage(e) });
+      setFailure(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -233,7 +232,9 @@ function ImportCsv({ spaceId, onImported }: { spaceId: string; onImported(): voi
       const lineErrors = importErrorsOf(e.errors);
       setPreview(attachErrors(previewCsv(text), lineErrors));
       setFailure(
-        lineErrors.length ? t("places.import.failed", { count: lineErrors.length }) : errorText(e),
+        lineErrors.length
+          ? t("places.import.failed", { count: lineErrors.length })
+          : errorMessage(e),
       );
     } finally {
       setBusy(false);
@@ -395,7 +396,7 @@ export default function ActivityPage() {
       setWithdrawn(t("places.activity.withdrawn", { date: formatDate(report.date) }));
       await reports.refetch();
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     }
   };
 
@@ -461,7 +462,7 @@ export default function ActivityPage() {
       <h1>{t("places.activity")}</h1>
       <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
-      {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
+      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
       {spaceId ? (
         <ActivityForm
           key={spaceId}
@@ -474,7 +475,7 @@ export default function ActivityPage() {
       <h2>{t("places.activity.recent")}</h2>
       <div role="status">{withdrawn ? <p class="success-text">{withdrawn}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {reports.error ? <Banner kind="error">{errorText(reports.error)}</Banner> : null}
+      {reports.error ? <Banner kind="error">{errorMessage(reports.error)}</Banner> : null}
       {reports.data ? (
         <DataTable
           caption={t("places.activity.recentCaption", { space: space?.name ?? "" })}

@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
+import { BookMutation, RequestBookingMutation } from "../queries.ts";
 import {
-  errorText,
   PlaceHubBanner,
   SpacePicker,
   todayInParis,
@@ -14,12 +15,7 @@ import {
   useReady,
   useSpaces,
 } from "./common.tsx";
-import {
-  AvailabilityQuery,
-  BookableResourcesQuery,
-  BookMutation,
-  RequestBookingMutation,
-} from "./queries.ts";
+import { AvailabilityQuery, BookableResourcesQuery } from "./queries.ts";
 import { nextDay, parisDateTime, parisTime } from "./time.ts";
 
 type Resource = NonNullable<ResultOf<typeof BookableResourcesQuery>["networkResources"]>[number];
@@ -107,7 +103,7 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
       }
       void slots.refetch();
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     } finally {
       setBusy(false);
     }
@@ -134,7 +130,7 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
           onInput={(e) => setDay((e.currentTarget as HTMLInputElement).value || todayInParis())}
         />
         <h3>{t("places.book.freeSlots")}</h3>
-        {slots.error ? <Banner kind="error">{errorText(slots.error)}</Banner> : null}
+        {slots.error ? <Banner kind="error">{errorMessage(slots.error)}</Banner> : null}
         {slots.data ? (
           free.length ? (
             <ul class="slots">
@@ -213,8 +209,8 @@ export default function BookPage() {
       <h1>{t("places.book")}</h1>
       <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
-      {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
-      {resources.error ? <Banner kind="error">{errorText(resources.error)}</Banner> : null}
+      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
+      {resources.error ? <Banner kind="error">{errorMessage(resources.error)}</Banner> : null}
       <div class={`book-layout${chosen ? " with-picker" : ""}`}>
         {chosen && spaceId ? (
           <SlotPicker key={chosen.id} resource={chosen} spaceId={spaceId} />

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
@@ -8,7 +9,6 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { TextField } from "../../ui/field.tsx";
 import {
-  errorText,
   formatTime,
   LiveState,
   PlaceHubBanner,
@@ -212,7 +212,7 @@ export default function CheckInPage() {
         setCode("");
       }
     } catch (error) {
-      setOutcome({ ok: false, text: errorText(error) });
+      setOutcome({ ok: false, text: errorMessage(error) });
     } finally {
       setBusy(false);
     }
@@ -235,7 +235,7 @@ export default function CheckInPage() {
       const updated = result.checkOut;
       if (updated) visits.setData((current) => ({ visits: upsert(current?.visits, updated) }));
     } catch (error) {
-      setOutcome({ ok: false, text: errorText(error) });
+      setOutcome({ ok: false, text: errorMessage(error) });
     }
   };
 
@@ -295,7 +295,7 @@ export default function CheckInPage() {
       <h1>{t("places.checkIn")}</h1>
       <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
-      {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
+      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
       <div aria-live="polite" class="outcome">
         {outcome?.ok ? (
           <Banner kind="success">
@@ -336,7 +336,7 @@ export default function CheckInPage() {
       </div>
       <h2>{t("places.todayVisits", { date: formatDate(today) })}</h2>
       <LiveState open={live} />
-      {visits.error ? <Banner kind="error">{errorText(visits.error)}</Banner> : null}
+      {visits.error ? <Banner kind="error">{errorMessage(visits.error)}</Banner> : null}
       {visits.data ? (
         <DataTable
           caption={t("places.todayVisitsCaption")}

@@ -1,87 +1,16 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
-import { connectionLost, markReady } from "../../app/status.ts";
-import type { ResultOf, TadaDocumentNode } from "../../client/agent-graphql.ts";
-import { ApiError, request } from "../../client/http.ts";
-import { fr, type I18nKey, t } from "../../i18n/i18n.ts";
+import { connectionLost } from "../../app/status.ts";
+import type { ResultOf } from "../../client/agent-graphql.ts";
+import type { ApiError } from "../../client/http.ts";
+import { t } from "../../i18n/i18n.ts";
 import { SelectField } from "../../ui/field.tsx";
+import { useAgentQuery } from "../live.ts";
 import { HubBanner } from "../team/hub-banner.tsx";
 import { PlacesSpacesQuery } from "./queries.ts";
 import "./places.css";
 
-export interface AgentQuery<R> {
-  data: R | undefined;
-  error: ApiError | undefined;
-  loading: boolean;
-  refetch(): Promise<void>;
-  /** Replaces the data in place (an update from a live event or a mutation's answer). */
-  setData(update: (data: R | undefined) => R | undefined): void;
-}
-
-/** Runs an agent query, again when `variables` change; `skip` holds it. */
-export function useAgentQuery<R, V>(
-  doc: TadaDocumentNode<R, V>,
-  variables: V,
-  options: { skip?: boolean } = {},
-): AgentQuery<R> {
-  const [data, setDataState] = useState<R | undefined>(undefined);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [loading, setLoading] = useState(!options.skip);
-  const key = JSON.stringify(variables ?? {});
-  const sequence = useRef(0);
-  const run = useRef<() => Promise<void>>(async () => {});
-
-  useEffect(() => {
-    let live = true;
-    const vars = JSON.parse(key) as V;
-    run.current = async () => {
-      const mine = ++sequence.current;
-      setLoading(true);
-      try {
-        const result = await request(doc, vars);
-        if (!live || mine !== sequence.current) return;
-        setDataState(result);
-        setError(undefined);
-      } catch (e) {
-        if (!live || mine !== sequence.current) return;
-        setError(asApiError(e));
-      } finally {
-        if (live && mine === sequence.current) setLoading(false);
-      }
-    };
-    if (!options.skip) void run.current();
-    return () => {
-      live = false;
-    };
-  }, [doc, key, options.skip]);
-
-  return {
-    data,
-    error,
-    loading,
-    refetch: () => run.current(),
-    setData: (update) => setDataState((current) => update(current)),
-  };
-}
-
-export function asApiError(e: unknown): ApiError {
-  return e instanceof ApiError ? e : new ApiError("INTERNAL_SERVER_ERROR", String(e));
-}
-
-/** The API's documented error code in words (places.error.<CODE>), else its message. */
-export function errorText(e: unknown): string {
-  const error = asApiError(e);
-  const key = `places.error.${error.code}`;
-  if (key in fr) return t(key as I18nKey);
-  return t("places.error.other", { message: error.message });
-}
-
-/** Calls markReady() once `ready` is true (the page's first data is on screen). */
-export function useReady(ready: boolean): void {
-  useEffect(() => {
-    if (ready) markReady();
-  }, [ready]);
-}
+export { type AgentQuery, useAgentQuery, useReady } from "../live.ts";
 
 /** Today's date in Paris, YYYY-MM-DD. */
 export function todayInParis(now: Date = new Date()): string {

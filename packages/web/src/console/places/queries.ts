@@ -1,4 +1,5 @@
 import { graphql } from "../../client/agent-graphql.ts";
+import { RequestFields, ResourceFields } from "../fragments.ts";
 
 // The console's check-in, activity and satellite documents, against packages/schema/agent.graphql.
 
@@ -22,18 +23,6 @@ export const PlacesSpacesQuery = graphql(
       ...PlaceSpaceFields
     }
     satellites {
-      ...PlaceSpaceFields
-    }
-  }
-`,
-  [SpaceFields],
-);
-
-/** One space by id (the fabrique itself, for its team). */
-export const PlaceSpaceQuery = graphql(
-  `
-  query PlaceSpace($id: ID!) {
-    space(id: $id) {
       ...PlaceSpaceFields
     }
   }
@@ -167,33 +156,6 @@ export const ImportActivityMutation = graphql(
   [ActivityFields],
 );
 
-const ResourceFields = graphql(`
-  fragment PlaceResourceFields on Resource @_unmask {
-    id
-    name
-    category
-    description
-    owned
-    ownerNodeId
-    spaceId
-    status
-    sharingScope
-    approvalRequired
-    requiredCredential
-    movable
-    space {
-      id
-      name
-    }
-    rules {
-      minMinutes
-      maxMinutes
-      leadMinutes
-      cancelDeadlineMinutes
-    }
-  }
-`);
-
 /** The resources a satellite may book: its network's own (at its space) and other nodes'. */
 export const BookableResourcesQuery = graphql(
   `
@@ -212,17 +174,6 @@ export const BookableResourcesQuery = graphql(
   [ResourceFields],
 );
 
-export const NetworkResourcesQuery = graphql(
-  `
-  query PlaceNetworkResources {
-    networkResources {
-      ...PlaceResourceFields
-    }
-  }
-`,
-  [ResourceFields],
-);
-
 export const AvailabilityQuery = graphql(`
   query PlaceAvailability($resourceId: ID!, $from: DateTime!, $to: DateTime!) {
     resourceAvailability(resourceId: $resourceId, from: $from, to: $to) {
@@ -232,59 +183,6 @@ export const AvailabilityQuery = graphql(`
     }
   }
 `);
-
-export const BookMutation = graphql(`
-  mutation PlaceBook($resourceId: ID!, $startsAt: DateTime!, $endsAt: DateTime!, $forSpaceId: ID) {
-    book(resourceId: $resourceId, startsAt: $startsAt, endsAt: $endsAt, forSpaceId: $forSpaceId) {
-      id
-      resourceId
-      startsAt
-      endsAt
-      status
-    }
-  }
-`);
-
-const RequestFields = graphql(`
-  fragment PlaceRequestFields on BookingRequest @_unmask {
-    id
-    kind
-    direction
-    status
-    resourceId
-    ownerNodeId
-    startsAt
-    endsAt
-    forSpaceId
-    forMemberId
-    reason
-    reasonCode
-    createdAt
-    decidedAt
-    updatedAt
-  }
-`);
-
-export const RequestBookingMutation = graphql(
-  `
-  mutation PlaceRequestBooking(
-    $resourceId: ID!
-    $startsAt: DateTime!
-    $endsAt: DateTime!
-    $forSpaceId: ID
-  ) {
-    requestBooking(
-      resourceId: $resourceId
-      startsAt: $startsAt
-      endsAt: $endsAt
-      forSpaceId: $forSpaceId
-    ) {
-      ...PlaceRequestFields
-    }
-  }
-`,
-  [RequestFields],
-);
 
 export const MyRequestsQuery = graphql(
   `
@@ -312,28 +210,6 @@ export const CancelRequestMutation = graphql(
   [RequestFields],
 );
 
-export const BookingUpdatedSubscription = graphql(
-  `
-  subscription PlaceBookingUpdated {
-    bookingUpdated {
-      resourceId
-      request {
-        ...PlaceRequestFields
-      }
-      booking {
-        id
-        resourceId
-        startsAt
-        endsAt
-        status
-        forSpaceId
-      }
-    }
-  }
-`,
-  [RequestFields],
-);
-
 /** Bookings of this node's own resource (a satellite: those for its space). */
 export const ResourceBookingsQuery = graphql(`
   query PlaceResourceBookings($resourceId: ID!) {
@@ -346,15 +222,6 @@ export const ResourceBookingsQuery = graphql(`
       kind
       forSpaceId
       forMemberId
-    }
-  }
-`);
-
-export const CancelBookingMutation = graphql(`
-  mutation PlaceCancelBooking($id: ID!) {
-    cancelBooking(id: $id) {
-      id
-      status
     }
   }
 `);

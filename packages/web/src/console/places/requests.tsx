@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
 import {
-  errorText,
   formatTime,
   LiveState,
   PlaceHubBanner,
@@ -18,8 +19,6 @@ import {
 } from "./common.tsx";
 import {
   BookableResourcesQuery,
-  BookingUpdatedSubscription,
-  CancelBookingMutation,
   CancelRequestMutation,
   MyRequestsQuery,
   ResourceBookingsQuery,
@@ -83,7 +82,7 @@ function LocalBookings({ version }: { version: number }) {
             .sort((a, b) => a.startsAt.localeCompare(b.startsAt)),
         );
       })
-      .catch((error) => live && setFailure(errorText(error)));
+      .catch((error) => live && setFailure(errorMessage(error)));
     return () => {
       live = false;
     };
@@ -98,7 +97,7 @@ function LocalBookings({ version }: { version: number }) {
       const status = result.cancelBooking?.status;
       if (status) setBookings((list) => list?.map((x) => (x.id === b.id ? { ...x, status } : x)));
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     }
   };
 
@@ -148,7 +147,7 @@ function LocalBookings({ version }: { version: number }) {
     <>
       <h2>{t("places.requests.localTitle")}</h2>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {resources.error ? <Banner kind="error">{errorText(resources.error)}</Banner> : null}
+      {resources.error ? <Banner kind="error">{errorMessage(resources.error)}</Banner> : null}
       {bookings ? (
         <DataTable
           caption={t("places.requests.localCaption")}
@@ -227,7 +226,7 @@ export default function RequestsPage() {
             : current,
         );
     } catch (error) {
-      setFailure(errorText(error));
+      setFailure(errorMessage(error));
     }
   };
 
@@ -286,7 +285,7 @@ export default function RequestsPage() {
       <LiveState open={live} />
       <div role="status">{changed ? <p class="success-text">{changed}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorText(query.error)}</Banner> : null}
+      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
       <h2>{t("places.requests.remoteTitle")}</h2>
       {query.data ? (
         <DataTable

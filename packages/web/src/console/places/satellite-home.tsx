@@ -1,15 +1,9 @@
 import { Link } from "../../app/router.ts";
 import { session } from "../../app/session.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
-import {
-  errorText,
-  PlaceHubBanner,
-  todayInParis,
-  useAgentQuery,
-  useReady,
-  useSpaces,
-} from "./common.tsx";
+import { PlaceHubBanner, todayInParis, useAgentQuery, useReady, useSpaces } from "./common.tsx";
 import { ActivityQuery, MyRequestsQuery, PlaceVisitsQuery } from "./queries.ts";
 
 /** The satellite's home: today at a glance and its four everyday actions, as large tiles. */
@@ -44,7 +38,7 @@ export default function SatelliteHome() {
       <h1>{space?.name ?? session.value?.fabriqueName ?? t("places.satelliteHome")}</h1>
       <PlaceHubBanner />
       <p class="period">{t("places.home.today", { date: formatDate(today) })}</p>
-      {spacesError ? <Banner kind="error">{errorText(spacesError)}</Banner> : null}
+      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
       <ul class="tiles">
         <li>
           <Link to="/activity" class="tile">

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -11,7 +12,7 @@ import {
   RevokeCalendarFeedMutation,
 } from "../queries.ts";
 import { feedTargetLabel } from "./labels.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 export default function FeedsPage() {
@@ -48,7 +49,7 @@ export default function FeedsPage() {
       setNotice({ kind: "success", text: t("console.feeds.revoked", { label }) });
       await query.refetch();
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     }
   };
 
@@ -101,7 +102,7 @@ export default function FeedsPage() {
               formEl.reset();
               await query.refetch();
             } catch (e) {
-              setNotice({ kind: "error", text: errorText(e) });
+              setNotice({ kind: "error", text: errorMessage(e) });
             } finally {
               setBusy(false);
             }

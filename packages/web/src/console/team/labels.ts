@@ -1,6 +1,5 @@
 import { type I18nKey, t } from "../../i18n/i18n.ts";
 
-export type RequestStatus = "PENDING" | "CONFIRMED" | "DECLINED" | "CANCELLED";
 export type EnrolmentStatus =
   | "ATTENDED"
   | "CANCELLED"

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { RouteProps } from "../../app/route-types.ts";
 import { Link, navigate } from "../../app/router.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -12,15 +13,7 @@ import {
   UpdateMemberMutation,
 } from "../queries.ts";
 import { enrolmentStatusLabel } from "./labels.ts";
-import {
-  downloadText,
-  ErrorBanner,
-  errorText,
-  Loading,
-  Page,
-  useReady,
-  useTeamSpaces,
-} from "./parts.tsx";
+import { downloadText, ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { MemberFields } from "./satellites.tsx";
 
 /** "" → null (the API clears the field), else the trimmed text. */
@@ -57,7 +50,7 @@ export default function MemberPage({ params }: RouteProps) {
       downloadText(`membre-${id}.json`, pretty);
       setNotice({ kind: "success", text: t("console.member.exported") });
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     }
   };
 
@@ -67,7 +60,7 @@ export default function MemberPage({ params }: RouteProps) {
       await request(EraseMemberMutation, { id });
       navigate("/satellites");
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
       setBusy(false);
     }
   };
@@ -112,7 +105,7 @@ export default function MemberPage({ params }: RouteProps) {
                     setNotice({ kind: "success", text: t("console.member.updated") });
                     await query.refetch();
                   } catch (e) {
-                    setNotice({ kind: "error", text: errorText(e) });
+                    setNotice({ kind: "error", text: errorMessage(e) });
                   } finally {
                     setBusy(false);
                   }

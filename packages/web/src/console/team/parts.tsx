@@ -1,8 +1,7 @@
 import type { ComponentChildren } from "preact";
-import { useEffect } from "preact/hooks";
 import { session } from "../../app/session.ts";
-import { markReady } from "../../app/status.ts";
 import type { ApiError } from "../../client/errors.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { useAgentQuery, useSyncPolling } from "../live.ts";
@@ -31,27 +30,11 @@ export function Page({
   );
 }
 
-/** Marks the page ready once `ready` is true (first data on screen). */
-export function useReady(ready: boolean): void {
-  useEffect(() => {
-    if (ready) markReady();
-  }, [ready]);
-}
-
-/** An API error in words. */
-export function errorText(error: ApiError | unknown): string {
-  if (error && typeof error === "object" && "code" in error) {
-    const e = error as ApiError;
-    if (e.code === "NETWORK") return t("console.error.network");
-    if (e.code === "FORBIDDEN") return t("console.error.forbidden");
-    return t("console.error.api", { code: e.code, message: e.message });
-  }
-  return String(error);
-}
+export { useReady } from "../live.ts";
 
 export function ErrorBanner({ error }: { error: ApiError | unknown | undefined }) {
   if (!error) return null;
-  return <Banner kind="error">{errorText(error)}</Banner>;
+  return <Banner kind="error">{errorMessage(error)}</Banner>;
 }
 
 /** "Chargement…" while the first answer is awaited. */

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -15,7 +16,7 @@ import {
 } from "../queries.ts";
 import { reasonCodeLabel, requestStatusLabel } from "./labels.ts";
 import { upsertById } from "./merge.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 type BookingRequest = NonNullable<ResultOf<typeof BookingRequestsQuery>["bookingRequests"]>[number];
@@ -97,7 +98,7 @@ export default function RequestsPage() {
         }),
       });
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     } finally {
       setBusy(undefined);
     }
@@ -110,7 +111,7 @@ export default function RequestsPage() {
       await request(CancelBookingRequestMutation, { id: r.id });
       await query.refetch();
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     } finally {
       setBusy(undefined);
     }

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { RouteProps } from "../../app/route-types.ts";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -17,7 +18,7 @@ import {
   ResourceQuery,
 } from "../queries.ts";
 import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
@@ -84,7 +85,7 @@ export default function ResourcePage({ params }: RouteProps) {
       setNotice({ kind: "success", text: done });
       await data.refetch();
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     }
   };
 
@@ -259,7 +260,7 @@ function BookForm({
             formEl.reset();
             onDone(t("console.book.done"), true);
           } catch (e) {
-            onDone(errorText(e), false);
+            onDone(errorMessage(e), false);
           } finally {
             setBusy(false);
           }
@@ -320,7 +321,7 @@ function LendForm({
             formEl.reset();
             onDone(t("console.lend.done"), true);
           } catch (e) {
-            onDone(errorText(e), false);
+            onDone(errorMessage(e), false);
           } finally {
             setBusy(false);
           }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -15,7 +16,7 @@ import {
 } from "../queries.ts";
 import { loadTeamResources } from "./home.tsx";
 import { categoryLabel, requestStatusLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { parisInstant } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];
@@ -239,7 +240,7 @@ function AskForm({
               }),
             });
           } catch (e) {
-            setResult({ kind: "error", text: errorText(e) });
+            setResult({ kind: "error", text: errorMessage(e) });
           } finally {
             setBusy(false);
           }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -12,7 +13,7 @@ import {
   MembersQuery,
   RegisterMemberMutation,
 } from "../queries.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 
 type Member = NonNullable<ResultOf<typeof MembersQuery>["members"]>[number];
 
@@ -68,7 +69,7 @@ export default function SatellitesPage() {
       setNotice({ kind: "success", text: t("console.satellites.closed", { name }) });
       await spaces.refetch();
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     }
   };
 
@@ -252,7 +253,7 @@ function CreateSatellite({ onCreated }: { onCreated(name: string): void }) {
             formEl.reset();
             onCreated(name);
           } catch (e) {
-            setError(errorText(e));
+            setError(errorMessage(e));
           } finally {
             setBusy(false);
           }
@@ -313,7 +314,7 @@ function RegisterMember({
             formEl.reset();
             onRegistered(displayName);
           } catch (e) {
-            setError(errorText(e));
+            setError(errorMessage(e));
           } finally {
             setBusy(false);
           }

@@ -1,11 +1,12 @@
 import { useState } from "preact/hooks";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { formatLag } from "../../ui/format.ts";
 import { refreshSyncStatus, syncError, syncStatus } from "../live.ts";
 import { RetryPoisonedMutation } from "../queries.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady } from "./parts.tsx";
 
 const when = (value: string | null | undefined) =>
   value ? formatDateTime(value) : t("console.sync.never");
@@ -23,7 +24,7 @@ export default function SyncPage() {
       setNotice({ kind: "success", text: t("console.sync.retried") });
       await refreshSyncStatus();
     } catch (e) {
-      setNotice({ kind: "error", text: errorText(e) });
+      setNotice({ kind: "error", text: errorMessage(e) });
     } finally {
       setBusy(false);
     }

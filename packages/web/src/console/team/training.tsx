@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { RouteProps } from "../../app/route-types.ts";
 import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -16,7 +17,7 @@ import {
   TrainingSeatsSubscription,
 } from "../queries.ts";
 import { enrolmentStatusLabel, reasonCodeLabel, scopeLabel, topicLabel } from "./labels.ts";
-import { ErrorBanner, errorText, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useMembers } from "./satellites.tsx";
 
 type Enrolment = NonNullable<ResultOf<typeof TrainingQuery>["enrolments"]>[number];
@@ -66,7 +67,7 @@ export default function TrainingPage({ params }: RouteProps) {
       setNotice({ kind: "success", text: done });
       await query.refetch();
     } catch (error) {
-      setNotice({ kind: "error", text: errorText(error) });
+      setNotice({ kind: "error", text: errorMessage(error) });
     }
   };
 
@@ -98,7 +99,7 @@ export default function TrainingPage({ params }: RouteProps) {
       });
       await query.refetch();
     } catch (error) {
-      setNotice({ kind: "error", text: errorText(error) });
+      setNotice({ kind: "error", text: errorMessage(error) });
     } finally {
       setBusy(undefined);
     }

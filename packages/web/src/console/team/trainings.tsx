@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -13,15 +14,7 @@ import {
   TrainingsQuery,
 } from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import {
-  downloadText,
-  ErrorBanner,
-  errorText,
-  Loading,
-  Page,
-  useReady,
-  useTeamSpaces,
-} from "./parts.tsx";
+import { downloadText, ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [
@@ -201,7 +194,7 @@ function CreateTraining({
             formEl.reset();
             onCreated(title);
           } catch (e) {
-            setError(errorText(e));
+            setError(errorMessage(e));
           } finally {
             setBusy(false);
           }
@@ -284,7 +277,7 @@ function StatisticsCsv({ onError }: { onError(text: string): void }) {
               "text/csv",
             );
           } catch (e) {
-            onError(errorText(e));
+            onError(errorMessage(e));
           } finally {
             setBusy(false);
           }

@@ -1,0 +1,78 @@
+import { graphql } from "../client/agent-graphql.ts";
+
+/**
+ * Fragments shared by the console's documents (console/queries.ts, places/queries.ts,
+ * member/queries.ts). Not a queries.ts: a lone fragment is not a document to validate.
+ */
+
+export const ResourceFields = graphql(`
+  fragment PlaceResourceFields on Resource @_unmask {
+    id
+    name
+    category
+    description
+    owned
+    ownerNodeId
+    spaceId
+    status
+    sharingScope
+    approvalRequired
+    requiredCredential
+    movable
+    space {
+      id
+      name
+    }
+    rules {
+      minMinutes
+      maxMinutes
+      leadMinutes
+      cancelDeadlineMinutes
+    }
+  }
+`);
+
+export const RequestFields = graphql(`
+  fragment PlaceRequestFields on BookingRequest @_unmask {
+    id
+    kind
+    direction
+    status
+    resourceId
+    ownerNodeId
+    startsAt
+    endsAt
+    forSpaceId
+    forMemberId
+    reason
+    reasonCode
+    createdAt
+    decidedAt
+    updatedAt
+  }
+`);
+
+export const EnrolmentFields = graphql(`
+  fragment MemberEnrolmentFields on Enrolment @_unmask {
+    id
+    status
+    position
+    offerExpiresAt
+    reason
+    reasonCode
+    trainingId
+    createdAt
+    updatedAt
+    training {
+      id
+      title
+      startsAt
+      endsAt
+      online
+      venue {
+        id
+        name
+      }
+    }
+  }
+`);
