@@ -1,4 +1,4 @@
-import { type I18nKey, t } from "../i18n/i18n.ts";
+import { fr, type I18nKey, t } from "../i18n/i18n.ts";
 import { formatDateTime } from "../ui/format.ts";
 
 export function livenessLabel(value: string): string {
@@ -7,6 +7,18 @@ export function livenessLabel(value: string): string {
   if (value === "SILENT") return t("dashboard.silent");
   return value;
 }
+
+/** An enum value in words: the message `<prefix>.<value>` when there is one, else the value. */
+function enumLabel(prefix: string, value: string): string {
+  const key = `${prefix}.${value}`;
+  return key in fr ? t(key as I18nKey) : value;
+}
+
+/** A network event's kind in words (ACTIVITY → « Activité »). */
+export const eventKindLabel = (kind: string) => enumLabel("dashboard.eventKind", kind);
+
+/** A node's status in words (ACTIVE → « Actif »). */
+export const nodeStatusLabel = (status: string) => enumLabel("dashboard.nodeStatusValue", status);
 
 export function dateTimeOrNever(value: string | null | undefined): string {
   return value ? formatDateTime(value) : t("dashboard.never");

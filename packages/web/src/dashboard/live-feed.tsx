@@ -1,15 +1,30 @@
 import { t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
-import { livenessLabel } from "./labels.ts";
+import { eventKindLabel, livenessLabel } from "./labels.ts";
 import { liveEvents, liveOpen, type NetworkEvent } from "./live.ts";
-import { FabriquesQuery } from "./queries.ts";
+import { FabriquesQuery, GeographyQuery } from "./queries.ts";
 import { useQuery } from "./use-query.ts";
 
 /** The fabriques' names by id (events carry the territory's raw id). */
 export function useFabriqueNames(): Map<string, string> {
   const { data } = useQuery(FabriquesQuery, {}, { refreshOn: (e) => e.kind.startsWith("SPACE_") });
   return new Map((data?.fabriques ?? []).map((f) => [f.id, f.name]));
+}
+
+/** Region and department names by code (events carry the codes), from the API's geography. */
+export function useGeographyNames(): {
+  region: Map<string, string>;
+  department: Map<string, string>;
+} {
+  const { data } = useQuery(GeographyQuery, {}, { refreshOn: (e) => e.kind === "SPACE_CREATED" });
+  const regions = data?.regions ?? [];
+  return {
+    region: new Map(regions.map((r) => [r.code, r.name])),
+    department: new Map(
+      regions.flatMap((r) => r.departments.map((d) => [d.code, d.name] as const)),
+    ),
+  };
 }
 
 /** One line saying what happened. */
@@ -33,7 +48,7 @@ export function describeEvent(event: NetworkEvent, names: Map<string, string>): 
     case "SPACE_CLOSED":
       return t("dashboard.event.SPACE_CLOSED", { place });
     default:
-      return event.kind;
+      return t("dashboard.event.other", { territory, kind: eventKindLabel(event.kind) });
   }
 }
 
@@ -78,6 +93,9 @@ export function LiveFeed({ limit = 8 }: { limit?: number }) {
 /** The feed as a table (CSV). */
 export function LiveTable() {
   const names = useFabriqueNames();
+  const geography = useGeographyNames();
+  const named = (map: Map<string, string>, code: string | null | undefined) =>
+    code ? (map.get(code) ?? code) : "";
   const columns: Column<NetworkEvent>[] = [
     {
       key: "at",
@@ -85,15 +103,23 @@ export function LiveTable() {
       value: (e) => e.at,
       render: (e) => formatDateTime(e.at),
     },
-    { key: "kind", label: t("dashboard.kind"), value: (e) => e.kind },
+    { key: "kind", label: t("dashboard.kind"), value: (e) => eventKindLabel(e.kind) },
     { key: "what", label: t("dashboard.what"), value: (e) => describeEvent(e, names) },
     {
       key: "territory",
       label: t("dashboard.territory"),
       value: (e) => names.get(e.fabriqueId) ?? e.fabriqueId,
     },
-    { key: "region", label: t("dashboard.region"), value: (e) => e.regionCode ?? "" },
-    { key: "department", label: t("dashboard.department"), value: (e) => e.departmentCode ?? "" },
+    {
+      key: "region",
+      label: t("dashboard.region"),
+      value: (e) => named(geography.region, e.regionCode),
+    },
+    {
+      key: "department",
+      label: t("dashboard.department"),
+      value: (e) => named(geography.department, e.departmentCode),
+    },
   ];
   return (
     <DataTable

@@ -6,7 +6,7 @@ import { type Column, DataTable } from "../ui/data-table.tsx";
 import { ErrorBanner } from "../ui/error-banner.tsx";
 import { SelectField } from "../ui/field.tsx";
 import { formatLag } from "../ui/format.ts";
-import { dateTimeOrNever, livenessLabel } from "./labels.ts";
+import { dateTimeOrNever, livenessLabel, nodeStatusLabel } from "./labels.ts";
 import { LiveStatus } from "./live-feed.tsx";
 import { Breadcrumb } from "./parts.tsx";
 import { NodesQuery } from "./queries.ts";
@@ -63,7 +63,7 @@ export function NodesTable({
       value: (n) => n.lastPushAt ?? "",
       render: (n) => dateTimeOrNever(n.lastPushAt),
     },
-    { key: "status", label: t("dashboard.nodeStatus"), value: (n) => n.status },
+    { key: "status", label: t("dashboard.nodeStatus"), value: (n) => nodeStatusLabel(n.status) },
   ];
   return (
     <DataTable

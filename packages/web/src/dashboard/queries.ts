@@ -254,6 +254,20 @@ export const NodesQuery = graphql(`
   }
 `);
 
+/** The names of the regions and departments that have open spaces in the caller's view. */
+export const GeographyQuery = graphql(`
+  query Geography {
+    regions {
+      code
+      name
+      departments {
+        code
+        name
+      }
+    }
+  }
+`);
+
 /** The fabriques visible to the caller, with where they are (drill-down lists). */
 export const FabriquesQuery = graphql(`
   query Fabriques {
