@@ -1,19 +1,22 @@
 import type { RouteProps } from "../app/route-types.ts";
 import { Link } from "../app/router.ts";
-import type { ResultOf } from "../client/hub-graphql.ts";
 import { t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
+import { formatCount } from "../ui/format.ts";
 import { type Health, HealthPage } from "./health-view.tsx";
-import { FabriquesQuery } from "./queries.ts";
+import { DepartmentSpacesQuery } from "./queries.ts";
+import { type Territory, territoriesOf } from "./territories.ts";
 import { useQuery } from "./use-query.ts";
 
-type Fabrique = NonNullable<ResultOf<typeof FabriquesQuery>["fabriques"]>[number];
-
-/** A department: its figures and trends, and the fabrique territories based there. */
+/** A department: its figures and trends, and every fabrique territory with a place there. */
 export default function DepartmentPage({ params }: RouteProps) {
   const code = params.code ?? "";
-  const fabriques = useQuery(FabriquesQuery, {}, { refreshOn: (e) => e.kind.startsWith("SPACE_") });
-  const here = (fabriques.data?.fabriques ?? []).filter((f) => f.commune.department.code === code);
+  const spaces = useQuery(
+    DepartmentSpacesQuery,
+    { department: code },
+    { refreshOn: (e) => e.kind.startsWith("SPACE_") && e.departmentCode === code },
+  );
+  const territories = territoriesOf((spaces.data?.spaces?.edges ?? []).map((e) => e.node));
   const find = (h: Health | undefined) => {
     for (const r of h?.regions ?? []) {
       const d = r.departments.find((x) => x.code === code);
@@ -21,18 +24,33 @@ export default function DepartmentPage({ params }: RouteProps) {
     }
     return undefined;
   };
-  const columns: Column<Fabrique>[] = [
+  const columns: Column<Territory>[] = [
     {
       key: "name",
       label: t("dashboard.fabrique"),
-      value: (f) => f.name,
-      render: (f) => <Link to={`/territories/${f.id}`}>{f.name}</Link>,
+      value: (x) => x.fabrique.name,
+      render: (x) => <Link to={`/territories/${x.fabrique.id}`}>{x.fabrique.name}</Link>,
+      rowHeader: true,
     },
-    { key: "commune", label: t("dashboard.commune"), value: (f) => f.commune.name },
+    {
+      key: "commune",
+      label: t("dashboard.commune"),
+      value: ({ fabrique: { commune } }) =>
+        commune.department.code === code
+          ? commune.name
+          : `${commune.name} (${commune.department.name})`,
+    },
     {
       key: "rural",
       label: t("dashboard.rural"),
-      value: (f) => (f.rural ? t("dashboard.yes") : t("dashboard.no")),
+      value: (x) => (x.fabrique.rural ? t("dashboard.yes") : t("dashboard.no")),
+    },
+    {
+      key: "places",
+      label: t("dashboard.placesInDepartment"),
+      value: (x) => x.places,
+      render: (x) => formatCount(x.places),
+      numeric: true,
     },
   ];
   return (
@@ -53,12 +71,13 @@ export default function DepartmentPage({ params }: RouteProps) {
       {() => (
         <section aria-labelledby="territories-h">
           <h2 id="territories-h">{t("dashboard.territories")}</h2>
+          <p>{t("dashboard.territoriesExplained")}</p>
           <DataTable
             caption={t("dashboard.territoriesTable", { code })}
             columns={columns}
-            rows={here}
+            rows={territories}
             csvName={`territoires-${code}`}
-            rowKey={(f) => f.id}
+            rowKey={(x) => x.fabrique.id}
           />
         </section>
       )}

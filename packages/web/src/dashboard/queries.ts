@@ -291,6 +291,45 @@ export const FabriquesQuery = graphql(`
   }
 `);
 
+/**
+ * The open spaces of a department with their fabrique territory (a satellite's fabrique, or
+ * the fabrique itself), so its page lists every territory with a place there, wherever the
+ * fabrique itself is. 500 is the API's page maximum; a department has far fewer places.
+ */
+export const DepartmentSpacesQuery = graphql(`
+  query DepartmentSpaces($department: String!) {
+    spaces(filter: { department: $department, status: OPEN }, first: 500) {
+      edges {
+        node {
+          id
+          kind
+          name
+          rural
+          commune {
+            name
+            department {
+              code
+              name
+            }
+          }
+          fabrique {
+            id
+            name
+            rural
+            commune {
+              name
+              department {
+                code
+                name
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
 /** Member mobility of a scope: the month, the past months, region flows, territory flows. */
 export const MobilityQuery = graphql(`
   query Mobility($filter: NetworkHealthFilter) {

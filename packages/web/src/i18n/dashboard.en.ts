@@ -90,7 +90,10 @@ export const dashboardEn: typeof dashboardFr = {
   "dashboard.departments": "Departments",
   "dashboard.departmentsTable": "Departments of the region {name}",
   "dashboard.territories": "Fabrique territories",
-  "dashboard.territoriesTable": "Fabriques of department {code}",
+  "dashboard.territoriesTable": "Fabrique territories present in department {code}",
+  "dashboard.territoriesExplained":
+    "Each fabrique with at least one open place in the department (itself or a satellite), even if it is based elsewhere.",
+  "dashboard.placesInDepartment": "Places in the department",
   "dashboard.commune": "Commune",
   "dashboard.rural": "Rural",
   "dashboard.yes": "yes",

@@ -90,7 +90,10 @@ export const dashboardFr = {
   "dashboard.departments": "Départements",
   "dashboard.departmentsTable": "Départements de la région {name}",
   "dashboard.territories": "Territoires des fabriques",
-  "dashboard.territoriesTable": "Fabriques du département {code}",
+  "dashboard.territoriesTable": "Territoires de fabrique présents dans le département {code}",
+  "dashboard.territoriesExplained":
+    "Chaque fabrique ayant au moins un lieu ouvert dans le département (elle-même ou un satellite), même si elle est installée ailleurs.",
+  "dashboard.placesInDepartment": "Lieux dans le département",
   "dashboard.commune": "Commune",
   "dashboard.rural": "Rurale",
   "dashboard.yes": "oui",
