@@ -2,11 +2,12 @@ import { useEffect, useMemo } from "preact/hooks";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { subscribe } from "../../client/sse.ts";
-import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
+import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { reasonText } from "../places/requests.tsx";
+import { requestStatusLabel } from "../team/labels.ts";
 import { MemberBookingUpdatedSubscription, MyBookingsQuery } from "./queries.ts";
 
 type Request = NonNullable<ResultOf<typeof MyBookingsQuery>["bookingRequests"]>[number];
@@ -44,7 +45,7 @@ export default function MyBookingsPage() {
     {
       key: "status",
       label: t("places.col.status"),
-      value: (r) => t(`places.status.${r.status}` as I18nKey),
+      value: (r) => requestStatusLabel(r.status),
     },
     { key: "reason", label: t("places.col.reason"), value: reasonText },
   ];

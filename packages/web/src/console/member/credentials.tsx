@@ -6,7 +6,9 @@ import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { downloadText } from "../download.ts";
 import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { credentialTypeLabel } from "../team/labels.ts";
 import { badgeFileContent, badgeFileName } from "./badge.ts";
 import { CredentialsQuery, ExportOpenBadgeQuery } from "./queries.ts";
 
@@ -27,16 +29,7 @@ export default function CredentialsPage() {
       const exported = result.exportOpenBadge;
       if (!exported) throw new Error("no export");
       const name = badgeFileName(c.type, c.id);
-      const url = URL.createObjectURL(
-        new Blob([badgeFileContent(exported)], { type: "application/json" }),
-      );
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = name;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      downloadText(name, badgeFileContent(exported));
       setDone(t("places.credentials.exported", { file: name }));
     } catch (error) {
       setFailure(errorMessage(error));
@@ -44,7 +37,12 @@ export default function CredentialsPage() {
   };
 
   const columns: Column<Credential>[] = [
-    { key: "type", label: t("places.col.credential"), value: (c) => c.type, rowHeader: true },
+    {
+      key: "type",
+      label: t("places.col.credential"),
+      value: (c) => credentialTypeLabel(c.type),
+      rowHeader: true,
+    },
     {
       key: "issuedAt",
       label: t("places.col.issuedAt"),
@@ -73,7 +71,7 @@ export default function CredentialsPage() {
             type="button"
             class="secondary"
             onClick={() => void exportBadge(c)}
-            aria-label={t("places.credentials.exportOf", { type: c.type })}
+            aria-label={t("places.credentials.exportOf", { type: credentialTypeLabel(c.type) })}
           >
             {t("places.credentials.exportButton")}
           </button>

@@ -8,6 +8,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { EnrolmentUpdatedSubscription } from "../queries.ts";
+import { enrolmentStatusLabel } from "../team/labels.ts";
 import { AcceptOfferMutation, CancelEnrolmentMutation, MyEnrolmentsQuery } from "./queries.ts";
 
 type Enrolment = NonNullable<ResultOf<typeof MyEnrolmentsQuery>["myEnrolments"]>[number];
@@ -16,7 +17,7 @@ const LIVE = new Set(["PENDING", "ENROLLED", "WAITLISTED", "OFFERED"]);
 
 /** The enrolment's state in words: position in line, offer deadline, reason. */
 export function enrolmentState(e: Enrolment): string {
-  const status = t(`places.enrolment.${e.status}` as I18nKey);
+  const status = enrolmentStatusLabel(e.status);
   if (e.status === "WAITLISTED" && e.position != null)
     return t("places.enrolment.position", { status, position: e.position });
   if (e.status === "OFFERED" && e.offerExpiresAt)

@@ -6,7 +6,9 @@ import { request } from "../../client/http.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { downloadText } from "../download.ts";
 import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { passStatusLabel, revocationLabel } from "../team/labels.ts";
 import {
   CONSENT_FIELDS,
   type ConsentField,
@@ -25,17 +27,6 @@ import {
 /** An SVG text as an image source (rendered by <img>: no script, no style leaks). */
 export function svgDataUrl(svg: string): string {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
-}
-
-function download(name: string, type: string, content: string) {
-  const url = URL.createObjectURL(new Blob([content], { type }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 const fieldLabel = (f: ConsentField) => t(`places.field.${f}` as I18nKey);
@@ -205,8 +196,8 @@ function PassHistory({ passes }: { passes: readonly PassRecord[] }) {
       label: t("places.pass.status"),
       value: (p) =>
         p.revocationReason
-          ? `${t(`places.passStatus.${p.status}` as I18nKey)} (${t(`places.revocation.${p.revocationReason}` as I18nKey)})`
-          : t(`places.passStatus.${p.status}` as I18nKey),
+          ? `${passStatusLabel(p.status)} (${revocationLabel(p.revocationReason)})`
+          : passStatusLabel(p.status),
     },
     {
       key: "consent",
@@ -286,7 +277,7 @@ export default function PassPage() {
               <dl class="figures">
                 <div class="figure">
                   <dt>{t("places.pass.status")}</dt>
-                  <dd>{t(`places.passStatus.${pass.status}` as I18nKey)}</dd>
+                  <dd>{passStatusLabel(pass.status)}</dd>
                 </div>
                 <div class="figure">
                   <dt>{t("places.pass.validity")}</dt>
@@ -324,7 +315,7 @@ export default function PassPage() {
               <button
                 type="button"
                 class="secondary"
-                onClick={() => download("pass-maillage.svg", "image/svg+xml", pass.cardSvg)}
+                onClick={() => downloadText("pass-maillage.svg", pass.cardSvg, "image/svg+xml")}
               >
                 {t("places.pass.downloadCard")}
               </button>

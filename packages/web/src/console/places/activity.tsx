@@ -7,13 +7,12 @@ import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { TextAreaField, TextField } from "../../ui/field.tsx";
+import { addDays, todayInParis } from "../team/week.ts";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
 import {
-  daysBefore,
   PlaceHubBanner,
   randomKey,
   SpacePicker,
-  todayInParis,
   useAgentQuery,
   useReady,
   useSpaces,
@@ -369,7 +368,7 @@ function importMessage(message: string): string {
 export default function ActivityPage() {
   const { spaces, spaceId, setSpaceId, error: spacesError, loading } = useSpaces();
   const today = todayInParis();
-  const from = daysBefore(today, 30);
+  const from = addDays(today, -30);
   const reports = useAgentQuery(
     ActivityQuery,
     { spaceId: spaceId ?? "", from, to: today },

@@ -3,20 +3,14 @@ import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
-import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
+import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { BookMutation, RequestBookingMutation } from "../queries.ts";
-import {
-  PlaceHubBanner,
-  SpacePicker,
-  todayInParis,
-  useAgentQuery,
-  useReady,
-  useSpaces,
-} from "./common.tsx";
+import { categoryLabel } from "../team/labels.ts";
+import { addDays, parisDateTime, parisTime, todayInParis } from "../team/week.ts";
+import { PlaceHubBanner, SpacePicker, useAgentQuery, useReady, useSpaces } from "./common.tsx";
 import { AvailabilityQuery, BookableResourcesQuery } from "./queries.ts";
-import { nextDay, parisDateTime, parisTime } from "./time.ts";
 
 type Resource = NonNullable<ResultOf<typeof BookableResourcesQuery>["networkResources"]>[number];
 
@@ -58,7 +52,7 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
   const slots = useAgentQuery(AvailabilityQuery, {
     resourceId: resource.id,
     from: parisDateTime(day, "00:00"),
-    to: parisDateTime(nextDay(day), "00:00"),
+    to: parisDateTime(addDays(day, 1), "00:00"),
   });
   useEffect(() => {
     setDone(undefined);
@@ -135,8 +129,11 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
           free.length ? (
             <ul class="slots">
               {free.map((slot) => {
-                const s = parisTime(slot.startsAt);
-                const e = parisTime(slot.endsAt) === "00:00" ? "24:00" : parisTime(slot.endsAt);
+                const s = parisTime(new Date(slot.startsAt));
+                const e =
+                  parisTime(new Date(slot.endsAt)) === "00:00"
+                    ? "24:00"
+                    : parisTime(new Date(slot.endsAt));
                 return (
                   <li key={slot.startsAt}>
                     <button
@@ -222,7 +219,7 @@ export default function BookPage() {
             value={category}
             options={[
               { value: "", label: t("places.book.allCategories") },
-              ...CATEGORIES.map((c) => ({ value: c, label: t(`places.category.${c}` as I18nKey) })),
+              ...CATEGORIES.map((c) => ({ value: c, label: categoryLabel(c) })),
             ]}
             onChange={(e) => setCategory((e.currentTarget as HTMLSelectElement).value)}
           />
@@ -233,7 +230,7 @@ export default function BookPage() {
                   <li key={r.id} class={`card resource${r.id === selected ? " selected" : ""}`}>
                     <h3>{r.name}</h3>
                     <p class="hint">
-                      {t(`places.category.${r.category}` as I18nKey)}
+                      {categoryLabel(r.category)}
                       {" · "}
                       {r.owned
                         ? (r.space?.name ?? t("places.book.ourNetwork"))

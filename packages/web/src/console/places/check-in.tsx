@@ -8,13 +8,13 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { TextField } from "../../ui/field.tsx";
+import { todayInParis } from "../team/week.ts";
 import {
   formatTime,
   LiveState,
   PlaceHubBanner,
   releaseConnection,
   SpacePicker,
-  todayInParis,
   trackConnection,
   useAgentQuery,
   useReady,

@@ -12,23 +12,6 @@ import "./places.css";
 
 export { type AgentQuery, useAgentQuery, useReady } from "../live.ts";
 
-/** Today's date in Paris, YYYY-MM-DD. */
-export function todayInParis(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Europe/Paris",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
-}
-
-/** The day `days` before a YYYY-MM-DD date. */
-export function daysBefore(day: string, days: number): string {
-  const date = new Date(`${day}T12:00:00Z`);
-  date.setUTCDate(date.getUTCDate() - days);
-  return date.toISOString().slice(0, 10);
-}
-
 /** A fresh random key (idempotency); crypto.randomUUID needs a secure context, so not it. */
 export function randomKey(): string {
   const bytes = new Uint8Array(16);

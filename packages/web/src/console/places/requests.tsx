@@ -8,6 +8,7 @@ import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
+import { bookingKindLabel, bookingStatusLabel, requestStatusLabel } from "../team/labels.ts";
 import {
   formatTime,
   LiveState,
@@ -119,7 +120,7 @@ function LocalBookings({ version }: { version: number }) {
     {
       key: "status",
       label: t("places.col.status"),
-      value: (b) => t(`places.status.${b.status}` as I18nKey),
+      value: (b) => bookingStatusLabel(b.status),
     },
     {
       key: "actions",
@@ -198,7 +199,7 @@ export default function RequestsPage() {
               setChanged(
                 t("places.requests.changed", {
                   name: namesRef.current.get(item.resourceId) ?? item.resourceId,
-                  status: t(`places.status.${item.status}` as I18nKey),
+                  status: requestStatusLabel(item.status),
                 }),
               );
             },
@@ -245,15 +246,15 @@ export default function RequestsPage() {
     {
       key: "kind",
       label: t("places.col.kind"),
-      value: (r) => t(`places.kind.${r.kind}` as I18nKey),
+      value: (r) => bookingKindLabel(r.kind),
     },
     {
       key: "status",
       label: t("places.col.status"),
-      value: (r) => t(`places.status.${r.status}` as I18nKey),
+      value: (r) => requestStatusLabel(r.status),
       render: (r) => (
         <span class={`status status-${r.status.toLowerCase()}`}>
-          {t(`places.status.${r.status}` as I18nKey)}
+          {requestStatusLabel(r.status)}
         </span>
       ),
     },

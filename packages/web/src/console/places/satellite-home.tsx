@@ -3,7 +3,8 @@ import { session } from "../../app/session.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
-import { PlaceHubBanner, todayInParis, useAgentQuery, useReady, useSpaces } from "./common.tsx";
+import { todayInParis } from "../team/week.ts";
+import { PlaceHubBanner, useAgentQuery, useReady, useSpaces } from "./common.tsx";
 import { ActivityQuery, MyRequestsQuery, PlaceVisitsQuery } from "./queries.ts";
 
 /** The satellite's home: today at a glance and its four everyday actions, as large tiles. */

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { en, fr, lang } from "../../i18n/i18n.ts";
-import { enrolmentStatusLabel, reasonCodeLabel, requestStatusLabel, topicLabel } from "./labels.ts";
+import {
+  credentialTypeLabel,
+  enrolmentStatusLabel,
+  reasonCodeLabel,
+  requestStatusLabel,
+  topicLabel,
+} from "./labels.ts";
 
 const sdl = readFileSync(new URL("../../../../schema/agent.graphql", import.meta.url), "utf8");
 
@@ -58,6 +64,8 @@ describe("console state labels", () => {
       ResourceStatus: "console.resourceStatus",
       CalendarFeedTarget: "console.feedTarget",
       BookingKind: "console.kind",
+      PassStatus: "places.passStatus",
+      PassRevocationReason: "places.revocation",
     };
     for (const [name, prefix] of Object.entries(prefixes)) {
       const values = enumValues(name);
@@ -68,5 +76,11 @@ describe("console state labels", () => {
         expect(en, key).toHaveProperty([key]);
       }
     }
+  });
+
+  it("names a credential type by its label, else in words, never the bare slug", () => {
+    expect(credentialTypeLabel("laser-safety")).toBe("Laser safety");
+    expect(credentialTypeLabel("wood_lathe")).toBe("Wood lathe");
+    expect(credentialTypeLabel("laser-safety", "Sécurité laser")).toBe("Sécurité laser");
   });
 });

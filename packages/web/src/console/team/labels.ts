@@ -57,3 +57,32 @@ export function reasonCodeLabel(code: string | null | undefined): string {
   const text = t(key);
   return text === key ? code : text;
 }
+
+/** A booking's kind in words ("Réservation", "Prêt"). */
+export function bookingKindLabel(kind: string): string {
+  return t(`console.kind.${kind}` as I18nKey);
+}
+
+/** A member pass's state in words ("Actif", "Révoqué"). */
+export function passStatusLabel(status: string): string {
+  return t(`places.passStatus.${status}` as I18nKey);
+}
+
+/** Why a pass was revoked, in words ("perdu", "remplacé"…). */
+export function revocationLabel(reason: string): string {
+  return t(`places.revocation.${reason}` as I18nKey);
+}
+
+/**
+ * A credential type in words: its label when the API gives one, else the type humanised
+ * ("laser-safety" → "Laser safety"), never the bare slug.
+ */
+export function credentialTypeLabel(type: string, label?: string | null): string {
+  if (label?.trim()) return label.trim();
+  const words = type
+    .replace(/[-_.]+/g, " ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .trim()
+    .toLowerCase();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : type;
+}

@@ -5,6 +5,7 @@ import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
+import { downloadText } from "../download.ts";
 import { useAgentQuery } from "../live.ts";
 import {
   EraseMemberMutation,
@@ -12,8 +13,8 @@ import {
   MemberQuery,
   UpdateMemberMutation,
 } from "../queries.ts";
-import { enrolmentStatusLabel } from "./labels.ts";
-import { downloadText, ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { credentialTypeLabel, enrolmentStatusLabel } from "./labels.ts";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { MemberFields } from "./satellites.tsx";
 
 /** "" → null (the API clears the field), else the trimmed text. */
@@ -199,7 +200,7 @@ export default function MemberPage({ params }: RouteProps) {
               <ul class="plain-list">
                 {(query.data.credentials ?? []).map((c) => (
                   <li key={c.id}>
-                    {c.type} — {formatDate(c.issuedAt)}
+                    {credentialTypeLabel(c.type)} — {formatDate(c.issuedAt)}
                     {c.expiresAt ? ` → ${formatDate(c.expiresAt)}` : ""}
                   </li>
                 ))}

@@ -53,17 +53,5 @@ export function useTeamSpaces(includeClosed = false) {
   return { ...query, spaces, names, fabriqueId };
 }
 
-/** Offers a text as a file download. */
-export function downloadText(name: string, text: string, type = "application/json"): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 /** The value of a datetime-local input (Paris wall clock) as an ISO instant. */
 export { parisInstant } from "./week.ts";

@@ -6,6 +6,7 @@ import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
+import { downloadText } from "../download.ts";
 import { useAgentQuery, useSubscription } from "../live.ts";
 import {
   CreateTrainingMutation,
@@ -14,7 +15,7 @@ import {
   TrainingsQuery,
 } from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import { downloadText, ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [

@@ -81,6 +81,26 @@ export function parisInstant(day: string, time = "00:00"): Date {
   return new Date(guess);
 }
 
+/**
+ * A Paris wall-clock time as ISO 8601 with its offset (the API's DateTime):
+ * ("2026-12-07", "14:30") → "2026-12-07T14:30:00+01:00". "24:00" is the next day's midnight.
+ */
+export function parisDateTime(day: string, time: string): string {
+  const instant = parisInstant(day, time);
+  const offset = parisOffsetMinutes(instant);
+  const local = new Date(instant.getTime() + offset * 60_000);
+  const abs = Math.abs(offset);
+  return (
+    `${utcToDay(local.getTime())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:00` +
+    `${offset >= 0 ? "+" : "-"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}
+
+/** Today's date in Paris, YYYY-MM-DD. */
+export function todayInParis(now: Date = new Date()): string {
+  return parisDay(now);
+}
+
 export interface WeekDay {
   /** YYYY-MM-DD */
   day: string;
