@@ -1,23 +1,15 @@
 import { signal } from "@preact/signals";
-
-/** The API's roles (packages/schema/src/auth/claims.ts), as GET /auth/session reports them. */
-export type Role = "NATIONAL" | "FABRIQUE_ADMIN" | "SATELLITE" | "MEMBER";
+import type { SessionInfo } from "../../../schema/src/http/session.ts";
 
 /**
- * GET /auth/session's body: who is signed in, where, until when. Mirrors `SessionInfo` of
- * packages/schema/src/http/session.ts (not imported: that module is Node code).
+ * GET /auth/session's body: who is signed in, where, until when — the server's own type
+ * (`SessionInfo`, built in packages/schema/src/http/session.ts), imported as a type only:
+ * nothing of that Node module reaches the bundle, and a change there fails this package's tsc.
  */
-export interface Session {
-  server: "hub" | "agent";
-  role: Role;
-  fabriqueId?: string | null;
-  spaceId?: string | null;
-  memberId?: string | null;
-  nodeId?: string | null;
-  fabriqueName?: string | null;
-  expiresAt: string;
-  csrfToken: string;
-}
+export type Session = SessionInfo;
+
+/** The API's roles (packages/schema/src/auth/claims.ts), as GET /auth/session reports them. */
+export type Role = Session["role"];
 
 /** The session: undefined while loading, null when signed out. */
 export const session = signal<Session | null | undefined>(undefined);

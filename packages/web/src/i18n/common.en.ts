@@ -30,6 +30,7 @@ export const commonEn: typeof commonFr = {
   "role.FABRIQUE_ADMIN": "Fabrique team",
   "role.SATELLITE": "Satellite place",
   "role.MEMBER": "Member",
+  "role.NODE": "Node agent",
   "table.exportCsv": "Export as CSV",
   "table.sortBy": "Sort by {column}",
   "table.empty": "No data.",

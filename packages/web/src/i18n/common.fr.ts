@@ -29,6 +29,7 @@ export const commonFr = {
   "role.FABRIQUE_ADMIN": "Équipe de la fabrique",
   "role.SATELLITE": "Tiers-lieu satellite",
   "role.MEMBER": "Membre",
+  "role.NODE": "Agent de nœud",
   "table.exportCsv": "Exporter en CSV",
   "table.sortBy": "Trier par {column}",
   "table.empty": "Aucune donnée.",
