@@ -154,22 +154,23 @@ export function useReady(ready: boolean): void {
 
 /**
  * Follows an agent subscription while mounted: `next` for each event, `reconnected` after the
- * stream came back (refetch there: events may have been missed).
+ * stream came back (refetch there: events may have been missed). `skip` holds it (variables
+ * not known yet).
  */
 export function useSubscription<R, V>(
   doc: TadaDocumentNode<R, V>,
   variables: V,
   handlers: { next(data: R): void; reconnected?(): void },
+  options: { skip?: boolean } = {},
 ): void {
   const current = useRef(handlers);
   current.current = handlers;
   const key = JSON.stringify(variables ?? {});
-  useEffect(
-    () =>
-      subscribe(doc, JSON.parse(key) as V, {
-        next: (data) => current.current.next(data),
-        reconnected: () => current.current.reconnected?.(),
-      }),
-    [doc, key],
-  );
+  useEffect(() => {
+    if (options.skip) return;
+    return subscribe(doc, JSON.parse(key) as V, {
+      next: (data) => current.current.next(data),
+      reconnected: () => current.current.reconnected?.(),
+    });
+  }, [doc, key, options.skip]);
 }

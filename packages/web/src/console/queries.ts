@@ -663,3 +663,18 @@ export const CancelTrainingMutation = graphql(`
     }
   }
 `);
+
+/**
+ * A resource's availability changed (a booking, a loan, maintenance; this node's or a replica):
+ * query its availability or bookings again. `resourceId` follows one; without it, every one.
+ */
+export const ResourceAvailabilityChangedSubscription = graphql(`
+  subscription ResourceAvailabilityChanged($resourceId: ID) {
+    resourceAvailabilityChanged(resourceId: $resourceId) {
+      resourceId
+      startsAt
+      endsAt
+      updatedAt
+    }
+  }
+`);

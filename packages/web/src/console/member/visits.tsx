@@ -3,13 +3,18 @@ import { errorMessage } from "../../client/errors.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { useSubscription } from "../live.ts";
 import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { VisitRecordedSubscription } from "../places/queries.ts";
 import { MyVisitsQuery } from "./queries.ts";
 
 type Visit = NonNullable<ResultOf<typeof MyVisitsQuery>["myVisits"]>[number];
 
 export default function MyVisitsPage() {
   const query = useAgentQuery(MyVisitsQuery, {});
+  // A check-in or check-out at a desk (here, or brought from another node) shows at once.
+  const refresh = () => void query.refetch();
+  useSubscription(VisitRecordedSubscription, {}, { next: refresh, reconnected: refresh });
   useReady(Boolean(query.data || query.error));
   const columns: Column<Visit>[] = [
     {

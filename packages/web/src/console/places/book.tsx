@@ -6,7 +6,12 @@ import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
-import { BookMutation, RequestBookingMutation } from "../queries.ts";
+import { useSubscription } from "../live.ts";
+import {
+  BookMutation,
+  RequestBookingMutation,
+  ResourceAvailabilityChangedSubscription,
+} from "../queries.ts";
 import { categoryLabel } from "../team/labels.ts";
 import { addDays, parisDateTime, parisTime, todayInParis } from "../team/week.ts";
 import { PlaceHubBanner, SpacePicker, useAgentQuery, useReady, useSpaces } from "./common.tsx";
@@ -54,6 +59,12 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
     from: parisDateTime(day, "00:00"),
     to: parisDateTime(addDays(day, 1), "00:00"),
   });
+  // Another booking, a loan or maintenance changes the free slots: shown without a reload.
+  useSubscription(
+    ResourceAvailabilityChangedSubscription,
+    { resourceId: resource.id },
+    { next: () => void slots.refetch(), reconnected: () => void slots.refetch() },
+  );
   useEffect(() => {
     setDone(undefined);
     setFailure(undefined);

@@ -3,9 +3,16 @@ import { session } from "../../app/session.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
+import { useSubscription } from "../live.ts";
+import { BookingUpdatedSubscription } from "../queries.ts";
 import { todayInParis } from "../team/week.ts";
 import { PlaceHubBanner, useAgentQuery, useReady, useSpaces } from "./common.tsx";
-import { ActivityQuery, MyRequestsQuery, PlaceVisitsQuery } from "./queries.ts";
+import {
+  ActivityQuery,
+  MyRequestsQuery,
+  PlaceVisitsQuery,
+  VisitRecordedSubscription,
+} from "./queries.ts";
 
 /** The satellite's home: today at a glance and its four everyday actions, as large tiles. */
 export default function SatelliteHome() {
@@ -19,6 +26,29 @@ export default function SatelliteHome() {
   );
   const visits = useAgentQuery(PlaceVisitsQuery, { spaceId: spaceId ?? "", first: 200 }, { skip });
   const requests = useAgentQuery(MyRequestsQuery, {});
+  // Today's figures follow the desk and the requests' decisions without a reload.
+  const refreshVisits = () => void visits.refetch();
+  const refreshRequests = () => void requests.refetch();
+  useSubscription(
+    VisitRecordedSubscription,
+    { spaceId: spaceId ?? "" },
+    { next: refreshVisits, reconnected: refreshVisits },
+    { skip },
+  );
+  useSubscription(
+    BookingUpdatedSubscription,
+    {},
+    {
+      next: (event) => {
+        if (event.bookingUpdated.request) refreshRequests();
+      },
+      reconnected: () => {
+        refreshRequests();
+        refreshVisits();
+        void activity.refetch();
+      },
+    },
+  );
   useReady(
     Boolean(
       (activity.data && visits.data && requests.data) ||

@@ -15,6 +15,7 @@ import {
   CheckInLoanMutation,
   CheckOutLoanMutation,
   LendMutation,
+  ResourceAvailabilityChangedSubscription,
   ResourceQuery,
 } from "../queries.ts";
 import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
@@ -50,6 +51,12 @@ export default function ResourcePage({ params }: RouteProps) {
       },
       reconnected: () => void data.refetch(),
     },
+  );
+  // Loans, maintenance and replicas' bookings change the week too.
+  useSubscription(
+    ResourceAvailabilityChangedSubscription,
+    { resourceId: id },
+    { next: () => void data.refetch(), reconnected: () => void data.refetch() },
   );
   useReady(Boolean((data.data || data.error) && (resources || spaces.error)));
 
