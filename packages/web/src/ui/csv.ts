@@ -1,3 +1,5 @@
+import { downloadText } from "./download.ts";
+
 /** A CSV cell: numbers as is, text quoted when needed, formula triggers (= + - @) defused. */
 export type CsvValue = string | number | boolean | null | undefined;
 
@@ -19,15 +21,8 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CsvVal
   return `${[header, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
-/** Saves text as a file download (UTF-8 with BOM, so that spreadsheets read accents). */
+/** Saves a CSV as a file download (UTF-8 with BOM, so that spreadsheets read accents). */
 export function downloadCsv(filename: string, csv: string): void {
-  const blob = new Blob(["\uFEFF", csv], { type: "text/csv;charset=utf-8" });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename.endsWith(".csv") ? filename : `${filename}.csv`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  const name = filename.endsWith(".csv") ? filename : `${filename}.csv`;
+  downloadText(name, csv, "text/csv", { bom: true });
 }

@@ -90,7 +90,7 @@ export function DataTable<T>({
           type="button"
           class="secondary"
           onClick={exportCsv}
-          aria-label={`${t("table.exportCsv")} : ${caption}`}
+          aria-label={t("table.exportCsvNamed", { caption })}
         >
           {t("table.exportCsv")}
         </button>
