@@ -157,8 +157,11 @@ export const consoleEn: typeof consoleFr = {
   "console.loan.overdue": "overdue",
   "console.book.title": "Book",
   "console.book.forSpace": "For the place",
-  "console.book.forMember": "Or for the member (id)",
-  "console.book.forMemberHint": "Leave empty to book for the place.",
+  "console.book.forMember": "Or for a member",
+  "console.book.forMemberHint": "Keep “For the place” to book for the place chosen above.",
+  "console.book.forMemberNone": "For the place (no member)",
+  "console.book.membersUnavailable":
+    "The member list could not be loaded: the booking will be for the place.",
   "console.book.submit": "Book",
   "console.book.done": "Booking confirmed.",
   "console.lend.title": "Lend",

@@ -162,8 +162,12 @@ export const consoleFr = {
   "console.loan.overdue": "en retard",
   "console.book.title": "Réserver",
   "console.book.forSpace": "Pour le lieu",
-  "console.book.forMember": "Ou pour l'adhérent (identifiant)",
-  "console.book.forMemberHint": "Laisser vide pour réserver au nom du lieu.",
+  "console.book.forMember": "Ou pour un adhérent",
+  "console.book.forMemberHint":
+    "Laisser « Au nom du lieu » pour réserver pour le lieu choisi ci-dessus.",
+  "console.book.forMemberNone": "Au nom du lieu (aucun adhérent)",
+  "console.book.membersUnavailable":
+    "La liste des adhérents n'a pas pu être chargée : la réservation se fera au nom du lieu.",
   "console.book.submit": "Réserver",
   "console.book.done": "Réservation confirmée.",
   "console.lend.title": "Prêter",

@@ -1,11 +1,14 @@
 import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
+import type { ResultOf } from "../../client/agent-graphql.ts";
 import type { ApiError } from "../../client/errors.ts";
 import { errorMessage } from "../../client/errors.ts";
+import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { useAgentQuery, useSyncPolling } from "../live.ts";
-import { SpacesQuery } from "../queries.ts";
+import { MembersQuery, SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
 import "./team.css";
 
@@ -55,3 +58,26 @@ export function useTeamSpaces(includeClosed = false) {
 
 /** The value of a datetime-local input (Paris wall clock) as an ISO instant. */
 export { parisInstant } from "./week.ts";
+
+export type Member = NonNullable<ResultOf<typeof MembersQuery>["members"]>[number];
+
+/** The members homed at the given spaces (one query per space). */
+export function useMembers(spaceIds: readonly string[], version: number) {
+  const [state, setState] = useState<{ rows: Member[] } | { error: unknown } | undefined>();
+  const key = spaceIds.join(",");
+  useEffect(() => {
+    if (!key) return;
+    let live = true;
+    Promise.all(
+      key
+        .split(",")
+        .map((spaceId) => request(MembersQuery, { spaceId }).then((r) => r.members ?? [])),
+    )
+      .then((lists) => live && setState({ rows: lists.flat() }))
+      .catch((error: unknown) => live && setState({ error }));
+    return () => {
+      live = false;
+    };
+  }, [key, version]);
+  return state;
+}

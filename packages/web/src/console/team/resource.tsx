@@ -19,7 +19,7 @@ import {
   ResourceQuery,
 } from "../queries.ts";
 import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { ErrorBanner, Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
@@ -236,6 +236,26 @@ export default function ResourcePage({ params }: RouteProps) {
   );
 }
 
+/**
+ * The members homed at the team's spaces, by name, as choices (this is their home node: name,
+ * e-mail and home place may be shown; two namesakes are told apart by their e-mail).
+ */
+function memberOptions(
+  members: ReturnType<typeof useMembers>,
+  spaces: readonly { id: string; name: string }[],
+): { value: string; label: string }[] {
+  if (!members || !("rows" in members)) return [];
+  const names = new Map(spaces.map((s) => [s.id, s.name]));
+  return members.rows
+    .map((m) => {
+      const name = m.displayName ?? t("console.members.unnamed");
+      const where = names.get(m.homeSpaceId);
+      const details = [m.email, spaces.length > 1 ? where : undefined].filter(Boolean).join(", ");
+      return { value: m.id, label: details ? `${name} (${details})` : name };
+    })
+    .sort((a, b) => a.label.localeCompare(b.label, "fr"));
+}
+
 function BookForm({
   resourceId,
   spaces,
@@ -246,6 +266,10 @@ function BookForm({
   onDone(text: string, ok: boolean): void;
 }) {
   const [busy, setBusy] = useState(false);
+  const members = useMembers(
+    spaces.map((s) => s.id),
+    0,
+  );
   return (
     <section class="card" aria-labelledby="book-title">
       <h2 id="book-title">{t("console.book.title")}</h2>
@@ -285,12 +309,18 @@ function BookForm({
           name="forSpaceId"
           options={spaces.map((s) => ({ value: s.id, label: s.name }))}
         />
-        <TextField
+        <SelectField
           label={t("console.book.forMember")}
           hint={t("console.book.forMemberHint")}
           name="forMemberId"
-          autoComplete="off"
+          options={[
+            { value: "", label: t("console.book.forMemberNone") },
+            ...memberOptions(members, spaces),
+          ]}
         />
+        {members && "error" in members ? (
+          <p class="hint">{t("console.book.membersUnavailable")}</p>
+        ) : null}
         <button type="submit" disabled={busy}>
           {t("console.book.submit")}
         </button>

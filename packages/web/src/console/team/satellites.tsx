@@ -1,6 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { Link } from "../../app/router.ts";
-import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
@@ -10,38 +9,14 @@ import { SelectField, TextField } from "../../ui/field.tsx";
 import {
   CloseSatelliteMutation,
   CreateSatelliteMutation,
-  MembersQuery,
   RegisterMemberMutation,
 } from "../queries.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
-
-type Member = NonNullable<ResultOf<typeof MembersQuery>["members"]>[number];
+import { ErrorBanner, Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
 
 const text = (form: FormData, name: string) => {
   const value = String(form.get(name) ?? "").trim();
   return value === "" ? undefined : value;
 };
-
-/** The members homed at the given spaces (one query per space). */
-export function useMembers(spaceIds: readonly string[], version: number) {
-  const [state, setState] = useState<{ rows: Member[] } | { error: unknown } | undefined>();
-  const key = spaceIds.join(",");
-  useEffect(() => {
-    if (!key) return;
-    let live = true;
-    Promise.all(
-      key
-        .split(",")
-        .map((spaceId) => request(MembersQuery, { spaceId }).then((r) => r.members ?? [])),
-    )
-      .then((lists) => live && setState({ rows: lists.flat() }))
-      .catch((error: unknown) => live && setState({ error }));
-    return () => {
-      live = false;
-    };
-  }, [key, version]);
-  return state;
-}
 
 export default function SatellitesPage() {
   const [showClosed, setShowClosed] = useState(false);

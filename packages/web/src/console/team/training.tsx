@@ -17,8 +17,7 @@ import {
   TrainingSeatsSubscription,
 } from "../queries.ts";
 import { enrolmentStatusLabel, reasonCodeLabel, scopeLabel, topicLabel } from "./labels.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
-import { useMembers } from "./satellites.tsx";
+import { ErrorBanner, Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
 
 type Enrolment = NonNullable<ResultOf<typeof TrainingQuery>["enrolments"]>[number];
 
