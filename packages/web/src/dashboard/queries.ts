@@ -16,6 +16,14 @@ const CoverageFields = graphql(`
   }
 `);
 
+const MobilityCellFields = graphql(`
+  fragment MobilityCellFields on MobilityCell @_unmask {
+    visits
+    members
+    suppressed
+  }
+`);
+
 const HealthFigures = graphql(
   `
   fragment HealthFigures on NetworkHealth @_unmask {
@@ -99,14 +107,10 @@ const HealthFigures = graphql(
     mobility {
       month
       outgoing {
-        visits
-        members
-        suppressed
+        ...MobilityCellFields
       }
       incoming {
-        visits
-        members
-        suppressed
+        ...MobilityCellFields
       }
       outgoingVisitsTrend
       outgoingMembersTrend
@@ -135,7 +139,7 @@ const HealthFigures = graphql(
     }
   }
 `,
-  [CoverageFields],
+  [CoverageFields, MobilityCellFields],
 );
 
 /** The figures of a scope (the caller's whole view without a filter) over a period. */
@@ -296,42 +300,43 @@ export const FabriquesQuery = graphql(`
  * the fabrique itself), so its page lists every territory with a place there, wherever the
  * fabrique itself is. 500 is the API's page maximum; a department has far fewer places.
  */
-export const DepartmentSpacesQuery = graphql(`
-  query DepartmentSpaces($department: String!) {
-    spaces(filter: { department: $department, status: OPEN }, first: 500) {
-      edges {
-        node {
-          id
-          kind
-          name
-          rural
-          commune {
-            name
-            department {
-              code
-              name
-            }
-          }
-          fabrique {
-            id
-            name
-            rural
-            commune {
-              name
-              department {
-                code
-                name
-              }
-            }
-          }
-        }
+const TerritoryFields = graphql(`
+  fragment TerritoryFields on Space @_unmask {
+    id
+    name
+    rural
+    commune {
+      name
+      department {
+        code
+        name
       }
     }
   }
 `);
 
+export const DepartmentSpacesQuery = graphql(
+  `
+  query DepartmentSpaces($department: String!) {
+    spaces(filter: { department: $department, status: OPEN }, first: 500) {
+      edges {
+        node {
+          kind
+          ...TerritoryFields
+          fabrique {
+            ...TerritoryFields
+          }
+        }
+      }
+    }
+  }
+`,
+  [TerritoryFields],
+);
+
 /** Member mobility of a scope: the month, the past months, region flows, territory flows. */
-export const MobilityQuery = graphql(`
+export const MobilityQuery = graphql(
+  `
   query Mobility($filter: NetworkHealthFilter) {
     networkHealth(filter: $filter) {
       scope
@@ -340,14 +345,10 @@ export const MobilityQuery = graphql(`
         month
         previousMonth
         outgoing {
-          visits
-          members
-          suppressed
+          ...MobilityCellFields
         }
         incoming {
-          visits
-          members
-          suppressed
+          ...MobilityCellFields
         }
         outgoingVisitsTrend
         outgoingMembersTrend
@@ -355,28 +356,20 @@ export const MobilityQuery = graphql(`
         months {
           month
           outgoing {
-            visits
-            members
-            suppressed
+            ...MobilityCellFields
           }
           incoming {
-            visits
-            members
-            suppressed
+            ...MobilityCellFields
           }
         }
         regions {
           code
           name
           outgoing {
-            visits
-            members
-            suppressed
+            ...MobilityCellFields
           }
           incoming {
-            visits
-            members
-            suppressed
+            ...MobilityCellFields
           }
         }
         regionFlows {
@@ -388,9 +381,7 @@ export const MobilityQuery = graphql(`
             code
             name
           }
-          visits
-          members
-          suppressed
+          ...MobilityCellFields
         }
         flowCount
         flows(first: 200) {
@@ -402,14 +393,14 @@ export const MobilityQuery = graphql(`
             id
             name
           }
-          visits
-          members
-          suppressed
+          ...MobilityCellFields
         }
       }
     }
   }
-`);
+`,
+  [MobilityCellFields],
+);
 
 /** The network's live feed, resumed after `after` (the last cursor received). */
 export const NetworkEventsSubscription = graphql(`

@@ -79,10 +79,26 @@ export function TrendCharts({ scope }: { scope: Scope }) {
     numeric: true,
   });
   const labels = rows.map((r) => r.label);
-  const long = (keys: [keyof MonthRow, string][]) =>
-    rows.flatMap((r) =>
-      keys.map(([key, series]) => ({ label: r.label, series, value: r[key] as number })),
-    );
+  /** A line per figure over the months, with a legend (the figures' names in words). */
+  const lineChart =
+    (keys: readonly (keyof MonthRow)[], names: readonly string[]) =>
+    (width: number): Plot.PlotOptions => ({
+      height: 260,
+      marginLeft: 48,
+      marginBottom: width < 900 ? 56 : 30,
+      x: { type: "point", domain: labels, label: null, tickRotate: width < 900 ? -40 : 0 },
+      y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
+      color: { legend: true, domain: names, range: COLORS },
+      marks: [
+        Plot.lineY(
+          rows.flatMap((r) =>
+            keys.map((key, i) => ({ label: r.label, series: names[i], value: r[key] as number })),
+          ),
+          { x: "label", y: "value", stroke: "series", marker: true, tip: LOCALE_TIP },
+        ),
+        Plot.ruleY([0]),
+      ],
+    });
 
   return (
     <section aria-labelledby="trends-h">
@@ -123,41 +139,10 @@ export function TrendCharts({ scope }: { scope: Scope }) {
           />
           <Chart
             label={t("dashboard.chartMutualisation")}
-            plot={(width) => {
-              const names = [
-                t("dashboard.bookings"),
-                t("dashboard.crossNodeBookings"),
-                t("dashboard.loans"),
-              ];
-              const series = long([
-                ["bookings", names[0] as string],
-                ["crossNodeBookings", names[1] as string],
-                ["loans", names[2] as string],
-              ]);
-              return {
-                height: 260,
-                marginLeft: 48,
-                marginBottom: width < 900 ? 56 : 30,
-                x: {
-                  type: "point",
-                  domain: labels,
-                  label: null,
-                  tickRotate: width < 900 ? -40 : 0,
-                },
-                y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
-                color: { legend: true, domain: names, range: COLORS },
-                marks: [
-                  Plot.lineY(series, {
-                    x: "label",
-                    y: "value",
-                    stroke: "series",
-                    marker: true,
-                    tip: LOCALE_TIP,
-                  }),
-                  Plot.ruleY([0]),
-                ],
-              };
-            }}
+            plot={lineChart(
+              ["bookings", "crossNodeBookings", "loans"],
+              [t("dashboard.bookings"), t("dashboard.crossNodeBookings"), t("dashboard.loans")],
+            )}
             table={{
               columns: [
                 monthColumn,
@@ -173,36 +158,10 @@ export function TrendCharts({ scope }: { scope: Scope }) {
           />
           <Chart
             label={t("dashboard.chartTraining")}
-            plot={(width) => {
-              const names = [t("dashboard.seatsOffered"), t("dashboard.seatsFilled")];
-              const series = long([
-                ["seatsOffered", names[0] as string],
-                ["seatsFilled", names[1] as string],
-              ]);
-              return {
-                height: 260,
-                marginLeft: 48,
-                marginBottom: width < 900 ? 56 : 30,
-                x: {
-                  type: "point",
-                  domain: labels,
-                  label: null,
-                  tickRotate: width < 900 ? -40 : 0,
-                },
-                y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
-                color: { legend: true, domain: names, range: COLORS },
-                marks: [
-                  Plot.lineY(series, {
-                    x: "label",
-                    y: "value",
-                    stroke: "series",
-                    marker: true,
-                    tip: LOCALE_TIP,
-                  }),
-                  Plot.ruleY([0]),
-                ],
-              };
-            }}
+            plot={lineChart(
+              ["seatsOffered", "seatsFilled"],
+              [t("dashboard.seatsOffered"), t("dashboard.seatsFilled")],
+            )}
             table={{
               columns: [
                 monthColumn,
