@@ -1,10 +1,9 @@
 import { useEffect, useMemo } from "preact/hooks";
 import type { ResultOf } from "../../client/agent-graphql.ts";
-import { errorMessage } from "../../client/errors.ts";
 import { subscribe } from "../../client/sse.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { reasonText } from "../places/requests.tsx";
 import { requestStatusLabel } from "../team/labels.ts";
@@ -56,7 +55,7 @@ export default function MyBookingsPage() {
     <section class="page places">
       <h1>{t("places.myBookings")}</h1>
       <PlaceHubBanner />
-      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
+      <ErrorBanner error={query.error} />
       {query.data ? (
         <DataTable
           caption={t("places.myBookings.caption")}

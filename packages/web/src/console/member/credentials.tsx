@@ -6,7 +6,8 @@ import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { downloadText } from "../download.ts";
+import { downloadText } from "../../ui/download.ts";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { credentialTypeLabel } from "../team/labels.ts";
 import { badgeFileContent, badgeFileName } from "./badge.ts";
@@ -87,7 +88,7 @@ export default function CredentialsPage() {
       <p class="hint">{t("places.credentials.help")}</p>
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
+      <ErrorBanner error={query.error} />
       {query.data ? (
         <DataTable
           caption={t("places.credentials.caption")}

@@ -6,6 +6,7 @@ import { subscribe } from "../../client/sse.ts";
 import { formatDateTime, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { EnrolmentUpdatedSubscription } from "../queries.ts";
 import { enrolmentStatusLabel } from "../team/labels.ts";
@@ -138,7 +139,7 @@ export default function MyEnrolmentsPage() {
       <PlaceHubBanner />
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
+      <ErrorBanner error={query.error} />
       {query.data ? (
         <DataTable
           caption={t("places.myEnrolments.caption")}

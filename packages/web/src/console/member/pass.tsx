@@ -6,7 +6,8 @@ import { request } from "../../client/http.ts";
 import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
-import { downloadText } from "../download.ts";
+import { downloadText } from "../../ui/download.ts";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { passStatusLabel, revocationLabel } from "../team/labels.ts";
 import {
@@ -82,7 +83,7 @@ function Presentation({
       ) : (
         <p class="hint">{t("places.pass.nothingCarried")}</p>
       )}
-      {shown.error ? <Banner kind="error">{errorMessage(shown.error)}</Banner> : null}
+      <ErrorBanner error={shown.error} />
       {presentation ? (
         <figure class="qr">
           <img
@@ -260,7 +261,7 @@ export default function PassPage() {
       <PlaceHubBanner />
       <div role="status">{done ? <p class="success-text">{done}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
+      <ErrorBanner error={query.error} />
       {query.data && !pass ? (
         <section class="card">
           <p>{t("places.pass.none")}</p>

@@ -1,8 +1,7 @@
 import type { ResultOf } from "../../client/agent-graphql.ts";
-import { errorMessage } from "../../client/errors.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useSubscription } from "../live.ts";
 import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
 import { VisitRecordedSubscription } from "../places/queries.ts";
@@ -47,7 +46,7 @@ export default function MyVisitsPage() {
     <section class="page places">
       <h1>{t("places.myVisits")}</h1>
       <PlaceHubBanner />
-      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
+      <ErrorBanner error={query.error} />
       {query.data ? (
         <DataTable
           caption={t("places.myVisits.caption")}

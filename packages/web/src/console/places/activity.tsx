@@ -6,6 +6,7 @@ import { request } from "../../client/http.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextAreaField, TextField } from "../../ui/field.tsx";
 import { addDays, todayInParis } from "../team/week.ts";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
@@ -461,7 +462,7 @@ export default function ActivityPage() {
       <h1>{t("places.activity")}</h1>
       <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
-      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
+      <ErrorBanner error={spacesError} />
       {spaceId ? (
         <ActivityForm
           key={spaceId}
@@ -474,7 +475,7 @@ export default function ActivityPage() {
       <h2>{t("places.activity.recent")}</h2>
       <div role="status">{withdrawn ? <p class="success-text">{withdrawn}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {reports.error ? <Banner kind="error">{errorMessage(reports.error)}</Banner> : null}
+      <ErrorBanner error={reports.error} />
       {reports.data ? (
         <DataTable
           caption={t("places.activity.recentCaption", { space: space?.name ?? "" })}

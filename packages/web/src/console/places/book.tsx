@@ -5,6 +5,7 @@ import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { useSubscription } from "../live.ts";
 import {
@@ -135,7 +136,7 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
           onInput={(e) => setDay((e.currentTarget as HTMLInputElement).value || todayInParis())}
         />
         <h3>{t("places.book.freeSlots")}</h3>
-        {slots.error ? <Banner kind="error">{errorMessage(slots.error)}</Banner> : null}
+        <ErrorBanner error={slots.error} />
         {slots.data ? (
           free.length ? (
             <ul class="slots">
@@ -217,8 +218,8 @@ export default function BookPage() {
       <h1>{t("places.book")}</h1>
       <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
-      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
-      {resources.error ? <Banner kind="error">{errorMessage(resources.error)}</Banner> : null}
+      <ErrorBanner error={spacesError} />
+      <ErrorBanner error={resources.error} />
       <div class={`book-layout${chosen ? " with-picker" : ""}`}>
         {chosen && spaceId ? (
           <SlotPicker key={chosen.id} resource={chosen} spaceId={spaceId} />

@@ -7,6 +7,7 @@ import { subscribe } from "../../client/sse.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextField } from "../../ui/field.tsx";
 import { todayInParis } from "../team/week.ts";
 import {
@@ -295,7 +296,7 @@ export default function CheckInPage() {
       <h1>{t("places.checkIn")}</h1>
       <PlaceHubBanner />
       <SpacePicker spaces={spaces} spaceId={spaceId} onChange={setSpaceId} />
-      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
+      <ErrorBanner error={spacesError} />
       <div aria-live="polite" class="outcome">
         {outcome?.ok ? (
           <Banner kind="success">
@@ -336,7 +337,7 @@ export default function CheckInPage() {
       </div>
       <h2>{t("places.todayVisits", { date: formatDate(today) })}</h2>
       <LiveState open={live} />
-      {visits.error ? <Banner kind="error">{errorMessage(visits.error)}</Banner> : null}
+      <ErrorBanner error={visits.error} />
       {visits.data ? (
         <DataTable
           caption={t("places.todayVisitsCaption")}

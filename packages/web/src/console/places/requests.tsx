@@ -4,9 +4,11 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
-import { formatDate, type I18nKey, t } from "../../i18n/i18n.ts";
+import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { enumLabel } from "../../ui/labels.ts";
 import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
 import { bookingKindLabel, bookingStatusLabel, requestStatusLabel } from "../team/labels.ts";
 import {
@@ -31,12 +33,7 @@ type BookingRequest = NonNullable<ResultOf<typeof MyRequestsQuery>["bookingReque
 
 /** A request's decision reason in words: its documented code, else the owner's text. */
 export function reasonText(r: Pick<BookingRequest, "reasonCode" | "reason">): string {
-  if (r.reasonCode) {
-    const key = `places.reason.${r.reasonCode}`;
-    const known = t(key as I18nKey);
-    return known === key ? r.reasonCode : known;
-  }
-  return r.reason ?? "";
+  return r.reasonCode ? enumLabel("places.reason", r.reasonCode) : (r.reason ?? "");
 }
 
 function upsert(list: readonly BookingRequest[] | null | undefined, item: BookingRequest) {
@@ -148,7 +145,7 @@ function LocalBookings({ version }: { version: number }) {
     <>
       <h2>{t("places.requests.localTitle")}</h2>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {resources.error ? <Banner kind="error">{errorMessage(resources.error)}</Banner> : null}
+      <ErrorBanner error={resources.error} />
       {bookings ? (
         <DataTable
           caption={t("places.requests.localCaption")}
@@ -286,7 +283,7 @@ export default function RequestsPage() {
       <LiveState open={live} />
       <div role="status">{changed ? <p class="success-text">{changed}</p> : null}</div>
       {failure ? <Banner kind="error">{failure}</Banner> : null}
-      {query.error ? <Banner kind="error">{errorMessage(query.error)}</Banner> : null}
+      <ErrorBanner error={query.error} />
       <h2>{t("places.requests.remoteTitle")}</h2>
       {query.data ? (
         <DataTable

@@ -1,8 +1,7 @@
 import { Link } from "../../app/router.ts";
 import { session } from "../../app/session.ts";
-import { errorMessage } from "../../client/errors.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useSubscription } from "../live.ts";
 import { BookingUpdatedSubscription } from "../queries.ts";
 import { todayInParis } from "../team/week.ts";
@@ -69,7 +68,7 @@ export default function SatelliteHome() {
       <h1>{space?.name ?? session.value?.fabriqueName ?? t("places.satelliteHome")}</h1>
       <PlaceHubBanner />
       <p class="period">{t("places.home.today", { date: formatDate(today) })}</p>
-      {spacesError ? <Banner kind="error">{errorMessage(spacesError)}</Banner> : null}
+      <ErrorBanner error={spacesError} />
       <ul class="tiles">
         <li>
           <Link to="/activity" class="tile">

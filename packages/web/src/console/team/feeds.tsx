@@ -4,6 +4,7 @@ import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { useAgentQuery } from "../live.ts";
 import {
@@ -12,7 +13,7 @@ import {
   RevokeCalendarFeedMutation,
 } from "../queries.ts";
 import { feedTargetLabel } from "./labels.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 export default function FeedsPage() {

@@ -3,6 +3,7 @@ import { Link } from "../../app/router.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { formatLag } from "../../ui/format.ts";
 import { syncStatus, useAgentQuery, useSubscription } from "../live.ts";
 import {
@@ -11,7 +12,7 @@ import {
   HomeQuery,
   ResourcesQuery,
 } from "../queries.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant, parisTime } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];

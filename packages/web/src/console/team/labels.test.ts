@@ -58,7 +58,7 @@ describe("console state labels", () => {
       BookingStatus: "console.bookingStatus",
       LoanStatus: "console.loanStatus",
       EnrolmentStatus: "console.enrolmentStatus",
-      TrainingTopic: "console.topic",
+      TrainingTopic: "topic",
       ResourceCategory: "console.category",
       SharingScope: "console.scope",
       ResourceStatus: "console.resourceStatus",

@@ -1,4 +1,4 @@
-import { type I18nKey, t } from "../../i18n/i18n.ts";
+import { enumLabel } from "../../ui/labels.ts";
 
 export type EnrolmentStatus =
   | "ATTENDED"
@@ -12,65 +12,60 @@ export type EnrolmentStatus =
 
 /** A booking request's state in words: "En attente", "Confirmée", "Refusée", "Annulée". */
 export function requestStatusLabel(status: string): string {
-  const key = `console.requestStatus.${status}` as I18nKey;
-  return t(key);
+  return enumLabel("console.requestStatus", status);
 }
 
 /** A booking's or loan's state in words. */
 export function bookingStatusLabel(status: string): string {
-  return t(`console.bookingStatus.${status}` as I18nKey);
+  return enumLabel("console.bookingStatus", status);
 }
 
 export function loanStatusLabel(status: string): string {
-  return t(`console.loanStatus.${status}` as I18nKey);
+  return enumLabel("console.loanStatus", status);
 }
 
 /** An enrolment's state in words ("Inscrit", "Liste d'attente"…). */
 export function enrolmentStatusLabel(status: string): string {
-  return t(`console.enrolmentStatus.${status}` as I18nKey);
+  return enumLabel("console.enrolmentStatus", status);
 }
 
-export function topicLabel(topic: string): string {
-  return t(`console.topic.${topic}` as I18nKey);
-}
+/** A training's topic in words: the shared one (ui/labels.ts, `topic.*` in common). */
+export { topicLabel } from "../../ui/labels.ts";
 
 export function categoryLabel(category: string): string {
-  return t(`console.category.${category}` as I18nKey);
+  return enumLabel("console.category", category);
 }
 
 export function scopeLabel(scope: string): string {
-  return t(`console.scope.${scope}` as I18nKey);
+  return enumLabel("console.scope", scope);
 }
 
 export function resourceStatusLabel(status: string): string {
-  return t(`console.resourceStatus.${status}` as I18nKey);
+  return enumLabel("console.resourceStatus", status);
 }
 
 export function feedTargetLabel(target: string): string {
-  return t(`console.feedTarget.${target}` as I18nKey);
+  return enumLabel("console.feedTarget", target);
 }
 
 /** Why a request was declined or cancelled: the documented code in words, else the code. */
 export function reasonCodeLabel(code: string | null | undefined): string {
-  if (!code) return "";
-  const key = `console.reasonCode.${code}` as I18nKey;
-  const text = t(key);
-  return text === key ? code : text;
+  return code ? enumLabel("console.reasonCode", code) : "";
 }
 
 /** A booking's kind in words ("Réservation", "Prêt"). */
 export function bookingKindLabel(kind: string): string {
-  return t(`console.kind.${kind}` as I18nKey);
+  return enumLabel("console.kind", kind);
 }
 
 /** A member pass's state in words ("Actif", "Révoqué"). */
 export function passStatusLabel(status: string): string {
-  return t(`places.passStatus.${status}` as I18nKey);
+  return enumLabel("places.passStatus", status);
 }
 
 /** Why a pass was revoked, in words ("perdu", "remplacé"…). */
 export function revocationLabel(reason: string): string {
-  return t(`places.revocation.${reason}` as I18nKey);
+  return enumLabel("places.revocation", reason);
 }
 
 /**

@@ -2,11 +2,8 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
-import type { ApiError } from "../../client/errors.ts";
-import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { useAgentQuery, useSyncPolling } from "../live.ts";
 import { MembersQuery, SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
@@ -34,11 +31,6 @@ export function Page({
 }
 
 export { useReady } from "../live.ts";
-
-export function ErrorBanner({ error }: { error: ApiError | unknown | undefined }) {
-  if (!error) return null;
-  return <Banner kind="error">{errorMessage(error)}</Banner>;
-}
 
 /** "Chargement…" while the first answer is awaited. */
 export function Loading() {

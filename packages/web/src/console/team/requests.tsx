@@ -6,6 +6,7 @@ import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useSubscription } from "../live.ts";
 import {
   BookingRequestsQuery,
@@ -16,7 +17,7 @@ import {
 } from "../queries.ts";
 import { reasonCodeLabel, requestStatusLabel } from "./labels.ts";
 import { upsertById } from "./merge.ts";
-import { ErrorBanner, Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 type BookingRequest = NonNullable<ResultOf<typeof BookingRequestsQuery>["bookingRequests"]>[number];

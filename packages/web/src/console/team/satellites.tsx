@@ -5,13 +5,14 @@ import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import {
   CloseSatelliteMutation,
   CreateSatelliteMutation,
   RegisterMemberMutation,
 } from "../queries.ts";
-import { ErrorBanner, Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
 
 const text = (form: FormData, name: string) => {
   const value = String(form.get(name) ?? "").trim();

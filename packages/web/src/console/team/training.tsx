@@ -7,6 +7,7 @@ import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
+import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useSubscription } from "../live.ts";
 import {
   CancelTrainingMutation,
@@ -17,7 +18,7 @@ import {
   TrainingSeatsSubscription,
 } from "../queries.ts";
 import { enrolmentStatusLabel, reasonCodeLabel, scopeLabel, topicLabel } from "./labels.ts";
-import { ErrorBanner, Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
 
 type Enrolment = NonNullable<ResultOf<typeof TrainingQuery>["enrolments"]>[number];
 
