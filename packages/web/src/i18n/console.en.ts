@@ -351,8 +351,8 @@ export const consoleEn: typeof consoleFr = {
   "console.sync.noPoisoned": "No refused change.",
   "console.sync.seq": "Number",
   "console.sync.entity": "Object",
-  "console.sync.code": "Code",
-  "console.sync.message": "Message",
+  "console.sync.reason": "Reason",
+  "console.sync.message": "Technical detail (from the hub, untranslated)",
   "console.sync.retry": "Send the refused change again",
   "console.sync.retried": "Change sent again.",
 };

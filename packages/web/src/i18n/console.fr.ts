@@ -363,8 +363,8 @@ export const consoleFr = {
   "console.sync.noPoisoned": "Aucun changement refusé.",
   "console.sync.seq": "Numéro",
   "console.sync.entity": "Objet",
-  "console.sync.code": "Code",
-  "console.sync.message": "Message",
+  "console.sync.reason": "Raison",
+  "console.sync.message": "Détail technique (du hub, non traduit)",
   "console.sync.retry": "Renvoyer le changement refusé",
   "console.sync.retried": "Changement renvoyé.",
 } satisfies Record<string, string>;

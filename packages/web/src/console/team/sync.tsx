@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { errorMessage } from "../../client/errors.ts";
+import { ApiError, errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -91,10 +91,14 @@ export default function SyncPage() {
                   <dd>
                     {status.poisoned.entity} <code>{status.poisoned.entityId}</code>
                   </dd>
-                  <dt>{t("console.sync.code")}</dt>
-                  <dd>{status.poisoned.code}</dd>
+                  <dt>{t("console.sync.reason")}</dt>
+                  <dd>
+                    {errorMessage(new ApiError(status.poisoned.code, status.poisoned.message))}
+                  </dd>
                   <dt>{t("console.sync.message")}</dt>
-                  <dd>{status.poisoned.message}</dd>
+                  <dd>
+                    <code>{status.poisoned.code}</code> <code>{status.poisoned.message}</code>
+                  </dd>
                 </dl>
                 <button
                   type="button"
