@@ -295,11 +295,7 @@ export const FabriquesQuery = graphql(`
   }
 `);
 
-/**
- * The open spaces of a department with their fabrique territory (a satellite's fabrique, or
- * the fabrique itself), so its page lists every territory with a place there, wherever the
- * fabrique itself is. 500 is the API's page maximum; a department has far fewer places.
- */
+/** A fabrique territory's name and place (its fabrique's commune). */
 const TerritoryFields = graphql(`
   fragment TerritoryFields on Space @_unmask {
     id
@@ -315,10 +311,16 @@ const TerritoryFields = graphql(`
   }
 `);
 
+/**
+ * The open spaces of a department with their fabrique territory (a satellite's fabrique, or
+ * the fabrique itself), so its page lists every territory with a place there, wherever the
+ * fabrique itself is. One page of 100: a department has far fewer places, and the hub's cost
+ * limit (50,000) refuses 500 with this selection (about 320 a place; checked on the demo).
+ */
 export const DepartmentSpacesQuery = graphql(
   `
   query DepartmentSpaces($department: String!) {
-    spaces(filter: { department: $department, status: OPEN }, first: 500) {
+    spaces(filter: { department: $department, status: OPEN }, first: 100) {
       edges {
         node {
           kind
