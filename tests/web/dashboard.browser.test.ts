@@ -50,6 +50,7 @@ describe("national dashboard (browser)", () => {
 
   afterEach(async (test) => {
     if (test.task.result?.state !== "fail") return;
+    for (const error of contexts.flatMap((c) => c.errors)) console.log(`[page error] ${error}`);
     const pages = contexts.flatMap((c) => c.context.pages());
     for (const [index, page] of pages.entries()) {
       await screenshot(page, `FAILED-dashboard-${test.task.name.slice(0, 40)}-${index}`).catch(

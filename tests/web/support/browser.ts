@@ -39,6 +39,8 @@ export type RecordedRequest = { url: string; kind: string; page: string };
 export type RecordedContext = {
   context: BrowserContext;
   requests: RecordedRequest[];
+  /** Uncaught errors of the context's pages (printed when a test fails). */
+  errors: string[];
   /** The recorded URLs that do not go to 127.0.0.1 (nor are data: or blob:). */
   leaving(): RecordedRequest[];
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function newRecordedContext(
   context.setDefaultTimeout(UI_TIMEOUT);
   context.setDefaultNavigationTimeout(UI_TIMEOUT);
   const requests: RecordedRequest[] = [];
+  const errors: string[] = [];
   context.on("request", (request) => {
     requests.push({ url: request.url(), kind: request.resourceType(), page: options.label });
   });
@@ -65,10 +68,14 @@ export async function newRecordedContext(
     page.on("websocket", (socket) => {
       requests.push({ url: socket.url(), kind: "websocket", page: options.label });
     });
+    page.on("pageerror", (error) => {
+      errors.push(`${options.label} ${page.url()}: ${error.message}`);
+    });
   });
   return {
     context,
     requests,
+    errors,
     leaving: () => requests.filter((request) => !isLocal(request.url)),
     close: () => context.close(),
   };
