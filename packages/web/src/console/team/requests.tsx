@@ -15,7 +15,7 @@ import {
   DecideBookingRequestMutation,
   PendingEnrolmentsQuery,
 } from "../queries.ts";
-import { reasonCodeLabel, requestStatusLabel } from "./labels.ts";
+import { bookingKindLabel, reasonCodeLabel, requestStatusLabel } from "./labels.ts";
 import { upsertById } from "./merge.ts";
 import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
@@ -121,7 +121,7 @@ export default function RequestsPage() {
   const when = (r: BookingRequest) => `${formatDateTime(r.startsAt)} → ${formatDateTime(r.endsAt)}`;
   const stateText = (r: BookingRequest) => {
     const label = requestStatusLabel(r.status);
-    const why = r.reason || reasonCodeLabel(r.reasonCode);
+    const why = reasonCodeLabel(r.reasonCode) || r.reason;
     return why && r.status !== "CONFIRMED" && r.status !== "PENDING" ? `${label} — ${why}` : label;
   };
   const common = [
@@ -134,8 +134,7 @@ export default function RequestsPage() {
     {
       key: "kind",
       label: t("console.col.kind"),
-      value: (r: BookingRequest) =>
-        t(r.kind === "LOAN" ? "console.kind.LOAN" : "console.kind.BOOKING"),
+      value: (r: BookingRequest) => bookingKindLabel(r.kind),
     },
     {
       key: "when",
@@ -145,6 +144,16 @@ export default function RequestsPage() {
     },
     { key: "for", label: t("console.col.for"), value: forWhom },
   ];
+  const statusColumn = {
+    key: "status",
+    label: t("console.col.status"),
+    value: stateText,
+    render: (r: BookingRequest) => (
+      <span class="request-state" data-request-id={r.id} data-status={r.status}>
+        {stateText(r)}
+      </span>
+    ),
+  };
 
   return (
     <Page title={t("console.requests.title")}>
@@ -244,16 +253,7 @@ export default function RequestsPage() {
               initialSort={{ key: "when", descending: true }}
               columns={[
                 ...common,
-                {
-                  key: "status",
-                  label: t("console.col.status"),
-                  value: stateText,
-                  render: (r) => (
-                    <span class="request-state" data-request-id={r.id} data-status={r.status}>
-                      {stateText(r)}
-                    </span>
-                  ),
-                },
+                statusColumn,
                 {
                   key: "actions",
                   label: t("console.col.actions"),
@@ -287,16 +287,7 @@ export default function RequestsPage() {
               initialSort={{ key: "when", descending: true }}
               columns={[
                 ...common,
-                {
-                  key: "status",
-                  label: t("console.col.status"),
-                  value: stateText,
-                  render: (r) => (
-                    <span class="request-state" data-request-id={r.id} data-status={r.status}>
-                      {stateText(r)}
-                    </span>
-                  ),
-                },
+                statusColumn,
                 {
                   key: "decidedAt",
                   label: t("console.col.decidedAt"),

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { RouteProps } from "../../app/route-types.ts";
 import { Link } from "../../app/router.ts";
@@ -257,40 +258,47 @@ function memberOptions(
     .sort((a, b) => a.label.localeCompare(b.label, "fr"));
 }
 
-function BookForm({
-  resourceId,
-  spaces,
+/**
+ * A slot of the resource for someone (the book and lend forms): start, end, the form's own
+ * fields, then `send` with the slot as instants; the outcome goes to `onDone`.
+ */
+function SlotForm({
+  id,
+  title,
+  submit,
+  done,
+  send,
   onDone,
+  children,
 }: {
-  resourceId: string;
-  spaces: readonly { id: string; name: string }[];
+  id: string;
+  title: string;
+  submit: string;
+  done: string;
+  send(slot: { startsAt: string; endsAt: string }, form: FormData): Promise<unknown>;
   onDone(text: string, ok: boolean): void;
+  children: ComponentChildren;
 }) {
   const [busy, setBusy] = useState(false);
-  const members = useMembers(
-    spaces.map((s) => s.id),
-    0,
-  );
   return (
-    <section class="card" aria-labelledby="book-title">
-      <h2 id="book-title">{t("console.book.title")}</h2>
+    <section class="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
       <form
         onSubmit={async (event) => {
           event.preventDefault();
           const formEl = event.currentTarget;
           const form = new FormData(formEl);
-          const member = String(form.get("forMemberId") ?? "").trim();
           setBusy(true);
           try {
-            await request(BookMutation, {
-              resourceId,
-              startsAt: localToIso(String(form.get("startsAt"))),
-              endsAt: localToIso(String(form.get("endsAt"))),
-              forMemberId: member || undefined,
-              forSpaceId: member ? undefined : String(form.get("forSpaceId")),
-            });
+            await send(
+              {
+                startsAt: localToIso(String(form.get("startsAt"))),
+                endsAt: localToIso(String(form.get("endsAt"))),
+              },
+              form,
+            );
             formEl.reset();
-            onDone(t("console.book.done"), true);
+            onDone(done, true);
           } catch (e) {
             onDone(errorMessage(e), false);
           } finally {
@@ -305,83 +313,82 @@ function BookForm({
           required
         />
         <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
-        <SelectField
-          label={t("console.book.forSpace")}
-          name="forSpaceId"
-          options={spaces.map((s) => ({ value: s.id, label: s.name }))}
-        />
-        <SelectField
-          label={t("console.book.forMember")}
-          hint={t("console.book.forMemberHint")}
-          name="forMemberId"
-          options={[
-            { value: "", label: t("console.book.forMemberNone") },
-            ...memberOptions(members, spaces),
-          ]}
-        />
-        {members && "error" in members ? (
-          <p class="hint">{t("console.book.membersUnavailable")}</p>
-        ) : null}
+        {children}
         <button type="submit" disabled={busy}>
-          {t("console.book.submit")}
+          {submit}
         </button>
       </form>
     </section>
   );
 }
 
-function LendForm({
-  resourceId,
-  spaces,
-  onDone,
-}: {
+interface SlotFormProps {
   resourceId: string;
   spaces: readonly { id: string; name: string }[];
   onDone(text: string, ok: boolean): void;
-}) {
-  const [busy, setBusy] = useState(false);
+}
+
+function BookForm({ resourceId, spaces, onDone }: SlotFormProps) {
+  const members = useMembers(
+    spaces.map((s) => s.id),
+    0,
+  );
   return (
-    <section class="card" aria-labelledby="lend-title">
-      <h2 id="lend-title">{t("console.lend.title")}</h2>
-      <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formEl = event.currentTarget;
-          const form = new FormData(formEl);
-          setBusy(true);
-          try {
-            await request(LendMutation, {
-              resourceId,
-              startsAt: localToIso(String(form.get("startsAt"))),
-              endsAt: localToIso(String(form.get("endsAt"))),
-              toSpaceId: String(form.get("toSpaceId")),
-            });
-            formEl.reset();
-            onDone(t("console.lend.done"), true);
-          } catch (e) {
-            onDone(errorMessage(e), false);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <TextField
-          label={t("console.form.startsAt")}
-          name="startsAt"
-          type="datetime-local"
-          required
-        />
-        <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
-        <SelectField
-          label={t("console.lend.toSpace")}
-          name="toSpaceId"
-          required
-          options={spaces.map((s) => ({ value: s.id, label: s.name }))}
-        />
-        <button type="submit" disabled={busy}>
-          {t("console.lend.submit")}
-        </button>
-      </form>
-    </section>
+    <SlotForm
+      id="book-title"
+      title={t("console.book.title")}
+      submit={t("console.book.submit")}
+      done={t("console.book.done")}
+      onDone={onDone}
+      send={(slot, form) => {
+        const member = String(form.get("forMemberId") ?? "").trim();
+        return request(BookMutation, {
+          resourceId,
+          ...slot,
+          forMemberId: member || undefined,
+          forSpaceId: member ? undefined : String(form.get("forSpaceId")),
+        });
+      }}
+    >
+      <SelectField
+        label={t("console.book.forSpace")}
+        name="forSpaceId"
+        options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+      />
+      <SelectField
+        label={t("console.book.forMember")}
+        hint={t("console.book.forMemberHint")}
+        name="forMemberId"
+        options={[
+          { value: "", label: t("console.book.forMemberNone") },
+          ...memberOptions(members, spaces),
+        ]}
+      />
+      {members && "error" in members ? (
+        <p class="hint">{t("console.book.membersUnavailable")}</p>
+      ) : null}
+    </SlotForm>
+  );
+}
+
+function LendForm({ resourceId, spaces, onDone }: SlotFormProps) {
+  return (
+    <SlotForm
+      id="lend-title"
+      title={t("console.lend.title")}
+      submit={t("console.lend.submit")}
+      done={t("console.lend.done")}
+      onDone={onDone}
+      send={(slot, form) =>
+        request(LendMutation, { resourceId, ...slot, toSpaceId: String(form.get("toSpaceId")) })
+      }
+    >
+      <SelectField
+        label={t("console.lend.toSpace")}
+        name="toSpaceId"
+        required
+        options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+      />
+    </SlotForm>
   );
 }
