@@ -8,7 +8,8 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { useAgentQuery, useReady } from "../live.ts";
+import { PlaceHubBanner } from "../places/common.tsx";
 import { passStatusLabel, revocationLabel } from "../team/labels.ts";
 import {
   CONSENT_FIELDS,

@@ -2,8 +2,8 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useSubscription } from "../live.ts";
-import { formatTime, PlaceHubBanner, useAgentQuery, useReady } from "../places/common.tsx";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
+import { formatTime, PlaceHubBanner } from "../places/common.tsx";
 import { VisitRecordedSubscription } from "../places/queries.ts";
 import { MyVisitsQuery } from "./queries.ts";
 

@@ -8,16 +8,10 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextAreaField, TextField } from "../../ui/field.tsx";
+import { useAgentQuery, useReady } from "../live.ts";
 import { addDays, todayInParis } from "../team/week.ts";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
-import {
-  PlaceHubBanner,
-  randomKey,
-  SpacePicker,
-  useAgentQuery,
-  useReady,
-  useSpaces,
-} from "./common.tsx";
+import { PlaceHubBanner, randomKey, SpacePicker, useSpaces } from "./common.tsx";
 import {
   ACTIVITY_COLUMNS,
   attachErrors,

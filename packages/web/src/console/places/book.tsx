@@ -7,7 +7,7 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
-import { useSubscription } from "../live.ts";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookMutation,
   RequestBookingMutation,
@@ -15,7 +15,7 @@ import {
 } from "../queries.ts";
 import { categoryLabel } from "../team/labels.ts";
 import { addDays, parisDateTime, parisTime, todayInParis } from "../team/week.ts";
-import { PlaceHubBanner, SpacePicker, useAgentQuery, useReady, useSpaces } from "./common.tsx";
+import { PlaceHubBanner, SpacePicker, useSpaces } from "./common.tsx";
 import { AvailabilityQuery, BookableResourcesQuery } from "./queries.ts";
 
 type Resource = NonNullable<ResultOf<typeof BookableResourcesQuery>["networkResources"]>[number];

@@ -9,6 +9,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextField } from "../../ui/field.tsx";
+import { useAgentQuery, useReady } from "../live.ts";
 import { todayInParis } from "../team/week.ts";
 import {
   formatTime,
@@ -17,8 +18,6 @@ import {
   releaseConnection,
   SpacePicker,
   trackConnection,
-  useAgentQuery,
-  useReady,
   useSpaces,
 } from "./common.tsx";
 import { CameraError, type CameraProblem, cameraAvailability, startScanner } from "./qr-scanner.ts";

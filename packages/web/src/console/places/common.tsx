@@ -10,8 +10,6 @@ import { HubBanner } from "../team/hub-banner.tsx";
 import { PlacesSpacesQuery } from "./queries.ts";
 import "./places.css";
 
-export { type AgentQuery, useAgentQuery, useReady } from "../live.ts";
-
 /** A fresh random key (idempotency); crypto.randomUUID needs a secure context, so not it. */
 export function randomKey(): string {
   const bytes = new Uint8Array(16);

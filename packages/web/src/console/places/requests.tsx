@@ -9,6 +9,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { enumLabel } from "../../ui/labels.ts";
+import { useAgentQuery, useReady } from "../live.ts";
 import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
 import { bookingKindLabel, bookingStatusLabel, requestStatusLabel } from "../team/labels.ts";
 import {
@@ -17,8 +18,6 @@ import {
   PlaceHubBanner,
   releaseConnection,
   trackConnection,
-  useAgentQuery,
-  useReady,
 } from "./common.tsx";
 import {
   BookableResourcesQuery,

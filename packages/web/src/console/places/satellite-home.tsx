@@ -2,10 +2,10 @@ import { Link } from "../../app/router.ts";
 import { session } from "../../app/session.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useSubscription } from "../live.ts";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import { BookingUpdatedSubscription } from "../queries.ts";
 import { todayInParis } from "../team/week.ts";
-import { PlaceHubBanner, useAgentQuery, useReady, useSpaces } from "./common.tsx";
+import { PlaceHubBanner, useSpaces } from "./common.tsx";
 import {
   ActivityQuery,
   MyRequestsQuery,

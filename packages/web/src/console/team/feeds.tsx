@@ -6,14 +6,14 @@ import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
-import { useAgentQuery } from "../live.ts";
+import { useAgentQuery, useReady } from "../live.ts";
 import {
   CalendarFeedsQuery,
   CreateCalendarFeedMutation,
   RevokeCalendarFeedMutation,
 } from "../queries.ts";
 import { feedTargetLabel } from "./labels.ts";
-import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 export default function FeedsPage() {

@@ -5,14 +5,14 @@ import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { formatLag } from "../../ui/format.ts";
-import { syncStatus, useAgentQuery, useSubscription } from "../live.ts";
+import { syncStatus, useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookingsQuery,
   BookingUpdatedSubscription,
   HomeQuery,
   ResourcesQuery,
 } from "../queries.ts";
-import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant, parisTime } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];

@@ -7,7 +7,7 @@ import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useAgentQuery } from "../live.ts";
+import { useAgentQuery, useReady } from "../live.ts";
 import {
   EraseMemberMutation,
   MemberExportQuery,
@@ -15,7 +15,7 @@ import {
   UpdateMemberMutation,
 } from "../queries.ts";
 import { credentialTypeLabel, enrolmentStatusLabel } from "./labels.ts";
-import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useTeamSpaces } from "./parts.tsx";
 import { MemberFields } from "./satellites.tsx";
 
 /** "" → null (the API clears the field), else the trimmed text. */

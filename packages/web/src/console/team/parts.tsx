@@ -30,8 +30,6 @@ export function Page({
   );
 }
 
-export { useReady } from "../live.ts";
-
 /** "Chargement…" while the first answer is awaited. */
 export function Loading() {
   return <p class="loading">{t("app.loading")}</p>;

@@ -7,7 +7,7 @@ import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useAgentQuery, useSubscription } from "../live.ts";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookingRequestsQuery,
   BookingUpdatedSubscription,
@@ -17,7 +17,7 @@ import {
 } from "../queries.ts";
 import { bookingKindLabel, reasonCodeLabel, requestStatusLabel } from "./labels.ts";
 import { upsertById } from "./merge.ts";
-import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 type BookingRequest = NonNullable<ResultOf<typeof BookingRequestsQuery>["bookingRequests"]>[number];

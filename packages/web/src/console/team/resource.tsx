@@ -9,7 +9,7 @@ import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
-import { useAgentQuery, useSubscription } from "../live.ts";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookingUpdatedSubscription,
   BookMutation,
@@ -21,7 +21,7 @@ import {
   ResourceQuery,
 } from "../queries.ts";
 import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
-import { Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useMembers, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";

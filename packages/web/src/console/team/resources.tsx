@@ -8,7 +8,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
-import { useAgentQuery } from "../live.ts";
+import { useAgentQuery, useReady } from "../live.ts";
 import {
   NetworkResourcesQuery,
   RequestBookingMutation,
@@ -17,7 +17,7 @@ import {
 } from "../queries.ts";
 import { loadTeamResources } from "./home.tsx";
 import { categoryLabel, requestStatusLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
-import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useTeamSpaces } from "./parts.tsx";
 import { parisInstant } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];

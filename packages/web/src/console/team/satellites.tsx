@@ -7,12 +7,13 @@ import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
+import { useReady } from "../live.ts";
 import {
   CloseSatelliteMutation,
   CreateSatelliteMutation,
   RegisterMemberMutation,
 } from "../queries.ts";
-import { Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useMembers, useTeamSpaces } from "./parts.tsx";
 
 const text = (form: FormData, name: string) => {
   const value = String(form.get(name) ?? "").trim();

@@ -5,9 +5,9 @@ import { formatDateTime, formatNumber, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { formatLag } from "../../ui/format.ts";
-import { refreshSyncStatus, syncError, syncStatus } from "../live.ts";
+import { refreshSyncStatus, syncError, syncStatus, useReady } from "../live.ts";
 import { RetryPoisonedMutation } from "../queries.ts";
-import { Loading, Page, useReady } from "./parts.tsx";
+import { Loading, Page } from "./parts.tsx";
 
 const when = (value: string | null | undefined) =>
   value ? formatDateTime(value) : t("console.sync.never");

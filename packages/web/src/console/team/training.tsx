@@ -8,7 +8,7 @@ import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useAgentQuery, useSubscription } from "../live.ts";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   CancelTrainingMutation,
   EnrolmentUpdatedSubscription,
@@ -18,7 +18,7 @@ import {
   TrainingSeatsSubscription,
 } from "../queries.ts";
 import { enrolmentStatusLabel, reasonCodeLabel, scopeLabel, topicLabel } from "./labels.ts";
-import { Loading, Page, useMembers, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useMembers, useTeamSpaces } from "./parts.tsx";
 
 type Enrolment = NonNullable<ResultOf<typeof TrainingQuery>["enrolments"]>[number];
 

@@ -8,7 +8,7 @@ import { DataTable } from "../../ui/data-table.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
-import { useAgentQuery, useSubscription } from "../live.ts";
+import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   CreateTrainingMutation,
   TrainingSeatsSubscription,
@@ -16,7 +16,7 @@ import {
   TrainingsQuery,
 } from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import { Loading, Page, useReady, useTeamSpaces } from "./parts.tsx";
+import { Loading, Page, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [
