@@ -352,32 +352,22 @@ export const CheckInLoanMutation = graphql(`
   }
 `);
 
-export const BookingRequestsQuery = graphql(`
+/** Every booking request (the same fields as bookingUpdated's, which updates this list). */
+export const BookingRequestsQuery = graphql(
+  `
   query ConsoleBookingRequests {
     bookingRequests {
-      id
-      direction
-      kind
-      status
-      resourceId
-      startsAt
-      endsAt
-      forMemberId
-      forSpaceId
-      ownerNodeId
+      ...PlaceRequestFields
       requesterNodeId
-      reason
-      reasonCode
-      createdAt
-      decidedAt
-      updatedAt
     }
     networkResources {
       id
       name
     }
   }
-`);
+`,
+  [RequestFields],
+);
 
 export const PendingEnrolmentsQuery = graphql(`
   query ConsolePendingEnrolments {
