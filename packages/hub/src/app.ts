@@ -48,6 +48,7 @@ import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";
 import { createPushService } from "./modules/sync/push.service.ts";
 import { createHubPubSub } from "./realtime/pubsub.ts";
+import { dropSlowConsumers } from "./realtime/slow-consumers.ts";
 
 export type Hub = {
   config: HubConfig;
@@ -297,6 +298,7 @@ export async function createHub(
     path: "/graphql",
     maxPayload: config.graphqlLimits.maxBodyBytes,
   });
+  dropSlowConsumers(wsServer); // a client not reading: closed with 1013 past 256 KiB unsent
   const expiryTimers = new Set<NodeJS.Timeout>();
 
   /** A subscription ends when its token expires (timers re-arm past setTimeout's ~24.8 days). */
