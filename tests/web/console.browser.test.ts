@@ -385,8 +385,12 @@ describe("fabrique console (browser)", () => {
       )
       .toBeGreaterThan(pendingBefore);
 
-    // A local booking by a satellite: its own network's resource, confirmed at once.
+    // A local booking by a satellite: its own network's resource, confirmed at once. Its pages
+    // say plainly that the hub is unreachable too.
     await go(satellite, "Réserver une ressource", "Réserver une ressource");
+    await satellite
+      .getByText(/^Hub injoignable : le travail continue ici/)
+      .waitFor({ timeout: 90_000 });
     const kit = "Valise de 12 ordinateurs portables";
     await satellite.getByRole("button", { name: `Choisir ${kit}` }).click();
     await satellite.getByRole("heading", { level: 2, name: `Réserver : ${kit}` }).waitFor();
