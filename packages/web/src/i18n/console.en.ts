@@ -258,7 +258,7 @@ export const consoleEn: typeof consoleFr = {
   "console.training.enrolledCaption": "Enrolled and attendance",
   "console.training.notOwned": "Another place's training: only the organiser marks attendance.",
   "console.training.notStarted": "Attendance can be marked from the session's start.",
-  "console.training.participant": "Participant {n}",
+  "console.training.participant": "Participant from another network, no. {n}",
   "console.training.otherMember": "Member of another network",
   "console.training.memberLink": "Member record",
   "console.training.attendanceOf": "Attendance of {name}",

@@ -267,7 +267,7 @@ export const consoleFr = {
   "console.training.notOwned":
     "Formation d'un autre lieu : seul l'organisateur marque la présence.",
   "console.training.notStarted": "La présence se marque à partir du début de la session.",
-  "console.training.participant": "Participant {n}",
+  "console.training.participant": "Participant d'un autre réseau n° {n}",
   "console.training.otherMember": "Adhérent d'un autre réseau",
   "console.training.memberLink": "Fiche adhérent",
   "console.training.attendanceOf": "Présence de {name}",
