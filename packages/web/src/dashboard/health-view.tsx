@@ -7,9 +7,9 @@ import type { ResultOf } from "../client/hub-graphql.ts";
 import { type I18nKey, t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { SelectField } from "../ui/field.tsx";
-import { formatCount, formatDate, formatLag, formatMonth, formatPercent } from "../ui/format.ts";
+import { formatCount, formatDate, formatMonth, formatPercent } from "../ui/format.ts";
 import { topicLabel } from "../ui/labels.ts";
-import { dateTimeOrNever, livenessLabel } from "./labels.ts";
+import { nodeStateColumns } from "./labels.ts";
 import { Breadcrumb, type Crumb, type Figure, FigureCard } from "./parts.tsx";
 import { HealthQuery } from "./queries.ts";
 import { QueryError } from "./query-error.tsx";
@@ -308,25 +308,7 @@ type Lag = Health["liveness"]["worstLags"][number];
 function WorstLags({ health }: { health: Health }) {
   const columns: Column<Lag>[] = [
     { key: "fabrique", label: t("dashboard.fabrique"), value: (r) => r.fabriqueName },
-    {
-      key: "liveness",
-      label: t("dashboard.livenessState"),
-      value: (r) => livenessLabel(r.liveness),
-    },
-    {
-      key: "lag",
-      label: t("dashboard.lag"),
-      value: (r) => r.lagSeconds,
-      render: (r) => formatLag(r.lagSeconds),
-      numeric: true,
-    },
-    { key: "pending", label: t("dashboard.pending"), value: (r) => r.pending, numeric: true },
-    {
-      key: "lastSeenAt",
-      label: t("dashboard.lastSeenAt"),
-      value: (r) => r.lastSeenAt ?? "",
-      render: (r) => dateTimeOrNever(r.lastSeenAt),
-    },
+    ...nodeStateColumns<Lag>(),
   ];
   return (
     <DataTable

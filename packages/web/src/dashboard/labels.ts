@@ -1,5 +1,6 @@
 import { t } from "../i18n/i18n.ts";
-import { formatDateTime } from "../ui/format.ts";
+import type { Column } from "../ui/data-table.tsx";
+import { formatDateTime, formatLag } from "../ui/format.ts";
 import { enumLabel } from "../ui/labels.ts";
 
 export function livenessLabel(value: string): string {
@@ -17,4 +18,31 @@ export const nodeStatusLabel = (status: string) => enumLabel("dashboard.nodeStat
 
 export function dateTimeOrNever(value: string | null | undefined): string {
   return value ? formatDateTime(value) : t("dashboard.never");
+}
+
+/** A node's state (liveness, sync lag, pending changes, last seen) as table columns. */
+export function nodeStateColumns<
+  T extends { liveness: string; lagSeconds: number; pending: number; lastSeenAt?: string | null },
+>(): Column<T>[] {
+  return [
+    {
+      key: "liveness",
+      label: t("dashboard.livenessState"),
+      value: (r) => livenessLabel(r.liveness),
+    },
+    {
+      key: "lag",
+      label: t("dashboard.lag"),
+      value: (r) => r.lagSeconds,
+      render: (r) => formatLag(r.lagSeconds),
+      numeric: true,
+    },
+    { key: "pending", label: t("dashboard.pending"), value: (r) => r.pending, numeric: true },
+    {
+      key: "lastSeenAt",
+      label: t("dashboard.lastSeenAt"),
+      value: (r) => r.lastSeenAt ?? "",
+      render: (r) => dateTimeOrNever(r.lastSeenAt),
+    },
+  ];
 }

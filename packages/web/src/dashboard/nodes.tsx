@@ -5,8 +5,7 @@ import { t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { ErrorBanner } from "../ui/error-banner.tsx";
 import { SelectField } from "../ui/field.tsx";
-import { formatLag } from "../ui/format.ts";
-import { dateTimeOrNever, livenessLabel, nodeStatusLabel } from "./labels.ts";
+import { dateTimeOrNever, nodeStateColumns, nodeStatusLabel } from "./labels.ts";
 import { LiveStatus } from "./live-feed.tsx";
 import { Breadcrumb } from "./parts.tsx";
 import { NodesQuery } from "./queries.ts";
@@ -38,25 +37,7 @@ export function NodesTable({
   const rows = (data.nodes ?? []).filter((n) => !fabriqueId || n.fabrique.id === fabriqueId);
   const columns: Column<Node>[] = [
     { key: "fabrique", label: t("dashboard.fabrique"), value: (n) => n.fabrique.name },
-    {
-      key: "liveness",
-      label: t("dashboard.livenessState"),
-      value: (n) => livenessLabel(n.liveness),
-    },
-    {
-      key: "lag",
-      label: t("dashboard.lag"),
-      value: (n) => n.lagSeconds,
-      render: (n) => formatLag(n.lagSeconds),
-      numeric: true,
-    },
-    { key: "pending", label: t("dashboard.pending"), value: (n) => n.pending, numeric: true },
-    {
-      key: "lastSeenAt",
-      label: t("dashboard.lastSeenAt"),
-      value: (n) => n.lastSeenAt ?? "",
-      render: (n) => dateTimeOrNever(n.lastSeenAt),
-    },
+    ...nodeStateColumns<Node>(),
     {
       key: "lastPushAt",
       label: t("dashboard.lastPushAt"),
