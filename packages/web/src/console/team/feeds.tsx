@@ -2,7 +2,6 @@ import { useState } from "preact/hooks";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
@@ -13,14 +12,14 @@ import {
   RevokeCalendarFeedMutation,
 } from "../queries.ts";
 import { feedTargetLabel } from "./labels.ts";
-import { Loading, Page, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 export default function FeedsPage() {
   const query = useAgentQuery(CalendarFeedsQuery, {});
   const spaces = useTeamSpaces();
   const resources = useTeamResources(spaces.spaces.map((s) => s.id));
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   const [created, setCreated] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   useReady(Boolean(query.data || query.error));
@@ -56,9 +55,7 @@ export default function FeedsPage() {
 
   return (
     <Page title={t("console.feeds.title")} lead={t("console.feeds.lead")}>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {created ? (
         <section class="card feed-created" aria-labelledby="feed-url">

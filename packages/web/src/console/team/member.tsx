@@ -4,7 +4,6 @@ import { Link, navigate } from "../../app/router.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
@@ -15,7 +14,7 @@ import {
   UpdateMemberMutation,
 } from "../queries.ts";
 import { credentialTypeLabel, enrolmentStatusLabel } from "./labels.ts";
-import { Loading, Page, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
 import { MemberFields } from "./satellites.tsx";
 
 /** "" → null (the API clears the field), else the trimmed text. */
@@ -28,7 +27,7 @@ export default function MemberPage({ params }: RouteProps) {
   const id = params.id ?? "";
   const query = useAgentQuery(MemberQuery, { id });
   const spaces = useTeamSpaces();
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   const [editing, setEditing] = useState(false);
   const [confirmErase, setConfirmErase] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -72,9 +71,7 @@ export default function MemberPage({ params }: RouteProps) {
       <p>
         <Link to="/satellites">{t("console.member.back")}</Link>
       </p>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {!query.data ? (
         query.error ? null : (

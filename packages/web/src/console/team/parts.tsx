@@ -4,6 +4,7 @@ import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
+import { Banner } from "../../ui/banner.tsx";
 import { useAgentQuery, useSyncPolling } from "../live.ts";
 import { MembersQuery, SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
@@ -70,4 +71,16 @@ export function useMembers(spaceIds: readonly string[], version: number) {
     };
   }, [key, version]);
   return state;
+}
+
+/** The outcome of a page's last action (a success or an error sentence). */
+export type Notice = { kind: "success" | "error"; text: string } | undefined;
+
+/** A page's last outcome, announced politely (the region stays, so it is always read). */
+export function NoticeBanner({ notice }: { notice: Notice }) {
+  return (
+    <div aria-live="polite">
+      {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
+    </div>
+  );
 }

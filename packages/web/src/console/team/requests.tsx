@@ -4,7 +4,6 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
@@ -17,7 +16,7 @@ import {
 } from "../queries.ts";
 import { bookingKindLabel, reasonCodeLabel, requestStatusLabel } from "./labels.ts";
 import { upsertById } from "./merge.ts";
-import { Loading, Page, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 
 type BookingRequest = NonNullable<ResultOf<typeof BookingRequestsQuery>["bookingRequests"]>[number];
@@ -27,7 +26,7 @@ export default function RequestsPage() {
   const enrolments = useAgentQuery(PendingEnrolmentsQuery, {});
   const spaces = useTeamSpaces();
   const own = useTeamResources(spaces.spaces.map((s) => s.id));
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   const [refusing, setRefusing] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
 
@@ -157,9 +156,7 @@ export default function RequestsPage() {
 
   return (
     <Page title={t("console.requests.title")}>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {!query.data ? (
         query.error ? null : (

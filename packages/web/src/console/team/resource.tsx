@@ -6,7 +6,6 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
@@ -21,7 +20,7 @@ import {
   ResourceQuery,
 } from "../queries.ts";
 import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
-import { Loading, Page, useMembers, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useMembers, useTeamSpaces } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
@@ -43,7 +42,7 @@ export default function ResourcePage({ params }: RouteProps) {
   const data = useAgentQuery(ResourceQuery, { id });
   const [week, setWeek] = useState(() => mondayOf(parisDay(new Date())));
   const [selected, setSelected] = useState<string | undefined>();
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   useSubscription(
     BookingUpdatedSubscription,
     {},
@@ -118,9 +117,7 @@ export default function ResourcePage({ params }: RouteProps) {
           {resource.approvalRequired ? ` — ${t("console.resource.approval")}` : ""}
         </p>
       ) : null}
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={data.error} />
       <section aria-labelledby="week-title">
         <h2 id="week-title">{t("console.week.title")}</h2>

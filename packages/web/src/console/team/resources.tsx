@@ -17,7 +17,7 @@ import {
 } from "../queries.ts";
 import { loadTeamResources } from "./home.tsx";
 import { categoryLabel, requestStatusLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
-import { Loading, Page, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, Page, useTeamSpaces } from "./parts.tsx";
 import { parisInstant } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];
@@ -197,7 +197,7 @@ function AskForm({
   onClose(): void;
 }) {
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [result, setResult] = useState<Notice>();
   return (
     <section class="card ask-form" aria-labelledby="ask-title">
       <h3 id="ask-title">{t("console.ask.title", { name: resource.name })}</h3>

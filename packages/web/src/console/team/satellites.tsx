@@ -13,7 +13,7 @@ import {
   CreateSatelliteMutation,
   RegisterMemberMutation,
 } from "../queries.ts";
-import { Loading, Page, useMembers, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useMembers, useTeamSpaces } from "./parts.tsx";
 
 const text = (form: FormData, name: string) => {
   const value = String(form.get(name) ?? "").trim();
@@ -24,7 +24,7 @@ export default function SatellitesPage() {
   const [showClosed, setShowClosed] = useState(false);
   const spaces = useTeamSpaces(showClosed);
   const [version, setVersion] = useState(0);
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   const [filter, setFilter] = useState("");
   const openSpaces = spaces.spaces.filter((s) => s.status === "OPEN");
   const members = useMembers(
@@ -52,9 +52,7 @@ export default function SatellitesPage() {
 
   return (
     <Page title={t("console.satellites.title")}>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={spaces.error} />
       <section aria-labelledby="sat-list">
         <h2 id="sat-list">{t("console.satellites.list")}</h2>

@@ -2,19 +2,18 @@ import { useState } from "preact/hooks";
 import { ApiError, errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, formatNumber, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { formatLag } from "../../ui/format.ts";
 import { refreshSyncStatus, syncError, syncStatus, useReady } from "../live.ts";
 import { RetryPoisonedMutation } from "../queries.ts";
-import { Loading, Page } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page } from "./parts.tsx";
 
 const when = (value: string | null | undefined) =>
   value ? formatDateTime(value) : t("console.sync.never");
 
 export default function SyncPage() {
   const status = syncStatus.value;
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   const [busy, setBusy] = useState(false);
   useReady(Boolean(status || syncError.value));
 
@@ -33,9 +32,7 @@ export default function SyncPage() {
 
   return (
     <Page title={t("console.sync.title")} lead={t("console.sync.lead")}>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       {!status ? (
         syncError.value ? (
           <ErrorBanner error={syncError.value} />

@@ -5,7 +5,6 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
@@ -18,7 +17,7 @@ import {
   TrainingSeatsSubscription,
 } from "../queries.ts";
 import { enrolmentStatusLabel, reasonCodeLabel, scopeLabel, topicLabel } from "./labels.ts";
-import { Loading, Page, useMembers, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useMembers, useTeamSpaces } from "./parts.tsx";
 
 type Enrolment = NonNullable<ResultOf<typeof TrainingQuery>["enrolments"]>[number];
 
@@ -27,7 +26,7 @@ const SEATED = new Set(["ENROLLED", "ATTENDED", "NO_SHOW"]);
 export default function TrainingPage({ params }: RouteProps) {
   const id = params.id ?? "";
   const query = useAgentQuery(TrainingQuery, { id });
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   const [busy, setBusy] = useState<string | undefined>();
   const spaces = useTeamSpaces();
   const members = useMembers(
@@ -114,9 +113,7 @@ export default function TrainingPage({ params }: RouteProps) {
       <p>
         <Link to="/trainings">{t("console.training.back")}</Link>
       </p>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {!query.data ? (
         query.error ? null : (

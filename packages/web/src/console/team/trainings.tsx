@@ -16,7 +16,7 @@ import {
   TrainingsQuery,
 } from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import { Loading, Page, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [
@@ -45,7 +45,7 @@ export default function TrainingsPage() {
   const query = useAgentQuery(TrainingsQuery, { from });
   const spaces = useTeamSpaces();
   const [ownOnly, setOwnOnly] = useState(true);
-  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | undefined>();
+  const [notice, setNotice] = useState<Notice>();
   useSubscription(
     TrainingSeatsSubscription,
     {},
@@ -73,9 +73,7 @@ export default function TrainingsPage() {
 
   return (
     <Page title={t("console.trainings.title")}>
-      <div aria-live="polite">
-        {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
-      </div>
+      <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       <label class="checkbox">
         <input
