@@ -6,8 +6,7 @@ import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
 import { formatTime, PlaceHubBanner } from "../places/common.tsx";
-import { reasonText } from "../places/requests.tsx";
-import { requestStatusLabel } from "../team/labels.ts";
+import { reasonText, requestStatusLabel } from "../team/labels.ts";
 import { MemberBookingUpdatedSubscription, MyBookingsQuery } from "./queries.ts";
 
 type Request = NonNullable<ResultOf<typeof MyBookingsQuery>["bookingRequests"]>[number];

@@ -3,14 +3,14 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { subscribe } from "../../client/sse.ts";
-import { formatDateTime, type I18nKey, t } from "../../i18n/i18n.ts";
+import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
 import { PlaceHubBanner } from "../places/common.tsx";
 import { EnrolmentUpdatedSubscription } from "../queries.ts";
-import { enrolmentStatusLabel } from "../team/labels.ts";
+import { enrolmentStatusLabel, reasonText } from "../team/labels.ts";
 import { AcceptOfferMutation, CancelEnrolmentMutation, MyEnrolmentsQuery } from "./queries.ts";
 
 type Enrolment = NonNullable<ResultOf<typeof MyEnrolmentsQuery>["myEnrolments"]>[number];
@@ -24,12 +24,7 @@ export function enrolmentState(e: Enrolment): string {
     return t("places.enrolment.position", { status, position: e.position });
   if (e.status === "OFFERED" && e.offerExpiresAt)
     return t("places.enrolment.offerUntil", { status, until: formatDateTime(e.offerExpiresAt) });
-  if (e.reasonCode) {
-    const key = `places.reason.${e.reasonCode}`;
-    const text = t(key as I18nKey);
-    return `${status} (${text === key ? e.reasonCode : text})`;
-  }
-  return status;
+  return e.reasonCode ? `${status} (${reasonText(e)})` : status;
 }
 
 function upsert(list: readonly Enrolment[] | null | undefined, item: Enrolment) {

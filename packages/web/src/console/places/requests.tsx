@@ -8,10 +8,14 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { enumLabel } from "../../ui/labels.ts";
 import { useAgentQuery, useReady } from "../live.ts";
 import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
-import { bookingKindLabel, bookingStatusLabel, requestStatusLabel } from "../team/labels.ts";
+import {
+  bookingKindLabel,
+  bookingStatusLabel,
+  reasonText,
+  requestStatusLabel,
+} from "../team/labels.ts";
 import {
   formatTime,
   LiveState,
@@ -29,11 +33,6 @@ import {
 type LocalBooking = NonNullable<ResultOf<typeof ResourceBookingsQuery>["bookings"]>[number];
 
 type BookingRequest = NonNullable<ResultOf<typeof MyRequestsQuery>["bookingRequests"]>[number];
-
-/** A request's decision reason in words: its documented code, else the owner's text. */
-export function reasonText(r: Pick<BookingRequest, "reasonCode" | "reason">): string {
-  return r.reasonCode ? enumLabel("places.reason", r.reasonCode) : (r.reason ?? "");
-}
 
 function upsert(list: readonly BookingRequest[] | null | undefined, item: BookingRequest) {
   const rest = (list ?? []).filter((r) => r.id !== item.id);

@@ -81,3 +81,11 @@ export function credentialTypeLabel(type: string, label?: string | null): string
     .toLowerCase();
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : type;
 }
+
+/**
+ * Why the member's or the place's own request or enrolment ended, in words from the asker's
+ * side (« annulée par vous »): its documented code, else the owner's text.
+ */
+export function reasonText(r: { reasonCode?: string | null; reason?: string | null }): string {
+  return r.reasonCode ? enumLabel("places.reason", r.reasonCode) : (r.reason ?? "");
+}

@@ -86,7 +86,7 @@ export default function SyncPage() {
                   <dd>{status.poisoned.seq}</dd>
                   <dt>{t("console.sync.entity")}</dt>
                   <dd>
-                    {status.poisoned.entity} <code>{status.poisoned.entityId}</code>
+                    <code>{status.poisoned.entity}</code> <code>{status.poisoned.entityId}</code>
                   </dd>
                   <dt>{t("console.sync.reason")}</dt>
                   <dd>
