@@ -177,6 +177,42 @@ describe("fabrique console (browser)", () => {
     ]);
   });
 
+  it("a satellite's screens fit a tablet and a phone: nothing wider than the screen, axe clean", async () => {
+    const satellite = await open(
+      { server: "agent", agent: 0, role: "SATELLITE" },
+      "satellite-tablet",
+    );
+    const overflow = () =>
+      satellite.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+    const found: Record<string, { overflow: number; axe: string[] }> = {};
+    for (const [name, size] of [
+      ["tablet", { width: 768, height: 1024 }],
+      ["phone", { width: 390, height: 844 }],
+    ] as const) {
+      await satellite.setViewportSize(size);
+      for (const [path, heading] of [
+        ["/", /.+/],
+        ["/check-in", "Accueil d'un visiteur"],
+        ["/activity", "Activité"],
+        ["/book", "Réserver une ressource"],
+      ] as const) {
+        // Straight to the screen: on a phone the navigation may sit behind a menu button.
+        await satellite.goto(`${new URL(satellite.url()).origin}/app${path}`);
+        await satellite.getByRole("heading", { level: 1, name: heading }).waitFor();
+        await waitReady(satellite);
+        const report: AxeReport = await runAxe(satellite);
+        found[`${name}: ${path}`] = { overflow: await overflow(), axe: describeViolations(report) };
+        await screenshot(satellite, `console-satellite-${name}-${slug(path) || "home"}`);
+      }
+    }
+    for (const [screen, result] of Object.entries(found)) {
+      expect(result.overflow, `${screen}: horizontal overflow in px`).toBeLessThanOrEqual(0);
+      expect(result.axe, screen).toEqual([]);
+    }
+  });
+
   it("a team decides a booking request; the other agent's consoles show the decision live", async () => {
     const resource = "Brodeuse numérique";
     // The owner's team (agent 1) and the requester's team (agent 2), already on their requests.
