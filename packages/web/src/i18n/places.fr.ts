@@ -104,6 +104,18 @@ export const placesFr = {
     "Import refusé, rien n'a été enregistré : {count} erreurs, indiquées à côté de leurs lignes.",
   "places.import.empty": "le fichier est vide",
   "places.import.unclosed": "un guillemet n'est pas fermé",
+  "places.import.required": "valeur manquante",
+  "places.import.notInteger": "pas un nombre entier",
+  "places.import.notNumber": "pas un nombre",
+  "places.import.future": "date dans le futur",
+  "places.import.missingColumn": "colonne manquante",
+  "places.import.twice": "colonne en double",
+  "places.import.unknownColumn": "colonne inconnue",
+  "places.import.noRows": "le fichier n'a aucune ligne de données",
+  "places.import.tooManyRows": "au plus {a} lignes par fichier",
+  "places.import.fieldCount": "{a} champs attendus, {b} trouvés",
+  "places.import.tooLong": "au plus {a} caractères",
+  "places.import.rejected": "valeur refusée",
 
   // Satellite home
   "places.home.today": "Aujourd'hui, {date}",

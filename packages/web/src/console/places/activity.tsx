@@ -17,6 +17,7 @@ import {
   attachErrors,
   type CsvPreview,
   importErrorsOf,
+  importMessage,
   previewCsv,
 } from "./csv-preview.ts";
 import {
@@ -352,12 +353,6 @@ function ImportCsv({ spaceId, onImported }: { spaceId: string; onImported(): voi
       {failure ? <Banner kind="error">{failure}</Banner> : null}
     </section>
   );
-}
-
-function importMessage(message: string): string {
-  if (message === "empty") return t("places.import.empty");
-  if (message === "unclosed") return t("places.import.unclosed");
-  return message;
 }
 
 export default function ActivityPage() {

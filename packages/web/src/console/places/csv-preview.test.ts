@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { attachErrors, csvRecords, importErrorsOf, previewCsv } from "./csv-preview.ts";
+import { lang } from "../../i18n/i18n.ts";
+import {
+  attachErrors,
+  csvRecords,
+  importErrorsOf,
+  importMessage,
+  previewCsv,
+} from "./csv-preview.ts";
 
 const CSV = [
   "space_id,date,visitors,events,participants,open_hours,note",
@@ -57,5 +64,15 @@ describe("activity CSV preview", () => {
     ]);
     expect(preview.rows.find((r) => r.line === 2)?.errors).toEqual([]);
     expect(preview.fileErrors).toEqual([{ line: 1, field: "foo", message: "unknown column" }]);
+  });
+});
+
+describe("import messages in words", () => {
+  it("puts the agent's English messages in French, numbers kept, never the English text", () => {
+    lang.value = "fr";
+    expect(importMessage('"x" is not a whole number')).toBe("pas un nombre entier");
+    expect(importMessage("expected 7 fields, found 5")).toBe("7 champs attendus, 5 trouvés");
+    expect(importMessage("2027-01-01 is in the future")).toBe("date dans le futur");
+    expect(importMessage("something new from the agent")).toBe("valeur refusée");
   });
 });

@@ -4,6 +4,8 @@
  * name, and the agent's per-line errors (extensions.errors) attached to their lines.
  */
 
+import { type I18nKey, t } from "../../i18n/i18n.ts";
+
 export const ACTIVITY_COLUMNS = [
   "space_id",
   "date",
@@ -164,4 +166,33 @@ export function attachErrors(preview: CsvPreview, errors: readonly ImportLineErr
       ...errors.filter((e) => !lines.has(e.line)).sort((a, b) => a.line - b.line),
     ],
   };
+}
+
+/** The agent's import messages (English, packages/node-agent activity-csv.ts) and ours, by shape. */
+const IMPORT_MESSAGES: readonly [RegExp, I18nKey][] = [
+  [/^(empty|the file is empty)$/, "places.import.empty"],
+  [/^(unclosed|a quoted field is not closed)$/, "places.import.unclosed"],
+  [/^required$/, "places.import.required"],
+  [/is not a whole number$/, "places.import.notInteger"],
+  [/is not a number$/, "places.import.notNumber"],
+  [/is in the future$/, "places.import.future"],
+  [/^missing column$/, "places.import.missingColumn"],
+  [/^column given twice$/, "places.import.twice"],
+  [/^unknown column/, "places.import.unknownColumn"],
+  [/^the file has no reports$/, "places.import.noRows"],
+  [/^at most (\d+) reports per file/, "places.import.tooManyRows"],
+  [/^expected (\d+) fields, found (\d+)/, "places.import.fieldCount"],
+  [/^at most (\d+) characters/, "places.import.tooLong"],
+];
+
+/**
+ * An import line error in the interface language: the agent's English messages are matched
+ * by shape (their numbers kept); anything else is « valeur refusée », never the English text.
+ */
+export function importMessage(message: string): string {
+  for (const [shape, key] of IMPORT_MESSAGES) {
+    const match = shape.exec(message);
+    if (match) return t(key, { a: match[1] ?? "", b: match[2] ?? "" });
+  }
+  return t("places.import.rejected");
 }
