@@ -254,6 +254,7 @@ export function renderLoginLinkInvalidPage(): string {
 <html lang="fr">
   <head>
     <meta charset="utf-8" />
+    <link rel="icon" href="data:," />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="maillage-error-code" content="LOGIN_LINK_INVALID" />
     <title>${text("Lien de connexion invalide — Maillage")}</title>
@@ -285,6 +286,7 @@ export function renderLoginLinkPage(token: string): string {
 <html lang="fr">
   <head>
     <meta charset="utf-8" />
+    <link rel="icon" href="data:," />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${text("Connexion — Maillage")}</title>
     <style>body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; } button { font: inherit; padding: 0.5rem 1.25rem; }</style>
