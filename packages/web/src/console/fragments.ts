@@ -76,3 +76,58 @@ export const EnrolmentFields = graphql(`
     }
   }
 `);
+
+/** A member's fields shown by the members' list and the member's page. */
+export const MemberFields = graphql(`
+  fragment ConsoleMemberFields on Member @_unmask {
+    id
+    displayName
+    firstName
+    email
+    phone
+    organisation
+    homeSpaceId
+    owned
+    createdAt
+  }
+`);
+
+/** A resource's booking, as the resource's page and the booking form list it. */
+export const BookingFields = graphql(`
+  fragment ConsoleBookingFields on Booking @_unmask {
+    id
+    kind
+    status
+    startsAt
+    endsAt
+    forMemberId
+    forSpaceId
+  }
+`);
+
+/** A training as the trainings' list shows it (the training's page adds its details). */
+export const TrainingFields = graphql(`
+  fragment ConsoleTrainingFields on Training @_unmask {
+    id
+    title
+    topic
+    startsAt
+    endsAt
+    status
+    scope
+    owned
+    online
+    venue {
+      name
+    }
+    space {
+      name
+    }
+    seats {
+      capacity
+      taken
+      left
+      waitlisted
+    }
+  }
+`);

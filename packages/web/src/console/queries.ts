@@ -1,5 +1,11 @@
 import { graphql } from "../client/agent-graphql.ts";
-import { EnrolmentFields, RequestFields } from "./fragments.ts";
+import {
+  BookingFields,
+  EnrolmentFields,
+  MemberFields,
+  RequestFields,
+  TrainingFields,
+} from "./fragments.ts";
 
 /** The team console's documents, against packages/schema/agent.graphql. */
 
@@ -82,34 +88,22 @@ export const SpacesQuery = graphql(`
   }
 `);
 
-export const MembersQuery = graphql(`
+export const MembersQuery = graphql(
+  `
   query ConsoleMembers($spaceId: ID!) {
     members(spaceId: $spaceId) {
-      id
-      displayName
-      firstName
-      email
-      phone
-      organisation
-      homeSpaceId
-      owned
-      createdAt
+      ...ConsoleMemberFields
     }
   }
-`);
+`,
+  [MemberFields],
+);
 
-export const MemberQuery = graphql(`
+export const MemberQuery = graphql(
+  `
   query ConsoleMember($id: ID!) {
     member(id: $id) {
-      id
-      displayName
-      firstName
-      email
-      phone
-      organisation
-      homeSpaceId
-      owned
-      createdAt
+      ...ConsoleMemberFields
       updatedAt
     }
     memberPass(memberId: $id) {
@@ -137,7 +131,9 @@ export const MemberQuery = graphql(`
       expiresAt
     }
   }
-`);
+`,
+  [MemberFields],
+);
 
 export const CreateSatelliteMutation = graphql(`
   mutation ConsoleCreateSatellite($input: CreateSpaceInput!) {
@@ -247,16 +243,11 @@ export const NetworkResourcesQuery = graphql(`
   }
 `);
 
-export const ResourceQuery = graphql(`
+export const ResourceQuery = graphql(
+  `
   query ConsoleResource($id: ID!) {
     bookings(resourceId: $id) {
-      id
-      kind
-      status
-      startsAt
-      endsAt
-      forMemberId
-      forSpaceId
+      ...ConsoleBookingFields
       requestId
       loan {
         status
@@ -276,21 +267,20 @@ export const ResourceQuery = graphql(`
       returnedAt
     }
   }
-`);
+`,
+  [BookingFields],
+);
 
-export const BookingsQuery = graphql(`
+export const BookingsQuery = graphql(
+  `
   query ConsoleBookings($id: ID!) {
     bookings(resourceId: $id) {
-      id
-      kind
-      status
-      startsAt
-      endsAt
-      forMemberId
-      forSpaceId
+      ...ConsoleBookingFields
     }
   }
-`);
+`,
+  [BookingFields],
+);
 
 export const BookMutation = graphql(`
   mutation Book(
@@ -483,61 +473,27 @@ export const HomeQuery = graphql(`
   }
 `);
 
-export const TrainingsQuery = graphql(`
+export const TrainingsQuery = graphql(
+  `
   query ConsoleTrainings($from: DateTime) {
     trainings(filter: { from: $from }) {
-      id
-      title
-      topic
-      startsAt
-      endsAt
-      status
-      scope
-      owned
-      online
-      venue {
-        name
-      }
-      space {
-        name
-      }
-      seats {
-        capacity
-        taken
-        left
-        waitlisted
-      }
+      ...ConsoleTrainingFields
     }
   }
-`);
+`,
+  [TrainingFields],
+);
 
-export const TrainingQuery = graphql(`
+export const TrainingQuery = graphql(
+  `
   query ConsoleTraining($id: ID!) {
     training(id: $id) {
-      id
-      title
-      topic
+      ...ConsoleTrainingFields
       description
-      startsAt
-      endsAt
-      status
-      scope
-      owned
-      online
       onlineUrl
       trainerName
       cancelReasonCode
-      venue {
-        name
-      }
-      space {
-        name
-      }
       seats {
-        capacity
-        taken
-        left
-        waitlisted
         attended
         noShow
       }
@@ -552,7 +508,9 @@ export const TrainingQuery = graphql(`
       offerExpiresAt
     }
   }
-`);
+`,
+  [TrainingFields],
+);
 
 export const MarkAttendanceMutation = graphql(`
   mutation ConsoleMarkAttendance($id: ID!, $status: AttendanceStatus!) {
