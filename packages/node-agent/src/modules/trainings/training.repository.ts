@@ -183,6 +183,49 @@ function fieldParams(f: TrainingFields): unknown[] {
   ];
 }
 
+/**
+ * A training as its organiser's payload carries it (a replica, a handover): the columns and
+ * upsert assignments upsertReplica and adoptHandover share, and their parameters $2…$23.
+ */
+const PAYLOAD_COLUMNS = `(id, owned, space_id, title, topic, tags, description, venue_space_id,
+  online_url, starts_at, ends_at, capacity, minimum, decision_at, scope, prerequisites,
+  grant_type, grant_validity_days, trainer_name, cancel_deadline_minutes, offer_hours,
+  series_id, status, cancel_reason_code, taken, waitlisted, attended, no_show`;
+const PAYLOAD_SET = `space_id = EXCLUDED.space_id, title = EXCLUDED.title,
+  topic = EXCLUDED.topic, tags = EXCLUDED.tags, description = EXCLUDED.description,
+  venue_space_id = EXCLUDED.venue_space_id, online_url = EXCLUDED.online_url,
+  starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, capacity = EXCLUDED.capacity,
+  minimum = EXCLUDED.minimum, decision_at = EXCLUDED.decision_at, scope = EXCLUDED.scope,
+  prerequisites = EXCLUDED.prerequisites, grant_type = EXCLUDED.grant_type,
+  grant_validity_days = EXCLUDED.grant_validity_days, trainer_name = EXCLUDED.trainer_name,
+  cancel_deadline_minutes = EXCLUDED.cancel_deadline_minutes,
+  offer_hours = EXCLUDED.offer_hours, series_id = EXCLUDED.series_id,
+  status = EXCLUDED.status, cancel_reason_code = EXCLUDED.cancel_reason_code,`;
+
+function payloadParams(state: TrainingPayload): unknown[] {
+  const fields: TrainingFields = {
+    spaceId: state.spaceId,
+    title: state.title,
+    topic: state.topic,
+    tags: state.tags,
+    description: state.description,
+    venueSpaceId: state.venueSpaceId,
+    onlineUrl: state.onlineUrl,
+    startsAt: new Date(state.startsAt),
+    endsAt: new Date(state.endsAt),
+    capacity: state.capacity,
+    minimum: state.minimum,
+    decisionAt: dateOrNull(state.decisionAt),
+    scope: state.scope,
+    prerequisites: state.prerequisites,
+    grants: state.grants,
+    trainerName: state.trainerName,
+    cancelDeadlineMinutes: state.cancelDeadlineMinutes,
+    offerHours: state.offerHours,
+  };
+  return [...fieldParams(fields), state.seriesId, state.status, state.cancelReasonCode];
+}
+
 /** Discovery: what `trainings(filter)` narrows in the store (the rest is geography). */
 export type TrainingQuery = {
   topic: TrainingTopic | null;
@@ -318,44 +361,11 @@ export const trainingRepository = {
     ownerNodeId: string | null,
     state: TrainingPayload,
   ): Promise<boolean> {
-    const fields: TrainingFields = {
-      spaceId: state.spaceId,
-      title: state.title,
-      topic: state.topic,
-      tags: state.tags,
-      description: state.description,
-      venueSpaceId: state.venueSpaceId,
-      onlineUrl: state.onlineUrl,
-      startsAt: new Date(state.startsAt),
-      endsAt: new Date(state.endsAt),
-      capacity: state.capacity,
-      minimum: state.minimum,
-      decisionAt: dateOrNull(state.decisionAt),
-      scope: state.scope,
-      prerequisites: state.prerequisites,
-      grants: state.grants,
-      trainerName: state.trainerName,
-      cancelDeadlineMinutes: state.cancelDeadlineMinutes,
-      offerHours: state.offerHours,
-    };
     const rows = await db.query(
-      `INSERT INTO training (id, owned, space_id, title, topic, tags, description, venue_space_id,
-         online_url, starts_at, ends_at, capacity, minimum, decision_at, scope, prerequisites,
-         grant_type, grant_validity_days, trainer_name, cancel_deadline_minutes, offer_hours,
-         series_id, status, cancel_reason_code, taken, waitlisted, attended, no_show, owner_node_id)
+      `INSERT INTO training ${PAYLOAD_COLUMNS}, owner_node_id)
        VALUES ($1, FALSE, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
          $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
-       ON CONFLICT (id) DO UPDATE SET space_id = EXCLUDED.space_id, title = EXCLUDED.title,
-         topic = EXCLUDED.topic, tags = EXCLUDED.tags, description = EXCLUDED.description,
-         venue_space_id = EXCLUDED.venue_space_id, online_url = EXCLUDED.online_url,
-         starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, capacity = EXCLUDED.capacity,
-         minimum = EXCLUDED.minimum, decision_at = EXCLUDED.decision_at, scope = EXCLUDED.scope,
-         prerequisites = EXCLUDED.prerequisites, grant_type = EXCLUDED.grant_type,
-         grant_validity_days = EXCLUDED.grant_validity_days,
-         trainer_name = EXCLUDED.trainer_name,
-         cancel_deadline_minutes = EXCLUDED.cancel_deadline_minutes,
-         offer_hours = EXCLUDED.offer_hours, series_id = EXCLUDED.series_id,
-         status = EXCLUDED.status, cancel_reason_code = EXCLUDED.cancel_reason_code,
+       ON CONFLICT (id) DO UPDATE SET ${PAYLOAD_SET}
          taken = EXCLUDED.taken, waitlisted = EXCLUDED.waitlisted, attended = EXCLUDED.attended,
          no_show = EXCLUDED.no_show,
          owner_node_id = COALESCE(EXCLUDED.owner_node_id, training.owner_node_id),
@@ -364,10 +374,7 @@ export const trainingRepository = {
        RETURNING id`,
       [
         id,
-        ...fieldParams(fields),
-        state.seriesId,
-        state.status,
-        state.cancelReasonCode,
+        ...payloadParams(state),
         state.seats.taken,
         state.seats.waitlisted,
         state.seats.attended,
@@ -386,60 +393,18 @@ export const trainingRepository = {
    * met counts as decided. A training already organised here is kept. Whether it was adopted.
    */
   async adoptHandover(db: SqlSession, id: string, state: TrainingPayload): Promise<boolean> {
-    const fields: TrainingFields = {
-      spaceId: state.spaceId,
-      title: state.title,
-      topic: state.topic,
-      tags: state.tags,
-      description: state.description,
-      venueSpaceId: state.venueSpaceId,
-      onlineUrl: state.onlineUrl,
-      startsAt: new Date(state.startsAt),
-      endsAt: new Date(state.endsAt),
-      capacity: state.capacity,
-      minimum: state.minimum,
-      decisionAt: dateOrNull(state.decisionAt),
-      scope: state.scope,
-      prerequisites: state.prerequisites,
-      grants: state.grants,
-      trainerName: state.trainerName,
-      cancelDeadlineMinutes: state.cancelDeadlineMinutes,
-      offerHours: state.offerHours,
-    };
     const rows = await db.query(
-      `INSERT INTO training (id, owned, space_id, title, topic, tags, description, venue_space_id,
-         online_url, starts_at, ends_at, capacity, minimum, decision_at, scope, prerequisites,
-         grant_type, grant_validity_days, trainer_name, cancel_deadline_minutes, offer_hours,
-         series_id, status, cancel_reason_code, taken, waitlisted, attended, no_show,
-         owner_node_id, minimum_met_at)
+      `INSERT INTO training ${PAYLOAD_COLUMNS}, owner_node_id, minimum_met_at)
        VALUES ($1, TRUE, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
          $18, $19, $20, $21, $22, $23, 0, 0, 0, 0, NULL,
          CASE WHEN $12::int > 0 AND $13::timestamptz <= now() AND $24::int >= $12::int
               THEN now() END)
-       ON CONFLICT (id) DO UPDATE SET owned = TRUE, owner_node_id = NULL,
-         space_id = EXCLUDED.space_id, title = EXCLUDED.title,
-         topic = EXCLUDED.topic, tags = EXCLUDED.tags, description = EXCLUDED.description,
-         venue_space_id = EXCLUDED.venue_space_id, online_url = EXCLUDED.online_url,
-         starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, capacity = EXCLUDED.capacity,
-         minimum = EXCLUDED.minimum, decision_at = EXCLUDED.decision_at, scope = EXCLUDED.scope,
-         prerequisites = EXCLUDED.prerequisites, grant_type = EXCLUDED.grant_type,
-         grant_validity_days = EXCLUDED.grant_validity_days,
-         trainer_name = EXCLUDED.trainer_name,
-         cancel_deadline_minutes = EXCLUDED.cancel_deadline_minutes,
-         offer_hours = EXCLUDED.offer_hours, series_id = EXCLUDED.series_id,
-         status = EXCLUDED.status, cancel_reason_code = EXCLUDED.cancel_reason_code,
+       ON CONFLICT (id) DO UPDATE SET owned = TRUE, owner_node_id = NULL, ${PAYLOAD_SET}
          taken = 0, waitlisted = 0, attended = 0, no_show = 0,
          minimum_met_at = EXCLUDED.minimum_met_at, updated_at = now()
        WHERE NOT training.owned
        RETURNING id`,
-      [
-        id,
-        ...fieldParams(fields),
-        state.seriesId,
-        state.status,
-        state.cancelReasonCode,
-        state.seats.taken,
-      ],
+      [id, ...payloadParams(state), state.seats.taken],
     );
     if (rows.length === 0) return false;
     await trainingRepository.recountOwned(db, id);
