@@ -6,6 +6,7 @@ export {
   Ttl,
   ttlSeconds,
 } from "./auth/claims.ts";
+export { type CsvRecord, csvRecords } from "./csv.ts";
 export {
   ActivityCounts,
   ActivityDate,

@@ -1,4 +1,4 @@
-import { ActivityPayload, isFutureDate } from "@maillage/schema";
+import { ActivityPayload, type CsvRecord, csvRecords, isFutureDate } from "@maillage/schema";
 
 /**
  * The CSV a satellite that kept a paper or spreadsheet log imports in one go:
@@ -32,72 +32,20 @@ export type ActivityImportError = { line: number; field: string | null; message:
 
 export type ActivityCsvRow = ActivityPayload & { line: number; note: string | null };
 
-type CsvRecord = { line: number; fields: string[] };
-
-/** RFC 4180 records, with the physical line each starts on. An open quote at the end is an error. */
+/**
+ * RFC 4180 records with the physical line each starts on (csvRecords, @maillage/schema, shared
+ * with the web console's preview). An open quote at the end is an error.
+ */
 export function parseCsvRecords(text: string): {
   records: CsvRecord[];
   error?: ActivityImportError;
 } {
-  const records: CsvRecord[] = [];
-  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  let line = 1;
-  let startLine = 1;
-  let fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  let fieldStarted = false;
-  const endRecord = () => {
-    fields.push(field);
-    // A blank line is no record.
-    if (!(fields.length === 1 && fields[0] === "" && !fieldStarted)) {
-      records.push({ line: startLine, fields });
-    }
-    fields = [];
-    field = "";
-    fieldStarted = false;
+  const { records, unclosedAt } = csvRecords(text);
+  if (unclosedAt === undefined) return { records };
+  return {
+    records,
+    error: { line: unclosedAt, field: null, message: "a quoted field is not closed" },
   };
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i] as string;
-    if (quoted) {
-      if (c === '"') {
-        if (source[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
-      } else {
-        if (c === "\n") line++;
-        field += c;
-      }
-      continue;
-    }
-    if (c === '"' && field === "") {
-      quoted = true;
-      fieldStarted = true;
-    } else if (c === ",") {
-      fields.push(field);
-      field = "";
-      fieldStarted = true;
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && source[i + 1] === "\n") i++;
-      endRecord();
-      line++;
-      startLine = line;
-    } else {
-      field += c;
-      fieldStarted = true;
-    }
-  }
-  if (quoted) {
-    return {
-      records,
-      error: { line: startLine, field: null, message: "a quoted field is not closed" },
-    };
-  }
-  if (field !== "" || fields.length > 0 || fieldStarted) endRecord();
-  return { records };
 }
 
 // A sign is read so that the contract says what is wrong ("cannot be negative").

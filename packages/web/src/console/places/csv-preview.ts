@@ -4,6 +4,7 @@
  * name, and the agent's per-line errors (extensions.errors) attached to their lines.
  */
 
+import { csvRecords } from "../../../../schema/src/csv.ts";
 import { type I18nKey, t } from "../../i18n/i18n.ts";
 
 export const ACTIVITY_COLUMNS = [
@@ -40,62 +41,11 @@ export interface CsvPreview {
   fileErrors: ImportLineError[];
 }
 
-/** RFC 4180 records with the physical line each starts on; blank lines skipped. */
-export function csvRecords(text: string): {
-  records: { line: number; fields: string[] }[];
-  unclosedAt?: number;
-} {
-  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  const records: { line: number; fields: string[] }[] = [];
-  let line = 1;
-  let startLine = 1;
-  let fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  let started = false;
-  const end = () => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0] === "" && !started))
-      records.push({ line: startLine, fields });
-    fields = [];
-    field = "";
-    started = false;
-  };
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i] as string;
-    if (quoted) {
-      if (c === '"') {
-        if (source[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (c === "\n") line++;
-        field += c;
-      }
-      continue;
-    }
-    if (c === '"' && field === "") {
-      quoted = true;
-      started = true;
-    } else if (c === ",") {
-      fields.push(field);
-      field = "";
-      started = true;
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && source[i + 1] === "\n") i++;
-      end();
-      line++;
-      startLine = line;
-    } else {
-      field += c;
-      started = true;
-    }
-  }
-  if (quoted) return { records, unclosedAt: startLine };
-  if (field !== "" || fields.length > 0 || started) end();
-  return { records };
-}
+/**
+ * RFC 4180 records with the physical line each starts on; blank lines skipped (the agent's own
+ * parser, packages/schema/src/csv.ts, imported as that file alone to keep zod out of the bundle).
+ */
+export { csvRecords };
 
 const REQUIRED = ACTIVITY_COLUMNS.filter((c) => c !== "note");
 
