@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
+import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
@@ -82,5 +83,54 @@ export function NoticeBanner({ notice }: { notice: Notice }) {
     <div aria-live="polite">
       {notice ? <Banner kind={notice.kind}>{notice.text}</Banner> : null}
     </div>
+  );
+}
+
+/**
+ * A folded form (details.form-panel) sending one submission at a time: `submit` runs the
+ * request; when it resolves the form is reset and the callback it returned (if any) is called,
+ * when it throws its message is shown above the button.
+ */
+export function FormPanel({
+  summary,
+  submitLabel,
+  submit,
+  children,
+}: {
+  summary: string;
+  submitLabel: string;
+  submit(form: FormData): Promise<(() => void) | undefined>;
+  children: ComponentChildren;
+}) {
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <details class="form-panel">
+      <summary>{summary}</summary>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const formEl = event.currentTarget;
+          const form = new FormData(formEl);
+          setBusy(true);
+          setError(undefined);
+          try {
+            const done = await submit(form);
+            formEl.reset();
+            done?.();
+          } catch (e) {
+            setError(errorMessage(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {children}
+        {error ? <Banner kind="error">{error}</Banner> : null}
+        <button type="submit" disabled={busy}>
+          {submitLabel}
+        </button>
+      </form>
+    </details>
   );
 }

@@ -3,7 +3,6 @@ import { Link } from "../../app/router.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
@@ -13,7 +12,15 @@ import {
   CreateSatelliteMutation,
   RegisterMemberMutation,
 } from "../queries.ts";
-import { Loading, type Notice, NoticeBanner, Page, useMembers, useTeamSpaces } from "./parts.tsx";
+import {
+  FormPanel,
+  Loading,
+  type Notice,
+  NoticeBanner,
+  Page,
+  useMembers,
+  useTeamSpaces,
+} from "./parts.tsx";
 
 const text = (form: FormData, name: string) => {
   const value = String(form.get(name) ?? "").trim();
@@ -201,59 +208,40 @@ export default function SatellitesPage() {
 }
 
 function CreateSatellite({ onCreated }: { onCreated(name: string): void }) {
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
   return (
-    <details class="form-panel">
-      <summary>{t("console.satellites.create")}</summary>
-      <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formEl = event.currentTarget;
-          const form = new FormData(formEl);
-          const name = text(form, "name") ?? "";
-          setBusy(true);
-          setError(undefined);
-          try {
-            await request(CreateSatelliteMutation, {
-              input: {
-                name,
-                communeCode: text(form, "communeCode") ?? "",
-                services: (text(form, "services") ?? "")
-                  .split(",")
-                  .map((s) => s.trim())
-                  .filter(Boolean),
-              },
-            });
-            formEl.reset();
-            onCreated(name);
-          } catch (e) {
-            setError(errorMessage(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <TextField label={t("console.col.name")} name="name" required autoComplete="off" />
-        <TextField
-          label={t("console.satellites.communeCode")}
-          hint={t("console.satellites.communeHint")}
-          name="communeCode"
-          required
-          pattern="[0-9AB]{5}"
-          inputMode="numeric"
-        />
-        <TextField
-          label={t("console.satellites.services")}
-          hint={t("console.satellites.servicesHint")}
-          name="services"
-        />
-        {error ? <Banner kind="error">{error}</Banner> : null}
-        <button type="submit" disabled={busy}>
-          {t("console.satellites.createSubmit")}
-        </button>
-      </form>
-    </details>
+    <FormPanel
+      summary={t("console.satellites.create")}
+      submitLabel={t("console.satellites.createSubmit")}
+      submit={async (form) => {
+        const name = text(form, "name") ?? "";
+        await request(CreateSatelliteMutation, {
+          input: {
+            name,
+            communeCode: text(form, "communeCode") ?? "",
+            services: (text(form, "services") ?? "")
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean),
+          },
+        });
+        return () => onCreated(name);
+      }}
+    >
+      <TextField label={t("console.col.name")} name="name" required autoComplete="off" />
+      <TextField
+        label={t("console.satellites.communeCode")}
+        hint={t("console.satellites.communeHint")}
+        name="communeCode"
+        required
+        pattern="[0-9AB]{5}"
+        inputMode="numeric"
+      />
+      <TextField
+        label={t("console.satellites.services")}
+        hint={t("console.satellites.servicesHint")}
+        name="services"
+      />
+    </FormPanel>
   );
 }
 
@@ -264,44 +252,25 @@ function RegisterMember({
   spaces: readonly { id: string; name: string }[];
   onRegistered(name: string): void;
 }) {
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
   return (
-    <details class="form-panel">
-      <summary>{t("console.members.register")}</summary>
-      <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formEl = event.currentTarget;
-          const form = new FormData(formEl);
-          const displayName = text(form, "displayName") ?? "";
-          setBusy(true);
-          setError(undefined);
-          try {
-            await request(RegisterMemberMutation, {
-              displayName,
-              homeSpaceId: text(form, "homeSpaceId") ?? "",
-              firstName: text(form, "firstName"),
-              email: text(form, "email"),
-              phone: text(form, "phone"),
-              organisation: text(form, "organisation"),
-            });
-            formEl.reset();
-            onRegistered(displayName);
-          } catch (e) {
-            setError(errorMessage(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <MemberFields spaces={spaces} />
-        {error ? <Banner kind="error">{error}</Banner> : null}
-        <button type="submit" disabled={busy}>
-          {t("console.members.registerSubmit")}
-        </button>
-      </form>
-    </details>
+    <FormPanel
+      summary={t("console.members.register")}
+      submitLabel={t("console.members.registerSubmit")}
+      submit={async (form) => {
+        const displayName = text(form, "displayName") ?? "";
+        await request(RegisterMemberMutation, {
+          displayName,
+          homeSpaceId: text(form, "homeSpaceId") ?? "",
+          firstName: text(form, "firstName"),
+          email: text(form, "email"),
+          phone: text(form, "phone"),
+          organisation: text(form, "organisation"),
+        });
+        return () => onRegistered(displayName);
+      }}
+    >
+      <MemberFields spaces={spaces} />
+    </FormPanel>
   );
 }
 

@@ -3,7 +3,6 @@ import { Link } from "../../app/router.ts";
 import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
-import { Banner } from "../../ui/banner.tsx";
 import { DataTable } from "../../ui/data-table.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
@@ -16,7 +15,7 @@ import {
   TrainingsQuery,
 } from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import { Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
+import { FormPanel, Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
 import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [
@@ -165,93 +164,69 @@ function CreateTraining({
   spaces: readonly { id: string; name: string }[];
   onCreated(title: string): void;
 }) {
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
   return (
-    <details class="form-panel">
-      <summary>{t("console.trainings.create")}</summary>
-      <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formEl = event.currentTarget;
-          const form = new FormData(formEl);
-          const title = String(form.get("title") ?? "").trim();
-          setBusy(true);
-          setError(undefined);
-          try {
-            await request(CreateTrainingMutation, {
-              input: {
-                title,
-                topic: String(form.get("topic")) as (typeof TOPICS)[number],
-                spaceId: String(form.get("spaceId")),
-                venueSpaceId: String(form.get("venueSpaceId")),
-                startsAt: localToIso(String(form.get("startsAt"))),
-                endsAt: localToIso(String(form.get("endsAt"))),
-                capacity: Number(form.get("capacity")),
-                scope: String(form.get("scope")) as (typeof SCOPES)[number],
-              },
-            });
-            formEl.reset();
-            onCreated(title);
-          } catch (e) {
-            setError(errorMessage(e));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <div class="form-grid">
-          <TextField label={t("console.col.title")} name="title" required autoComplete="off" />
-          <SelectField
-            label={t("console.col.topic")}
-            name="topic"
-            required
-            options={TOPICS.map((v) => ({ value: v, label: topicLabel(v) }))}
-          />
-          <SelectField
-            label={t("console.trainings.organiser")}
-            name="spaceId"
-            required
-            options={spaces.map((s) => ({ value: s.id, label: s.name }))}
-          />
-          <SelectField
-            label={t("console.col.venue")}
-            name="venueSpaceId"
-            required
-            options={spaces.map((s) => ({ value: s.id, label: s.name }))}
-          />
-          <TextField
-            label={t("console.form.startsAt")}
-            name="startsAt"
-            type="datetime-local"
-            required
-          />
-          <TextField
-            label={t("console.form.endsAt")}
-            name="endsAt"
-            type="datetime-local"
-            required
-          />
-          <TextField
-            label={t("console.col.capacity")}
-            name="capacity"
-            type="number"
-            min={1}
-            defaultValue="12"
-            required
-          />
-          <SelectField
-            label={t("console.col.scope")}
-            name="scope"
-            options={SCOPES.map((v) => ({ value: v, label: scopeLabel(v) }))}
-          />
-        </div>
-        {error ? <Banner kind="error">{error}</Banner> : null}
-        <button type="submit" disabled={busy}>
-          {t("console.trainings.createSubmit")}
-        </button>
-      </form>
-    </details>
+    <FormPanel
+      summary={t("console.trainings.create")}
+      submitLabel={t("console.trainings.createSubmit")}
+      submit={async (form) => {
+        const title = String(form.get("title") ?? "").trim();
+        await request(CreateTrainingMutation, {
+          input: {
+            title,
+            topic: String(form.get("topic")) as (typeof TOPICS)[number],
+            spaceId: String(form.get("spaceId")),
+            venueSpaceId: String(form.get("venueSpaceId")),
+            startsAt: localToIso(String(form.get("startsAt"))),
+            endsAt: localToIso(String(form.get("endsAt"))),
+            capacity: Number(form.get("capacity")),
+            scope: String(form.get("scope")) as (typeof SCOPES)[number],
+          },
+        });
+        return () => onCreated(title);
+      }}
+    >
+      <div class="form-grid">
+        <TextField label={t("console.col.title")} name="title" required autoComplete="off" />
+        <SelectField
+          label={t("console.col.topic")}
+          name="topic"
+          required
+          options={TOPICS.map((v) => ({ value: v, label: topicLabel(v) }))}
+        />
+        <SelectField
+          label={t("console.trainings.organiser")}
+          name="spaceId"
+          required
+          options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+        />
+        <SelectField
+          label={t("console.col.venue")}
+          name="venueSpaceId"
+          required
+          options={spaces.map((s) => ({ value: s.id, label: s.name }))}
+        />
+        <TextField
+          label={t("console.form.startsAt")}
+          name="startsAt"
+          type="datetime-local"
+          required
+        />
+        <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
+        <TextField
+          label={t("console.col.capacity")}
+          name="capacity"
+          type="number"
+          min={1}
+          defaultValue="12"
+          required
+        />
+        <SelectField
+          label={t("console.col.scope")}
+          name="scope"
+          options={SCOPES.map((v) => ({ value: v, label: scopeLabel(v) }))}
+        />
+      </div>
+    </FormPanel>
   );
 }
 
