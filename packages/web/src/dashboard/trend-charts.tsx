@@ -49,6 +49,10 @@ function rowOf(month: string, m: Month): MonthRow {
 
 const COLORS = ["#1d4ed8", "#b45309", "#166534"];
 
+/** A month's figure (every MonthRow field but the month itself), named dashboard.<figure>. */
+type Figure = Exclude<keyof MonthRow, "month" | "label">;
+const figureName = (key: Figure) => t(`dashboard.${key}`);
+
 /** Twelve months of activity, mutualisation and training of a scope, as three charts with tables. */
 export function TrendCharts({ scope }: { scope: Scope }) {
   const today = parisToday();
@@ -72,33 +76,47 @@ export function TrendCharts({ scope }: { scope: Scope }) {
     value: (r) => r.month,
     render: (r) => r.label,
   };
-  const num = (key: keyof MonthRow, label: string): Column<MonthRow> => ({
-    key,
-    label,
-    value: (r) => r[key] as number,
-    numeric: true,
+  /** The chart's table: the month, then one numeric column per figure; its CSV named csvName. */
+  const monthTable = (figures: readonly Figure[], csvName: string) => ({
+    columns: [
+      monthColumn,
+      ...figures.map(
+        (key): Column<MonthRow> => ({
+          key,
+          label: figureName(key),
+          value: (r) => r[key],
+          numeric: true,
+        }),
+      ),
+    ],
+    rows,
+    csvName,
+    rowKey: (r: MonthRow) => r.month,
   });
   const labels = rows.map((r) => r.label);
   /** A line per figure over the months, with a legend (the figures' names in words). */
   const lineChart =
-    (keys: readonly (keyof MonthRow)[], names: readonly string[]) =>
-    (width: number): Plot.PlotOptions => ({
-      height: 260,
-      marginLeft: 48,
-      marginBottom: width < 900 ? 56 : 30,
-      x: { type: "point", domain: labels, label: null, tickRotate: width < 900 ? -40 : 0 },
-      y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
-      color: { legend: true, domain: names, range: COLORS },
-      marks: [
-        Plot.lineY(
-          rows.flatMap((r) =>
-            keys.map((key, i) => ({ label: r.label, series: names[i], value: r[key] as number })),
+    (keys: readonly Figure[]) =>
+    (width: number): Plot.PlotOptions => {
+      const names = keys.map(figureName);
+      return {
+        height: 260,
+        marginLeft: 48,
+        marginBottom: width < 900 ? 56 : 30,
+        x: { type: "point", domain: labels, label: null, tickRotate: width < 900 ? -40 : 0 },
+        y: { grid: true, label: null, tickFormat: (v: number) => formatNumber(v) },
+        color: { legend: true, domain: names, range: COLORS },
+        marks: [
+          Plot.lineY(
+            rows.flatMap((r) =>
+              keys.map((key, i) => ({ label: r.label, series: names[i], value: r[key] })),
+            ),
+            { x: "label", y: "value", stroke: "series", marker: true, tip: LOCALE_TIP },
           ),
-          { x: "label", y: "value", stroke: "series", marker: true, tip: LOCALE_TIP },
-        ),
-        Plot.ruleY([0]),
-      ],
-    });
+          Plot.ruleY([0]),
+        ],
+      };
+    };
 
   return (
     <section aria-labelledby="trends-h">
@@ -124,56 +142,26 @@ export function TrendCharts({ scope }: { scope: Scope }) {
                 Plot.ruleY([0]),
               ],
             })}
-            table={{
-              columns: [
-                monthColumn,
-                num("visitors", t("dashboard.visitors")),
-                num("events", t("dashboard.events")),
-                num("participants", t("dashboard.participants")),
-                num("openHours", t("dashboard.openHours")),
-              ],
-              rows,
-              csvName: "activite-par-mois",
-              rowKey: (r) => r.month,
-            }}
+            table={monthTable(
+              ["visitors", "events", "participants", "openHours"],
+              "activite-par-mois",
+            )}
           />
           <Chart
             label={t("dashboard.chartMutualisation")}
-            plot={lineChart(
-              ["bookings", "crossNodeBookings", "loans"],
-              [t("dashboard.bookings"), t("dashboard.crossNodeBookings"), t("dashboard.loans")],
+            plot={lineChart(["bookings", "crossNodeBookings", "loans"])}
+            table={monthTable(
+              ["bookings", "crossNodeBookings", "loans", "bookedHours"],
+              "mutualisation-par-mois",
             )}
-            table={{
-              columns: [
-                monthColumn,
-                num("bookings", t("dashboard.bookings")),
-                num("crossNodeBookings", t("dashboard.crossNodeBookings")),
-                num("loans", t("dashboard.loans")),
-                num("bookedHours", t("dashboard.bookedHours")),
-              ],
-              rows,
-              csvName: "mutualisation-par-mois",
-              rowKey: (r) => r.month,
-            }}
           />
           <Chart
             label={t("dashboard.chartTraining")}
-            plot={lineChart(
-              ["seatsOffered", "seatsFilled"],
-              [t("dashboard.seatsOffered"), t("dashboard.seatsFilled")],
+            plot={lineChart(["seatsOffered", "seatsFilled"])}
+            table={monthTable(
+              ["seatsOffered", "seatsFilled", "hoursDelivered", "credentialsIssued"],
+              "formation-par-mois",
             )}
-            table={{
-              columns: [
-                monthColumn,
-                num("seatsOffered", t("dashboard.seatsOffered")),
-                num("seatsFilled", t("dashboard.seatsFilled")),
-                num("hoursDelivered", t("dashboard.hoursDelivered")),
-                num("credentialsIssued", t("dashboard.credentialsIssued")),
-              ],
-              rows,
-              csvName: "formation-par-mois",
-              rowKey: (r) => r.month,
-            }}
           />
         </div>
       ) : null}
