@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { sessionClient } from "@maillage/schema/http/session-client";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
@@ -50,44 +51,10 @@ export function registerHubSessionTests(backend: Backend) {
   const link = (request: Parameters<typeof signHubLoginLinkToken>[2]) =>
     signHubLoginLinkToken(t.hub.keys, t.hub.config, request);
 
-  /** What a scanner or a preview does: GET the link (nothing used up). */
-  async function view(token: string) {
-    return t.hub.fetch(`${base}/login?t=${encodeURIComponent(token)}`, { redirect: "manual" });
-  }
-
-  /** The page's "Se connecter" button: a same-origin POST of the link. */
-  async function open(token: string, headers: Record<string, string> = { origin: base }) {
-    return t.hub.fetch(`${base}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-      body: new URLSearchParams({ t: token }).toString(),
-    });
-  }
-
+  const { view, open, gql, ...client } = sessionClient((url, init) => t.hub.fetch(url, init), base);
   /** Signs in with a fresh link: the cookie header and the session's CSRF token. */
-  async function signIn(request: Parameters<typeof signHubLoginLinkToken>[2]) {
-    const response = await open(await link(request));
-    expect(response.status).toBe(303);
-    const setCookie = response.headers.get("set-cookie") ?? "";
-    const cookie = setCookie.split(";")[0] ?? "";
-    const session = await t.hub.fetch(`${base}/auth/session`, { headers: { cookie } });
-    const info = (await session.json()) as { csrfToken: string };
-    return { cookie, csrf: info.csrfToken, info };
-  }
-
-  async function gql(query: string, headers: Record<string, string>) {
-    const response = await t.hub.fetch(`${base}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as {
-      data?: Record<string, unknown> | null;
-      errors?: { extensions?: { code?: string } }[];
-    };
-    return { status: response.status, body, code: body.errors?.[0]?.extensions?.code };
-  }
+  const signIn = async (request: Parameters<typeof signHubLoginLinkToken>[2]) =>
+    client.signIn(await link(request));
 
   const SPACES_COUNT = "query { spaces(first: 1) { totalCount } }";
   const CREATE_FABRIQUE =

@@ -1,3 +1,4 @@
+import { sessionClient } from "@maillage/schema/http/session-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAgentConfig } from "../../env.ts";
 import { issueAgentLoginLink, signAgentLoginLinkToken } from "../../identity/login-links.ts";
@@ -22,40 +23,8 @@ afterAll(async () => {
 type LinkRequest = Parameters<typeof signAgentLoginLinkToken>[2];
 const link = (request: LinkRequest) =>
   signAgentLoginLinkToken(t.credentials.identity, t.credentials.key, request);
-/** What a scanner or a preview does: GET the link (nothing used up). */
-const view = (token: string) =>
-  t.agent.fetch(`${base}/login?t=${encodeURIComponent(token)}`, { redirect: "manual" });
-/** The page's "Se connecter" button: a same-origin POST of the link. */
-const open = (token: string, headers: Record<string, string> = { origin: base }) =>
-  t.agent.fetch(`${base}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-    body: new URLSearchParams({ t: token }).toString(),
-  });
-
-async function signIn(request: LinkRequest) {
-  const response = await open(await link(request));
-  expect(response.status).toBe(303);
-  const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const info = (await (
-    await t.agent.fetch(`${base}/auth/session`, { headers: { cookie } })
-  ).json()) as Record<string, unknown> & { csrfToken: string };
-  return { cookie, csrf: info.csrfToken, info };
-}
-
-async function gql(query: string, headers: Record<string, string>) {
-  const response = await t.agent.fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await response.json()) as {
-    data?: unknown;
-    errors?: { extensions?: { code?: string } }[];
-  };
-  return { status: response.status, body, code: body.errors?.[0]?.extensions?.code };
-}
+const { view, open, gql, ...client } = sessionClient((url, init) => t.agent.fetch(url, init), base);
+const signIn = async (request: LinkRequest) => client.signIn(await link(request));
 
 const SATELLITES = "query { satellites { id } }";
 
