@@ -123,9 +123,7 @@ export default function FeedsPage() {
       <section aria-labelledby="feed-list">
         <h2 id="feed-list">{t("console.feeds.list")}</h2>
         {!query.data ? (
-          query.error ? null : (
-            <Loading />
-          )
+          <Loading failed={query.error} />
         ) : (
           <DataTable
             caption={t("console.feeds.caption")}

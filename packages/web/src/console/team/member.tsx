@@ -74,9 +74,7 @@ export default function MemberPage({ params }: RouteProps) {
       <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {!query.data ? (
-        query.error ? null : (
-          <Loading />
-        )
+        <Loading failed={query.error} />
       ) : !member ? (
         <p>{t("console.member.notFound")}</p>
       ) : (

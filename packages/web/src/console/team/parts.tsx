@@ -32,9 +32,9 @@ export function Page({
   );
 }
 
-/** "Chargement…" while the first answer is awaited. */
-export function Loading() {
-  return <p class="loading">{t("app.loading")}</p>;
+/** "Chargement…" while the first answer is awaited; nothing once `failed` (an error shown instead). */
+export function Loading({ failed }: { failed?: unknown }) {
+  return failed ? null : <p class="loading">{t("app.loading")}</p>;
 }
 
 /** The fabrique's own space and its satellites (the team's spaces), and a name lookup. */

@@ -159,9 +159,7 @@ export default function RequestsPage() {
       <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {!query.data ? (
-        query.error ? null : (
-          <Loading />
-        )
+        <Loading failed={query.error} />
       ) : (
         <>
           <section aria-labelledby="req-waiting">

@@ -141,9 +141,7 @@ export default function ResourcePage({ params }: RouteProps) {
           </span>
         </fieldset>
         {!data.data ? (
-          data.error ? null : (
-            <Loading />
-          )
+          <Loading failed={data.error} />
         ) : (
           <WeekCalendar
             caption={t("console.week.caption", { name: resource?.name ?? "", range: weekLabel })}

@@ -127,9 +127,7 @@ export default function ResourcesPage() {
         <p class="hint">{t("console.resources.networkHint")}</p>
         <ErrorBanner error={network.error} />
         {!network.data ? (
-          network.error ? null : (
-            <Loading />
-          )
+          <Loading failed={network.error} />
         ) : (
           <DataTable
             caption={t("console.resources.networkCaption")}

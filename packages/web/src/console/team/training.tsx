@@ -116,9 +116,7 @@ export default function TrainingPage({ params }: RouteProps) {
       <NoticeBanner notice={notice} />
       <ErrorBanner error={query.error} />
       {!query.data ? (
-        query.error ? null : (
-          <Loading />
-        )
+        <Loading failed={query.error} />
       ) : !training ? (
         <p>{t("console.training.notFound")}</p>
       ) : (

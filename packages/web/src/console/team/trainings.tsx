@@ -83,9 +83,7 @@ export default function TrainingsPage() {
         {t("console.trainings.ownOnly")}
       </label>
       {!query.data ? (
-        query.error ? null : (
-          <Loading />
-        )
+        <Loading failed={query.error} />
       ) : (
         <DataTable
           caption={t("console.trainings.caption")}
