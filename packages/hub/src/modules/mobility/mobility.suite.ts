@@ -1,7 +1,6 @@
-import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { listen, type Received, until } from "../../testing/live.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { recomputeSql } from "./mobility-rollup.repository.ts";
 
@@ -713,35 +712,6 @@ export function registerMobilitySyncTests(backend: Backend) {
     async function wsEndpoint() {
       listening ??= t.hub.start();
       return `${(await listening).url.replace("http", "ws")}/graphql`;
-    }
-    type Received = { data: Record<string, Record<string, unknown>>[]; errors: unknown[] };
-    async function listen(url: string, token: string, query: string, variables = {}) {
-      const client = createClient({
-        url,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authToken: token },
-      });
-      const received: Received = { data: [], errors: [] };
-      client.subscribe<Record<string, Record<string, unknown>>>(
-        { query, variables },
-        {
-          next: (msg) => {
-            if (msg.data) received.data.push(msg.data);
-            if (msg.errors) received.errors.push(...msg.errors);
-          },
-          error: (error) => received.errors.push(error),
-          complete: () => {},
-        },
-      );
-      return { received, close: () => client.dispose() };
-    }
-    async function until(check: () => boolean, what: string) {
-      const deadline = Date.now() + 5000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
     }
     const VISIT_RECORDED = `subscription($spaceId: ID) { visitRecorded(spaceId: $spaceId) {
       id memberId homeSpaceId spaceId day departedAt durationMinutes method space { id } homeSpace { id } } }`;

@@ -1,7 +1,6 @@
-import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
+import { listen, type Received, until } from "../../testing/live.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { contributionsSql } from "./training-rollup.repository.ts";
 
@@ -701,38 +700,6 @@ export function registerTrainingSyncTests(backend: Backend) {
     });
 
     // ── Live ───────────────────────────────────────────────────────────────────────────────
-
-    type Received = { data: Record<string, Record<string, unknown>>[]; errors: unknown[] };
-
-    async function listen(url: string, token: string, query: string, variables = {}) {
-      const client = createClient({
-        url,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authToken: token },
-      });
-      const received: Received = { data: [], errors: [] };
-      client.subscribe<Record<string, Record<string, unknown>>>(
-        { query, variables },
-        {
-          next: (msg) => {
-            if (msg.data) received.data.push(msg.data);
-            if (msg.errors) received.errors.push(...msg.errors);
-          },
-          error: (error) => received.errors.push(error),
-          complete: () => {},
-        },
-      );
-      return { received, close: () => client.dispose() };
-    }
-
-    async function until(check: () => boolean, what: string) {
-      const deadline = Date.now() + 5000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
 
     const ENROLMENT_UPDATED = `subscription($trainingId: ID) { enrolmentUpdated(trainingId: $trainingId) {
       id trainingId memberId status position reasonCode createdAt training { id } } }`;
