@@ -6,6 +6,7 @@ import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
+import { TextField } from "../../ui/field.tsx";
 import { useAgentQuery, useSyncPolling } from "../live.ts";
 import { MembersQuery, SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
@@ -132,5 +133,20 @@ export function FormPanel({
         </button>
       </form>
     </details>
+  );
+}
+
+/** A slot's start and end (local date and time), named startsAt and endsAt in the form. */
+export function SlotFields() {
+  return (
+    <>
+      <TextField
+        label={t("console.form.startsAt")}
+        name="startsAt"
+        type="datetime-local"
+        required
+      />
+      <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
+    </>
   );
 }

@@ -7,7 +7,7 @@ import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { SelectField, TextField } from "../../ui/field.tsx";
+import { SelectField } from "../../ui/field.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookingUpdatedSubscription,
@@ -20,7 +20,15 @@ import {
   ResourceQuery,
 } from "../queries.ts";
 import { bookingStatusLabel, categoryLabel, loanStatusLabel } from "./labels.ts";
-import { Loading, type Notice, NoticeBanner, Page, useMembers, useTeamSpaces } from "./parts.tsx";
+import {
+  Loading,
+  type Notice,
+  NoticeBanner,
+  Page,
+  SlotFields,
+  useMembers,
+  useTeamSpaces,
+} from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
 import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
@@ -301,13 +309,7 @@ function SlotForm({
           }
         }}
       >
-        <TextField
-          label={t("console.form.startsAt")}
-          name="startsAt"
-          type="datetime-local"
-          required
-        />
-        <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
+        <SlotFields />
         {children}
         <button type="submit" disabled={busy}>
           {submit}

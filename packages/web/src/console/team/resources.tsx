@@ -17,7 +17,7 @@ import {
 } from "../queries.ts";
 import { loadTeamResources } from "./home.tsx";
 import { categoryLabel, requestStatusLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
-import { Loading, type Notice, Page, useTeamSpaces } from "./parts.tsx";
+import { Loading, type Notice, Page, SlotFields, useTeamSpaces } from "./parts.tsx";
 import { parisInstant } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];
@@ -256,18 +256,7 @@ function AskForm({
               ]}
             />
           ) : null}
-          <TextField
-            label={t("console.form.startsAt")}
-            name="startsAt"
-            type="datetime-local"
-            required
-          />
-          <TextField
-            label={t("console.form.endsAt")}
-            name="endsAt"
-            type="datetime-local"
-            required
-          />
+          <SlotFields />
           <SelectField
             label={t("console.ask.forSpace")}
             name="spaceId"

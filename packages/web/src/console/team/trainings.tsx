@@ -15,7 +15,15 @@ import {
   TrainingsQuery,
 } from "../queries.ts";
 import { scopeLabel, topicLabel } from "./labels.ts";
-import { FormPanel, Loading, type Notice, NoticeBanner, Page, useTeamSpaces } from "./parts.tsx";
+import {
+  FormPanel,
+  Loading,
+  type Notice,
+  NoticeBanner,
+  Page,
+  SlotFields,
+  useTeamSpaces,
+} from "./parts.tsx";
 import { addDays, parisDay, parisInstant } from "./week.ts";
 
 export const TOPICS = [
@@ -203,13 +211,7 @@ function CreateTraining({
           required
           options={spaces.map((s) => ({ value: s.id, label: s.name }))}
         />
-        <TextField
-          label={t("console.form.startsAt")}
-          name="startsAt"
-          type="datetime-local"
-          required
-        />
-        <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
+        <SlotFields />
         <TextField
           label={t("console.col.capacity")}
           name="capacity"
