@@ -105,8 +105,19 @@ export const BookingFields = graphql(`
   }
 `);
 
+/** A training's seats as the trainings' list and the seats' subscription give them. */
+export const SeatFields = graphql(`
+  fragment ConsoleSeatFields on TrainingSeats @_unmask {
+    capacity
+    taken
+    left
+    waitlisted
+  }
+`);
+
 /** A training as the trainings' list shows it (the training's page adds its details). */
-export const TrainingFields = graphql(`
+export const TrainingFields = graphql(
+  `
   fragment ConsoleTrainingFields on Training @_unmask {
     id
     title
@@ -124,10 +135,9 @@ export const TrainingFields = graphql(`
       name
     }
     seats {
-      capacity
-      taken
-      left
-      waitlisted
+      ...ConsoleSeatFields
     }
   }
-`);
+`,
+  [SeatFields],
+);

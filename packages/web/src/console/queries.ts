@@ -4,6 +4,7 @@ import {
   EnrolmentFields,
   MemberFields,
   RequestFields,
+  SeatFields,
   TrainingFields,
 } from "./fragments.ts";
 
@@ -540,20 +541,20 @@ export const EnrolmentUpdatedSubscription = graphql(
   [EnrolmentFields],
 );
 
-export const TrainingSeatsSubscription = graphql(`
+export const TrainingSeatsSubscription = graphql(
+  `
   subscription ConsoleTrainingSeats($trainingId: ID) {
     trainingSeatsChanged(trainingId: $trainingId) {
       id
       status
       seats {
-        capacity
-        taken
-        left
-        waitlisted
+        ...ConsoleSeatFields
       }
     }
   }
-`);
+`,
+  [SeatFields],
+);
 
 export const CalendarFeedsQuery = graphql(`
   query ConsoleCalendarFeeds {
