@@ -21,6 +21,8 @@ import {
 } from "jose";
 import type { HubConfig } from "../env.ts";
 import type { KeyRing } from "./keys.ts";
+import { verifyOnce } from "./tokens.ts";
+import type { VerifiedTokens } from "./verified-tokens.ts";
 
 /**
  * Sign-in at the hub (docs/sign-in.md). A login link is a JWT signed like the API tokens, with
@@ -180,6 +182,9 @@ export async function signHubSession(
     .sign(keys.signer.privateKey);
 }
 
+/** Per key ring: the session cookies it verified (tokens.ts's verifyOnce). */
+const verifiedSessions = new WeakMap<KeyRing, VerifiedTokens<string, SessionClaims>>();
+
 /** The session of a cookie: UNAUTHENTICATED when it does not verify (expired, another key). */
 export async function verifyHubSession(
   keys: KeyRing,
@@ -187,15 +192,18 @@ export async function verifyHubSession(
   token: string,
 ): Promise<SessionClaims> {
   try {
-    const { claims, payload } = await verifyWithKeys(
-      keys,
-      settings,
-      token,
-      sessionAudience(settings.audience),
-    );
-    if (typeof payload.csrf !== "string" || payload.csrf.length < 16) throw new Error("no csrf");
-    if (typeof payload.jti !== "string" || !payload.jti) throw new Error("no jti");
-    return { ...claims, exp: payload.exp as number, csrf: payload.csrf, jti: payload.jti };
+    // As a bearer token: once per cookie while it holds and the keys are the same (verifyOnce).
+    return await verifyOnce(verifiedSessions, keys, settings, token, async () => {
+      const { claims, payload } = await verifyWithKeys(
+        keys,
+        settings,
+        token,
+        sessionAudience(settings.audience),
+      );
+      if (typeof payload.csrf !== "string" || payload.csrf.length < 16) throw new Error("no csrf");
+      if (typeof payload.jti !== "string" || !payload.jti) throw new Error("no jti");
+      return { ...claims, exp: payload.exp as number, csrf: payload.csrf, jti: payload.jti };
+    });
   } catch (error) {
     throw new MaillageError("UNAUTHENTICATED", "invalid or expired session", undefined, {
       cause: error,

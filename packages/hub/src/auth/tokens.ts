@@ -64,16 +64,33 @@ export async function verifyHubToken(
   token: string,
 ): Promise<VerifiedClaims> {
   // A token verified before, with the keys still in force, is not verified again.
+  return verifyOnce(verifiedBy, keys, settings, token, () =>
+    verifyHubTokenSignature(keys, settings, token),
+  );
+}
+
+/**
+ * `verify(token)`, or what it answered before for the same token while the token has not
+ * expired and `keys` (their generation) and `settings` are the same: the hub's bearer tokens
+ * and session cookies (login-links.ts) are each verified once, not once per request.
+ */
+export async function verifyOnce<Claims extends { exp: number }>(
+  cache: WeakMap<KeyRing, VerifiedTokens<string, Claims>>,
+  keys: KeyRing,
+  settings: TokenSettings,
+  token: string,
+  verify: () => Promise<Claims>,
+): Promise<Claims> {
   await keys.refreshIfDue().catch(() => undefined);
-  let verified = verifiedBy.get(keys);
+  let verified = cache.get(keys);
   if (!verified) {
-    verified = new VerifiedTokens<string>();
-    verifiedBy.set(keys, verified);
+    verified = new VerifiedTokens<string, Claims>();
+    cache.set(keys, verified);
   }
   const proof = `${keys.generation}\n${settings.issuer}\n${settings.audience}`;
   const known = verified.get(token, (then) => then === proof);
   if (known) return known;
-  const claims = await verifyHubTokenSignature(keys, settings, token);
+  const claims = await verify();
   verified.set(token, claims, proof);
   return claims;
 }

@@ -10,12 +10,12 @@ export const VERIFIED_TOKENS_MAX = 10_000;
  * still the one in force (the key ring's generation, the node key's cache entry); otherwise
  * the token is verified again. Bounded: past `max` entries the oldest is dropped.
  */
-export class VerifiedTokens<Proof> {
-  private readonly entries = new Map<string, { claims: VerifiedClaims; proof: Proof }>();
+export class VerifiedTokens<Proof, Claims extends { exp: number } = VerifiedClaims> {
+  private readonly entries = new Map<string, { claims: Claims; proof: Proof }>();
 
   constructor(private readonly max = VERIFIED_TOKENS_MAX) {}
 
-  get(token: string, stillTrusted: (proof: Proof) => boolean): VerifiedClaims | undefined {
+  get(token: string, stillTrusted: (proof: Proof) => boolean): Claims | undefined {
     const entry = this.entries.get(token);
     if (!entry) return undefined;
     if (entry.claims.exp * 1000 <= Date.now() || !stillTrusted(entry.proof)) {
@@ -25,7 +25,7 @@ export class VerifiedTokens<Proof> {
     return entry.claims;
   }
 
-  set(token: string, claims: VerifiedClaims, proof: Proof): void {
+  set(token: string, claims: Claims, proof: Proof): void {
     if (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
