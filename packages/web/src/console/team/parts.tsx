@@ -11,6 +11,7 @@ import { useAgentQuery, useSyncPolling } from "../live.ts";
 import { MembersQuery, SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
 import "./team.css";
+import { parisInstant } from "./week.ts";
 
 /** A team console page: its h1, the hub banner, then the content (the sync state polled). */
 export function Page({
@@ -149,4 +150,18 @@ export function SlotFields() {
       <TextField label={t("console.form.endsAt")} name="endsAt" type="datetime-local" required />
     </>
   );
+}
+
+/** "2026-12-07T09:30" (a datetime-local value, Paris wall clock) → ISO instant. */
+function localToIso(value: string): string {
+  const [day = "", time = "00:00"] = value.split("T");
+  return parisInstant(day, time).toISOString();
+}
+
+/** The SlotFields' start and end as ISO instants. */
+export function slotOf(form: FormData): { startsAt: string; endsAt: string } {
+  return {
+    startsAt: localToIso(String(form.get("startsAt"))),
+    endsAt: localToIso(String(form.get("endsAt"))),
+  };
 }

@@ -26,22 +26,17 @@ import {
   NoticeBanner,
   Page,
   SlotFields,
+  slotOf,
   useMembers,
   useTeamSpaces,
 } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
-import { addDays, mondayOf, parisDay, parisInstant, weekDays } from "./week.ts";
+import { addDays, mondayOf, parisDay, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
 
 type Booking = NonNullable<ResultOf<typeof ResourceQuery>["bookings"]>[number];
 type Loan = NonNullable<ResultOf<typeof ResourceQuery>["loans"]>[number];
 type Entry = CalendarEntry & { booking: Booking; loan: Loan | undefined };
-
-/** "2026-12-07T09:30" (a datetime-local value, Paris wall clock) → ISO instant. */
-function localToIso(value: string): string {
-  const [day = "", time = "00:00"] = value.split("T");
-  return parisInstant(day, time).toISOString();
-}
 
 export default function ResourcePage({ params }: RouteProps) {
   const id = params.id ?? "";
@@ -293,13 +288,7 @@ function SlotForm({
           const form = new FormData(formEl);
           setBusy(true);
           try {
-            await send(
-              {
-                startsAt: localToIso(String(form.get("startsAt"))),
-                endsAt: localToIso(String(form.get("endsAt"))),
-              },
-              form,
-            );
+            await send(slotOf(form), form);
             formEl.reset();
             onDone(done, true);
           } catch (e) {

@@ -17,19 +17,12 @@ import {
 } from "../queries.ts";
 import { loadTeamResources } from "./home.tsx";
 import { categoryLabel, requestStatusLabel, resourceStatusLabel, scopeLabel } from "./labels.ts";
-import { Loading, type Notice, Page, SlotFields, useTeamSpaces } from "./parts.tsx";
-import { parisInstant } from "./week.ts";
+import { Loading, type Notice, Page, SlotFields, slotOf, useTeamSpaces } from "./parts.tsx";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];
 type NetworkResource = NonNullable<
   ResultOf<typeof NetworkResourcesQuery>["networkResources"]
 >[number];
-
-/** "2026-12-07T09:30" (a datetime-local value, Paris wall clock) → ISO instant. */
-function localToIso(value: string): string {
-  const [day = "", time = "00:00"] = value.split("T");
-  return parisInstant(day, time).toISOString();
-}
 
 /** The team's own resources (loaded once the spaces are known). */
 export function useTeamResources(spaceIds: readonly string[]) {
@@ -206,8 +199,7 @@ function AskForm({
         onSubmit={async (event) => {
           event.preventDefault();
           const form = new FormData(event.currentTarget);
-          const startsAt = localToIso(String(form.get("startsAt")));
-          const endsAt = localToIso(String(form.get("endsAt")));
+          const { startsAt, endsAt } = slotOf(form);
           const spaceId = String(form.get("spaceId"));
           const member = String(form.get("forMemberId") ?? "").trim();
           const loan = form.get("kind") === "LOAN";

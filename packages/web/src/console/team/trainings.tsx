@@ -22,9 +22,10 @@ import {
   NoticeBanner,
   Page,
   SlotFields,
+  slotOf,
   useTeamSpaces,
 } from "./parts.tsx";
-import { addDays, parisDay, parisInstant } from "./week.ts";
+import { addDays, parisDay } from "./week.ts";
 
 export const TOPICS = [
   "DIGITAL_FABRICATION",
@@ -41,11 +42,6 @@ export const TOPICS = [
   "OTHER",
 ] as const;
 export const SCOPES = ["LOCAL", "NETWORK", "NATIONAL"] as const;
-
-function localToIso(value: string): string {
-  const [day = "", time = "00:00"] = value.split("T");
-  return parisInstant(day, time).toISOString();
-}
 
 export default function TrainingsPage() {
   const [from] = useState(() => new Date(Date.now() - 7 * 86_400_000).toISOString());
@@ -182,8 +178,7 @@ function CreateTraining({
             topic: String(form.get("topic")) as (typeof TOPICS)[number],
             spaceId: String(form.get("spaceId")),
             venueSpaceId: String(form.get("venueSpaceId")),
-            startsAt: localToIso(String(form.get("startsAt"))),
-            endsAt: localToIso(String(form.get("endsAt"))),
+            ...slotOf(form),
             capacity: Number(form.get("capacity")),
             scope: String(form.get("scope")) as (typeof SCOPES)[number],
           },
