@@ -15,7 +15,7 @@ import {
 } from "./args.ts";
 import type { AgentApi, AgentClientApi, CliContext } from "./context.ts";
 import { requireAgent } from "./data-dir.ts";
-import { boundedTtl, dataDirOption } from "./hub.ts";
+import { boundedTtl, dataDirOption, LOGIN_LINK_TTL_OPTIONS } from "./hub.ts";
 import { serve } from "./serve.ts";
 
 export const AGENT_SUMMARY =
@@ -141,16 +141,7 @@ export const AGENT_LOGIN_LINK = {
       value: "<id>",
       description: "The member a MEMBER session acts for (required with that role)",
     },
-    ttl: {
-      type: "string",
-      value: "<ttl>",
-      description: "How long the link may be opened: 30s, 15m, 1h, ... at most 24h (default: 15m)",
-    },
-    "session-ttl": {
-      type: "string",
-      value: "<ttl>",
-      description: "How long the session it opens lasts, at most 7d (default: 8h)",
-    },
+    ...LOGIN_LINK_TTL_OPTIONS,
     url: {
       type: "string",
       value: "<url>",

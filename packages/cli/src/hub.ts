@@ -85,6 +85,20 @@ export const HUB_TOKEN = {
   ],
 } as const satisfies CommandSpec;
 
+/** The --ttl and --session-ttl of hub login-link and agent login-link. */
+export const LOGIN_LINK_TTL_OPTIONS = {
+  ttl: {
+    type: "string",
+    value: "<ttl>",
+    description: "How long the link may be opened: 30s, 15m, 1h, ... at most 24h (default: 15m)",
+  },
+  "session-ttl": {
+    type: "string",
+    value: "<ttl>",
+    description: "How long the session it opens lasts, at most 7d (default: 8h)",
+  },
+} as const;
+
 export const HUB_LOGIN_LINK = {
   name: "hub login-link",
   summary: "Print a one-time sign-in link to the hub's web app (the national dashboard).",
@@ -96,16 +110,7 @@ export const HUB_LOGIN_LINK = {
       value: "<id>",
       description: "The fabrique a FABRIQUE_ADMIN session acts for (required with that role)",
     },
-    ttl: {
-      type: "string",
-      value: "<ttl>",
-      description: "How long the link may be opened: 30s, 15m, 1h, ... at most 24h (default: 15m)",
-    },
-    "session-ttl": {
-      type: "string",
-      value: "<ttl>",
-      description: "How long the session it opens lasts, at most 7d (default: 8h)",
-    },
+    ...LOGIN_LINK_TTL_OPTIONS,
     url: {
       type: "string",
       value: "<url>",
