@@ -174,3 +174,16 @@ export function useSubscription<R, V>(
     });
   }, [doc, key, options.skip]);
 }
+
+/**
+ * A list with `item` in place of the entry of the same id (or added): at the end, or `first`.
+ * For a subscription's or a mutation's answer merged into a query's rows (then sorted).
+ */
+export function withItem<T extends { id: string }>(
+  list: readonly T[] | null | undefined,
+  item: T,
+  { first = false }: { first?: boolean } = {},
+): T[] {
+  const rest = (list ?? []).filter((entry) => entry.id !== item.id);
+  return first ? [item, ...rest] : [...rest, item];
+}

@@ -7,7 +7,7 @@ import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useAgentQuery, useReady } from "../live.ts";
+import { useAgentQuery, useReady, withItem } from "../live.ts";
 import { PlaceHubBanner } from "../places/common.tsx";
 import { EnrolmentUpdatedSubscription } from "../queries.ts";
 import { enrolmentStatusLabel, reasonText } from "../team/labels.ts";
@@ -28,8 +28,7 @@ export function enrolmentState(e: Enrolment): string {
 }
 
 function upsert(list: readonly Enrolment[] | null | undefined, item: Enrolment) {
-  const rest = (list ?? []).filter((e) => e.id !== item.id);
-  return [...rest, item].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return withItem(list, item).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 export default function MyEnrolmentsPage() {

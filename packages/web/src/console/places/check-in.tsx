@@ -9,7 +9,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextField } from "../../ui/field.tsx";
-import { useAgentQuery, useReady } from "../live.ts";
+import { useAgentQuery, useReady, withItem } from "../live.ts";
 import { todayInParis } from "../team/week.ts";
 import {
   formatTime,
@@ -54,8 +54,9 @@ function disclosed(visit: Visit): string {
 }
 
 function upsert(list: readonly Visit[] | null | undefined, visit: Visit): Visit[] {
-  const rest = (list ?? []).filter((v) => v.id !== visit.id);
-  return [visit, ...rest].sort((a, b) => b.arrivedAt.localeCompare(a.arrivedAt));
+  return withItem(list, visit, { first: true }).sort((a, b) =>
+    b.arrivedAt.localeCompare(a.arrivedAt),
+  );
 }
 
 const PROBLEM_KEYS: Record<CameraProblem, Parameters<typeof t>[0]> = {

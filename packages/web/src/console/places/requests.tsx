@@ -8,7 +8,7 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
-import { useAgentQuery, useReady } from "../live.ts";
+import { useAgentQuery, useReady, withItem } from "../live.ts";
 import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
 import {
   bookingKindLabel,
@@ -35,8 +35,7 @@ type LocalBooking = NonNullable<ResultOf<typeof ResourceBookingsQuery>["bookings
 type BookingRequest = NonNullable<ResultOf<typeof MyRequestsQuery>["bookingRequests"]>[number];
 
 function upsert(list: readonly BookingRequest[] | null | undefined, item: BookingRequest) {
-  const rest = (list ?? []).filter((r) => r.id !== item.id);
-  return [...rest, item].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return withItem(list, item).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
 /**
