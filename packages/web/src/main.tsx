@@ -3,8 +3,8 @@ import type { Route } from "./app/route-types.ts";
 import { loadSession, session } from "./app/session.ts";
 import { Shell } from "./app/shell.tsx";
 import { SignedOut } from "./app/signed-out.tsx";
-import { t } from "./i18n/i18n.ts";
 import "./app/styles.css";
+import { Loading } from "./ui/loading.tsx";
 
 const root = document.getElementById("app") as HTMLElement;
 
@@ -16,10 +16,10 @@ async function routesFor(server: "hub" | "agent"): Promise<readonly Route[]> {
 
 function App({ routes }: { routes: readonly Route[] | undefined }) {
   const current = session.value;
-  if (current === undefined) return <p class="loading">{t("app.loading")}</p>;
+  if (current === undefined) return <Loading />;
   if (current === null) return <SignedOut />;
   // Signed in, the routes' chunk still loading: not "Connexion requise" (nor its data-ready).
-  if (!routes) return <p class="loading">{t("app.loading")}</p>;
+  if (!routes) return <Loading />;
   return <Shell session={current} routes={routes} />;
 }
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { LANGS, lang, t } from "../i18n/i18n.ts";
 import { Banner } from "../ui/banner.tsx";
 import { ErrorBanner } from "../ui/error-banner.tsx";
+import { Loading } from "../ui/loading.tsx";
 import type { Route, RouteProps } from "./route-types.ts";
 import { currentPath, Link, matchRoute } from "./router.ts";
 import { logout, type Session, sessionExpired } from "./session.ts";
@@ -140,7 +141,7 @@ function RouteView({ route, params }: { route: Route; params: Record<string, str
       live = false;
     };
   }, [route]);
-  if (!loaded) return <p class="loading">{t("app.loading")}</p>;
+  if (!loaded) return <Loading />;
   if ("error" in loaded) return <ErrorBanner error={loaded.error} />;
   const View = loaded.view;
   return <View params={params} />;

@@ -9,6 +9,7 @@ import { type Column, DataTable } from "../ui/data-table.tsx";
 import { SelectField } from "../ui/field.tsx";
 import { formatCount, formatDate, formatMonth, formatPercent } from "../ui/format.ts";
 import { topicLabel } from "../ui/labels.ts";
+import { Loading } from "../ui/loading.tsx";
 import { nodeStateColumns } from "./labels.ts";
 import { Breadcrumb, type Crumb, type Figure, FigureCard } from "./parts.tsx";
 import { HealthQuery } from "./queries.ts";
@@ -72,9 +73,7 @@ export function HealthPage({ scope, title, crumbs, children, beforeTrends }: Hea
       </div>
       <QueryError error={error} stale={Boolean(health)} retry={refetch} />
       {!health ? (
-        error ? null : (
-          <p class="loading">{t("app.loading")}</p>
-        )
+        <Loading failed={error} />
       ) : (
         <>
           <KeyFigures health={health} />

@@ -5,6 +5,7 @@ import { formatNumber, t } from "../i18n/i18n.ts";
 import { Chart, LOCALE_TIP, Plot } from "../ui/chart.tsx";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { formatCount, formatMonth } from "../ui/format.ts";
+import { Loading } from "../ui/loading.tsx";
 import { Breadcrumb, FigureCard } from "./parts.tsx";
 import { MobilityQuery } from "./queries.ts";
 import { QueryError } from "./query-error.tsx";
@@ -59,7 +60,7 @@ export default function MobilityPage() {
       <p class="hint">{t("dashboard.mobilityExplained")}</p>
       <QueryError error={error} stale={Boolean(data)} retry={refetch} />
       {!mobility ? (
-        !error && <p class="loading">{t("app.loading")}</p>
+        !error && <Loading />
       ) : (
         <>
           <div class="grid">

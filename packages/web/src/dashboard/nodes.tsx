@@ -5,6 +5,7 @@ import { t } from "../i18n/i18n.ts";
 import { type Column, DataTable } from "../ui/data-table.tsx";
 import { ErrorBanner } from "../ui/error-banner.tsx";
 import { SelectField } from "../ui/field.tsx";
+import { Loading } from "../ui/loading.tsx";
 import { dateTimeOrNever, nodeStateColumns, nodeStatusLabel } from "./labels.ts";
 import { LiveStatus } from "./live-feed.tsx";
 import { Breadcrumb } from "./parts.tsx";
@@ -33,7 +34,7 @@ export function NodesTable({
     if (data) onLoaded?.();
   }, [data]);
   if (error) return <ErrorBanner error={error} />;
-  if (!data) return <p class="loading">{t("app.loading")}</p>;
+  if (!data) return <Loading />;
   const rows = (data.nodes ?? []).filter((n) => !fabriqueId || n.fabrique.id === fabriqueId);
   const columns: Column<Node>[] = [
     { key: "fabrique", label: t("dashboard.fabrique"), value: (n) => n.fabrique.name },

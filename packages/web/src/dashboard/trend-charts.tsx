@@ -4,6 +4,7 @@ import { formatNumber, t } from "../i18n/i18n.ts";
 import { Chart, LOCALE_TIP, Plot } from "../ui/chart.tsx";
 import type { Column } from "../ui/data-table.tsx";
 import { formatMonth } from "../ui/format.ts";
+import { Loading } from "../ui/loading.tsx";
 import { TrendsQuery } from "./queries.ts";
 import { QueryError } from "./query-error.tsx";
 import { inScope, lastMonths, parisToday, type Scope, trendVariables } from "./scope.ts";
@@ -122,7 +123,7 @@ export function TrendCharts({ scope }: { scope: Scope }) {
     <section aria-labelledby="trends-h">
       <h2 id="trends-h">{t("dashboard.trends")}</h2>
       <QueryError error={error} stale={Boolean(data)} retry={refetch} />
-      {!data && !error ? <p class="loading">{t("app.loading")}</p> : null}
+      {!data && !error ? <Loading /> : null}
       {rows.length > 0 ? (
         <div class="charts">
           <Chart

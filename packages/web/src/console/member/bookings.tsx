@@ -4,6 +4,7 @@ import { subscribe } from "../../client/sse.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
 import { formatTime, PlaceHubBanner } from "../places/common.tsx";
 import { reasonText, requestStatusLabel } from "../team/labels.ts";
@@ -65,7 +66,7 @@ export default function MyBookingsPage() {
           csvName="mes-reservations"
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </section>
   );

@@ -8,6 +8,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
 import { PlaceHubBanner } from "../places/common.tsx";
 import { credentialTypeLabel } from "../team/labels.ts";
@@ -99,7 +100,7 @@ export default function CredentialsPage() {
           csvName="mes-attestations"
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </section>
   );

@@ -7,6 +7,7 @@ import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady, withItem } from "../live.ts";
 import { PlaceHubBanner } from "../places/common.tsx";
 import { EnrolmentUpdatedSubscription } from "../queries.ts";
@@ -144,7 +145,7 @@ export default function MyEnrolmentsPage() {
           csvName="mes-formations"
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </section>
   );

@@ -8,6 +8,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
 import { PlaceHubBanner } from "../places/common.tsx";
 import { passStatusLabel, revocationLabel } from "../team/labels.ts";
@@ -102,7 +103,7 @@ function Presentation({
           </figcaption>
         </figure>
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </section>
   );

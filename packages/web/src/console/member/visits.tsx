@@ -2,6 +2,7 @@ import type { ResultOf } from "../../client/agent-graphql.ts";
 import { formatDate, t } from "../../i18n/i18n.ts";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import { formatTime, PlaceHubBanner } from "../places/common.tsx";
 import { VisitRecordedSubscription } from "../places/queries.ts";
@@ -56,7 +57,7 @@ export default function MyVisitsPage() {
           csvName="mes-visites"
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </section>
   );

@@ -8,6 +8,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextAreaField, TextField } from "../../ui/field.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
 import { addDays, todayInParis } from "../team/week.ts";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
@@ -474,7 +475,7 @@ export default function ActivityPage() {
           csvName={`activite-${today}`}
         />
       ) : spaceId ? (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       ) : null}
       <ImportCsv spaceId={spaceId ?? "…"} onImported={() => void reports.refetch()} />
     </section>

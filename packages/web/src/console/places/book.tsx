@@ -7,6 +7,7 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookMutation,
@@ -167,7 +168,7 @@ function SlotPicker({ resource, spaceId }: { resource: Resource; spaceId: string
             <p>{t("places.book.noSlot")}</p>
           )
         ) : (
-          <p class="loading">{t("app.loading")}</p>
+          <Loading />
         )}
         <div class="form-grid">
           <TextField
@@ -266,7 +267,7 @@ export default function BookPage() {
               <p>{t("places.book.none")}</p>
             )
           ) : (
-            <p class="loading">{t("app.loading")}</p>
+            <Loading />
           )}
         </section>
       </div>

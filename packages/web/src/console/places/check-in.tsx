@@ -9,6 +9,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextField } from "../../ui/field.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady, withItem } from "../live.ts";
 import { todayInParis } from "../team/week.ts";
 import {
@@ -347,7 +348,7 @@ export default function CheckInPage() {
           csvName={`visites-${today}`}
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </section>
   );

@@ -8,6 +8,7 @@ import { formatDate, t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady, withItem } from "../live.ts";
 import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
 import {
@@ -152,7 +153,7 @@ function LocalBookings({ version }: { version: number }) {
           csvName="reservations"
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
     </>
   );
@@ -291,7 +292,7 @@ export default function RequestsPage() {
           csvName="demandes"
         />
       ) : (
-        <p class="loading">{t("app.loading")}</p>
+        <Loading />
       )}
       <LocalBookings version={bookingsVersion} />
     </section>

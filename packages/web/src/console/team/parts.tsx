@@ -34,10 +34,7 @@ export function Page({
   );
 }
 
-/** "Chargement…" while the first answer is awaited; nothing once `failed` (an error shown instead). */
-export function Loading({ failed }: { failed?: unknown }) {
-  return failed ? null : <p class="loading">{t("app.loading")}</p>;
-}
+export { Loading } from "../../ui/loading.tsx";
 
 /** The fabrique's own space and its satellites (the team's spaces), and a name lookup. */
 export function useTeamSpaces(includeClosed = false) {
