@@ -5,7 +5,7 @@ import { errorMessage } from "../../client/errors.ts";
 import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
-import { DataTable } from "../../ui/data-table.tsx";
+import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { useAgentQuery, useReady } from "../live.ts";
@@ -23,6 +23,24 @@ type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number
 type NetworkResource = NonNullable<
   ResultOf<typeof NetworkResourcesQuery>["networkResources"]
 >[number];
+
+/** The columns both resource tables show in words: movable, approval required (Oui / Non). */
+function flagColumns<T extends { movable: boolean; approvalRequired: boolean }>(): Column<T>[] {
+  const yes = t("console.yes");
+  const no = t("console.no");
+  return [
+    {
+      key: "movable",
+      label: t("console.col.movable"),
+      value: (r) => (r.movable ? yes : no),
+    },
+    {
+      key: "approval",
+      label: t("console.col.approval"),
+      value: (r) => (r.approvalRequired ? yes : no),
+    },
+  ];
+}
 
 /** The team's own resources (loaded once the spaces are known). */
 export function useTeamResources(spaceIds: readonly string[]) {
@@ -47,8 +65,6 @@ export default function ResourcesPage() {
   const network = useAgentQuery(NetworkResourcesQuery, {});
   const [asking, setAsking] = useState<NetworkResource | undefined>();
   useReady(Boolean(resources || spaces.error));
-  const yes = t("console.yes");
-  const no = t("console.no");
 
   return (
     <Page title={t("console.resources.title")}>
@@ -96,16 +112,7 @@ export default function ResourcesPage() {
                 label: t("console.col.status"),
                 value: (r) => resourceStatusLabel(r.status),
               },
-              {
-                key: "movable",
-                label: t("console.col.movable"),
-                value: (r) => (r.movable ? yes : no),
-              },
-              {
-                key: "approval",
-                label: t("console.col.approval"),
-                value: (r) => (r.approvalRequired ? yes : no),
-              },
+              ...flagColumns<Resource>(),
               {
                 key: "scope",
                 label: t("console.col.scope"),
@@ -134,16 +141,7 @@ export default function ResourcesPage() {
                 label: t("console.col.category"),
                 value: (r) => categoryLabel(r.category),
               },
-              {
-                key: "movable",
-                label: t("console.col.movable"),
-                value: (r) => (r.movable ? yes : no),
-              },
-              {
-                key: "approval",
-                label: t("console.col.approval"),
-                value: (r) => (r.approvalRequired ? yes : no),
-              },
+              ...flagColumns<NetworkResource>(),
               { key: "owner", label: t("console.col.ownerNode"), value: (r) => r.ownerNodeId },
               {
                 key: "actions",
