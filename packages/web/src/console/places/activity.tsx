@@ -114,6 +114,17 @@ function ActivityForm({
   };
 
   const numberProps = { type: "number", inputMode: "numeric", min: 0, step: 1 } as const;
+  /** A count of the day (visitors, events, participants): a required whole number. */
+  const countField = (key: "visitors" | "events" | "participants") => (
+    <TextField
+      label={t(`places.activity.${key}`)}
+      {...numberProps}
+      required
+      value={form[key]}
+      error={errors[key]}
+      onInput={set(key)}
+    />
+  );
   return (
     <form class="card activity-form" onSubmit={submit} noValidate aria-labelledby="report-title">
       <h2 id="report-title">{t("places.activity.formTitle")}</h2>
@@ -128,30 +139,9 @@ function ActivityForm({
           error={errors.date}
           onInput={set("date")}
         />
-        <TextField
-          label={t("places.activity.visitors")}
-          {...numberProps}
-          required
-          value={form.visitors}
-          error={errors.visitors}
-          onInput={set("visitors")}
-        />
-        <TextField
-          label={t("places.activity.events")}
-          {...numberProps}
-          required
-          value={form.events}
-          error={errors.events}
-          onInput={set("events")}
-        />
-        <TextField
-          label={t("places.activity.participants")}
-          {...numberProps}
-          required
-          value={form.participants}
-          error={errors.participants}
-          onInput={set("participants")}
-        />
+        {countField("visitors")}
+        {countField("events")}
+        {countField("participants")}
         <TextField
           label={t("places.activity.openHours")}
           type="text"
