@@ -287,41 +287,27 @@ export function MemberFields({
     >
   >;
 }) {
+  /** A text field filled with the member's value (empty to register). */
+  const field = (
+    name: "displayName" | "firstName" | "email" | "phone" | "organisation",
+    label: string,
+    input: { required?: boolean; type?: string } = {},
+  ) => (
+    <TextField
+      label={label}
+      name={name}
+      {...input}
+      autoComplete="off"
+      defaultValue={initial?.[name] ?? ""}
+    />
+  );
   return (
     <div class="form-grid">
-      <TextField
-        label={t("console.members.displayName")}
-        name="displayName"
-        required
-        autoComplete="off"
-        defaultValue={initial?.displayName ?? ""}
-      />
-      <TextField
-        label={t("console.col.firstName")}
-        name="firstName"
-        autoComplete="off"
-        defaultValue={initial?.firstName ?? ""}
-      />
-      <TextField
-        label={t("console.col.email")}
-        name="email"
-        type="email"
-        autoComplete="off"
-        defaultValue={initial?.email ?? ""}
-      />
-      <TextField
-        label={t("console.col.phone")}
-        name="phone"
-        type="tel"
-        autoComplete="off"
-        defaultValue={initial?.phone ?? ""}
-      />
-      <TextField
-        label={t("console.col.organisation")}
-        name="organisation"
-        autoComplete="off"
-        defaultValue={initial?.organisation ?? ""}
-      />
+      {field("displayName", t("console.members.displayName"), { required: true })}
+      {field("firstName", t("console.col.firstName"))}
+      {field("email", t("console.col.email"), { type: "email" })}
+      {field("phone", t("console.col.phone"), { type: "tel" })}
+      {field("organisation", t("console.col.organisation"))}
       <SelectField
         label={t("console.col.home")}
         name="homeSpaceId"
