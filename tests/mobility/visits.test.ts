@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { issueAgentToken } from "../../packages/node-agent/src/identity/tokens.ts";
+import { subscribeSse } from "../../packages/node-agent/src/testing/sse.ts";
 import { agentApi } from "../support/agent-api.ts";
 import {
   type ClusterAgent,
@@ -145,35 +146,17 @@ describe("the pass and a visit between two networks, end to end", () => {
   });
 
   async function subscribe(at: ClusterAgent, token: string) {
-    const response = await at.agent.fetch("http://agent.test/graphql", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({ query: "subscription { visitRecorded { id } }" }),
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let text = "";
-    const done = (async () => {
-      const decoder = new TextDecoder();
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done) return;
-        text += decoder.decode(chunk.value);
-      }
-    })().catch(() => undefined);
+    const sub = await subscribeSse(at.agent.fetch, token, "subscription { visitRecorded { id } }");
     return {
       ids: () =>
-        text
+        sub
+          .text()
           .split("\n")
           .filter((l) => l.startsWith("data:"))
           .map((l) => JSON.parse(l.slice(5)) as { data?: { visitRecorded: { id: string } } })
           .flatMap((d) => (d.data ? [d.data.visitRecorded.id] : [])),
       async stop() {
-        await reader.cancel();
-        await done;
+        await sub.stop();
       },
     };
   }

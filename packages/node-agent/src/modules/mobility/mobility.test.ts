@@ -3,6 +3,7 @@ import { ulid } from "ulid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { outboxRepository } from "../../outbox/outbox.repository.ts";
 import { startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { subscribeSse } from "../../testing/sse.ts";
 import { issueSdJwt, present } from "./sd-jwt.ts";
 import { shortCodeHash } from "./short-code.ts";
 
@@ -558,29 +559,14 @@ describe("mobility at an agent", () => {
 
   it("stores the visits of its members pulled from the hub once, for the member and the home team, live", async () => {
     const subscribe = async (token: string) => {
-      const response = await t.agent.fetch("http://agent.test/graphql", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "text/event-stream",
-          authorization: `Bearer ${token}`,
-        },
-        body: JSON.stringify({ query: "subscription { visitRecorded { id memberId spaceId } }" }),
-      });
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      let text = "";
-      const done = (async () => {
-        const decoder = new TextDecoder();
-        for (;;) {
-          const chunk = await reader.read();
-          if (chunk.done) return;
-          text += decoder.decode(chunk.value);
-        }
-      })().catch(() => undefined);
+      const sub = await subscribeSse(
+        t.agent.fetch,
+        token,
+        "subscription { visitRecorded { id memberId spaceId } }",
+      );
       return {
         async stop() {
-          await reader.cancel();
-          await done;
+          const text = await sub.stop();
           return text
             .split("\n")
             .filter((l) => l.startsWith("data:"))

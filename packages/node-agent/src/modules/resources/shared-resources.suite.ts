@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type OutboxEntry, outboxRepository } from "../../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { subscribeSse } from "../../testing/sse.ts";
 import { bookingRequestRepository } from "../bookings/booking-request.repository.ts";
 
 /**
@@ -1360,39 +1361,8 @@ export function registerSharedResourceTests(backend: Backend) {
         spaceId: "01JSOMEOTHERSPACE000000000",
       });
       const subscribe = async (query: string, token: string) => {
-        const response = await owner.agent.fetch("http://agent.test/graphql", {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            accept: "text/event-stream",
-            authorization: `Bearer ${token}`,
-          },
-          body: JSON.stringify({ query }),
-        });
-        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-        const seen: unknown[] = [];
-        let buffer = "";
-        const done = (async () => {
-          const decoder = new TextDecoder();
-          for (;;) {
-            const chunk = await reader.read();
-            if (chunk.done) return;
-            buffer += decoder.decode(chunk.value);
-            let cut = buffer.indexOf("\n\n");
-            while (cut >= 0) {
-              const frame = buffer.slice(0, cut);
-              buffer = buffer.slice(cut + 2);
-              const data = frame
-                .split("\n")
-                .filter((l) => l.startsWith("data:"))
-                .map((l) => l.slice(5))
-                .join("");
-              if (data) seen.push(JSON.parse(data));
-              cut = buffer.indexOf("\n\n");
-            }
-          }
-        })().catch(() => undefined);
-        return { seen, stop: () => reader.cancel().then(() => done) };
+        const { frames: seen, stop } = await subscribeSse(owner.agent.fetch, token, query);
+        return { seen, stop: () => stop().then(() => undefined) };
       };
       const admin = await subscribe(
         "subscription { bookingUpdated { resourceId booking { status forSpaceId } request { status direction } } }",

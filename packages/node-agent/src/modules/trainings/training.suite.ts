@@ -3,6 +3,7 @@ import { ulid } from "ulid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type OutboxEntry, outboxRepository } from "../../outbox/outbox.repository.ts";
 import { type Backend, startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { sseEvents, subscribeSse } from "../../testing/sse.ts";
 import { enrolmentRepository } from "./enrolment.repository.ts";
 import { trainingRepository } from "./training.repository.ts";
 
@@ -929,42 +930,8 @@ export function registerTrainingTests(backend: Backend) {
       const { id } = await training({ capacity: 1 });
       const [a, b] = await registerMembers(2);
       const subscribe = async (query: string, token: string) => {
-        const response = await t.agent.fetch("http://agent.test/graphql", {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            accept: "text/event-stream",
-            authorization: `Bearer ${token}`,
-          },
-          body: JSON.stringify({ query }),
-        });
-        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-        let text = "";
-        const done = (async () => {
-          const decoder = new TextDecoder();
-          for (;;) {
-            const chunk = await reader.read();
-            if (chunk.done) return;
-            text += decoder.decode(chunk.value);
-          }
-        })().catch(() => undefined);
-        return {
-          stop: async () => {
-            await reader.cancel();
-            await done;
-            return text
-              .split("\n\n")
-              .map((f) =>
-                f
-                  .split("\n")
-                  .filter((l) => l.startsWith("data:"))
-                  .map((l) => l.slice(5))
-                  .join(""),
-              )
-              .filter((d) => d !== "")
-              .map((d) => JSON.parse(d) as unknown);
-          },
-        };
+        const sub = await subscribeSse(t.agent.fetch, token, query);
+        return { stop: async () => sseEvents(await sub.stop()) };
       };
       const memberA = await t.token({ role: "MEMBER", memberId: a as string });
       const satellite = await t.token({ role: "SATELLITE", spaceId: "01JSOMEOTHERSPACE000000000" });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAgent } from "../../app.ts";
 import { outboxRepository } from "../../outbox/outbox.repository.ts";
 import { startTestAgent, type TestAgent } from "../../testing/fixture.ts";
+import { subscribeSse } from "../../testing/sse.ts";
 import { credentialRepository } from "../resources/credential.repository.ts";
 import { enrolmentRepository } from "./enrolment.repository.ts";
 import { trainingRepository } from "./training.repository.ts";
@@ -131,45 +132,13 @@ describe("trainings across nodes", () => {
 
   /** Subscribes over server-sent events; `stop` ends it and returns what came. */
   async function subscribe(t: TestAgent, query: string, token: string) {
-    const response = await t.agent.fetch("http://agent.test/graphql", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({ query }),
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const items: unknown[] = [];
-    let buffer = "";
-    const done = (async () => {
-      const decoder = new TextDecoder();
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done) return;
-        buffer += decoder.decode(chunk.value);
-        let cut = buffer.indexOf("\n\n");
-        while (cut >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = frame
-            .split("\n")
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5))
-            .join("");
-          if (data) items.push(JSON.parse(data));
-          cut = buffer.indexOf("\n\n");
-        }
-      }
-    })().catch(() => undefined);
+    const { frames: items, stop } = await subscribeSse(t.agent.fetch, token, query);
     await new Promise((r) => setTimeout(r, 300));
     return {
       items,
       stop: async () => {
         await new Promise((r) => setTimeout(r, 300));
-        await reader.cancel();
-        await done;
+        await stop();
         return items;
       },
     };
