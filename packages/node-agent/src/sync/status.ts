@@ -64,3 +64,21 @@ export async function readSyncStatus(
     lastErrorAt: iso(state.lastErrorAt),
   };
 }
+
+/** What the `hubConnection` query shows (any signed-in role): a part of SyncStatus. */
+export type HubConnection = Pick<
+  SyncStatus,
+  "hubReachable" | "outboxPending" | "lastPushAt" | "lastPullAt"
+>;
+
+/** HubConnection's fields only: without readSyncStatus's look-up of a refused event. */
+export async function readHubConnection(db: SqlSession): Promise<HubConnection> {
+  const state = await syncStateRepository.read(db);
+  const pending = await outboxRepository.pendingStats(db);
+  return {
+    hubReachable: state.hubReachable,
+    outboxPending: pending.count,
+    lastPushAt: state.lastPushAt ? state.lastPushAt.toISOString() : null,
+    lastPullAt: state.lastPullAt ? state.lastPullAt.toISOString() : null,
+  };
+}

@@ -1,5 +1,5 @@
 import { builder } from "../../graphql/builder.ts";
-import type { PoisonedChange, SyncStatus } from "../../sync/status.ts";
+import type { HubConnection, PoisonedChange, SyncStatus } from "../../sync/status.ts";
 
 const PoisonedChangeRef = builder.objectRef<PoisonedChange>("PoisonedChange").implement({
   description:
@@ -39,11 +39,6 @@ const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").implement({
   }),
 });
 
-type HubConnection = Pick<
-  SyncStatus,
-  "hubReachable" | "outboxPending" | "lastPushAt" | "lastPullAt"
->;
-
 const HubConnectionRef = builder.objectRef<HubConnection>("HubConnection").implement({
   description:
     "Whether this agent reaches the hub, for every signed-in user of its console: the work done here goes on either way and is sent when the hub is back. The operational detail is in syncStatus (the fabrique's team).",
@@ -73,7 +68,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     description:
       "Whether this agent reaches the hub right now, and how many changes wait to be sent (any signed-in role).",
-    resolve: (_parent, _args, ctx) => ctx.sync.status(),
+    resolve: (_parent, _args, ctx) => ctx.sync.connection(),
   }),
   syncStatus: t.field({
     type: SyncStatusRef,

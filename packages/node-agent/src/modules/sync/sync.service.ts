@@ -2,7 +2,12 @@ import { MaillageError } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { NodeIdentity } from "../../identity/identity.ts";
 import { outboxRepository } from "../../outbox/outbox.repository.ts";
-import { readSyncStatus, type SyncStatus } from "../../sync/status.ts";
+import {
+  type HubConnection,
+  readHubConnection,
+  readSyncStatus,
+  type SyncStatus,
+} from "../../sync/status.ts";
 
 /** The sync engine as the API sees it: its status, and the operator's retry of a refusal. */
 export type SyncService = ReturnType<typeof createSyncService>;
@@ -15,6 +20,9 @@ export function createSyncService(deps: {
 }) {
   return {
     status: (): Promise<SyncStatus> => readSyncStatus(deps.store, deps.identity),
+
+    /** What `hubConnection` shows: the hub's reachability and the outbox's backlog. */
+    connection: (): Promise<HubConnection> => readHubConnection(deps.store),
 
     /**
      * Sends a refused event again as it is (after the cause was fixed at the hub). The usual
