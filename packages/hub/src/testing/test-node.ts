@@ -61,6 +61,34 @@ export const PUSH = `mutation($events: [JSON!]!, $pending: Int!) {
     appliedThrough applied duplicates expectedSeq rejected { seq code message } } }`;
 export const PULL = `query($after: String!, $limit: Int!) { pullChanges(after: $after, limit: $limit) { events cursor hasMore } }`;
 
+/** A fabrique the nation creates (`national`: its token): its id, for enrolTestNode. */
+export async function createTestFabrique(
+  t: Pick<TestHub, "gql">,
+  national: string,
+  name: string,
+  communeCode: string,
+): Promise<string> {
+  const r = await t.gql<{ createFabrique: { id: string } }>(
+    "mutation($i: CreateSpaceInput!) { createFabrique(input: $i) { id } }",
+    { i: { name, communeCode } },
+    national,
+  );
+  return r.data?.createFabrique.id as string;
+}
+
+/** `event` at the seq the hub expects of its node next (a refused event is never applied). */
+export async function atExpectedSeq(
+  t: Pick<TestHub, "hub">,
+  node: Pick<TestNode, "nodeId">,
+  event: Record<string, unknown>,
+) {
+  const rows = await t.hub.db.store.query<{ pushed_seq: number }>(
+    "SELECT pushed_seq FROM node WHERE id = $1",
+    [node.nodeId],
+  );
+  return { ...event, seq: (rows[0]?.pushed_seq ?? 0) + 1 };
+}
+
 export async function enrolTestNode(
   t: Pick<TestHub, "gql">,
   fabriqueGlobalId: string,

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { listen, type Received, until } from "../../testing/live.ts";
-import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import {
+  atExpectedSeq,
+  createTestFabrique,
+  enrolTestNode,
+  type TestNode,
+} from "../../testing/test-node.ts";
 import { contributionsSql } from "./training-rollup.repository.ts";
 
 const START = "2031-03-04T09:00:00.000Z";
@@ -93,14 +98,8 @@ export function registerTrainingSyncTests(backend: Backend) {
     }
     beforeEach(async () => {
       await t.reset();
-      const fabrique = async (name: string, communeCode: string) => {
-        const r = await t.gql<{ createFabrique: { id: string } }>(
-          "mutation($i: CreateSpaceInput!) { createFabrique(input: $i) { id } }",
-          { i: { name, communeCode } },
-          national,
-        );
-        return r.data?.createFabrique.id as string;
-      };
+      const fabrique = (name: string, communeCode: string) =>
+        createTestFabrique(t, national, name, communeCode);
       a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
       b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
       c = await enrolTestNode(t, await fabrique("Fabrique C", "07107"), national);
@@ -121,13 +120,7 @@ export function registerTrainingSyncTests(backend: Backend) {
     }
 
     /** The event at the seq the hub expects of its node: a refused event is never applied. */
-    async function again(node: TestNode, event: Record<string, unknown>) {
-      const rows = await t.hub.db.store.query<{ pushed_seq: number }>(
-        "SELECT pushed_seq FROM node WHERE id = $1",
-        [node.nodeId],
-      );
-      return { ...event, seq: (rows[0]?.pushed_seq ?? 0) + 1 };
-    }
+    const again = (node: TestNode, event: Record<string, unknown>) => atExpectedSeq(t, node, event);
 
     async function routes(node: TestNode, entity: string) {
       return (await node.pull("0", 1000)).events
