@@ -12,16 +12,12 @@
 // in one transaction. A warm-up of 20 calls is not counted.
 import { exportJWK, generateKeyPair } from "jose";
 import { ulid } from "ulid";
+import { percentile } from "../../packages/hub/bench/support/stats.ts";
 import { issueSdJwt, present } from "../../packages/node-agent/src/modules/mobility/sd-jwt.ts";
 import { startTestAgent } from "../../packages/node-agent/src/testing/fixture.ts";
 
 const WARM_UP = 20;
 const BACKEND = process.env.DATABASE_URL ? "postgres" : "pglite";
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 export async function benchCheckIn(opts: {
   iterations: number;

@@ -5,16 +5,13 @@
 // `npm run bench:trainings` through `benchEnrolmentRace`; runnable alone:
 // `npx tsx tests/bench/trainings-race.ts [rounds]`. On a throwaway PostgreSQL database of
 // DATABASE_URL's server when it is set, else on embedded PGlite.
+
+import { percentile } from "../../packages/hub/bench/support/stats.ts";
 import { startTestAgent } from "../../packages/node-agent/src/testing/fixture.ts";
 
 const BACKEND = process.env.DATABASE_URL ? "postgres" : "pglite";
 const MEMBERS = 30;
 const SEATS = 10;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 export async function benchEnrolmentRace(opts: {
   rounds: number;
