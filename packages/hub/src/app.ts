@@ -47,6 +47,7 @@ import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
 import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";
 import { createPushService } from "./modules/sync/push.service.ts";
+import { createHubMetrics } from "./observability/metrics.ts";
 import { createHubPubSub } from "./realtime/pubsub.ts";
 import { dropSlowConsumers } from "./realtime/slow-consumers.ts";
 
@@ -86,6 +87,12 @@ export async function createHub(
     throw error;
   }
 
+  // Prometheus /metrics (docs/metrics.md): off, and free, while METRICS_TOKEN is unset.
+  const metrics = await createHubMetrics({
+    token: config.metricsToken,
+    store: db.store,
+    openSockets: () => wsServer.clients.size,
+  });
   const { pubsub, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
@@ -98,7 +105,7 @@ export async function createHub(
     pubsub.publish("log:appended");
     pubsub.publish("network:appended");
   };
-  const services: AppServices = {
+  const services: AppServices = metrics.countSync({
     prisma: db.prisma,
     store: db.store,
     geography,
@@ -133,7 +140,7 @@ export async function createHub(
       pubsub,
       onLivenessChanged: announceLiveness,
     }),
-  };
+  });
   const stopSweeper = startLivenessSweeper(db.store, pubsub, logger);
 
   const nodeTokens = createNodeTokenVerifier(db.prisma, config.audience);
@@ -225,6 +232,7 @@ export async function createHub(
       ...graphqlLimitPlugins(config.graphqlLimits),
       useInputFieldNames(),
       useRequestLog(logger),
+      metrics.plugin,
     ],
     context: async ({ request, wsViewer }) => {
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
@@ -264,6 +272,7 @@ export async function createHub(
     if (req.method === "GET" && path === "/") return sendHtml(res, landingPage);
     if (req.method === "GET" && path === "/errors") return sendHtml(res, errorCodesPage);
     if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok" });
+    if (req.method === "GET" && path === "/metrics") return metrics.serve(req, res);
     if (req.method === "GET" && path === "/ready") {
       const { ok, detail } = await ready();
       return sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", ...detail });

@@ -4,6 +4,7 @@ import {
   type GraphQLLimits,
   GraphQLLimitsEnv,
   graphqlLimitsFromEnv,
+  MetricsEnv,
 } from "@maillage/schema";
 import { z } from "zod";
 
@@ -18,6 +19,8 @@ const EnvSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   DATA_DIR: z.string().default(".maillage"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** METRICS_TOKEN (32+ characters): GET /metrics with it as bearer token; unset: 404. */
+  ...MetricsEnv,
   /** `iss` of the tokens the hub signs. */
   HUB_ISSUER: z.string().default("maillage-hub"),
   /** `aud` every token must carry. */
@@ -37,6 +40,8 @@ const EnvSchema = z.object({
 export type HubConfig = {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** METRICS_TOKEN: the bearer token of GET /metrics (docs/metrics.md); unset: disabled. */
+  metricsToken?: string | undefined;
   port: number;
   host: string;
   /** The hub's own directory: embedded database and key file live here. */
@@ -76,6 +81,7 @@ export function loadHubConfig(
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    metricsToken: e.METRICS_TOKEN,
     port: e.PORT,
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR, "hub"),

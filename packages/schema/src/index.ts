@@ -120,6 +120,20 @@ export {
   useInputFieldNames,
 } from "./graphql-scalars.ts";
 export {
+  ANONYMOUS_OPERATION,
+  boundedOperationNames,
+  createGraphQLMetrics,
+  documentedCodeOf,
+  type GraphQLMetrics,
+  hasMetricsToken,
+  MAX_OPERATION_NAMES,
+  METRICS_TOKEN_MIN_LENGTH,
+  MetricsEnv,
+  metricsDisabledResponse,
+  OTHER_OPERATIONS,
+  sharedPerScrape,
+} from "./http/metrics.ts";
+export {
   escapeHtml,
   GRAPHIQL_TOKEN_SCRIPT,
   htmlResponse,

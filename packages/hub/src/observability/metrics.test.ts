@@ -1,0 +1,218 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { ulid } from "ulid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHub, type Hub } from "../app.ts";
+import { signHubToken } from "../auth/tokens.ts";
+import { ConfigError, loadHubConfig } from "../env.ts";
+import { type GraphQLResponse, seedHubStore } from "../testing/fixture.ts";
+import { createTestFabrique, enrolTestNode, type TestNode } from "../testing/test-node.ts";
+import { createHubMetrics } from "./metrics.ts";
+
+/**
+ * GET /metrics of a hub started with METRICS_TOKEN, over a real socket (the route is the
+ * HTTP server's, before yoga); operations run in process. One embedded hub for the file.
+ */
+
+const TOKEN = randomBytes(24).toString("hex");
+let root: string;
+let hub: Hub;
+let baseUrl: string;
+let national: string;
+let node: TestNode;
+
+async function gql<T = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+) {
+  const response = await hub.fetch("http://hub.test/graphql", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as GraphQLResponse<T>) };
+}
+
+async function scrape(): Promise<string> {
+  const response = await fetch(`${baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** The value of the sample `name` whose labels include `labels`; undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}) {
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries(
+      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-metrics-"));
+  const dataDir = path.join(root, "hub");
+  await seedHubStore(dataDir);
+  const config = loadHubConfig({}, { dataDir, port: 0, logLevel: "silent", metricsToken: TOKEN });
+  hub = await createHub(config, { logger: pino({ level: "silent" }) });
+  ({ url: baseUrl } = await hub.start());
+  national = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "1h");
+  const fabriqueId = await createTestFabrique({ gql }, national, "Fabrique mesurée", "07186");
+  node = await enrolTestNode({ gql }, fabriqueId, national);
+});
+
+afterAll(async () => {
+  await hub?.stop();
+  if (root) await fs.rm(root, { recursive: true, force: true });
+});
+
+describe("METRICS_TOKEN", () => {
+  it("is at least 32 characters; unset, metrics are off", () => {
+    expect(() => loadHubConfig({ METRICS_TOKEN: "short" })).toThrow(ConfigError);
+    expect(loadHubConfig({ METRICS_TOKEN: TOKEN }).metricsToken).toBe(TOKEN);
+    expect(loadHubConfig({}).metricsToken).toBeUndefined();
+  });
+
+  it("unset: /metrics answers 404, and nothing is registered", async () => {
+    const off = await createHubMetrics({
+      token: undefined,
+      store: hub.db.store,
+      openSockets: () => 0,
+    });
+    expect(off.registry).toBeUndefined();
+    const server = (await import("node:http")).createServer((req, res) => void off.serve(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as import("node:net").AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({
+        errors: [{ extensions: { code: "NOT_FOUND" } }],
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("GET /metrics", () => {
+  it("refuses a missing or wrong token with 401 UNAUTHENTICATED", async () => {
+    for (const headers of [
+      {},
+      { authorization: `Bearer ${TOKEN.slice(1)}x` },
+      { authorization: TOKEN },
+      { authorization: `Bearer ${national}` },
+    ]) {
+      const response = await fetch(`${baseUrl}/metrics`, { headers });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(await response.json()).toMatchObject({
+        errors: [{ extensions: { code: "UNAUTHENTICATED" } }],
+      });
+    }
+  });
+
+  it("answers the Prometheus text format with the right token", async () => {
+    const response = await fetch(`${baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain("# TYPE maillage_graphql_errors_total counter");
+    expect(text).toContain("# TYPE graphql_envelop_request_duration histogram");
+    expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(sample(text, "maillage_graphql_ws_connections")).toBe(0);
+    expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+    // Embedded PGlite has no pool.
+    expect(text).not.toContain("maillage_db_pool_connections");
+  });
+
+  it("counts operations by name and type, unnamed ones as Anonymous", async () => {
+    const labels = { operationName: "MetricsProbe", operationType: "query" };
+    const before = sample(await scrape(), "graphql_envelop_request", labels) ?? 0;
+    expect((await gql("query MetricsProbe { __typename }")).errors).toBeUndefined();
+    expect((await gql("query MetricsProbe { __typename }")).errors).toBeUndefined();
+    await gql("{ __typename }");
+    const text = await scrape();
+    expect(sample(text, "graphql_envelop_request", labels)).toBe(before + 2);
+    expect(sample(text, "graphql_envelop_request_duration_count", labels)).toBeGreaterThanOrEqual(
+      2,
+    );
+    expect(
+      sample(text, "graphql_yoga_http_duration_count", { ...labels, statusCode: "200" }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(sample(text, "graphql_envelop_request", { operationName: "Anonymous" })).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it("counts refused requests by documented code", async () => {
+    const admin = await signHubToken(
+      hub.keys,
+      hub.config,
+      { role: "FABRIQUE_ADMIN", fabriqueId: node.fabriqueId },
+      "1h",
+    );
+    const before = await scrape();
+    const forbidden = await gql(
+      'mutation { createFabrique(input: { name: "Interdite", communeCode: "07186" }) { id } }',
+      {},
+      admin,
+    );
+    expect(forbidden.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const invalid = await gql("query Broken { nope }");
+    expect(invalid.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    const after = await scrape();
+    for (const code of ["FORBIDDEN", "GRAPHQL_VALIDATION_FAILED"]) {
+      expect(sample(after, "maillage_graphql_errors_total", { code })).toBe(
+        (sample(before, "maillage_graphql_errors_total", { code }) ?? 0) + 1,
+      );
+    }
+    // Every documented code has its series from the start.
+    expect(sample(before, "maillage_graphql_errors_total", { code: "SLOT_TAKEN" })).toBe(0);
+  });
+
+  it("counts pushes and pulls, and shows each node's lag", async () => {
+    const before = await scrape();
+    const pushed = await node.push([node.satellite(ulid(), "Le Relais")], 3);
+    expect(pushed.errors).toBeUndefined();
+    const page = await node.pull("0");
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>) =>
+      (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    expect(delta("maillage_sync_push_batches_total", { outcome: "applied" })).toBe(1);
+    expect(delta("maillage_sync_push_events_total", { result: "applied" })).toBe(1);
+    expect(delta("maillage_sync_pull_pages_total", { mode: "pull" })).toBe(1);
+    expect(delta("maillage_sync_pulled_events_total", { mode: "pull" })).toBe(page.events.length);
+    expect(sample(after, "maillage_node_lag_seconds", { node: node.nodeId })).toBe(0);
+    expect(sample(after, "maillage_node_pending_events", { node: node.nodeId })).toBe(3);
+    expect(
+      sample(after, "maillage_node_last_seen_timestamp_seconds", { node: node.nodeId }),
+    ).toBeGreaterThan(Date.now() / 1000 - 600);
+
+    // A batch with a gap: nothing applied, counted as such.
+    const gap = node.satellite(ulid(), "Le Trou");
+    const skipped = await node.push([{ ...gap, seq: gap.seq + 5 }]);
+    expect(skipped.data?.pushChanges.expectedSeq).not.toBeNull();
+    const later = await scrape();
+    expect(
+      (sample(later, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0) -
+        (sample(after, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0),
+    ).toBe(1);
+  });
+});
