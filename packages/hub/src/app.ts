@@ -49,6 +49,7 @@ import { createPullService } from "./modules/sync/pull.service.ts";
 import { createPushService } from "./modules/sync/push.service.ts";
 import { createHubMetrics } from "./observability/metrics.ts";
 import { createHubPubSub } from "./realtime/pubsub.ts";
+import { sharedExecutionsOf } from "./realtime/shared-execution.ts";
 import { dropSlowConsumers } from "./realtime/slow-consumers.ts";
 
 export type Hub = {
@@ -333,7 +334,12 @@ export async function createHub(
   useServer<Record<string, unknown>, { viewer?: VerifiedClaims | null; request: IncomingMessage }>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // One execution per event for the subscribers of one document and audience (each still
+      // runs its own subscribe phase: auth, argument checks). realtime/shared-execution.ts
+      subscribe: (args) =>
+        sharedExecutionsOf(pubsub).subscribe(args, (own) =>
+          (own.rootValue as EnvelopedRoot).subscribe(own),
+        ),
       // Every error the socket sends, a subscription's stream failing midway included, is
       // masked as over HTTP: a documented code, no internals.
       onError: (_ctx, _id, _payload, errors) => errors.map(socketError),

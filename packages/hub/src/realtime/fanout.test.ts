@@ -14,6 +14,7 @@ import { seedHubStore } from "../testing/fixture.ts";
 import { fanoutOf } from "./fanout.ts";
 import type { HubPubSub, HubPubSubTopics } from "./pubsub.ts";
 import { subscribeLatest } from "./pubsub.ts";
+import { sharedExecutionsOf } from "./shared-execution.ts";
 
 /**
  * Fan-out costs per event, not per subscriber: one upstream subscription per topic, one
@@ -168,8 +169,10 @@ describe("spaceChanged to many subscribers of one hub", () => {
     });
     try {
       const fanout = fanoutOf(hub.services.pubsub);
-      await vi.waitFor(() => expect(fanout.stats().listeners).toBe(n), { timeout: 10_000 });
-      expect(fanout.stats().upstreams).toBe(1);
+      const shared = sharedExecutionsOf(hub.services.pubsub);
+      await vi.waitFor(() => expect(shared.stats().subscribers).toBe(n), { timeout: 10_000 });
+      // One document, one audience: one shared execution, so one listener of the topic.
+      await vi.waitFor(() => expect(fanout.stats()).toEqual({ upstreams: 1, listeners: 1 }));
       for (let round = 1; round <= 2; round++) {
         const before = statements.length;
         hub.services.pubsub.publish("space:changed", {
