@@ -3,6 +3,7 @@ import type { SqlSession, SqlStore } from "@maillage/storage";
 import { contributionsSql } from "../modules/mutualisation/booking-rollup.repository.ts";
 import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
 import { contributionsSql as resourceContributionsSql } from "../modules/mutualisation/resource-rollup.repository.ts";
+import { REBUILD_SPACE_ROLLUPS } from "../modules/spaces/space-rollup.repository.ts";
 import { appendToLog, type LogEntry } from "../modules/sync/change-log.repository.ts";
 import { contributionsSql as trainingContributionsSql } from "../modules/trainings/training-rollup.repository.ts";
 import { reportsOf } from "./activity.ts";
@@ -40,8 +41,9 @@ import {
  * by GROUP BY, giving the same rows applying the reports one by one would (see
  * activity.repository.ts), and `space.last_activity_day` likewise; the bookings' daily rollup
  * and each resource's weekly open minutes the same way (booking-rollup.repository.ts,
- * open-minutes.ts), the resources' rollup (resource-rollup.repository.ts), and the training
- * rollup too (training-rollup.repository.ts).
+ * open-minutes.ts), the resources' rollup (resource-rollup.repository.ts), the spaces' rollups
+ * once last_activity_day is known (space-rollup.repository.ts), and the training rollup too
+ * (training-rollup.repository.ts).
  *
  * What it does not write: members, and change-log entries unless asked (`announceSpaces`: the
  * spaces only, as registering them at the hub would). The nodes carry made-up keys: no real
@@ -155,6 +157,9 @@ const NETWORK_TABLES = [
   "booking_rollup",
   "resource_rollup",
   "resource",
+  "space_rollup",
+  "space_activity_rollup",
+  "space_commune_rollup",
   "network_event",
   "activity_rollup",
   "activity_report",
@@ -449,9 +454,10 @@ async function computeRollups(
   progress: NonNullable<SeedOptions["onProgress"]>,
 ): Promise<number> {
   // The table is empty here (a fresh database, or one just emptied by `force`).
-  for (const [i, step] of ROLLUP_STEPS.entries()) {
+  const steps = [...ROLLUP_STEPS, ...REBUILD_SPACE_ROLLUPS];
+  for (const [i, step] of steps.entries()) {
     await sql.exec(step);
-    progress(i + 1, ROLLUP_STEPS.length, "rollups");
+    progress(i + 1, steps.length, "rollups");
   }
   const [row] = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM activity_rollup");
   return row?.n ?? 0;

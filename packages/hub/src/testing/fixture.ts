@@ -93,7 +93,8 @@ export async function startTestHub(
         `TRUNCATE network_event, activity_rollup, activity_report, booking_rollup, resource_rollup,
            change_log, enrolment_code, booking_request, booking, credential, status_list,
            training_rollup, enrolment, enrolment_request, training, resource, member, node, space,
-           pass, visit, tariff, mobility_presence, mobility_rollup, login_link_use
+           pass, visit, tariff, mobility_presence, mobility_rollup, login_link_use, space_rollup,
+           space_activity_rollup, space_commune_rollup
          RESTART IDENTITY CASCADE`,
       );
     },

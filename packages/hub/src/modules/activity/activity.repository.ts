@@ -1,5 +1,6 @@
 import type { ActivityPayload } from "@maillage/schema";
 import { byKey } from "../mutualisation/booking-rollup.repository.ts";
+import { addLastDayDeltas, type LastDayMove } from "../spaces/space-rollup.repository.ts";
 import type { Sql } from "../sync/change-log.repository.ts";
 
 /**
@@ -20,7 +21,14 @@ export type ActivityRow = {
   owner_node_id: string;
 };
 
-type Place = { id: string; network_id: string; department_code: string; region_code: string };
+type Place = {
+  id: string;
+  network_id: string;
+  department_code: string;
+  region_code: string;
+  open: boolean;
+  last_activity_day: string | null;
+};
 
 type Counts = {
   visitors: number;
@@ -63,7 +71,8 @@ export async function applyActivity(
   const places = new Map(
     (
       await sql.query<Place>(
-        `SELECT id, coalesce(fabrique_id, id) AS network_id, department_code, region_code
+        `SELECT id, coalesce(fabrique_id, id) AS network_id, department_code, region_code,
+                status = 'OPEN' AS open, to_char(last_activity_day, 'YYYY-MM-DD') AS last_activity_day
          FROM space WHERE id = ANY($1::text[])`,
         [[...new Set(changes.map((c) => c.spaceId))]],
       )
@@ -152,6 +161,27 @@ export async function applyActivity(
        WHERE space.id = r.space_id`,
       [JSON.stringify(upserts.map((u) => ({ space_id: u.space_id, day: u.day })))],
     );
+    // The open spaces whose last report day moved take their count in coverage's active and
+    // silent figures along (space_activity_rollup, spaces/space-rollup.repository.ts).
+    const lastDays = new Map<string, string>();
+    for (const u of upserts) {
+      const id = String(u.space_id);
+      const day = String(u.day);
+      if (day > (lastDays.get(id) ?? "")) lastDays.set(id, day);
+    }
+    const moves: LastDayMove[] = [];
+    for (const [id, day] of lastDays) {
+      const place = places.get(id);
+      if (!place?.open || (place.last_activity_day ?? "") >= day) continue;
+      moves.push({
+        region_code: place.region_code,
+        department_code: place.department_code,
+        network_id: place.network_id,
+        from: place.last_activity_day,
+        to: day,
+      });
+    }
+    await addLastDayDeltas(sql, moves);
   }
   if (withdrawn.length > 0) {
     await sql.query(

@@ -2,8 +2,8 @@ import type { Sql } from "../sync/change-log.repository.ts";
 import { ALL_TOPICS } from "../trainings/training-rollup.repository.ts";
 
 /**
- * The SQL of network health: rollups for activity, bookings, resources and trainings, the
- * registry and nodes for the rest.
+ * The SQL of network health: rollups for coverage, activity, bookings, resources and
+ * trainings; the nodes (and their fabriques' names) for liveness.
  */
 
 export type Scope = { scope: "NATION" | "REGION" | "DEPARTMENT" | "FABRIQUE"; scopeId: string };
@@ -88,35 +88,33 @@ export type SpaceCountRow = {
   silent: number;
 };
 
-/** The registry side of coverage, per department, for the open spaces of the scope. */
+/**
+ * The registry side of coverage, per department, for the open spaces of the scope: the scope's
+ * rows of the space rollups (spaces/space-rollup.repository.ts), read by primary key — the
+ * departments' counts, and the spaces per day of their last report summed into the period's
+ * active and silent counts (a space with no report counts on '-infinity': silent).
+ */
 export async function coverageByDepartment(
   sql: Sql,
   scope: Scope,
   from: string,
   to: string,
 ): Promise<SpaceCountRow[]> {
-  const where =
-    scope.scope === "NATION"
-      ? "true"
-      : scope.scope === "REGION"
-        ? "region_code = $3"
-        : scope.scope === "DEPARTMENT"
-          ? "department_code = $3"
-          : "coalesce(fabrique_id, id) = $3";
   return sql.query<SpaceCountRow>(
-    `SELECT region_code, department_code,
-            count(*) FILTER (WHERE kind = 'FABRIQUE')::int AS fabriques,
-            count(*) FILTER (WHERE kind = 'SATELLITE')::int AS satellites,
-            count(*) FILTER (WHERE rural)::int AS rural,
-            count(DISTINCT commune_code)::int AS communes,
-            count(*) FILTER (WHERE last_activity_day BETWEEN $1::date AND $2::date)::int AS active,
-            count(*) FILTER (WHERE last_activity_day IS NULL
-                               OR last_activity_day <= $2::date - 30)::int AS silent
-     FROM space
-     WHERE status = 'OPEN' AND ${where}
-     GROUP BY region_code, department_code
-     ORDER BY region_code, department_code`,
-    scope.scope === "NATION" ? [from, to] : [from, to, scope.scopeId],
+    `SELECT r.region_code, r.department_code, r.fabriques, r.satellites, r.rural, r.communes,
+            coalesce(a.active, 0)::int AS active, coalesce(a.silent, 0)::int AS silent
+     FROM space_rollup r
+     LEFT JOIN (SELECT region_code, department_code,
+                       sum(spaces) FILTER (WHERE last_activity_day BETWEEN $3::date AND $4::date)
+                         AS active,
+                       sum(spaces) FILTER (WHERE last_activity_day <= $4::date - 30) AS silent
+                FROM space_activity_rollup
+                WHERE scope = $1::"RollupScope" AND scope_id = $2
+                GROUP BY region_code, department_code) a
+       ON a.region_code = r.region_code AND a.department_code = r.department_code
+     WHERE r.scope = $1::"RollupScope" AND r.scope_id = $2
+     ORDER BY r.region_code, r.department_code`,
+    [scope.scope, scope.scopeId, from, to],
   );
 }
 

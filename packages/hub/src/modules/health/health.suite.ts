@@ -8,6 +8,7 @@ import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
 import { contributionsSql } from "../mutualisation/booking-rollup.repository.ts";
 import { contributionsSql as resourceContributionsSql } from "../mutualisation/resource-rollup.repository.ts";
 import { sweepLiveness } from "../nodes/liveness.ts";
+import { contributionsSql as spaceContributionsSql } from "../spaces/space-rollup.repository.ts";
 import { enrolment, enrolmentRequest, training } from "../trainings/trainings.suite.ts";
 import { createHealthService } from "./health.service.ts";
 
@@ -482,6 +483,141 @@ export function registerHealthTests(backend: Backend) {
       expect(await expectInStep()).toContain("DEPARTMENT|26|84|NATIONAL|ROOM|MAINTENANCE|1|10080");
     });
 
+    /** The three space rollups, row by row, as they stand. */
+    const spaceRollups = async () => ({
+      departments: await t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, region_code, department_code, fabriques,
+                          satellites, rural, communes) AS row
+         FROM space_rollup ORDER BY 1`,
+      ),
+      days: await t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, region_code, department_code,
+                          last_activity_day::text, spaces) AS row
+         FROM space_activity_rollup ORDER BY 1`,
+      ),
+      communes: await t.hub.db.store.query<{ row: string }>(
+        `SELECT concat_ws('|', scope, scope_id, region_code, department_code, commune_code,
+                          spaces) AS row
+         FROM space_commune_rollup ORDER BY 1`,
+      ),
+    });
+    /** The same recomputed from the space table by GROUP BY, as the seed and 0016 do. */
+    const spaceRecomputed = async () => {
+      const c = spaceContributionsSql("true");
+      return {
+        departments: await t.hub.db.store.query<{ row: string }>(
+          `SELECT concat_ws('|', scope, scope_id, region_code, department_code, sum(fabriques),
+                            sum(satellites), sum(rural), count(DISTINCT commune_code)) AS row
+           FROM (${c}) c GROUP BY scope, scope_id, region_code, department_code ORDER BY 1`,
+        ),
+        days: await t.hub.db.store.query<{ row: string }>(
+          `SELECT concat_ws('|', scope, scope_id, region_code, department_code, last_activity_day,
+                            sum(fabriques + satellites)) AS row
+           FROM (${c}) c
+           GROUP BY scope, scope_id, region_code, department_code, last_activity_day ORDER BY 1`,
+        ),
+        communes: await t.hub.db.store.query<{ row: string }>(
+          `SELECT concat_ws('|', scope, scope_id, region_code, department_code, commune_code,
+                            sum(fabriques + satellites)) AS row
+           FROM (${c}) c
+           GROUP BY scope, scope_id, region_code, department_code, commune_code ORDER BY 1`,
+        ),
+      };
+    };
+
+    it("keeps the space rollups by deltas through creations, reports, moves, closes and reopenings", async () => {
+      const f = a.fabriqueId;
+      const expectInStep = async () => {
+        const rows = await spaceRollups();
+        expect(rows).toEqual(await spaceRecomputed());
+        return rows;
+      };
+      // The fabrique (registered at the hub) and S1–S3 (pushed by its node), no report yet.
+      expect((await expectInStep()).departments.map((r) => r.row)).toContain(
+        "NATION|FR|84|07|1|3|2|4",
+      );
+
+      // Reports: S1's last day moves forward twice, S2 reports once, long ago.
+      await a.push([report(a, "S1", daysAgo(3), 5), report(a, "S2", daysAgo(40), 5)]);
+      await a.push([report(a, "S1", daysAgo(1), 5), report(a, "S1", daysAgo(2), 5)]);
+      expect((await expectInStep()).days.filter((r) => r.row.startsWith("NATION"))).toEqual([
+        { row: "NATION|FR|84|07|-infinity|2" },
+        { row: `NATION|FR|84|07|${daysAgo(40)}|1` },
+        { row: `NATION|FR|84|07|${daysAgo(1)}|1` },
+      ]);
+
+      // S3 placed in the Drôme, S2 in the Creuse (another region), S4 created in the
+      // fabrique's commune, S5 in Aubenas, then S1 deleted (closed) by the node.
+      await a.push([
+        a.satellite("S3", "Valence", "26362"),
+        a.satellite("S2", "Guéret", "23096"),
+        a.satellite("S4", "Privas", "07186"),
+        a.satellite("S5", "Aubenas", "07019"),
+      ]);
+      await expectInStep();
+      await a.push([
+        a.event("SPACE", "S1", null, "DELETE"),
+        a.satellite("S4", "Privas", "07186", "CLOSED"),
+      ]);
+      const closed = await expectInStep();
+      expect(closed.departments.map((r) => r.row)).toEqual(
+        expect.arrayContaining([
+          "NATION|FR|75|23|0|1|0|1",
+          "NATION|FR|84|07|1|1|0|2", // the fabrique (Privas) and S5 (Aubenas)
+          "NATION|FR|84|26|0|1|0|1",
+          `FABRIQUE|${f}|75|23|0|1|0|1`,
+        ]),
+      );
+      // Reopened: counts again, with its report day kept.
+      await a.push([a.satellite("S4", "Privas", "07186", "OPEN"), report(a, "S4", daysAgo(5), 3)]);
+      await expectInStep();
+
+      // The hub's own network: a fabrique, a satellite registered by its team, moved, closed.
+      const b = await t.gql<{ createFabrique: { id: string } }>(
+        `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
+        {},
+        national,
+      );
+      const fb = b.data?.createFabrique.id as string;
+      const team = await t.adminToken(fb);
+      const sat = await t.gql<{ createSatellite: { id: string } }>(
+        `mutation($f: ID!) { createSatellite(fabriqueId: $f, input: { name: "Le Relais", communeCode: "07107" }) { id } }`,
+        { f: fb },
+        team,
+      );
+      expect(sat.errors).toBeUndefined();
+      await expectInStep();
+      const id = sat.data?.createSatellite.id as string;
+      const moved = await t.gql(
+        `mutation($id: ID!) { updateSpace(id: $id, input: { communeCode: "26362" }) { id } }`,
+        { id },
+        team,
+      );
+      expect(moved.errors).toBeUndefined();
+      await expectInStep();
+      const shut = await t.gql(`mutation($id: ID!) { closeSpace(id: $id) { id } }`, { id }, team);
+      expect(shut.errors).toBeUndefined();
+      const last = await expectInStep();
+      expect(last.departments.map((r) => r.row)).toContain(`FABRIQUE|${fb}|75|23|1|0|0|1`);
+      expect(
+        last.departments.map((r) => r.row).filter((r) => r.startsWith(`FABRIQUE|${fb}|`)),
+      ).toHaveLength(1);
+
+      // And networkHealth reads them: coverage as computed from the space table.
+      const r = await health({ from: daysAgo(29), to: today });
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.networkHealth.coverage).toEqual({
+        fabriques: 2,
+        satellites: 4, // S2, S3, S4, S5
+        spaces: 6,
+        activeSpaces: 1, // S4 (5 days ago); S2's last report is 40 days old
+        silentSpaces: 5,
+        communesCovered: 4, // Privas (twice), Aubenas, Valence, Guéret (twice)
+        ruralSpaces: 0,
+        ruralShare: 0,
+      });
+    });
+
     it("answers mutualisation for the nation, a region and a fabrique's team, from the rollups", async () => {
       const f = await t.gql<{ createFabrique: { id: string } }>(
         `mutation { createFabrique(input: { name: "La Quincaillerie", communeCode: "23096" }) { id } }`,
@@ -805,7 +941,9 @@ export function registerHealthTests(backend: Backend) {
       for (const q of statements) counts.set(q, (counts.get(q) ?? 0) + 1);
       // activityBy, bookingsBy and the two bookingTotals differ by their parameters only.
       expect([...counts.values()].every((n) => n <= 2)).toBe(true);
-      expect(statements.filter((q) => /FROM space\s/.test(q))).toHaveLength(1);
+      // Coverage from the space rollups only, by primary key: the space table is never read.
+      expect(statements.filter((q) => /\bspace_rollup\b/.test(q))).toHaveLength(1);
+      expect(statements.filter((q) => /\bspace\b/.test(q))).toEqual([]);
       // Resources from their rollup only, by primary key: the resource table is never read.
       expect(statements.filter((q) => /\bresource_rollup\b/.test(q))).toHaveLength(1);
       expect(statements.filter((q) => /\bresource\b/.test(q))).toEqual([]);

@@ -7,6 +7,7 @@ import {
   refuse,
   type Verdict,
 } from "../sync/push-handlers.ts";
+import { withSpaceRollups } from "./space-rollup.repository.ts";
 import * as repo from "./space-sync.repository.ts";
 
 /** SPACE as nodes push it: a fabrique's satellites, owned by its node. */
@@ -85,11 +86,13 @@ export function spaceHandler(geography: Geography): EntityHandler {
           );
         })
         .map((w) => w.id);
-      await moveSpaces(session, moved, () => repo.upsertSpaces(session, writes));
-      await repo.closeSpaces(
-        session,
-        finals.filter((e) => e.op === "DELETE").map((e) => e.entityId),
-      );
+      const closed = finals.filter((e) => e.op === "DELETE").map((e) => e.entityId);
+      // Whatever a space counts for in coverage (created, changed, moved, closed) follows too
+      // (space_rollup and its siblings).
+      await withSpaceRollups(session, [...writes.map((w) => w.id), ...closed], async () => {
+        await moveSpaces(session, moved, () => repo.upsertSpaces(session, writes));
+        await repo.closeSpaces(session, closed);
+      });
     },
   };
 }

@@ -4,6 +4,11 @@ import { announce, spaceEvent } from "../health/announce.ts";
 import { moveSpaces } from "../mutualisation/space-moves.ts";
 import { appendToLog, prismaSql } from "../sync/change-log.repository.ts";
 import { hubSpaceEvent } from "./space-events.ts";
+import {
+  addSpaceDeltas,
+  contributionsOfSpaces,
+  withSpaceRollups,
+} from "./space-rollup.repository.ts";
 
 /** The only place that reads and writes the `space` table (plus GraphQL selections). */
 export type SpaceRepository = ReturnType<typeof createSpaceRepository>;
@@ -66,6 +71,12 @@ export function createSpaceRepository(prisma: PrismaClient) {
           }
         }
         const space = await tx.space.create({ data });
+        // What it counts for in coverage (space_rollup and its siblings).
+        await addSpaceDeltas(
+          prismaSql(tx),
+          [],
+          await contributionsOfSpaces(prismaSql(tx), [space.id]),
+        );
         await appendToLog(prismaSql(tx), [hubSpaceEvent(space)]);
         await announce(prismaSql(tx), [spaceEvent("SPACE_CREATED", space)]);
         return space;
@@ -81,8 +92,11 @@ export function createSpaceRepository(prisma: PrismaClient) {
         await lockFabrique(tx, networkId);
         // Placed in another commune: its resources' and bookings' counts follow (rollups).
         const moves = "communeCode" in data || "departmentCode" in data || "regionCode" in data;
-        const { count } = await moveSpaces(prismaSql(tx), moves ? [id] : [], () =>
-          tx.space.updateMany({ where: { id, ownerNodeId: null }, data }),
+        // And whatever it counts for in coverage, moved or not (space_rollup and its siblings).
+        const { count } = await withSpaceRollups(prismaSql(tx), [id], () =>
+          moveSpaces(prismaSql(tx), moves ? [id] : [], () =>
+            tx.space.updateMany({ where: { id, ownerNodeId: null }, data }),
+          ),
         );
         if (count === 0) throw ownedByNode(id);
         const space = await tx.space.findUniqueOrThrow({ where: { id } });
