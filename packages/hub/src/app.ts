@@ -30,6 +30,7 @@ import type { AppServices, Context, Viewer } from "./context.ts";
 import { type Database, openDatabase } from "./db.ts";
 import type { HubConfig } from "./env.ts";
 import { schema } from "./graphql/schema.ts";
+import { createRateLimits, useRateLimits } from "./limits/rate-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
 import { usePortableCredentialRoutes } from "./modules/credentials/credentials.http.ts";
@@ -95,6 +96,7 @@ export async function createHub(
     openSockets: () => wsServer.clients.size,
   });
   const { pubsub, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
+  const rateLimits = createRateLimits(config.rateLimits, { redisUrl: config.redisUrl, logger });
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
   const spaceService = createSpaceService({ spaces: spaceRepository, geography, pubsub });
@@ -233,6 +235,8 @@ export async function createHub(
       ...graphqlLimitPlugins(config.graphqlLimits),
       useInputFieldNames(),
       useRequestLog(logger),
+      // Per person, node or address, once the viewer is known and before execution.
+      useRateLimits(rateLimits, config.trustProxy ?? false),
       metrics.plugin,
     ],
     context: async ({ request, wsViewer }) => {
@@ -406,12 +410,18 @@ export async function createHub(
           return errors.map((e: GraphQLError) =>
             socketError(withDefaultCode(e, "GRAPHQL_VALIDATION_FAILED")),
           );
+        let contextValue: Awaited<ReturnType<typeof enveloped.contextFactory>>;
+        try {
+          contextValue = await enveloped.contextFactory();
+        } catch (error) {
+          return [socketError(error)]; // RATE_LIMITED: this operation refused, the socket stays
+        }
         return {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       },
@@ -462,6 +472,7 @@ export async function createHub(
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await closePubSub();
+      await rateLimits.close();
       await db.close();
     },
   };

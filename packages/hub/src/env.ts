@@ -35,7 +35,25 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.enum(["true", "false", "1", "0"]).optional(),
   /** GRAPHQL_MAX_DEPTH, _ALIASES, _TOKENS, _COST, _DIRECTIVES, _BODY_BYTES: see limits.ts. */
   ...GraphQLLimitsEnv,
+  /** Requests a minute (0: no limit): see docs/rate-limits.md and limits/rate-limits.ts. */
+  RATE_LIMIT_PERSON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_NODE_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  /** The rate counters' keys in Redis start with it. */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default("maillage:rate"),
 });
+
+/** Requests a minute per caller (0 turns a budget off); docs/rate-limits.md. */
+export type RateLimitSettings = {
+  /** A person: the subject of their token or session cookie. */
+  personPerMinute: number;
+  /** A node agent: its node id. */
+  nodePerMinute: number;
+  /** Anonymous: the client address. */
+  anonymousPerMinute: number;
+  /** The counters' keys in Redis start with it (several deployments sharing one Redis). */
+  keyPrefix: string;
+};
 
 export type HubConfig = {
   databaseUrl: string | undefined;
@@ -56,8 +74,13 @@ export type HubConfig = {
   webDir: string;
   /** COOKIE_SECURE: the session cookie is always Secure and named `__Host-…`. */
   cookieSecure?: boolean;
-  /** TRUST_PROXY: X-Forwarded-Host names the hub's own host (the Origin check). */
+  /**
+   * TRUST_PROXY: X-Forwarded-Host names the hub's own host (the Origin check), and the last
+   * X-Forwarded-For entry the client's address (the anonymous rate limit).
+   */
   trustProxy?: boolean;
+  /** RATE_LIMIT_*: the requests a minute of a person, a node, an anonymous address. */
+  rateLimits: RateLimitSettings;
 };
 
 export class ConfigError extends Error {}
@@ -93,6 +116,12 @@ export function loadHubConfig(
     webDir: e.WEB_DIR ? path.resolve(e.WEB_DIR) : defaultWebDir(),
     cookieSecure: e.COOKIE_SECURE === "true" || e.COOKIE_SECURE === "1",
     trustProxy: e.TRUST_PROXY === "true" || e.TRUST_PROXY === "1",
+    rateLimits: {
+      personPerMinute: e.RATE_LIMIT_PERSON_PER_MINUTE,
+      nodePerMinute: e.RATE_LIMIT_NODE_PER_MINUTE,
+      anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      keyPrefix: e.RATE_LIMIT_KEY_PREFIX,
+    },
     ...overrides,
   };
 }

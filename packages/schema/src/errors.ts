@@ -66,6 +66,8 @@ export const ErrorCodes = {
     "The sign-in link is malformed, expired, already used, or not signed by this server (HTTP 400).",
   CSRF_CHECK_FAILED:
     "A request authenticated by the session cookie came from another origin or lacked the session's x-maillage-csrf header (HTTP 403).",
+  RATE_LIMITED:
+    "Too many requests this minute for this person, node or address (HTTP 429); `retryAfterSeconds` (and the Retry-After header) says when to retry.",
   INTERNAL_SERVER_ERROR: "An unexpected error; details are in the server log, not in the answer.",
 } as const;
 

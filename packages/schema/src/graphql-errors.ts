@@ -24,7 +24,7 @@ const CODE_ALIASES: Record<string, ErrorCode> = {
  * limits, graphql-js's input coercion) may show besides its code. Anything else a library
  * puts there — yoga's `originalError` with the JSON parser's message, a stack — stays out.
  */
-const PUBLIC_EXTENSIONS = ["http", "limit", "max", "field"] as const;
+const PUBLIC_EXTENSIONS = ["http", "limit", "max", "field", "retryAfterSeconds"] as const;
 
 function isDocumented(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.hasOwn(ErrorCodes, code);

@@ -110,6 +110,7 @@ export const commonEn: typeof commonFr = {
     "Not possible in the current state (already decided, cancelled or ended).",
   "error.LOGIN_LINK_INVALID": "This sign-in link is no longer valid: ask for a new one.",
   "error.CSRF_CHECK_FAILED": "Request refused for security. Reload the page and try again.",
+  "error.RATE_LIMITED": "Too many requests in a short time: wait a minute before trying again.",
   "error.INTERNAL_SERVER_ERROR":
     "Internal server error. Try again; if it persists, tell the administrators.",
   "errorField.name": "name",

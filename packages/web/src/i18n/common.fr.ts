@@ -118,6 +118,8 @@ export const commonFr = {
   "error.INVALID_TRANSITION": "Impossible dans l'état actuel (déjà décidé, annulé ou terminé).",
   "error.LOGIN_LINK_INVALID": "Ce lien de connexion n'est plus valable : demandez-en un nouveau.",
   "error.CSRF_CHECK_FAILED": "Requête refusée par sécurité. Rechargez la page puis réessayez.",
+  "error.RATE_LIMITED":
+    "Trop de demandes en peu de temps : patientez une minute avant de réessayer.",
   "error.INTERNAL_SERVER_ERROR":
     "Erreur interne du serveur. Réessayez ; si elle persiste, prévenez l'administration.",
   // Field names for BAD_USER_INPUT (extensions.field, last segment)

@@ -1,0 +1,192 @@
+import fs from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHub, type Hub } from "../app.ts";
+import { signHubToken } from "../auth/tokens.ts";
+import { loadHubConfig, type RateLimitSettings } from "../env.ts";
+import { seedHubStore } from "../testing/fixture.ts";
+import { listen, until } from "../testing/live.ts";
+import { clientAddressOf, createRateLimits, rateLimitKeyOf } from "./rate-limits.ts";
+
+const silent = pino({ level: "silent" });
+const settings = (over: Partial<RateLimitSettings>): RateLimitSettings => ({
+  personPerMinute: 0,
+  nodePerMinute: 0,
+  anonymousPerMinute: 0,
+  keyPrefix: "test",
+  ...over,
+});
+
+describe("createRateLimits in memory (no REDIS_URL)", () => {
+  it("allows a person's budget, then refuses with the wait until the minute is over", async () => {
+    const limits = createRateLimits(settings({ personPerMinute: 3 }), { logger: silent });
+    const alice = rateLimitKeyOf({ sub: "alice", role: "NATIONAL" }, undefined);
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) verdicts.push(await limits.consume(alice));
+    expect(verdicts.slice(0, 3)).toEqual([{ allowed: true }, { allowed: true }, { allowed: true }]);
+    expect(verdicts[3]).toMatchObject({ allowed: false, bucket: "person", limit: 3 });
+    const refused = verdicts[3] as { retryAfterSeconds: number };
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+    // Another person has a budget of their own.
+    expect(
+      await limits.consume(rateLimitKeyOf({ sub: "bob", role: "NATIONAL" }, undefined)),
+    ).toEqual({ allowed: true });
+    await limits.close();
+  });
+
+  it("counts a node apart from people, even with the same subject, and 0 turns a budget off", async () => {
+    const limits = createRateLimits(settings({ personPerMinute: 1, nodePerMinute: 2 }), {
+      logger: silent,
+    });
+    const node = rateLimitKeyOf({ sub: "n1", role: "NODE" }, undefined);
+    const person = rateLimitKeyOf({ sub: "n1", role: "FABRIQUE_ADMIN" }, undefined);
+    expect(node).toEqual({ bucket: "node", key: "n1" });
+    expect((await limits.consume(person)).allowed).toBe(true);
+    expect((await limits.consume(person)).allowed).toBe(false);
+    expect((await limits.consume(node)).allowed).toBe(true);
+    expect((await limits.consume(node)).allowed).toBe(true);
+    expect(await limits.consume(node)).toMatchObject({ allowed: false, bucket: "node" });
+    // anonymousPerMinute 0: never counted.
+    const stranger = rateLimitKeyOf(null, "192.0.2.7");
+    for (let i = 0; i < 50; i++) expect((await limits.consume(stranger)).allowed).toBe(true);
+    await limits.close();
+  });
+
+  it("keys an anonymous caller by address, and an in-process call (no address) not at all", () => {
+    expect(rateLimitKeyOf(null, "192.0.2.7")).toEqual({ bucket: "anonymous", key: "192.0.2.7" });
+    expect(rateLimitKeyOf(null, undefined)).toBeNull();
+    expect(rateLimitKeyOf({ sub: "s", role: "NATIONAL" }, "192.0.2.7")).toEqual({
+      bucket: "person",
+      key: "s",
+    });
+  });
+});
+
+describe("clientAddressOf", () => {
+  const req = (headers: Record<string, string>) =>
+    ({ headers, socket: { remoteAddress: "10.0.0.2" } }) as unknown as IncomingMessage;
+  const request = (headers: Record<string, string>) =>
+    new Request("http://hub.test/graphql", { headers });
+
+  it("is the socket's peer unless TRUST_PROXY; then the last X-Forwarded-For entry", () => {
+    const forwarded = { "x-forwarded-for": "198.51.100.9, 203.0.113.4" };
+    expect(clientAddressOf({ req: req(forwarded), request: request(forwarded) }, false)).toBe(
+      "10.0.0.2",
+    );
+    // HTTP: the Fetch request's header; graphql-ws: the upgrade request's.
+    expect(clientAddressOf({ req: req({}), request: request(forwarded) }, true)).toBe(
+      "203.0.113.4",
+    );
+    expect(clientAddressOf({ req: req(forwarded) }, true)).toBe("203.0.113.4");
+    expect(clientAddressOf({ req: req({}) }, true)).toBe("10.0.0.2");
+    expect(clientAddressOf({ request: request({}) }, false)).toBeUndefined();
+  });
+});
+
+describe("a hub with small budgets", () => {
+  let root: string;
+  let hub: Hub;
+  let url: string;
+
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-rate-"));
+    await seedHubStore(path.join(root, "hub"));
+    const config = loadHubConfig(
+      {
+        RATE_LIMIT_PERSON_PER_MINUTE: "3",
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: "2",
+        RATE_LIMIT_NODE_PER_MINUTE: "0",
+      },
+      { dataDir: path.join(root, "hub"), port: 0, logLevel: "silent" },
+    );
+    hub = await createHub(config, { logger: silent });
+    ({ url } = await hub.start());
+  });
+
+  afterAll(async () => {
+    await hub?.stop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const post = (query: string, headers: Record<string, string> = {}, variables = {}) =>
+    fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+  type Body = { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
+
+  it("refuses a person past the budget with 429, Retry-After and RATE_LIMITED, before anything runs", async () => {
+    const token = await signHubToken(
+      hub.keys,
+      hub.config,
+      { role: "NATIONAL", subject: "rate-test-http" },
+      "10m",
+    );
+    const auth = { authorization: `Bearer ${token}` };
+    for (let i = 0; i < 3; i++) {
+      const ok = await post("{ __typename }", auth);
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as Body).errors).toBeUndefined();
+    }
+    const before = await hub.services.prisma.space.count();
+    const refused = await post(
+      "mutation($input: CreateSpaceInput!) { createFabrique(input: $input) { id } }",
+      auth,
+      { input: { name: "Fabrique refusée", communeCode: "07186" } },
+    );
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const body = (await refused.json()) as Body;
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.extensions).toEqual({
+      code: "RATE_LIMITED",
+      retryAfterSeconds: retryAfter,
+    });
+    // Refused before execution: the mutation created nothing.
+    expect(await hub.services.prisma.space.count()).toBe(before);
+  });
+
+  it("refuses a graphql-ws subscribe past the budget with RATE_LIMITED (one subscribe, one request)", async () => {
+    const token = await signHubToken(
+      hub.keys,
+      hub.config,
+      { role: "NATIONAL", subject: "rate-test-ws" },
+      "10m",
+    );
+    const wsUrl = `${url.replace(/^http/, "ws")}/graphql`;
+    const subscription = "subscription { spaceChanged { change } }";
+    const clients = await Promise.all([1, 2, 3, 4].map(() => listen(wsUrl, token, subscription)));
+    try {
+      const refused = () => clients.filter((c) => c.received.errors.length > 0);
+      await until(() => refused().length > 0, "the refusal");
+      // A budget of 3: whichever subscribe came fourth is the one refused.
+      expect(refused()).toHaveLength(1);
+      // graphql-ws hands the error message's errors to the sink as one array.
+      const [error] = (refused()[0]?.received.errors ?? []).flat() as {
+        extensions?: Record<string, unknown>;
+      }[];
+      expect(error?.extensions?.code).toBe("RATE_LIMITED");
+      expect(error?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it("counts anonymous callers by address", async () => {
+    // Without TRUST_PROXY a forged X-Forwarded-For changes nothing: the socket's address counts.
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await post("{ __typename }", { "x-forwarded-for": `198.51.100.${i}` });
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+});
