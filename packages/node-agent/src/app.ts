@@ -52,6 +52,7 @@ import { createSyncService } from "./modules/sync/sync.service.ts";
 import { createEnrolmentService } from "./modules/trainings/enrolment.service.ts";
 import { bringsEnrolmentWork } from "./modules/trainings/live.ts";
 import { createTrainingService } from "./modules/trainings/training.service.ts";
+import { createAgentMetrics } from "./observability/metrics.ts";
 import { createLocalWriter } from "./outbox/local-writer.ts";
 import { agentMigrations } from "./store/migrations.ts";
 import { openAgentStore } from "./store/store.ts";
@@ -108,6 +109,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const logger = deps.logger ?? createLogger(config);
   const { identity, key } = await loadNodeCredentials(config.dataDir);
   const store = await openAgentStore(config, logger);
+  // Prometheus /metrics (docs/metrics.md): off, and free, while METRICS_TOKEN is unset.
+  const metrics = await createAgentMetrics({ token: config.metricsToken, store });
   const migrations = await agentMigrations();
 
   const hub = createHubClient({
@@ -346,6 +349,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       if (url.pathname === "/") return endResponse(page(landingPage));
       if (url.pathname === "/errors") return endResponse(page(errorCodesPage));
       if (url.pathname === "/health") return endResponse(Response.json({ status: "ok" }));
+      if (url.pathname === "/metrics") return endResponse(await metrics.respond(request));
       if (url.pathname === "/ready") {
         const { ok, detail } = await ready();
         return endResponse(
@@ -413,6 +417,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       endpoints,
       ...graphqlLimitPlugins(limits),
       useInputFieldNames(),
+      metrics.plugin,
       // nosniff and no framing on GraphiQL (its own scripts keep working).
       {
         onResponse({ response }) {

@@ -1,5 +1,10 @@
 import path from "node:path";
-import { type GraphQLLimits, GraphQLLimitsEnv, graphqlLimitsFromEnv } from "@maillage/schema";
+import {
+  type GraphQLLimits,
+  GraphQLLimitsEnv,
+  graphqlLimitsFromEnv,
+  MetricsEnv,
+} from "@maillage/schema";
 import { z } from "zod";
 
 /**
@@ -14,6 +19,8 @@ const EnvSchema = z.object({
   /** The hub's base URL (its GraphQL endpoint is `<HUB_URL>/graphql`); absent: the one stored at init. */
   HUB_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** METRICS_TOKEN (32+ characters): GET /metrics with it as bearer token; unset: 404. */
+  ...MetricsEnv,
   /** `aud` of the node tokens the agent signs for the hub (the hub's HUB_AUDIENCE). */
   HUB_AUDIENCE: z.string().min(1).default("maillage"),
   /** How long a member's pass is valid from its issue (docs/mobility.md). */
@@ -44,6 +51,8 @@ export type AgentConfig = {
   dataDir: string;
   /** Overrides the hub URL stored in the node identity at init. */
   hubUrl: string | undefined;
+  /** METRICS_TOKEN: the bearer token of GET /metrics (docs/metrics.md); unset: disabled. */
+  metricsToken?: string | undefined;
   logLevel: LogLevel;
   hubAudience: string;
   /**
@@ -112,6 +121,7 @@ export function loadAgentConfig(
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR, "agent"),
     hubUrl: e.HUB_URL,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     hubAudience: e.HUB_AUDIENCE,
     graphqlLimits: graphqlLimitsFromEnv(e),

@@ -116,7 +116,7 @@ describe("GET /metrics", () => {
       { authorization: `Bearer ${TOKEN.slice(1)}x` },
       { authorization: TOKEN },
       { authorization: `Bearer ${national}` },
-    ]) {
+    ] as Record<string, string>[]) {
       const response = await fetch(`${baseUrl}/metrics`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);

@@ -1,0 +1,186 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { seedPgliteStore } from "@maillage/storage/testing";
+import { pino } from "pino";
+import { ulid } from "ulid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Agent, createAgent } from "../app.ts";
+import { ConfigError, loadAgentConfig } from "../env.ts";
+import { loadNodeCredentials, type NodeCredentials } from "../identity/identity.ts";
+import { initAgent } from "../identity/init.ts";
+import { signAgentToken } from "../identity/tokens.ts";
+import { outboxRepository } from "../outbox/outbox.repository.ts";
+import { agentMigrations } from "../store/migrations.ts";
+import { createFakeHub, type FakeHub } from "../testing/fake-hub.ts";
+import { TEST_SYNC_SETTINGS } from "../testing/fixture.ts";
+import { createAgentMetrics } from "./metrics.ts";
+
+/**
+ * GET /metrics of an agent built with METRICS_TOKEN, in process (the agent answers it before
+ * GraphQL). Its sync engine is never started: what it writes stays in the outbox.
+ * One embedded agent for the file.
+ */
+
+const TOKEN = randomBytes(24).toString("hex");
+let root: string;
+let hub: FakeHub;
+let agent: Agent;
+let credentials: NodeCredentials;
+let admin: string;
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-agent-metrics-"));
+  const dataDir = path.join(root, "agent");
+  hub = createFakeHub();
+  const hubUrl = await hub.listen();
+  const code = hub.createCode({ id: ulid(), name: "Fabrique mesurée" });
+  await initAgent({ dataDir, hubUrl, code, fetch: hub.fetch });
+  await seedPgliteStore(dataDir, await agentMigrations());
+  credentials = await loadNodeCredentials(dataDir);
+  const config = loadAgentConfig(
+    {},
+    { dataDir, port: 0, logLevel: "silent", sync: TEST_SYNC_SETTINGS, metricsToken: TOKEN },
+  );
+  agent = await createAgent(config, { logger: pino({ level: "silent" }), fetch: hub.fetch });
+  admin = await signAgentToken(credentials.identity, credentials.key, { role: "FABRIQUE_ADMIN" });
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await hub?.close();
+  if (root) await fs.rm(root, { recursive: true, force: true });
+});
+
+async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const response = await agent.fetch("http://agent.test/graphql", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as {
+    data?: Record<string, unknown> | null;
+    errors?: { extensions?: { code?: string } }[];
+  };
+}
+
+async function scrape(): Promise<string> {
+  const response = await agent.fetch("http://agent.test/metrics", {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** The value of the sample `name` whose labels include `labels`; undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}) {
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries(
+      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+const CREATE_SATELLITE = `mutation NewSatellite($name: String!) {
+  createSatellite(input: { name: $name, communeCode: "07186" }) { id } }`;
+
+describe("METRICS_TOKEN", () => {
+  it("is at least 32 characters; unset, metrics are off", () => {
+    expect(() => loadAgentConfig({ METRICS_TOKEN: "short" })).toThrow(ConfigError);
+    expect(loadAgentConfig({ METRICS_TOKEN: TOKEN }).metricsToken).toBe(TOKEN);
+    expect(loadAgentConfig({}).metricsToken).toBeUndefined();
+  });
+
+  it("unset: /metrics answers 404, and nothing is registered", async () => {
+    const off = await createAgentMetrics({ token: undefined, store: agent.store });
+    expect(off.registry).toBeUndefined();
+    const response = await off.respond(
+      new Request("http://agent.test/metrics", { headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      errors: [{ extensions: { code: "NOT_FOUND" } }],
+    });
+  });
+});
+
+describe("GET /metrics", () => {
+  it("refuses a missing or wrong token with 401 UNAUTHENTICATED", async () => {
+    for (const headers of [
+      {},
+      { authorization: `Bearer ${TOKEN.slice(1)}x` },
+      { authorization: `Bearer ${admin}` },
+    ] as Record<string, string>[]) {
+      const response = await agent.fetch("http://agent.test/metrics", { headers });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({
+        errors: [{ extensions: { code: "UNAUTHENTICATED" } }],
+      });
+    }
+  });
+
+  it("answers the Prometheus text format with the right token", async () => {
+    const response = await agent.fetch("http://agent.test/metrics", {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain("# TYPE maillage_agent_outbox_pending_events gauge");
+    expect(sample(text, "maillage_http_sse_streams")).toBe(0);
+    expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+    // Never synced: no last push or pull, the hub not known reachable.
+    expect(sample(text, "maillage_agent_last_push_timestamp_seconds")).toBe(0);
+    expect(sample(text, "maillage_agent_last_pull_timestamp_seconds")).toBe(0);
+    expect(sample(text, "maillage_agent_hub_reachable")).toBe(0);
+  });
+
+  it("counts operations by name and errors by code", async () => {
+    const labels = { operationName: "NewSatellite", operationType: "mutation" };
+    const before = await scrape();
+    expect((await gql(CREATE_SATELLITE, { name: "Le Relais" }, admin)).errors).toBeUndefined();
+    const satellite = await signAgentToken(credentials.identity, credentials.key, {
+      role: "SATELLITE",
+      spaceId: "S1",
+    });
+    const refused = await gql(CREATE_SATELLITE, { name: "Interdit" }, satellite);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const after = await scrape();
+    expect(
+      (sample(after, "graphql_envelop_request", labels) ?? 0) -
+        (sample(before, "graphql_envelop_request", labels) ?? 0),
+    ).toBe(2);
+    expect(
+      (sample(after, "maillage_graphql_errors_total", { code: "FORBIDDEN" }) ?? 0) -
+        (sample(before, "maillage_graphql_errors_total", { code: "FORBIDDEN" }) ?? 0),
+    ).toBe(1);
+  });
+
+  it("shows the outbox: pending events and the age of the oldest", async () => {
+    await gql(CREATE_SATELLITE, { name: "La Forge" }, admin);
+    const pending = await outboxRepository.pendingStats(agent.store);
+    expect(pending.count).toBeGreaterThan(0);
+    const text = await scrape();
+    expect(sample(text, "maillage_agent_outbox_pending_events")).toBe(pending.count);
+    expect(sample(text, "maillage_agent_outbox_oldest_pending_seconds")).toBeGreaterThanOrEqual(0);
+    expect(sample(text, "maillage_agent_outbox_refused_events")).toBe(0);
+
+    // Pushed to the (fake) hub: the outbox empties, the last push and reachability show.
+    await agent.sync.flush();
+    const synced = await scrape();
+    expect(sample(synced, "maillage_agent_outbox_pending_events")).toBe(0);
+    expect(sample(synced, "maillage_agent_outbox_oldest_pending_seconds")).toBe(0);
+    expect(sample(synced, "maillage_agent_last_push_timestamp_seconds")).toBeGreaterThan(
+      Date.now() / 1000 - 600,
+    );
+    expect(sample(synced, "maillage_agent_hub_reachable")).toBe(1);
+  });
+});
