@@ -4,9 +4,9 @@ import type { SqlStore } from "@maillage/storage";
 import { mapAsyncIterator, type Plugin } from "graphql-yoga";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { AppServices } from "../context.ts";
+import { type NodeSyncGauge, nodeSyncGauges } from "../modules/nodes/node-metrics.repository.ts";
 import type { PullService } from "../modules/sync/pull.service.ts";
 import type { PushService } from "../modules/sync/push.service.ts";
-import { type NodeSyncGauge, nodeSyncGauges } from "./metrics.repository.ts";
 
 /**
  * The hub's Prometheus metrics (docs/metrics.md): the GraphQL ones shared with the agent, plus

@@ -2,7 +2,7 @@ import { createGraphQLMetrics, metricsDisabledResponse, sharedPerScrape } from "
 import type { SqlStore } from "@maillage/storage";
 import type { Plugin } from "graphql-yoga";
 import { Gauge, type Registry } from "prom-client";
-import { type AgentSyncGauges, agentSyncGauges } from "./metrics.repository.ts";
+import { type AgentSyncGauges, agentSyncGauges } from "../modules/sync/sync-metrics.repository.ts";
 
 /**
  * The node agent's Prometheus metrics (docs/metrics.md): the GraphQL ones shared with the hub
