@@ -162,7 +162,7 @@ const RegionHealthRef = builder.objectRef<Health["regions"][number]>("RegionHeal
       type: TrainingTotalsRef,
       description:
         "the region's training figures; like the booking figures, only for a NATION or REGION scope (zeros otherwise)",
-      resolve: (r) => r.training,
+      resolve: (r) => r.training(),
     }),
     departments: t.field({ type: [DepartmentHealthRef], resolve: (r) => r.departments }),
   }),

@@ -34,7 +34,54 @@ function toTotals(row: TotalsRow | undefined): Totals {
   };
 }
 
-/** Sum of the daily rollups of one scope over [from, to] (at most ~730 rows, by primary key). */
+const DAY_MS = 86_400_000;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
+/** A range BETWEEN matches nothing in. */
+const NO_DAYS: [string, string] = ["1970-01-02", "1970-01-01"];
+
+/**
+ * [from, to] as the MONTH rollup rows of its whole months and the DAY rows of the days before
+ * the first and after the last of them: a year is ~12 + ~30 rows per scope instead of 365.
+ * Ranges, inclusive, as `[start, end]` days (`NO_DAYS` when empty); `months` holds the first
+ * days of the first and last whole months.
+ */
+export function monthsAndDays(
+  from: string,
+  to: string,
+): { head: [string, string]; months: [string, string]; tail: [string, string] } {
+  const start = new Date(dayMs(from));
+  const firstWhole =
+    start.getUTCDate() === 1
+      ? dayMs(from)
+      : Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
+  const end = new Date(dayMs(to) + DAY_MS); // the day after `to`
+  const afterLastWhole = Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 1);
+  if (firstWhole >= afterLastWhole) return { head: [from, to], months: NO_DAYS, tail: NO_DAYS };
+  const lastWhole = new Date(afterLastWhole - DAY_MS);
+  return {
+    head: firstWhole > dayMs(from) ? [from, isoDay(firstWhole - DAY_MS)] : NO_DAYS,
+    months: [
+      isoDay(firstWhole),
+      isoDay(Date.UTC(lastWhole.getUTCFullYear(), lastWhole.getUTCMonth(), 1)),
+    ],
+    tail: afterLastWhole <= dayMs(to) ? [isoDay(afterLastWhole), to] : NO_DAYS,
+  };
+}
+
+/** The activity_rollup rows of [from, to] (see monthsAndDays), from parameter `$n` on. */
+function periodRows(n: number): string {
+  return `((period = 'DAY' AND period_start BETWEEN $${n}::date AND $${n + 1}::date)
+       OR (period = 'MONTH' AND period_start BETWEEN $${n + 2}::date AND $${n + 3}::date)
+       OR (period = 'DAY' AND period_start BETWEEN $${n + 4}::date AND $${n + 5}::date))`;
+}
+
+function periodParams(from: string, to: string): string[] {
+  const { head, months, tail } = monthsAndDays(from, to);
+  return [...head, ...months, ...tail];
+}
+
+/** Sum of the activity rollups of one scope over [from, to] (by primary key, ~40 rows a year). */
 export async function activityTotals(
   sql: Sql,
   scope: Scope,
@@ -46,14 +93,13 @@ export async function activityTotals(
             sum(participants)::text AS participants, sum(open_hours)::text AS open_hours,
             sum(reports)::text AS reports
      FROM activity_rollup
-     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND period = 'DAY'
-       AND period_start BETWEEN $3::date AND $4::date`,
-    [scope.scope, scope.scopeId, from, to],
+     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND ${periodRows(3)}`,
+    [scope.scope, scope.scopeId, ...periodParams(from, to)],
   );
   return toTotals(rows[0]);
 }
 
-/** Daily rollups of every region (or department) over [from, to], summed per region. */
+/** The activity rollups of every region (or department) over [from, to], summed per region. */
 export async function activityBy(
   sql: Sql,
   level: "REGION" | "DEPARTMENT",
@@ -67,10 +113,9 @@ export async function activityBy(
             sum(participants)::text AS participants, sum(open_hours)::text AS open_hours,
             sum(reports)::text AS reports
      FROM activity_rollup
-     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[]) AND period = 'DAY'
-       AND period_start BETWEEN $3::date AND $4::date
+     WHERE scope = $1::"RollupScope" AND scope_id = ANY($2::text[]) AND ${periodRows(3)}
      GROUP BY scope_id`,
-    [level, ids, from, to],
+    [level, ids, ...periodParams(from, to)],
   );
   return new Map(rows.map((r) => [r.scope_id, toTotals(r)]));
 }

@@ -325,23 +325,24 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
       };
     });
 
+    const regionTrainings = once(async () =>
+      perRegion
+        ? repo.trainingsBy(store, "REGION", await regionCodes(), from, to)
+        : new Map<string, repo.TrainingTotals>(),
+    );
+
     const regions = once(async () => {
       const [rows, codes, resources] = await Promise.all([
         coverageRows(),
         regionCodes(),
         perRegion ? resourceRows() : Promise.resolve([]),
       ]);
-      const [regionActivity, regionBookings, regionTrainings] = perRegion
+      const [regionActivity, regionBookings] = perRegion
         ? await Promise.all([
             repo.activityBy(store, "REGION", codes, from, to),
             repo.bookingsBy(store, "REGION", codes, from, to),
-            repo.trainingsBy(store, "REGION", codes, from, to),
           ])
-        : [
-            new Map<string, repo.Totals>(),
-            new Map<string, repo.BookingTotals>(),
-            new Map<string, repo.TrainingTotals>(),
-          ];
+        : [new Map<string, repo.Totals>(), new Map<string, repo.BookingTotals>()];
       return codes.map((code) => {
         const inRegion = rows.filter((r) => r.region_code === code);
         const figures = regionActivity.get(code);
@@ -357,7 +358,9 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
             regionBookings.get(code),
             resources.filter((r) => r.region_code === code),
           ),
-          training: trainingFigures(regionTrainings.get(code) ?? repo.NO_TRAININGS),
+          /** Read when first asked for (one statement for every region). */
+          training: async () =>
+            trainingFigures((await regionTrainings()).get(code) ?? repo.NO_TRAININGS),
           departments: inRegion.map((r) => ({
             code: r.department_code,
             name: geography.department(r.department_code)?.name ?? r.department_code,

@@ -149,6 +149,39 @@ export function registerHealthTests(backend: Backend) {
       });
     });
 
+    it("sums a long period's whole months from the month rollups and its ends from the days", async () => {
+      // A report on each of 40 days spread over ~14 months, a visitor more each.
+      const days = Array.from({ length: 40 }, (_, i) => daysAgo(i * 11));
+      for (let i = 0; i < days.length; i += 20) {
+        await a.push(
+          days.slice(i, i + 20).map((day, j) => report(a, j % 2 ? "S1" : "S2", day, i + j + 1)),
+        );
+      }
+      const byDays = async (from: string, to: string, region?: string) => {
+        const [row] = await t.hub.db.store.query<{ visitors: number }>(
+          `SELECT coalesce(sum(visitors), 0)::int AS visitors FROM activity_rollup
+           WHERE scope = $1::"RollupScope" AND scope_id = $2 AND period = 'DAY'
+             AND period_start BETWEEN $3::date AND $4::date`,
+          [region ? "REGION" : "NATION", region ?? "FR", from, to],
+        );
+        return row?.visitors;
+      };
+      const periods = [
+        [daysAgo(364), today],
+        [daysAgo(400), daysAgo(40)],
+        [daysAgo(29), today],
+        [`${daysAgo(200).slice(0, 7)}-01`, daysAgo(60)],
+      ] as const;
+      for (const [from, to] of periods) {
+        const r = await health({ from, to });
+        expect(r.errors).toBeUndefined();
+        const visitors = await byDays(from, to);
+        expect(visitors).toBeGreaterThan(0);
+        expect(r.data?.networkHealth.activity.visitors).toBe(visitors);
+        expect(r.data?.networkHealth.regions).toMatchObject([{ code: "84", visitors }]);
+      }
+    });
+
     it("refuses reports for the future or for another network's space, nothing written", async () => {
       const future = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
       const r = await a.push([report(a, "S1", future, 1)]);
@@ -907,7 +940,8 @@ export function registerHealthTests(backend: Backend) {
       };
       const service = createHealthService({ store: counting, geography: t.hub.services.geography });
       const answer = service.networkHealth({ role: "NATIONAL" } as Viewer, {});
-      const [training] = await Promise.all([answer.training(), answer.regions()]);
+      const [training, regions] = await Promise.all([answer.training(), answer.regions()]);
+      await Promise.all(regions.map((r) => r.training()));
       expect(training.byTopic).toHaveLength(12);
       const reads = (table: string) =>
         statements.filter((q) => new RegExp(`\\b${table}\\b`).test(q));
@@ -936,6 +970,8 @@ export function registerHealthTests(backend: Backend) {
       statements.length = 0;
       const answer = service.networkHealth(viewer, {});
       await Promise.all([answer.coverage(), answer.regions(), answer.mutualisation()]);
+      // The regions' training figures are read only when asked for.
+      expect(statements.filter((q) => /\btraining_rollup\b/.test(q))).toEqual([]);
       await Promise.all([answer.coverage(), answer.regions()]);
       const counts = new Map<string, number>();
       for (const q of statements) counts.set(q, (counts.get(q) ?? 0) + 1);
