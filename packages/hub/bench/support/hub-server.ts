@@ -14,7 +14,12 @@ const options = JSON.parse(process.env.BENCH_HUB ?? "{}") as {
   redisUrl?: string;
 };
 const config = loadHubConfig(
-  {},
+  // A load test is one person sending thousands of requests a minute: no rate limits.
+  {
+    RATE_LIMIT_PERSON_PER_MINUTE: "0",
+    RATE_LIMIT_NODE_PER_MINUTE: "0",
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: "0",
+  },
   {
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
