@@ -2,9 +2,11 @@ import fs from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { sessionClient } from "@maillage/schema/http/session-client";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHub, type Hub } from "../app.ts";
+import { signHubLoginLinkToken } from "../auth/login-links.ts";
 import { signHubToken } from "../auth/tokens.ts";
 import { loadHubConfig, type RateLimitSettings } from "../env.ts";
 import { seedHubStore } from "../testing/fixture.ts";
@@ -177,6 +179,25 @@ describe("a hub with small budgets", () => {
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
+  });
+
+  it("counts a session cookie in the budget of its subject, as the same viewer's token", async () => {
+    const base = "http://hub.test";
+    const session = sessionClient((input, init) => hub.fetch(input, init), base);
+    const { cookie, csrf } = await session.signIn(
+      await signHubLoginLinkToken(hub.keys, hub.config, { role: "NATIONAL" }),
+    );
+    // A NATIONAL token's default subject is the session's (national:network).
+    const token = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "10m");
+    const byToken = [];
+    for (let i = 0; i < 3; i++) {
+      byToken.push(
+        (await session.gql("{ __typename }", { authorization: `Bearer ${token}` })).status,
+      );
+    }
+    expect(byToken).toEqual([200, 200, 200]);
+    const byCookie = await session.gql("{ __typename }", { cookie, "x-maillage-csrf": csrf });
+    expect([byCookie.status, byCookie.code]).toEqual([429, "RATE_LIMITED"]);
   });
 
   it("counts anonymous callers by address", async () => {
