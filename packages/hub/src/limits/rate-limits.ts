@@ -67,7 +67,7 @@ export type RateLimitVerdict =
 export type RateLimits = {
   /** Spends one request of the caller's budget; refused once the minute's budget is spent. */
   consume(key: RateLimitKey | null): Promise<RateLimitVerdict>;
-  /** Resolves once the Redis connection is ready (at once without Redis). */
+  /** Resolves once the Redis connection is ready (at once without Redis; never while it is down). */
   ready(): Promise<void>;
   /** Closes the Redis connection, if any. */
   close(): Promise<void>;
