@@ -81,22 +81,38 @@ function periodParams(from: string, to: string): string[] {
   return [...head, ...months, ...tail];
 }
 
-/** Sum of the activity rollups of one scope over [from, to] (by primary key, ~40 rows a year). */
+/**
+ * Sums of the activity rollups of one scope over the period [from, to] and the previous one
+ * [previousFrom, from − 1], in one statement (by primary key, ~40 rows a year each).
+ */
 export async function activityTotals(
   sql: Sql,
   scope: Scope,
+  previousFrom: string,
   from: string,
   to: string,
-): Promise<Totals> {
-  const rows = await sql.query<TotalsRow>(
-    `SELECT sum(visitors)::text AS visitors, sum(events)::text AS events,
+): Promise<{ current: Totals; previous: Totals }> {
+  const previousTo = isoDay(dayMs(from) - DAY_MS);
+  const rows = await sql.query<TotalsRow & { current: boolean }>(
+    `SELECT period_start >= $3::date AS current,
+            sum(visitors)::text AS visitors, sum(events)::text AS events,
             sum(participants)::text AS participants, sum(open_hours)::text AS open_hours,
             sum(reports)::text AS reports
      FROM activity_rollup
-     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND ${periodRows(3)}`,
-    [scope.scope, scope.scopeId, ...periodParams(from, to)],
+     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND (${periodRows(4)} OR ${periodRows(10)})
+     GROUP BY period_start >= $3::date`,
+    [
+      scope.scope,
+      scope.scopeId,
+      from,
+      ...periodParams(from, to),
+      ...periodParams(previousFrom, previousTo),
+    ],
   );
-  return toTotals(rows[0]);
+  return {
+    current: toTotals(rows.find((r) => r.current)),
+    previous: toTotals(rows.find((r) => !r.current)),
+  };
 }
 
 /** The activity rollups of every region (or department) over [from, to], summed per region. */
@@ -218,19 +234,27 @@ function toBookingTotals(row: BookingTotalsRow | undefined): BookingTotals {
 const BOOKING_SUMS = `sum(bookings)::text AS bookings, sum(booked_minutes)::text AS booked_minutes,
   sum(cross_node)::text AS cross_node, sum(loans)::text AS loans`;
 
-/** Sum of the daily booking rollups of one scope over [from, to] (by primary key). */
+/**
+ * Sums of the daily booking rollups of one scope over the period [from, to] and the previous
+ * one [previousFrom, from − 1], in one statement (by primary key).
+ */
 export async function bookingTotals(
   sql: Sql,
   scope: Scope,
+  previousFrom: string,
   from: string,
   to: string,
-): Promise<BookingTotals> {
-  const rows = await sql.query<BookingTotalsRow>(
-    `SELECT ${BOOKING_SUMS} FROM booking_rollup
-     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND day BETWEEN $3::date AND $4::date`,
-    [scope.scope, scope.scopeId, from, to],
+): Promise<{ current: BookingTotals; previous: BookingTotals }> {
+  const rows = await sql.query<BookingTotalsRow & { current: boolean }>(
+    `SELECT day >= $4::date AS current, ${BOOKING_SUMS} FROM booking_rollup
+     WHERE scope = $1::"RollupScope" AND scope_id = $2 AND day BETWEEN $3::date AND $5::date
+     GROUP BY day >= $4::date`,
+    [scope.scope, scope.scopeId, previousFrom, from, to],
   );
-  return toBookingTotals(rows[0]);
+  return {
+    current: toBookingTotals(rows.find((r) => r.current)),
+    previous: toBookingTotals(rows.find((r) => !r.current)),
+  };
 }
 
 /** Daily booking rollups of every region (or department) over [from, to], summed per region. */

@@ -258,10 +258,7 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
     });
 
     const activity = once(async () => {
-      const [current, previous] = await Promise.all([
-        repo.activityTotals(store, scope, from, to),
-        repo.activityTotals(store, scope, previousFrom, previousTo),
-      ]);
+      const { current, previous } = await repo.activityTotals(store, scope, previousFrom, from, to);
       return {
         ...current,
         previous,
@@ -273,9 +270,8 @@ export function createHealthService(deps: { store: SqlStore; geography: Geograph
     });
 
     const mutualisation = once(async () => {
-      const [bookings, previousBookings, resources] = await Promise.all([
-        repo.bookingTotals(store, scope, from, to),
-        repo.bookingTotals(store, scope, previousFrom, previousTo),
+      const [{ current: bookings, previous: previousBookings }, resources] = await Promise.all([
+        repo.bookingTotals(store, scope, previousFrom, from, to),
         resourceRows(),
       ]);
       const figures = bookingFigures(bookings, weeklyOpenMinutes(resources), days);
