@@ -188,7 +188,8 @@ export async function createHub(
         "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
       );
     }
-    return viewerOfSession(session);
+    // The session's own id stays on the viewer: its rate-limit budget (limits/rate-limits.ts).
+    return { ...viewerOfSession(session), jti: session.jti };
   }
 
   const maskError = createErrorMasker(logger);
@@ -363,7 +364,7 @@ export async function createHub(
             const session = await readSession(get);
             if (session && !isSameOrigin(get, undefined, policy)) return false;
             if (session) {
-              ctx.extra.viewer = viewerOfSession(session);
+              ctx.extra.viewer = { ...viewerOfSession(session), jti: session.jti };
               const socket = ctx.extra.socket;
               const open = socketsBySession.get(session.jti) ?? new Set();
               open.add(socket);

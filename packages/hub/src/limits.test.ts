@@ -92,14 +92,11 @@ async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; qu
 
 describe("limits over HTTP, before any resolver", () => {
   it.each([500, 2000])(
-    "%i aliases of spaces(first: 50): QUERY_TOO_COMPLEX, nothing run, fast",
+    "%i aliases of spaces(first: 50): QUERY_TOO_COMPLEX, nothing run",
     async (n) => {
       const query = aliases(n);
-      const times: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const started = performance.now();
         const { result, queries: sql } = await countingQueries(() => ask(query));
-        times.push(performance.now() - started);
         expect(result.status).toBe(200);
         expect(refusal(result.body)).toEqual([
           { code: "QUERY_TOO_COMPLEX", limit: "tokens", max: 3000 },
@@ -107,8 +104,6 @@ describe("limits over HTTP, before any resolver", () => {
         expect(result.body.data).toBeUndefined();
         expect(sql).toBe(0);
       }
-      times.sort((a, b) => a - b);
-      expect(times[2]).toBeLessThan(50);
     },
   );
 

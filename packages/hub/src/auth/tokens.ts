@@ -43,7 +43,8 @@ export async function issueHubToken(
 }
 
 /** The claims of a verified token, with its expiry (seconds since the epoch). */
-export type VerifiedClaims = TokenClaims & { exp: number };
+/** `jti`: the token's own id (hub tokens and sessions carry one), its rate-limit budget. */
+export type VerifiedClaims = TokenClaims & { exp: number; jti?: string | undefined };
 
 /** Per key ring: the tokens it verified, with the ring's generation and the settings then. */
 const verifiedBy = new WeakMap<KeyRing, VerifiedTokens<string>>();
@@ -122,7 +123,8 @@ async function verifyHubTokenSignature(
       throw new Error(`the hub does not sign ${claims.data.role} tokens`);
     }
     // requiredClaims guarantees exp; jose has checked it is a number in the future.
-    return { ...claims.data, exp: payload.exp as number };
+    const jti = typeof payload.jti === "string" ? payload.jti : undefined;
+    return { ...claims.data, exp: payload.exp as number, ...(jti ? { jti } : {}) };
   } catch (error) {
     throw new MaillageError("UNAUTHENTICATED", "invalid or expired token", undefined, {
       cause: error,

@@ -58,12 +58,20 @@ describe("createRateLimits in memory (no REDIS_URL)", () => {
     await limits.close();
   });
 
-  it("keys an anonymous caller by address, and an in-process call (no address) not at all", () => {
+  it("keys a person by token, a node by node id, an anonymous caller by address, an in-process call not at all", () => {
     expect(rateLimitKeyOf(null, "192.0.2.7")).toEqual({ bucket: "anonymous", key: "192.0.2.7" });
     expect(rateLimitKeyOf(null, undefined)).toBeNull();
-    expect(rateLimitKeyOf({ sub: "s", role: "NATIONAL" }, "192.0.2.7")).toEqual({
+    expect(rateLimitKeyOf({ sub: "s", role: "NATIONAL", jti: "t1" }, "192.0.2.7")).toEqual({
       bucket: "person",
-      key: "s",
+      key: "jti:t1",
+    });
+    expect(rateLimitKeyOf({ sub: "s", role: "NATIONAL" }, undefined)).toEqual({
+      bucket: "person",
+      key: "sub:s",
+    });
+    expect(rateLimitKeyOf({ sub: "n1", role: "NODE", jti: "t2" }, undefined)).toEqual({
+      bucket: "node",
+      key: "n1",
     });
   });
 });
@@ -181,23 +189,25 @@ describe("a hub with small budgets", () => {
     }
   });
 
-  it("counts a session cookie in the budget of its subject, as the same viewer's token", async () => {
+  it("counts each token and each web session on its own, even of one subject", async () => {
     const base = "http://hub.test";
     const session = sessionClient((input, init) => hub.fetch(input, init), base);
     const { cookie, csrf } = await session.signIn(
       await signHubLoginLinkToken(hub.keys, hub.config, { role: "NATIONAL" }),
     );
-    // A NATIONAL token's default subject is the session's (national:network).
-    const token = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "10m");
-    const byToken = [];
-    for (let i = 0; i < 3; i++) {
-      byToken.push(
-        (await session.gql("{ __typename }", { authorization: `Bearer ${token}` })).status,
-      );
-    }
-    expect(byToken).toEqual([200, 200, 200]);
-    const byCookie = await session.gql("{ __typename }", { cookie, "x-maillage-csrf": csrf });
-    expect([byCookie.status, byCookie.code]).toEqual([429, "RATE_LIMITED"]);
+    // Two NATIONAL tokens share the session's subject (national:network), not its budget.
+    const first = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "10m");
+    const second = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "10m");
+    const statuses = async (headers: Record<string, string>, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await session.gql("{ __typename }", headers)).status);
+      return out;
+    };
+    expect(await statuses({ authorization: `Bearer ${first}` }, 4)).toEqual([200, 200, 200, 429]);
+    expect(await statuses({ authorization: `Bearer ${second}` }, 3)).toEqual([200, 200, 200]);
+    expect(await statuses({ cookie, "x-maillage-csrf": csrf }, 3)).toEqual([200, 200, 200]);
+    const refused = await session.gql("{ __typename }", { cookie, "x-maillage-csrf": csrf });
+    expect([refused.status, refused.code]).toEqual([429, "RATE_LIMITED"]);
   });
 
   it("counts anonymous callers by address", async () => {

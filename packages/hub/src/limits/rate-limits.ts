@@ -18,7 +18,8 @@ import type { Logger } from "../logger.ts";
  * events or graphql-ws, a subscribe counting as one — spends one request of its caller's budget
  * per minute, checked once the caller is known and before anything executes. Three budgets:
  *
- * - a person: by the subject (`sub`) of their token or session cookie (the same viewer);
+ * - a person: by token — its `jti`, a web session's own id — so that people holding tokens of
+ *   the same role and fabrique (one subject, `national:network`) each have their own budget;
  * - a node agent: by its node id, larger (a backlog pushed and pulled after an outage must drain
  *   at full speed);
  * - an anonymous caller: by client address (`X-Forwarded-For`'s last entry under TRUST_PROXY).
@@ -52,10 +53,13 @@ export type RateLimitKey = { bucket: RateLimitBucket; key: string };
 
 /** The budget of a viewer (null: anonymous, counted by `address` when one is known). */
 export function rateLimitKeyOf(
-  viewer: Pick<TokenClaims, "sub" | "role"> | null | undefined,
+  viewer: (Pick<TokenClaims, "sub" | "role"> & { jti?: string | undefined }) | null | undefined,
   address: string | undefined,
 ): RateLimitKey | null {
-  if (viewer) return { bucket: viewer.role === "NODE" ? "node" : "person", key: viewer.sub };
+  if (viewer?.role === "NODE") return { bucket: "node", key: viewer.sub };
+  // A token without a jti (none the hub signs) falls back to its subject.
+  if (viewer)
+    return { bucket: "person", key: viewer.jti ? `jti:${viewer.jti}` : `sub:${viewer.sub}` };
   // An in-process call (hub.fetch) has no address: nothing to count it by.
   return address ? { bucket: "anonymous", key: address } : null;
 }
