@@ -17,6 +17,7 @@ import path from "node:path";
 import { loadGeography } from "@maillage/schema";
 import { createThrowawayDatabase } from "@maillage/storage/testing";
 import { pino } from "pino";
+import { NO_RATE_LIMITS } from "../../packages/hub/bench/support/no-rate-limits.ts";
 import { createHub } from "../../packages/hub/src/app.ts";
 import { signHubToken } from "../../packages/hub/src/auth/tokens.ts";
 import { loadHubConfig } from "../../packages/hub/src/env.ts";
@@ -57,7 +58,12 @@ const planSeconds = (performance.now() - planStarted) / 1000;
 
 const db = await createThrowawayDatabase();
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-bench-"));
-const config = loadHubConfig({}, { dataDir, databaseUrl: db.url, port: 0, logLevel: "silent" });
+const config = loadHubConfig(NO_RATE_LIMITS, {
+  dataDir,
+  databaseUrl: db.url,
+  port: 0,
+  logLevel: "silent",
+});
 const hub = await createHub(config, { logger: pino({ level: "silent" }) });
 try {
   let resourcesStarted = 0;

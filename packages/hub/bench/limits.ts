@@ -12,6 +12,7 @@ import { createHub } from "../src/app.ts";
 import { signHubToken } from "../src/auth/tokens.ts";
 import { seedDemoNetwork } from "../src/demo.ts";
 import { loadHubConfig } from "../src/env.ts";
+import { NO_RATE_LIMITS } from "./support/no-rate-limits.ts";
 
 const ROUNDS = 200;
 const WARMUP = 20;
@@ -89,12 +90,13 @@ async function main(unlimited: boolean) {
   const huge = String(Number.MAX_SAFE_INTEGER);
   const env = unlimited
     ? {
+        ...NO_RATE_LIMITS,
         GRAPHQL_MAX_TOKENS: huge,
         GRAPHQL_MAX_ALIASES: huge,
         GRAPHQL_MAX_COST: huge,
         GRAPHQL_MAX_DEPTH: huge,
       }
-    : {};
+    : NO_RATE_LIMITS;
   const config = loadHubConfig(env, { dataDir, port: 0, logLevel: "silent" });
   const hub = await createHub(config, { logger: pino({ level: "silent" }) });
   try {

@@ -9,6 +9,7 @@ import { createHub } from "../src/app.ts";
 import { signHubToken } from "../src/auth/tokens.ts";
 import { seedDemoNetwork } from "../src/demo.ts";
 import { loadHubConfig } from "../src/env.ts";
+import { NO_RATE_LIMITS } from "./support/no-rate-limits.ts";
 
 const ROUNDS = 300;
 const WARMUP = 30;
@@ -22,7 +23,12 @@ function percentile(sorted: number[], p: number): number {
 
 async function run(label: string, databaseUrl: string | undefined) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-bench-"));
-  const config = loadHubConfig({}, { dataDir, databaseUrl, port: 0, logLevel: "silent" });
+  const config = loadHubConfig(NO_RATE_LIMITS, {
+    dataDir,
+    databaseUrl,
+    port: 0,
+    logLevel: "silent",
+  });
   const hub = await createHub(config, { logger: pino({ level: "silent" }) });
   try {
     await seedDemoNetwork(hub);

@@ -7,27 +7,20 @@ import { createHub } from "../../src/app.ts";
 import { signHubToken } from "../../src/auth/tokens.ts";
 import { loadHubConfig } from "../../src/env.ts";
 import { serveParent } from "./child.ts";
+import { NO_RATE_LIMITS } from "./no-rate-limits.ts";
 
 const options = JSON.parse(process.env.BENCH_HUB ?? "{}") as {
   databaseUrl: string;
   dataDir: string;
   redisUrl?: string;
 };
-const config = loadHubConfig(
-  // A load test is one person sending thousands of requests a minute: no rate limits.
-  {
-    RATE_LIMIT_PERSON_PER_MINUTE: "0",
-    RATE_LIMIT_NODE_PER_MINUTE: "0",
-    RATE_LIMIT_ANONYMOUS_PER_MINUTE: "0",
-  },
-  {
-    dataDir: options.dataDir,
-    databaseUrl: options.databaseUrl,
-    redisUrl: options.redisUrl,
-    port: 0,
-    logLevel: "silent",
-  },
-);
+const config = loadHubConfig(NO_RATE_LIMITS, {
+  dataDir: options.dataDir,
+  databaseUrl: options.databaseUrl,
+  redisUrl: options.redisUrl,
+  port: 0,
+  logLevel: "silent",
+});
 const hub = await createHub(config, { logger: pino({ level: "silent" }) });
 const { url } = await hub.start();
 serveParent(url, {

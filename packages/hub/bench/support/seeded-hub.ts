@@ -14,6 +14,7 @@ import {
   type SeededScale,
   seededDatabase,
 } from "./national.ts";
+import { NO_RATE_LIMITS } from "./no-rate-limits.ts";
 
 export type SeededHub = {
   hub: Hub;
@@ -47,10 +48,12 @@ export async function openSeededHub(scale: SeededScale): Promise<SeededHub> {
   );
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-bench-hub-"));
   const cleanup = () => fs.rm(dataDir, { recursive: true, force: true });
-  const config = loadHubConfig(
-    {},
-    { dataDir, databaseUrl: database.url, port: 0, logLevel: "silent" },
-  );
+  const config = loadHubConfig(NO_RATE_LIMITS, {
+    dataDir,
+    databaseUrl: database.url,
+    port: 0,
+    logLevel: "silent",
+  });
   const hub = await createHub(config, { logger: pino({ level: "silent" }) }).catch(
     async (error: unknown) => {
       await cleanup();
