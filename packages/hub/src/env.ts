@@ -38,7 +38,7 @@ const EnvSchema = z.object({
   /** Requests a minute (0: no limit): see docs/rate-limits.md and limits/rate-limits.ts. */
   RATE_LIMIT_PERSON_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_NODE_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** The rate counters' keys in Redis start with it. */
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default("maillage:rate"),
 });

@@ -42,8 +42,8 @@ export type { RateLimitSettings };
  *   in flight and carry up to MAX_PUSH_BATCH / MAX_PULL_LIMIT (1,000) events each; at 10 ms a
  *   full batch (a fifth of the fastest ingest measured, 20,572 events/s ≈ 49 ms a batch) both
  *   loops together make 200 requests a second, so a backlog drains without ever meeting it;
- * - anonymous 300 a minute per address: little of the API answers an anonymous caller (the web
- *   app's users are people with a session), and 5 a second is room for a shared office address.
+ * - anonymous 600 a minute per address: little of the API answers an anonymous caller (the web
+ *   app's users are people with a session), and 10 a second is room for a shared office address.
  */
 
 export type RateLimitBucket = "person" | "node" | "anonymous";
