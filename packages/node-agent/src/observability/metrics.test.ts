@@ -5,7 +5,7 @@ import path from "node:path";
 import { seedPgliteStore } from "@maillage/storage/testing";
 import { pino } from "pino";
 import { ulid } from "ulid";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Agent, createAgent } from "../app.ts";
 import { ConfigError, loadAgentConfig } from "../env.ts";
 import { loadNodeCredentials, type NodeCredentials } from "../identity/identity.ts";
@@ -15,6 +15,7 @@ import { outboxRepository } from "../outbox/outbox.repository.ts";
 import { agentMigrations } from "../store/migrations.ts";
 import { createFakeHub, type FakeHub } from "../testing/fake-hub.ts";
 import { TEST_SYNC_SETTINGS } from "../testing/fixture.ts";
+import { subscribeSse } from "../testing/sse.ts";
 import { createAgentMetrics } from "./metrics.ts";
 
 /**
@@ -182,5 +183,25 @@ describe("GET /metrics", () => {
       Date.now() / 1000 - 600,
     );
     expect(sample(synced, "maillage_agent_hub_reachable")).toBe(1);
+  });
+
+  it("shows live subscriptions and server-sent event streams while they run", async () => {
+    const live = await subscribeSse(
+      (url, init) => agent.fetch(url, init),
+      admin,
+      "subscription Live { bookingUpdated { __typename } }",
+    );
+    try {
+      const text = await scrape();
+      expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(1);
+      expect(sample(text, "maillage_http_sse_streams")).toBe(1);
+    } finally {
+      await live.stop();
+    }
+    await vi.waitFor(async () => {
+      const text = await scrape();
+      expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+      expect(sample(text, "maillage_http_sse_streams")).toBe(0);
+    });
   });
 });
