@@ -2,9 +2,11 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { createClient } from "graphql-ws";
 import { pino } from "pino";
 import { ulid } from "ulid";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { WebSocket } from "ws";
 import { createHub, type Hub } from "../app.ts";
 import { signHubToken } from "../auth/tokens.ts";
 import { ConfigError, loadHubConfig } from "../env.ts";
@@ -214,5 +216,45 @@ describe("GET /metrics", () => {
       (sample(later, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0) -
         (sample(after, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0),
     ).toBe(1);
+  });
+
+  it("shows graphql-ws connections and live subscriptions, and counts their errors", async () => {
+    const client = createClient({
+      url: `${baseUrl.replace(/^http/, "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authToken: await node.token() },
+      retryAttempts: 0,
+    });
+    const before = await scrape();
+    const refused = new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query: 'subscription BadCursor { changes(after: "x") { cursor } }' },
+        { next: () => {}, error: resolve, complete: () => resolve(undefined) },
+      );
+    });
+    const stop = client.subscribe(
+      { query: 'subscription Follow { changes(after: "0") { cursor } }' },
+      { next: () => {}, error: () => {}, complete: () => {} },
+    );
+    try {
+      await refused;
+      await vi.waitFor(async () => {
+        const text = await scrape();
+        expect(sample(text, "maillage_graphql_ws_connections")).toBe(1);
+        expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(1);
+        expect(
+          (sample(text, "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }) ?? 0) -
+            (sample(before, "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }) ?? 0),
+        ).toBe(1);
+      });
+    } finally {
+      stop();
+      await client.dispose();
+    }
+    await vi.waitFor(async () => {
+      const text = await scrape();
+      expect(sample(text, "maillage_graphql_ws_connections")).toBe(0);
+      expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+    });
   });
 });
