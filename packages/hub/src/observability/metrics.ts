@@ -85,7 +85,8 @@ export async function createHubMetrics(deps: {
       labelNames: ["node"],
       registers,
       async collect() {
-        const nodes = await readNodes();
+        // The database unreachable: no per-node samples, the rest of the scrape still answers.
+        const nodes = await readNodes().catch(() => []);
         this.reset();
         for (const n of nodes) {
           const v = value(n);

@@ -35,7 +35,9 @@ export async function createAgentMetrics(deps: {
       help,
       registers,
       async collect() {
-        this.set(value(await read()));
+        // The store unreadable: NaN (unknown), and the rest of the scrape still answers.
+        const gauges = await read().catch(() => undefined);
+        this.set(gauges ? value(gauges) : Number.NaN);
       },
     });
   gauge(
