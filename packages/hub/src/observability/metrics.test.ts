@@ -255,6 +255,13 @@ describe("GET /metrics", () => {
       const text = await scrape();
       expect(sample(text, "maillage_graphql_ws_connections")).toBe(0);
       expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+      // Counted when it ends, by name, as over HTTP.
+      expect(
+        sample(text, "graphql_envelop_request", {
+          operationName: "Follow",
+          operationType: "subscription",
+        }),
+      ).toBe(1);
     });
   });
 });
