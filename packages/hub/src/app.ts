@@ -29,6 +29,7 @@ import { type VerifiedClaims, verifyHubToken } from "./auth/tokens.ts";
 import type { AppServices, Context, Viewer } from "./context.ts";
 import { type Database, openDatabase } from "./db.ts";
 import type { HubConfig } from "./env.ts";
+import { useBodyLimit } from "./graphql/body-limit.ts";
 import { schema } from "./graphql/schema.ts";
 import { createRateLimits, useRateLimits } from "./limits/rate-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -213,7 +214,7 @@ export async function createHub(
     // may read answers (yoga's default CORS reflects any Origin, with credentials).
     cors: false,
     maskedErrors: { maskError },
-    maxRequestBodySize: config.graphqlLimits.maxBodyBytes,
+    maxRequestBodySize: false, // useBodyLimit below: the same answers, cheaper
     // The limits first: they refuse at parse and validation, before any resolver.
     plugins: [
       // /.well-known/nodes.jwks.json and /credentials/status/<nodeId>, before GraphQL.
@@ -233,6 +234,7 @@ export async function createHub(
         },
       }),
       useHtmlHeaders(),
+      useBodyLimit(config.graphqlLimits.maxBodyBytes),
       ...graphqlLimitPlugins(config.graphqlLimits),
       useInputFieldNames(),
       useRequestLog(logger),
@@ -519,10 +521,13 @@ function sendJson(
 
 /** One log line per GraphQL request: operation name, status, duration. */
 function useRequestLog(logger: Logger): Plugin {
-  const started = new WeakMap<Request, { at: number; operationName?: string }>();
+  const started = new WeakMap<Request, { at: number; path: string; operationName?: string }>();
   return {
-    onRequest({ request }) {
-      started.set(request, { at: performance.now() });
+    // Nothing kept for a request whose line would not be written (LOG_LEVEL above info); the
+    // path is the URL yoga has already parsed.
+    onRequest({ request, url }) {
+      if (logger.isLevelEnabled("info"))
+        started.set(request, { at: performance.now(), path: url.pathname });
     },
     onParams({ request, params }) {
       const entry = started.get(request);
@@ -534,7 +539,7 @@ function useRequestLog(logger: Logger): Plugin {
       logger.info(
         {
           method: request.method,
-          path: new URL(request.url).pathname,
+          path: entry.path,
           operationName: entry.operationName ?? null,
           status: response.status,
           durationMs: Math.round((performance.now() - entry.at) * 10) / 10,
