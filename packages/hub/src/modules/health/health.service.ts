@@ -12,8 +12,9 @@ import * as repo from "./health.repository.ts";
 
 /**
  * Network health for the national body (and a fabrique's team, for its own territory):
- * coverage from the registry, liveness from the nodes, activity and bookings from the rollups,
- * shared resources from the resource table.
+ * coverage, activity, bookings, shared resources and training from rollups kept by deltas in
+ * the transactions that write them (space_rollup and its siblings, activity_rollup,
+ * booking_rollup, resource_rollup, training_rollup), liveness from the nodes of the scope.
  *
  * Mutualisation counts the resources the hub holds in the territory (hosted there; RETIRED
  * ones left out) and the CONFIRMED bookings of them, on the Europe/Paris day they start
