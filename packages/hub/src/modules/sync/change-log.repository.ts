@@ -108,6 +108,15 @@ export async function readLogFor(
      FROM mx LEFT JOIN ev ON true ORDER BY ev."offset"`,
     [after, nodeId, limit],
   );
+  return pageOf(rows, after, limit);
+}
+
+/** One node's page from its rows (the log's end on each; one row with a null offset if none). */
+function pageOf(
+  rows: LogRow[],
+  after: string,
+  limit: number,
+): { events: PulledEvent[]; cursor: string; hasMore: boolean } {
   const events: PulledEvent[] = rows
     .filter((r) => r.offset !== null)
     .map((r) => ({
@@ -127,6 +136,53 @@ export async function readLogFor(
   const last = events.at(-1)?.offset;
   const cursor = hasMore && last ? last : maxOffset(logEnd, after);
   return { events, cursor, hasMore };
+}
+
+export type LogRead = { nodeId: string; after: string; limit: number };
+
+/**
+ * readLogFor for many readers in ONE statement (the live followers one append woke): each
+ * reader's page is exactly what readLogFor would answer it — same visibility, same page
+ * limit, same cursor and hasMore — and all of them come from one snapshot, with one log end.
+ * The statement also checks that each reader is still its fabrique's active node: undefined
+ * for a revoked (replaced) or unknown node, which gets nothing. `liveness` is the node's
+ * stored liveness, for the caller to record a pull when the sweeper marked it other than
+ * ONLINE.
+ */
+export async function readLogForMany(
+  sql: Sql,
+  reads: readonly LogRead[],
+): Promise<
+  ({ events: PulledEvent[]; cursor: string; hasMore: boolean; liveness: string } | undefined)[]
+> {
+  if (reads.length === 0) return [];
+  const rows = await sql.query<LogRow & { i: number; liveness: string | null }>(
+    `WITH mx AS (SELECT coalesce(max("offset"), 0) AS m FROM change_log),
+     r AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])
+                   WITH ORDINALITY AS r(node_id, after, lim, i))
+     SELECT r.i::int AS i, n.liveness::text AS liveness, mx.m::text AS max_offset,
+            ev."offset"::text AS "offset", ev.event_id, ev.origin_node_id, ev.entity,
+            ev.entity_id, ev.op, ev.payload, ev.occurred_at AT TIME ZONE 'UTC' AS occurred_at,
+            ev.schema_version, ev.target_node_id
+     FROM r CROSS JOIN mx
+     LEFT JOIN node n ON n.id = r.node_id AND n.status = 'ACTIVE'
+     LEFT JOIN LATERAL (
+       SELECT l.* FROM change_log l
+       WHERE n.id IS NOT NULL AND l."offset" > r.after AND l."offset" <= mx.m
+         AND (l.target_node_id = r.node_id
+              OR (l.target_node_id IS NULL AND l.origin_node_id IS DISTINCT FROM r.node_id))
+       ORDER BY l."offset" LIMIT r.lim) ev ON true
+     ORDER BY r.i, ev."offset"`,
+    [reads.map((r) => r.nodeId), reads.map((r) => r.after), reads.map((r) => r.limit)],
+  );
+  const byRead = reads.map(() => [] as (LogRow & { liveness: string | null })[]);
+  for (const row of rows) byRead[row.i - 1]?.push(row);
+  return reads.map((read, index) => {
+    const own = byRead[index] ?? [];
+    const liveness = own[0]?.liveness;
+    if (!liveness) return undefined;
+    return { ...pageOf(own, read.after, read.limit), liveness };
+  });
 }
 
 function maxOffset(a: string, b: string): string {

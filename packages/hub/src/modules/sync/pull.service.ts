@@ -1,12 +1,34 @@
 import { MAX_PULL_LIMIT, MaillageError, type PullResult } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
+import DataLoader from "dataloader";
 import { followPages } from "../../realtime/follow.ts";
 import type { HubPubSub } from "../../realtime/pubsub.ts";
 import { announce, nodeStatusEvent } from "../health/announce.ts";
-import { readLogFor } from "./change-log.repository.ts";
+import { type LogRead, readLogFor, readLogForMany } from "./change-log.repository.ts";
 import { recordPull } from "./sync.repository.ts";
 
 export type PullService = ReturnType<typeof createPullService>;
+
+/**
+ * How often a live follower records its pull (node.last_seen_at, the UPDATE of recordPull):
+ * when the follow starts, then at its first read at least this long after the last record —
+ * not on every wake-up, which at 400 followers meant 400 transactions per push anywhere.
+ * A node is ONLINE while last_seen_at is under ONLINE_WITHIN_MS (2 minutes) old, which the
+ * sweeper checks every 15 s. A follower reads at least every FOLLOW_POLL_MS (20 s) even when
+ * nothing is appended, so its last_seen_at is never older than 30 + 20 s plus one read's
+ * time: a following node never looks stale, with a minute of margin for a slow database.
+ * (recordPull itself writes at most every 30 s per node, so a plain pull alongside the
+ * follow, or a follow on another replica, writes no more.) Should the sweeper have marked the
+ * node anyway (a hub paused longer than that), the batched read sees the stored liveness and
+ * the follower records at once, announcing ONLINE again.
+ */
+export const FOLLOW_RECORD_EVERY_MS = 30_000;
+
+/**
+ * The most followers one batched read answers: one statement returns at most this many pages
+ * of up to `limit` (500) events each, which bounds its memory when every follower is behind.
+ */
+export const FOLLOW_BATCH_MAX = 256;
 
 /**
  * Reading the hub's log for one node: a page after its cursor (`pull`), or a live follow
@@ -33,10 +55,12 @@ export function createPullService(deps: {
     }
   }
 
-  async function pull(nodeId: string, after: string, limit: number): Promise<PullResult> {
-    checkCursor(after, limit);
-    // The node must still be the fabrique's active node: a replaced or revoked node's token
-    // may still sit in a replica's key cache for a few seconds.
+  /**
+   * Records a pull (last_seen_at, liveness; announced if the node comes back ONLINE). The
+   * node must still be the fabrique's active node: a replaced or revoked node's token may
+   * still sit in a replica's key cache for a few seconds.
+   */
+  async function record(nodeId: string): Promise<void> {
     const seen = await store.transaction(async (tx) => {
       const touched = await recordPull(tx, nodeId);
       if (touched && touched.previousLiveness !== "ONLINE") {
@@ -59,18 +83,60 @@ export function createPullService(deps: {
         previous: seen.previousLiveness,
       });
     }
-    const page = await readLogFor(store, nodeId, after, limit);
-    return page;
   }
 
-  /** Pages of the log as they come, from `after`; see followPages. */
+  async function pull(nodeId: string, after: string, limit: number): Promise<PullResult> {
+    checkCursor(after, limit);
+    await record(nodeId);
+    return readLogFor(store, nodeId, after, limit);
+  }
+
+  /**
+   * The reads of live followers, batched: every follower an append wakes asks in the same
+   * turn of the event loop (the fan-out hands the wake-up to 256 of them per turn, and the
+   * batch waits for the next turn, setImmediate, so consecutive slices share it), and one
+   * statement (readLogForMany) answers them all instead of one transaction and one read
+   * each. Not cached: each call is a fresh read of the log.
+   */
+  const followReads = new DataLoader<LogRead, PullResult & { liveness: string }>(
+    async (reads) =>
+      (await readLogForMany(store, reads)).map(
+        (page) => page ?? new MaillageError("UNAUTHENTICATED", "unknown or revoked node"),
+      ),
+    {
+      cache: false,
+      maxBatchSize: FOLLOW_BATCH_MAX,
+      batchScheduleFn: (dispatch) => setImmediate(dispatch),
+    },
+  );
+
+  /**
+   * Pages of the log as they come, from `after`; see followPages. The first read records
+   * the pull (as `pull` does) and so does the first read every FOLLOW_RECORD_EVERY_MS; the
+   * others are batched reads only. Every read, batched or not, still checks that the node is
+   * its fabrique's active node, in the same statement as the page: a revoked or replaced
+   * node's follow ends with UNAUTHENTICATED at its next wake-up, as before.
+   */
   function follow(nodeId: string, after: string, limit = 500) {
     checkCursor(after, limit);
+    let recordedAt: number | undefined;
+    async function read(cursor: string): Promise<PullResult> {
+      if (recordedAt === undefined || performance.now() - recordedAt >= FOLLOW_RECORD_EVERY_MS) {
+        await record(nodeId);
+        recordedAt = performance.now();
+      }
+      const { liveness, ...page } = await followReads.load({ nodeId, after: cursor, limit });
+      if (liveness !== "ONLINE") {
+        await record(nodeId);
+        recordedAt = performance.now();
+      }
+      return page;
+    }
     return followPages(
       pubsub,
       "log:appended",
       after,
-      (cursor) => pull(nodeId, cursor, limit),
+      read,
       (page, cursor) => page.events.length > 0 || page.cursor !== cursor,
     );
   }

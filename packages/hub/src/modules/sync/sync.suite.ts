@@ -1,9 +1,36 @@
+import type { PullResult } from "@maillage/schema";
+import type { SqlSession, SqlStore } from "@maillage/storage";
 import { createClient } from "graphql-ws";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
+import { FOLLOW_POLL_MS } from "../../realtime/follow.ts";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
-import { sweepLiveness } from "../nodes/liveness.ts";
+import { ONLINE_WITHIN_MS, sweepLiveness } from "../nodes/liveness.ts";
+import { type LogRead, readLogFor, readLogForMany } from "./change-log.repository.ts";
+import { createPullService, FOLLOW_RECORD_EVERY_MS } from "./pull.service.ts";
+
+/** The store, writing down every statement sent through it (a transaction counts as BEGIN). */
+function countingStore(store: SqlStore, statements: string[]): SqlStore {
+  const counted = (session: SqlSession): SqlSession => ({
+    exec: (sql) => {
+      statements.push(sql);
+      return session.exec(sql);
+    },
+    query: <Row>(sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return session.query<Row>(sql, params);
+    },
+  });
+  return {
+    ...store,
+    ...counted(store),
+    transaction: (fn) => {
+      statements.push("BEGIN");
+      return store.transaction((tx) => fn(counted(tx)));
+    },
+  };
+}
 
 /** The hub's side of the sync protocol, on every storage backend. */
 export function registerSyncTests(backend: Backend) {
@@ -481,6 +508,160 @@ export function registerSyncTests(backend: Backend) {
         await a.push([a.satellite("L2", "Pendant la coupure"), a.satellite("L3", "Encore")]);
         await follow((ids) => ids.includes("L3"));
         expect(received).toEqual(["L1", "L2", "L3"]);
+      });
+    });
+
+    describe("live followers", () => {
+      /** Every offset of the log, in order. */
+      async function offsets(): Promise<string[]> {
+        const rows = await t.hub.db.store.query<{ at: string }>(
+          'SELECT "offset"::text AS at FROM change_log ORDER BY "offset"',
+        );
+        return rows.map((r) => r.at);
+      }
+
+      it("answers many readers in one statement exactly as readLogFor answers each", async () => {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        const cFabrique = await fabrique("Fabrique C", "07019");
+        const oldC = await enrolTestNode(t, cFabrique, national);
+        await a.push([a.satellite("SA1", "A un"), a.satellite("SA2", "A deux")]);
+        await oldC.push([oldC.satellite("SC1", "C un")]);
+        await b.push([b.satellite("SB1", "B un")]);
+        // The replacement gets C's records handed over: events addressed to it alone.
+        const c = await enrolTestNode(t, cFabrique, national);
+        await a.push([a.satellite("SA3", "A trois")]);
+        const all = await offsets();
+        const end = all.at(-1) as string;
+        const cursors = ["0", ...all, (BigInt(end) + 5n).toString()];
+        const reads: LogRead[] = [];
+        for (const node of [a, b, c]) {
+          for (const after of cursors) {
+            for (const limit of [1, 2, 3, 500]) reads.push({ nodeId: node.nodeId, after, limit });
+          }
+        }
+        reads.push({ nodeId: oldC.nodeId, after: "0", limit: 500 });
+        reads.push({ nodeId: "01UNKNOWNNODE0000000000000", after: "0", limit: 500 });
+        const statements: string[] = [];
+        const batched = await readLogForMany(countingStore(t.hub.db.store, statements), reads);
+        expect(statements).toHaveLength(1);
+        const alone = await Promise.all(
+          reads.map((r) => readLogFor(t.hub.db.store, r.nodeId, r.after, r.limit)),
+        );
+        expect(alone.some((page) => page.events.some((e) => e.targetNodeId === c.nodeId))).toBe(
+          true,
+        );
+        expect(alone.some((page) => page.hasMore)).toBe(true);
+        // The replaced and the unknown node get nothing; every other page is readLogFor's.
+        expect(batched.slice(-2)).toEqual([undefined, undefined]);
+        expect(
+          batched.slice(0, -2).map((page) => page && { ...page, liveness: undefined }),
+        ).toEqual(alone.slice(0, -2).map((page) => ({ ...page, liveness: undefined })));
+      });
+
+      it("hands each follower exactly its events, in order and once, across pushes from many nodes", async () => {
+        const nodes: TestNode[] = [];
+        for (const [i, commune] of ["07186", "23096", "07019", "07107", "07129"].entries()) {
+          nodes.push(await enrolTestNode(t, await fabrique(`Fabrique ${i}`, commune), national));
+        }
+        const received = nodes.map(() => ({ events: [] as PullResult["events"], cursor: "0" }));
+        // Small pages: a follower behind reads on (hasMore) without waiting for a wake-up.
+        const follows = nodes.map((n) => t.hub.services.pullService.follow(n.nodeId, "0", 2));
+        const reading = follows.map(async (follow, i) => {
+          for await (const page of follow) {
+            const mine = received[i] as (typeof received)[number];
+            mine.events.push(...page.events);
+            mine.cursor = page.cursor;
+          }
+        });
+        try {
+          for (let round = 0; round < 3; round++) {
+            await Promise.all(
+              nodes.map((n, i) =>
+                n.push([n.satellite(`S${i}-${round}`, `Lieu ${i} ${round}`)]).then(() =>
+                  // Two at once from one node now and then.
+                  round === 1 && i % 2 === 0
+                    ? n.push([
+                        n.satellite(`T${i}-a`, `Tiers ${i} a`),
+                        n.satellite(`T${i}-b`, `Tiers ${i} b`),
+                      ])
+                    : undefined,
+                ),
+              ),
+            );
+          }
+          const end = (await offsets()).at(-1) as string;
+          await vi.waitFor(
+            () => expect(received.map((r) => r.cursor)).toEqual(nodes.map(() => end)),
+            { timeout: 10_000 },
+          );
+        } finally {
+          await Promise.all(follows.map((f) => f.return()));
+          await Promise.all(reading);
+        }
+        for (const [i, node] of nodes.entries()) {
+          const expected = await readLogFor(t.hub.db.store, node.nodeId, "0", 1000);
+          const got = received[i]?.events ?? [];
+          expect(got).toEqual(expected.events);
+          expect(new Set(got.map((e) => e.id)).size).toBe(got.length);
+          // Every other node's satellites, none of its own.
+          expect(got.filter((e) => e.entity === "SPACE" && e.originNodeId).length).toBe(
+            nodes.length * 3 + 2 * 3 - (i % 2 === 0 ? 5 : 3),
+          );
+        }
+      });
+
+      it("reads the log once per wake-up for 20 followers, not once per follower", async () => {
+        const nodes: TestNode[] = [];
+        for (let i = 0; i <= 20; i++) {
+          nodes.push(await enrolTestNode(t, await fabrique(`Fabrique ${i}`, "07186"), national));
+        }
+        const [pusher, ...followers] = nodes as [TestNode, ...TestNode[]];
+        const statements: string[] = [];
+        const service = createPullService({
+          store: countingStore(t.hub.db.store, statements),
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+        });
+        const follows = followers.map((f) => service.follow(f.nodeId, "0"));
+        try {
+          // The first page (the fabriques and keys enrolled so far): each follow records its pull.
+          for (const follow of follows) expect((await follow.next()).done).toBe(false);
+          const liveness = await t.hub.db.store.query<{ liveness: string }>(
+            "SELECT liveness::text AS liveness FROM node WHERE id = ANY($1::text[])",
+            [followers.map((f) => f.nodeId)],
+          );
+          expect(liveness.map((n) => n.liveness)).toEqual(followers.map(() => "ONLINE"));
+          for (let push = 0; push < 3; push++) {
+            statements.length = 0;
+            await pusher.push([pusher.satellite(`S${push}`, `Lieu ${push}`)]);
+            const pages = await Promise.all(follows.map((f) => f.next()));
+            expect(pages.map((p) => (p.value as PullResult).events.map((e) => e.entityId))).toEqual(
+              followers.map(() => [`S${push}`]),
+            );
+            // One statement answers them all (today's code: a transaction and a read each).
+            expect(statements.length).toBeLessThanOrEqual(2);
+            expect(statements.some((sql) => /UPDATE node/.test(sql))).toBe(false);
+          }
+        } finally {
+          await Promise.all(follows.map((f) => f.return()));
+        }
+        // A follower writes its liveness often enough never to look stale between two records.
+        expect(FOLLOW_RECORD_EVERY_MS + FOLLOW_POLL_MS).toBeLessThan(ONLINE_WITHIN_MS / 2);
+      });
+
+      it("ends a replaced node's follow with UNAUTHENTICATED at its next wake-up", async () => {
+        const f = await fabrique("Fabrique A", "07186");
+        const old = await enrolTestNode(t, f, national);
+        const other = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        const follow = t.hub.services.pullService.follow(old.nodeId, "0");
+        expect((await follow.next()).value?.events.length).toBeGreaterThan(0);
+        const next = follow.next();
+        await other.push([other.satellite("SB", "Chez B")]);
+        expect(((await next).value as PullResult).events.map((e) => e.entityId)).toEqual(["SB"]);
+        // Re-enrolment replaces the node, and its appends wake the follower.
+        await enrolTestNode(t, f, national);
+        await expect(follow.next()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
       });
     });
 
