@@ -155,9 +155,6 @@ describe("GET /metrics", () => {
     expect(sample(text, "graphql_envelop_request_duration_count", labels)).toBeGreaterThanOrEqual(
       2,
     );
-    expect(
-      sample(text, "graphql_yoga_http_duration_count", { ...labels, statusCode: "200" }),
-    ).toBeGreaterThanOrEqual(2);
     expect(sample(text, "graphql_envelop_request", { operationName: "Anonymous" })).toBeGreaterThan(
       0,
     );
