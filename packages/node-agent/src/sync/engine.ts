@@ -230,8 +230,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         await recordFailure(error, "push");
         return { kind: "failed", pushed, error };
       }
+      // Nothing at or after a refused seq counts as applied: a SEQ_CONFLICT answers with the
+      // hub's appliedThrough past the refused seq (the hub holds other events under those seqs,
+      // from before this agent's store was restored), and marking ours applied would lose them.
+      const appliedThrough = result.rejected
+        ? Math.min(result.appliedThrough, result.rejected.seq - 1)
+        : result.appliedThrough;
       await store.transaction(async (tx) => {
-        await outboxRepository.recordAppliedThrough(tx, result.appliedThrough);
+        await outboxRepository.recordAppliedThrough(tx, appliedThrough);
         if (result.rejected) {
           await outboxRepository.recordRejection(
             tx,

@@ -126,6 +126,29 @@ export function registerSyncTests(backend: Backend) {
         expect((await status()).lastError).toMatch(/up to seq 40/);
       });
 
+      it("never marks its events applied under seqs the hub holds with other events (SEQ_CONFLICT)", async () => {
+        await createSatellites(5);
+        await t.agent.sync.flush();
+        // The agent's store was restored from before seqs 6 and 7 were pushed: the hub holds
+        // events 6 and 7 this outbox never had, and the agent writes new ones under 6, 7, 8.
+        const node = t.hub.node(nodeId);
+        if (!node) throw new Error("no node");
+        const lost = node.applied
+          .slice(0, 2)
+          .map((e, i) => ({ ...e, id: `lost-${i}`, seq: 6 + i }));
+        node.applied.push(...lost);
+        node.appliedThrough = 7;
+        await createSatellites(3, "Après");
+        const outcome = await t.agent.sync.flush();
+        expect(outcome).toMatchObject({
+          kind: "blocked",
+          poisoned: { seq: 6, code: "SEQ_CONFLICT" },
+        });
+        // Nothing of the new writes was marked pushed, or pushed past the conflict.
+        expect(await status()).toMatchObject({ outboxPending: 3 });
+        expect(appliedSeqs()).toEqual(range(1, 7));
+      });
+
       it("blocks on a refused event, visibly, until a new change of its record replaces it", async () => {
         // The hub's geography disagrees with the agent's about one commune.
         t.hub.faults.reject = (event) =>

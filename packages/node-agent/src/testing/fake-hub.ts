@@ -190,6 +190,18 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         ? parsed.data.seq
         : Number((candidate as { seq?: unknown } | null)?.seq ?? 0);
       if (seq >= 1 && seq <= node.appliedThrough) {
+        // As the hub: a re-sent seq must be the very event applied (else a restored agent).
+        const held = node.applied.find((e) => e.seq === seq);
+        if (parsed.success && held && held.id !== parsed.data.id) {
+          const message = `seq ${seq} was applied with another event id`;
+          return {
+            appliedThrough: node.appliedThrough,
+            applied: 0,
+            duplicates: 0,
+            expectedSeq: null,
+            rejected: { seq, code: "SEQ_CONFLICT", message },
+          };
+        }
         duplicates += 1;
         continue;
       }
