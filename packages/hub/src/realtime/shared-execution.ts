@@ -32,16 +32,14 @@
  *
  * Which fields share (SUBSCRIPTION_SHARING, every Subscription field listed; a field missing
  * there never shares): those whose stream starts "from now on" and whose events are filtered
- * by the audience and the arguments only. A stream that replays from a cursor (`changes`,
- * `networkEvents(after:)`) is per subscriber even with equal variables: a subscriber joining
- * later would miss what the shared stream already read past its cursor.
+ * by the audience and the arguments only. A cursor feed (`changes`, `networkEvents`) is per
+ * subscriber even with equal variables: a subscriber joining later would miss what the shared
+ * stream already read past its cursor, and a slow one would lose events its cursor passed.
  */
 import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
-  type FieldNode,
-  getArgumentValues,
   getOperationAST,
   Kind,
   print,
@@ -53,8 +51,6 @@ import { DELIVERY_SLICE } from "./fanout.ts";
 export type Sharing =
   /** Its stream starts now; events are filtered by the audience and the arguments. */
   | "shared"
-  /** As "shared" when this argument is absent or null; with it, the stream replays: never. */
-  | { unlessArgument: string }
   /** Per subscriber, always. */
   | "never";
 
@@ -63,7 +59,10 @@ export const SUBSCRIPTION_SHARING: Readonly<Record<string, Sharing>> = {
   bookingUpdated: "shared",
   changes: "never",
   enrolmentUpdated: "shared",
-  networkEvents: { unlessArgument: "after" },
+  // A cursor feed, with or without `after`: its follower waits for a slow reader (the
+  // Repeater's push) and loses nothing, where a shared stream's MEMBER_QUEUE would drop the
+  // oldest events of a reader that fell 256 behind, its cursor already past them.
+  networkEvents: "never",
   nodeStatusChanged: "shared",
   resourceAvailabilityChanged: "shared",
   spaceChanged: "shared",
@@ -114,8 +113,6 @@ export function shareKeyOf(args: ExecutionArgs): string | null {
   if (root.directives && root.directives.length > 0) return null;
   const sharing = SUBSCRIPTION_SHARING[root.name.value];
   if (sharing === undefined || sharing === "never") return null;
-  if (typeof sharing === "object" && !argumentIsAbsent(args, root, sharing.unlessArgument))
-    return null;
   const context = args.contextValue as { viewer?: Viewer | null } | undefined;
   if (context?.viewer === undefined) return null;
   let text = printed.get(args.document);
@@ -129,16 +126,6 @@ export function shareKeyOf(args: ExecutionArgs): string | null {
     args.variableValues ?? {},
     audienceOf(context.viewer),
   ]);
-}
-
-function argumentIsAbsent(args: ExecutionArgs, field: FieldNode, name: string): boolean {
-  const definition = args.schema.getSubscriptionType()?.getFields()[field.name.value];
-  if (!definition) return false;
-  try {
-    return getArgumentValues(definition, field, args.variableValues ?? {})[name] == null;
-  } catch {
-    return false; // the execution reports it
-  }
 }
 
 type Stream = AsyncIterable<ExecutionResult> & AsyncIterator<ExecutionResult>;
