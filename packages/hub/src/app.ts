@@ -31,7 +31,12 @@ import { type Database, openDatabase } from "./db.ts";
 import type { HubConfig } from "./env.ts";
 import { useBodyLimit } from "./graphql/body-limit.ts";
 import { schema } from "./graphql/schema.ts";
-import { createRateLimits, useRateLimits } from "./limits/rate-limits.ts";
+import {
+  createRateLimits,
+  type RateLimitedContext,
+  refusalAfterFailedAuthentication,
+  useRateLimits,
+} from "./limits/rate-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { hubMigrations } from "./migrate.ts";
 import { usePortableCredentialRoutes } from "./modules/credentials/credentials.http.ts";
@@ -242,11 +247,18 @@ export async function createHub(
       useRateLimits(rateLimits, config.trustProxy ?? false),
       metrics.plugin,
     ],
-    context: async ({ request, wsViewer }) => {
+    context: async (initial) => {
+      const { request, wsViewer } = initial;
       if (wsViewer !== undefined) return { ...services, viewer: wsViewer };
       try {
         return { ...services, viewer: await viewerFromRequest(request) };
       } catch (error) {
+        const refused = await refusalAfterFailedAuthentication(
+          rateLimits,
+          initial as RateLimitedContext,
+          config.trustProxy ?? false,
+        );
+        if (refused) throw refused;
         const e = error as MaillageError;
         const status = e.code === "CSRF_CHECK_FAILED" ? 403 : 401;
         throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status } } });
@@ -378,6 +390,12 @@ export async function createHub(
             } else ctx.extra.viewer = null;
           }
         } catch {
+          // Spends the address's anonymous budget, as a refused token over HTTP does.
+          await refusalAfterFailedAuthentication(
+            rateLimits,
+            { req: ctx.extra.request },
+            config.trustProxy ?? false,
+          );
           return false; // closes with 4403 Forbidden
         }
         const exp = ctx.extra.viewer?.exp;

@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import type { IncomingMessage } from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { sessionClient } from "@maillage/schema/http/session-client";
@@ -219,5 +219,41 @@ describe("a hub with small budgets", () => {
       await response.body?.cancel();
     }
     expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it("spends an address's anonymous budget on refused tokens: a forged-token flood meets RATE_LIMITED", async () => {
+    // From another loopback address than the other tests', so that its budget is whole.
+    const forged = () =>
+      new Promise<{ status: number; code: unknown }>((resolve, reject) => {
+        const request = http.request(
+          `${url}/graphql`,
+          {
+            method: "POST",
+            localAddress: "127.0.0.7",
+            headers: { "content-type": "application/json", authorization: "Bearer not.a.jwt" },
+          },
+          (response) => {
+            let body = "";
+            response.on("data", (chunk) => {
+              body += chunk;
+            });
+            response.on("end", () => {
+              const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
+              resolve({
+                status: response.statusCode ?? 0,
+                code: parsed.errors?.[0]?.extensions?.code,
+              });
+            });
+          },
+        );
+        request.on("error", reject);
+        request.end(JSON.stringify({ query: "{ __typename }" }));
+      });
+    const answers = [await forged(), await forged(), await forged()];
+    expect(answers).toEqual([
+      { status: 401, code: "UNAUTHENTICATED" },
+      { status: 401, code: "UNAUTHENTICATED" },
+      { status: 429, code: "RATE_LIMITED" },
+    ]);
   });
 });

@@ -231,6 +231,21 @@ export function clientAddressOf(
 }
 
 /**
+ * A request whose credentials were refused (a forged, expired or malformed token, a failed
+ * CSRF check) spends its address's anonymous budget: a flood of forged tokens is refused with
+ * RATE_LIMITED like any anonymous flood, rather than costing a verification each for free.
+ * Returns the refusal to answer instead of UNAUTHENTICATED, or null.
+ */
+export async function refusalAfterFailedAuthentication(
+  limits: RateLimits,
+  context: RateLimitedContext,
+  trustProxy: boolean,
+): Promise<GraphQLError | null> {
+  const verdict = await limits.consume(rateLimitKeyOf(null, clientAddressOf(context, trustProxy)));
+  return verdict.allowed ? null : rateLimitedError(verdict);
+}
+
+/**
  * The check as an envelop plugin: yoga's `context` factory (the viewer's authentication) runs
  * as the first onContextBuilding hook, so this one sees the viewer; the context is built after
  * parse and validation (the GraphQL limits) and before execute or subscribe, over HTTP, SSE and
