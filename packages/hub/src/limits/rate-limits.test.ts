@@ -11,7 +11,7 @@ import { signHubToken } from "../auth/tokens.ts";
 import { loadHubConfig, type RateLimitSettings } from "../env.ts";
 import { seedHubStore } from "../testing/fixture.ts";
 import { listen, until } from "../testing/live.ts";
-import { clientAddressOf, createRateLimits, rateLimitKeyOf } from "./rate-limits.ts";
+import { addressKey, clientAddressOf, createRateLimits, rateLimitKeyOf } from "./rate-limits.ts";
 
 const silent = pino({ level: "silent" });
 const settings = (over: Partial<RateLimitSettings>): RateLimitSettings => ({
@@ -73,6 +73,19 @@ describe("createRateLimits in memory (no REDIS_URL)", () => {
       bucket: "node",
       key: "n1",
     });
+  });
+});
+
+describe("addressKey", () => {
+  it("keeps IPv4 addresses, unmaps IPv4-mapped ones, keys IPv6 by its /64", () => {
+    expect(addressKey("192.0.2.7")).toBe("192.0.2.7");
+    expect(addressKey("::ffff:192.0.2.7")).toBe("192.0.2.7");
+    expect(addressKey("2001:db8:aa:bb:1:2:3:4")).toBe("2001:db8:aa:bb::/64");
+    expect(addressKey("2001:db8:aa:bb::9")).toBe("2001:db8:aa:bb::/64");
+    expect(addressKey("2001:0DB8:00aa:bb:ffff::1")).toBe("2001:db8:aa:bb::/64");
+    expect(addressKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
   });
 });
 

@@ -61,7 +61,29 @@ export function rateLimitKeyOf(
   if (viewer)
     return { bucket: "person", key: viewer.jti ? `jti:${viewer.jti}` : `sub:${viewer.sub}` };
   // An in-process call (hub.fetch) has no address: nothing to count it by.
-  return address ? { bucket: "anonymous", key: address } : null;
+  return address ? { bucket: "anonymous", key: addressKey(address) } : null;
+}
+
+/**
+ * An anonymous budget's key: an IPv4 address as it is (an IPv4-mapped IPv6 one too), an IPv6
+ * address by its /64 — one client holds a whole /64 and could otherwise take a fresh budget
+ * per address.
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  if (!address.includes(":")) return address;
+  const [head = "", tail] = address.toLowerCase().split("%")[0]?.split("::") ?? [];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 export type RateLimitVerdict =
