@@ -31,6 +31,15 @@ export const FOLLOW_RECORD_EVERY_MS = 30_000;
 export const FOLLOW_BATCH_MAX = 256;
 
 /**
+ * The most events one batched read returns in all (before batching, the pool of 10
+ * connections held about 10 pages of 500 in flight): with many followers behind at once — a
+ * hub restart, every agent reconnecting — each gets a smaller page (never under
+ * FOLLOW_MIN_PAGE), says hasMore, and reads on; a caught-up follower's page is tiny anyway.
+ */
+export const FOLLOW_BATCH_EVENTS = 5_000;
+const FOLLOW_MIN_PAGE = 20;
+
+/**
  * Reading the hub's log for one node: a page after its cursor (`pull`), or a live follow
  * (`follow`) that pulls again each time the pub/sub announces an append — or every
  * FOLLOW_POLL_MS should a wake-up be lost: the log, not the pub/sub, is the truth.
@@ -39,6 +48,8 @@ export function createPullService(deps: {
   store: SqlStore;
   pubsub: HubPubSub;
   onLivenessChanged: (change: { nodeId: string; fabriqueId: string; previous: string }) => void;
+  /** FOLLOW_BATCH_EVENTS unless a test sets it. */
+  followBatchEvents?: number;
 }) {
   const { store, pubsub } = deps;
 
@@ -99,10 +110,16 @@ export function createPullService(deps: {
    * each. Not cached: each call is a fresh read of the log.
    */
   const followReads = new DataLoader<LogRead, PullResult & { liveness: string }>(
-    async (reads) =>
-      (await readLogForMany(store, reads)).map(
+    async (reads) => {
+      const share = Math.max(
+        FOLLOW_MIN_PAGE,
+        Math.floor((deps.followBatchEvents ?? FOLLOW_BATCH_EVENTS) / reads.length),
+      );
+      const bounded = reads.map((r) => (r.limit > share ? { ...r, limit: share } : r));
+      return (await readLogForMany(store, bounded)).map(
         (page) => page ?? new MaillageError("UNAUTHENTICATED", "unknown or revoked node"),
-      ),
+      );
+    },
     {
       cache: false,
       maxBatchSize: FOLLOW_BATCH_MAX,

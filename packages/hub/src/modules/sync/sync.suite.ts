@@ -611,6 +611,42 @@ export function registerSyncTests(backend: Backend) {
         }
       });
 
+      it("bounds a batched read's events in all: followers behind get smaller pages and read on", async () => {
+        const pusher = await enrolTestNode(t, await fabrique("Fabrique pleine", "07186"), national);
+        const behind: TestNode[] = [];
+        for (const i of [1, 2, 3]) {
+          behind.push(await enrolTestNode(t, await fabrique(`Fabrique ${i}`, "23096"), national));
+        }
+        const backlog = Array.from({ length: 50 }, (_, i) =>
+          pusher.satellite(`B${i}`, `Lieu B${i}`),
+        );
+        await pusher.push(backlog);
+        // A budget of 1 event per batch: every follower's page falls to the floor of 20.
+        const service = createPullService({
+          store: t.hub.db.store,
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+          followBatchEvents: 1,
+        });
+        const end = (await offsets()).at(-1) as string;
+        for (const node of behind) {
+          const follow = service.follow(node.nodeId, "0", 500);
+          const got: PullResult["events"] = [];
+          const sizes: number[] = [];
+          try {
+            for await (const page of follow) {
+              got.push(...page.events);
+              sizes.push(page.events.length);
+              if (page.cursor === end) break;
+            }
+          } finally {
+            await follow.return();
+          }
+          expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+          expect(got).toEqual((await readLogFor(t.hub.db.store, node.nodeId, "0", 1000)).events);
+        }
+      });
+
       it("reads the log once per wake-up for 20 followers, not once per follower", async () => {
         const nodes: TestNode[] = [];
         for (let i = 0; i <= 20; i++) {
