@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { metricSample } from "@maillage/schema/http/metrics-sample";
 import { createClient } from "graphql-ws";
 import { pino } from "pino";
 import { ulid } from "ulid";
@@ -48,19 +49,6 @@ async function scrape(): Promise<string> {
   });
   expect(response.status).toBe(200);
   return response.text();
-}
-
-/** The value of the sample `name` whose labels include `labels`; undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}) {
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries(
-      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
 }
 
 beforeAll(async () => {
@@ -137,27 +125,27 @@ describe("GET /metrics", () => {
     const text = await response.text();
     expect(text).toContain("# TYPE maillage_graphql_errors_total counter");
     expect(text).toContain("# TYPE graphql_envelop_request_duration histogram");
-    expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
-    expect(sample(text, "maillage_graphql_ws_connections")).toBe(0);
-    expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+    expect(metricSample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(metricSample(text, "maillage_graphql_ws_connections")).toBe(0);
+    expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(0);
     // Embedded PGlite has no pool.
     expect(text).not.toContain("maillage_db_pool_connections");
   });
 
   it("counts operations by name and type, unnamed ones as Anonymous", async () => {
     const labels = { operationName: "MetricsProbe", operationType: "query" };
-    const before = sample(await scrape(), "graphql_envelop_request", labels) ?? 0;
+    const before = metricSample(await scrape(), "graphql_envelop_request", labels) ?? 0;
     expect((await gql("query MetricsProbe { __typename }")).errors).toBeUndefined();
     expect((await gql("query MetricsProbe { __typename }")).errors).toBeUndefined();
     await gql("{ __typename }");
     const text = await scrape();
-    expect(sample(text, "graphql_envelop_request", labels)).toBe(before + 2);
-    expect(sample(text, "graphql_envelop_request_duration_count", labels)).toBeGreaterThanOrEqual(
-      2,
-    );
-    expect(sample(text, "graphql_envelop_request", { operationName: "Anonymous" })).toBeGreaterThan(
-      0,
-    );
+    expect(metricSample(text, "graphql_envelop_request", labels)).toBe(before + 2);
+    expect(
+      metricSample(text, "graphql_envelop_request_duration_count", labels),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      metricSample(text, "graphql_envelop_request", { operationName: "Anonymous" }),
+    ).toBeGreaterThan(0);
   });
 
   it("counts refused requests by documented code", async () => {
@@ -178,12 +166,12 @@ describe("GET /metrics", () => {
     expect(invalid.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     const after = await scrape();
     for (const code of ["FORBIDDEN", "GRAPHQL_VALIDATION_FAILED"]) {
-      expect(sample(after, "maillage_graphql_errors_total", { code })).toBe(
-        (sample(before, "maillage_graphql_errors_total", { code }) ?? 0) + 1,
+      expect(metricSample(after, "maillage_graphql_errors_total", { code })).toBe(
+        (metricSample(before, "maillage_graphql_errors_total", { code }) ?? 0) + 1,
       );
     }
     // Every documented code has its series from the start.
-    expect(sample(before, "maillage_graphql_errors_total", { code: "SLOT_TAKEN" })).toBe(0);
+    expect(metricSample(before, "maillage_graphql_errors_total", { code: "SLOT_TAKEN" })).toBe(0);
   });
 
   it("counts pushes and pulls, and shows each node's lag", async () => {
@@ -193,15 +181,15 @@ describe("GET /metrics", () => {
     const page = await node.pull("0");
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string>) =>
-      (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+      (metricSample(after, name, labels) ?? 0) - (metricSample(before, name, labels) ?? 0);
     expect(delta("maillage_sync_push_batches_total", { outcome: "applied" })).toBe(1);
     expect(delta("maillage_sync_push_events_total", { result: "applied" })).toBe(1);
     expect(delta("maillage_sync_pull_pages_total", { mode: "pull" })).toBe(1);
     expect(delta("maillage_sync_pulled_events_total", { mode: "pull" })).toBe(page.events.length);
-    expect(sample(after, "maillage_node_lag_seconds", { node: node.nodeId })).toBe(0);
-    expect(sample(after, "maillage_node_pending_events", { node: node.nodeId })).toBe(3);
+    expect(metricSample(after, "maillage_node_lag_seconds", { node: node.nodeId })).toBe(0);
+    expect(metricSample(after, "maillage_node_pending_events", { node: node.nodeId })).toBe(3);
     expect(
-      sample(after, "maillage_node_last_seen_timestamp_seconds", { node: node.nodeId }),
+      metricSample(after, "maillage_node_last_seen_timestamp_seconds", { node: node.nodeId }),
     ).toBeGreaterThan(Date.now() / 1000 - 600);
 
     // A batch with a gap: nothing applied, counted as such.
@@ -210,8 +198,8 @@ describe("GET /metrics", () => {
     expect(skipped.data?.pushChanges.expectedSeq).not.toBeNull();
     const later = await scrape();
     expect(
-      (sample(later, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0) -
-        (sample(after, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0),
+      (metricSample(later, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0) -
+        (metricSample(after, "maillage_sync_push_batches_total", { outcome: "gap" }) ?? 0),
     ).toBe(1);
   });
 
@@ -237,11 +225,12 @@ describe("GET /metrics", () => {
       await refused;
       await vi.waitFor(async () => {
         const text = await scrape();
-        expect(sample(text, "maillage_graphql_ws_connections")).toBe(1);
-        expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(1);
+        expect(metricSample(text, "maillage_graphql_ws_connections")).toBe(1);
+        expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(1);
         expect(
-          (sample(text, "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }) ?? 0) -
-            (sample(before, "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }) ?? 0),
+          (metricSample(text, "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }) ?? 0) -
+            (metricSample(before, "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }) ??
+              0),
         ).toBe(1);
       });
     } finally {
@@ -250,11 +239,11 @@ describe("GET /metrics", () => {
     }
     await vi.waitFor(async () => {
       const text = await scrape();
-      expect(sample(text, "maillage_graphql_ws_connections")).toBe(0);
-      expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+      expect(metricSample(text, "maillage_graphql_ws_connections")).toBe(0);
+      expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(0);
       // Counted when it ends, by name, as over HTTP.
       expect(
-        sample(text, "graphql_envelop_request", {
+        metricSample(text, "graphql_envelop_request", {
           operationName: "Follow",
           operationType: "subscription",
         }),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { metricSample } from "@maillage/schema/http/metrics-sample";
 import { seedPgliteStore } from "@maillage/storage/testing";
 import { pino } from "pino";
 import { ulid } from "ulid";
@@ -77,19 +78,6 @@ async function scrape(): Promise<string> {
   return response.text();
 }
 
-/** The value of the sample `name` whose labels include `labels`; undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}) {
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries(
-      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
-
 const CREATE_SATELLITE = `mutation NewSatellite($name: String!) {
   createSatellite(input: { name: $name, communeCode: "07186" }) { id } }`;
 
@@ -136,12 +124,12 @@ describe("GET /metrics", () => {
     expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(text).toContain("# TYPE maillage_agent_outbox_pending_events gauge");
-    expect(sample(text, "maillage_http_sse_streams")).toBe(0);
-    expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+    expect(metricSample(text, "maillage_http_sse_streams")).toBe(0);
+    expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(0);
     // Never synced: no last push or pull, the hub not known reachable.
-    expect(sample(text, "maillage_agent_last_push_timestamp_seconds")).toBe(0);
-    expect(sample(text, "maillage_agent_last_pull_timestamp_seconds")).toBe(0);
-    expect(sample(text, "maillage_agent_hub_reachable")).toBe(0);
+    expect(metricSample(text, "maillage_agent_last_push_timestamp_seconds")).toBe(0);
+    expect(metricSample(text, "maillage_agent_last_pull_timestamp_seconds")).toBe(0);
+    expect(metricSample(text, "maillage_agent_hub_reachable")).toBe(0);
   });
 
   it("counts operations by name and errors by code", async () => {
@@ -156,12 +144,12 @@ describe("GET /metrics", () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const after = await scrape();
     expect(
-      (sample(after, "graphql_envelop_request", labels) ?? 0) -
-        (sample(before, "graphql_envelop_request", labels) ?? 0),
+      (metricSample(after, "graphql_envelop_request", labels) ?? 0) -
+        (metricSample(before, "graphql_envelop_request", labels) ?? 0),
     ).toBe(2);
     expect(
-      (sample(after, "maillage_graphql_errors_total", { code: "FORBIDDEN" }) ?? 0) -
-        (sample(before, "maillage_graphql_errors_total", { code: "FORBIDDEN" }) ?? 0),
+      (metricSample(after, "maillage_graphql_errors_total", { code: "FORBIDDEN" }) ?? 0) -
+        (metricSample(before, "maillage_graphql_errors_total", { code: "FORBIDDEN" }) ?? 0),
     ).toBe(1);
   });
 
@@ -170,19 +158,21 @@ describe("GET /metrics", () => {
     const pending = await outboxRepository.pendingStats(agent.store);
     expect(pending.count).toBeGreaterThan(0);
     const text = await scrape();
-    expect(sample(text, "maillage_agent_outbox_pending_events")).toBe(pending.count);
-    expect(sample(text, "maillage_agent_outbox_oldest_pending_seconds")).toBeGreaterThanOrEqual(0);
-    expect(sample(text, "maillage_agent_outbox_refused_events")).toBe(0);
+    expect(metricSample(text, "maillage_agent_outbox_pending_events")).toBe(pending.count);
+    expect(
+      metricSample(text, "maillage_agent_outbox_oldest_pending_seconds"),
+    ).toBeGreaterThanOrEqual(0);
+    expect(metricSample(text, "maillage_agent_outbox_refused_events")).toBe(0);
 
     // Pushed to the (fake) hub: the outbox empties, the last push and reachability show.
     await agent.sync.flush();
     const synced = await scrape();
-    expect(sample(synced, "maillage_agent_outbox_pending_events")).toBe(0);
-    expect(sample(synced, "maillage_agent_outbox_oldest_pending_seconds")).toBe(0);
-    expect(sample(synced, "maillage_agent_last_push_timestamp_seconds")).toBeGreaterThan(
+    expect(metricSample(synced, "maillage_agent_outbox_pending_events")).toBe(0);
+    expect(metricSample(synced, "maillage_agent_outbox_oldest_pending_seconds")).toBe(0);
+    expect(metricSample(synced, "maillage_agent_last_push_timestamp_seconds")).toBeGreaterThan(
       Date.now() / 1000 - 600,
     );
-    expect(sample(synced, "maillage_agent_hub_reachable")).toBe(1);
+    expect(metricSample(synced, "maillage_agent_hub_reachable")).toBe(1);
   });
 
   it("shows live subscriptions and server-sent event streams while they run", async () => {
@@ -193,15 +183,15 @@ describe("GET /metrics", () => {
     );
     try {
       const text = await scrape();
-      expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(1);
-      expect(sample(text, "maillage_http_sse_streams")).toBe(1);
+      expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(1);
+      expect(metricSample(text, "maillage_http_sse_streams")).toBe(1);
     } finally {
       await live.stop();
     }
     await vi.waitFor(async () => {
       const text = await scrape();
-      expect(sample(text, "maillage_graphql_active_subscriptions")).toBe(0);
-      expect(sample(text, "maillage_http_sse_streams")).toBe(0);
+      expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(0);
+      expect(metricSample(text, "maillage_http_sse_streams")).toBe(0);
     });
   });
 });
