@@ -169,6 +169,11 @@ export async function createHub(
   }
 
   const policy = cookiePolicyOf(config);
+  /** A session's viewer keeps the session's own id: its rate-limit budget (limits/rate-limits.ts). */
+  const sessionViewer = (session: Parameters<typeof viewerOfSession>[0]) => ({
+    ...viewerOfSession(session),
+    jti: session.jti,
+  });
   const sessionEnds = hubSessionEnds(db.store);
   const readSession = hubSessionReader({ config, keys, ends: sessionEnds });
   /** The graphql-ws sockets opened with a session cookie, by session: /logout here closes them. */
@@ -194,8 +199,7 @@ export async function createHub(
         "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
       );
     }
-    // The session's own id stays on the viewer: its rate-limit budget (limits/rate-limits.ts).
-    return { ...viewerOfSession(session), jti: session.jti };
+    return sessionViewer(session);
   }
 
   const maskError = createErrorMasker(logger);
@@ -244,7 +248,7 @@ export async function createHub(
       useInputFieldNames(),
       useRequestLog(logger),
       // Per person, node or address, once the viewer is known and before execution.
-      useRateLimits(rateLimits, config.trustProxy ?? false),
+      useRateLimits(rateLimits, policy.trustProxy),
       metrics.plugin,
     ],
     context: async (initial) => {
@@ -256,7 +260,7 @@ export async function createHub(
         const refused = await refusalAfterFailedAuthentication(
           rateLimits,
           initial as RateLimitedContext,
-          config.trustProxy ?? false,
+          policy.trustProxy,
         );
         if (refused) throw refused;
         const e = error as MaillageError;
@@ -378,7 +382,7 @@ export async function createHub(
             const session = await readSession(get);
             if (session && !isSameOrigin(get, undefined, policy)) return false;
             if (session) {
-              ctx.extra.viewer = { ...viewerOfSession(session), jti: session.jti };
+              ctx.extra.viewer = sessionViewer(session);
               const socket = ctx.extra.socket;
               const open = socketsBySession.get(session.jti) ?? new Set();
               open.add(socket);
@@ -394,7 +398,7 @@ export async function createHub(
           await refusalAfterFailedAuthentication(
             rateLimits,
             { req: ctx.extra.request },
-            config.trustProxy ?? false,
+            policy.trustProxy,
           );
           return false; // closes with 4403 Forbidden
         }

@@ -103,9 +103,7 @@ async function verifyWithKeys(
   token: string,
   audience: string,
 ): Promise<{ claims: TokenClaims; payload: JWTPayload }> {
-  // As for bearer tokens (tokens.ts): the key file is looked at once a second at most, and at
-  // once only when the kid is unknown (a key just rotated in): never once per request.
-  await keys.refreshIfDue().catch(() => undefined);
+  // An unknown kid may be a key just rotated in: the key file is looked at now.
   const resolveKey = async (header: JWTHeaderParameters) => {
     if (!keys.find(header.kid)) await keys.refresh().catch(() => undefined);
     const key = keys.find(header.kid);
@@ -141,6 +139,9 @@ export async function verifyHubLoginLink(
   token: string,
 ): Promise<VerifiedLoginLink | null> {
   try {
+    // As for bearer tokens (tokens.ts): the key file is looked at once a second at most (a
+    // session cookie goes through verifyOnce, which does it).
+    await keys.refreshIfDue().catch(() => undefined);
     const { claims, payload } = await verifyWithKeys(
       keys,
       settings,
