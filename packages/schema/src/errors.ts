@@ -73,6 +73,11 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/** Whether a value is one of the documented codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ErrorCodes, code);
+}
+
 /** A failure the caller can act on. The edge turns it into a response with its code. */
 export class MaillageError extends Error {
   readonly code: ErrorCode;

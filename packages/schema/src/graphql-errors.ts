@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
+import { type ErrorCode, isErrorCode, MaillageError } from "./errors.ts";
 
 /** The part of a pino logger the masker uses. */
 export type ErrorLogger = {
@@ -25,10 +25,6 @@ const CODE_ALIASES: Record<string, ErrorCode> = {
  * puts there — yoga's `originalError` with the JSON parser's message, a stack — stays out.
  */
 const PUBLIC_EXTENSIONS = ["http", "limit", "max", "field", "retryAfterSeconds"] as const;
-
-function isDocumented(code: unknown): code is ErrorCode {
-  return typeof code === "string" && Object.hasOwn(ErrorCodes, code);
-}
 
 /** The innermost error of a chain of GraphQLErrors (graphql-js and yoga wrap what resolvers throw). */
 function rootCause(error: unknown): unknown {
@@ -61,7 +57,7 @@ export function createErrorMasker(logger: ErrorLogger) {
       const shown = outer ?? cause;
       const extensions = { ...cause.extensions, ...shown.extensions };
       const raw = extensions.code ?? "BAD_USER_INPUT";
-      const code = isDocumented(raw) ? raw : CODE_ALIASES[String(raw)];
+      const code = isErrorCode(raw) ? raw : CODE_ALIASES[String(raw)];
       if (code === undefined) {
         logger.error({ err: cause, code: raw }, "an error with an undocumented code");
         return internal(message, outer);

@@ -3,7 +3,7 @@ import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Registry } from "prom-client";
 import { z } from "zod";
-import { type ErrorCode, ErrorCodes, MaillageError } from "../errors.ts";
+import { type ErrorCode, ErrorCodes, isErrorCode, MaillageError } from "../errors.ts";
 
 /**
  * Prometheus metrics, shared by the hub and the node agent (docs/metrics.md): one prom-client
@@ -47,10 +47,6 @@ export function boundedOperationNames(max = MAX_OPERATION_NAMES): (name?: string
   };
 }
 
-function isDocumented(code: unknown): code is ErrorCode {
-  return typeof code === "string" && Object.hasOwn(ErrorCodes, code);
-}
-
 function extensionCode(error: unknown): unknown {
   if (typeof error !== "object" || error === null) return undefined;
   return (error as { extensions?: { code?: unknown } }).extensions?.code;
@@ -64,11 +60,11 @@ function extensionCode(error: unknown): unknown {
  */
 export function documentedCodeOf(error: unknown): ErrorCode {
   const outer = extensionCode(error);
-  if (isDocumented(outer)) return outer;
+  if (isErrorCode(outer)) return outer;
   let cause = error;
   while ((cause as { originalError?: unknown })?.originalError) {
     cause = (cause as { originalError: unknown }).originalError;
-    if (isDocumented(extensionCode(cause))) return extensionCode(cause) as ErrorCode;
+    if (isErrorCode(extensionCode(cause))) return extensionCode(cause) as ErrorCode;
   }
   if (cause instanceof MaillageError) return cause.code;
   if (outer === undefined && cause instanceof GraphQLError) return "BAD_USER_INPUT";
