@@ -364,6 +364,9 @@ async function loginTokenOf(request: Request): Promise<string> {
   return new URLSearchParams(body).get("t") ?? "";
 }
 
+/** The paths createSessionRoutes answers. */
+const SESSION_PATHS = new Set(["/login", "/logout", "/auth/session"]);
+
 /**
  * `GET /login?t=` (a page with a "Se connecter" button; nothing used up), `POST /login` (the
  * button: redeems the link, from this server's own page only), `GET /auth/session` and
@@ -382,6 +385,8 @@ export function createSessionRoutes(
     });
   return async (request) => {
     const url = new URL(request.url);
+    // Every request of the server comes through here: nothing more for the others.
+    if (!SESSION_PATHS.has(url.pathname)) return undefined;
     const get: HeaderGetter = (name) => request.headers.get(name);
     const secure = isSecureRequest(get, request.url, policy);
     const cookieName = sessionCookieName(options.cookieName, secure);

@@ -78,10 +78,9 @@ export function agentSessionReader(
  * other.
  */
 export function createAgentWebRoutes(
-  deps: Deps & { ends?: AgentSessionEnds },
+  deps: Deps & { ends: AgentSessionEnds; readSession: ReturnType<typeof agentSessionReader> },
 ): (request: Request) => Promise<Response | undefined> {
-  const ends = deps.ends ?? agentSessionEnds(deps.sql);
-  const readSession = agentSessionReader({ ...deps, ends });
+  const { ends, readSession } = deps;
   const sessions = createSessionRoutes({
     server: "agent",
     cookieName: agentSessionCookie(deps.identity.nodeId),
