@@ -11,6 +11,7 @@ import {
   passesCsrfCheck,
   renderErrorCodesPage,
   renderLandingPage,
+  useHtmlHeaders,
   useInputFieldNames,
   viewerOfSession,
   withDefaultCode,
@@ -512,23 +513,6 @@ type EnvelopedRoot = {
 function sendHtml(res: import("node:http").ServerResponse, html: string) {
   res.writeHead(200, pageHeaders());
   res.end(html);
-}
-
-/**
- * nosniff and no framing on every HTML answer of yoga (GraphiQL: its own scripts and styles
- * keep working, so its CSP says only `frame-ancestors 'none'`).
- */
-function useHtmlHeaders(): Plugin {
-  return {
-    onResponse({ response }) {
-      if (!response.headers.get("content-type")?.startsWith("text/html")) return;
-      response.headers.set("x-content-type-options", "nosniff");
-      if (!response.headers.has("x-frame-options")) response.headers.set("x-frame-options", "DENY");
-      if (!response.headers.has("content-security-policy")) {
-        response.headers.set("content-security-policy", "frame-ancestors 'none'");
-      }
-    },
-  };
 }
 
 function sendJson(

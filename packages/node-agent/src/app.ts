@@ -11,6 +11,7 @@ import {
   passesCsrfCheck,
   renderErrorCodesPage,
   renderLandingPage,
+  useHtmlHeaders,
   useInputFieldNames,
   viewerOfSession,
   withTokenFromFragment,
@@ -269,6 +270,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     webDir: config.webDir,
     policy,
     ends: sessionEnds,
+    readSession,
   });
 
   /**
@@ -418,19 +420,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       ...graphqlLimitPlugins(limits),
       useInputFieldNames(),
       metrics.plugin,
-      // nosniff and no framing on GraphiQL (its own scripts keep working).
-      {
-        onResponse({ response }) {
-          if (!response.headers.get("content-type")?.startsWith("text/html")) return;
-          response.headers.set("x-content-type-options", "nosniff");
-          if (!response.headers.has("x-frame-options")) {
-            response.headers.set("x-frame-options", "DENY");
-          }
-          if (!response.headers.has("content-security-policy")) {
-            response.headers.set("content-security-policy", "frame-ancestors 'none'");
-          }
-        },
-      } satisfies Plugin,
+      useHtmlHeaders(), // nosniff and no framing on GraphiQL
     ],
     context: async ({ request }) => {
       try {

@@ -140,6 +140,7 @@ export {
   type LandingPage,
   renderErrorCodesPage,
   renderLandingPage,
+  useHtmlHeaders,
   withTokenFromFragment,
 } from "./http/pages.ts";
 export {

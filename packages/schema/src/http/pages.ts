@@ -1,3 +1,4 @@
+import type { Plugin } from "graphql-yoga";
 import { ErrorCodes } from "../errors.ts";
 
 /**
@@ -161,4 +162,21 @@ export function withTokenFromFragment(graphiqlHtml: string): string {
       anchor,
       `${anchor}\n    <script id="maillage-token">${GRAPHIQL_TOKEN_SCRIPT}    </script>`,
     );
+}
+
+/**
+ * nosniff and no framing on every HTML answer of yoga (GraphiQL: its own scripts and styles
+ * keep working, so its CSP says only `frame-ancestors 'none'`).
+ */
+export function useHtmlHeaders(): Plugin {
+  return {
+    onResponse({ response }) {
+      if (!response.headers.get("content-type")?.startsWith("text/html")) return;
+      response.headers.set("x-content-type-options", "nosniff");
+      if (!response.headers.has("x-frame-options")) response.headers.set("x-frame-options", "DENY");
+      if (!response.headers.has("content-security-policy")) {
+        response.headers.set("content-security-policy", "frame-ancestors 'none'");
+      }
+    },
+  };
 }
