@@ -213,9 +213,16 @@ builder.queryFields((t) => ({
       totalCount: (_parent, args, ctx) =>
         ctx.prisma.space.count({ where: spaceWhere(ctx.viewer, args.filter) }),
       resolve: async (query, _parent, args, ctx) => {
-        const where = spaceWhere(ctx.viewer, args.filter);
         const page = await spacePageOf(ctx.store, query, spaceConditions(ctx.viewer, args.filter));
-        return page ?? ctx.prisma.space.findMany({ ...query, where, orderBy: { id: "asc" } });
+        // Prisma only for a selection the one-statement page does not cover.
+        return (
+          page ??
+          ctx.prisma.space.findMany({
+            ...query,
+            where: spaceWhere(ctx.viewer, args.filter),
+            orderBy: { id: "asc" },
+          })
+        );
       },
     },
     { name: "SpaceConnection" },
