@@ -10,7 +10,6 @@ import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField } from "../../ui/field.tsx";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
-  BookingUpdatedSubscription,
   BookMutation,
   CancelBookingMutation,
   CheckInLoanMutation,
@@ -46,17 +45,9 @@ export default function ResourcePage({ params }: RouteProps) {
   const [week, setWeek] = useState(() => mondayOf(parisDay(new Date())));
   const [selected, setSelected] = useState<string | undefined>();
   const [notice, setNotice] = useState<Notice>();
-  useSubscription(
-    BookingUpdatedSubscription,
-    {},
-    {
-      next: (event) => {
-        if (event.bookingUpdated.resourceId === id) void data.refetch();
-      },
-      reconnected: () => void data.refetch(),
-    },
-  );
-  // Loans, maintenance and replicas' bookings change the week too.
+  // Every booking and loan change of the resource is announced here too (the agent publishes
+  // its availability with each: node-agent modules/resources/live.ts), as are maintenance and
+  // replicas' bookings: one subscription, one refetch.
   useSubscription(
     ResourceAvailabilityChangedSubscription,
     { resourceId: id },
