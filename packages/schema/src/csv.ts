@@ -6,6 +6,21 @@
  * (`../../../schema/src/csv.ts`), not the package index, so its bundle takes nothing else.
  */
 
+/**
+ * The columns of an activity CSV (a satellite's paper or spreadsheet log), in any order;
+ * every one but `note` is required. The agent's import and the web preview read these.
+ */
+export const ACTIVITY_CSV_COLUMNS = [
+  "space_id",
+  "date",
+  "visitors",
+  "events",
+  "participants",
+  "open_hours",
+  "note",
+] as const;
+export const ACTIVITY_CSV_REQUIRED = ACTIVITY_CSV_COLUMNS.filter((c) => c !== "note");
+
 /** One record and the file's physical line it starts on (1 = the first line). */
 export type CsvRecord = { line: number; fields: string[] };
 

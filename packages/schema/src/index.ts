@@ -6,7 +6,12 @@ export {
   Ttl,
   ttlSeconds,
 } from "./auth/claims.ts";
-export { type CsvRecord, csvRecords } from "./csv.ts";
+export {
+  ACTIVITY_CSV_COLUMNS,
+  ACTIVITY_CSV_REQUIRED,
+  type CsvRecord,
+  csvRecords,
+} from "./csv.ts";
 export {
   ActivityCounts,
   ActivityDate,

@@ -1,4 +1,11 @@
-import { ActivityPayload, type CsvRecord, csvRecords, isFutureDate } from "@maillage/schema";
+import {
+  ACTIVITY_CSV_COLUMNS,
+  ACTIVITY_CSV_REQUIRED,
+  ActivityPayload,
+  type CsvRecord,
+  csvRecords,
+  isFutureDate,
+} from "@maillage/schema";
 
 /**
  * The CSV a satellite that kept a paper or spreadsheet log imports in one go:
@@ -10,17 +17,6 @@ import { ActivityPayload, type CsvRecord, csvRecords, isFutureDate } from "@mail
  * a decimal comma (7.5 or "7,5"). Blank lines are skipped. Line numbers are the file's physical
  * lines (1 = the header), where the record starts.
  */
-export const ACTIVITY_CSV_COLUMNS = [
-  "space_id",
-  "date",
-  "visitors",
-  "events",
-  "participants",
-  "open_hours",
-  "note",
-] as const;
-
-const REQUIRED = ACTIVITY_CSV_COLUMNS.filter((c) => c !== "note");
 
 /** At most this many reports per file (two years of daily reports for 25 spaces). */
 export const ACTIVITY_CSV_MAX_ROWS = 20_000;
@@ -79,7 +75,7 @@ export function parseActivityCsv(
       headerErrors.push({ line: header.line, field: name, message: "column given twice" });
     }
   }
-  for (const name of REQUIRED) {
+  for (const name of ACTIVITY_CSV_REQUIRED) {
     if (!names.includes(name)) {
       headerErrors.push({ line: header.line, field: name, message: "missing column" });
     }

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ACTIVITY_CSV_COLUMNS } from "../../../../schema/src/csv.ts";
 import { session } from "../../app/session.ts";
 import type { ResultOf } from "../../client/agent-graphql.ts";
 import { asApiError, errorMessage } from "../../client/errors.ts";
@@ -14,7 +15,6 @@ import { addDays, todayInParis } from "../team/week.ts";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
 import { PlaceHubBanner, randomKey, SpacePicker, useSpaces } from "./common.tsx";
 import {
-  ACTIVITY_COLUMNS,
   attachErrors,
   type CsvPreview,
   importErrorsOf,
@@ -227,7 +227,7 @@ function ImportCsv({ spaceId, onImported }: { spaceId: string; onImported(): voi
     }
   };
 
-  const shown = preview?.columns.length ? preview.columns : [...ACTIVITY_COLUMNS];
+  const shown = preview?.columns.length ? preview.columns : [...ACTIVITY_CSV_COLUMNS];
   const errorLines = preview?.rows.filter((r) => r.errors.length).length ?? 0;
   return (
     <section class="card">

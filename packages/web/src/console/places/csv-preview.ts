@@ -4,19 +4,14 @@
  * name, and the agent's per-line errors (extensions.errors) attached to their lines.
  */
 
-import { csvRecords } from "../../../../schema/src/csv.ts";
+import {
+  ACTIVITY_CSV_COLUMNS,
+  ACTIVITY_CSV_REQUIRED,
+  csvRecords,
+} from "../../../../schema/src/csv.ts";
 import { type I18nKey, t } from "../../i18n/i18n.ts";
 
-export const ACTIVITY_COLUMNS = [
-  "space_id",
-  "date",
-  "visitors",
-  "events",
-  "participants",
-  "open_hours",
-  "note",
-] as const;
-export type ActivityColumn = (typeof ACTIVITY_COLUMNS)[number];
+export type ActivityColumn = (typeof ACTIVITY_CSV_COLUMNS)[number];
 
 export interface ImportLineError {
   line: number;
@@ -47,8 +42,6 @@ export interface CsvPreview {
  */
 export { csvRecords };
 
-const REQUIRED = ACTIVITY_COLUMNS.filter((c) => c !== "note");
-
 /** The preview of a CSV text (no checks of values: the agent does them and says where). */
 export function previewCsv(text: string): CsvPreview {
   const { records, unclosedAt } = csvRecords(text);
@@ -60,17 +53,17 @@ export function previewCsv(text: string): CsvPreview {
     return {
       columns: [],
       unknownColumns: [],
-      missingColumns: [...REQUIRED],
+      missingColumns: [...ACTIVITY_CSV_REQUIRED],
       rows: [],
       fileErrors: [{ line: 1, field: null, message: "empty" }, ...fileErrors],
     };
   }
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const known = (name: string): name is ActivityColumn =>
-    (ACTIVITY_COLUMNS as readonly string[]).includes(name);
+    (ACTIVITY_CSV_COLUMNS as readonly string[]).includes(name);
   const columns = names.filter(known);
   const unknownColumns = names.filter((n) => !known(n) && n !== "");
-  const missingColumns = REQUIRED.filter((c) => !columns.includes(c));
+  const missingColumns = ACTIVITY_CSV_REQUIRED.filter((c) => !columns.includes(c));
   const rows = data.map((record) => {
     const cells: Partial<Record<ActivityColumn, string>> = {};
     names.forEach((name, i) => {
