@@ -153,6 +153,7 @@ export {
   type CookiePolicy,
   CSRF_HEADER,
   createSessionEnds,
+  createSessionReader,
   createSessionRoutes,
   csrfFailedResponse,
   DEFAULT_COOKIE_POLICY,
@@ -181,6 +182,7 @@ export {
   sessionAudience,
   sessionCookieName,
   sessionCookieOf,
+  singleUseLoginLinks,
   viewerOfSession,
 } from "./http/session.ts";
 export {

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { TokenClaims } from "../auth/claims.ts";
+import { MaillageError } from "../errors.ts";
 import { escapeHtml } from "./pages.ts";
 
 /**
@@ -491,6 +492,59 @@ export function createSessionEnds(store: {
       await store.end(jti, expiresAt);
       if (seen.size >= MAX) seen.clear();
       seen.set(jti, { ended: true, at: now() });
+    },
+  };
+}
+
+/**
+ * The session cookie of a request, verified and not ended: null without one; UNAUTHENTICATED
+ * (MaillageError) when it does not verify or was ended by /logout. `url` is the request's own
+ * (absent on a WebSocket upgrade: the policy and X-Forwarded-Proto decide).
+ */
+export function createSessionReader<S extends SessionClaims>(options: {
+  cookieName: string;
+  policy: CookiePolicy;
+  /** Verifies the cookie's JWT (throws UNAUTHENTICATED when it does not verify). */
+  verify(cookie: string): Promise<S>;
+  ends: Pick<ReturnType<typeof createSessionEnds>, "isEnded">;
+}): (get: HeaderGetter, url?: string) => Promise<S | null> {
+  return async (get, url) => {
+    const secure = isSecureRequest(get, url, options.policy);
+    const cookie = sessionCookieOf(get, options.cookieName, secure);
+    if (!cookie) return null;
+    const session = await options.verify(cookie);
+    if (await options.ends.isEnded(session.jti)) {
+      throw new MaillageError("UNAUTHENTICATED", "this session was ended (signed out)");
+    }
+    return session;
+  };
+}
+
+/**
+ * createSessionRoutes' checkLoginLink and redeemLoginLink for single-use links: `verify` checks
+ * the signature (null when it fails), the store records a link's use once.
+ */
+export function singleUseLoginLinks(options: {
+  verify(token: string): Promise<{
+    jti: string;
+    expiresAt: Date;
+    claims: TokenClaims;
+    sessionTtlSeconds: number;
+  } | null>;
+  isUsed(jti: string): Promise<boolean>;
+  /** Records the use; false when it was used already (a race of two redemptions). */
+  consume(jti: string, expiresAt: Date): Promise<boolean>;
+}): Pick<SessionRoutesOptions, "checkLoginLink" | "redeemLoginLink"> {
+  return {
+    async checkLoginLink(token) {
+      const link = await options.verify(token);
+      return link !== null && !(await options.isUsed(link.jti));
+    },
+    async redeemLoginLink(token) {
+      const link = await options.verify(token);
+      if (!link) return null;
+      if (!(await options.consume(link.jti, link.expiresAt))) return null;
+      return { claims: link.claims, sessionTtlSeconds: link.sessionTtlSeconds };
     },
   };
 }

@@ -1,14 +1,12 @@
 import {
   type CookiePolicy,
   createSessionEnds,
+  createSessionReader,
   createSessionRoutes,
   createWebAppHandler,
   DEFAULT_COOKIE_POLICY,
   HUB_SESSION_COOKIE,
-  isSecureRequest,
-  MaillageError,
-  type SessionClaims,
-  sessionCookieOf,
+  singleUseLoginLinks,
 } from "@maillage/schema";
 import type { Plugin } from "graphql-yoga";
 import type { KeyRing } from "../../auth/keys.ts";
@@ -56,19 +54,12 @@ export function hubSessionEnds(sql: Sql): HubSessionEnds {
  * (absent on a WebSocket upgrade: the policy and X-Forwarded-Proto decide).
  */
 export function hubSessionReader(deps: Pick<Deps, "config" | "keys"> & { ends: HubSessionEnds }) {
-  const policy = cookiePolicyOf(deps.config);
-  return async (
-    get: (name: string) => string | null | undefined,
-    url?: string,
-  ): Promise<SessionClaims | null> => {
-    const cookie = sessionCookieOf(get, HUB_SESSION_COOKIE, isSecureRequest(get, url, policy));
-    if (!cookie) return null;
-    const session = await verifyHubSession(deps.keys, deps.config, cookie);
-    if (await deps.ends.isEnded(session.jti)) {
-      throw new MaillageError("UNAUTHENTICATED", "this session was ended (signed out)");
-    }
-    return session;
-  };
+  return createSessionReader({
+    cookieName: HUB_SESSION_COOKIE,
+    policy: cookiePolicyOf(deps.config),
+    verify: (cookie) => verifyHubSession(deps.keys, deps.config, cookie),
+    ends: deps.ends,
+  });
 }
 
 /**
@@ -82,16 +73,11 @@ export function useWebRoutes(deps: Deps & { ends: HubSessionEnds }): Plugin {
     server: "hub",
     cookieName: HUB_SESSION_COOKIE,
     policy: cookiePolicyOf(deps.config),
-    async checkLoginLink(token) {
-      const link = await verifyHubLoginLink(deps.keys, deps.config, token);
-      return link !== null && !(await isLoginLinkUsed(deps.sql, link.jti));
-    },
-    async redeemLoginLink(token) {
-      const link = await verifyHubLoginLink(deps.keys, deps.config, token);
-      if (!link) return null;
-      if (!(await consumeLoginLink(deps.sql, link.jti, link.expiresAt))) return null;
-      return { claims: link.claims, sessionTtlSeconds: link.sessionTtlSeconds };
-    },
+    ...singleUseLoginLinks({
+      verify: (token) => verifyHubLoginLink(deps.keys, deps.config, token),
+      isUsed: (jti) => isLoginLinkUsed(deps.sql, jti),
+      consume: (jti, expiresAt) => consumeLoginLink(deps.sql, jti, expiresAt),
+    }),
     signSession: (claims, ttl, csrf) => signHubSession(deps.keys, deps.config, claims, ttl, csrf),
     sessionOf: (request) =>
       readSession((name) => request.headers.get(name), request.url).catch(() => null),

@@ -2,14 +2,13 @@ import {
   agentSessionCookie,
   type CookiePolicy,
   createSessionEnds,
+  createSessionReader,
   createSessionRoutes,
   createWebAppHandler,
   DEFAULT_COOKIE_POLICY,
   defaultWebDir,
-  isSecureRequest,
-  MaillageError,
   type SessionClaims,
-  sessionCookieOf,
+  singleUseLoginLinks,
 } from "@maillage/schema";
 import type { SqlSession } from "@maillage/storage";
 import type { NodeIdentity } from "../../identity/identity.ts";
@@ -55,20 +54,12 @@ export function agentSessionEnds(sql: SqlSession): AgentSessionEnds {
 export function agentSessionReader(
   deps: Pick<Deps, "identity" | "key" | "policy"> & { ends: AgentSessionEnds },
 ) {
-  const cookieName = agentSessionCookie(deps.identity.nodeId);
-  const policy = deps.policy ?? DEFAULT_COOKIE_POLICY;
-  return async (
-    get: (name: string) => string | null | undefined,
-    url?: string,
-  ): Promise<AgentSession | null> => {
-    const cookie = sessionCookieOf(get, cookieName, isSecureRequest(get, url, policy));
-    if (!cookie) return null;
-    const session = await verifyAgentSession(deps.identity, deps.key, cookie);
-    if (await deps.ends.isEnded(session.jti)) {
-      throw new MaillageError("UNAUTHENTICATED", "this session was ended (signed out)");
-    }
-    return session;
-  };
+  return createSessionReader<AgentSession>({
+    cookieName: agentSessionCookie(deps.identity.nodeId),
+    policy: deps.policy ?? DEFAULT_COOKIE_POLICY,
+    verify: (cookie) => verifyAgentSession(deps.identity, deps.key, cookie),
+    ends: deps.ends,
+  });
 }
 
 /**
@@ -85,16 +76,11 @@ export function createAgentWebRoutes(
     server: "agent",
     cookieName: agentSessionCookie(deps.identity.nodeId),
     policy: deps.policy ?? DEFAULT_COOKIE_POLICY,
-    async checkLoginLink(token) {
-      const link = await verifyAgentLoginLink(deps.identity, deps.key, token);
-      return link !== null && !(await isLoginLinkUsed(deps.sql, link.jti));
-    },
-    async redeemLoginLink(token) {
-      const link = await verifyAgentLoginLink(deps.identity, deps.key, token);
-      if (!link) return null;
-      if (!(await consumeLoginLink(deps.sql, link.jti, link.expiresAt))) return null;
-      return { claims: link.claims, sessionTtlSeconds: link.sessionTtlSeconds };
-    },
+    ...singleUseLoginLinks({
+      verify: (token) => verifyAgentLoginLink(deps.identity, deps.key, token),
+      isUsed: (jti) => isLoginLinkUsed(deps.sql, jti),
+      consume: (jti, expiresAt) => consumeLoginLink(deps.sql, jti, expiresAt),
+    }),
     signSession: (claims, ttl, csrf) =>
       signAgentSession(deps.identity, deps.key, claims, ttl, csrf),
     sessionOf: (request) =>
