@@ -297,18 +297,16 @@ export async function runHubLoginLink(argv: readonly string[], ctx: CliContext):
   );
   const api = await ctx.loadHubClient();
   const config = loadConfig(api, ctx, dataDir === undefined ? {} : { dataDir });
-  const hub = await locateHub(
-    api,
-    ctx,
-    config,
-    parsed.values.url === undefined ? undefined : requireNonEmpty(parsed.values.url, "--url"),
-  );
+  const urlFlag =
+    parsed.values.url === undefined ? undefined : requireNonEmpty(parsed.values.url, "--url");
+  const hub = await locateHub(api, ctx, config, urlFlag);
   if (fabriqueId !== undefined) {
     // The fabrique is checked with a one-minute NATIONAL token sent to the hub this machine
     // runs or names (HUB_URL, else the run file, else the default port), never to --url:
     // that is only the address printed in the link (a public name, a proxy, a typo).
     const probe = await signWithExistingKeys(api, config, { role: "NATIONAL" }, "1m");
-    const check = await checkFabrique(ctx, await locateHub(api, ctx, config), probe, fabriqueId);
+    const running = urlFlag === undefined ? hub : await locateHub(api, ctx, config);
+    const check = await checkFabrique(ctx, running, probe, fabriqueId);
     if (!check.verified) {
       ctx.stderr(
         `maillage: warning: could not verify that ${fabriqueId} is a fabrique: ${check.reason}; signed anyway\n`,
