@@ -5,6 +5,7 @@ import {
   createErrorMasker,
   DEFAULT_GRAPHQL_LIMITS,
   graphqlLimitPlugins,
+  jsonErrorResponse,
   loadGeography,
   MaillageError,
   pageHeaders,
@@ -540,8 +541,5 @@ function page(html: string): Response {
 }
 
 function errorResponse(error: MaillageError, status: number): Response {
-  return Response.json(
-    { errors: [{ message: error.message, extensions: { code: error.code } }] },
-    { status, headers: { "cache-control": "no-store" } },
-  );
+  return jsonErrorResponse(status, error.code, error.message);
 }

@@ -142,6 +142,7 @@ export {
   escapeHtml,
   GRAPHIQL_TOKEN_SCRIPT,
   htmlResponse,
+  jsonErrorResponse,
   type LandingPage,
   renderErrorCodesPage,
   renderLandingPage,

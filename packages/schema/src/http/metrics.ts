@@ -4,6 +4,7 @@ import type { Plugin } from "graphql-yoga";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import { type ErrorCode, ErrorCodes, isErrorCode, MaillageError } from "../errors.ts";
+import { jsonErrorResponse } from "./pages.ts";
 
 /**
  * Prometheus metrics, shared by the hub and the node agent (docs/metrics.md): one prom-client
@@ -79,25 +80,17 @@ export function hasMetricsToken(expected: string, authorization: string | null |
   return timingSafeEqual(digest(match[1]), digest(expected));
 }
 
-function errorBody(code: ErrorCode, message: string) {
-  return { errors: [{ message, extensions: { code } }] };
-}
-
 /** `/metrics` while METRICS_TOKEN is unset: disabled, 404. */
 export function metricsDisabledResponse(): Response {
-  return Response.json(errorBody("NOT_FOUND", "metrics are disabled (METRICS_TOKEN is not set)"), {
-    status: 404,
-    headers: { "cache-control": "no-store" },
-  });
+  return jsonErrorResponse(404, "NOT_FOUND", "metrics are disabled (METRICS_TOKEN is not set)");
 }
 
 function metricsUnauthorizedResponse(): Response {
-  return Response.json(
-    errorBody("UNAUTHENTICATED", "expected `Authorization: Bearer <METRICS_TOKEN>`"),
-    {
-      status: 401,
-      headers: { "cache-control": "no-store", "www-authenticate": 'Bearer realm="metrics"' },
-    },
+  return jsonErrorResponse(
+    401,
+    "UNAUTHENTICATED",
+    "expected `Authorization: Bearer <METRICS_TOKEN>`",
+    { "www-authenticate": 'Bearer realm="metrics"' },
   );
 }
 

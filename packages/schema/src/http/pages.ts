@@ -1,5 +1,5 @@
 import type { Plugin } from "graphql-yoga";
-import { ErrorCodes } from "../errors.ts";
+import { type ErrorCode, ErrorCodes } from "../errors.ts";
 
 /**
  * The few HTML pages the hub and the node agents serve besides GraphQL: a landing page at
@@ -112,6 +112,22 @@ export function renderErrorCodesPage(title: string): string {
       <tr><th>code</th><th>meaning</th></tr>
 ${rows}
     </table>`,
+  );
+}
+
+/**
+ * A JSON error answer outside GraphQL (session routes, /metrics, /sync/status, settlement
+ * statements): GraphQL's error shape with a documented code, never cached.
+ */
+export function jsonErrorResponse(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return Response.json(
+    { errors: [{ message, extensions: { code } }] },
+    { status, headers: { "cache-control": "no-store", ...headers } },
   );
 }
 

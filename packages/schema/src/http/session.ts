@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { TokenClaims } from "../auth/claims.ts";
 import { MaillageError } from "../errors.ts";
-import { escapeHtml } from "./pages.ts";
+import { escapeHtml, jsonErrorResponse } from "./pages.ts";
 
 /**
  * Web sessions of the hub and the node agents (docs/sign-in.md): a one-time login link
@@ -233,15 +233,8 @@ export function pageHeaders(extra: Record<string, string> = {}): Record<string, 
   };
 }
 
-function jsonError(status: number, code: string, message: string): Response {
-  return Response.json(
-    { errors: [{ message, extensions: { code } }] },
-    { status, headers: { "cache-control": "no-store" } },
-  );
-}
-
 export function csrfFailedResponse(): Response {
-  return jsonError(
+  return jsonErrorResponse(
     403,
     "CSRF_CHECK_FAILED",
     "a cookie-authenticated request needs a same-origin x-maillage-csrf header",
@@ -425,7 +418,7 @@ export function createSessionRoutes(
     if (url.pathname === "/auth/session" && request.method === "GET") {
       const session = await options.sessionOf(request);
       if (!session || !isSameOrigin(get, url.host, policy)) {
-        return jsonError(401, "UNAUTHENTICATED", "no session: open a sign-in link");
+        return jsonErrorResponse(401, "UNAUTHENTICATED", "no session: open a sign-in link");
       }
       const extra = (await options.describe?.(session)) ?? {};
       const info: SessionInfo = {

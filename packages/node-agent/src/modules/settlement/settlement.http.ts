@@ -1,4 +1,4 @@
-import { MaillageError } from "@maillage/schema";
+import { jsonErrorResponse, MaillageError } from "@maillage/schema";
 import type { Viewer } from "../../context.ts";
 import { type SettlementService, statementCsv } from "./settlement.service.ts";
 
@@ -22,10 +22,7 @@ const STATUS: Partial<Record<string, number>> = {
 };
 
 function failure(error: MaillageError): Response {
-  return Response.json(
-    { errors: [{ message: error.message, extensions: { code: error.code } }] },
-    { status: STATUS[error.code] ?? 500, headers: { "cache-control": "no-store" } },
-  );
+  return jsonErrorResponse(STATUS[error.code] ?? 500, error.code, error.message);
 }
 
 export async function handleSettlementRequest(
