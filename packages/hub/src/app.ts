@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import {
+  cookiePolicyOf,
   createErrorMasker,
   graphqlLimitPlugins,
   isSameOrigin,
@@ -45,12 +46,7 @@ import { createHealthService } from "./modules/health/health.service.ts";
 import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { fabriqueNameOf } from "./modules/sessions/login-link.repository.ts";
-import {
-  cookiePolicyOf,
-  hubSessionEnds,
-  hubSessionReader,
-  useWebRoutes,
-} from "./modules/sessions/web-routes.ts";
+import { hubSessionEnds, hubSessionReader, useWebRoutes } from "./modules/sessions/web-routes.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
 import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";

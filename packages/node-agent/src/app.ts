@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import {
+  cookiePolicyOf,
   createErrorMasker,
   DEFAULT_GRAPHQL_LIMITS,
   graphqlLimitPlugins,
@@ -258,10 +259,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     fabriqueName: identity.fabriqueName,
   });
 
-  const policy = {
-    cookieSecure: config.cookieSecure ?? false,
-    trustProxy: config.trustProxy ?? false,
-  };
+  const policy = cookiePolicyOf(config);
   const sessionEnds = agentSessionEnds(store);
   const readSession = agentSessionReader({ identity, key, policy, ends: sessionEnds });
   const webRoutes = createAgentWebRoutes({

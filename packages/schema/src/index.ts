@@ -153,6 +153,7 @@ export {
   agentSessionCookie,
   type CookiePolicy,
   CSRF_HEADER,
+  cookiePolicyOf,
   createSessionEnds,
   createSessionReader,
   createSessionRoutes,

@@ -40,6 +40,14 @@ export function sessionCookieName(name: string, secure: boolean): string {
 export type CookiePolicy = { cookieSecure: boolean; trustProxy: boolean };
 export const DEFAULT_COOKIE_POLICY: CookiePolicy = { cookieSecure: false, trustProxy: false };
 
+/** COOKIE_SECURE and TRUST_PROXY of a config (neither when absent). */
+export function cookiePolicyOf(config: Partial<CookiePolicy>): CookiePolicy {
+  return {
+    cookieSecure: config.cookieSecure ?? DEFAULT_COOKIE_POLICY.cookieSecure,
+    trustProxy: config.trustProxy ?? DEFAULT_COOKIE_POLICY.trustProxy,
+  };
+}
+
 type HeaderGetter = (name: string) => string | null | undefined;
 
 /** The header a cookie-authenticated request other than GET must carry: the session's token. */

@@ -1,10 +1,10 @@
 import {
   type CookiePolicy,
+  cookiePolicyOf,
   createSessionEnds,
   createSessionReader,
   createSessionRoutes,
   createWebAppHandler,
-  DEFAULT_COOKIE_POLICY,
   HUB_SESSION_COOKIE,
   singleUseLoginLinks,
 } from "@maillage/schema";
@@ -29,14 +29,6 @@ type Deps = {
   /** Told when this replica ends a session (its open sockets close). */
   onSessionEnded?(jti: string): void;
 };
-
-/** COOKIE_SECURE and TRUST_PROXY of a config (neither when absent). */
-export function cookiePolicyOf(config: Partial<CookiePolicy>): CookiePolicy {
-  return {
-    cookieSecure: config.cookieSecure ?? DEFAULT_COOKIE_POLICY.cookieSecure,
-    trustProxy: config.trustProxy ?? DEFAULT_COOKIE_POLICY.trustProxy,
-  };
-}
 
 /** The sessions ended by /logout, as this replica sees them (cached a few seconds). */
 export type HubSessionEnds = ReturnType<typeof createSessionEnds>;
