@@ -64,22 +64,39 @@ class TopicFanout {
   private deliver() {
     this.delivering = true;
     const event = this.pending.shift();
-    // A snapshot: a listener leaving or arriving meanwhile does not disturb the walk.
-    const listeners = [...this.listeners];
-    let from = 0;
-    const slice = () => {
-      const to = Math.min(from + DELIVERY_SLICE, listeners.length);
-      for (; from < to; from++) {
-        const listener = listeners[from] as Listener;
-        // Left since the snapshot: hand it nothing more.
-        if (this.listeners.has(listener)) listener(event);
-      }
-      if (from < listeners.length) setImmediate(slice);
-      else if (this.pending.length > 0) setImmediate(() => this.deliver());
-      else this.delivering = false;
-    };
-    setImmediate(slice);
+    // Never inside the publisher's call: the first slice waits for the next turn too.
+    setImmediate(() => {
+      void deliverInSlices(this.listeners, (listener) => listener(event)).then(() => {
+        if (this.pending.length > 0) this.deliver();
+        else this.delivering = false;
+      });
+    });
   }
+}
+
+/**
+ * Hands something to every member of a set, DELIVERY_SLICE members per turn of the event loop,
+ * the first slice at once. A snapshot is walked: a member arriving meanwhile waits for the
+ * next delivery, one that left since the snapshot gets nothing more.
+ */
+export function deliverInSlices<T>(
+  members: ReadonlySet<T>,
+  give: (member: T) => void,
+): Promise<void> {
+  const snapshot = [...members];
+  let from = 0;
+  return new Promise((resolve) => {
+    const slice = () => {
+      const to = Math.min(from + DELIVERY_SLICE, snapshot.length);
+      for (; from < to; from++) {
+        const member = snapshot[from] as T;
+        if (members.has(member)) give(member);
+      }
+      if (from < snapshot.length) setImmediate(slice);
+      else resolve();
+    };
+    slice();
+  });
 }
 
 /** The fan-outs of one pub/sub, by topic. */

@@ -45,7 +45,7 @@ import {
   print,
 } from "graphql";
 import type { Viewer } from "../context.ts";
-import { DELIVERY_SLICE } from "./fanout.ts";
+import { deliverInSlices } from "./fanout.ts";
 
 /** How a subscription field may share its execution. */
 export type Sharing =
@@ -255,22 +255,9 @@ class SharedExecution {
     this.members.clear();
   }
 
-  /** Hands a result to every member, DELIVERY_SLICE of them per turn of the event loop. */
+  /** Hands a result to every member, in slices (deliverInSlices). */
   private deliver(result: ExecutionResult): Promise<void> {
-    const members = [...this.members];
-    let from = 0;
-    return new Promise((resolve) => {
-      const slice = () => {
-        const to = Math.min(from + DELIVERY_SLICE, members.length);
-        for (; from < to; from++) {
-          const member = members[from] as Member;
-          if (this.members.has(member)) member.push(result);
-        }
-        if (from < members.length) setImmediate(slice);
-        else resolve();
-      };
-      slice();
-    });
+    return deliverInSlices(this.members, (member) => member.push(result));
   }
 }
 
