@@ -3,15 +3,15 @@
 // See docs/benchmarks.md. Options (after `--`): --seconds N (load per run, default 10),
 // --pairs N (paired runs, default 3), --connections N (default 20), --subscribers N (default
 // 5000), --broadcasts N (default 4), --rounds N (calls per latency case, default 100),
-// --cpu-prof DIR (CPU profile of the hub during the nested query part), --out DIR.
-// Parts: nested, typename, broadcast, ingest, networkhealth, replicas, token.
+// --cpu-prof DIR (CPU profile of the hub during the nested query parts), --out DIR.
+// Parts: nested, nested-uncached, typename, broadcast, ingest, networkhealth, replicas, token.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { broadcastPart } from "./parts/broadcast.ts";
 import { healthPart } from "./parts/health.ts";
 import { ingestPart } from "./parts/ingest.ts";
 import { replicasPart } from "./parts/replicas.ts";
-import { nestedPart, typenamePart } from "./parts/rps.ts";
+import { nestedPart, nestedUncachedPart, typenamePart } from "./parts/rps.ts";
 import { tokenPart } from "./parts/token.ts";
 import { type BenchPart, createContext } from "./support/context.ts";
 import {
@@ -24,6 +24,7 @@ import {
 
 const PARTS: BenchPart[] = [
   nestedPart,
+  nestedUncachedPart,
   typenamePart,
   broadcastPart,
   ingestPart,

@@ -47,12 +47,13 @@ import { createEnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import { startLivenessSweeper } from "./modules/nodes/liveness.ts";
 import { fabriqueNameOf } from "./modules/sessions/login-link.repository.ts";
 import { hubSessionEnds, hubSessionReader, useWebRoutes } from "./modules/sessions/web-routes.ts";
+import { createRegistryCache, type RegistryCache } from "./modules/spaces/registry-cache.ts";
 import { createSpaceRepository } from "./modules/spaces/space.repository.ts";
 import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";
 import { createPushService } from "./modules/sync/push.service.ts";
 import { createHubMetrics } from "./observability/metrics.ts";
-import { createHubPubSub } from "./realtime/pubsub.ts";
+import { createHubPubSub, listenWhileRunning } from "./realtime/pubsub.ts";
 import { sharedExecutionsOf } from "./realtime/shared-execution.ts";
 import { dropSlowConsumers } from "./realtime/slow-consumers.ts";
 
@@ -63,6 +64,13 @@ export type Hub = {
   services: AppServices;
   /** The HTTP handler, callable in process: `hub.fetch("http://hub/graphql", init)`. */
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /**
+   * The space table was written behind the hub's services (a seed, a test's reset): nothing
+   * this replica derived from spaces (its cached registry answers) is served again.
+   */
+  spacesChanged(): void;
+  /** The registry cache (REGISTRY_CACHE, on by default), for /metrics and tests. */
+  registryCache: RegistryCache | undefined;
   /** Listens on config.host:config.port (0 picks a free port). */
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
@@ -97,12 +105,24 @@ export async function createHub(
     token: config.metricsToken,
     store: db.store,
     openSockets: () => wsServer.clients.size,
+    registryCache: () => registryCache?.stats(),
   });
-  const { pubsub, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
+  const { pubsub, onReconnect, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
+  // The registry's answers, per audience, until a space changes (modules/spaces/registry-cache.ts):
+  // here at once when this replica writes it, from the pub/sub when another one does.
+  const registryCache = config.registryCache ? createRegistryCache() : undefined;
+  const spaceChanged = () => registryCache?.invalidate();
+  const stopFollowingSpaces = listenWhileRunning(pubsub, "space:changed", spaceChanged);
+  onReconnect(spaceChanged);
   const rateLimits = createRateLimits(config.rateLimits, { redisUrl: config.redisUrl, logger });
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
-  const spaceService = createSpaceService({ spaces: spaceRepository, geography, pubsub });
+  const spaceService = createSpaceService({
+    spaces: spaceRepository,
+    geography,
+    pubsub,
+    onSpaceChanged: spaceChanged,
+  });
   const announceLiveness = (change: { nodeId: string; fabriqueId: string; previous: string }) => {
     pubsub.publish("node:status", { ...change, status: "ONLINE" });
     pubsub.publish("network:appended");
@@ -127,12 +147,14 @@ export async function createHub(
       store: db.store,
       geography,
       onLogAppended: announceLogAndFeed,
-      onSpaceChanged: (spaceId, networkId, op) =>
+      onSpaceChanged: (spaceId, networkId, op) => {
+        spaceChanged();
         pubsub.publish("space:changed", {
           spaceId,
           networkId,
           change: op === "DELETE" ? "CLOSED" : "UPDATED",
-        }),
+        });
+      },
       onLivenessChanged: announceLiveness,
       onBookingUpdated: (update) => pubsub.publish("booking:updated", update),
       onAvailabilityChanged: (change) => pubsub.publish("resource:availability", change),
@@ -247,6 +269,8 @@ export async function createHub(
       // Per person, node or address, once the viewer is known and before execution.
       useRateLimits(rateLimits, policy.trustProxy),
       metrics.plugin,
+      // Last: it replaces execution with a cached answer, after everything above has passed.
+      ...(registryCache ? [registryCache.plugin] : []),
     ],
     context: async (initial) => {
       const { request, wsViewer } = initial;
@@ -470,6 +494,8 @@ export async function createHub(
     keys,
     services,
     fetch: (input, init = {}) => Promise.resolve(yoga.fetch(input as URL, init, {})),
+    spacesChanged: spaceChanged,
+    registryCache,
     start: () =>
       new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -486,6 +512,7 @@ export async function createHub(
       if (stopped) return;
       stopped = true;
       stopSweeper();
+      stopFollowingSpaces();
       for (const timer of expiryTimers) clearTimeout(timer);
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

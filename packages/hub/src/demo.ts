@@ -75,6 +75,7 @@ export async function seedDemoNetwork(
       crossNode: result.crossNode ?? 0,
       loans: result.loans ?? 0,
     };
+    hub.spacesChanged(); // written through the store, not the services
   }
   const [fabriques, satellites] = await Promise.all([
     prisma.space.count({ where: { kind: "FABRIQUE" } }),

@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** The rate counters' keys in Redis start with it. */
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default("maillage:rate"),
+  /** `false`: no cached registry answers (modules/spaces/registry-cache.ts); for comparisons. */
+  REGISTRY_CACHE: z.enum(["true", "false", "1", "0"]).optional(),
 });
 
 /** Requests a minute per caller (0 turns a budget off); docs/rate-limits.md. */
@@ -81,6 +83,8 @@ export type HubConfig = {
   trustProxy?: boolean;
   /** RATE_LIMIT_*: the requests a minute of a person, a node, an anonymous address. */
   rateLimits: RateLimitSettings;
+  /** REGISTRY_CACHE (default on): the registry's answers cached per audience until a change. */
+  registryCache: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -122,6 +126,7 @@ export function loadHubConfig(
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       keyPrefix: e.RATE_LIMIT_KEY_PREFIX,
     },
+    registryCache: e.REGISTRY_CACHE !== "false" && e.REGISTRY_CACHE !== "0",
     ...overrides,
   };
 }

@@ -129,6 +129,32 @@ describe("two hub replicas on one PostgreSQL database and one Redis", () => {
     }
   });
 
+  it("a write on A ends B's cached registry answers: B reads the new name", async () => {
+    const national = await token("replicas-cache");
+    const fabriqueId = await createFabrique(a, national, `Fabrique en cache ${randomUUID()}`);
+    const admin = await token("replicas-cache-reader", { role: "FABRIQUE_ADMIN", fabriqueId });
+    const page = "{ spaces(first: 5) { edges { node { id name } } } }";
+    type Page = { spaces: { edges: { node: { name: string } }[] } };
+    const namesOnB = async () =>
+      (await gql<Page>(b, admin, page)).data?.spaces.edges.map((e) => e.node.name);
+    const before = await namesOnB();
+    const hits = b.registryCache?.stats().hits ?? 0;
+    expect(await namesOnB()).toEqual(before);
+    expect(b.registryCache?.stats().hits).toBe(hits + 1); // B answers from its cache
+    const renamed = await gql(
+      a,
+      national,
+      'mutation($id: ID!) { updateSpace(id: $id, input: { name: "Fabrique renommée sur A" }) { id } }',
+      { id: fabriqueId },
+    );
+    expect(renamed.errors).toBeUndefined();
+    // Within the pub/sub's delay, far under the cache's 60 s.
+    await vi.waitFor(async () => expect(await namesOnB()).toEqual(["Fabrique renommée sur A"]), {
+      timeout: 5_000,
+      interval: 20,
+    });
+  });
+
   it("rate limits hold across both: the budget spent alternating A and B is refused on both", async () => {
     const person = await token("replicas-budget");
     const statuses: number[] = [];

@@ -42,11 +42,22 @@ async function measure(
 
 async function pairedRps(
   ctx: BenchContext,
-  part: { name: string; title: string; query: string; withToken: boolean; profile: boolean },
+  part: {
+    name: string;
+    title: string;
+    query: string;
+    withToken: boolean;
+    profile: boolean;
+    registryCache?: boolean;
+  },
 ): Promise<PartResult> {
   const national = await ctx.national();
   const dataDir = await ctx.scratch(part.name);
-  const hub = await startHubServer({ databaseUrl: national.url, dataDir });
+  const hub = await startHubServer({
+    databaseUrl: national.url,
+    dataDir,
+    registryCache: part.registryCache ?? true,
+  });
   const floor = await startFloorServer();
   try {
     const token = await hub.token({ role: "NATIONAL" });
@@ -157,6 +168,24 @@ export const nestedPart: BenchPart = {
       query: NESTED_QUERY,
       withToken: true,
       profile: true,
+    }),
+};
+
+/**
+ * Part 1 without the registry cache: every request executes (one SQL statement, the Pothos
+ * resolvers, serialisation), as any read the cache does not cover does.
+ */
+export const nestedUncachedPart: BenchPart = {
+  name: "nested-uncached",
+  title: "1b. the same query, registry cache off ÷ bare yoga { hello }",
+  run: (ctx) =>
+    pairedRps(ctx, {
+      name: "nested-uncached",
+      title: "1b. the same query, registry cache off ÷ bare yoga { hello }",
+      query: NESTED_QUERY,
+      withToken: true,
+      profile: true,
+      registryCache: false,
     }),
 };
 

@@ -1,7 +1,7 @@
 // A hub in its own process, for the benches (started by servers.ts, never by hand): the load
 // generator then does not share the hub's event loop, and process.cpuUsage() here is the
 // hub's alone. Configured by the parent through BENCH_HUB (JSON: databaseUrl, dataDir,
-// redisUrl); answers the parent's IPC requests (servers.ts: ServerRequest).
+// redisUrl, registryCache); answers the parent's IPC requests (servers.ts: ServerRequest).
 import { pino } from "pino";
 import { createHub } from "../../src/app.ts";
 import { signHubToken } from "../../src/auth/tokens.ts";
@@ -13,11 +13,14 @@ const options = JSON.parse(process.env.BENCH_HUB ?? "{}") as {
   databaseUrl: string;
   dataDir: string;
   redisUrl?: string;
+  /** false: the hub's registry cache off (REGISTRY_CACHE=false), to measure execution. */
+  registryCache?: boolean;
 };
 const config = loadHubConfig(NO_RATE_LIMITS, {
   dataDir: options.dataDir,
   databaseUrl: options.databaseUrl,
   redisUrl: options.redisUrl,
+  registryCache: options.registryCache ?? true,
   port: 0,
   logLevel: "silent",
 });

@@ -90,7 +90,7 @@ async function startChild(script: string, options: ServerOptions): Promise<Bench
 
 /** A hub on `databaseUrl` (its keys and files in `dataDir`, shared by replicas). */
 export function startHubServer(
-  hub: { databaseUrl: string; dataDir: string; redisUrl?: string },
+  hub: { databaseUrl: string; dataDir: string; redisUrl?: string; registryCache?: boolean },
   options: ServerOptions = {},
 ): Promise<BenchServer> {
   return startChild("hub-server.ts", {

@@ -176,6 +176,23 @@ describe("a hub with small budgets", () => {
     expect(await hub.services.prisma.space.count()).toBe(before);
   });
 
+  it("counts answers served from the registry cache like any other", async () => {
+    const token = await signHubToken(
+      hub.keys,
+      hub.config,
+      { role: "NATIONAL", subject: "rate-test-cache" },
+      "10m",
+    );
+    const auth = { authorization: `Bearer ${token}` };
+    const page = "{ spaces(first: 3) { edges { node { name } } } }";
+    const hitsBefore = hub.registryCache?.stats().hits ?? 0;
+    for (let i = 0; i < 3; i++) expect((await post(page, auth)).status).toBe(200);
+    expect(hub.registryCache?.stats().hits).toBe(hitsBefore + 2);
+    const refused = await post(page, auth);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as Body).errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+  });
+
   it("refuses a graphql-ws subscribe past the budget with RATE_LIMITED (one subscribe, one request)", async () => {
     const token = await signHubToken(
       hub.keys,

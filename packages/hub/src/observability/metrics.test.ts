@@ -80,6 +80,7 @@ describe("METRICS_TOKEN", () => {
       token: undefined,
       store: hub.db.store,
       openSockets: () => 0,
+      registryCache: () => undefined,
     });
     expect(off.registry).toBeUndefined();
     const server = (await import("node:http")).createServer((req, res) => void off.serve(req, res));
@@ -130,6 +131,21 @@ describe("GET /metrics", () => {
     expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(0);
     // Embedded PGlite has no pool.
     expect(text).not.toContain("maillage_db_pool_connections");
+  });
+
+  it("counts the registry cache's hits and misses, and its size", async () => {
+    const token = await signHubToken(hub.keys, hub.config, { role: "NATIONAL" }, "10m");
+    const hit = { result: "hit" };
+    const miss = { result: "miss" };
+    const before = await scrape();
+    const page = "query MetricsPage { fabriques { name } }";
+    for (let i = 0; i < 3; i++) expect((await gql(page, {}, token)).errors).toBeUndefined();
+    const after = await scrape();
+    const count = (text: string, labels: Record<string, string>) =>
+      metricSample(text, "maillage_registry_cache_lookups_total", labels) ?? 0;
+    expect(count(after, miss)).toBe(count(before, miss) + 1);
+    expect(count(after, hit)).toBe(count(before, hit) + 2);
+    expect(metricSample(after, "maillage_registry_cache_bytes")).toBeGreaterThan(0);
   });
 
   it("counts operations by name and type, unnamed ones as Anonymous", async () => {

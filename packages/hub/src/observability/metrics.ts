@@ -33,6 +33,8 @@ export async function createHubMetrics(deps: {
   store: SqlStore;
   /** graphql-ws connections open now (read at scrape time). */
   openSockets: () => number;
+  /** The registry cache's counts (modules/spaces/registry-cache.ts); undefined when off. */
+  registryCache: () => { hits: number; misses: number; entries: number; bytes: number } | undefined;
 }): Promise<HubMetrics> {
   if (!deps.token) {
     return {
@@ -115,6 +117,26 @@ export async function createHubMetrics(deps: {
     registers,
     collect() {
       this.set(deps.openSockets());
+    },
+  });
+  new Counter({
+    name: "maillage_registry_cache_lookups_total",
+    help: "Cacheable registry reads (spaces, space, fabriques, regions), by result: hit (answered from this replica's cache) or miss (executed)",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      const stats = deps.registryCache();
+      this.reset();
+      this.inc({ result: "hit" }, stats?.hits ?? 0);
+      this.inc({ result: "miss" }, stats?.misses ?? 0);
+    },
+  });
+  new Gauge({
+    name: "maillage_registry_cache_bytes",
+    help: "JSON size of the registry answers this replica keeps (bounded; docs/operations.md)",
+    registers,
+    collect() {
+      this.set(deps.registryCache()?.bytes ?? 0);
     },
   });
   const { driver } = deps.store;

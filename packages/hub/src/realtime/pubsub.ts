@@ -171,8 +171,23 @@ export type HubPubSub = ReturnType<typeof createPubSub<HubPubSubTopics>>;
 export function createHubPubSub(
   redisUrl: string | undefined,
   logger: Logger,
-): { pubsub: HubPubSub; close(): Promise<void> } {
-  if (!redisUrl) return { pubsub: createPubSub<HubPubSubTopics>(), close: async () => {} };
+): {
+  pubsub: HubPubSub;
+  /**
+   * Calls `listener` each time the Redis subscription is (re)established: events published
+   * while it was down never arrive, so what was derived from them may be stale. Never called
+   * without Redis (nothing can be missed in one process).
+   */
+  onReconnect(listener: () => void): void;
+  close(): Promise<void>;
+} {
+  if (!redisUrl) {
+    return {
+      pubsub: createPubSub<HubPubSubTopics>(),
+      onReconnect: () => {},
+      close: async () => {},
+    };
+  }
   const options = { maxRetriesPerRequest: 3 };
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
@@ -194,6 +209,9 @@ export function createHubPubSub(
   const eventTarget = createRedisEventTarget({ publishClient: safePublisher, subscribeClient });
   return {
     pubsub: createPubSub<HubPubSubTopics>({ eventTarget }),
+    onReconnect: (listener) => {
+      subscribeClient.on("ready", listener);
+    },
     async close() {
       publishClient.disconnect();
       subscribeClient.disconnect();
@@ -221,4 +239,21 @@ export function subscribeLatest<Topic extends keyof HubPubSubTopics>(
     await stop;
     leave();
   }, new SlidingBuffer(keep));
+}
+
+/**
+ * Calls `listener` for every event of a topic for as long as the hub runs, on its own
+ * subscription (outside the fan-out, whose counts follow the clients'). Returns the stop.
+ */
+export function listenWhileRunning<Topic extends keyof HubPubSubTopics>(
+  pubsub: HubPubSub,
+  topic: Topic,
+  listener: (event: HubPubSubTopics[Topic][0]) => void,
+): () => void {
+  const subscribe = pubsub.subscribe as (topic: string) => AsyncIterableIterator<unknown>;
+  const events = subscribe(topic) as AsyncIterableIterator<HubPubSubTopics[Topic][0]>;
+  void (async () => {
+    for await (const event of events) listener(event);
+  })();
+  return () => void events.return?.();
 }

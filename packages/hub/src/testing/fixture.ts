@@ -97,6 +97,7 @@ export async function startTestHub(
            space_activity_rollup, space_commune_rollup
          RESTART IDENTITY CASCADE`,
       );
+      hub.spacesChanged();
     },
     async close() {
       await hub.stop();

@@ -21,6 +21,8 @@ export function createSpaceService(deps: {
   spaces: SpaceRepository;
   geography: Geography;
   pubsub: HubPubSub;
+  /** Called in the writer's turn, before the announcement: what this replica derived is stale. */
+  onSpaceChanged: () => void;
 }) {
   const { spaces, geography, pubsub } = deps;
   const announceLog = () => {
@@ -91,6 +93,7 @@ export function createSpaceService(deps: {
   }
 
   function announce(space: Space, change: "CREATED" | "UPDATED" | "CLOSED") {
+    deps.onSpaceChanged();
     pubsub.publish("space:changed", { spaceId: space.id, networkId: networkOf(space), change });
     announceLog();
   }
