@@ -13,7 +13,7 @@ import type { Logger } from "../logger.ts";
 import type { Publication } from "../modules/resources/live.ts";
 import { type OutboxEntry, outboxRepository } from "../outbox/outbox.repository.ts";
 import { applyPullResult, CursorGapError } from "./apply.ts";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay, rateLimitWait } from "./backoff.ts";
 import type { ChangesFollower, HubClient } from "./hub-client.ts";
 import { type PoisonedChange, readSyncStatus, type SyncStatus } from "./status.ts";
 import { syncStateRepository } from "./sync-state.repository.ts";
@@ -34,6 +34,11 @@ const NODE_TOKEN_RENEW_SECONDS = 120;
  * Retry: capped exponential backoff with full jitter, on timers: a failed push or pull is
  * retried without waiting for a new local write. A local write wakes an idle push loop at
  * once (a loop in backoff keeps its timer: a hub that is down is not hammered by writes).
+ * Rate limited (RATE_LIMITED, HTTP 429): the hub answered, so it is reachable and nothing is
+ * wrong with the data; the push, the pull and the resubscription all wait what the hub
+ * announced (rateLimitWait: at most 5 minutes, at least the usual backoff) before their next
+ * request — the budget is the node's, so one refusal holds both loops. The refused batch stays
+ * in the outbox and is sent again then.
  */
 export type PushOutcome =
   | { kind: "idle"; pushed: number }
@@ -53,7 +58,10 @@ export type SyncEngine = {
   stop(): Promise<void>;
   /** A local write committed: push soon (unless the loop is waiting out a backoff). */
   wake(): void;
-  /** Pushes everything now; resolves when the outbox is empty, blocked, or the hub failed. */
+  /**
+   * Pushes everything now (a rate limit's wait included); resolves when the outbox is empty,
+   * blocked, or the hub failed.
+   */
   flush(): Promise<PushOutcome>;
   /** Pulls until caught up with the hub's log (or until it fails). */
   pullNow(): Promise<PullOutcome>;
@@ -158,13 +166,34 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   let pullAttempt = 0;
   let follower: ChangesFollower | undefined;
   let followAttempt = 0;
+  /** Date.now() before which no loop asks the hub: the end of its rate limit's announced wait. */
+  let rateLimitedUntil = 0;
 
   async function recordFailure(error: unknown, what: "push" | "pull" | "subscription") {
+    // A rate limit is the hub answering: reachable, and no fault of the data.
     const reachable = error instanceof MaillageError ? error.code !== "HUB_UNREACHABLE" : null; // ours: unknown
+    const limited = rateLimitWait(error, 0, settings.backoff);
+    const message =
+      limited === undefined
+        ? `${what}: ${describe(error)}`
+        : `${what}: RATE_LIMITED: rate limited by the hub; next attempt in ${Math.ceil(limited / 1000)} s`;
     await syncStateRepository
-      .recordError(store, `${what}: ${describe(error)}`, reachable)
+      .recordError(store, message, reachable)
       .catch((err: unknown) => log.error({ err }, "cannot record the sync error"));
   }
+
+  /**
+   * For a RATE_LIMITED refusal, the wait before the next request (undefined for any other
+   * failure); it holds both loops until it is over.
+   */
+  function rateLimitHold(error: unknown, backoffMs: number): number | undefined {
+    const wait = rateLimitWait(error, backoffMs, settings.backoff);
+    if (wait !== undefined) rateLimitedUntil = Math.max(rateLimitedUntil, Date.now() + wait);
+    return wait;
+  }
+
+  /** What is left of a rate limit's wait, in ms (0 when none). */
+  const rateLimitLeft = () => Math.max(0, rateLimitedUntil - Date.now());
 
   // ---------------------------------------------------------------- push
 
@@ -293,7 +322,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   function settlePush(outcome: PushOutcome) {
     if (outcome.kind === "failed") {
-      const delay = backoffDelay(pushAttempt, settings.backoff, random);
+      const backoff = backoffDelay(pushAttempt, settings.backoff, random);
+      const limited = rateLimitHold(outcome.error, backoff);
+      if (limited !== undefined) {
+        log.warn({ retryInMs: limited }, "push rate limited by the hub; waiting as it asks");
+        if (running) schedulePush(limited);
+        return;
+      }
+      const delay = backoff;
       pushAttempt += 1;
       log.warn({ attempt: pushAttempt, retryInMs: delay, err: outcome.error }, "push failed");
       if (running) schedulePush(delay);
@@ -308,6 +344,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   async function drivePush(): Promise<void> {
     if (!running) return;
+    const held = rateLimitLeft();
+    if (held > 0) {
+      schedulePush(held);
+      return;
+    }
     if (pushDriving) {
       pushAgain = true;
       return;
@@ -365,6 +406,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   async function drivePull(): Promise<void> {
     if (!running) return;
+    const held = rateLimitLeft();
+    if (held > 0) {
+      schedulePull(held);
+      return;
+    }
     let outcome: PullOutcome;
     try {
       outcome = await exclusivePull(pullPending);
@@ -374,7 +420,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     }
     if (!running || outcome.kind === "stopped") return;
     if (outcome.kind === "failed") {
-      const delay = backoffDelay(pullAttempt, settings.backoff, random);
+      const backoff = backoffDelay(pullAttempt, settings.backoff, random);
+      const limited = rateLimitHold(outcome.error, backoff);
+      if (limited !== undefined) {
+        log.warn({ retryInMs: limited }, "pull rate limited by the hub; waiting as it asks");
+        schedulePull(limited);
+        return;
+      }
+      const delay = backoff;
       pullAttempt += 1;
       log.warn({ attempt: pullAttempt, retryInMs: delay, err: outcome.error }, "pull failed");
       schedulePull(delay);
@@ -405,9 +458,15 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         // A subscription that lived a while was healthy: its end (e.g. the node token's
         // expiry, every few minutes) starts the backoff afresh.
         if (Date.now() - startedAt > settings.backoff.capMs) followAttempt = 0;
-        const delay = backoffDelay(followAttempt, settings.backoff, random);
-        followAttempt += 1;
-        if (error) {
+        const backoff = backoffDelay(followAttempt, settings.backoff, random);
+        // Refused for the rate limit: resubscribe (through a pull) once its wait is over.
+        const limited = error ? rateLimitHold(error, backoff) : undefined;
+        const delay = limited ?? backoff;
+        if (limited === undefined) followAttempt += 1;
+        if (limited !== undefined) {
+          log.warn({ retryInMs: delay }, "the subscription was rate limited by the hub");
+          void recordFailure(error, "subscription");
+        } else if (error) {
           log.warn({ err: error, retryInMs: delay }, "the subscription to the hub ended");
           void recordFailure(error, "subscription");
         } else {

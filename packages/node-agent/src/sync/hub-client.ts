@@ -17,7 +17,10 @@ import { z } from "zod";
  *
  * Failures come out as MaillageError: HUB_UNREACHABLE when the hub could not be asked or did
  * not answer (network, timeout, 5xx, not GraphQL), the hub's own code when it answered with
- * an error (UNAUTHENTICATED, BATCH_TOO_LARGE, ENROLMENT_CODE_INVALID, ...).
+ * an error (UNAUTHENTICATED, BATCH_TOO_LARGE, ENROLMENT_CODE_INVALID, ...). A refusal for the
+ * hub's rate limit is RATE_LIMITED with `details.retryAfterSeconds` (from the error's
+ * extensions or the Retry-After header, the later of the two); the engine waits it out
+ * (rateLimitWait in backoff.ts).
  */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -113,12 +116,54 @@ function unreachable(message: string, cause?: unknown): MaillageError {
 /** A GraphQL error of the hub, with its code when it is one of ours. */
 function hubError(error: { message: string; extensions?: Record<string, unknown> | undefined }) {
   const { code, ...details } = error.extensions ?? {};
+  if (code === "RATE_LIMITED") return rateLimited(error, null);
   const known = typeof code === "string" && code in ErrorCodes;
   return new MaillageError(
     known ? (code as ErrorCode) : "INTERNAL_SERVER_ERROR",
     `the hub refused: ${error.message}`,
     { ...details, ...(known ? {} : { hubCode: code ?? null }) },
   );
+}
+
+/**
+ * A refusal for the hub's rate limit (HTTP 429, or an error coded RATE_LIMITED): the wait it
+ * announces is the later of `extensions.retryAfterSeconds` and the Retry-After header (seconds,
+ * or an HTTP date); absent both, `retryAfterSeconds` is left out.
+ */
+function rateLimited(
+  error: { message: string; extensions?: Record<string, unknown> | undefined } | undefined,
+  retryAfterHeader: string | null,
+): MaillageError {
+  const announced = [
+    secondsOf(error?.extensions?.retryAfterSeconds),
+    retryAfterSeconds(retryAfterHeader),
+  ].filter((s): s is number => s !== undefined);
+  const { code: _code, ...details } = error?.extensions ?? {};
+  return new MaillageError(
+    "RATE_LIMITED",
+    `the hub refused: ${error?.message ?? "too many requests (HTTP 429)"}`,
+    {
+      ...details,
+      ...(announced.length > 0 ? { retryAfterSeconds: Math.max(...announced) } : {}),
+    },
+  );
+}
+
+function secondsOf(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** A Retry-After header's wait in seconds: delay-seconds, or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(
+  header: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  // An HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT").
+  const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 export function createHubClient(transport: HubTransport): HubClient {
@@ -165,6 +210,9 @@ export function createHubClient(transport: HubTransport): HubClient {
       body = undefined;
     }
     const firstError = body?.errors?.[0];
+    if (response.status === 429 || firstError?.extensions?.code === "RATE_LIMITED") {
+      throw rateLimited(firstError, response.headers.get("retry-after"));
+    }
     if (firstError) throw hubError(firstError);
     if (!body || !response.ok || !body.data) {
       throw unreachable(`the hub at ${graphqlUrl} answered HTTP ${response.status} without data`);

@@ -1,6 +1,6 @@
 import type { ChangeEvent, SpacePayload } from "@maillage/schema";
 import { ulid } from "ulid";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { memberRepository } from "../modules/members/member.repository.ts";
 import { spaceRepository } from "../modules/spaces/space.repository.ts";
 import { outboxRepository } from "../outbox/outbox.repository.ts";
@@ -281,6 +281,120 @@ export function registerSyncTests(backend: Backend) {
         } finally {
           await t.agent.sync.stop();
         }
+      });
+    });
+
+    describe("rate limited", () => {
+      // The test engine backs off 10..100 ms: a retry before the announced wait is the backoff's.
+      const started: { stop(): Promise<void> }[] = [];
+      afterEach(async () => {
+        await Promise.all(started.splice(0).map((engine) => engine.stop()));
+      });
+      const startEngine = (settings: Parameters<TestAgent["newEngine"]>[0] = {}) => {
+        const engine = t.newEngine(settings);
+        started.push(engine);
+        engine.start();
+        return engine;
+      };
+
+      it("waits the Retry-After of a refused push, reachable and rate limited meanwhile, then delivers everything once", async () => {
+        const engine = startEngine();
+        // Its first pull done (a success clears the last error), the outbox fills.
+        await vi.waitFor(async () => expect((await status()).lastPullAt).not.toBeNull());
+        t.hub.faults.rateLimit = {
+          operation: "pushChanges",
+          count: 1,
+          retryAfterSeconds: 2,
+          via: "header",
+        };
+        await createSatellites(30);
+        engine.wake();
+        await vi.waitFor(async () => {
+          expect(t.hub.rateLimited).toHaveLength(1);
+          expect((await status()).lastError).toBe(
+            "push: RATE_LIMITED: rate limited by the hub; next attempt in 2 s",
+          );
+        });
+        // The hub answered: it is not down; the refused events wait in the outbox.
+        expect(await status()).toMatchObject({ hubReachable: true, outboxPending: 30 });
+        expect(t.hub.pushCalls).toEqual([]);
+
+        await vi.waitFor(() => expect(appliedSeqs()).toEqual(range(1, 30)), { timeout: 5000 });
+        const refusedAt = t.hub.rateLimited[0]?.at ?? Number.NaN;
+        expect(t.hub.pushCalls[0]?.at).toBeGreaterThanOrEqual(refusedAt + 1990);
+        // Re-sent once, each event applied once.
+        expect(t.hub.pushCalls.map((c) => c.seqs)).toEqual([range(1, 25), range(26, 30)]);
+        await vi.waitFor(async () => {
+          expect(await status()).toMatchObject({
+            hubReachable: true,
+            outboxPending: 0,
+            lastError: null,
+          });
+        });
+      });
+
+      it("waits the retryAfterSeconds of a refused pull, and holds the push loop meanwhile", async () => {
+        for (const id of ["RL-1", "RL-2"]) {
+          t.hub.appendLog({
+            entity: "SPACE",
+            entityId: id,
+            op: "UPSERT",
+            originNodeId: "NODE-X",
+            targetNodeId: null,
+            payload: space(id, { fabriqueId: "F-X" }),
+          });
+        }
+        t.hub.faults.rateLimit = {
+          operation: "pullChanges",
+          count: 1,
+          retryAfterSeconds: 1,
+          via: "extensions",
+        };
+        const engine = startEngine();
+        await vi.waitFor(async () => {
+          expect(t.hub.rateLimited).toHaveLength(1);
+          expect((await status()).lastError).toMatch(/^pull: RATE_LIMITED: rate limited/);
+        });
+        expect(await status()).toMatchObject({ hubReachable: true, pullCursor: "0" });
+        // The node's budget is spent: a local write does not push before the wait is over.
+        await createSatellite("Le Bercail");
+        engine.wake();
+        await vi.waitFor(() => expect(appliedSeqs()).toEqual([1]), { timeout: 5000 });
+        await vi.waitFor(
+          async () => expect(await spaceRepository.find(t.agent.store, "RL-2")).toBeDefined(),
+          { timeout: 5000 },
+        );
+        const refusedAt = t.hub.rateLimited[0]?.at ?? Number.NaN;
+        expect(t.hub.pullCalls[0]?.at).toBeGreaterThanOrEqual(refusedAt + 990);
+        expect(t.hub.pushCalls[0]?.at).toBeGreaterThanOrEqual(refusedAt + 990);
+        expect(t.hub.pullCalls[0]?.after).toBe("0");
+      });
+
+      it("resubscribes to the hub's log after the announced wait, not in a loop", async () => {
+        t.hub.faults.rateLimit = { operation: "changes", count: 1, retryAfterSeconds: 1 };
+        startEngine({ subscribe: true });
+        await vi.waitFor(async () => {
+          expect(t.hub.rateLimited).toHaveLength(1);
+          expect((await status()).lastError).toMatch(/^subscription: RATE_LIMITED: rate limited/);
+        });
+        expect((await status()).hubReachable).toBe(true);
+        await vi.waitFor(() => expect(t.hub.subscribes).toHaveLength(2), { timeout: 5000 });
+        const [refused, again] = t.hub.subscribes;
+        expect(again?.at).toBeGreaterThanOrEqual((refused?.at ?? Number.NaN) + 990);
+        // Live again: a new event arrives through the subscription.
+        await vi.waitFor(() => expect(t.hub.subscribers()).toBe(1));
+        t.hub.appendLog({
+          entity: "SPACE",
+          entityId: "RL-LIVE",
+          op: "UPSERT",
+          originNodeId: "NODE-X",
+          targetNodeId: null,
+          payload: space("En direct", { fabriqueId: "F-X" }),
+        });
+        await vi.waitFor(async () =>
+          expect(await spaceRepository.find(t.agent.store, "RL-LIVE")).toBeDefined(),
+        );
+        expect(t.hub.subscribes).toHaveLength(2);
       });
     });
 

@@ -56,7 +56,11 @@ export type PushCall = {
   seqs: number[];
   pending: number;
   oldestPendingAt: string | null;
+  /** When it reached the resolver (performance.now()). */
+  at: number;
 };
+
+export type PullCall = { nodeId: string; after: string; limit: number; at: number };
 
 export type FakeHub = {
   /** In-process HTTP handler (throws like a refused connection while `down`). */
@@ -81,7 +85,7 @@ export type FakeHub = {
   ): PulledEvent;
   readonly log: PulledEvent[];
   readonly pushCalls: PushCall[];
-  readonly pullCalls: { nodeId: string; after: string; limit: number }[];
+  readonly pullCalls: PullCall[];
   /** HTTP requests refused while down. */
   refusedWhileDown: number;
   faults: {
@@ -91,7 +95,24 @@ export type FakeHub = {
     reject?: ((event: ChangeEvent) => { code: string; message: string } | undefined) | undefined;
     /** Runs before a pull is answered (may wait, may throw). */
     beforePull?: ((call: { after: string; index: number }) => Promise<void>) | undefined;
+    /**
+     * Refuse the next `count` requests of `operation` for the rate limit, as the hub does:
+     * over HTTP a 429 with the Retry-After header and/or `retryAfterSeconds` (`via`), over
+     * graphql-ws an `error` message for the subscribe (the socket stays open).
+     */
+    rateLimit?:
+      | {
+          operation: "pushChanges" | "pullChanges" | "changes";
+          count: number;
+          retryAfterSeconds: number;
+          via?: "header" | "extensions" | "both" | undefined;
+        }
+      | undefined;
   };
+  /** Requests refused by `faults.rateLimit`, with when (performance.now()). */
+  readonly rateLimited: { operation: string; at: number }[];
+  /** graphql-ws subscribes received (refused ones included), with when (performance.now()). */
+  readonly subscribes: { at: number }[];
   reset(): void;
 };
 
@@ -127,7 +148,9 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
   const localResources = new Set<string>();
   const log: PulledEvent[] = [];
   const pushCalls: PushCall[] = [];
-  const pullCalls: { nodeId: string; after: string; limit: number }[] = [];
+  const pullCalls: PullCall[] = [];
+  const rateLimited: { operation: string; at: number }[] = [];
+  const subscribes: { at: number }[] = [];
   const pubsub = createPubSub<{ log: [] }>();
   let offset = 0n;
   let server: Server | undefined;
@@ -157,6 +180,24 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     } catch {
       refuse("UNAUTHENTICATED", "invalid or expired node token");
     }
+  }
+
+  /** The rate limit's refusal for this operation, if the fault is set and not spent. */
+  function rateLimitFor(operation: string) {
+    const fault = hub.faults.rateLimit;
+    if (!fault || fault.operation !== operation || fault.count <= 0) return undefined;
+    fault.count -= 1;
+    rateLimited.push({ operation, at: performance.now() });
+    const message = `too many requests: test budget; retry in ${fault.retryAfterSeconds} s`;
+    return {
+      message,
+      via: fault.via ?? "both",
+      retryAfterSeconds: fault.retryAfterSeconds,
+      extensions: {
+        code: "RATE_LIMITED",
+        ...(fault.via === "header" ? {} : { retryAfterSeconds: fault.retryAfterSeconds }),
+      },
+    };
   }
 
   function append(event: Omit<PulledEvent, "offset">): PulledEvent {
@@ -293,7 +334,12 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
           // An aborted request (the agent stopped) is not served: it would land in a later test.
           if (ctx.clientSignal?.aborted) refuse("ABORTED", "the client went away");
           const index = pullCalls.length;
-          pullCalls.push({ nodeId: node.nodeId, after: args.after, limit: args.limit });
+          pullCalls.push({
+            nodeId: node.nodeId,
+            after: args.after,
+            limit: args.limit,
+            at: performance.now(),
+          });
           await hub.faults.beforePull?.({ after: args.after, index });
           return pull(node, args.after, args.limit);
         },
@@ -354,6 +400,7 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
             seqs: args.events.map((e) => Number((e as { seq?: unknown }).seq)),
             pending: args.pending,
             oldestPendingAt: args.oldestPendingAt,
+            at: performance.now(),
           });
           node.lastPending = args.pending;
           node.lastOldestPendingAt = args.oldestPendingAt;
@@ -404,6 +451,8 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
     log,
     pushCalls,
     pullCalls,
+    rateLimited,
+    subscribes,
     faults: { loseNextPushAnswers: 0 },
 
     async fetch(input, init) {
@@ -412,6 +461,18 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
         throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
       }
       const body = typeof init?.body === "string" ? init.body : "";
+      const operation = /\b(pushChanges|pullChanges)\(/.exec(body)?.[1];
+      const limited = operation ? rateLimitFor(operation) : undefined;
+      if (limited) {
+        const { message, extensions, via, retryAfterSeconds } = limited;
+        return Response.json(
+          { errors: [{ message, extensions }] },
+          {
+            status: 429,
+            headers: via === "extensions" ? {} : { "retry-after": String(retryAfterSeconds) },
+          },
+        );
+      }
       // The client's signal goes to the resolvers only (yoga leaves a rejection of its own
       // unhandled when a request it serves in process is aborted).
       const { signal, ...rest } = init ?? {};
@@ -439,6 +500,13 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
           context: (ctx) => ({
             authorization: `Bearer ${String(ctx.connectionParams?.authToken ?? "")}`,
           }),
+          onSubscribe: () => {
+            subscribes.push({ at: performance.now() });
+            const limited = rateLimitFor("changes");
+            if (limited) {
+              return [new GraphQLError(limited.message, { extensions: limited.extensions })];
+            }
+          },
           onConnect: async (ctx) => {
             try {
               await authenticate(`Bearer ${String(ctx.connectionParams?.authToken ?? "")}`);
@@ -523,6 +591,8 @@ export function createFakeHub(options: { audience?: string } = {}): FakeHub {
       offset = 0n;
       pushCalls.length = 0;
       pullCalls.length = 0;
+      rateLimited.length = 0;
+      subscribes.length = 0;
       hub.down = false;
       hub.refusedWhileDown = 0;
       hub.faults = { loseNextPushAnswers: 0 };
