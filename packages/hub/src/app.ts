@@ -107,13 +107,18 @@ export async function createHub(
     openSockets: () => wsServer.clients.size,
     registryCache: () => registryCache?.stats(),
   });
-  const { pubsub, onReconnect, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
+  const { pubsub, onHearingChange, close: closePubSub } = createHubPubSub(config.redisUrl, logger);
   // The registry's answers, per audience, until a space changes (modules/spaces/registry-cache.ts):
-  // here at once when this replica writes it, from the pub/sub when another one does.
-  const registryCache = config.registryCache ? createRegistryCache() : undefined;
+  // here at once when this replica writes it, from the pub/sub when another one does; none
+  // while this replica may not hear the others (with Redis: until its subscription is up).
+  const registryCache = config.registryCache
+    ? createRegistryCache({ following: !config.redisUrl })
+    : undefined;
   const spaceChanged = () => registryCache?.invalidate();
-  const stopFollowingSpaces = listenWhileRunning(pubsub, "space:changed", spaceChanged);
-  onReconnect(spaceChanged);
+  const stopFollowingSpaces = registryCache
+    ? listenWhileRunning(pubsub, "space:changed", spaceChanged)
+    : () => {};
+  onHearingChange((hearing) => registryCache?.following(hearing));
   const rateLimits = createRateLimits(config.rateLimits, { redisUrl: config.redisUrl, logger });
   const geography = loadGeography();
   const spaceRepository = createSpaceRepository(db.prisma);
@@ -167,6 +172,7 @@ export async function createHub(
       store: db.store,
       pubsub,
       onLivenessChanged: announceLiveness,
+      logger,
     }),
   });
   const stopSweeper = startLivenessSweeper(db.store, pubsub, logger);
@@ -269,7 +275,8 @@ export async function createHub(
       // Per person, node or address, once the viewer is known and before execution.
       useRateLimits(rateLimits, policy.trustProxy),
       metrics.plugin,
-      // Last: it replaces execution with a cached answer, after everything above has passed.
+      // Serves a cached answer in place of execution (auth, limits and rate limits have run
+      // in earlier phases); after metrics', whose execution hooks still count it.
       ...(registryCache ? [registryCache.plugin] : []),
     ],
     context: async (initial) => {

@@ -174,17 +174,18 @@ export function createHubPubSub(
 ): {
   pubsub: HubPubSub;
   /**
-   * Calls `listener` each time the Redis subscription is (re)established: events published
-   * while it was down never arrive, so what was derived from them may be stale. Never called
-   * without Redis (nothing can be missed in one process).
+   * Follows whether this replica hears every other replica's events: `false` when its Redis
+   * subscription connection closes (what is published meanwhile never arrives), `true` once
+   * it is back with its channels subscribed again. Never called without Redis: one process
+   * misses nothing (start from `!redisUrl`).
    */
-  onReconnect(listener: () => void): void;
+  onHearingChange(listener: (hearing: boolean) => void): void;
   close(): Promise<void>;
 } {
   if (!redisUrl) {
     return {
       pubsub: createPubSub<HubPubSubTopics>(),
-      onReconnect: () => {},
+      onHearingChange: () => {},
       close: async () => {},
     };
   }
@@ -195,7 +196,9 @@ export function createHubPubSub(
     client.on("error", (err: Error) => logger.warn({ err }, "redis connection error"));
   }
   // The event target does not handle a failed publish; an unhandled rejection would end the
-  // process. A lost wake-up only delays followers until their next poll.
+  // process. A lost wake-up only delays followers until their next poll; a lost space change
+  // leaves other replicas' cached registry answers for at most their 60 s
+  // (modules/spaces/registry-cache.ts).
   const safePublisher = new Proxy(publishClient, {
     get(target, property, receiver) {
       if (property !== "publish") return Reflect.get(target, property, receiver);
@@ -209,8 +212,16 @@ export function createHubPubSub(
   const eventTarget = createRedisEventTarget({ publishClient: safePublisher, subscribeClient });
   return {
     pubsub: createPubSub<HubPubSubTopics>({ eventTarget }),
-    onReconnect: (listener) => {
-      subscribeClient.on("ready", listener);
+    onHearingChange: (listener) => {
+      subscribeClient.on("close", () => listener(false));
+      // ioredis announces "ready" after re-sending the SUBSCRIBE of every channel; a PING
+      // answered after them means they are in force again.
+      subscribeClient.on("ready", () => {
+        subscribeClient.ping().then(
+          () => listener(true),
+          () => {}, // closed again: "close" said so
+        );
+      });
     },
     async close() {
       publishClient.disconnect();

@@ -17,12 +17,12 @@ import { createHub, type Hub, WS_TOKEN_EXPIRED } from "../app.ts";
 import { signHubToken } from "../auth/tokens.ts";
 import type { Context, Viewer } from "../context.ts";
 import { loadHubConfig } from "../env.ts";
+import { audienceOf } from "../graphql/audience.ts";
 import { schema } from "../graphql/schema.ts";
 import { seedHubStore } from "../testing/fixture.ts";
 import { fanoutOf } from "./fanout.ts";
 import type { BookingUpdateEvent, HubPubSubTopics } from "./pubsub.ts";
 import {
-  audienceOf,
   MEMBER_QUEUE,
   SharedExecutions,
   SUBSCRIPTION_SHARING,

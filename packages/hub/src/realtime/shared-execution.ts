@@ -20,14 +20,10 @@
  *   newest; a client that does not read is dropped at the socket before that matters).
  *
  * The share key is (the printed document, the operation name, the variables in canonical
- * JSON, the viewer's audience). The audience (`audienceOf`) is every claim of the viewer
- * except the token's own bookkeeping (`exp`, `iat`, `nbf`, `jti`), and except `sub` for
- * people (NATIONAL, FABRIQUE_ADMIN): the scope-auth rules (graphql/builder.ts) read `role`
- * and `fabriqueId`; the subscription filters and the resolvers of their types read `role`
- * and `fabriqueId` (canSeeBookingUpdate, memberIdFor, canSeeEnrolment, canSeeTraining,
- * canSeeResourceOf, canSeeVisit, the networkEvents territory, visibleSpaces); `sub` is read
- * only for node agents (`changes`, push, pull) and by a mutation (enrolment codes'
- * `createdBy`). A claim added to the tokens later joins the audience by default.
+ * JSON, the viewer's audience): `operationKeyOf` and `audienceOf` (graphql/audience.ts, where
+ * the audience is explained). The subscription filters and the resolvers of their types read
+ * `role` and `fabriqueId` only (canSeeBookingUpdate, memberIdFor, canSeeEnrolment,
+ * canSeeTraining, canSeeResourceOf, canSeeVisit, the networkEvents territory, visibleSpaces).
  * `shared-execution.test.ts` checks where `.sub` is read.
  *
  * Which fields share (SUBSCRIPTION_SHARING, every Subscription field listed; a field missing
@@ -36,15 +32,9 @@
  * subscriber even with equal variables: a subscriber joining later would miss what the shared
  * stream already read past its cursor, and a slow one would lose events its cursor passed.
  */
-import {
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  getOperationAST,
-  Kind,
-  print,
-} from "graphql";
+import { type ExecutionArgs, type ExecutionResult, getOperationAST, Kind } from "graphql";
 import type { Viewer } from "../context.ts";
+import { audienceOf, documentTextOf, operationKeyOf } from "../graphql/audience.ts";
 import { deliverInSlices } from "./fanout.ts";
 
 /** How a subscription field may share its execution. */
@@ -73,33 +63,6 @@ export const SUBSCRIPTION_SHARING: Readonly<Record<string, Sharing>> = {
 /** Results a subscriber may leave unread before the oldest is dropped (as subscribeLatest). */
 export const MEMBER_QUEUE = 256;
 
-/** Claims that say nothing of what a viewer may see. */
-const TOKEN_BOOKKEEPING = new Set(["exp", "iat", "nbf", "jti"]);
-/** Roles that are people: nothing a subscription resolves reads their `sub`. */
-const PEOPLE = new Set(["NATIONAL", "FABRIQUE_ADMIN"]);
-
-/** The part of a viewer that decides what a subscription shows it (see the file comment). */
-export function audienceOf(viewer: Viewer | null): string {
-  if (viewer === null) return "anonymous";
-  const person = PEOPLE.has(viewer.role);
-  const claims = Object.entries(viewer)
-    .filter(([name]) => !TOKEN_BOOKKEEPING.has(name) && !(person && name === "sub"))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return canonicalJson(Object.fromEntries(claims));
-}
-
-/** JSON with object keys sorted at every level: equal values, equal strings. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
-    return sorted;
-  });
-}
-
-const printed = new WeakMap<DocumentNode, string>();
-
 /**
  * The share key of a subscription, or null when it must run alone: an operation that is not
  * a subscription of one plain root field listed as shareable, arguments that do not coerce,
@@ -115,17 +78,12 @@ export function shareKeyOf(args: ExecutionArgs): string | null {
   if (sharing === undefined || sharing === "never") return null;
   const context = args.contextValue as { viewer?: Viewer | null } | undefined;
   if (context?.viewer === undefined) return null;
-  let text = printed.get(args.document);
-  if (text === undefined) {
-    text = print(args.document);
-    printed.set(args.document, text);
-  }
-  return canonicalJson([
-    text,
-    args.operationName ?? null,
-    args.variableValues ?? {},
+  return operationKeyOf(
+    documentTextOf(args.document),
+    args.operationName,
+    args.variableValues,
     audienceOf(context.viewer),
-  ]);
+  );
 }
 
 type Stream = AsyncIterable<ExecutionResult> & AsyncIterator<ExecutionResult>;

@@ -2,7 +2,7 @@ import { createSchema, createYoga } from "graphql-yoga";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode } from "../../testing/test-node.ts";
-import { createRegistryCache, isCacheable } from "./registry-cache.ts";
+import { CACHED_FIELD_COORDINATES, createRegistryCache, isCacheable } from "./registry-cache.ts";
 
 const PAGE = `query Page($first: Int) { spaces(first: $first, filter: { region: "84" }) {
   totalCount edges { node { id name kind commune { name } fabrique { name } } } } }`;
@@ -90,6 +90,38 @@ describe("cached registry answers in a hub", () => {
     }
   });
 
+  it("ends them in the writer's turn, not when the pub/sub brings the event back", async () => {
+    const a = await fabrique("Fabrique A");
+    const admin = await t.adminToken(a);
+    const node = await enrolTestNode(t, a, national);
+    await read(PAGE, admin, { first: 10 });
+    // With Redis the event comes back milliseconds later: here it never does.
+    const { pubsub } = t.hub.services;
+    const publish = pubsub.publish as (...args: unknown[]) => void;
+    const held = vi
+      .spyOn(pubsub, "publish")
+      .mockImplementation(((...args: unknown[]) =>
+        args[0] === "space:changed" ? undefined : publish(...args)) as typeof pubsub.publish);
+    try {
+      const renamed = await t.gql(
+        `mutation($id: ID!) { updateSpace(id: $id, input: { name: "Fabrique Alpha" }) { id } }`,
+        { id: a },
+        admin,
+      );
+      expect(renamed.errors).toBeUndefined();
+      expect(held).toHaveBeenCalledWith("space:changed", expect.anything());
+      const afterMutation = await read(PAGE, admin, { first: 10 });
+      expect(afterMutation.r.data?.spaces.edges.map((e) => e.node.name)).toEqual([
+        "Fabrique Alpha",
+      ]);
+      await node.push([node.satellite("01JSATELLITE0000000000002", "La Grange")]);
+      const afterPush = await read(PAGE, admin, { first: 10 });
+      expect(afterPush.r.data?.spaces.edges.map((e) => e.node.name)).toContain("La Grange");
+    } finally {
+      held.mockRestore();
+    }
+  });
+
   it("ends its answers when a node pushes a space", async () => {
     const a = await fabrique("Fabrique A");
     const node = await enrolTestNode(t, a, national);
@@ -153,18 +185,39 @@ describe("isCacheable", () => {
     expect(ok("mutation { spaces }")).toBe(false);
     expect(ok("{ __schema { types { name } } }")).toBe(false);
     expect(ok("{ spaces { ...F } } fragment F on Space { node { id } }")).toBe(false);
+    expect(ok("{ __typename }")).toBe(false);
+    expect(ok("{ spaces { name } __typename }")).toBe(true);
+  });
+
+  it("caches listed fields only: one added to Space later runs until it is listed", async () => {
+    const { parse } = await import("graphql");
+    const { schema: hubSchema } = await import("../../graphql/schema.ts");
+    // Every listed coordinate exists in the hub's schema (a rename would silently uncache it).
+    for (const coordinate of CACHED_FIELD_COORDINATES) {
+      const [type, field] = coordinate.split(".") as [string, string];
+      const fields = (
+        hubSchema.getType(type) as { getFields?: () => Record<string, unknown> }
+      ).getFields?.();
+      expect(fields?.[field], coordinate).toBeDefined();
+    }
+    const withExtra = createSchema({
+      typeDefs:
+        "type Query { spaces: [Space!]! } type Space { name: String! lastActivityDay: String }",
+    });
+    expect(isCacheable(withExtra, parse("{ spaces { name } }"))).toBe(true);
+    expect(isCacheable(withExtra, parse("{ spaces { lastActivityDay } }"))).toBe(false);
   });
 });
 
 describe("createRegistryCache", () => {
-  /** A yoga server whose `spaces` resolver counts its runs; `hold` makes the next one wait. */
+  /** A yoga server whose `spaces(n)` resolver counts its runs; `hold` makes the next one wait. */
   function server(options: Parameters<typeof createRegistryCache>[0] = {}) {
     const cache = createRegistryCache(options);
     let runs = 0;
     let gate: { entered: () => void; wait: Promise<void> } | undefined;
     const yoga = createYoga({
       schema: createSchema({
-        typeDefs: "type Query { spaces: Int! }",
+        typeDefs: "type Query { spaces(n: Int): Int! }",
         resolvers: {
           Query: {
             spaces: async () => {
@@ -187,13 +240,18 @@ describe("createRegistryCache", () => {
     return {
       cache,
       runs: () => runs,
-      async ask() {
+      async ask(n = 0) {
         const response = await yoga.fetch("http://x/graphql", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: "{ spaces }" }),
+          body: JSON.stringify({ query: "query($n: Int) { spaces(n: $n) }", variables: { n } }),
         });
-        return ((await response.json()) as { data: { spaces: number } }).data.spaces;
+        const body = (await response.json()) as {
+          data: { spaces: number };
+          extensions?: unknown;
+        };
+        expect(body.extensions).toBeUndefined(); // never the cache's own metadata
+        return body.data.spaces;
       },
       /** The next execution waits, once it has started, until `release`. */
       hold() {
@@ -211,7 +269,7 @@ describe("createRegistryCache", () => {
     };
   }
 
-  it("never stores an answer read before a change and finished after it", async () => {
+  it("never keeps an answer read before a change and finished after it", async () => {
     const s = server();
     const held = s.hold();
     const slow = s.ask();
@@ -226,18 +284,48 @@ describe("createRegistryCache", () => {
     expect(s.cache.stats()).toMatchObject({ hits: 1, entries: 1 });
   });
 
-  it("keeps an answer for its TTL at most", async () => {
-    const s = server({ ttlMs: 40 });
-    expect(await s.ask()).toBe(1);
-    expect(await s.ask()).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(await s.ask()).toBe(2);
+  it("keeps an answer for its TTL at most, counted from the start of its read", async () => {
+    let clock = 1_000;
+    const s = server({ ttlMs: 60_000, now: () => clock });
+    const held = s.hold();
+    const slow = s.ask();
+    await held.started;
+    clock += 20_000; // a read that took 20 s
+    held.release();
+    expect(await slow).toBe(1);
+    clock += 39_000;
+    expect(await s.ask()).toBe(1); // 59 s after its read began
+    clock += 2_000;
+    expect(await s.ask()).toBe(2); // 61 s: gone
   });
 
-  it("keeps nothing past its byte budget", async () => {
-    const s = server({ maxBytes: 10 });
+  it("keeps at most its byte budget, one answer at most a sixteenth, least recent out first", async () => {
+    // An answer here is about 70 bytes: within 2,000, beyond a sixteenth of 800.
+    const small = server({ maxBytes: 800 });
+    expect(await small.ask()).toBe(1);
+    expect(await small.ask()).toBe(2);
+    expect(small.cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+
+    const s = server({ maxBytes: 2_000 });
+    for (let n = 0; n < 60; n++) await s.ask(n);
+    const { entries, bytes } = s.cache.stats();
+    expect(bytes).toBeLessThanOrEqual(2_000);
+    expect(entries).toBeGreaterThan(10);
+    expect(entries).toBeLessThan(60);
+    expect(await s.ask(59)).toBe(60); // the most recent: kept
+    expect(await s.ask(0)).toBe(61); // the oldest: evicted, runs again
+  });
+
+  it("serves and keeps nothing while it may not hear every change", async () => {
+    const s = server({ following: false });
     expect(await s.ask()).toBe(1);
     expect(await s.ask()).toBe(2);
-    expect(s.cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+    s.cache.following(true);
+    expect(await s.ask()).toBe(3);
+    expect(await s.ask()).toBe(3);
+    s.cache.following(false); // the Redis subscription drops: what was kept is gone too
+    expect(await s.ask()).toBe(4);
+    s.cache.following(true);
+    expect(await s.ask()).toBe(5);
   });
 });

@@ -4,7 +4,6 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
   Kind,
-  print,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -12,29 +11,33 @@ import {
 import type { Plugin } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
 import type { Viewer } from "../../context.ts";
-import { audienceOf } from "../../realtime/shared-execution.ts";
+import { audienceOf, documentTextOf, operationKeyOf } from "../../graphql/audience.ts";
 
 /**
  * The registry's answers, cached per audience: `spaces`, `space`, `fabriques` and `regions`
  * read the same rows for every dashboard of the national body (or of one fabrique's team), and
- * those rows change only when a space does. The cache is @envelop/response-cache's, keyed as
- * below; it runs at execution, so authentication, the GraphQL limits and the rate limits have
- * all passed before an answer is served from it.
+ * those rows change only when a space does. The cache is @envelop/response-cache's; it runs at
+ * execution, so authentication, the GraphQL limits and the rate limits (all in earlier
+ * phases: parse, validate, context) have passed before an answer is served from it.
  *
- * - Cached: a query whose every root field is one of those four, and whose every selected
- *   field belongs to a type that only a space change can change (CACHED_TYPES). `Space.node`
- *   (liveness moves with every pull) and `Space.memberCount` (members' pushes) are not: an
- *   operation selecting them runs each time. Answers with errors are never kept.
- * - The key: the document, the operation name, the variables, the viewer's audience (its role
- *   and fabrique, as for shared subscriptions: what `canSeeSpace` reads) and the generation.
- * - The generation moves on with every space change: synchronously on the replica that wrote
- *   it (its own next read sees the write), and on every other replica when `space:changed`
- *   reaches it through the pub/sub, or when its Redis subscription reconnects (it may have
- *   missed some). An execution keeps the key it started with, so an answer read before a
- *   change and finished after it is not kept.
- * - Bounded: entries live at most `ttlMs` (60 s: the staleness of a write the pub/sub did not
- *   carry, such as `maillage seed` into a running hub's database), and all of them take at
- *   most `maxBytes` (their JSON size; one at most a sixteenth), least recently used out first.
+ * - Cached: a query with at least one of those four root fields and nothing else at its root,
+ *   whose every selected field is one of CACHED_FIELDS: fields that change only with a space,
+ *   or never. `Space.node` (liveness moves with every pull) and `Space.memberCount` (members'
+ *   pushes) are not, nor any field added later until it is listed: an operation selecting
+ *   them executes every time. Answers with errors are never kept.
+ * - The key: the document, the operation name, the variables and the viewer's audience (its
+ *   role and fabrique: what `canSeeSpace` reads), as for shared subscription executions
+ *   (graphql/audience.ts).
+ * - Every space change ends every answer (`invalidate`): synchronously on the replica that
+ *   wrote it (its own next read sees the write), and on every other replica when
+ *   `space:changed` reaches it through the pub/sub. While this replica may miss such events
+ *   (its Redis subscription down, `following(false)`), nothing is served or kept.
+ * - An execution remembers the generation it started in: an answer read before a change and
+ *   finished after it is not kept.
+ * - Bounded: an answer lives at most `ttlMs` (60 s) from the moment its read began: the
+ *   staleness of a write the pub/sub does not carry (`maillage seed` into a running hub's
+ *   database, manual SQL). All answers take at most `maxBytes` of JSON (one at most a
+ *   sixteenth), least recently used out first.
  */
 
 export const REGISTRY_CACHE_TTL_MS = 60_000;
@@ -43,90 +46,117 @@ export const REGISTRY_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 /** Root fields whose answers may be cached. */
 const CACHED_ROOTS = new Set(["spaces", "space", "fabriques", "regions"]);
 
-/** Every type such an answer may reach: what is in them changes only with a space, or never. */
-const CACHED_TYPES = new Set([
-  "SpaceConnection",
-  "SpaceEdge",
-  "SatelliteConnection",
-  "SatelliteEdge",
-  "PageInfo",
-  "Space",
-  "Commune",
-  "Department",
-  "Region",
-  "OpeningSlot",
-  "RegionCount",
-  "DepartmentCount",
-]);
-
-/** Fields of those types that read what changes without a space change. */
-const UNCACHED_FIELDS = new Set(["Space.node", "Space.memberCount"]);
+/**
+ * Every field such an answer may select, by type: each changes only when a space does
+ * (space:changed), or never (the geography). A field not listed is not cached.
+ */
+const CACHED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  SpaceConnection: ["edges", "pageInfo", "totalCount"],
+  SpaceEdge: ["cursor", "node"],
+  SatelliteConnection: ["edges", "pageInfo", "totalCount"],
+  SatelliteEdge: ["cursor", "node"],
+  PageInfo: ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"],
+  Space: [
+    "id",
+    "kind",
+    "name",
+    "status",
+    "commune",
+    "rural",
+    "services",
+    "openingHours",
+    "fabrique",
+    "satellites",
+    "closedAt",
+    "createdAt",
+    "updatedAt",
+  ],
+  Commune: ["code", "name", "population", "rural", "department", "region"],
+  Department: ["code", "name", "region"],
+  Region: ["code", "name"],
+  OpeningSlot: ["day", "opens", "closes"],
+  RegionCount: ["code", "name", "fabriques", "satellites", "ruralSpaces", "departments"],
+  DepartmentCount: ["code", "name", "fabriques", "satellites", "ruralSpaces"],
+};
+const CACHED_COORDINATES = new Set(
+  Object.entries(CACHED_FIELDS).flatMap(([type, fields]) => fields.map((f) => `${type}.${f}`)),
+);
 
 export type RegistryCache = {
-  /** The envelop plugin: after the rate limits, last among those that wrap execution. */
+  /** The envelop plugin (its place among the execution hooks: after metrics'). */
   plugin: Plugin;
   /** A space changed (here, or on another replica): no answer cached before is served. */
   invalidate(): void;
+  /**
+   * Whether this replica hears every space change now (its Redis subscription is up). While
+   * it does not, nothing is served from the cache or kept in it.
+   */
+  following(ok: boolean): void;
   /** Counts since the hub started (for /metrics and the tests). */
-  stats(): { hits: number; misses: number; entries: number; bytes: number };
+  stats(): { hits: number; misses: number; entries: number; bytes: number; generation: number };
 };
 
 export function createRegistryCache(
-  options: { ttlMs?: number; maxBytes?: number } = {},
+  options: {
+    ttlMs?: number;
+    maxBytes?: number;
+    /** Starts unheard (a Redis subscription not up yet): `following(true)` opens it. */
+    following?: boolean;
+    /** The clock, in milliseconds (tests). */
+    now?: () => number;
+  } = {},
 ): RegistryCache {
   const ttlMs = options.ttlMs ?? REGISTRY_CACHE_TTL_MS;
+  const maxBytes = options.maxBytes ?? REGISTRY_CACHE_MAX_BYTES;
+  const now = options.now ?? (() => performance.now());
   let generation = 0;
+  let live = options.following ?? true;
   let hits = 0;
   let misses = 0;
-  const maxBytes = options.maxBytes ?? REGISTRY_CACHE_MAX_BYTES;
   const answers = new LRUCache<string, ExecutionResult>({
     maxSize: maxBytes,
-    // One answer takes at most a sixteenth of the budget (a larger one is not kept).
     maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
     // A cached answer is shared by every request that reads it: never mutated after `set`.
     sizeCalculation: (answer, key) => key.length + JSON.stringify(answer).length,
     ttl: ttlMs,
+    perf: { now },
+    ttlResolution: 0, // read the clock on every lookup (one call), not a copy a tick old
   });
-  const cache: Cache = {
-    get(key) {
-      const answer = answers.get(key);
-      if (answer) hits++;
-      else misses++;
-      return answer;
-    },
-    set(key, answer, _entities, ttl) {
-      // Read before a change (its key has an older generation): nobody would ask for it.
-      if (!key.startsWith(`[${generation},`)) return;
-      answers.set(key, answer, { ttl: Math.min(ttl, ttlMs) });
-    },
-    // Entities are not tracked: any space change ends every answer (invalidate below).
-    invalidate() {},
-  };
-  const documentText = new WeakMap<DocumentNode, string>();
+
+  /** One per execution (the plugin asks once per context): its generation and start. */
+  function cacheOfExecution(): Cache {
+    const startedIn = generation;
+    const startedAt = now();
+    return {
+      get(key) {
+        const answer = answers.get(key);
+        if (answer) hits++;
+        else misses++;
+        return answer;
+      },
+      set(key, answer) {
+        if (generation !== startedIn) return; // a space changed during the read
+        const left = Math.floor(ttlMs - (now() - startedAt));
+        if (left > 0) answers.set(key, answer, { ttl: left });
+      },
+      // Entities are not tracked: a space change ends every answer (`invalidate`).
+      invalidate() {},
+    };
+  }
+
   const inner = useResponseCache({
-    cache,
+    cache: cacheOfExecution,
     ttl: ttlMs,
     // The hub's context always has `viewer` (null: anonymous) by execution.
     session: (context) => audienceOf((context as { viewer?: Viewer | null }).viewer ?? null),
+    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
+      operationKeyOf(documentString, operationName, variableValues, sessionId ?? "anonymous"),
+    getDocumentString: ({ document }) => documentTextOf(document),
     invalidateViaMutation: false,
     idFields: [],
-    getDocumentString: ({ document }) => {
-      let text = documentText.get(document);
-      if (text === undefined) {
-        text = print(document);
-        documentText.set(document, text);
-      }
-      return text;
-    },
-    buildResponseCacheKey: ({ documentString, operationName, variableValues, sessionId }) =>
-      JSON.stringify([
-        generation,
-        sessionId,
-        operationName ?? null,
-        variableValues ?? {},
-        documentString,
-      ]),
-    // Answers with errors (a refused space, a bad cursor) are never kept.
+    // Never in answers, whatever NODE_ENV or DEBUG say (the library's default follows them).
+    includeExtensionMetadata: false,
+    // Answers with errors (a refused read, a bad cursor) are never kept.
     shouldCacheResult: ({ result }) => !result.errors?.length,
   });
   const cacheable = new WeakMap<DocumentNode, boolean>();
@@ -137,6 +167,7 @@ export function createRegistryCache(
       inner.onSchemaChange?.(payload);
     },
     onExecute(payload) {
+      if (!live) return;
       const { document } = payload.args;
       let ok = cacheable.get(document);
       if (ok === undefined) {
@@ -146,25 +177,37 @@ export function createRegistryCache(
       if (ok) return inner.onExecute?.(payload);
     },
   };
+  const invalidate = () => {
+    generation++;
+    answers.clear();
+  };
   return {
     plugin,
-    invalidate() {
-      generation++;
-      answers.clear();
+    invalidate,
+    following(ok) {
+      invalidate();
+      live = ok;
     },
-    stats: () => ({ hits, misses, entries: answers.size, bytes: answers.calculatedSize }),
+    stats: () => ({
+      hits,
+      misses,
+      entries: answers.size,
+      bytes: answers.calculatedSize,
+      generation,
+    }),
   };
 }
 
 /**
- * Does every operation of the document read only what a space change invalidates? Checked over
- * the whole document (fragments included), whatever operation is run.
+ * Does every operation of the document read only registry roots and CACHED_FIELDS? Checked
+ * over the whole document (fragments included), whatever operation is run.
  */
 export function isCacheable(schema: GraphQLSchema, document: DocumentNode): boolean {
   const queryType = schema.getQueryType();
   if (!queryType) return false;
   const typeInfo = new TypeInfo(schema);
   let ok = true;
+  let roots = 0;
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -173,26 +216,28 @@ export function isCacheable(schema: GraphQLSchema, document: DocumentNode): bool
       },
       Field(node) {
         const name = node.name.value;
-        if (name === "__typename") return;
         const parent = typeInfo.getParentType()?.name;
-        const fits =
-          parent === queryType.name
-            ? CACHED_ROOTS.has(name)
-            : parent !== undefined &&
-              CACHED_TYPES.has(parent) &&
-              !UNCACHED_FIELDS.has(`${parent}.${name}`);
-        if (!fits) ok = false;
+        if (name === "__typename") return;
+        if (parent === queryType.name) {
+          if (CACHED_ROOTS.has(name)) roots++;
+          else ok = false; // `__schema`, any other root
+        } else if (!CACHED_COORDINATES.has(`${parent}.${name}`)) {
+          ok = false;
+        }
       },
       // A fragment on an interface or union could reach types not listed above.
       InlineFragment(node) {
         const on = node.typeCondition?.name.value;
-        if (on !== undefined && on !== queryType.name && !CACHED_TYPES.has(on)) ok = false;
+        if (on !== undefined && on !== queryType.name && !(on in CACHED_FIELDS)) ok = false;
       },
       FragmentDefinition(node) {
         const on = node.typeCondition.name.value;
-        if (on !== queryType.name && !CACHED_TYPES.has(on)) ok = false;
+        if (on !== queryType.name && !(on in CACHED_FIELDS)) ok = false;
       },
     }),
   );
-  return ok && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION);
+  return ok && roots > 0 && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION);
 }
+
+/** The cached coordinates, for the test that holds them to the schema. */
+export const CACHED_FIELD_COORDINATES: ReadonlySet<string> = CACHED_COORDINATES;
