@@ -1,4 +1,9 @@
-import type { Sql } from "../sync/change-log.repository.ts";
+import {
+  moveOffsetsPast,
+  type OffsetsMove,
+  type SequencedLog,
+  type Sql,
+} from "../sync/change-log.repository.ts";
 
 /**
  * The national live feed, stored: appended in the transaction of the change it announces,
@@ -6,6 +11,11 @@ import type { Sql } from "../sync/change-log.repository.ts";
  * read after a cursor, so a subscriber that reconnects resumes without a gap.
  */
 const NETWORK_EVENT_LOCK = 0x6e6574;
+
+const NETWORK_FEED: SequencedLog = {
+  sequence: "network_event_offset_seq",
+  appendLock: NETWORK_EVENT_LOCK,
+};
 
 export type NetworkEventKind =
   | "SPACE_CREATED"
@@ -42,12 +52,19 @@ export async function appendNetworkEvents(sql: Sql, events: NewNetworkEvent[]): 
   );
 }
 
-/** Events after `after` (all, or one territory's), oldest first, and the cursor to resume from. */
+/**
+ * Events after `after` (all, or one territory's), oldest first, and the cursor to resume from.
+ * A cursor beyond the feed's newest event (a hub restored from a backup, a subscriber resuming
+ * from before the restore) moves the feed's offsets past it (moveOffsetsPast: one more
+ * statement, then only), so the subscriber receives every event appended afterwards;
+ * `onCursorAhead` hears of it.
+ */
 export async function readNetworkEvents(
   sql: Sql,
   after: string,
   networkId: string | null,
   limit: number,
+  onCursorAhead?: (ahead: { cursor: string; head: string; move: OffsetsMove }) => void,
 ): Promise<{ events: StoredNetworkEvent[]; cursor: string; hasMore: boolean }> {
   const rows = await sql.query<{
     max_offset: string;
@@ -78,6 +95,8 @@ export async function readNetworkEvents(
     }));
   const hasMore = events.length === limit;
   const end = rows[0]?.max_offset ?? after;
+  const move = await moveOffsetsPast(sql, NETWORK_FEED, after, end);
+  if (move) onCursorAhead?.({ cursor: after, head: end, move });
   const cursor = hasMore
     ? (events.at(-1)?.offset ?? after)
     : BigInt(end) > BigInt(after)

@@ -93,7 +93,7 @@ export async function readLogFor(
   nodeId: string,
   after: string,
   limit: number,
-): Promise<{ events: PulledEvent[]; cursor: string; hasMore: boolean }> {
+): Promise<LogPage> {
   const rows = await sql.query<LogRow>(
     `WITH mx AS (SELECT coalesce(max("offset"), 0) AS m FROM change_log),
      ev AS (
@@ -111,12 +111,11 @@ export async function readLogFor(
   return pageOf(rows, after, limit);
 }
 
+/** A page for one node, and `head`: the log's newest offset when it was read. */
+export type LogPage = { events: PulledEvent[]; cursor: string; hasMore: boolean; head: string };
+
 /** One node's page from its rows (the log's end on each; one row with a null offset if none). */
-function pageOf(
-  rows: LogRow[],
-  after: string,
-  limit: number,
-): { events: PulledEvent[]; cursor: string; hasMore: boolean } {
+function pageOf(rows: LogRow[], after: string, limit: number): LogPage {
   const events: PulledEvent[] = rows
     .filter((r) => r.offset !== null)
     .map((r) => ({
@@ -135,7 +134,7 @@ function pageOf(
   const hasMore = events.length === limit;
   const last = events.at(-1)?.offset;
   const cursor = hasMore && last ? last : maxOffset(logEnd, after);
-  return { events, cursor, hasMore };
+  return { events, cursor, hasMore, head: logEnd };
 }
 
 export type LogRead = { nodeId: string; after: string; limit: number };
@@ -152,9 +151,7 @@ export type LogRead = { nodeId: string; after: string; limit: number };
 export async function readLogForMany(
   sql: Sql,
   reads: readonly LogRead[],
-): Promise<
-  ({ events: PulledEvent[]; cursor: string; hasMore: boolean; liveness: string } | undefined)[]
-> {
+): Promise<((LogPage & { liveness: string }) | undefined)[]> {
   if (reads.length === 0) return [];
   const rows = await sql.query<LogRow & { i: number; liveness: string | null }>(
     `WITH mx AS (SELECT coalesce(max("offset"), 0) AS m FROM change_log),
@@ -183,6 +180,71 @@ export async function readLogForMany(
     if (!liveness) return undefined;
     return { ...pageOf(own, read.after, read.limit), liveness };
   });
+}
+
+/**
+ * The most a cursor may lead the log's head for the hub to move the log's offsets past it
+ * (moveOffsetsPast). A hub restored from a backup lost the events appended since the backup,
+ * far fewer than this (a billion offsets: longer than the network writes in centuries). A
+ * cursor further ahead was not handed out by this log, and moving the sequence that far could
+ * run it out of values (bigint), stopping every append.
+ */
+export const MAX_CURSOR_LEAD = 1_000_000_000n;
+
+/** A log whose offsets come from a sequence, appended under a transaction advisory lock. */
+export type SequencedLog = {
+  sequence: "change_log_offset_seq" | "network_event_offset_seq";
+  appendLock: number;
+};
+
+export const CHANGE_LOG: SequencedLog = {
+  sequence: "change_log_offset_seq",
+  appendLock: LOG_APPEND_LOCK,
+};
+
+export type OffsetsMove =
+  /** The sequence had handed out `previous` at most: the next append lands above the cursor. */
+  | { outcome: "moved"; previous: string }
+  /** The sequence was past the cursor already (another reader moved it, or appends since). */
+  | { outcome: "already-past" }
+  /** The cursor leads the head by more than MAX_CURSOR_LEAD: left alone. */
+  | { outcome: "too-far" };
+
+/**
+ * A reader's cursor beyond the log's head (`head`, the newest offset its read saw): the hub
+ * was restored from a backup, and its sequence, restored with the data, would hand out again
+ * offsets the reader has passed — it would never read those events. Moves the sequence so the
+ * next append lands above the cursor. Nothing, and no statement, when the cursor is not ahead
+ * (undefined): the normal read path is unchanged.
+ *
+ * One statement, its own transaction when `sql` is the store: under the append lock, so no
+ * append is between its nextval and its commit, it reads what the sequence handed out last
+ * (last_value, less one when is_called is false: the next value is last_value itself) and
+ * sets it to the cursor only when that is higher — never backwards, whatever the concurrent
+ * readers and appends. The lock is taken in a MATERIALIZED CTE, before the correlated
+ * subquery reads the sequence (a sequence is read outside any snapshot).
+ */
+export async function moveOffsetsPast(
+  sql: Sql,
+  log: SequencedLog,
+  cursor: string,
+  head: string,
+): Promise<OffsetsMove | undefined> {
+  const lead = BigInt(cursor) - BigInt(head);
+  if (lead <= 0n) return undefined;
+  if (lead > MAX_CURSOR_LEAD) return { outcome: "too-far" };
+  const rows = await sql.query<{ previous: string }>(
+    `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock($1::bigint)::text AS locked),
+     s AS MATERIALIZED (
+       SELECT (SELECT q.last_value - CASE WHEN q.is_called THEN 0 ELSE 1 END
+               FROM ${log.sequence} q WHERE l.locked IS NOT NULL) AS issued
+       FROM l)
+     SELECT s.issued::text AS previous, setval('${log.sequence}', $2::bigint, true)::text AS moved_to
+     FROM s WHERE s.issued < $2::bigint`,
+    [log.appendLock, cursor],
+  );
+  const moved = rows[0];
+  return moved ? { outcome: "moved", previous: moved.previous } : { outcome: "already-past" };
 }
 
 function maxOffset(a: string, b: string): string {

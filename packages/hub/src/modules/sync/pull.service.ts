@@ -1,10 +1,19 @@
 import { MAX_PULL_LIMIT, MaillageError, type PullResult } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import DataLoader from "dataloader";
+import { createLogger, type Logger } from "../../logger.ts";
 import { followPages } from "../../realtime/follow.ts";
 import type { HubPubSub } from "../../realtime/pubsub.ts";
 import { announce, nodeStatusEvent } from "../health/announce.ts";
-import { type LogRead, readLogFor, readLogForMany } from "./change-log.repository.ts";
+import {
+  CHANGE_LOG,
+  type LogPage,
+  type LogRead,
+  MAX_CURSOR_LEAD,
+  moveOffsetsPast,
+  readLogFor,
+  readLogForMany,
+} from "./change-log.repository.ts";
 import { recordPull } from "./sync.repository.ts";
 
 export type PullService = ReturnType<typeof createPullService>;
@@ -48,10 +57,18 @@ export function createPullService(deps: {
   store: SqlStore;
   pubsub: HubPubSub;
   onLivenessChanged: (change: { nodeId: string; fabriqueId: string; previous: string }) => void;
+  /**
+   * Warns when a cursor ahead of the log moves its offsets (a hub restored from a backup);
+   * the hub's logger, or its own at level warn.
+   */
+  logger?: Pick<Logger, "warn" | "error">;
   /** FOLLOW_BATCH_EVENTS unless a test sets it. */
   followBatchEvents?: number;
 }) {
   const { store, pubsub } = deps;
+  const logger = deps.logger ?? createLogger({ logLevel: "warn" });
+  /** The nodes already reported for a cursor too far ahead to follow (once each per process). */
+  const tooFarReported = new Set<string>();
 
   function checkCursor(after: string, limit: number) {
     if (!/^\d{1,19}$/.test(after)) {
@@ -96,10 +113,35 @@ export function createPullService(deps: {
     }
   }
 
+  /**
+   * A node read the log with a cursor beyond its head: the hub was restored from a backup
+   * taken before the node's last pull, and the restored sequence would hand out again offsets
+   * the node has passed (it skips events at or below its cursor). The log's offsets move past
+   * the cursor (moveOffsetsPast, one statement, only then) and the node, answered normally,
+   * receives every event appended afterwards. Warned once per move, with the node.
+   */
+  async function keepAheadOf(nodeId: string, after: string, page: LogPage): Promise<PullResult> {
+    const { head, ...result } = page;
+    const move = await moveOffsetsPast(store, CHANGE_LOG, after, head);
+    if (move?.outcome === "moved") {
+      logger.warn(
+        { nodeId, cursor: after, head, previous: move.previous },
+        "a node's cursor is beyond the hub's log (a hub restored from a backup?): log offsets moved past it",
+      );
+    } else if (move?.outcome === "too-far" && !tooFarReported.has(nodeId)) {
+      tooFarReported.add(nodeId);
+      logger.error(
+        { nodeId, cursor: after, head, maxLead: MAX_CURSOR_LEAD.toString() },
+        "a node's cursor is too far beyond the hub's log to move the offsets past it: the node misses new events until an operator moves them (docs/operations.md)",
+      );
+    }
+    return result;
+  }
+
   async function pull(nodeId: string, after: string, limit: number): Promise<PullResult> {
     checkCursor(after, limit);
     await record(nodeId);
-    return readLogFor(store, nodeId, after, limit);
+    return keepAheadOf(nodeId, after, await readLogFor(store, nodeId, after, limit));
   }
 
   /**
@@ -109,7 +151,7 @@ export function createPullService(deps: {
    * statement (readLogForMany) answers them all instead of one transaction and one read
    * each. Not cached: each call is a fresh read of the log.
    */
-  const followReads = new DataLoader<LogRead, PullResult & { liveness: string }>(
+  const followReads = new DataLoader<LogRead, LogPage & { liveness: string }>(
     async (reads) => {
       const share = Math.max(
         FOLLOW_MIN_PAGE,
@@ -147,7 +189,7 @@ export function createPullService(deps: {
         await record(nodeId);
         recordedAt = performance.now();
       }
-      return page;
+      return keepAheadOf(nodeId, cursor, page);
     }
     return followPages(
       pubsub,

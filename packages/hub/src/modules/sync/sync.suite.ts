@@ -6,8 +6,14 @@ import WebSocket from "ws";
 import { FOLLOW_POLL_MS } from "../../realtime/follow.ts";
 import { type Backend, startTestHub, type TestHub } from "../../testing/fixture.ts";
 import { enrolTestNode, type TestNode } from "../../testing/test-node.ts";
+import { appendNetworkEvents, readNetworkEvents } from "../health/network-events.repository.ts";
 import { ONLINE_WITHIN_MS, sweepLiveness } from "../nodes/liveness.ts";
-import { type LogRead, readLogFor, readLogForMany } from "./change-log.repository.ts";
+import {
+  type LogRead,
+  MAX_CURSOR_LEAD,
+  readLogFor,
+  readLogForMany,
+} from "./change-log.repository.ts";
 import { createPullService, FOLLOW_RECORD_EVERY_MS } from "./pull.service.ts";
 
 /** The store, writing down every statement sent through it (a transaction counts as BEGIN). */
@@ -31,6 +37,9 @@ function countingStore(store: SqlStore, statements: string[]): SqlStore {
     },
   };
 }
+
+/** A logger that keeps nothing, for the services a test builds itself. */
+const quiet = { warn: () => {}, error: () => {} };
 
 /** The hub's side of the sync protocol, on every storage backend. */
 export function registerSyncTests(backend: Backend) {
@@ -626,6 +635,7 @@ export function registerSyncTests(backend: Backend) {
           store: t.hub.db.store,
           pubsub: t.hub.services.pubsub,
           onLivenessChanged: () => {},
+          logger: quiet,
           followBatchEvents: 1,
         });
         const end = (await offsets()).at(-1) as string;
@@ -658,6 +668,7 @@ export function registerSyncTests(backend: Backend) {
           store: countingStore(t.hub.db.store, statements),
           pubsub: t.hub.services.pubsub,
           onLivenessChanged: () => {},
+          logger: quiet,
         });
         const follows = followers.map((f) => service.follow(f.nodeId, "0"));
         try {
@@ -698,6 +709,235 @@ export function registerSyncTests(backend: Backend) {
         // Re-enrolment replaces the node, and its appends wake the follower.
         await enrolTestNode(t, f, national);
         await expect(follow.next()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+      });
+    });
+
+    describe("a hub restored from a backup", () => {
+      /** The newest offset of a log, "0" if empty. */
+      async function head(table: "change_log" | "network_event"): Promise<string> {
+        const rows = await t.hub.db.store.query<{ m: string }>(
+          `SELECT coalesce(max("offset"), 0)::text AS m FROM ${table}`,
+        );
+        return rows[0]?.m ?? "0";
+      }
+
+      /**
+       * What a restore does to a log: the rows appended since the backup are gone, and the
+       * sequence is back where it was then (pg_dump writes setval(seq, last value, true)).
+       */
+      async function restoreLog(table: "change_log" | "network_event", backupHead: string) {
+        await t.hub.db.store.query(`DELETE FROM ${table} WHERE "offset" > $1::bigint`, [
+          backupHead,
+        ]);
+        await t.hub.db.store.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', 'offset'), $1::bigint, true)`,
+          [backupHead],
+        );
+      }
+
+      function spyLogger() {
+        return { warn: vi.fn(), error: vi.fn() };
+      }
+
+      /** A's first satellite, then two more lost in the restore; B pulled everything first. */
+      async function restoredAfterBPulled() {
+        const a = await enrolTestNode(t, await fabrique("Fabrique A", "07186"), national);
+        const b = await enrolTestNode(t, await fabrique("Fabrique B", "23096"), national);
+        await a.push([a.satellite("S1", "Avant la sauvegarde")]);
+        const backupHead = await head("change_log");
+        const lost = [a.satellite("S2", "Perdu deux"), a.satellite("S3", "Perdu trois")];
+        await a.push(lost);
+        const cursor = (await b.pull("0", 1000)).cursor;
+        expect(cursor).toBe(await head("change_log"));
+        await restoreLog("change_log", backupHead);
+        // The restored hub expects A's seq 2 again (its node row is restored too).
+        await t.hub.db.store.query("UPDATE node SET pushed_seq = 1 WHERE id = $1", [a.nodeId]);
+        expect(BigInt(await head("change_log"))).toBeLessThan(BigInt(cursor));
+        return { a, b, cursor, lost };
+      }
+
+      it("moves the log's offsets past a node's cursor beyond its head: the node reads every event appended afterwards, in order, once", async () => {
+        const { a, b, cursor, lost } = await restoredAfterBPulled();
+        const logger = spyLogger();
+        const service = createPullService({
+          store: t.hub.db.store,
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+          logger,
+        });
+        // Answered normally: nothing new yet, the cursor kept.
+        expect(await service.pull(b.nodeId, cursor, 100)).toEqual({
+          events: [],
+          cursor,
+          hasMore: false,
+        });
+        expect(logger.warn).toHaveBeenCalledTimes(1);
+        expect(logger.warn.mock.calls[0]?.[0]).toMatchObject({ nodeId: b.nodeId, cursor });
+        // Pulling again before any append: the offsets are past the cursor already, no warning.
+        await service.pull(b.nodeId, cursor, 100);
+        expect(logger.warn).toHaveBeenCalledTimes(1);
+
+        // A re-sends what the hub lost, then writes something new.
+        expect((await a.push(lost)).data?.pushChanges).toMatchObject({ appliedThrough: 3 });
+        await a.push([a.satellite("S4", "Après la restauration")]);
+        const page = await service.pull(b.nodeId, cursor, 100);
+        expect(page.events.map((e) => e.entityId)).toEqual(["S2", "S3", "S4"]);
+        const offsets = page.events.map((e) => BigInt(e.offset));
+        expect(offsets.every((o) => o > BigInt(cursor))).toBe(true);
+        expect(offsets).toEqual([...offsets].sort((x, y) => (x < y ? -1 : 1)));
+        expect(page.cursor).toBe(await head("change_log"));
+        expect(await service.pull(b.nodeId, page.cursor, 100)).toMatchObject({ events: [] });
+        expect(logger.warn).toHaveBeenCalledTimes(1);
+      });
+
+      it("does the same for a live follower resuming from its cursor", async () => {
+        const { a, b, cursor, lost } = await restoredAfterBPulled();
+        const logger = spyLogger();
+        const service = createPullService({
+          store: t.hub.db.store,
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+          logger,
+        });
+        const follow = service.follow(b.nodeId, cursor);
+        try {
+          const next = follow.next();
+          // The follow's first read moved the offsets (it hands on nothing: no news).
+          await vi.waitFor(() => expect(logger.warn).toHaveBeenCalledTimes(1));
+          expect(logger.warn.mock.calls[0]?.[0]).toMatchObject({ nodeId: b.nodeId, cursor });
+          await a.push([...lost, a.satellite("S4", "Après la restauration")]);
+          const page = (await next).value as PullResult;
+          expect(page.events.map((e) => e.entityId)).toEqual(["S2", "S3", "S4"]);
+          expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(cursor));
+        } finally {
+          await follow.return();
+        }
+      });
+
+      it("adds one statement to a pull only when the cursor is ahead; a normal pull sets no sequence", async () => {
+        const { b, cursor } = await restoredAfterBPulled();
+        const statements: string[] = [];
+        const service = createPullService({
+          store: countingStore(t.hub.db.store, statements),
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+          logger: quiet,
+        });
+        const counts: number[] = [];
+        for (const after of ["0", await head("change_log")]) {
+          statements.length = 0;
+          await service.pull(b.nodeId, after, 100);
+          expect(statements.some((sql) => /setval|advisory/.test(sql))).toBe(false);
+          counts.push(statements.length);
+        }
+        const normal = counts[0] as number;
+        expect(counts).toEqual([normal, normal]);
+        statements.length = 0;
+        await service.pull(b.nodeId, cursor, 100);
+        expect(statements).toHaveLength(normal + 1);
+        expect(statements.filter((sql) => /setval/.test(sql))).toHaveLength(1);
+      });
+
+      it("keeps offsets unique and moving on under concurrent pulls ahead and pushes", async () => {
+        const { a, b, cursor, lost } = await restoredAfterBPulled();
+        const service = createPullService({
+          store: t.hub.db.store,
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+          logger: quiet,
+        });
+        const cursors = [0n, 3n, 1n, 4n, 2n].map((d) => (BigInt(cursor) + d).toString());
+        const pushed = await Promise.all([
+          ...cursors.map((after) => service.pull(b.nodeId, after, 100)),
+          a.push(lost),
+        ]);
+        expect(pushed.at(-1)).toMatchObject({ data: { pushChanges: { appliedThrough: 3 } } });
+        await a.push([a.satellite("S4", "Après")]);
+        const highest = cursors.reduce((x, y) => (BigInt(x) > BigInt(y) ? x : y));
+        const page = await service.pull(b.nodeId, highest, 100);
+        // The re-sent events land below the highest cursor or above it, as the race went; what
+        // comes after every pull is read.
+        const ids = page.events.map((e) => e.entityId);
+        expect(ids.at(-1)).toBe("S4");
+        expect([["S4"], ["S2", "S3", "S4"]]).toContainEqual(ids);
+        const offsets = await t.hub.db.store.query<{ n: number; distinct: number }>(
+          'SELECT count(*)::int AS n, count(DISTINCT "offset")::int AS distinct FROM change_log',
+        );
+        expect(offsets[0]?.n).toBe(offsets[0]?.distinct);
+      });
+
+      it("leaves the offsets alone for a cursor implausibly far ahead, and says so once", async () => {
+        const { b } = await restoredAfterBPulled();
+        const logger = spyLogger();
+        const service = createPullService({
+          store: t.hub.db.store,
+          pubsub: t.hub.services.pubsub,
+          onLivenessChanged: () => {},
+          logger,
+        });
+        const far = (BigInt(await head("change_log")) + MAX_CURSOR_LEAD + 1n).toString();
+        const sequence = async () =>
+          (
+            await t.hub.db.store.query<{ v: string }>(
+              "SELECT last_value::text AS v FROM change_log_offset_seq",
+            )
+          )[0]?.v;
+        const before = await sequence();
+        await service.pull(b.nodeId, far, 100);
+        await service.pull(b.nodeId, far, 100);
+        expect(await sequence()).toBe(before);
+        expect(logger.warn).not.toHaveBeenCalled();
+        expect(logger.error).toHaveBeenCalledTimes(1);
+        expect(logger.error.mock.calls[0]?.[0]).toMatchObject({ nodeId: b.nodeId });
+      });
+
+      it("moves the national feed's offsets past a subscriber's cursor beyond its head", async () => {
+        const store = t.hub.db.store;
+        const append = (n: number, from: number) =>
+          store.transaction((tx) =>
+            appendNetworkEvents(
+              tx,
+              Array.from({ length: n }, (_, i) => ({
+                kind: "ACTIVITY" as const,
+                networkId: "N1",
+                payload: { reports: from + i },
+              })),
+            ),
+          );
+        await append(2, 1);
+        const backupHead = await head("network_event");
+        await append(3, 3);
+        const cursor = (await readNetworkEvents(store, "0", null, 100)).cursor;
+        await restoreLog("network_event", backupHead);
+
+        // A normal read: one statement, no sequence set, nothing heard.
+        const statements: string[] = [];
+        const onCursorAhead = vi.fn();
+        const end = await head("network_event");
+        await readNetworkEvents(countingStore(store, statements), end, null, 100, onCursorAhead);
+        expect(statements).toHaveLength(1);
+        expect(onCursorAhead).not.toHaveBeenCalled();
+
+        expect(
+          await readNetworkEvents(
+            countingStore(store, statements),
+            cursor,
+            null,
+            100,
+            onCursorAhead,
+          ),
+        ).toEqual({ events: [], cursor, hasMore: false });
+        expect(statements.filter((sql) => /setval/.test(sql))).toHaveLength(1);
+        expect(onCursorAhead).toHaveBeenCalledTimes(1);
+        expect(onCursorAhead.mock.calls[0]?.[0]).toMatchObject({
+          cursor,
+          head: end,
+          move: { outcome: "moved" },
+        });
+        await append(2, 10);
+        const page = await readNetworkEvents(store, cursor, null, 100);
+        expect(page.events.map((e) => e.payload.reports)).toEqual([10, 11]);
+        expect(page.events.every((e) => BigInt(e.offset) > BigInt(cursor))).toBe(true);
       });
     });
 
