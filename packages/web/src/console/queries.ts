@@ -421,14 +421,17 @@ export const RequestLoanMutation = graphql(`
   }
 `);
 
-export const CancelBookingRequestMutation = graphql(`
+/** Withdraws one of this node's requests (the team's list and a satellite's own). */
+export const CancelBookingRequestMutation = graphql(
+  `
   mutation ConsoleCancelBookingRequest($id: ID!) {
     cancelBookingRequest(id: $id) {
-      id
-      status
+      ...PlaceRequestFields
     }
   }
-`);
+`,
+  [RequestFields],
+);
 
 export const BookingUpdatedSubscription = graphql(
   `

@@ -199,17 +199,6 @@ export const MyRequestsQuery = graphql(
   [RequestFields],
 );
 
-export const CancelRequestMutation = graphql(
-  `
-  mutation PlaceCancelRequest($id: ID!) {
-    cancelBookingRequest(id: $id) {
-      ...PlaceRequestFields
-    }
-  }
-`,
-  [RequestFields],
-);
-
 /** Bookings of this node's own resource (a satellite: those for its space). */
 export const ResourceBookingsQuery = graphql(`
   query PlaceResourceBookings($resourceId: ID!) {

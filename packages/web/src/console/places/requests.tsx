@@ -10,7 +10,11 @@ import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { Loading } from "../../ui/loading.tsx";
 import { useAgentQuery, useReady, withItem } from "../live.ts";
-import { BookingUpdatedSubscription, CancelBookingMutation } from "../queries.ts";
+import {
+  BookingUpdatedSubscription,
+  CancelBookingMutation,
+  CancelBookingRequestMutation,
+} from "../queries.ts";
 import {
   bookingKindLabel,
   bookingStatusLabel,
@@ -24,12 +28,7 @@ import {
   releaseConnection,
   trackConnection,
 } from "./common.tsx";
-import {
-  BookableResourcesQuery,
-  CancelRequestMutation,
-  MyRequestsQuery,
-  ResourceBookingsQuery,
-} from "./queries.ts";
+import { BookableResourcesQuery, MyRequestsQuery, ResourceBookingsQuery } from "./queries.ts";
 
 type LocalBooking = NonNullable<ResultOf<typeof ResourceBookingsQuery>["bookings"]>[number];
 
@@ -213,7 +212,7 @@ export default function RequestsPage() {
     if (!window.confirm(t("places.requests.cancelConfirm", { name: nameOf(r) }))) return;
     setFailure(undefined);
     try {
-      const result = await request(CancelRequestMutation, { id: r.id });
+      const result = await request(CancelBookingRequestMutation, { id: r.id });
       const item = result.cancelBookingRequest;
       if (item)
         query.setData((current) =>
