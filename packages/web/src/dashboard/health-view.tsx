@@ -10,11 +10,12 @@ import { SelectField } from "../ui/field.tsx";
 import { formatCount, formatDate, formatMonth, formatPercent } from "../ui/format.ts";
 import { topicLabel } from "../ui/labels.ts";
 import { Loading } from "../ui/loading.tsx";
+import { todayInParis } from "../ui/paris-date.ts";
 import { nodeStateColumns } from "./labels.ts";
 import { Breadcrumb, type Crumb, type Figure, FigureCard } from "./parts.tsx";
 import { HealthQuery } from "./queries.ts";
 import { QueryError } from "./query-error.tsx";
-import { inScope, PERIODS, type PeriodId, parisToday, periodRange, type Scope } from "./scope.ts";
+import { inScope, PERIODS, type PeriodId, periodRange, type Scope } from "./scope.ts";
 import { TrendCharts } from "./trend-charts.tsx";
 import { useQuery } from "./use-query.ts";
 
@@ -41,7 +42,7 @@ interface HealthPageProps {
  * charts of 12 months, then its own sections. Refreshed live by the events of its scope.
  */
 export function HealthPage({ scope, title, crumbs, children, beforeTrends }: HealthPageProps) {
-  const range = periodRange(period.value, parisToday());
+  const range = periodRange(period.value, todayInParis());
   const { data, error, refetch } = useQuery(
     HealthQuery,
     { filter: { ...scope, ...range } },

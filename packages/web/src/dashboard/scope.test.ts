@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { lastMonths, parisToday, trendVariables } from "./scope.ts";
+import { lastMonths, trendVariables } from "./scope.ts";
 
 describe("dashboard periods", () => {
-  it("takes today in Paris time", () => {
-    expect(parisToday(new Date("2026-12-31T23:30:00Z"))).toBe("2027-01-01");
-  });
-
   it("lists the last 12 months, oldest first, the current one up to today", () => {
     const months = lastMonths("2026-03-15");
     expect(months).toHaveLength(12);

@@ -1,3 +1,4 @@
+import { addDays } from "../ui/paris-date.ts";
 import type { NetworkEvent } from "./live.ts";
 
 /** A drill-down level: the whole view (no field), a region, a department or a fabrique's territory. */
@@ -13,16 +14,6 @@ export function inScope(event: NetworkEvent, scope: Scope): boolean {
   if (scope.department) return event.departmentCode === scope.department;
   if (scope.region) return event.regionCode === scope.region;
   return true;
-}
-
-/** Today in Paris, YYYY-MM-DD. */
-export function parisToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Europe/Paris",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -59,24 +50,20 @@ export function trendVariables(scope: Scope, today: string) {
 export const PERIODS = ["30d", "month", "lastMonth", "90d", "365d"] as const;
 export type PeriodId = (typeof PERIODS)[number];
 
-function shiftDay(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 /** A period's first and last day (YYYY-MM-DD, Paris) for networkHealth's filter. */
 export function periodRange(id: PeriodId, today: string): { from: string; to: string } {
   switch (id) {
     case "month":
       return { from: `${today.slice(0, 7)}-01`, to: today };
     case "lastMonth": {
-      const last = shiftDay(`${today.slice(0, 7)}-01`, -1);
+      const last = addDays(`${today.slice(0, 7)}-01`, -1);
       return { from: `${last.slice(0, 7)}-01`, to: last };
     }
     case "90d":
-      return { from: shiftDay(today, -89), to: today };
+      return { from: addDays(today, -89), to: today };
     case "365d":
-      return { from: shiftDay(today, -364), to: today };
+      return { from: addDays(today, -364), to: today };
     default:
-      return { from: shiftDay(today, -29), to: today };
+      return { from: addDays(today, -29), to: today };
   }
 }

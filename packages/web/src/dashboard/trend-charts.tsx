@@ -5,9 +5,10 @@ import { Chart, LOCALE_TIP, Plot } from "../ui/chart.tsx";
 import type { Column } from "../ui/data-table.tsx";
 import { formatMonth } from "../ui/format.ts";
 import { Loading } from "../ui/loading.tsx";
+import { todayInParis } from "../ui/paris-date.ts";
 import { TrendsQuery } from "./queries.ts";
 import { QueryError } from "./query-error.tsx";
-import { inScope, lastMonths, parisToday, type Scope, trendVariables } from "./scope.ts";
+import { inScope, lastMonths, type Scope, trendVariables } from "./scope.ts";
 import { useQuery } from "./use-query.ts";
 
 type Month = NonNullable<ResultOf<typeof TrendsQuery>["m0"]>;
@@ -56,7 +57,7 @@ const figureName = (key: Figure) => t(`dashboard.${key}`);
 
 /** Twelve months of activity, mutualisation and training of a scope, as three charts with tables. */
 export function TrendCharts({ scope }: { scope: Scope }) {
-  const today = parisToday();
+  const today = todayInParis();
   const variables = useMemo(() => trendVariables(scope, today), [JSON.stringify(scope), today]);
   const { data, error, refetch } = useQuery(TrendsQuery, variables, {
     refreshOn: (e) => e.kind === "ACTIVITY" && inScope(e, scope),

@@ -10,8 +10,8 @@ import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextAreaField, TextField } from "../../ui/field.tsx";
 import { Loading } from "../../ui/loading.tsx";
+import { addDays, todayInParis } from "../../ui/paris-date.ts";
 import { useAgentQuery, useReady } from "../live.ts";
-import { addDays, todayInParis } from "../team/week.ts";
 import { EMPTY, type FormField, type FormState, readActivityForm } from "./activity-form.ts";
 import { PlaceHubBanner, randomKey, SpacePicker, useSpaces } from "./common.tsx";
 import {

@@ -8,6 +8,7 @@ import { Banner } from "../../ui/banner.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
 import { Loading } from "../../ui/loading.tsx";
+import { addDays, parisDateTime, parisTime, todayInParis } from "../../ui/paris-date.ts";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookMutation,
@@ -15,7 +16,6 @@ import {
   ResourceAvailabilityChangedSubscription,
 } from "../queries.ts";
 import { categoryLabel } from "../team/labels.ts";
-import { addDays, parisDateTime, parisTime, todayInParis } from "../team/week.ts";
 import { PlaceHubBanner, SpacePicker, useSpaces } from "./common.tsx";
 import { AvailabilityQuery, BookableResourcesQuery } from "./queries.ts";
 

@@ -10,8 +10,8 @@ import { type Column, DataTable } from "../../ui/data-table.tsx";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { TextField } from "../../ui/field.tsx";
 import { Loading } from "../../ui/loading.tsx";
+import { todayInParis } from "../../ui/paris-date.ts";
 import { useAgentQuery, useReady, withItem } from "../live.ts";
-import { todayInParis } from "../team/week.ts";
 import {
   formatTime,
   LiveState,

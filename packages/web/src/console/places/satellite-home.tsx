@@ -2,9 +2,9 @@ import { Link } from "../../app/router.ts";
 import { session } from "../../app/session.ts";
 import { formatDate, formatNumber, t } from "../../i18n/i18n.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
+import { todayInParis } from "../../ui/paris-date.ts";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import { BookingUpdatedSubscription } from "../queries.ts";
-import { todayInParis } from "../team/week.ts";
 import { PlaceHubBanner, useSpaces } from "./common.tsx";
 import {
   ActivityQuery,

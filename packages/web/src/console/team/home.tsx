@@ -5,6 +5,7 @@ import { request } from "../../client/http.ts";
 import { formatDateTime, t } from "../../i18n/i18n.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { formatLag } from "../../ui/format.ts";
+import { addDays, parisDay, parisInstant, parisTime } from "../../ui/paris-date.ts";
 import { syncStatus, useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookingsQuery,
@@ -13,7 +14,6 @@ import {
   ResourcesQuery,
 } from "../queries.ts";
 import { Loading, Page, useTeamSpaces } from "./parts.tsx";
-import { addDays, parisDay, parisInstant, parisTime } from "./week.ts";
 
 type Resource = NonNullable<ResultOf<typeof ResourcesQuery>["resources"]>[number];
 type Booking = NonNullable<ResultOf<typeof BookingsQuery>["bookings"]>[number];

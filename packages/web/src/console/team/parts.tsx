@@ -7,11 +7,11 @@ import { request } from "../../client/http.ts";
 import { t } from "../../i18n/i18n.ts";
 import { Banner } from "../../ui/banner.tsx";
 import { TextField } from "../../ui/field.tsx";
+import { parisInstant } from "../../ui/paris-date.ts";
 import { useAgentQuery, useSyncPolling } from "../live.ts";
 import { MembersQuery, SpacesQuery } from "../queries.ts";
 import { HubBanner } from "./hub-banner.tsx";
 import "./team.css";
-import { parisInstant } from "./week.ts";
 
 /** A team console page: its h1, the hub banner, then the content (the sync state polled). */
 export function Page({
@@ -46,9 +46,6 @@ export function useTeamSpaces(includeClosed = false) {
   const names = new Map(spaces.map((s) => [s.id, s.name]));
   return { ...query, spaces, names, fabriqueId };
 }
-
-/** The value of a datetime-local input (Paris wall clock) as an ISO instant. */
-export { parisInstant } from "./week.ts";
 
 export type Member = NonNullable<ResultOf<typeof MembersQuery>["members"]>[number];
 

@@ -8,6 +8,7 @@ import { request } from "../../client/http.ts";
 import { formatDate, formatDateTime, t } from "../../i18n/i18n.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField } from "../../ui/field.tsx";
+import { addDays, parisDay } from "../../ui/paris-date.ts";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   BookMutation,
@@ -30,7 +31,7 @@ import {
   useTeamSpaces,
 } from "./parts.tsx";
 import { useTeamResources } from "./resources.tsx";
-import { addDays, mondayOf, parisDay, weekDays } from "./week.ts";
+import { mondayOf, weekDays } from "./week.ts";
 import { type CalendarEntry, WeekCalendar } from "./week-calendar.tsx";
 
 type Booking = NonNullable<ResultOf<typeof ResourceQuery>["bookings"]>[number];

@@ -7,6 +7,7 @@ import { DataTable } from "../../ui/data-table.tsx";
 import { downloadText } from "../../ui/download.ts";
 import { ErrorBanner } from "../../ui/error-banner.tsx";
 import { SelectField, TextField } from "../../ui/field.tsx";
+import { addDays, parisDay } from "../../ui/paris-date.ts";
 import { useAgentQuery, useReady, useSubscription } from "../live.ts";
 import {
   CreateTrainingMutation,
@@ -25,7 +26,6 @@ import {
   slotOf,
   useTeamSpaces,
 } from "./parts.tsx";
-import { addDays, parisDay } from "./week.ts";
 
 export const TOPICS = [
   "DIGITAL_FABRICATION",

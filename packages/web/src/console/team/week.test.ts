@@ -1,35 +1,12 @@
 import { describe, expect, it } from "vitest";
-import {
-  addDays,
-  dayHours,
-  mondayOf,
-  parisDateTime,
-  parisDay,
-  parisInstant,
-  parisTime,
-  placeInWeek,
-  weekDays,
-} from "./week.ts";
+import { dayHours, mondayOf, placeInWeek, weekDays } from "./week.ts";
 
 describe("week calendar in Europe/Paris", () => {
-  it("finds the Monday and walks calendar days across month and year ends", () => {
+  it("finds the Monday across month and year ends", () => {
     expect(mondayOf("2026-12-07")).toBe("2026-12-07");
     expect(mondayOf("2026-12-13")).toBe("2026-12-07");
     expect(mondayOf("2027-01-01")).toBe("2026-12-28");
-    expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
-    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
-  });
-
-  it("takes the Paris date of an instant, not the UTC one", () => {
-    expect(parisDay(new Date("2026-12-06T23:30:00Z"))).toBe("2026-12-07");
-    expect(parisDay(new Date("2026-07-06T22:30:00Z"))).toBe("2026-07-07");
-    expect(parisTime(new Date("2026-07-06T22:30:00Z"))).toBe("00:30");
-  });
-
-  it("puts Paris midnight at 23:00 UTC in winter and 22:00 UTC in summer", () => {
-    expect(parisInstant("2026-12-07").toISOString()).toBe("2026-12-06T23:00:00.000Z");
-    expect(parisInstant("2026-07-07").toISOString()).toBe("2026-07-06T22:00:00.000Z");
-    expect(parisInstant("2026-07-07", "14:30").toISOString()).toBe("2026-07-07T12:30:00.000Z");
+    expect(mondayOf("2026-03-01")).toBe("2026-02-23");
   });
 
   it("gives the spring-forward Sunday 23 hours and the fall-back one 25", () => {
@@ -81,24 +58,5 @@ describe("week calendar in Europe/Paris", () => {
     ]);
     expect(placed[6]?.map((p) => [p.item.id, p.from, p.to])).toEqual([["a", "01:30", "04:00"]]);
     expect(placed.flat().some((p) => p.item.id === "c")).toBe(false);
-  });
-});
-
-describe("Paris wall-clock times for the API", () => {
-  it("gives the winter and summer offsets", () => {
-    expect(parisDateTime("2026-12-07", "14:30")).toBe("2026-12-07T14:30:00+01:00");
-    expect(parisDateTime("2026-07-01", "09:00")).toBe("2026-07-01T09:00:00+02:00");
-  });
-
-  it("reads 24:00 as the next midnight", () => {
-    expect(new Date(parisDateTime("2026-12-31", "24:00")).toISOString()).toBe(
-      "2026-12-31T23:00:00.000Z",
-    );
-  });
-
-  it("reads instants back in Paris time", () => {
-    expect(parisTime(new Date("2026-12-07T13:30:00Z"))).toBe("14:30");
-    expect(parisDay(new Date("2026-12-31T23:30:00Z"))).toBe("2027-01-01");
-    expect(addDays("2026-02-28", 1)).toBe("2026-03-01");
   });
 });
