@@ -17,7 +17,6 @@ export const ResourceFields = graphql(`
     status
     sharingScope
     approvalRequired
-    requiredCredential
     movable
     space {
       id
@@ -26,8 +25,6 @@ export const ResourceFields = graphql(`
     rules {
       minMinutes
       maxMinutes
-      leadMinutes
-      cancelDeadlineMinutes
     }
   }
 `);
@@ -48,7 +45,6 @@ export const RequestFields = graphql(`
     reasonCode
     createdAt
     decidedAt
-    updatedAt
   }
 `);
 
@@ -62,7 +58,6 @@ export const EnrolmentFields = graphql(`
     reasonCode
     trainingId
     createdAt
-    updatedAt
     training {
       id
       title

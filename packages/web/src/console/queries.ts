@@ -16,7 +16,6 @@ export const HubConnectionQuery = graphql(`
     hubConnection {
       hubReachable
       outboxPending
-      lastExchangeAt
     }
   }
 `);
@@ -34,7 +33,6 @@ export const SyncStatusQuery = graphql(`
       lastPushAt
       lastError
       lastErrorAt
-      pullCursor
       poisoned {
         seq
         code
@@ -75,7 +73,6 @@ export const SpacesQuery = graphql(`
       kind
       status
       owned
-      closedAt
       communeCode
       commune {
         name
@@ -105,7 +102,6 @@ export const MemberQuery = graphql(
   query ConsoleMember($id: ID!) {
     member(id: $id) {
       ...ConsoleMemberFields
-      updatedAt
     }
     memberPass(memberId: $id) {
       id
@@ -150,7 +146,6 @@ export const CloseSatelliteMutation = graphql(`
     closeSatellite(id: $id) {
       id
       status
-      closedAt
     }
   }
 `);
@@ -197,7 +192,6 @@ export const UpdateMemberMutation = graphql(`
       organisation: $organisation
     ) {
       id
-      updatedAt
     }
   }
 `);
@@ -249,23 +243,11 @@ export const ResourceQuery = graphql(
   query ConsoleResource($id: ID!) {
     bookings(resourceId: $id) {
       ...ConsoleBookingFields
-      requestId
-      loan {
-        status
-        holderSpaceId
-      }
     }
     loans(resourceId: $id) {
       id
       status
-      startsAt
-      endsAt
-      toSpaceId
-      holderSpaceId
       overdue
-      cancelled
-      checkedOutAt
-      returnedAt
     }
   }
 `,
@@ -349,7 +331,6 @@ export const BookingRequestsQuery = graphql(
   query ConsoleBookingRequests {
     bookingRequests {
       ...PlaceRequestFields
-      requesterNodeId
     }
     networkResources {
       id
@@ -440,7 +421,6 @@ export const BookingUpdatedSubscription = graphql(
       resourceId
       request {
         ...PlaceRequestFields
-        requesterNodeId
       }
       booking {
         id
@@ -493,14 +473,7 @@ export const TrainingQuery = graphql(
   query ConsoleTraining($id: ID!) {
     training(id: $id) {
       ...ConsoleTrainingFields
-      description
-      onlineUrl
-      trainerName
       cancelReasonCode
-      seats {
-        attended
-        noShow
-      }
     }
     enrolments(trainingId: $id) {
       id
@@ -624,9 +597,6 @@ export const ResourceAvailabilityChangedSubscription = graphql(`
   subscription ResourceAvailabilityChanged($resourceId: ID) {
     resourceAvailabilityChanged(resourceId: $resourceId) {
       resourceId
-      startsAt
-      endsAt
-      updatedAt
     }
   }
 `);

@@ -28,7 +28,6 @@ const HealthFigures = graphql(
   `
   fragment HealthFigures on NetworkHealth @_unmask {
     scope
-    scopeId
     from
     to
     coverage {
@@ -70,7 +69,6 @@ const HealthFigures = graphql(
       credentialsIssued
       credentialsIssuedTrend
       waitlisted
-      waitlistPressure
       attendanceRate
       attendanceRateTrend
       byTopic {
@@ -86,23 +84,16 @@ const HealthFigures = graphql(
     mutualisation {
       resources
       sharedResources
-      availableResources
       bookings
       bookingsTrend
       crossNodeBookings
       crossNodeBookingsTrend
-      crossNodeShare
       loans
       loansTrend
       bookedHours
       bookedHoursTrend
       utilisation
       utilisationTrend
-      resourcesByCategory {
-        category
-        resources
-        sharedResources
-      }
     }
     mobility {
       month
@@ -342,10 +333,8 @@ export const MobilityQuery = graphql(
   query Mobility($filter: NetworkHealthFilter) {
     networkHealth(filter: $filter) {
       scope
-      scopeId
       mobility {
         month
-        previousMonth
         outgoing {
           ...MobilityCellFields
         }
@@ -420,22 +409,6 @@ export const NetworkEventsSubscription = graphql(`
       liveness
       reports
       visits
-      territoryTotals {
-        month
-        visitors
-        events
-        participants
-        openHours
-        reports
-      }
-      nationTotals {
-        month
-        visitors
-        events
-        participants
-        openHours
-        reports
-      }
     }
   }
 `);

@@ -55,7 +55,6 @@ export const PresentationQuery = graphql(`
         passId
         disclosed
         qrSvg
-        sdJwt
       }
     }
   }
@@ -90,7 +89,6 @@ export const MyVisitsQuery = graphql(`
       day
       arrivedAt
       departedAt
-      durationMinutes
       method
       spaceId
       space {
@@ -185,7 +183,6 @@ export const ExportOpenBadgeQuery = graphql(`
   query MemberExportOpenBadge($credentialId: ID!) {
     exportOpenBadge(credentialId: $credentialId) {
       credentialId
-      issuerNodeId
       vcJwt
       credential
     }

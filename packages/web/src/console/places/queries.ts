@@ -36,7 +36,6 @@ const VisitFields = graphql(`
     day
     arrivedAt
     departedAt
-    durationMinutes
     method
     memberId
     spaceId
@@ -104,7 +103,6 @@ const ActivityFields = graphql(`
     participants
     openHours
     note
-    updatedAt
   }
 `);
 
