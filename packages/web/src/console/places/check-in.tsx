@@ -32,6 +32,7 @@ import {
 import { isShortCode, normaliseShortCode } from "./short-code.ts";
 
 type Visit = NonNullable<ResultOf<typeof PlaceVisitsQuery>["visits"]>[number];
+type VisitHome = NonNullable<ResultOf<typeof VisitHomesQuery>["visits"]>[number];
 
 /**
  * The visitor in words: the first name they chose to show, else "member of <home place>" when
@@ -179,20 +180,31 @@ export default function CheckInPage() {
   const [busy, setBusy] = useState(false);
   const [code, setCode] = useState("");
   const [codeError, setCodeError] = useState<string | undefined>(undefined);
+  // A new visit brings its home place (the team's): kept with the others, no query again.
+  const addHome = (visit: { id: string; homeSpace?: VisitHome["homeSpace"] }) => {
+    const { homeSpace } = visit;
+    if (homeSpace)
+      homesQuery.setData((current) => ({
+        visits: withItem(current?.visits, { id: visit.id, homeSpace }),
+      }));
+  };
 
   useEffect(() => {
     if (!spaceId) return;
     const stop = subscribe(
       VisitRecordedSubscription,
-      { spaceId },
+      { spaceId, withHome: isTeam },
       {
         next: (data) => {
           const visit = data.visitRecorded;
           if (visit.spaceId !== spaceId) return;
           visits.setData((current) => ({ visits: upsert(current?.visits, visit) }));
+          addHome(visit);
+        },
+        reconnected: () => {
+          void visits.refetch();
           if (isTeam) void homesQuery.refetch();
         },
-        reconnected: () => void visits.refetch(),
         connection: trackConnection(setLive),
       },
     );
@@ -206,9 +218,13 @@ export default function CheckInPage() {
     setBusy(true);
     setOutcome(undefined);
     try {
-      const result = await request(CheckInMutation, { input: { spaceId, ...input } });
+      const result = await request(CheckInMutation, {
+        input: { spaceId, ...input },
+        withHome: isTeam,
+      });
       const visit = result.checkIn;
       if (visit) {
+        addHome(visit);
         setOutcome({ ok: true, visit });
         visits.setData((current) => ({ visits: upsert(current?.visits, visit) }));
         setCode("");

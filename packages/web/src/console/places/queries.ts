@@ -61,11 +61,16 @@ export const PlaceVisitsQuery = graphql(
   [VisitFields],
 );
 
+/** `withHome`: the visitor's home place too (the team's names for visitors, not a satellite's). */
 export const CheckInMutation = graphql(
   `
-  mutation PlaceCheckIn($input: CheckInInput!) {
+  mutation PlaceCheckIn($input: CheckInInput!, $withHome: Boolean = false) {
     checkIn(input: $input) {
       ...PlaceVisitFields
+      homeSpace @include(if: $withHome) {
+        id
+        name
+      }
     }
   }
 `,
@@ -85,9 +90,13 @@ export const CheckOutMutation = graphql(
 
 export const VisitRecordedSubscription = graphql(
   `
-  subscription PlaceVisitRecorded($spaceId: ID) {
+  subscription PlaceVisitRecorded($spaceId: ID, $withHome: Boolean = false) {
     visitRecorded(spaceId: $spaceId) {
       ...PlaceVisitFields
+      homeSpace @include(if: $withHome) {
+        id
+        name
+      }
     }
   }
 `,
@@ -213,7 +222,10 @@ export const ResourceBookingsQuery = graphql(`
   }
 `);
 
-/** The home places of a space's visitors, for the team (a satellite may not read other spaces). */
+/**
+ * The home places of a space's visitors, for the team (a satellite may not read other spaces);
+ * a new visit's comes with it (CheckInMutation's and VisitRecordedSubscription's `withHome`).
+ */
 export const VisitHomesQuery = graphql(`
   query PlaceVisitHomes($spaceId: ID, $first: Int) {
     visits(spaceId: $spaceId, first: $first) {
