@@ -33,21 +33,35 @@ const STYLE = `
   td, th { border-top: 1px solid #d5d9e2; padding: 0.3rem 0.6rem 0.3rem 0; text-align: left; vertical-align: top; }
 `;
 
-function page(title: string, body: string): string {
+/**
+ * The shell of every page (these and the login pages, session.ts): no favicon request, `head`
+ * (whole indented lines) before the title, `style` inline, `body` as given.
+ */
+export function htmlPage(page: {
+  lang: "en" | "fr";
+  title: string;
+  style: string;
+  head?: string;
+  body: string;
+}): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${page.lang}">
   <head>
     <meta charset="utf-8" />
     <link rel="icon" href="data:," />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>${escapeHtml(title)}</title>
-    <style>${STYLE}</style>
+${page.head ?? ""}    <title>${escapeHtml(page.title)}</title>
+    <style>${page.style}</style>
   </head>
   <body>
-${body}
+${page.body}
   </body>
 </html>
 `;
+}
+
+function page(title: string, body: string): string {
+  return htmlPage({ lang: "en", title, style: STYLE, body });
 }
 
 export type LandingPage = {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { TokenClaims } from "../auth/claims.ts";
 import { MaillageError } from "../errors.ts";
-import { escapeHtml, jsonErrorResponse } from "./pages.ts";
+import { escapeHtml, htmlPage, jsonErrorResponse } from "./pages.ts";
 
 /**
  * Web sessions of the hub and the node agents (docs/sign-in.md): a one-time login link
@@ -249,21 +249,19 @@ export function csrfFailedResponse(): Response {
   );
 }
 
+/** The login pages' style: the body's (their own additions after it). */
+const LOGIN_STYLE =
+  "body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }";
+
 /** The page of a bad link: French first, then English; status 400, code LOGIN_LINK_INVALID. */
 export function renderLoginLinkInvalidPage(): string {
   const text = (s: string) => escapeHtml(s);
-  return `<!doctype html>
-<html lang="fr">
-  <head>
-    <meta charset="utf-8" />
-    <link rel="icon" href="data:," />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta name="maillage-error-code" content="LOGIN_LINK_INVALID" />
-    <title>${text("Lien de connexion invalide — Maillage")}</title>
-    <style>body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; } code { font-family: ui-monospace, monospace; }</style>
-  </head>
-  <body>
-    <main>
+  return htmlPage({
+    lang: "fr",
+    title: "Lien de connexion invalide — Maillage",
+    style: `${LOGIN_STYLE} code { font-family: ui-monospace, monospace; }`,
+    head: `    <meta name="maillage-error-code" content="LOGIN_LINK_INVALID" />\n`,
+    body: `    <main>
       <h1>${text("Lien de connexion invalide")}</h1>
       <p>${text("Ce lien a expiré, a déjà été utilisé (chaque lien n'ouvre qu'une session) ou n'a pas été émis par ce serveur. Demandez un nouveau lien à la personne qui administre Maillage.")}</p>
       <p><code>LOGIN_LINK_INVALID</code></p>
@@ -271,10 +269,8 @@ export function renderLoginLinkInvalidPage(): string {
         <h2>Invalid sign-in link</h2>
         <p>This link has expired, has already been used (each link opens one session) or was not issued by this server. Ask whoever runs Maillage for a new one.</p>
       </section>
-    </main>
-  </body>
-</html>
-`;
+    </main>`,
+  });
 }
 
 /**
@@ -284,17 +280,11 @@ export function renderLoginLinkInvalidPage(): string {
  */
 export function renderLoginLinkPage(token: string): string {
   const text = (s: string) => escapeHtml(s);
-  return `<!doctype html>
-<html lang="fr">
-  <head>
-    <meta charset="utf-8" />
-    <link rel="icon" href="data:," />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>${text("Connexion — Maillage")}</title>
-    <style>body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; } button { font: inherit; padding: 0.5rem 1.25rem; }</style>
-  </head>
-  <body>
-    <main>
+  return htmlPage({
+    lang: "fr",
+    title: "Connexion — Maillage",
+    style: `${LOGIN_STYLE} button { font: inherit; padding: 0.5rem 1.25rem; }`,
+    body: `    <main>
       <h1>${text("Connexion à Maillage")}</h1>
       <p>${text("Ce lien ouvre une session dans ce navigateur. Il ne sert qu'une fois.")}</p>
       <form method="post" action="/login">
@@ -305,10 +295,8 @@ export function renderLoginLinkPage(token: string): string {
         <h2>Sign in to Maillage</h2>
         <p>This link opens a session in this browser; it works once. Press “Se connecter” (sign in).</p>
       </section>
-    </main>
-  </body>
-</html>
-`;
+    </main>`,
+  });
 }
 
 export type SessionRoutesOptions = {
