@@ -168,6 +168,7 @@ export async function createHub(
       onVisitRecorded: (visit) => pubsub.publish("visit:recorded", visit),
     }),
     healthService: createHealthService({ store: db.store, geography }),
+    logger,
     pullService: createPullService({
       store: db.store,
       pubsub,
@@ -392,8 +393,11 @@ export async function createHub(
           (own.rootValue as EnvelopedRoot).subscribe(own),
         ),
       // Every error the socket sends, a subscription's stream failing midway included, is
-      // masked as over HTTP: a documented code, no internals.
-      onError: (_ctx, _id, _payload, errors) => errors.map(socketError),
+      // masked as over HTTP: a documented code, no internals; and counted (/metrics), as the
+      // same refusals are over HTTP (onSubscribe's: parse, validation, rate limits).
+      onError: (_ctx, _id, _payload, errors) => metrics.countErrors(errors.map(socketError)),
+      // Each subscriber counts as a live subscription until it leaves, shared or not.
+      onOperation: (_ctx, _id, _payload, _args, result) => metrics.socketResult(result),
       onConnect: async (ctx) => {
         const token = ctx.connectionParams?.authToken;
         try {
@@ -520,6 +524,7 @@ export async function createHub(
       stopped = true;
       stopSweeper();
       stopFollowingSpaces();
+      metrics.stop();
       for (const timer of expiryTimers) clearTimeout(timer);
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

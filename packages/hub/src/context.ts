@@ -2,6 +2,7 @@ import type { Geography, TokenClaims } from "@maillage/schema";
 import { MaillageError } from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Logger } from "./logger.ts";
 import type { HealthService } from "./modules/health/health.service.ts";
 import type { EnrolmentService } from "./modules/nodes/enrolment.service.ts";
 import type { SpaceRepository } from "./modules/spaces/space.repository.ts";
@@ -27,6 +28,8 @@ export type Context = {
   pushService: PushService;
   pullService: PullService;
   healthService: HealthService;
+  /** The hub's logger, for what resolvers report to operators (a feed's cursor ahead). */
+  logger: Logger;
 };
 
 /** The per-app part of the context, built once in createHub. */

@@ -519,6 +519,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       stopped = true;
       clearInterval(decider);
       clearInterval(sweeper);
+      metrics.stop();
       await sync.stop();
       if (server.listening) {
         server.closeAllConnections();

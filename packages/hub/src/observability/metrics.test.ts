@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import perfHooks from "node:perf_hooks";
 import { metricSample } from "@maillage/schema/http/metrics-sample";
 import { createClient } from "graphql-ws";
 import { pino } from "pino";
@@ -11,6 +12,7 @@ import { WebSocket } from "ws";
 import { createHub, type Hub } from "../app.ts";
 import { signHubToken } from "../auth/tokens.ts";
 import { ConfigError, loadHubConfig } from "../env.ts";
+import { sharedExecutionsOf } from "../realtime/shared-execution.ts";
 import { type GraphQLResponse, seedHubStore } from "../testing/fixture.ts";
 import { createTestFabrique, enrolTestNode, type TestNode } from "../testing/test-node.ts";
 import { createHubMetrics } from "./metrics.ts";
@@ -26,6 +28,11 @@ let hub: Hub;
 let baseUrl: string;
 let national: string;
 let node: TestNode;
+// The process monitors prom-client's default metrics start, as the hub's metrics start them
+// (in beforeAll); the last test stops the hub and checks them.
+const eventLoopMonitors = vi.spyOn(perfHooks, "monitorEventLoopDelay");
+const observing = vi.spyOn(perfHooks.PerformanceObserver.prototype, "observe");
+const disconnecting = vi.spyOn(perfHooks.PerformanceObserver.prototype, "disconnect");
 
 async function gql<T = Record<string, unknown>>(
   query: string,
@@ -265,5 +272,103 @@ describe("GET /metrics", () => {
         }),
       ).toBe(1);
     });
+  });
+
+  function socketClient(token: string) {
+    return createClient({
+      url: `${baseUrl.replace(/^http/, "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authToken: token },
+      retryAttempts: 0,
+    });
+  }
+
+  it("counts each subscriber of a shared execution, whatever the order they leave in", async () => {
+    const shared = sharedExecutionsOf(hub.services.pubsub);
+    const active = async () =>
+      metricSample(await scrape(), "maillage_graphql_active_subscriptions");
+    expect(await active()).toBe(0);
+    for (const order of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+    ]) {
+      // One audience (NATIONAL), one document: one execution for the three sockets.
+      const subscribers = [0, 1, 2].map(() => {
+        const client = socketClient(national);
+        const unsubscribe = client.subscribe(
+          { query: "subscription NodeWatch { nodeStatusChanged { __typename } }" },
+          { next: () => {}, error: () => {}, complete: () => {} },
+        );
+        return { client, unsubscribe };
+      });
+      try {
+        await vi.waitFor(async () => {
+          expect(shared.stats()).toMatchObject({ executions: 1, subscribers: 3 });
+          expect(await active()).toBe(3);
+        }, 10_000);
+        for (const [left, index] of order.entries()) {
+          const subscriber = subscribers[index];
+          if (!subscriber) throw new Error("no such subscriber");
+          // Unsubscribing (a Complete message) and closing the socket both end it.
+          if (left % 2 === 0) subscriber.unsubscribe();
+          else await subscriber.client.dispose();
+          await vi.waitFor(async () => expect(await active()).toBe(2 - left), 10_000);
+        }
+        expect(shared.stats()).toMatchObject({ executions: 0, subscribers: 0 });
+      } finally {
+        for (const { client } of subscribers) await client.dispose();
+      }
+    }
+  });
+
+  it("counts graphql-ws operations refused before execution, by code, as over HTTP", async () => {
+    const client = socketClient(national);
+    const refusedWith = (query: string) =>
+      new Promise<unknown>((resolve) => {
+        client.subscribe(
+          { query },
+          {
+            next: () => resolve(undefined),
+            error: (errors) => resolve((errors as { extensions?: { code?: unknown } }[])[0]),
+            complete: () => resolve(undefined),
+          },
+        );
+      });
+    const count = (text: string, code: string) =>
+      metricSample(text, "maillage_graphql_errors_total", { code }) ?? 0;
+    try {
+      const before = await scrape();
+      const refusals: [string, string][] = [
+        ["subscription {", "GRAPHQL_PARSE_FAILED"],
+        ["subscription Nope { nope }", "GRAPHQL_VALIDATION_FAILED"],
+        ["query A { __typename } query B { __typename }", "BAD_REQUEST"],
+      ];
+      for (const [query, code] of refusals) {
+        expect(await refusedWith(query)).toMatchObject({ extensions: { code } });
+      }
+      const after = await scrape();
+      for (const [, code] of refusals) expect(count(after, code)).toBe(count(before, code) + 1);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe("hub.stop()", () => {
+  // Last: stops the file's hub (afterAll's stop is then a no-op).
+  it("stops the default metrics' event-loop monitor and GC observer", async () => {
+    const monitors = eventLoopMonitors.mock.results.map(
+      (r) => r.value as perfHooks.IntervalHistogram,
+    );
+    const observers = observing.mock.contexts.filter((_, i) =>
+      (observing.mock.calls[i]?.[0] as { entryTypes?: string[] })?.entryTypes?.includes("gc"),
+    );
+    expect(monitors.length).toBeGreaterThan(0);
+    expect(observers.length).toBeGreaterThan(0);
+    await hub.stop();
+    // disable() answers false when the monitor was disabled already.
+    for (const monitor of monitors) expect(monitor.disable()).toBe(false);
+    for (const observer of observers) expect(disconnecting.mock.contexts).toContain(observer);
   });
 });

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createGraphQLMetrics, metricsDisabledResponse, sharedPerScrape } from "@maillage/schema";
+import {
+  createGraphQLMetrics,
+  type GraphQLMetrics,
+  metricsDisabledResponse,
+  sharedPerScrape,
+} from "@maillage/schema";
 import type { SqlStore } from "@maillage/storage";
 import { mapAsyncIterator, type Plugin } from "graphql-yoga";
 import { Counter, Gauge, type Registry } from "prom-client";
@@ -24,6 +29,20 @@ export type HubMetrics = {
    * counting pages and events (pulls and live follows); the same services when disabled.
    */
   countSync(services: AppServices): AppServices;
+  /**
+   * For graphql-ws's `onError`: counts the errors the socket sends in an error message (an
+   * operation refused at parse, validation or rate limiting, a stream failing midway) by
+   * documented code, as the same refusals over HTTP are; returns them.
+   */
+  countErrors: GraphQLMetrics["countErrors"];
+  /**
+   * For graphql-ws's `onOperation`: counts each socket subscription as a live subscription
+   * until it ends or its subscriber leaves, shared execution or not (and the errors of the
+   * events it receives); the result unchanged when disabled.
+   */
+  socketResult: GraphQLMetrics["socketResult"];
+  /** Stops the process monitors of the default metrics (hub.stop()). */
+  stop(): void;
   /** The registry (undefined when disabled), for tests. */
   registry: Registry | undefined;
 };
@@ -41,6 +60,9 @@ export async function createHubMetrics(deps: {
       plugin: {},
       serve: (_req, res) => send(res, metricsDisabledResponse()),
       countSync: (services) => services,
+      countErrors: (errors) => errors,
+      socketResult: (result) => result,
+      stop: () => {},
       registry: undefined,
     };
   }
@@ -168,6 +190,9 @@ export async function createHubMetrics(deps: {
     plugin: graphql.plugin,
     registry: graphql.registry,
     serve: async (req, res) => send(res, await graphql.respond(req.headers.authorization)),
+    countErrors: graphql.countErrors,
+    socketResult: graphql.socketResult,
+    stop: graphql.stop,
     countSync: (services) => ({
       ...services,
       pushService: countPushes(services.pushService),

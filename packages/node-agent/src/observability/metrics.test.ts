@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import perfHooks from "node:perf_hooks";
 import { metricSample } from "@maillage/schema/http/metrics-sample";
 import { seedPgliteStore } from "@maillage/storage/testing";
 import { pino } from "pino";
@@ -31,6 +32,11 @@ let hub: FakeHub;
 let agent: Agent;
 let credentials: NodeCredentials;
 let admin: string;
+// The process monitors prom-client's default metrics start, as the agent's metrics start them
+// (in beforeAll); the last test stops the agent and checks them.
+const eventLoopMonitors = vi.spyOn(perfHooks, "monitorEventLoopDelay");
+const observing = vi.spyOn(perfHooks.PerformanceObserver.prototype, "observe");
+const disconnecting = vi.spyOn(perfHooks.PerformanceObserver.prototype, "disconnect");
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), "maillage-agent-metrics-"));
@@ -193,5 +199,23 @@ describe("GET /metrics", () => {
       expect(metricSample(text, "maillage_graphql_active_subscriptions")).toBe(0);
       expect(metricSample(text, "maillage_http_sse_streams")).toBe(0);
     });
+  });
+});
+
+describe("agent.stop()", () => {
+  // Last: stops the file's agent (afterAll's stop is then a no-op).
+  it("stops the default metrics' event-loop monitor and GC observer", async () => {
+    const monitors = eventLoopMonitors.mock.results.map(
+      (r) => r.value as perfHooks.IntervalHistogram,
+    );
+    const observers = observing.mock.contexts.filter((_, i) =>
+      (observing.mock.calls[i]?.[0] as { entryTypes?: string[] })?.entryTypes?.includes("gc"),
+    );
+    expect(monitors.length).toBeGreaterThan(0);
+    expect(observers.length).toBeGreaterThan(0);
+    await agent.stop();
+    // disable() answers false when the monitor was disabled already.
+    for (const monitor of monitors) expect(monitor.disable()).toBe(false);
+    for (const observer of observers) expect(disconnecting.mock.contexts).toContain(observer);
   });
 });

@@ -14,6 +14,8 @@ export type AgentMetrics = {
   plugin: Plugin;
   /** The answer to `GET /metrics`. */
   respond(request: Request): Promise<Response>;
+  /** Stops the process monitors of the default metrics (the agent's stop()). */
+  stop(): void;
   /** The registry (undefined when disabled), for tests. */
   registry: Registry | undefined;
 };
@@ -23,7 +25,12 @@ export async function createAgentMetrics(deps: {
   store: SqlStore;
 }): Promise<AgentMetrics> {
   if (!deps.token) {
-    return { plugin: {}, respond: async () => metricsDisabledResponse(), registry: undefined };
+    return {
+      plugin: {},
+      respond: async () => metricsDisabledResponse(),
+      stop: () => {},
+      registry: undefined,
+    };
   }
   const graphql = await createGraphQLMetrics({ token: deps.token });
   const registers = [graphql.registry];
@@ -74,5 +81,6 @@ export async function createAgentMetrics(deps: {
     plugin: graphql.plugin,
     registry: graphql.registry,
     respond: (request) => graphql.respond(request.headers.get("authorization")),
+    stop: graphql.stop,
   };
 }

@@ -1,14 +1,17 @@
+import perfHooks from "node:perf_hooks";
 import { GraphQLError } from "graphql";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MaillageError } from "../errors.ts";
 import {
   boundedOperationNames,
+  collectStoppableDefaultMetrics,
   createGraphQLMetrics,
   documentedCodeOf,
   hasMetricsToken,
   metricsDisabledResponse,
   sharedPerScrape,
 } from "./metrics.ts";
+import { metricSample } from "./metrics-sample.ts";
 
 const TOKEN = "0123456789abcdef0123456789abcdef";
 
@@ -84,5 +87,82 @@ describe("createGraphQLMetrics", () => {
     expect(answered.status).toBe(200);
     expect(await answered.text()).toContain('maillage_graphql_errors_total{code="FORBIDDEN"} 0');
     expect(metricsDisabledResponse().status).toBe(404);
+  });
+
+  it("counts a socket subscription until its subscriber leaves, and the errors it receives", async () => {
+    const metrics = await createGraphQLMetrics({ token: TOKEN, defaultMetrics: false });
+    const scrape = async () => (await metrics.respond(`Bearer ${TOKEN}`)).text();
+    const active = async () =>
+      metricSample(await scrape(), "maillage_graphql_active_subscriptions");
+    const forbidden = async () =>
+      metricSample(await scrape(), "maillage_graphql_errors_total", { code: "FORBIDDEN" });
+    const refusal = new GraphQLError("no", { extensions: { code: "FORBIDDEN" } });
+    async function* events() {
+      yield { data: { n: 1 } };
+      yield { errors: [refusal] };
+      yield { data: { n: 3 } };
+    }
+    // Not a stream: unchanged, not counted.
+    const single = { data: null, errors: [refusal] };
+    expect(metrics.socketResult(single)).toBe(single);
+
+    // Left after two events (return), then completed, then failed: each counted until then.
+    const left = metrics.socketResult(events());
+    const done = metrics.socketResult(events());
+    const failing = metrics.socketResult(
+      (async function* () {
+        yield { data: { n: 1 } };
+        throw new Error("gone");
+      })(),
+    );
+    expect(await active()).toBe(3);
+    expect((await left.next()).value).toEqual({ data: { n: 1 } });
+    await left.next();
+    expect(await forbidden()).toBe(1);
+    await left.return(undefined);
+    await left.return(undefined);
+    expect(await active()).toBe(2);
+    for await (const _ of done);
+    expect(await active()).toBe(1);
+    expect(await forbidden()).toBe(2);
+    await failing.next();
+    await expect(failing.next()).rejects.toThrow("gone");
+    expect(await active()).toBe(0);
+
+    expect(metrics.countErrors([refusal, new GraphQLError("bad")])).toHaveLength(2);
+    expect(await forbidden()).toBe(3);
+    expect(
+      metricSample(await scrape(), "maillage_graphql_errors_total", { code: "BAD_USER_INPUT" }),
+    ).toBe(1);
+  });
+});
+
+describe("collectStoppableDefaultMetrics", () => {
+  it("stops the event-loop monitor and the GC observer prom-client starts", async () => {
+    const prom = await import("prom-client");
+    const monitors = vi.spyOn(perfHooks, "monitorEventLoopDelay");
+    const observe = vi.spyOn(perfHooks.PerformanceObserver.prototype, "observe");
+    const disconnect = vi.spyOn(perfHooks.PerformanceObserver.prototype, "disconnect");
+    try {
+      const registry = new prom.Registry();
+      const stop = collectStoppableDefaultMetrics(prom, registry);
+      // The module's own functions are back once the metrics are made.
+      expect(perfHooks.monitorEventLoopDelay).toBe(monitors);
+      expect(monitors).toHaveBeenCalledTimes(1);
+      expect(observe).toHaveBeenCalledWith({ entryTypes: ["gc"] });
+      const monitor = monitors.mock.results[0]?.value as perfHooks.IntervalHistogram;
+      expect(await registry.getSingleMetricAsString("nodejs_eventloop_lag_p99_seconds")).toMatch(
+        /nodejs_eventloop_lag_p99_seconds \d/,
+      );
+      expect(disconnect).not.toHaveBeenCalled();
+      stop();
+      // disable() answers false when the monitor was disabled already.
+      expect(monitor.disable()).toBe(false);
+      expect(disconnect.mock.contexts).toEqual(observe.mock.contexts);
+    } finally {
+      monitors.mockRestore();
+      observe.mockRestore();
+      disconnect.mockRestore();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import perfHooks from "node:perf_hooks";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Registry } from "prom-client";
@@ -110,13 +111,70 @@ export function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * prom-client's default metrics (process_*, nodejs_*) into `registry`, and the function that
+ * stops what they keep running. For each registry, prom-client 15 enables an event-loop delay
+ * monitor (`perf_hooks.monitorEventLoopDelay`: a native timer waking every 10 ms, invisible
+ * to `process.getActiveResourcesInfo()`) and a PerformanceObserver of garbage collections,
+ * and offers no way to stop either: both are caught as `collectDefaultMetrics` makes them (it
+ * reads them from the perf_hooks module and calls them synchronously) and stopped by the
+ * function returned. Its other default metrics are read at scrape time, with no timer.
+ */
+export function collectStoppableDefaultMetrics(
+  prom: Pick<typeof import("prom-client"), "collectDefaultMetrics">,
+  registry: Registry,
+): () => void {
+  const monitors: perfHooks.IntervalHistogram[] = [];
+  const observers: perfHooks.PerformanceObserver[] = [];
+  const { monitorEventLoopDelay, PerformanceObserver } = perfHooks;
+  perfHooks.monitorEventLoopDelay = (options) => {
+    const monitor = monitorEventLoopDelay(options);
+    monitors.push(monitor);
+    return monitor;
+  };
+  perfHooks.PerformanceObserver = class extends PerformanceObserver {
+    constructor(callback: perfHooks.PerformanceObserverCallback) {
+      super(callback);
+      observers.push(this);
+    }
+  };
+  try {
+    prom.collectDefaultMetrics({ register: registry });
+  } finally {
+    perfHooks.monitorEventLoopDelay = monitorEventLoopDelay;
+    perfHooks.PerformanceObserver = PerformanceObserver;
+  }
+  return () => {
+    for (const monitor of monitors.splice(0)) monitor.disable();
+    for (const observer of observers.splice(0)) observer.disconnect();
+  };
+}
+
 export type GraphQLMetrics = {
   /** This app instance's own registry: add the app's metrics to it. */
   registry: Registry;
-  /** For yoga's plugins list: request counts and durations, errors by code, subscriptions. */
+  /**
+   * For yoga's plugins list: request counts and durations, errors by code, subscriptions and
+   * streams over HTTP. Subscriptions over graphql-ws are the app's to count (`socketResult`).
+   */
   plugin: Plugin;
   /** The answer to `GET /metrics` with this Authorization header (401 without the token). */
   respond(authorization: string | null | undefined): Promise<Response>;
+  /**
+   * Counts errors answered outside yoga's execution, by documented code: those graphql-ws
+   * sends in an error message (an operation refused at parse, validation or rate limiting,
+   * a stream failing midway). Returns them, for the hook that hands them on.
+   */
+  countErrors<E>(errors: readonly E[]): readonly E[];
+  /**
+   * For graphql-ws's `onOperation`: a subscription's stream as its subscriber receives it
+   * (wrapped: the live subscriptions gauge counts it until it ends, fails or the subscriber
+   * leaves, and the errors of every event it receives are counted); anything else unchanged.
+   * One per subscriber, whether or not its events come from an execution shared with others.
+   */
+  socketResult<R>(result: R): R;
+  /** Stops the default process metrics' monitors (the app stops). */
+  stop(): void;
 };
 
 type OperationParams = { operationName?: string | undefined; operationType?: string | undefined };
@@ -143,7 +201,8 @@ export async function createGraphQLMetrics(options: {
   const { finalAsyncIterator, handleStreamOrSingleExecutionResult, isAsyncIterable } = yoga;
   const { mapAsyncIterator } = yoga;
   const registry = new prom.Registry();
-  if (options.defaultMetrics !== false) prom.collectDefaultMetrics({ register: registry });
+  const stopDefaultMetrics =
+    options.defaultMetrics !== false ? collectStoppableDefaultMetrics(prom, registry) : () => {};
 
   const operationName = boundedOperationNames(options.maxOperationNames);
   const operationLabels = (params: OperationParams) => ({
@@ -175,7 +234,10 @@ export async function createGraphQLMetrics(options: {
       errors.inc({ code: documentedCodeOf(error) });
     }
   };
-  /** HTTP answers are counted when yoga writes them; graphql-ws ones when they execute. */
+  /**
+   * HTTP answers are counted when yoga writes them; graphql-ws ones when they execute, except
+   * a subscription's events, counted per subscriber as graphql-ws hands them on (socketResult).
+   */
   const overHttp = (context: unknown) =>
     typeof context === "object" && context !== null && "request" in context;
 
@@ -229,7 +291,16 @@ export async function createGraphQLMetrics(options: {
       };
     },
     onSubscribe({ args }) {
-      const socket = !overHttp(args.contextValue);
+      // Over graphql-ws, the stream an execution yields here may serve many subscribers (a
+      // shared execution) and outlive any of them: subscribers are counted per socket
+      // subscription instead (socketResult).
+      if (!overHttp(args.contextValue)) {
+        return {
+          onSubscribeResult({ result }) {
+            if (!isAsyncIterable(result)) countErrors(result);
+          },
+        };
+      }
       let running = false;
       const end = () => {
         if (!running) return;
@@ -238,16 +309,10 @@ export async function createGraphQLMetrics(options: {
       };
       return {
         onSubscribeResult({ result }) {
-          if (!isAsyncIterable(result)) {
-            if (socket) countErrors(result);
-            return;
-          }
+          if (!isAsyncIterable(result)) return;
           running = true;
           subscriptions.inc();
-          return {
-            onNext: socket ? ({ result: event }) => countErrors(event) : undefined,
-            onEnd: end,
-          };
+          return { onEnd: end };
         },
         onSubscribeError: end,
       };
@@ -280,5 +345,63 @@ export async function createGraphQLMetrics(options: {
         headers: { "content-type": registry.contentType, "cache-control": "no-store" },
       });
     },
+    countErrors(list) {
+      countErrors({ errors: list });
+      return list;
+    },
+    socketResult<R>(result: R): R {
+      if (!isAsyncIterable(result)) return result;
+      subscriptions.inc();
+      return subscriberStream(result, countErrors, () => subscriptions.dec()) as unknown as R;
+    },
+    stop: stopDefaultMetrics,
   };
+}
+
+/**
+ * `source` as one subscriber iterates it: `onEvent` for each event, `onEnd` once when it
+ * completes, fails, or is returned or thrown into (the subscriber left; a `next()` still
+ * pending is ended by the source's own `return()`, handed on at once).
+ */
+function subscriberStream<T>(
+  source: AsyncIterable<T>,
+  onEvent: (event: T) => void,
+  onEnd: () => void,
+): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const done = { done: true, value: undefined } as const;
+  const stream: AsyncIterableIterator<T> = {
+    async next() {
+      try {
+        const next = await iterator.next();
+        if (next.done) end();
+        else onEvent(next.value);
+        return next.done ? done : next;
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    async return() {
+      end();
+      await iterator.return?.();
+      return done;
+    },
+    async throw(error: unknown) {
+      end();
+      if (!iterator.throw) throw error;
+      const next = await iterator.throw(error);
+      return next.done ? done : next;
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  return stream;
 }

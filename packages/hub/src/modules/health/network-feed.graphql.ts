@@ -3,6 +3,7 @@ import { Repeater } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { followPages } from "../../realtime/follow.ts";
+import { MAX_CURSOR_LEAD } from "../sync/change-log.repository.ts";
 import {
   networkEventsEnd,
   readNetworkEvents,
@@ -48,6 +49,7 @@ const MonthTotalsRef = builder.objectRef<MonthTotals>("MonthTotals").implement({
 });
 
 type Feed = StoredNetworkEvent & { showNation: boolean };
+type CursorAhead = NonNullable<Parameters<typeof readNetworkEvents>[4]>;
 const p = (e: Feed) => e.payload as Record<string, unknown>;
 
 const NetworkEventRef = builder.objectRef<Feed>("NetworkEvent").implement({
@@ -107,13 +109,31 @@ builder.subscriptionFields((t) => ({
         });
       }
       const networkId = viewer.role === "NATIONAL" ? null : (viewer.fabriqueId ?? "");
+      // A cursor beyond the feed's end (a hub restored from a backup) moves its offsets once
+      // (later reads find them past it): a warning then, as for a node's pull; one too far
+      // ahead is left alone at every read, and said once per subscription.
+      let tooFarReported = false;
+      const onCursorAhead: CursorAhead = ({ cursor, head, move }) => {
+        if (move.outcome === "moved") {
+          ctx.logger.warn(
+            { cursor, head, previous: move.previous },
+            "a networkEvents cursor is beyond the hub's feed (a hub restored from a backup?): feed offsets moved past it",
+          );
+        } else if (move.outcome === "too-far" && !tooFarReported) {
+          tooFarReported = true;
+          ctx.logger.error(
+            { cursor, head, maxLead: MAX_CURSOR_LEAD.toString() },
+            "a networkEvents cursor is too far beyond the hub's feed to move the offsets past it: the subscriber misses new events until an operator moves them (docs/operations.md)",
+          );
+        }
+      };
       return new Repeater<Feed>(async (push, stop) => {
         const start = args.after ?? (await networkEventsEnd(ctx.store));
         const pages = followPages(
           ctx.pubsub,
           "network:appended",
           start,
-          (cursor) => readNetworkEvents(ctx.store, cursor, networkId, 200),
+          (cursor) => readNetworkEvents(ctx.store, cursor, networkId, 200, onCursorAhead),
           (page) => page.events.length > 0,
         );
         stop.then(() => pages.return());
