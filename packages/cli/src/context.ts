@@ -50,6 +50,8 @@ export type HubApi = HubClientApi & {
     hub: HubLifecycle,
     options: Parameters<HubModule["seedHub"]>[1],
   ): ReturnType<HubModule["seedHub"]>;
+  /** `hub rebuild-rollups`: opens the hub's storage itself (never createHub: nothing created). */
+  rebuildHubRollups: HubModule["rebuildHubRollups"];
   /** The demo network's fabriques, in the order the demo seeds them. */
   DEMO_NETWORK: readonly { readonly name: string }[];
 };

@@ -35,6 +35,7 @@ import {
   runHubKeysRemove,
   runHubKeysRotate,
 } from "./keys.ts";
+import { HUB_REBUILD_ROLLUPS, runHubRebuildRollups } from "./rebuild-rollups.ts";
 import { HUB_REPORT, runHubReport } from "./report.ts";
 import { runSeed, SEED } from "./seed.ts";
 
@@ -59,6 +60,7 @@ const ROOT: Group = {
         token: { summary: HUB_TOKEN.summary, run: runHubToken },
         "login-link": { summary: HUB_LOGIN_LINK.summary, run: runHubLoginLink },
         report: { summary: HUB_REPORT.summary, run: runHubReport },
+        "rebuild-rollups": { summary: HUB_REBUILD_ROLLUPS.summary, run: runHubRebuildRollups },
         keys: {
           summary: HUB_KEYS_SUMMARY,
           commands: {

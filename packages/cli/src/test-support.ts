@@ -27,6 +27,9 @@ export function fakeHubApi(
     seedRefused?: boolean;
     /** Hubs already running: their URL by data dir, as in their run files. */
     running?: Record<string, string>;
+    /** What `rebuildHubRollups` throws (a refusal), and its attempts otherwise. */
+    rebuildRefused?: Error;
+    rebuildAttempts?: number;
   } = {},
 ) {
   const calls = {
@@ -41,6 +44,8 @@ export function fakeHubApi(
     loginLinks: [] as { config: HubConfig; request: unknown; baseUrl: string }[],
     /** Every key file operation, as `<operation> <dataDir> [kid]`. */
     keyFile: [] as string[],
+    /** `hub rebuild-rollups`: where each rebuild went (DATABASE_URL or the data dir). */
+    rebuilds: [] as string[],
   };
   /** The run files `hub start` wrote, by data dir (the real ones live in `<dataDir>/hub.run.json`). */
   const runFiles = new Map<string, { url: string; pid: number; startedAt: string }>(
@@ -162,6 +167,19 @@ export function fakeHubApi(
     removeSigningKey: async (dataDir: string, kid: string) => {
       calls.keyFile.push(`remove ${dataDir} ${kid}`);
       keys = existingKeys(dataDir).filter((key) => key.kid !== kid);
+    },
+    rebuildHubRollups: async (config: { databaseUrl: string | undefined; dataDir: string }) => {
+      calls.rebuilds.push(config.databaseUrl ? "DATABASE_URL" : config.dataDir);
+      if (options.rebuildRefused) throw options.rebuildRefused;
+      return {
+        tables: [
+          { table: "activity_rollup" as const, rows: 12_345 },
+          { table: "space_commune_rollup" as const, rows: 67 },
+        ],
+        seconds: 1.234,
+        lockedSeconds: 1.2,
+        attempts: options.rebuildAttempts ?? 1,
+      };
     },
     DEMO_NETWORK: [{ name: "Fabrique B" }, { name: "Fabrique A" }, { name: "Fabrique C" }],
     seedDemoNetwork: async (

@@ -17,3 +17,13 @@ export {
   seedHub,
   seedNetwork,
 } from "./seed/generate.ts";
+export {
+  HubSchemaMismatchError,
+  NoHubDatabaseError,
+  type RebuildResult,
+  ROLLUP_TABLES,
+  RollupsBusyError,
+  type RollupTable,
+  rebuildHubRollups,
+  rebuildRollups,
+} from "./seed/rollups.ts";

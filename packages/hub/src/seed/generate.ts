@@ -1,11 +1,8 @@
 import { loadGeography, SCHEMA_VERSION, type SpacePayload } from "@maillage/schema";
 import type { SqlSession, SqlStore } from "@maillage/storage";
-import { contributionsSql } from "../modules/mutualisation/booking-rollup.repository.ts";
 import { weeklyOpenMinutes } from "../modules/mutualisation/open-minutes.ts";
-import { contributionsSql as resourceContributionsSql } from "../modules/mutualisation/resource-rollup.repository.ts";
 import { REBUILD_SPACE_ROLLUPS } from "../modules/spaces/space-rollup.repository.ts";
 import { appendToLog, type LogEntry } from "../modules/sync/change-log.repository.ts";
-import { contributionsSql as trainingContributionsSql } from "../modules/trainings/training-rollup.repository.ts";
 import { reportsOf } from "./activity.ts";
 import { insertMobility } from "./mobility.ts";
 import {
@@ -24,6 +21,12 @@ import {
   type PlannedResource,
   planResources,
 } from "./resources.ts";
+import {
+  ACTIVITY_ROLLUP_STEPS,
+  BOOKING_ROLLUP_STEP,
+  RESOURCE_ROLLUP_STEP,
+  TRAINING_ROLLUP_STEP,
+} from "./rollups.ts";
 import {
   type PlannedCredential,
   type PlannedEnrolment,
@@ -407,43 +410,11 @@ async function insertReports(
 }
 
 /**
- * The rollups of every report, by GROUP BY instead of per-report deltas: department × day from
- * the raw reports, then region and nation from those; fabrique territory × day from the raw
- * reports; every month from its days; space × month from the raw reports.
+ * The rollups of every report, by GROUP BY instead of per-report deltas (rollups.ts), then each
+ * space's last report day.
  */
 const ROLLUP_STEPS = [
-  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
-   SELECT 'DEPARTMENT', s.department_code, 'DAY', a.day, sum(a.visitors), sum(a.events),
-          sum(a.participants), sum(a.open_hours), count(*)
-   FROM activity_report a JOIN space s ON s.id = a.space_id
-   GROUP BY s.department_code, a.day`,
-  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
-   SELECT 'REGION', d.region_code, 'DAY', r.period_start, sum(r.visitors), sum(r.events),
-          sum(r.participants), sum(r.open_hours), sum(r.reports)
-   FROM activity_rollup r
-   JOIN (SELECT DISTINCT department_code, region_code FROM space) d ON d.department_code = r.scope_id
-   WHERE r.scope = 'DEPARTMENT' AND r.period = 'DAY'
-   GROUP BY d.region_code, r.period_start`,
-  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
-   SELECT 'NATION', 'FR', 'DAY', period_start, sum(visitors), sum(events), sum(participants),
-          sum(open_hours), sum(reports)
-   FROM activity_rollup WHERE scope = 'REGION' AND period = 'DAY'
-   GROUP BY period_start`,
-  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
-   SELECT 'FABRIQUE', coalesce(s.fabrique_id, s.id), 'DAY', a.day, sum(a.visitors), sum(a.events),
-          sum(a.participants), sum(a.open_hours), count(*)
-   FROM activity_report a JOIN space s ON s.id = a.space_id
-   GROUP BY coalesce(s.fabrique_id, s.id), a.day`,
-  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
-   SELECT scope, scope_id, 'MONTH', date_trunc('month', period_start)::date, sum(visitors),
-          sum(events), sum(participants), sum(open_hours), sum(reports)
-   FROM activity_rollup WHERE period = 'DAY'
-   GROUP BY scope, scope_id, date_trunc('month', period_start)`,
-  `INSERT INTO activity_rollup (scope, scope_id, period, period_start, visitors, events, participants, open_hours, reports)
-   SELECT 'SPACE', space_id, 'MONTH', date_trunc('month', day)::date, sum(visitors), sum(events),
-          sum(participants), sum(open_hours), count(*)
-   FROM activity_report
-   GROUP BY space_id, date_trunc('month', day)`,
+  ...ACTIVITY_ROLLUP_STEPS,
   `UPDATE space SET last_activity_day = l.day
    FROM (SELECT space_id, max(day) AS day FROM activity_report GROUP BY space_id) l
    WHERE space.id = l.space_id`,
@@ -629,19 +600,9 @@ async function insertResources(
     );
   }
   // Their daily rollup by GROUP BY: the rows applying the bookings one by one would give.
-  await sql.exec(
-    `INSERT INTO booking_rollup (scope, scope_id, day, bookings, booked_minutes, cross_node, loans)
-     SELECT scope::"RollupScope", scope_id, day, bookings, booked_minutes, cross_node, loans
-     FROM (${contributionsSql("true")}) c`,
-  );
+  await sql.exec(BOOKING_ROLLUP_STEP);
   // And the resources' rollup likewise (resource-rollup.repository.ts).
-  await sql.exec(
-    `INSERT INTO resource_rollup (scope, scope_id, region_code, sharing_scope, category, status,
-                                 resources, weekly_open_minutes)
-     SELECT scope::"RollupScope", scope_id, region_code, sharing_scope, category, status,
-            resources, weekly_open_minutes
-     FROM (${resourceContributionsSql("true")}) c`,
-  );
+  await sql.exec(RESOURCE_ROLLUP_STEP);
   progress(total, total, "resources");
 }
 
@@ -812,15 +773,7 @@ async function insertTrainings(
     progress(done, total, "trainings");
   }
   // Their rollup by GROUP BY: the rows applying the events one by one would give.
-  await sql.exec(
-    `INSERT INTO training_rollup (scope, scope_id, day, topic, trainings, cancelled_trainings,
-                                  seats_offered, seats_filled, cross_node, waitlisted, attended,
-                                  no_show, attended_minutes, credentials, cancellations)
-     SELECT scope::"RollupScope", scope_id, day, topic, trainings, cancelled_trainings,
-            seats_offered, seats_filled, cross_node, waitlisted, attended, no_show,
-            attended_minutes, credentials, cancellations
-     FROM (${trainingContributionsSql("true")}) c`,
-  );
+  await sql.exec(TRAINING_ROLLUP_STEP);
   progress(total, total, "trainings");
 }
 

@@ -1,0 +1,3 @@
+import { registerRollupTests } from "./rollups.suite.ts";
+
+registerRollupTests("pglite");
