@@ -375,6 +375,27 @@ describe("fabrique console (browser)", () => {
     await expect.poll(() => typed.count()).toBe(before + 1);
     expect(await typed.last().innerText()).toContain("Rien de communiqué");
     await screenshot(satellite, "console-satellite-check-in");
+
+    // The same member at that fabrique's own place, checked in by its team: the welcome names
+    // the member's home network, which comes with the check-in's answer (no list of visits'
+    // homes fetched again after it).
+    const team = await open({ server: "agent", agent: 1, role: "FABRIQUE_ADMIN" }, "team-2");
+    const operations: string[] = [];
+    team.on("request", (request) => {
+      const name = /"query":"\s*(?:query|mutation|subscription)\s+(\w+)/.exec(
+        request.postData() ?? "",
+      )?.[1];
+      if (name) operations.push(name);
+    });
+    await go(team, "Accueil d'un visiteur", "Accueil d'un visiteur");
+    const teamField = team.getByRole("textbox", { name: /^Code du pass/ });
+    const teamWelcome = team.getByText(/^Arrivée enregistrée : /);
+    const seen = operations.length;
+    await teamField.fill(code);
+    await team.getByRole("button", { name: "Enregistrer l'arrivée" }).click();
+    await expect.poll(() => teamWelcome.innerText()).toMatch(/^Arrivée enregistrée : Membre de /);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // what a refetch would send
+    expect(operations.slice(seen).filter((name) => name === "PlaceVisitHomes")).toEqual([]);
   });
 
   it("keeps working with the hub stopped: offline shown plainly, a report and a booking still succeed", async () => {
