@@ -53,7 +53,7 @@ import { createSpaceService } from "./modules/spaces/space.service.ts";
 import { createPullService } from "./modules/sync/pull.service.ts";
 import { createPushService } from "./modules/sync/push.service.ts";
 import { createHubMetrics } from "./observability/metrics.ts";
-import { createHubPubSub, listenWhileRunning } from "./realtime/pubsub.ts";
+import { createHubPubSub, listenWhileRunning, type SpaceChangedEvent } from "./realtime/pubsub.ts";
 import { sharedExecutionsOf } from "./realtime/shared-execution.ts";
 import { dropSlowConsumers } from "./realtime/slow-consumers.ts";
 
@@ -118,6 +118,11 @@ export async function createHub(
   const stopFollowingSpaces = registryCache
     ? listenWhileRunning(pubsub, "space:changed", spaceChanged)
     : () => {};
+  /** A space written here: this replica's answers end in the writer's turn, the others' on the event. */
+  const announceSpaceChanged = (event: SpaceChangedEvent) => {
+    spaceChanged();
+    pubsub.publish("space:changed", event);
+  };
   onHearingChange((hearing) => registryCache?.following(hearing));
   const rateLimits = createRateLimits(config.rateLimits, { redisUrl: config.redisUrl, logger });
   const geography = loadGeography();
@@ -126,7 +131,7 @@ export async function createHub(
     spaces: spaceRepository,
     geography,
     pubsub,
-    onSpaceChanged: spaceChanged,
+    announceSpaceChanged,
   });
   const announceLiveness = (change: { nodeId: string; fabriqueId: string; previous: string }) => {
     pubsub.publish("node:status", { ...change, status: "ONLINE" });
@@ -152,14 +157,12 @@ export async function createHub(
       store: db.store,
       geography,
       onLogAppended: announceLogAndFeed,
-      onSpaceChanged: (spaceId, networkId, op) => {
-        spaceChanged();
-        pubsub.publish("space:changed", {
+      onSpaceChanged: (spaceId, networkId, op) =>
+        announceSpaceChanged({
           spaceId,
           networkId,
           change: op === "DELETE" ? "CLOSED" : "UPDATED",
-        });
-      },
+        }),
       onLivenessChanged: announceLiveness,
       onBookingUpdated: (update) => pubsub.publish("booking:updated", update),
       onAvailabilityChanged: (change) => pubsub.publish("resource:availability", change),
@@ -383,15 +386,14 @@ export async function createHub(
       expiryTimers.delete(timer);
     });
   }
+  const sharedExecutions = sharedExecutionsOf(pubsub);
   useServer<Record<string, unknown>, { viewer?: VerifiedClaims | null; request: IncomingMessage }>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       // One execution per event for the subscribers of one document and audience (each still
       // runs its own subscribe phase: auth, argument checks). realtime/shared-execution.ts
       subscribe: (args) =>
-        sharedExecutionsOf(pubsub).subscribe(args, (own) =>
-          (own.rootValue as EnvelopedRoot).subscribe(own),
-        ),
+        sharedExecutions.subscribe(args, (own) => (own.rootValue as EnvelopedRoot).subscribe(own)),
       // Every error the socket sends, a subscription's stream failing midway included, is
       // masked as over HTTP: a documented code, no internals; and counted (/metrics), as the
       // same refusals are over HTTP (onSubscribe's: parse, validation, rate limits).

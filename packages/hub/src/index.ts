@@ -17,13 +17,4 @@ export {
   seedHub,
   seedNetwork,
 } from "./seed/generate.ts";
-export {
-  HubSchemaMismatchError,
-  NoHubDatabaseError,
-  type RebuildResult,
-  ROLLUP_TABLES,
-  RollupsBusyError,
-  type RollupTable,
-  rebuildHubRollups,
-  rebuildRollups,
-} from "./seed/rollups.ts";
+export { type RebuildResult, rebuildHubRollups } from "./seed/rollups.ts";

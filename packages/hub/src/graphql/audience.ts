@@ -19,14 +19,22 @@ const TOKEN_BOOKKEEPING = new Set(["exp", "iat", "nbf", "jti"]);
 /** Roles that are people: nothing shared or cached reads their `sub`. */
 const PEOPLE = new Set(["NATIONAL", "FABRIQUE_ADMIN"]);
 
+/** Computed once per viewer object: a token's verified claims, a socket's viewer. */
+const audiences = new WeakMap<Viewer, string>();
+
 /** The part of a viewer that decides what it may be shown (see the file comment). */
 export function audienceOf(viewer: Viewer | null): string {
   if (viewer === null) return "anonymous";
-  const person = PEOPLE.has(viewer.role);
-  const claims = Object.entries(viewer)
-    .filter(([name]) => !TOKEN_BOOKKEEPING.has(name) && !(person && name === "sub"))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return canonicalJson(Object.fromEntries(claims));
+  let audience = audiences.get(viewer);
+  if (audience === undefined) {
+    const person = PEOPLE.has(viewer.role);
+    const claims = Object.entries(viewer)
+      .filter(([name]) => !TOKEN_BOOKKEEPING.has(name) && !(person && name === "sub"))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    audience = canonicalJson(Object.fromEntries(claims));
+    audiences.set(viewer, audience);
+  }
+  return audience;
 }
 
 const printed = new WeakMap<DocumentNode, string>();

@@ -46,7 +46,7 @@ export type { RateLimitSettings };
  *   app's users are people with a session), and 10 a second is room for a shared office address.
  */
 
-export type RateLimitBucket = "person" | "node" | "anonymous";
+type RateLimitBucket = "person" | "node" | "anonymous";
 
 /** Whose budget a request spends, or null when none applies. */
 export type RateLimitKey = { bucket: RateLimitBucket; key: string };
@@ -86,7 +86,7 @@ export function addressKey(address: string): string {
     .join(":")}::/64`;
 }
 
-export type RateLimitVerdict =
+type RateLimitVerdict =
   | { allowed: true }
   | { allowed: false; bucket: RateLimitBucket; limit: number; retryAfterSeconds: number };
 
@@ -211,7 +211,7 @@ class InsuranceLimiter extends RateLimiterMemory {
 }
 
 /** The refusal: RATE_LIMITED, HTTP 429 with Retry-After, the wait in `retryAfterSeconds`. */
-export function rateLimitedError(verdict: Extract<RateLimitVerdict, { allowed: false }>) {
+function rateLimitedError(verdict: Extract<RateLimitVerdict, { allowed: false }>) {
   const who = verdict.bucket === "anonymous" ? "this address" : `this ${verdict.bucket}`;
   return new GraphQLError(
     `too many requests: ${verdict.limit} a minute for ${who}; retry in ${verdict.retryAfterSeconds} s`,

@@ -19,7 +19,7 @@ import type { PushService } from "../modules/sync/push.service.ts";
  * open graphql-ws connections and the PostgreSQL pool. Disabled (404, no plugin, no registry)
  * while METRICS_TOKEN is unset.
  */
-export type HubMetrics = {
+type HubMetrics = {
   /** One entry of yoga's plugins list (an empty plugin when disabled). */
   plugin: Plugin;
   /** Answers `GET /metrics` on the hub's HTTP server. */

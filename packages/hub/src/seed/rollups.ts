@@ -162,12 +162,8 @@ const QUERY_CANCELED = "57014";
  * gives up first (its statement_timeout fires before the writer's deadlock check runs), so a
  * push or a mutation is never the victim of a rebuild; `rebuildRollups` tries again.
  */
-async function lockRollups(sql: SqlSession): Promise<void> {
-  const [row] = await sql.query<{ ms: number }>(
-    "SELECT setting::int AS ms FROM pg_settings WHERE name = 'deadlock_timeout'",
-  );
-  const budget = Math.max(20, Math.min(500, Math.floor((row?.ms ?? 1000) / 2)));
-  await sql.exec(`SET LOCAL statement_timeout = ${budget}`);
+async function lockRollups(sql: SqlSession, budgetMs: number): Promise<void> {
+  await sql.exec(`SET LOCAL statement_timeout = ${budgetMs}`);
   try {
     await sql.exec(`LOCK TABLE ${ROLLUP_TABLES.join(", ")} IN ACCESS EXCLUSIVE MODE`);
   } catch (error) {
@@ -217,6 +213,11 @@ export async function rebuildRollups(
   const started = performance.now();
   const attempts = options.attempts ?? 10;
   const retryDelayMs = options.retryDelayMs ?? 100;
+  // The locks' budget: half of deadlock_timeout (20–500 ms), read once for every attempt.
+  const [deadlock] = await store.query<{ ms: number }>(
+    "SELECT setting::int AS ms FROM pg_settings WHERE name = 'deadlock_timeout'",
+  );
+  const lockBudgetMs = Math.max(20, Math.min(500, Math.floor((deadlock?.ms ?? 1000) / 2)));
   let lockedSeconds = 0;
   let attempt = 0;
   for (;;) {
@@ -224,7 +225,7 @@ export async function rebuildRollups(
     try {
       await store.transaction(async (sql) => {
         await sql.exec("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
-        await lockRollups(sql);
+        await lockRollups(sql, lockBudgetMs);
         const locked = performance.now();
         // The distinct members erasure left in the mobility rollup (see MOBILITY_ROLLUP_STEPS).
         await sql.exec(
@@ -311,10 +312,7 @@ async function checkMigrations(store: SqlStore, where: string, known: Migration[
  * refused while one runs there), checks that its migrations are exactly this version's, and
  * rebuilds. Creates nothing: no data dir, no key, no migration applied.
  */
-export async function rebuildHubRollups(
-  config: SqlStoreOptions,
-  options: Parameters<typeof rebuildRollups>[1] = {},
-): Promise<RebuildResult> {
+export async function rebuildHubRollups(config: SqlStoreOptions): Promise<RebuildResult> {
   const where = config.databaseUrl ? "DATABASE_URL" : config.dataDir;
   if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, "pgdata", "PG_VERSION"))) {
     throw new NoHubDatabaseError(where);
@@ -322,7 +320,7 @@ export async function rebuildHubRollups(
   const store = await openSqlStore(config);
   try {
     await checkMigrations(store, where, (await hubMigrations()).migrations);
-    return await rebuildRollups(store, options);
+    return await rebuildRollups(store);
   } finally {
     await store.close();
   }

@@ -46,7 +46,7 @@ const NO_DAYS: [string, string] = ["1970-01-02", "1970-01-01"];
  * Ranges, inclusive, as `[start, end]` days (`NO_DAYS` when empty); `months` holds the first
  * days of the first and last whole months.
  */
-export function monthsAndDays(
+function monthsAndDays(
   from: string,
   to: string,
 ): { head: [string, string]; months: [string, string]; tail: [string, string] } {

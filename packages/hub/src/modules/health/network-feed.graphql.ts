@@ -3,7 +3,7 @@ import { Repeater } from "graphql-yoga";
 import { viewerOf } from "../../context.ts";
 import { builder } from "../../graphql/builder.ts";
 import { followPages } from "../../realtime/follow.ts";
-import { MAX_CURSOR_LEAD } from "../sync/change-log.repository.ts";
+import { reportOffsetsMove } from "../sync/change-log.repository.ts";
 import {
   networkEventsEnd,
   readNetworkEvents,
@@ -112,21 +112,14 @@ builder.subscriptionFields((t) => ({
       // A cursor beyond the feed's end (a hub restored from a backup) moves its offsets once
       // (later reads find them past it): a warning then, as for a node's pull; one too far
       // ahead is left alone at every read, and said once per subscription.
-      let tooFarReported = false;
-      const onCursorAhead: CursorAhead = ({ cursor, head, move }) => {
-        if (move.outcome === "moved") {
-          ctx.logger.warn(
-            { cursor, head, previous: move.previous },
-            "a networkEvents cursor is beyond the hub's feed (a hub restored from a backup?): feed offsets moved past it",
-          );
-        } else if (move.outcome === "too-far" && !tooFarReported) {
-          tooFarReported = true;
-          ctx.logger.error(
-            { cursor, head, maxLead: MAX_CURSOR_LEAD.toString() },
-            "a networkEvents cursor is too far beyond the hub's feed to move the offsets past it: the subscriber misses new events until an operator moves them (docs/operations.md)",
-          );
-        }
-      };
+      const tooFarReported = new Set<string>(); // once per subscription
+      const onCursorAhead: CursorAhead = (ahead) =>
+        reportOffsetsMove(
+          ctx.logger,
+          { cursorOf: "a networkEvents", log: "feed", who: "the subscriber", details: {} },
+          ahead,
+          { keys: tooFarReported, key: "feed" },
+        );
       return new Repeater<Feed>(async (push, stop) => {
         const start = args.after ?? (await networkEventsEnd(ctx.store));
         const pages = followPages(

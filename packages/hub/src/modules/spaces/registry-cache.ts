@@ -40,8 +40,8 @@ import { audienceOf, documentTextOf, operationKeyOf } from "../../graphql/audien
  *   sixteenth), least recently used out first.
  */
 
-export const REGISTRY_CACHE_TTL_MS = 60_000;
-export const REGISTRY_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+const REGISTRY_CACHE_TTL_MS = 60_000;
+const REGISTRY_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Root fields whose answers may be cached. */
 const CACHED_ROOTS = new Set(["spaces", "space", "fabriques", "regions"]);

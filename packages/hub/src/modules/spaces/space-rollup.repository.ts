@@ -31,9 +31,9 @@ const SCOPES_OF_SPACE = `CROSS JOIN LATERAL (VALUES ('NATION', 'FR'), ('REGION',
                              ('FABRIQUE', coalesce(s.fabrique_id, s.id))) AS k(scope, scope_id)`;
 
 /** The day an open space with no report yet counts on in space_activity_rollup. */
-export const NO_REPORT_DAY = "-infinity";
+const NO_REPORT_DAY = "-infinity";
 
-export type SpaceContribution = {
+type SpaceContribution = {
   scope: string;
   scope_id: string;
   region_code: string;

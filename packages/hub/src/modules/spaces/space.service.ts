@@ -3,7 +3,7 @@ import { CreateSpaceInput, MaillageError, parseInput, UpdateSpaceInput } from "@
 import { ulid } from "ulid";
 import type { Viewer } from "../../context.ts";
 import type { Space } from "../../generated/prisma/client.ts";
-import type { HubPubSub } from "../../realtime/pubsub.ts";
+import type { HubPubSub, SpaceChangedEvent } from "../../realtime/pubsub.ts";
 import { isUniqueViolation, type SpaceRepository } from "./space.repository.ts";
 import { canSeeSpace, networkOf } from "./visibility.ts";
 
@@ -21,8 +21,8 @@ export function createSpaceService(deps: {
   spaces: SpaceRepository;
   geography: Geography;
   pubsub: HubPubSub;
-  /** Called in the writer's turn, before the announcement: what this replica derived is stale. */
-  onSpaceChanged: () => void;
+  /** Announces a space written here (app.ts: this replica's cached answers end at once). */
+  announceSpaceChanged: (event: SpaceChangedEvent) => void;
 }) {
   const { spaces, geography, pubsub } = deps;
   const announceLog = () => {
@@ -93,8 +93,7 @@ export function createSpaceService(deps: {
   }
 
   function announce(space: Space, change: "CREATED" | "UPDATED" | "CLOSED") {
-    deps.onSpaceChanged();
-    pubsub.publish("space:changed", { spaceId: space.id, networkId: networkOf(space), change });
+    deps.announceSpaceChanged({ spaceId: space.id, networkId: networkOf(space), change });
     announceLog();
   }
 

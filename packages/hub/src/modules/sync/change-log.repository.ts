@@ -1,4 +1,5 @@
 import type { PulledEvent } from "@maillage/schema";
+import type { Logger } from "../../logger.ts";
 
 /** Anything that runs parameterised SQL inside the caller's transaction. */
 export type Sql = {
@@ -245,6 +246,32 @@ export async function moveOffsetsPast(
   );
   const moved = rows[0];
   return moved ? { outcome: "moved", previous: moved.previous } : { outcome: "already-past" };
+}
+
+/**
+ * Says what moveOffsetsPast did for a reader: a warning when the offsets moved (once: later
+ * reads find them past the cursor), an error when the cursor is too far ahead, once per key of
+ * `tooFarReported` (such a cursor is left alone at every read).
+ */
+export function reportOffsetsMove(
+  logger: Pick<Logger, "warn" | "error">,
+  reader: { cursorOf: string; log: string; who: string; details: Record<string, unknown> },
+  ahead: { cursor: string; head: string; move: OffsetsMove | undefined },
+  tooFarReported: { keys: Set<string>; key: string },
+): void {
+  const { cursor, head, move } = ahead;
+  if (move?.outcome === "moved") {
+    logger.warn(
+      { ...reader.details, cursor, head, previous: move.previous },
+      `${reader.cursorOf} cursor is beyond the hub's ${reader.log} (a hub restored from a backup?): ${reader.log} offsets moved past it`,
+    );
+  } else if (move?.outcome === "too-far" && !tooFarReported.keys.has(tooFarReported.key)) {
+    tooFarReported.keys.add(tooFarReported.key);
+    logger.error(
+      { ...reader.details, cursor, head, maxLead: MAX_CURSOR_LEAD.toString() },
+      `${reader.cursorOf} cursor is too far beyond the hub's ${reader.log} to move the offsets past it: ${reader.who} misses new events until an operator moves them (docs/operations.md)`,
+    );
+  }
 }
 
 function maxOffset(a: string, b: string): string {

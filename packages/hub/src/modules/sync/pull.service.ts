@@ -9,12 +9,12 @@ import {
   CHANGE_LOG,
   type LogPage,
   type LogRead,
-  MAX_CURSOR_LEAD,
   moveOffsetsPast,
   readLogFor,
   readLogForMany,
+  reportOffsetsMove,
 } from "./change-log.repository.ts";
-import { recordPull } from "./sync.repository.ts";
+import { PULL_RECORD_EVERY_SECONDS, recordPull } from "./sync.repository.ts";
 
 export type PullService = ReturnType<typeof createPullService>;
 
@@ -31,13 +31,13 @@ export type PullService = ReturnType<typeof createPullService>;
  * node anyway (a hub paused longer than that), the batched read sees the stored liveness and
  * the follower records at once, announcing ONLINE again.
  */
-export const FOLLOW_RECORD_EVERY_MS = 30_000;
+export const FOLLOW_RECORD_EVERY_MS = PULL_RECORD_EVERY_SECONDS * 1000;
 
 /**
  * The most followers one batched read answers: one statement returns at most this many pages
  * of up to `limit` (500) events each, which bounds its memory when every follower is behind.
  */
-export const FOLLOW_BATCH_MAX = 256;
+const FOLLOW_BATCH_MAX = 256;
 
 /**
  * The most events one batched read returns in all (before batching, the pool of 10
@@ -45,7 +45,7 @@ export const FOLLOW_BATCH_MAX = 256;
  * hub restart, every agent reconnecting — each gets a smaller page (never under
  * FOLLOW_MIN_PAGE), says hasMore, and reads on; a caught-up follower's page is tiny anyway.
  */
-export const FOLLOW_BATCH_EVENTS = 5_000;
+const FOLLOW_BATCH_EVENTS = 5_000;
 const FOLLOW_MIN_PAGE = 20;
 
 /**
@@ -123,18 +123,12 @@ export function createPullService(deps: {
   async function keepAheadOf(nodeId: string, after: string, page: LogPage): Promise<PullResult> {
     const { head, ...result } = page;
     const move = await moveOffsetsPast(store, CHANGE_LOG, after, head);
-    if (move?.outcome === "moved") {
-      logger.warn(
-        { nodeId, cursor: after, head, previous: move.previous },
-        "a node's cursor is beyond the hub's log (a hub restored from a backup?): log offsets moved past it",
-      );
-    } else if (move?.outcome === "too-far" && !tooFarReported.has(nodeId)) {
-      tooFarReported.add(nodeId);
-      logger.error(
-        { nodeId, cursor: after, head, maxLead: MAX_CURSOR_LEAD.toString() },
-        "a node's cursor is too far beyond the hub's log to move the offsets past it: the node misses new events until an operator moves them (docs/operations.md)",
-      );
-    }
+    reportOffsetsMove(
+      logger,
+      { cursorOf: "a node's", log: "log", who: "the node", details: { nodeId } },
+      { cursor: after, head, move },
+      { keys: tooFarReported, key: nodeId },
+    );
     return result;
   }
 

@@ -74,9 +74,13 @@ export async function recordPush(
   };
 }
 
+/** How often at most a node's pulls are written to its row (live followers pull a lot). */
+export const PULL_RECORD_EVERY_SECONDS = 30;
+
 /**
  * Marks a pull; undefined when the node no longer exists or was revoked (replaced). The row
- * is written at most every 30 s per node: live followers pull on every append.
+ * is written at most every PULL_RECORD_EVERY_SECONDS per node: live followers pull on every
+ * append.
  */
 export async function recordPull(
   sql: Sql,
@@ -88,7 +92,7 @@ export async function recordPull(
                      liveness = 'ONLINE'
      WHERE id = $1 AND status = 'ACTIVE'
        AND (liveness <> 'ONLINE' OR last_pull_at IS NULL
-            OR last_pull_at < (now() AT TIME ZONE 'UTC') - interval '30 seconds')
+            OR last_pull_at < (now() AT TIME ZONE 'UTC') - interval '${PULL_RECORD_EVERY_SECONDS} seconds')
      RETURNING (SELECT liveness FROM old)::text AS previous, fabrique_id`,
     [nodeId],
   );
