@@ -1,7 +1,7 @@
 import { CommandFailure, type CommandSpec, commandHelp, parseCommand } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { dataDirOption } from "./hub.ts";
-import { describeStorage, loadConfig } from "./serve.ts";
+import { describeDatabase, loadConfig } from "./serve.ts";
 
 export const HUB_REBUILD_ROLLUPS = {
   name: "hub rebuild-rollups",
@@ -50,10 +50,7 @@ export async function runHubRebuildRollups(
   }
   const api = await ctx.loadHub();
   const dataDir = dataDirOption(parsed.values["data-dir"], ctx.cwd);
-  const config = loadConfig(api, ctx, {
-    ...(dataDir === undefined ? {} : { dataDir }),
-    logLevel: "warn",
-  });
+  const config = loadConfig(api, ctx, dataDir === undefined ? {} : { dataDir });
   try {
     const result = await api.rebuildHubRollups({
       databaseUrl: config.databaseUrl,
@@ -65,7 +62,7 @@ export async function runHubRebuildRollups(
     }
     const retries = result.attempts > 1 ? `, after ${result.attempts} attempts` : "";
     ctx.stdout(
-      `rebuilt ${result.tables.length} rollups (${describeStorage(config).split(";")[0]}) ` +
+      `rebuilt ${result.tables.length} rollups (${describeDatabase(config)}) ` +
         `in ${result.seconds.toFixed(2)} s ` +
         `(tables locked ${result.lockedSeconds.toFixed(2)} s${retries})\n`,
     );

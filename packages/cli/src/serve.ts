@@ -18,11 +18,13 @@ export function loadConfig(
 
 /** One line saying where the data lives, without printing credentials from the URLs. */
 export function describeStorage(config: HubConfig): string {
-  const database = config.databaseUrl
-    ? "PostgreSQL (DATABASE_URL)"
-    : `embedded PGlite in ${config.dataDir}`;
   const pubsub = config.redisUrl ? "Redis (REDIS_URL)" : "in-process";
-  return `${database}; pub/sub: ${pubsub}`;
+  return `${describeDatabase(config)}; pub/sub: ${pubsub}`;
+}
+
+/** The hub's database, as `describeStorage` names it. */
+export function describeDatabase(config: HubConfig): string {
+  return config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`;
 }
 
 const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };

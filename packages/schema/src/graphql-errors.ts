@@ -34,6 +34,27 @@ function rootCause(error: unknown): unknown {
 }
 
 /**
+ * A GraphQL-level error's documented code, as the masker answers it: its own (the outer
+ * error's over its cause's), yoga's aliases mapped, none meaning BAD_USER_INPUT; undefined for
+ * an undocumented code (answered INTERNAL_SERVER_ERROR).
+ */
+function graphQLErrorCode(cause: GraphQLError, outer: GraphQLError | undefined) {
+  const raw = { ...cause.extensions, ...(outer ?? cause).extensions }.code ?? "BAD_USER_INPUT";
+  return isErrorCode(raw) ? raw : CODE_ALIASES[String(raw)];
+}
+
+/** The documented code the masker (below) answers `error` with. */
+export function maskedCodeOf(error: unknown): ErrorCode {
+  const cause = rootCause(error);
+  if (cause instanceof MaillageError) return cause.code;
+  if (cause instanceof GraphQLError) {
+    const outer = error instanceof GraphQLError ? error : undefined;
+    return graphQLErrorCode(cause, outer) ?? "INTERNAL_SERVER_ERROR";
+  }
+  return "INTERNAL_SERVER_ERROR";
+}
+
+/**
  * The one place where failures become GraphQL errors, for the hub and the node agent alike.
  * A MaillageError keeps its code and public details. A GraphQL-level error keeps its message,
  * its documented code (yoga's few other codes become the documented ones they mean; none:
@@ -56,10 +77,9 @@ export function createErrorMasker(logger: ErrorLogger) {
     if (cause instanceof GraphQLError) {
       const shown = outer ?? cause;
       const extensions = { ...cause.extensions, ...shown.extensions };
-      const raw = extensions.code ?? "BAD_USER_INPUT";
-      const code = isErrorCode(raw) ? raw : CODE_ALIASES[String(raw)];
+      const code = graphQLErrorCode(cause, outer);
       if (code === undefined) {
-        logger.error({ err: cause, code: raw }, "an error with an undocumented code");
+        logger.error({ err: cause, code: extensions.code }, "an error with an undocumented code");
         return internal(message, outer);
       }
       const kept: Record<string, unknown> = { code };

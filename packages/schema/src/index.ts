@@ -114,7 +114,7 @@ export {
   type TrainingStatus,
   type TrainingTopic,
 } from "./domain/training.ts";
-export { type ErrorCode, ErrorCodes, MaillageError } from "./errors.ts";
+export { type ErrorCode, ErrorCodes, isErrorCode, MaillageError } from "./errors.ts";
 export { createErrorMasker, type ErrorLogger, withDefaultCode } from "./graphql-errors.ts";
 export {
   DATE_TIME_DESCRIPTION,
@@ -125,17 +125,10 @@ export {
   useInputFieldNames,
 } from "./graphql-scalars.ts";
 export {
-  ANONYMOUS_OPERATION,
-  boundedOperationNames,
   createGraphQLMetrics,
-  documentedCodeOf,
   type GraphQLMetrics,
-  hasMetricsToken,
-  MAX_OPERATION_NAMES,
-  METRICS_TOKEN_MIN_LENGTH,
   MetricsEnv,
   metricsDisabledResponse,
-  OTHER_OPERATIONS,
   sharedPerScrape,
 } from "./http/metrics.ts";
 export {

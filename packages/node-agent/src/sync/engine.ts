@@ -192,6 +192,16 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     return wait;
   }
 
+  /**
+   * The wait after a loop's failed request: the rate limit's announced wait (`limited`: held
+   * for every loop), else the backoff of the loop's `attempt`.
+   */
+  function retryDelay(error: unknown, attempt: number): { delay: number; limited: boolean } {
+    const backoff = backoffDelay(attempt, settings.backoff, random);
+    const wait = rateLimitHold(error, backoff);
+    return { delay: wait ?? backoff, limited: wait !== undefined };
+  }
+
   /** What is left of a rate limit's wait, in ms (0 when none). */
   const rateLimitLeft = () => Math.max(0, rateLimitedUntil - Date.now());
 
@@ -322,16 +332,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   function settlePush(outcome: PushOutcome) {
     if (outcome.kind === "failed") {
-      const backoff = backoffDelay(pushAttempt, settings.backoff, random);
-      const limited = rateLimitHold(outcome.error, backoff);
-      if (limited !== undefined) {
-        log.warn({ retryInMs: limited }, "push rate limited by the hub; waiting as it asks");
-        if (running) schedulePush(limited);
-        return;
+      const { delay, limited } = retryDelay(outcome.error, pushAttempt);
+      if (limited) {
+        log.warn({ retryInMs: delay }, "push rate limited by the hub; waiting as it asks");
+      } else {
+        pushAttempt += 1;
+        log.warn({ attempt: pushAttempt, retryInMs: delay, err: outcome.error }, "push failed");
       }
-      const delay = backoff;
-      pushAttempt += 1;
-      log.warn({ attempt: pushAttempt, retryInMs: delay, err: outcome.error }, "push failed");
       if (running) schedulePush(delay);
       return;
     }
@@ -420,16 +427,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     }
     if (!running || outcome.kind === "stopped") return;
     if (outcome.kind === "failed") {
-      const backoff = backoffDelay(pullAttempt, settings.backoff, random);
-      const limited = rateLimitHold(outcome.error, backoff);
-      if (limited !== undefined) {
-        log.warn({ retryInMs: limited }, "pull rate limited by the hub; waiting as it asks");
-        schedulePull(limited);
-        return;
+      const { delay, limited } = retryDelay(outcome.error, pullAttempt);
+      if (limited) {
+        log.warn({ retryInMs: delay }, "pull rate limited by the hub; waiting as it asks");
+      } else {
+        pullAttempt += 1;
+        log.warn({ attempt: pullAttempt, retryInMs: delay, err: outcome.error }, "pull failed");
       }
-      const delay = backoff;
-      pullAttempt += 1;
-      log.warn({ attempt: pullAttempt, retryInMs: delay, err: outcome.error }, "pull failed");
       schedulePull(delay);
       return;
     }
@@ -458,12 +462,10 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         // A subscription that lived a while was healthy: its end (e.g. the node token's
         // expiry, every few minutes) starts the backoff afresh.
         if (Date.now() - startedAt > settings.backoff.capMs) followAttempt = 0;
-        const backoff = backoffDelay(followAttempt, settings.backoff, random);
         // Refused for the rate limit: resubscribe (through a pull) once its wait is over.
-        const limited = error ? rateLimitHold(error, backoff) : undefined;
-        const delay = limited ?? backoff;
-        if (limited === undefined) followAttempt += 1;
-        if (limited !== undefined) {
+        const { delay, limited } = retryDelay(error, followAttempt);
+        if (!limited) followAttempt += 1;
+        if (limited) {
           log.warn({ retryInMs: delay }, "the subscription was rate limited by the hub");
           void recordFailure(error, "subscription");
         } else if (error) {

@@ -1,7 +1,6 @@
 import {
   type ChangeEvent,
-  type ErrorCode,
-  ErrorCodes,
+  isErrorCode,
   MaillageError,
   PullResult,
   PushResult,
@@ -117,9 +116,9 @@ function unreachable(message: string, cause?: unknown): MaillageError {
 function hubError(error: { message: string; extensions?: Record<string, unknown> | undefined }) {
   const { code, ...details } = error.extensions ?? {};
   if (code === "RATE_LIMITED") return rateLimited(error, null);
-  const known = typeof code === "string" && code in ErrorCodes;
+  const known = isErrorCode(code);
   return new MaillageError(
-    known ? (code as ErrorCode) : "INTERNAL_SERVER_ERROR",
+    known ? code : "INTERNAL_SERVER_ERROR",
     `the hub refused: ${error.message}`,
     { ...details, ...(known ? {} : { hubCode: code ?? null }) },
   );
@@ -138,7 +137,7 @@ function rateLimited(
     secondsOf(error?.extensions?.retryAfterSeconds),
     retryAfterSeconds(retryAfterHeader),
   ].filter((s): s is number => s !== undefined);
-  const { code: _code, ...details } = error?.extensions ?? {};
+  const { code: _code, retryAfterSeconds: _announced, ...details } = error?.extensions ?? {};
   return new MaillageError(
     "RATE_LIMITED",
     `the hub refused: ${error?.message ?? "too many requests (HTTP 429)"}`,

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import perfHooks from "node:perf_hooks";
-import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Registry } from "prom-client";
 import { z } from "zod";
-import { type ErrorCode, ErrorCodes, isErrorCode, MaillageError } from "../errors.ts";
+import { type ErrorCode, ErrorCodes, isErrorCode } from "../errors.ts";
+import { maskedCodeOf } from "../graphql-errors.ts";
 import { jsonErrorResponse } from "./pages.ts";
 
 /**
@@ -55,22 +55,13 @@ function extensionCode(error: unknown): unknown {
 }
 
 /**
- * The documented code an error of a GraphQL result answers with, as the error masker decides
- * it (graphql-errors.ts): its documented `extensions.code` (every masked error has one), else
- * a MaillageError's code at the root of its chain, else BAD_USER_INPUT for graphql-js's own
- * errors (about the caller's input), else INTERNAL_SERVER_ERROR.
+ * The documented code an error of a GraphQL result answers with: its documented
+ * `extensions.code` (every masked error has one), else what the error masker answers
+ * (`maskedCodeOf`, graphql-errors.ts).
  */
 export function documentedCodeOf(error: unknown): ErrorCode {
   const outer = extensionCode(error);
-  if (isErrorCode(outer)) return outer;
-  let cause = error;
-  while ((cause as { originalError?: unknown })?.originalError) {
-    cause = (cause as { originalError: unknown }).originalError;
-    if (isErrorCode(extensionCode(cause))) return extensionCode(cause) as ErrorCode;
-  }
-  if (cause instanceof MaillageError) return cause.code;
-  if (outer === undefined && cause instanceof GraphQLError) return "BAD_USER_INPUT";
-  return "INTERNAL_SERVER_ERROR";
+  return isErrorCode(outer) ? outer : maskedCodeOf(error);
 }
 
 /** `Authorization: Bearer <expected>`, compared in constant time (hashes of equal length). */
