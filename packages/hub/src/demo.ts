@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { parisWallClock } from "@maillage/schema";
+import { embeddedClusterDir } from "@maillage/storage";
 import type { Hub } from "./app.ts";
 import { DEMO_NETWORK } from "./seed/demo-network.ts";
 import { type SeedResult, seedNetwork } from "./seed/generate.ts";
@@ -84,9 +84,6 @@ export async function seedDemoNetwork(
   return { seeded: existing === 0, fabriques, satellites, ...(history ? { history } : {}) };
 }
 
-/** Where the embedded store keeps its cluster under a data directory (@maillage/storage). */
-const CLUSTER_DIR = "pgdata";
-
 export type DemoStorage = {
   /** The hub had no embedded store: this start created it (and its data is new). */
   created: boolean;
@@ -107,7 +104,7 @@ export type DemoStorage = {
  * (`--no-sync`, as for test clusters): a first start that crashes is simply started over.
  */
 export async function prepareDemoStorage(hubDataDir: string): Promise<DemoStorage> {
-  const cluster = path.join(hubDataDir, CLUSTER_DIR);
+  const cluster = embeddedClusterDir(hubDataDir);
   const exists = await fs
     .stat(cluster)
     .then(() => true)
@@ -121,7 +118,7 @@ export async function prepareDemoStorage(hubDataDir: string): Promise<DemoStorag
     created: !exists,
     async copyTo(dataDir) {
       if (exists) throw new Error("the hub's store is not new: it cannot be copied");
-      const target = path.join(dataDir, CLUSTER_DIR);
+      const target = embeddedClusterDir(dataDir);
       // A node agent's data directory holds personal data and its key: private.
       await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
       await fs.cp(cluster, target, { recursive: true, errorOnExist: true, force: false });

@@ -1,4 +1,5 @@
 export {
+  appliedMigrations,
   type Migration,
   type MigrationSet,
   migrate,
@@ -7,6 +8,8 @@ export {
 } from "./migrate.ts";
 export {
   DataDirInUseError,
+  embeddedClusterDir,
+  embeddedDatabaseExists,
   openSqlStore,
   type SqlDriver,
   type SqlSession,

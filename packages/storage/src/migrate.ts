@@ -70,17 +70,22 @@ async function applyOne(session: SqlSession, migration: Migration): Promise<void
   }
 }
 
+/** Names of the migrations applied to the database; null when it has no migration table. */
+export async function appliedMigrations(store: SqlStore): Promise<Set<string> | null> {
+  const rows = await store
+    .query<{ name: string }>("SELECT name FROM maillage_migration")
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code === "42P01") return null; // no table yet
+      throw error;
+    });
+  return rows && new Set(rows.map((r) => r.name));
+}
+
 /** Names of the migrations not yet applied; used by the readiness probes. */
 export async function pendingMigrations(
   store: SqlStore,
   migrations: Migration[],
 ): Promise<string[]> {
-  const rows = await store
-    .query<{ name: string }>("SELECT name FROM maillage_migration")
-    .catch((error: unknown) => {
-      if ((error as { code?: string }).code === "42P01") return []; // no table yet
-      throw error;
-    });
-  const done = new Set(rows.map((r) => r.name));
+  const done = (await appliedMigrations(store)) ?? new Set<string>();
   return migrations.map((m) => m.name).filter((name) => !done.has(name));
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -33,9 +34,19 @@ export type SqlStoreOptions = {
   dataDir: string;
 };
 
+/** The embedded database's cluster under a data directory. */
+export function embeddedClusterDir(dataDir: string): string {
+  return path.join(dataDir, "pgdata");
+}
+
+/** Does the data directory hold an embedded database (an initialised cluster)? */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(path.join(embeddedClusterDir(dataDir), "PG_VERSION"));
+}
+
 export async function openSqlStore(options: SqlStoreOptions): Promise<SqlStore> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPGlite(path.join(options.dataDir, "pgdata"));
+  return openPGlite(embeddedClusterDir(options.dataDir));
 }
 
 function pgSession(client: pg.Pool | pg.PoolClient): SqlSession {

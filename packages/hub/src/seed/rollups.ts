@@ -1,6 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
 import {
+  appliedMigrations,
+  embeddedDatabaseExists,
   type Migration,
   openSqlStore,
   type SqlSession,
@@ -285,13 +285,8 @@ export class HubSchemaMismatchError extends Error {
 }
 
 async function checkMigrations(store: SqlStore, where: string, known: Migration[]) {
-  const applied = await store
-    .query<{ name: string }>("SELECT name FROM maillage_migration")
-    .catch((error: unknown) => {
-      if ((error as { code?: string }).code === "42P01") throw new NoHubDatabaseError(where);
-      throw error;
-    });
-  const names = new Set(applied.map((r) => r.name));
+  const names = await appliedMigrations(store);
+  if (names === null) throw new NoHubDatabaseError(where);
   const pending = known.filter((m) => !names.has(m.name)).map((m) => m.name);
   if (pending.length > 0) {
     throw new HubSchemaMismatchError(
@@ -314,7 +309,7 @@ async function checkMigrations(store: SqlStore, where: string, known: Migration[
  */
 export async function rebuildHubRollups(config: SqlStoreOptions): Promise<RebuildResult> {
   const where = config.databaseUrl ? "DATABASE_URL" : config.dataDir;
-  if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, "pgdata", "PG_VERSION"))) {
+  if (!config.databaseUrl && !embeddedDatabaseExists(config.dataDir)) {
     throw new NoHubDatabaseError(where);
   }
   const store = await openSqlStore(config);
